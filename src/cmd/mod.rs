@@ -1,0 +1,4 @@
+//! One module per subcommand. The CLI owns files, threads and output formats.
+
+pub mod generate;
+pub mod verify;

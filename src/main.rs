@@ -1,0 +1,51 @@
+//! `curlab`: generate realistic CUR 2.0 exports for Amazon Bedrock cost attribution, and verify
+//! any CUR 2.0 export against the attribution and tag-propagation rules.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+/// The local lab for Amazon Bedrock cost attribution in CUR 2.0.
+#[derive(Debug, Parser)]
+#[command(name = "curlab", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Turn a scenario file into a CUR 2.0 export plus a ground-truth file.
+    Generate(cmd::generate::GenerateArgs),
+    /// List the shipped scenarios.
+    Scenarios,
+    /// Check a CUR 2.0 export against the attribution and tag rules.
+    Verify(cmd::verify::VerifyArgs),
+    /// List every verifier rule.
+    Rules,
+    /// Print the documentation of one rule.
+    Explain {
+        /// Rule code, e.g. PR001.
+        code: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Generate(args) => cmd::generate::run(args),
+        Command::Scenarios => cmd::generate::list_scenarios(),
+        Command::Verify(args) => cmd::verify::run(args),
+        Command::Rules => cmd::verify::list_rules(),
+        Command::Explain { code } => cmd::verify::explain(&code),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,368 @@
+//! Amazon Bedrock line items in CUR 2.0: usage types, billing forms, operations (reference §4).
+
+use chrono::NaiveDate;
+
+/// First usage day for which CUR 2.0 carries `line_item_iam_principal` (reference §1).
+pub fn principal_data_start() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 4, 8).expect("valid date")
+}
+
+/// Operation of a non-streaming inference row.
+pub const OP_INVOKE: &str = "InvokeModelInference";
+/// Operation of a streaming inference row.
+pub const OP_INVOKE_STREAMING: &str = "InvokeModelStreamingInference";
+
+/// AWS-billed Bedrock product codes (form A) and related services.
+pub const BEDROCK_PRODUCT_CODES: &[&str] = &[
+    "AmazonBedrock",
+    "AmazonBedrockService",
+    "AmazonBedrockFoundationModels",
+];
+
+/// How a model's tokens are billed (reference §4.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BillingForm {
+    /// Form A: billed by AWS, `pricing_unit = '1K tokens'`, usage in thousands of tokens.
+    Aws,
+    /// Form B: billed by AWS Marketplace, `pricing_unit = 'Units'` (1M tokens).
+    Marketplace,
+}
+
+impl BillingForm {
+    /// The `pricing_unit` value of this form.
+    pub fn pricing_unit(self) -> &'static str {
+        match self {
+            BillingForm::Aws => "1K tokens",
+            BillingForm::Marketplace => "Units",
+        }
+    }
+
+    /// Tokens per pricing unit.
+    pub fn tokens_per_unit(self) -> u64 {
+        match self {
+            BillingForm::Aws => 1_000,
+            BillingForm::Marketplace => 1_000_000,
+        }
+    }
+
+    /// The billing form a `pricing_unit` value implies, if any.
+    pub fn from_pricing_unit(unit: &str) -> Option<BillingForm> {
+        match unit {
+            "1K tokens" => Some(BillingForm::Aws),
+            "Units" => Some(BillingForm::Marketplace),
+            _ => None,
+        }
+    }
+}
+
+/// The token direction of a usage type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenType {
+    /// Prompt tokens.
+    Input,
+    /// Completion tokens.
+    Output,
+    /// Prompt-cache reads.
+    CacheRead,
+    /// Prompt-cache writes (5-minute TTL).
+    CacheWrite,
+    /// Prompt-cache writes (1-hour TTL).
+    CacheWrite1h,
+}
+
+impl TokenType {
+    /// All token types, in report order.
+    pub const ALL: [TokenType; 5] = [
+        TokenType::Input,
+        TokenType::Output,
+        TokenType::CacheRead,
+        TokenType::CacheWrite,
+        TokenType::CacheWrite1h,
+    ];
+
+    /// Stable short name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenType::Input => "input",
+            TokenType::Output => "output",
+            TokenType::CacheRead => "cache-read",
+            TokenType::CacheWrite => "cache-write",
+            TokenType::CacheWrite1h => "cache-write-1h",
+        }
+    }
+
+    fn form_a_suffix(self) -> &'static str {
+        match self {
+            TokenType::Input => "input-tokens",
+            TokenType::Output => "output-tokens",
+            TokenType::CacheRead => "cache-read-input-token-count",
+            TokenType::CacheWrite => "cache-write-input-token-count",
+            TokenType::CacheWrite1h => "cache-write-input-token-count-1h",
+        }
+    }
+
+    fn form_b_name(self) -> &'static str {
+        match self {
+            TokenType::Input => "InputTokenCount",
+            TokenType::Output => "OutputTokenCount",
+            TokenType::CacheRead => "CacheReadInputTokenCount",
+            TokenType::CacheWrite => "CacheWriteInputTokenCount",
+            TokenType::CacheWrite1h => "CacheWrite1hInputTokenCount",
+        }
+    }
+
+    /// The `product['inference_type']` text.
+    pub fn inference_type(self) -> &'static str {
+        match self {
+            TokenType::Input => "Input tokens",
+            TokenType::Output => "Output tokens",
+            TokenType::CacheRead => "Cache read input tokens",
+            TokenType::CacheWrite => "Cache write input tokens",
+            TokenType::CacheWrite1h => "Cache write input tokens (1h)",
+        }
+    }
+}
+
+/// Service tier of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServiceTier {
+    /// Default tier, no suffix.
+    Standard,
+    /// `-priority` suffix.
+    Priority,
+    /// `-flex` suffix.
+    Flex,
+}
+
+/// Everything that decides a Bedrock usage type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UsageKey {
+    /// Token direction.
+    pub token: TokenType,
+    /// Service tier.
+    pub tier: ServiceTier,
+    /// Batch inference (50 % price).
+    pub batch: bool,
+    /// Called through a global cross-region inference profile.
+    pub global: bool,
+}
+
+/// Build a Bedrock usage type.
+///
+/// Form A: `USE1-Claude4.6Sonnet-input-tokens[-priority|-flex|-batch][-cross-region-global]`.
+/// Form B: `USE1-MP:USE1_InputTokenCount[_Global][_Batch]-Units`.
+pub fn usage_type(region_code: &str, model_token: &str, form: BillingForm, key: UsageKey) -> String {
+    match form {
+        BillingForm::Aws => {
+            let mut s = format!("{region_code}-{model_token}-{}", key.token.form_a_suffix());
+            match key.tier {
+                ServiceTier::Standard => {}
+                ServiceTier::Priority => s.push_str("-priority"),
+                ServiceTier::Flex => s.push_str("-flex"),
+            }
+            if key.batch {
+                s.push_str("-batch");
+            }
+            if key.global {
+                s.push_str("-cross-region-global");
+            }
+            s
+        }
+        BillingForm::Marketplace => {
+            let mut s = format!("{region_code}-MP:{region_code}_{}", key.token.form_b_name());
+            if key.global {
+                s.push_str("_Global");
+            }
+            if key.batch {
+                s.push_str("_Batch");
+            }
+            s.push_str("-Units");
+            s
+        }
+    }
+}
+
+/// The token type a Bedrock usage type names, recognised in both forms (and the newer
+/// snake_case Marketplace names), or `None` when it is not a token usage type.
+pub fn token_type_of(usage_type: &str) -> Option<TokenType> {
+    let u = usage_type.to_ascii_lowercase();
+    if u.contains("cache-read") || u.contains("cacheread") || u.contains("cache_read") {
+        Some(TokenType::CacheRead)
+    } else if u.contains("cache-write") || u.contains("cachewrite") || u.contains("cache_write") {
+        if u.contains("1h") {
+            Some(TokenType::CacheWrite1h)
+        } else {
+            Some(TokenType::CacheWrite)
+        }
+    } else if u.contains("input-tokens") || u.contains("inputtokencount") || u.contains("input_tokens") {
+        Some(TokenType::Input)
+    } else if u.contains("output-tokens") || u.contains("outputtokencount") || u.contains("output_tokens") {
+        Some(TokenType::Output)
+    } else {
+        None
+    }
+}
+
+/// The billing form a Bedrock token usage type is written in.
+pub fn form_of_usage_type(usage_type: &str) -> BillingForm {
+    if usage_type.contains("-MP:") {
+        BillingForm::Marketplace
+    } else {
+        BillingForm::Aws
+    }
+}
+
+/// Billing region codes (reference §4.2). `ap-south-1` is `APS3`.
+pub const REGION_CODES: &[(&str, &str)] = &[
+    ("us-east-1", "USE1"),
+    ("us-east-2", "USE2"),
+    ("us-west-1", "USW1"),
+    ("us-west-2", "USW2"),
+    ("ca-central-1", "CAN1"),
+    ("eu-central-1", "EUC1"),
+    ("eu-west-1", "EUW1"),
+    ("eu-west-2", "EUW2"),
+    ("eu-west-3", "EUW3"),
+    ("eu-north-1", "EUN1"),
+    ("ap-northeast-1", "APN1"),
+    ("ap-northeast-2", "APN2"),
+    ("ap-northeast-3", "APN3"),
+    ("ap-southeast-1", "APS1"),
+    ("ap-southeast-2", "APS2"),
+    ("ap-south-1", "APS3"),
+];
+
+/// The billing code of a region (`us-east-1` → `USE1`).
+pub fn region_code(region: &str) -> Option<&'static str> {
+    REGION_CODES
+        .iter()
+        .find(|(r, _)| *r == region)
+        .map(|(_, c)| *c)
+}
+
+/// The display name of a region as `product_location` spells it.
+pub fn region_location(region: &str) -> &'static str {
+    match region {
+        "us-east-1" => "US East (N. Virginia)",
+        "us-east-2" => "US East (Ohio)",
+        "us-west-1" => "US West (N. California)",
+        "us-west-2" => "US West (Oregon)",
+        "ca-central-1" => "Canada (Central)",
+        "eu-central-1" => "EU (Frankfurt)",
+        "eu-west-1" => "EU (Ireland)",
+        "eu-west-2" => "EU (London)",
+        "eu-west-3" => "EU (Paris)",
+        "eu-north-1" => "EU (Stockholm)",
+        "ap-northeast-1" => "Asia Pacific (Tokyo)",
+        "ap-northeast-2" => "Asia Pacific (Seoul)",
+        "ap-northeast-3" => "Asia Pacific (Osaka)",
+        "ap-southeast-1" => "Asia Pacific (Singapore)",
+        "ap-southeast-2" => "Asia Pacific (Sydney)",
+        "ap-south-1" => "Asia Pacific (Mumbai)",
+        _ => "",
+    }
+}
+
+/// Fields of one row that decide whether it is Bedrock spend.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RowIdentity<'a> {
+    /// `line_item_product_code`
+    pub product_code: &'a str,
+    /// `bill_billing_entity`
+    pub billing_entity: &'a str,
+    /// `product_product_family`
+    pub product_family: &'a str,
+    /// `product['product_name']`
+    pub product_name: &'a str,
+    /// `line_item_operation`
+    pub operation: &'a str,
+    /// `line_item_line_item_type`
+    pub line_item_type: &'a str,
+}
+
+/// True for any Amazon Bedrock row, in either billing form (CUDOS's rule plus the 2026-07
+/// product family).
+pub fn is_bedrock(r: &RowIdentity<'_>) -> bool {
+    BEDROCK_PRODUCT_CODES.contains(&r.product_code)
+        || r.product_family == "Amazon Bedrock"
+        || (r.billing_entity == "AWS Marketplace" && r.product_name.contains("Bedrock"))
+}
+
+/// True for a Bedrock model-inference usage row: the rows that carry a principal.
+pub fn is_bedrock_inference(r: &RowIdentity<'_>) -> bool {
+    r.line_item_type == "Usage"
+        && matches!(r.operation, OP_INVOKE | OP_INVOKE_STREAMING)
+        && is_bedrock(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_types_match_reference_examples() {
+        let k = |token, tier, batch, global| UsageKey { token, tier, batch, global };
+        use ServiceTier::*;
+        use TokenType::*;
+        assert_eq!(
+            usage_type("USE1", "Claude4.6Sonnet", BillingForm::Aws, k(Input, Standard, false, false)),
+            "USE1-Claude4.6Sonnet-input-tokens"
+        );
+        assert_eq!(
+            usage_type("USE1", "Claude4.6Sonnet", BillingForm::Aws, k(CacheRead, Standard, false, false)),
+            "USE1-Claude4.6Sonnet-cache-read-input-token-count"
+        );
+        assert_eq!(
+            usage_type("USE1", "Claude4.6Sonnet", BillingForm::Aws, k(Output, Standard, false, true)),
+            "USE1-Claude4.6Sonnet-output-tokens-cross-region-global"
+        );
+        assert_eq!(
+            usage_type("USE1", "Nova2.0Lite", BillingForm::Aws, k(Input, Flex, false, true)),
+            "USE1-Nova2.0Lite-input-tokens-flex-cross-region-global"
+        );
+        assert_eq!(
+            usage_type("USE1", "NovaPro", BillingForm::Aws, k(Input, Standard, true, false)),
+            "USE1-NovaPro-input-tokens-batch"
+        );
+        assert_eq!(
+            usage_type("USE1", "x", BillingForm::Marketplace, k(Input, Standard, false, true)),
+            "USE1-MP:USE1_InputTokenCount_Global-Units"
+        );
+        for t in TokenType::ALL {
+            for f in [BillingForm::Aws, BillingForm::Marketplace] {
+                let u = usage_type("USW2", "Claude4.5Sonnet", f, k(t, Standard, false, false));
+                assert_eq!(token_type_of(&u), Some(t), "{u}");
+                assert_eq!(form_of_usage_type(&u), f);
+            }
+        }
+        assert_eq!(token_type_of("USE1-MP:USE1_input_tokens_standard-Units"), Some(Input));
+        assert_eq!(token_type_of("USE1-BoxUsage:t3.large"), None);
+    }
+
+    #[test]
+    fn classifies_rows() {
+        let a = RowIdentity {
+            product_code: "AmazonBedrock",
+            operation: OP_INVOKE,
+            line_item_type: "Usage",
+            ..Default::default()
+        };
+        assert!(is_bedrock_inference(&a));
+        let mp = RowIdentity {
+            product_code: "4a524th30q694o538qndh9ucht",
+            billing_entity: "AWS Marketplace",
+            product_name: "Claude Sonnet 4.6 (Amazon Bedrock Edition)",
+            operation: OP_INVOKE_STREAMING,
+            line_item_type: "Usage",
+            ..Default::default()
+        };
+        assert!(is_bedrock_inference(&mp));
+        let tax = RowIdentity { line_item_type: "Tax", ..a };
+        assert!(!is_bedrock_inference(&tax));
+        let ec2 = RowIdentity { product_code: "AmazonEC2", operation: "RunInstances", ..a };
+        assert!(!is_bedrock(&ec2));
+    }
+}

@@ -1,0 +1,9 @@
+//! The vocabulary the curlab generator and verifier share: CUR 2.0 columns, IAM principal
+//! ARNs, tag rules and Bedrock usage types. Pure functions and tables, no IO.
+
+pub mod arn;
+pub mod bedrock;
+mod column_table;
+pub mod columns;
+pub mod tags;
+pub mod truth;

@@ -1,0 +1,133 @@
+//! The ground-truth file (`<export>.truth.json`) the generator writes and the verifier reads.
+//!
+//! Every cost here is computed from the simulated requests, never from the aggregated rows,
+//! so a reader that sums the export can be checked against it. Costs are US dollars.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Version of this file format; bumped on any incompatible change.
+pub const TRUTH_VERSION: u32 = 1;
+
+/// The whole truth file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Truth {
+    /// Format version, [`TRUTH_VERSION`].
+    pub curlab_truth_version: u32,
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed the export was generated with.
+    pub seed: u64,
+    /// Export configuration the rows follow.
+    pub export: TruthExport,
+    /// Rows written, over all billing periods.
+    pub rows: u64,
+    /// Rows written per billing period (`YYYY-MM`).
+    pub rows_by_period: BTreeMap<String, u64>,
+    /// Cost of all Bedrock inference usage rows.
+    pub bedrock_cost_total: f64,
+    /// Cost of all non-Bedrock usage rows.
+    pub background_cost_total: f64,
+    /// Cost of all tax rows.
+    pub tax_cost_total: f64,
+    /// Bedrock inference cost that carries no principal (before 2026-04-08, before the export
+    /// enabled IAM principal data, or when the column is off).
+    pub unattributed_bedrock_cost: f64,
+    /// Bedrock inference cost per principal ARN.
+    pub by_principal: BTreeMap<String, f64>,
+    /// Bedrock inference cost per `iamPrincipal/<key>` and value, as it lands in `tags`
+    /// (only activated keys, only after activation took effect).
+    pub by_tag: BTreeMap<String, BTreeMap<String, f64>>,
+    /// The cost allocation tag activation table.
+    pub activation: Vec<Activation>,
+    /// Every principal that calls Bedrock, with the tags it should carry.
+    pub principals: Vec<TruthPrincipal>,
+    /// LLM gateways and how they are expected to appear.
+    pub gateways: Vec<TruthGateway>,
+    /// Faults planted with `--inject`.
+    pub faults: Vec<InjectedFault>,
+}
+
+/// Export settings recorded in the truth file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TruthExport {
+    /// Export name.
+    pub name: String,
+    /// `HOURLY`, `DAILY` or `MONTHLY`.
+    pub time_granularity: String,
+    /// `parquet` or `csv`.
+    pub format: String,
+    /// Billing periods (`YYYY-MM`).
+    pub billing_periods: Vec<String>,
+    /// `INCLUDE_IAM_PRINCIPAL_DATA`.
+    pub include_iam_principal_data: bool,
+    /// First day with principal data: max(2026-04-08, the day the flag was switched on).
+    pub iam_principal_data_from: Option<String>,
+    /// `INCLUDE_RESOURCES`.
+    pub include_resources: bool,
+}
+
+/// One activated cost allocation tag key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Activation {
+    /// Full key as it appears in `tags`, e.g. `iamPrincipal/team`.
+    pub key: String,
+    /// When the key was activated (RFC 3339).
+    pub activated_at: String,
+    /// When activation took effect: rows starting at or after this carry the key (RFC 3339).
+    pub effective_from: String,
+    /// First day of the backfilled month, if a backfill re-applied the key (RFC 3339 date).
+    pub backfill_from: Option<String>,
+}
+
+/// A principal the scenario makes call Bedrock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TruthPrincipal {
+    /// The ARN written to `line_item_iam_principal`.
+    pub arn: String,
+    /// Identity type (`iam-user`, `bedrock-api-key`, `assumed-role`, `identity-center`, ...).
+    pub identity: String,
+    /// How it reaches Bedrock: `iam-user`, `api-key`, `app-role`, `okta-saml`, `entra-oidc`,
+    /// `identity-center`, `gateway`.
+    pub pattern: String,
+    /// 12-digit account id.
+    pub account: String,
+    /// Effective tags before activation filtering (principal tags overlaid by session and
+    /// transitive tags), keys without prefix.
+    pub tags: BTreeMap<String, String>,
+    /// The subset of `tags` keys whose value came from a session (or transitive) tag.
+    pub session_tag_keys: Vec<String>,
+    /// The gateway this principal belongs to, if any.
+    pub gateway: Option<String>,
+}
+
+/// An LLM gateway in the scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TruthGateway {
+    /// Gateway name.
+    pub name: String,
+    /// Account the gateway runs in.
+    pub account: String,
+    /// Whether the gateway assumes a role per user/tenant.
+    pub per_user_sessions: bool,
+    /// ARN of the role whose sessions call Bedrock when per-user sessions are on.
+    pub invocation_role_arn: String,
+    /// ARN of the gateway's execution role (its compute identity).
+    pub execution_role_arn: String,
+    /// Number of distinct per-user (or per-tenant) principals expected.
+    pub expected_principals: u64,
+}
+
+/// A planted defect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InjectedFault {
+    /// Fault name, e.g. `malformed-arn`.
+    pub fault: String,
+    /// Share of eligible rows affected (1.0 for whole-export faults).
+    pub rate: f64,
+    /// Rows changed (0 for layout faults).
+    pub rows: u64,
+    /// The verifier rule meant to report it.
+    pub rule: String,
+}
