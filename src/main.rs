@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod export;
+mod shipped;
 
 /// The local lab for Amazon Bedrock cost attribution in CUR 2.0.
 #[derive(Debug, Parser)]
@@ -21,6 +23,8 @@ enum Command {
     Generate(cmd::generate::GenerateArgs),
     /// List the shipped scenarios.
     Scenarios,
+    /// List the faults `generate --inject` can plant.
+    Faults,
     /// Check a CUR 2.0 export against the attribution and tag rules.
     Verify(cmd::verify::VerifyArgs),
     /// List every verifier rule.
@@ -37,6 +41,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Generate(args) => cmd::generate::run(args),
         Command::Scenarios => cmd::generate::list_scenarios(),
+        Command::Faults => cmd::generate::list_faults(),
         Command::Verify(args) => cmd::verify::run(args),
         Command::Rules => cmd::verify::list_rules(),
         Command::Explain { code } => cmd::verify::explain(&code),

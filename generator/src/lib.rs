@@ -1,1 +1,14 @@
-//! curlab-generator
+//! curlab's generator: a scenario becomes simulated Bedrock requests, aggregated CUR 2.0 rows
+//! and a ground-truth file. No IO happens here: the CLI owns files, threads and formats.
+//!
+//! Flow: [`scenario::parse`] → [`plan::resolve`] → [`sim`] (requests → rows + truth, one day at
+//! a time) → [`batch`] (rows → Arrow record batches).
+
+pub mod catalog;
+pub mod plan;
+pub mod scenario;
+pub mod background;
+pub mod rows;
+pub mod sim;
+pub mod batch;
+pub mod faults;

@@ -1,20 +1,205 @@
 //! `curlab generate` and `curlab scenarios`.
 
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use curlab_generator::faults::FaultSpec;
+use curlab_generator::plan::{self, Plan};
+use curlab_generator::scenario::{self, model::Format};
+
+use crate::export::{self, GenerateOptions};
+use crate::shipped;
+
+/// Output format override.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum FormatArg {
+    /// Snappy-compressed Parquet.
+    Parquet,
+    /// Gzip-compressed CSV.
+    Csv,
+}
+
+/// Parquet compression.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum CompressionArg {
+    /// Snappy (what AWS writes).
+    Snappy,
+    /// Zstandard.
+    Zstd,
+    /// No compression.
+    None,
+}
 
 /// Arguments of `curlab generate`.
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
-    /// Scenario file path, or the name of a shipped scenario.
+    /// Scenario file path, or the name of a shipped scenario (see `curlab scenarios`).
     pub scenario: String,
+    /// Output folder; the export lands in <OUT>/<export-name>/ and the truth file beside it.
+    #[arg(long, short, default_value = "out")]
+    pub out: PathBuf,
+    /// Seed for every random choice (default: the scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override the scenario's data format.
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// Multiply generated populations (users, sessions, resources) by F.
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
+    /// Worker threads (output is byte-identical for any value).
+    #[arg(long, default_value_t = default_threads())]
+    pub threads: usize,
+    /// Replace an existing export of the same name.
+    #[arg(long)]
+    pub force: bool,
+    /// Plant a known defect: FAULT or FAULT=RATE (repeatable). `curlab faults` lists them.
+    #[arg(long = "inject", value_name = "FAULT[=RATE]")]
+    pub inject: Vec<String>,
+    /// Parquet compression.
+    #[arg(long, value_enum, default_value_t = CompressionArg::Snappy)]
+    pub compression: CompressionArg,
+    /// Rows per Parquet row group.
+    #[arg(long, default_value_t = 1_048_576)]
+    pub row_group_rows: usize,
+    /// Generate even when the estimate exceeds the safety limit (100M requests).
+    #[arg(long)]
+    pub allow_large: bool,
+    /// No progress bar and no summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Refuse work above this many simulated requests without `--allow-large`.
+const MAX_REQUESTS: f64 = 1e8;
+
+/// Load and resolve a scenario given as a path or a shipped name.
+pub fn load_plan(name_or_path: &str, seed: Option<u64>, scale: f64) -> Result<Plan> {
+    if !(scale > 0.0 && scale <= 10_000.0) {
+        bail!("--scale {scale} is outside (0, 10000]; use e.g. --scale 2 for twice the population");
+    }
+    let (src, label) = match shipped::find(name_or_path) {
+        Some(s) if !std::path::Path::new(name_or_path).exists() => (s.source.to_string(), format!("scenarios/{}.toml", s.name)),
+        _ => {
+            let path = std::path::Path::new(name_or_path);
+            if !path.exists() {
+                let names: Vec<&str> = shipped::SHIPPED.iter().map(|s| s.name).collect();
+                bail!("no scenario file `{name_or_path}` and no shipped scenario of that name (shipped: {})", names.join(", "));
+            }
+            let src = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            (src, path.display().to_string())
+        }
+    };
+    let file = scenario::parse(&src, &label)?;
+    plan::resolve(&file, seed, scale).map_err(|problems| scenario::with_positions(&src, &label, problems).into())
 }
 
 /// Run `curlab generate`.
-pub fn run(_args: GenerateArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("generate is not built yet")
+pub fn run(args: GenerateArgs) -> Result<ExitCode> {
+    let mut plan = load_plan(&args.scenario, args.seed, args.scale)?;
+    if let Some(f) = args.format {
+        plan.export.format = match f {
+            FormatArg::Parquet => Format::Parquet,
+            FormatArg::Csv => Format::Csv,
+        };
+    }
+    let faults = args
+        .inject
+        .iter()
+        .map(|s| s.parse::<FaultSpec>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)?;
+    let estimate = plan.estimated_requests();
+    if estimate > MAX_REQUESTS && !args.allow_large {
+        bail!(
+            "the scenario would simulate about {:.2e} requests (about {:.1e} rows); that is above the safety limit of {MAX_REQUESTS:.0e}. Lower requests_per_day or --scale, or pass --allow-large",
+            estimate,
+            (plan.callers.len() as f64 * plan.days().len() as f64 * 24.0 * 2.0).min(estimate * 2.0)
+        );
+    }
+    if args.row_group_rows == 0 {
+        bail!("--row-group-rows must be at least 1");
+    }
+    let opts = GenerateOptions {
+        threads: args.threads.max(1),
+        faults,
+        compression: match args.compression {
+            CompressionArg::Snappy => parquet::basic::Compression::SNAPPY,
+            CompressionArg::Zstd => parquet::basic::Compression::ZSTD(Default::default()),
+            CompressionArg::None => parquet::basic::Compression::UNCOMPRESSED,
+        },
+        row_group_rows: args.row_group_rows,
+    };
+    let bar = if !args.quiet && std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new(plan.days().len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} days ({eta})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b.set_message(format!("generating {}", plan.export.name));
+        Some(b)
+    } else {
+        None
+    };
+    let progress = |done: usize, _total: usize| {
+        if let Some(b) = &bar {
+            b.set_position(done as u64);
+        }
+    };
+    let summary = export::generate(&plan, &args.out, args.force, &opts, &progress)?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    if !args.quiet {
+        let t = &summary.truth;
+        eprintln!(
+            "wrote {} ({} file{}, {} rows, {:.1} MiB) and {}.truth.json to {}",
+            plan.export.name,
+            summary.files.len(),
+            if summary.files.len() == 1 { "" } else { "s" },
+            summary.rows,
+            summary.bytes as f64 / 1_048_576.0,
+            plan.export.name,
+            args.out.display()
+        );
+        eprintln!(
+            "  Bedrock ${:.2} ({} principals, ${:.2} unattributed), background ${:.2}, tax ${:.2}",
+            t.bedrock_cost_total,
+            t.by_principal.len(),
+            t.unattributed_bedrock_cost,
+            t.background_cost_total,
+            t.tax_cost_total
+        );
+        for f in &t.faults {
+            eprintln!("  planted {} ({} rows) for rule {}", f.fault, f.rows, f.rule);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Run `curlab scenarios`.
-pub fn list_scenarios() -> anyhow::Result<ExitCode> {
-    anyhow::bail!("scenarios is not built yet")
+pub fn list_scenarios() -> Result<ExitCode> {
+    for s in shipped::SHIPPED {
+        let desc = scenario::parse(s.source, s.name)
+            .map(|f| f.scenario.description)
+            .unwrap_or_default();
+        println!("{:<24} {}", s.name, desc);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Run `curlab faults`.
+pub fn list_faults() -> Result<ExitCode> {
+    println!("{:<26} {:<6} {:>5}  what it plants", "fault", "rule", "rate");
+    for (f, name, rule, rate) in curlab_generator::faults::FAULTS {
+        let what = format!("{f:?}");
+        println!("{name:<26} {rule:<6} {rate:>5}  {what}");
+    }
+    Ok(ExitCode::SUCCESS)
 }

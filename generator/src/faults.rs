@@ -1,0 +1,343 @@
+//! Fault injection: plant known defects in an export so every verifier rule can be proven to
+//! fire. Row faults hit every k-th eligible row (k = round(1 / rate), the first eligible row
+//! always included), so the selection is deterministic and never empty when rows qualify.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use curlab_vocab::bedrock;
+use curlab_vocab::tags::IAM_PRINCIPAL_PREFIX;
+use curlab_vocab::truth::InjectedFault;
+
+use crate::plan::{Caller, Plan};
+use crate::rows::{Row, RowKind};
+
+/// Every fault curlab can plant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Fault {
+    /// Drop the principal of Bedrock rows.
+    MissingPrincipal,
+    /// Break the ARN grammar of the principal.
+    MalformedArn,
+    /// Put another account's id into the principal ARN.
+    AccountMismatch,
+    /// Give non-Bedrock rows a principal.
+    PrincipalOnNonBedrock,
+    /// Give Bedrock rows before 2026-04-08 a principal.
+    PrincipalBeforeLaunch,
+    /// Add a tag key without a source prefix.
+    UnprefixedTag,
+    /// Add an `iamPrincipal/` key that was never activated.
+    InactiveTag,
+    /// Tag rows dated before the key's activation took effect.
+    TagBeforeActivation,
+    /// Replace a session tag's value with the principal tag it overrode.
+    SessionOverrideLost,
+    /// Attribute per-user gateway traffic to the gateway's own role session.
+    GatewayCollapse,
+    /// Make `cost ≠ usage × rate`.
+    CostMismatch,
+    /// Shift usage intervals off the hour.
+    MisalignedHour,
+    /// Move rows' usage dates into the previous month.
+    OutsideBillingPeriod,
+    /// Repeat line items with the same id.
+    DuplicateLineItem,
+    /// Write Parquet map columns as JSON strings.
+    MapAsString,
+    /// List a data file in the manifest that does not exist.
+    ManifestMismatch,
+    /// Leave out a required column.
+    MissingColumn,
+}
+
+/// `(fault, name, rule meant to catch it, default rate)`.
+pub const FAULTS: &[(Fault, &str, &str, f64)] = &[
+    (Fault::MissingPrincipal, "missing-principal", "PR001", 0.1),
+    (Fault::MalformedArn, "malformed-arn", "PR002", 0.1),
+    (Fault::AccountMismatch, "account-mismatch", "PR003", 0.1),
+    (Fault::PrincipalOnNonBedrock, "principal-on-non-bedrock", "PR004", 0.1),
+    (Fault::PrincipalBeforeLaunch, "principal-before-launch", "PR005", 0.1),
+    (Fault::UnprefixedTag, "unprefixed-tag", "TG002", 0.1),
+    (Fault::InactiveTag, "inactive-tag", "TG007", 0.1),
+    (Fault::TagBeforeActivation, "tag-before-activation", "TG008", 0.1),
+    (Fault::SessionOverrideLost, "session-override-lost", "TG009", 0.1),
+    (Fault::GatewayCollapse, "gateway-collapse", "GW001", 1.0),
+    (Fault::CostMismatch, "cost-mismatch", "CT001", 0.1),
+    (Fault::MisalignedHour, "misaligned-hour", "CT002", 0.1),
+    (Fault::OutsideBillingPeriod, "outside-billing-period", "SC007", 0.1),
+    (Fault::DuplicateLineItem, "duplicate-line-item", "CT004", 0.1),
+    (Fault::MapAsString, "map-as-string", "SC004", 1.0),
+    (Fault::ManifestMismatch, "manifest-mismatch", "SC005", 1.0),
+    (Fault::MissingColumn, "missing-column", "SC001", 1.0),
+];
+
+impl Fault {
+    fn entry(self) -> &'static (Fault, &'static str, &'static str, f64) {
+        FAULTS.iter().find(|f| f.0 == self).unwrap_or(&FAULTS[0])
+    }
+    /// Stable name used on the command line.
+    pub fn name(self) -> &'static str {
+        self.entry().1
+    }
+    /// The verifier rule meant to report it.
+    pub fn rule(self) -> &'static str {
+        self.entry().2
+    }
+    /// Whether the fault changes the layout or schema rather than rows.
+    pub fn is_layout(self) -> bool {
+        matches!(self, Fault::MapAsString | Fault::ManifestMismatch | Fault::MissingColumn)
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A fault and its rate, as given to `--inject FAULT[=RATE]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FaultSpec {
+    /// Which fault.
+    pub fault: Fault,
+    /// Share of eligible rows (1.0 for layout faults).
+    pub rate: f64,
+}
+
+impl FromStr for FaultSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (name, rate) = match s.split_once('=') {
+            Some((n, r)) => (n, Some(r)),
+            None => (s, None),
+        };
+        let Some(&(fault, _, _, default)) = FAULTS.iter().find(|f| f.1 == name) else {
+            let names: Vec<&str> = FAULTS.iter().map(|f| f.1).collect();
+            return Err(format!("unknown fault `{name}`; known faults: {}", names.join(", ")));
+        };
+        let rate = match rate {
+            None => default,
+            Some(r) => match r.parse::<f64>() {
+                Ok(v) if v > 0.0 && v <= 1.0 => v,
+                _ => return Err(format!("rate `{r}` for {name} must be a number in (0, 1]")),
+            },
+        };
+        Ok(FaultSpec { fault, rate })
+    }
+}
+
+/// Applies row faults chunk by chunk and counts what it changed.
+pub struct Injector<'a> {
+    plan: &'a Plan,
+    specs: Vec<FaultSpec>,
+    seen: HashMap<Fault, u64>,
+    changed: HashMap<Fault, u64>,
+    by_arn: HashMap<Arc<str>, &'a Caller>,
+    launch: i64,
+}
+
+fn every(rate: f64) -> u64 {
+    ((1.0 / rate).round() as u64).max(1)
+}
+
+fn shift_account(arn: &str, account: &str) -> String {
+    let other = if account == "999999999999" { "111111111111" } else { "999999999999" };
+    arn.replacen(account, other, 1)
+}
+
+impl<'a> Injector<'a> {
+    /// A new injector for the row faults among `specs`.
+    pub fn new(plan: &'a Plan, specs: &[FaultSpec]) -> Self {
+        Injector {
+            plan,
+            specs: specs.iter().filter(|s| !s.fault.is_layout()).copied().collect(),
+            seen: HashMap::new(),
+            changed: HashMap::new(),
+            by_arn: plan.callers.iter().map(|c| (c.arn.clone(), c)).collect(),
+            launch: crate::plan::day_of(bedrock::principal_data_start()) * 86_400,
+        }
+    }
+
+    fn pick(&mut self, fault: Fault, rate: f64) -> bool {
+        let n = self.seen.entry(fault).or_default();
+        let hit = *n % every(rate) == 0;
+        *n += 1;
+        if hit {
+            *self.changed.entry(fault).or_default() += 1;
+        }
+        hit
+    }
+
+    /// Apply the row faults to one chunk, in place.
+    pub fn apply(&mut self, rows: &mut Vec<Row>) {
+        if self.specs.is_empty() {
+            return;
+        }
+        let specs = self.specs.clone();
+        let mut extra = Vec::new();
+        for i in 0..rows.len() {
+            for spec in &specs {
+                if self.eligible(spec.fault, &rows[i]) && self.pick(spec.fault, spec.rate) {
+                    if let Some(dup) = self.mutate(spec.fault, &mut rows[i]) {
+                        extra.push((i, dup));
+                    }
+                }
+            }
+        }
+        for (offset, (i, dup)) in extra.into_iter().enumerate() {
+            rows.insert(i + 1 + offset, dup);
+        }
+    }
+
+    fn caller(&self, r: &Row) -> Option<&'a Caller> {
+        r.principal.as_ref().and_then(|p| self.by_arn.get(p).copied())
+    }
+
+    fn pending_activation(&self, c: &Caller, r: &Row) -> Option<(String, String)> {
+        self.plan
+            .activations
+            .iter()
+            .filter(|a| a.source == crate::scenario::model::TagSource::IamPrincipal && !a.applies_at(r.start))
+            .find_map(|a| c.tags.iter().find(|(k, _)| *k == a.key).cloned())
+    }
+
+    fn lost_override(&self, c: &Caller, r: &Row) -> Option<(String, String)> {
+        c.session_keys.iter().find_map(|k| {
+            let full = format!("{IAM_PRINCIPAL_PREFIX}{k}");
+            let row_value = r.tags.iter().find(|(rk, _)| *rk == full)?;
+            let old = c.principal_tags.iter().find(|(pk, _)| pk.eq_ignore_ascii_case(k))?;
+            (old.1 != row_value.1).then(|| (full, old.1.clone()))
+        })
+    }
+
+    fn eligible(&self, fault: Fault, r: &Row) -> bool {
+        let bedrock_with_principal = r.kind == RowKind::Bedrock && r.principal.is_some();
+        match fault {
+            Fault::MissingPrincipal | Fault::MalformedArn | Fault::AccountMismatch => bedrock_with_principal,
+            Fault::PrincipalOnNonBedrock => r.kind == RowKind::Background && self.plan.export.table.include_iam_principal_data && !self.plan.callers.is_empty(),
+            Fault::PrincipalBeforeLaunch => {
+                r.kind == RowKind::Bedrock && r.start < self.launch && self.plan.export.table.include_iam_principal_data
+            }
+            Fault::UnprefixedTag => !self.plan.export.table.legacy_113 && r.tags.iter().any(|(k, _)| k.starts_with(IAM_PRINCIPAL_PREFIX)),
+            Fault::InactiveTag => !self.plan.export.table.legacy_113 && bedrock_with_principal,
+            Fault::TagBeforeActivation => {
+                bedrock_with_principal && self.caller(r).is_some_and(|c| self.pending_activation(c, r).is_some())
+            }
+            Fault::SessionOverrideLost => {
+                bedrock_with_principal && self.caller(r).is_some_and(|c| self.lost_override(c, r).is_some())
+            }
+            Fault::GatewayCollapse => {
+                bedrock_with_principal
+                    && self
+                        .caller(r)
+                        .and_then(|c| c.gateway)
+                        .is_some_and(|g| self.plan.gateways[g].per_user_sessions)
+            }
+            Fault::CostMismatch | Fault::MisalignedHour | Fault::OutsideBillingPeriod | Fault::DuplicateLineItem => {
+                r.kind != RowKind::Tax
+            }
+            Fault::MapAsString | Fault::ManifestMismatch | Fault::MissingColumn => false,
+        }
+    }
+
+    /// Change the row; returns an extra row to insert after it (duplicates).
+    fn mutate(&self, fault: Fault, r: &mut Row) -> Option<Row> {
+        let set_tag = |r: &mut Row, k: String, v: String| {
+            let mut t: Vec<(String, String)> = r.tags.iter().filter(|(x, _)| *x != k).cloned().collect();
+            t.push((k, v));
+            t.sort();
+            r.tags = Arc::new(t);
+        };
+        match fault {
+            Fault::MissingPrincipal => r.principal = None,
+            Fault::MalformedArn => {
+                // Lose the empty region field: `arn:aws:sts:<acct>:…` fits no grammar.
+                r.principal = r.principal.as_ref().map(|p| p.replacen("::", ":", 1).into());
+            }
+            Fault::AccountMismatch => {
+                let acct = &self.plan.accounts[r.account].id;
+                r.principal = r.principal.as_ref().map(|p| shift_account(p, acct).into());
+            }
+            Fault::PrincipalOnNonBedrock | Fault::PrincipalBeforeLaunch => {
+                let c = self.plan.callers.iter().find(|c| c.account == r.account).unwrap_or(&self.plan.callers[0]);
+                r.principal = Some(c.arn.clone());
+            }
+            Fault::UnprefixedTag => {
+                if let Some((k, v)) = r.tags.iter().find(|(k, _)| k.starts_with(IAM_PRINCIPAL_PREFIX)).cloned() {
+                    set_tag(r, k[IAM_PRINCIPAL_PREFIX.len()..].to_string(), v);
+                }
+            }
+            Fault::InactiveTag => {
+                let inactive = self.caller(r).and_then(|c| {
+                    c.tags.iter().find(|(k, _)| !self.plan.activations.iter().any(|a| a.key == *k)).cloned()
+                });
+                let (k, v) = inactive.unwrap_or_else(|| ("curlab-never-activated".into(), "x".into()));
+                set_tag(r, format!("{IAM_PRINCIPAL_PREFIX}{k}"), v);
+            }
+            Fault::TagBeforeActivation => {
+                if let Some((k, v)) = self.caller(r).and_then(|c| self.pending_activation(c, r)) {
+                    set_tag(r, format!("{IAM_PRINCIPAL_PREFIX}{k}"), v);
+                }
+            }
+            Fault::SessionOverrideLost => {
+                if let Some((k, v)) = self.caller(r).and_then(|c| self.lost_override(c, r)) {
+                    set_tag(r, k, v);
+                }
+            }
+            Fault::GatewayCollapse => {
+                if let Some(g) = self.caller(r).and_then(|c| c.gateway) {
+                    let g = &self.plan.gateways[g];
+                    let role = g.execution_role_arn.rsplit('/').next().unwrap_or("GatewayRole");
+                    let task = format!("{:08x}{:08x}{:08x}{:08x}", curlab_vocab::arn::fnv1a32(g.name.as_bytes()), 0x5eed_u32, curlab_vocab::arn::fnv1a32(role.as_bytes()), 0x0ecb_u32);
+                    let acct = &self.plan.accounts[g.account].id;
+                    r.principal = Some(format!("arn:aws:sts::{acct}:assumed-role/{role}/{task}").into());
+                    let t: Vec<(String, String)> = r.tags.iter().filter(|(k, _)| !k.starts_with(IAM_PRINCIPAL_PREFIX)).cloned().collect();
+                    r.tags = Arc::new(t);
+                }
+            }
+            Fault::CostMismatch => r.cost_e16 = r.cost_e16 * 11 / 10 + 100_000_000_000_000,
+            Fault::MisalignedHour => {
+                r.start += 1800;
+                r.end += 1800;
+            }
+            Fault::OutsideBillingPeriod => {
+                let back = 32 * 86_400;
+                r.start -= back;
+                r.end -= back;
+            }
+            Fault::DuplicateLineItem => return Some(r.clone()),
+            Fault::MapAsString | Fault::ManifestMismatch | Fault::MissingColumn => {}
+        }
+        None
+    }
+
+    /// What was planted, for the truth file. Errors name row faults that found no row.
+    pub fn report(&self, all: &[FaultSpec]) -> Result<Vec<InjectedFault>, String> {
+        let mut out = Vec::new();
+        for s in all {
+            let rows = if s.fault.is_layout() { 0 } else { self.changed.get(&s.fault).copied().unwrap_or(0) };
+            if !s.fault.is_layout() && rows == 0 {
+                return Err(format!("fault {} does not apply to this scenario: {}", s.fault, not_applicable_reason(s.fault)));
+            }
+            out.push(InjectedFault { fault: s.fault.name().into(), rate: s.rate, rows, rule: s.fault.rule().into() });
+        }
+        Ok(out)
+    }
+}
+
+fn not_applicable_reason(f: Fault) -> &'static str {
+    match f {
+        Fault::MissingPrincipal | Fault::MalformedArn | Fault::AccountMismatch => "no Bedrock row carries a principal",
+        Fault::PrincipalOnNonBedrock => "no non-Bedrock row, or the export has no principal column",
+        Fault::PrincipalBeforeLaunch => "no Bedrock row is dated before 2026-04-08, or the export has no principal column",
+        Fault::UnprefixedTag => "no row carries an iamPrincipal/ tag",
+        Fault::InactiveTag => "no Bedrock row carries a principal, or the export has no tags column",
+        Fault::TagBeforeActivation => "no row of a tagged principal is dated before its key's activation took effect",
+        Fault::SessionOverrideLost => "no session tag overrides an activated principal tag",
+        Fault::GatewayCollapse => "no gateway with per-user sessions",
+        _ => "no eligible row",
+    }
+}

@@ -1,0 +1,292 @@
+//! The aggregated CUR line items the simulator emits, before they become Arrow columns.
+//!
+//! Money is integer: usage in millionths of a pricing unit, rates in 1e-10 USD (the 10 decimals
+//! AWS prints), cost in 1e-16 USD, so `cost = usage × rate` holds exactly.
+
+use std::sync::Arc;
+
+use curlab_vocab::bedrock::{self, BillingForm, ServiceTier, TokenType, UsageKey};
+
+use crate::catalog::Model;
+use crate::plan::Ts;
+
+/// Sorted `(key, value)` pairs of a map column.
+pub type Pairs = Arc<Vec<(String, String)>>;
+
+/// Everything about a line item that follows from its usage type: product, price, unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sku {
+    /// `line_item_product_code`.
+    pub product_code: String,
+    /// `product_servicecode` (None for Marketplace).
+    pub servicecode: Option<String>,
+    /// `product['product_name']`.
+    pub product_name: String,
+    /// `product_product_family`.
+    pub family: String,
+    /// `bill_billing_entity`.
+    pub billing_entity: &'static str,
+    /// `line_item_legal_entity`.
+    pub legal_entity: String,
+    /// `line_item_usage_type`.
+    pub usage_type: String,
+    /// `pricing_unit`.
+    pub pricing_unit: &'static str,
+    /// `line_item_unblended_rate` in 1e-10 USD per unit.
+    pub rate_e10: i64,
+    /// `pricing_public_on_demand_rate` in 1e-10 USD (None: empty, Marketplace).
+    pub public_rate_e10: Option<i64>,
+    /// `line_item_line_item_description`.
+    pub description: String,
+    /// Region (`us-east-1`).
+    pub region: String,
+    /// `product_location`.
+    pub location: &'static str,
+    /// Remaining `product` map entries (sorted).
+    pub product_map: Pairs,
+    /// `product_sku`.
+    pub sku: String,
+    /// `pricing_rate_code`.
+    pub rate_code: String,
+    /// `pricing_rate_id`.
+    pub rate_id: String,
+    /// `product_instance_type` (EC2 only).
+    pub instance_type: Option<String>,
+    /// `product_instance_family`.
+    pub instance_family: Option<String>,
+    /// Availability Zone, for zonal services.
+    pub availability_zone: Option<String>,
+    /// `product_to_location` (data transfer).
+    pub to_location: Option<String>,
+}
+
+/// What kind of line a row is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RowKind {
+    /// Bedrock inference usage.
+    Bedrock,
+    /// Non-Bedrock usage.
+    Background,
+    /// Tax.
+    Tax,
+}
+
+/// One CUR line item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// Billing period index.
+    pub period: usize,
+    /// Usage account index.
+    pub account: usize,
+    /// Usage start (inclusive).
+    pub start: Ts,
+    /// Usage end (exclusive).
+    pub end: Ts,
+    /// Line kind.
+    pub kind: RowKind,
+    /// Product and price.
+    pub sku: Arc<Sku>,
+    /// `line_item_operation`.
+    pub operation: Arc<str>,
+    /// `line_item_iam_principal` (None: no principal).
+    pub principal: Option<Arc<str>>,
+    /// `line_item_resource_id`.
+    pub resource_id: Option<Arc<str>>,
+    /// Usage in 1e-6 pricing units.
+    pub amount_e6: i64,
+    /// Cost in 1e-16 USD.
+    pub cost_e16: i128,
+    /// `tags` map (prefixed keys, sorted).
+    pub tags: Pairs,
+    /// `resource_tags` map (normalised keys, sorted).
+    pub resource_tags: Pairs,
+    /// `identity_line_item_id`.
+    pub id: String,
+    /// Tax type (Tax rows).
+    pub tax_type: Option<String>,
+}
+
+impl Row {
+    /// `line_item_usage_amount`.
+    pub fn usage_amount(&self) -> f64 {
+        self.amount_e6 as f64 / 1e6
+    }
+
+    /// `line_item_unblended_cost`.
+    pub fn cost(&self) -> f64 {
+        e16_to_usd(self.cost_e16)
+    }
+
+    /// `line_item_line_item_type`.
+    pub fn line_item_type(&self) -> &'static str {
+        match self.kind {
+            RowKind::Tax => "Tax",
+            _ => "Usage",
+        }
+    }
+}
+
+/// Dollars from 1e-16 USD.
+pub fn e16_to_usd(v: i128) -> f64 {
+    // Split to keep full precision for large totals.
+    let whole = v / 10_000_000_000_000_000;
+    let frac = v % 10_000_000_000_000_000;
+    whole as f64 + frac as f64 / 1e16
+}
+
+/// A rate in 1e-10 USD as AWS prints it: 10 decimals.
+pub fn format_rate(rate_e10: i64) -> String {
+    let sign = if rate_e10 < 0 { "-" } else { "" };
+    let r = rate_e10.unsigned_abs();
+    format!("{sign}{}.{:010}", r / 10_000_000_000, r % 10_000_000_000)
+}
+
+/// The Bedrock SKU for one model, region and usage key.
+pub fn bedrock_sku(model: &Model, region: &str, region_code: &str, key: UsageKey) -> Sku {
+    let form = model.billing;
+    let price = model
+        .price(key.token, key.tier, key.batch, key.global)
+        .unwrap_or(0);
+    // price is pico-dollars per token; per unit that is price × tokens_per_unit pico-dollars,
+    // i.e. price × tokens_per_unit / 100 in 1e-10 USD.
+    let rate_e10 = (price * form.tokens_per_unit() / 100) as i64;
+    let usage_type = bedrock::usage_type(region_code, &model.usage_name, form, key);
+    let location = bedrock::region_location(region);
+    let feature = if key.batch {
+        "Batch Inference"
+    } else {
+        match key.tier {
+            ServiceTier::Standard => "On-demand Inference",
+            ServiceTier::Priority => "Priority Inference",
+            ServiceTier::Flex => "Flex Inference",
+        }
+    };
+    let product_name = model.product_name();
+    let mut map = vec![
+        ("feature".to_string(), feature.to_string()),
+        ("inference_type".to_string(), key.token.inference_type().to_string()),
+        ("model".to_string(), model.display_name.clone()),
+        ("product_name".to_string(), product_name.clone()),
+        ("provider".to_string(), model.provider.clone()),
+        ("region".to_string(), region.to_string()),
+        ("servicename".to_string(), product_name.clone()),
+    ];
+    map.sort();
+    let (billing_entity, servicecode, public_rate, description) = match form {
+        BillingForm::Aws => {
+            let unit = match key.token {
+                TokenType::Input => "input tokens",
+                TokenType::Output => "output tokens",
+                TokenType::CacheRead => "cache read input tokens",
+                TokenType::CacheWrite | TokenType::CacheWrite1h => "cache write input tokens",
+            };
+            (
+                "AWS",
+                Some(model.product_code.clone()),
+                Some(rate_e10),
+                format!(
+                    "{} {} per 1K {unit} in {location}",
+                    format_usd_short(rate_e10),
+                    model.display_name
+                ),
+            )
+        }
+        BillingForm::Marketplace => {
+            let what = match key.token {
+                TokenType::Input => "Million Input Tokens",
+                TokenType::Output => "Million Output Tokens",
+                TokenType::CacheRead => "Million Cache Read Input Tokens",
+                TokenType::CacheWrite => "Million Cache Write Input Tokens",
+                TokenType::CacheWrite1h => "Million Cache Write 1h Input Tokens",
+            };
+            ("AWS Marketplace", None, None, format!("AWS Marketplace software usage|{region}|{what}"))
+        }
+    };
+    let sku = short_id(&format!("{}|{usage_type}", model.product_code), 16).to_uppercase();
+    Sku {
+        product_code: model.product_code.clone(),
+        servicecode,
+        product_name,
+        family: "Amazon Bedrock".into(),
+        billing_entity,
+        legal_entity: "Amazon Web Services, Inc.".into(),
+        usage_type,
+        pricing_unit: form.pricing_unit(),
+        rate_e10,
+        public_rate_e10: public_rate,
+        description,
+        region: region.into(),
+        location,
+        product_map: Arc::new(map),
+        rate_code: format!("{sku}.JRTCKXETXF.6YS6EN2CT7"),
+        rate_id: short_digits(&sku, 10),
+        sku,
+        instance_type: None,
+        instance_family: None,
+        availability_zone: None,
+        to_location: None,
+    }
+}
+
+fn format_usd_short(rate_e10: i64) -> String {
+    let s = format_rate(rate_e10);
+    let trimmed = s.trim_end_matches('0');
+    format!("${}", trimmed.trim_end_matches('.'))
+}
+
+/// A deterministic lowercase alphanumeric id of `n` characters derived from `s`.
+pub fn short_id(s: &str, n: usize) -> String {
+    const A: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut h = u64::from(curlab_vocab::arn::fnv1a32(s.as_bytes())) | 1;
+    (0..n)
+        .map(|_| {
+            h ^= h << 13;
+            h ^= h >> 7;
+            h ^= h << 17;
+            A[(h % 36) as usize] as char
+        })
+        .collect()
+}
+
+fn short_digits(s: &str, n: usize) -> String {
+    let mut h = u64::from(curlab_vocab::arn::fnv1a32(s.as_bytes())) | 1;
+    (0..n)
+        .map(|_| {
+            h ^= h << 13;
+            h ^= h >> 7;
+            h ^= h << 17;
+            char::from(b'0' + (h % 10) as u8)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_print_with_ten_decimals() {
+        assert_eq!(format_rate(33_000_000), "0.0033000000");
+        assert_eq!(format_rate(600), "0.0000000600");
+        assert_eq!(format_rate(33_000_000_000), "3.3000000000");
+        assert_eq!(e16_to_usd(693_000_000_000_000), 0.0693);
+    }
+
+    #[test]
+    fn sku_rate_matches_price() {
+        let m = crate::catalog::builtin()
+            .into_iter()
+            .find(|m| m.id == "claude-sonnet-4.6")
+            .unwrap();
+        let key = UsageKey {
+            token: TokenType::Input,
+            tier: ServiceTier::Standard,
+            batch: false,
+            global: false,
+        };
+        let sku = bedrock_sku(&m, "us-east-1", "USE1", key);
+        assert_eq!(sku.usage_type, "USE1-Claude4.6Sonnet-input-tokens");
+        assert_eq!(format_rate(sku.rate_e10), "0.0033000000");
+        assert_eq!(sku.pricing_unit, "1K tokens");
+    }
+}

@@ -1,0 +1,815 @@
+//! Simulate requests one day at a time and aggregate them into CUR rows.
+//!
+//! [`simulate_day`] is pure and seeded per (stream, day), so days can run on any thread in any
+//! order; [`Emitter`] takes the days back in order, numbers the rows, adds tax rows at each
+//! period's end and keeps the ground truth, which is summed per request, not per row.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use curlab_vocab::bedrock::{self, ServiceTier, TokenType, UsageKey};
+use curlab_vocab::tags::{resource_tags_column_key, IAM_PRINCIPAL_PREFIX, RESOURCE_TAGS_PREFIX};
+use curlab_vocab::truth::{self, Truth};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::background;
+use crate::plan::{rfc3339, Plan, Ts};
+use crate::rows::{bedrock_sku, e16_to_usd, Pairs, Row, RowKind, Sku};
+use crate::scenario::model::{BatchPrincipal, Granularity, TagSource};
+
+/// No principal on an aggregation key.
+const NO_PRINCIPAL: u32 = u32::MAX;
+
+/// Tags each caller (and background entry) carries, per activation interval.
+#[derive(Debug)]
+pub struct TagTable {
+    /// Start of each interval (the first is `i64::MIN`).
+    breaks: Vec<Ts>,
+    /// Interned tag sets; index 0 is the empty set.
+    sets: Vec<Pairs>,
+    /// `[caller][interval]` → set index.
+    callers: Vec<Vec<u32>>,
+    /// `[background entry][interval]` → (tags set, resource_tags set).
+    background: Vec<Vec<(u32, u32)>>,
+}
+
+impl TagTable {
+    /// Build the table for a plan.
+    pub fn new(plan: &Plan) -> Self {
+        let launch = crate::plan::day_of(bedrock::principal_data_start()) * 86_400;
+        let mut breaks = vec![i64::MIN, launch];
+        for a in &plan.activations {
+            breaks.push(a.effective);
+            if let Some(b) = a.backfill {
+                breaks.push(b);
+            }
+        }
+        breaks.sort_unstable();
+        breaks.dedup();
+        let mut sets: Vec<Pairs> = vec![Arc::new(Vec::new())];
+        let mut index: HashMap<Vec<(String, String)>, u32> = HashMap::new();
+        index.insert(Vec::new(), 0);
+        let mut intern = |v: Vec<(String, String)>| -> u32 {
+            if let Some(i) = index.get(&v) {
+                return *i;
+            }
+            let i = sets.len() as u32;
+            index.insert(v.clone(), i);
+            sets.push(Arc::new(v));
+            i
+        };
+        let callers = plan
+            .callers
+            .iter()
+            .map(|c| {
+                breaks
+                    .iter()
+                    .map(|&t| {
+                        if t < launch {
+                            return 0;
+                        }
+                        let mut v: Vec<(String, String)> = c
+                            .tags
+                            .iter()
+                            .filter(|(k, _)| {
+                                plan.activations.iter().any(|a| {
+                                    a.source == TagSource::IamPrincipal && a.key == *k && a.applies_at(t)
+                                })
+                            })
+                            .map(|(k, v)| (format!("{IAM_PRINCIPAL_PREFIX}{k}"), v.clone()))
+                            .collect();
+                        v.sort();
+                        intern(v)
+                    })
+                    .collect()
+            })
+            .collect();
+        let background = plan
+            .background
+            .iter()
+            .map(|b| {
+                breaks
+                    .iter()
+                    .map(|&t| {
+                        let active: Vec<&(String, String)> = b
+                            .tags
+                            .iter()
+                            .filter(|(k, _)| {
+                                plan.activations.iter().any(|a| {
+                                    a.source == TagSource::Resource && a.key == *k && a.applies_at(t)
+                                })
+                            })
+                            .collect();
+                        let mut tags: Vec<(String, String)> = active
+                            .iter()
+                            .map(|(k, v)| (format!("{RESOURCE_TAGS_PREFIX}{k}"), v.clone()))
+                            .collect();
+                        tags.sort();
+                        let mut rt: Vec<(String, String)> = active
+                            .iter()
+                            .map(|(k, v)| (resource_tags_column_key(k), v.clone()))
+                            .collect();
+                        rt.sort();
+                        (intern(tags), intern(rt))
+                    })
+                    .collect()
+            })
+            .collect();
+        TagTable {
+            breaks,
+            sets,
+            callers,
+            background,
+        }
+    }
+
+    fn interval(&self, t: Ts) -> usize {
+        self.breaks.partition_point(|b| *b <= t).saturating_sub(1)
+    }
+
+    /// The `tags` set a caller's row starting at `t` carries.
+    pub fn caller_set(&self, caller: usize, t: Ts) -> u32 {
+        self.callers[caller][self.interval(t)]
+    }
+
+    /// A tag set by index.
+    pub fn set(&self, i: u32) -> &Pairs {
+        &self.sets[i as usize]
+    }
+}
+
+/// Aggregation key of a Bedrock row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BedrockKey {
+    /// Bucket start.
+    pub bucket: Ts,
+    /// Account index.
+    pub account: u32,
+    /// Model index.
+    pub model: u16,
+    /// Region index into `REGION_CODES`.
+    pub region: u8,
+    /// Usage key.
+    pub usage: UsageKey,
+    /// Streaming operation.
+    pub streaming: bool,
+    /// Caller index or [`NO_PRINCIPAL`].
+    pub principal: u32,
+    /// Tag set index.
+    pub tags: u32,
+}
+
+/// Aggregation key of a background row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BackgroundKey {
+    /// Bucket start.
+    pub bucket: Ts,
+    /// Background entry index.
+    pub entry: u32,
+    /// Resource index.
+    pub resource: u32,
+    /// Line kind within the service (e.g. Lambda compute vs requests).
+    pub line: u8,
+}
+
+/// Cost in pico-dollars of each token type of a request, summed into the truth.
+#[derive(Debug, Default, Clone)]
+pub struct TruthDelta {
+    /// Per caller index.
+    pub by_caller: HashMap<u32, u128>,
+    /// Per tag set.
+    pub by_tagset: HashMap<u32, u128>,
+    /// Bedrock cost without a principal.
+    pub unattributed: u128,
+    /// All Bedrock cost.
+    pub bedrock: u128,
+    /// Requests simulated.
+    pub requests: u64,
+}
+
+impl TruthDelta {
+    fn merge(&mut self, o: TruthDelta) {
+        for (k, v) in o.by_caller {
+            *self.by_caller.entry(k).or_default() += v;
+        }
+        for (k, v) in o.by_tagset {
+            *self.by_tagset.entry(k).or_default() += v;
+        }
+        self.unattributed += o.unattributed;
+        self.bedrock += o.bedrock;
+        self.requests += o.requests;
+    }
+}
+
+/// One simulated day: token totals per Bedrock key, usage per background key, and the truth.
+#[derive(Debug, Default)]
+pub struct DayOutput {
+    /// Day (days since epoch).
+    pub day: i64,
+    /// Tokens per key.
+    pub bedrock: HashMap<BedrockKey, u64>,
+    /// Usage (1e-6 units) per key.
+    pub background: HashMap<BackgroundKey, i64>,
+    /// Truth from the requests.
+    pub truth: TruthDelta,
+}
+
+fn mix(seed: u64, a: u64, b: u64) -> u64 {
+    let mut h = seed ^ 0x9e37_79b9_7f4a_7c15;
+    for x in [a, b] {
+        h ^= x.wrapping_add(0x9e37_79b9_7f4a_7c15).wrapping_add(h << 6).wrapping_add(h >> 2);
+        h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        h ^= h >> 31;
+    }
+    h
+}
+
+/// A seeded RNG for one (purpose, index, day).
+pub fn rng_for(seed: u64, purpose: u64, index: u64, day: i64) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(mix(seed, purpose.wrapping_mul(1_000_003) ^ index, day as u64))
+}
+
+fn normal(rng: &mut ChaCha8Rng) -> f64 {
+    let u1: f64 = rng.random::<f64>().max(1e-300);
+    let u2: f64 = rng.random();
+    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
+
+fn poisson(rng: &mut ChaCha8Rng, lambda: f64) -> u64 {
+    if lambda <= 0.0 {
+        return 0;
+    }
+    if lambda < 30.0 {
+        let l = (-lambda).exp();
+        let mut k = 0;
+        let mut p = 1.0;
+        loop {
+            p *= rng.random::<f64>();
+            if p <= l {
+                return k;
+            }
+            k += 1;
+        }
+    }
+    (lambda + lambda.sqrt() * normal(rng)).round().max(0.0) as u64
+}
+
+fn lognormal(rng: &mut ChaCha8Rng, mean: f64, cv: f64) -> u64 {
+    if cv <= 0.0 {
+        return mean.round().max(1.0) as u64;
+    }
+    let s2 = (1.0 + cv * cv).ln();
+    let mu = mean.ln() - s2 / 2.0;
+    (mu + s2.sqrt() * normal(rng)).exp().round().clamp(1.0, 5e6) as u64
+}
+
+/// The bucket a usage instant falls in.
+pub fn bucket_of(plan: &Plan, t: Ts) -> Ts {
+    match plan.export.granularity {
+        Granularity::Hourly => t - t.rem_euclid(3600),
+        Granularity::Daily => t - t.rem_euclid(86_400),
+        Granularity::Monthly => plan
+            .export
+            .periods
+            .iter()
+            .find(|p| t >= p.start && t < p.end)
+            .map_or(t, |p| p.start),
+    }
+}
+
+/// End of the bucket that starts at `b`.
+pub fn bucket_end(plan: &Plan, b: Ts) -> Ts {
+    match plan.export.granularity {
+        Granularity::Hourly => b + 3600,
+        Granularity::Daily => b + 86_400,
+        Granularity::Monthly => plan
+            .export
+            .periods
+            .iter()
+            .find(|p| p.start == b)
+            .map_or(b + 86_400, |p| p.end),
+    }
+}
+
+struct Request {
+    ts: Ts,
+    caller: usize,
+    model: usize,
+    region: u8,
+    tokens: [u64; 5],
+    streaming: bool,
+    usage: [UsageKey; 5],
+}
+
+fn region_index(code: &str) -> u8 {
+    bedrock::REGION_CODES
+        .iter()
+        .position(|(_, c)| *c == code)
+        .unwrap_or(0) as u8
+}
+
+fn record(plan: &Plan, tags: &TagTable, out: &mut DayOutput, r: &Request) {
+    let bucket = bucket_of(plan, r.ts);
+    let caller = &plan.callers[r.caller];
+    let model = &plan.models[r.model];
+    let principal_on = plan.export.principal_from.is_some_and(|from| bucket >= from);
+    let tagset = tags.caller_set(r.caller, bucket);
+    out.truth.requests += 1;
+    for (i, &n) in r.tokens.iter().enumerate() {
+        if n == 0 {
+            continue;
+        }
+        let key = r.usage[i];
+        let with_principal =
+            principal_on && !(key.batch && plan.assumptions.batch_principal == BatchPrincipal::None);
+        let price = u128::from(model.price(key.token, key.tier, key.batch, key.global).unwrap_or(0));
+        let cost = u128::from(n) * price;
+        out.truth.bedrock += cost;
+        if with_principal {
+            *out.truth.by_caller.entry(r.caller as u32).or_default() += cost;
+        } else {
+            out.truth.unattributed += cost;
+        }
+        if tagset != 0 {
+            *out.truth.by_tagset.entry(tagset).or_default() += cost;
+        }
+        let k = BedrockKey {
+            bucket,
+            account: caller.account as u32,
+            model: r.model as u16,
+            region: r.region,
+            usage: key,
+            streaming: r.streaming,
+            principal: if with_principal { r.caller as u32 } else { NO_PRINCIPAL },
+            tags: tagset,
+        };
+        *out.bedrock.entry(k).or_default() += n;
+    }
+}
+
+fn usage_keys(tier: ServiceTier, batch: bool, global: bool) -> [UsageKey; 5] {
+    TokenType::ALL.map(|token| UsageKey {
+        token,
+        tier,
+        batch,
+        global,
+    })
+}
+
+/// Simulate one day of every stream, explicit request and background service.
+pub fn simulate_day(plan: &Plan, tags: &TagTable, day: i64) -> DayOutput {
+    let mut out = DayOutput {
+        day,
+        ..Default::default()
+    };
+    let weekday = ((day + 3).rem_euclid(7)) as usize; // 1970-01-01 was a Thursday
+    for (si, s) in plan.streams.iter().enumerate() {
+        let w = &plan.workloads[s.workload];
+        if day < w.days.0 || day > w.days.1 {
+            continue;
+        }
+        let requester = &plan.requesters[s.requester];
+        let callers: Vec<(usize, f64)> = requester
+            .callers
+            .iter()
+            .filter(|(c, _)| plan.callers[*c].active_day.is_none_or(|d| d == day))
+            .copied()
+            .collect();
+        if callers.is_empty() {
+            continue;
+        }
+        let total_w: f64 = callers.iter().map(|(_, w)| w).sum();
+        let lambda_day = w.requests_per_day * w.weekday[weekday] * total_w.min(1.0);
+        if lambda_day <= 0.0 {
+            continue;
+        }
+        let mut rng = rng_for(plan.seed, 1, si as u64, day);
+        let region = region_index(w.region_code);
+        for (h, share) in w.hours.iter().enumerate() {
+            let n = poisson(&mut rng, lambda_day * share);
+            for _ in 0..n {
+                let caller = if callers.len() == 1 {
+                    callers[0].0
+                } else {
+                    let mut x = rng.random::<f64>() * total_w;
+                    let mut pick = callers[callers.len() - 1].0;
+                    for (c, cw) in &callers {
+                        if x < *cw {
+                            pick = *c;
+                            break;
+                        }
+                        x -= cw;
+                    }
+                    pick
+                };
+                let ts = day * 86_400 + h as i64 * 3600 + rng.random_range(0..3600);
+                let prompt = lognormal(&mut rng, w.input.mean, w.input.cv);
+                let output = lognormal(&mut rng, w.output.mean, w.output.cv);
+                let cr = (prompt as f64 * w.cache_shares[0]).round() as u64;
+                let cw = (prompt as f64 * w.cache_shares[1]).round() as u64;
+                let cw1 = (prompt as f64 * w.cache_shares[2]).round() as u64;
+                let input = prompt.saturating_sub(cr + cw + cw1);
+                let streaming = rng.random::<f64>() < w.streaming_share;
+                let batch = rng.random::<f64>() < w.batch_share;
+                let global = !batch && rng.random::<f64>() < w.global_share;
+                let req = Request {
+                    ts,
+                    caller,
+                    model: w.model,
+                    region,
+                    tokens: [input, output, cr, cw, cw1],
+                    streaming: streaming && !batch,
+                    usage: usage_keys(w.tier, batch, global),
+                };
+                record(plan, tags, &mut out, &req);
+            }
+        }
+    }
+    let lo = plan.explicit.partition_point(|r| r.ts < day * 86_400);
+    let hi = plan.explicit.partition_point(|r| r.ts < (day + 1) * 86_400);
+    for r in &plan.explicit[lo..hi] {
+        let req = Request {
+            ts: r.ts,
+            caller: r.caller,
+            model: r.model,
+            region: region_index(r.region_code),
+            tokens: r.tokens,
+            streaming: r.streaming && !r.batch,
+            usage: usage_keys(r.tier, r.batch, r.global),
+        };
+        record(plan, tags, &mut out, &req);
+    }
+    background::simulate_day(plan, day, &mut out);
+    out
+}
+
+/// A batch of finished rows for one billing period, in output order.
+#[derive(Debug)]
+pub struct Chunk {
+    /// Billing period index.
+    pub period: usize,
+    /// Rows.
+    pub rows: Vec<Row>,
+}
+
+/// Turns simulated days (fed in day order) into numbered rows, tax rows and the truth.
+pub struct Emitter<'a> {
+    plan: &'a Plan,
+    tags: &'a TagTable,
+    skus: HashMap<(u16, u8, UsageKey), Arc<Sku>>,
+    bg_skus: HashMap<(u32, u8), Arc<Sku>>,
+    pending_bedrock: HashMap<BedrockKey, u64>,
+    pending_background: HashMap<BackgroundKey, i64>,
+    pending_unit: Option<(usize, Ts)>,
+    period_cost: BTreeMap<(usize, usize, String), (i128, Arc<Sku>)>,
+    truth: TruthDelta,
+    background_e16: i128,
+    tax_e16: i128,
+    rows_by_period: BTreeMap<String, u64>,
+    unit_counter: u64,
+    empty: Pairs,
+    operations: [Arc<str>; 2],
+}
+
+impl<'a> Emitter<'a> {
+    /// A new emitter.
+    pub fn new(plan: &'a Plan, tags: &'a TagTable) -> Self {
+        Emitter {
+            plan,
+            tags,
+            skus: HashMap::new(),
+            bg_skus: HashMap::new(),
+            pending_bedrock: HashMap::new(),
+            pending_background: HashMap::new(),
+            pending_unit: None,
+            period_cost: BTreeMap::new(),
+            truth: TruthDelta::default(),
+            background_e16: 0,
+            tax_e16: 0,
+            rows_by_period: BTreeMap::new(),
+            unit_counter: 0,
+            empty: Arc::new(Vec::new()),
+            operations: [bedrock::OP_INVOKE.into(), bedrock::OP_INVOKE_STREAMING.into()],
+        }
+    }
+
+    fn period_of_day(&self, day: i64) -> usize {
+        let t = day * 86_400;
+        self.plan
+            .export
+            .periods
+            .iter()
+            .position(|p| t >= p.start && t < p.end)
+            .unwrap_or(0)
+    }
+
+    /// Feed the next day; returns the chunks that are complete.
+    pub fn push(&mut self, day: DayOutput) -> Vec<Chunk> {
+        let period = self.period_of_day(day.day);
+        // The emit unit is a day, or a whole period for monthly granularity.
+        let unit = match self.plan.export.granularity {
+            Granularity::Monthly => self.plan.export.periods[period].start,
+            _ => day.day * 86_400,
+        };
+        let mut out = Vec::new();
+        if let Some((p, u)) = self.pending_unit {
+            if u != unit {
+                out.extend(self.flush_unit());
+                if p != period {
+                    out.extend(self.flush_period(p));
+                }
+            }
+        }
+        self.pending_unit = Some((period, unit));
+        for (k, v) in day.bedrock {
+            *self.pending_bedrock.entry(k).or_default() += v;
+        }
+        for (k, v) in day.background {
+            *self.pending_background.entry(k).or_default() += v;
+        }
+        self.truth.merge(day.truth);
+        out
+    }
+
+    /// Flush what is pending and return the last chunks and the truth.
+    pub fn finish(mut self) -> (Vec<Chunk>, TruthParts) {
+        let mut out = Vec::new();
+        if let Some((p, _)) = self.pending_unit {
+            out.extend(self.flush_unit());
+            out.extend(self.flush_period(p));
+        }
+        let parts = TruthParts {
+            delta: self.truth,
+            background_e16: self.background_e16,
+            tax_e16: self.tax_e16,
+            rows_by_period: self.rows_by_period,
+        };
+        (out, parts)
+    }
+
+    fn sku(&mut self, k: &BedrockKey) -> Arc<Sku> {
+        let plan = self.plan;
+        self.skus
+            .entry((k.model, k.region, k.usage))
+            .or_insert_with(|| {
+                let (region, code) = bedrock::REGION_CODES[k.region as usize];
+                Arc::new(bedrock_sku(&plan.models[k.model as usize], region, code, k.usage))
+            })
+            .clone()
+    }
+
+    fn flush_unit(&mut self) -> Vec<Chunk> {
+        let Some((period, unit)) = self.pending_unit else {
+            return vec![];
+        };
+        let mut keys: Vec<(BedrockKey, u64)> = self.pending_bedrock.drain().collect();
+        keys.sort_unstable_by_key(|(k, _)| *k);
+        let mut rows = Vec::with_capacity(keys.len() + self.pending_background.len());
+        for (k, tokens) in keys {
+            let sku = self.sku(&k);
+            let model = &self.plan.models[k.model as usize];
+            let amount_e6 = tokens as i64 * (1_000_000 / model.billing.tokens_per_unit() as i64).max(1);
+            let cost_e16 = i128::from(amount_e6) * i128::from(sku.rate_e10);
+            let principal = (k.principal != NO_PRINCIPAL).then(|| self.plan.callers[k.principal as usize].arn.clone());
+            let resource_id = format!("arn:aws:bedrock:{}::foundation-model/{}", sku.region, model.model_id);
+            self.add_period_cost(period, k.account as usize, &sku, cost_e16);
+            rows.push(Row {
+                period,
+                account: k.account as usize,
+                start: k.bucket,
+                end: bucket_end(self.plan, k.bucket),
+                kind: RowKind::Bedrock,
+                operation: self.operations[usize::from(k.streaming)].clone(),
+                principal,
+                resource_id: Some(resource_id.into()),
+                amount_e6,
+                cost_e16,
+                tags: self.tags.set(k.tags).clone(),
+                resource_tags: self.empty.clone(),
+                id: String::new(),
+                tax_type: None,
+                sku,
+            });
+        }
+        let mut bg: Vec<(BackgroundKey, i64)> = self.pending_background.drain().collect();
+        bg.sort_unstable_by_key(|(k, _)| *k);
+        for (k, amount_e6) in bg {
+            let entry = &self.plan.background[k.entry as usize];
+            let sku = self
+                .bg_skus
+                .entry((k.entry, k.line))
+                .or_insert_with(|| Arc::new(background::sku(entry, k.line)))
+                .clone();
+            let cost_e16 = i128::from(amount_e6) * i128::from(sku.rate_e10);
+            self.background_e16 += cost_e16;
+            self.add_period_cost(period, entry.account, &sku, cost_e16);
+            let interval = self.tags.interval(k.bucket);
+            let (t, rt) = self.tags.background[k.entry as usize][interval];
+            rows.push(Row {
+                period,
+                account: entry.account,
+                start: k.bucket,
+                end: bucket_end(self.plan, k.bucket),
+                kind: RowKind::Background,
+                operation: background::operation(entry.service, k.line).into(),
+                principal: None,
+                resource_id: Some(entry.resources[k.resource as usize].as_str().into()),
+                amount_e6,
+                cost_e16,
+                tags: self.tags.set(t).clone(),
+                resource_tags: self.tags.set(rt).clone(),
+                id: String::new(),
+                tax_type: None,
+                sku,
+            });
+        }
+        self.number(&mut rows, unit);
+        *self.rows_by_period.entry(self.plan.export.periods[period].label.clone()).or_default() += rows.len() as u64;
+        vec![Chunk { period, rows }]
+    }
+
+    fn add_period_cost(&mut self, period: usize, account: usize, sku: &Arc<Sku>, cost: i128) {
+        self.period_cost
+            .entry((period, account, sku.product_code.clone()))
+            .or_insert_with(|| (0, sku.clone()))
+            .0 += cost;
+    }
+
+    /// Tax rows for the accounts' products of a finished period.
+    fn flush_period(&mut self, period: usize) -> Vec<Chunk> {
+        let Some(tax) = self.plan.tax.clone() else {
+            self.period_cost.retain(|(p, _, _), _| *p != period);
+            return vec![];
+        };
+        let per = &self.plan.export.periods[period];
+        let rate_bp = (tax.rate * 1e6).round() as i128; // parts per million
+        let mut rows = Vec::new();
+        let entries: Vec<((usize, usize, String), (i128, Arc<Sku>))> = self
+            .period_cost
+            .iter()
+            .filter(|((p, _, _), _)| *p == period)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        self.period_cost.retain(|(p, _, _), _| *p != period);
+        // One tax line per usage account and product code, spanning the billing period.
+        for ((_, account, _), (cost, sku)) in entries {
+            // Round to the cent: 1 cent = 1e14 in 1e-16 USD.
+            let raw = cost * rate_bp / 1_000_000;
+            let cents = (raw + 50_000_000_000_000) / 100_000_000_000_000;
+            let tax_e16 = cents * 100_000_000_000_000;
+            if tax_e16 == 0 {
+                continue;
+            }
+            self.tax_e16 += tax_e16;
+            let tax_sku = Sku {
+                usage_type: String::new(),
+                pricing_unit: "",
+                rate_e10: 0,
+                public_rate_e10: None,
+                description: format!("Tax for product code {}", sku.product_code),
+                product_map: self.empty.clone(),
+                instance_type: None,
+                instance_family: None,
+                availability_zone: None,
+                to_location: None,
+                ..(*sku).clone()
+            };
+            rows.push(Row {
+                period,
+                account,
+                start: per.start,
+                end: per.end,
+                kind: RowKind::Tax,
+                sku: Arc::new(tax_sku),
+                operation: "".into(),
+                principal: None,
+                resource_id: None,
+                amount_e6: 0,
+                cost_e16: tax_e16,
+                tags: self.empty.clone(),
+                resource_tags: self.empty.clone(),
+                id: String::new(),
+                tax_type: Some(tax.tax_type.clone()),
+            });
+        }
+        if rows.is_empty() {
+            return vec![];
+        }
+        self.number(&mut rows, per.end);
+        *self.rows_by_period.entry(per.label.clone()).or_default() += rows.len() as u64;
+        vec![Chunk { period, rows }]
+    }
+
+    fn number(&mut self, rows: &mut [Row], unit: Ts) {
+        const A: &[u8] = b"abcdefghijklmnopqrstuvwxyz234567";
+        self.unit_counter += 1;
+        let mut rng = rng_for(self.plan.seed, 7, self.unit_counter, unit / 3600);
+        for r in rows.iter_mut() {
+            let mut id = String::with_capacity(52);
+            for _ in 0..52 {
+                id.push(A[rng.random_range(0..32)] as char);
+            }
+            r.id = id;
+        }
+    }
+}
+
+/// Integer sums the truth file is built from.
+#[derive(Debug, Default)]
+pub struct TruthParts {
+    /// Request-level sums.
+    pub delta: TruthDelta,
+    /// Background usage cost (1e-16 USD).
+    pub background_e16: i128,
+    /// Tax cost (1e-16 USD).
+    pub tax_e16: i128,
+    /// Rows per period label.
+    pub rows_by_period: BTreeMap<String, u64>,
+}
+
+fn pico_to_usd(v: u128) -> f64 {
+    e16_to_usd(v as i128 * 10_000)
+}
+
+/// Build the truth file.
+pub fn build_truth(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> Truth {
+    let mut by_principal = BTreeMap::new();
+    for (c, v) in &parts.delta.by_caller {
+        let arn = plan.callers[*c as usize].arn.to_string();
+        *by_principal.entry(arn).or_insert(0u128) += *v;
+    }
+    let mut by_tag: BTreeMap<String, BTreeMap<String, u128>> = BTreeMap::new();
+    for (set, v) in &parts.delta.by_tagset {
+        for (k, val) in tags.set(*set).iter() {
+            *by_tag.entry(k.clone()).or_default().entry(val.clone()).or_default() += *v;
+        }
+    }
+    let called: std::collections::BTreeSet<u32> = parts.delta.by_caller.keys().copied().collect();
+    let mut principals: Vec<truth::TruthPrincipal> = called
+        .iter()
+        .map(|c| {
+            let c = &plan.callers[*c as usize];
+            truth::TruthPrincipal {
+                arn: c.arn.to_string(),
+                identity: c.identity.as_str().into(),
+                pattern: c.pattern.into(),
+                account: plan.accounts[c.account].id.clone(),
+                tags: c.tags.iter().cloned().collect(),
+                session_tag_keys: c.session_keys.clone(),
+                gateway: c.gateway.map(|g| plan.gateways[g].name.clone()),
+            }
+        })
+        .collect();
+    principals.sort_by(|a, b| a.arn.cmp(&b.arn));
+    principals.dedup_by(|a, b| a.arn == b.arn);
+    Truth {
+        curlab_truth_version: truth::TRUTH_VERSION,
+        scenario: plan.name.clone(),
+        seed: plan.seed,
+        export: truth::TruthExport {
+            name: plan.export.name.clone(),
+            time_granularity: plan.export.granularity.as_str().into(),
+            format: plan.export.format.as_str().into(),
+            billing_periods: plan.export.periods.iter().map(|p| p.label.clone()).collect(),
+            include_iam_principal_data: plan.export.table.include_iam_principal_data,
+            iam_principal_data_from: plan.export.principal_from.map(|t| rfc3339(t)[..10].to_string()),
+            include_resources: plan.export.table.include_resources,
+        },
+        rows: parts.rows_by_period.values().sum(),
+        rows_by_period: parts.rows_by_period.clone(),
+        bedrock_cost_total: pico_to_usd(parts.delta.bedrock),
+        background_cost_total: e16_to_usd(parts.background_e16),
+        tax_cost_total: e16_to_usd(parts.tax_e16),
+        unattributed_bedrock_cost: pico_to_usd(parts.delta.unattributed),
+        by_principal: by_principal.into_iter().map(|(k, v)| (k, pico_to_usd(v))).collect(),
+        by_tag: by_tag
+            .into_iter()
+            .map(|(k, m)| (k, m.into_iter().map(|(v, c)| (v, pico_to_usd(c))).collect()))
+            .collect(),
+        activation: plan
+            .activations
+            .iter()
+            .map(|a| truth::Activation {
+                key: a.full_key(),
+                activated_at: rfc3339(a.activated),
+                effective_from: rfc3339(a.effective),
+                backfill_from: a.backfill.map(|b| rfc3339(b)[..10].to_string()),
+            })
+            .collect(),
+        principals,
+        gateways: plan
+            .gateways
+            .iter()
+            .map(|g| truth::TruthGateway {
+                name: g.name.clone(),
+                account: plan.accounts[g.account].id.clone(),
+                per_user_sessions: g.per_user_sessions,
+                invocation_role_arn: g.invocation_role_arn.clone(),
+                execution_role_arn: g.execution_role_arn.clone(),
+                expected_principals: g.expected_principals,
+            })
+            .collect(),
+        faults: Vec::new(),
+    }
+}

@@ -1,0 +1,378 @@
+//! One streaming pass over all data files for all selected rules.
+//!
+//! Work is split into tasks (a CSV file, or one Parquet row group) that worker threads take
+//! from a shared counter. Each worker keeps its own tallies and aggregates; they are merged at
+//! the end with commutative operations, so the report is identical for any `--threads`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use curlab_vocab::bedrock::principal_data_start;
+use curlab_vocab::truth::{Truth, TRUTH_VERSION};
+
+use crate::error::VerifyError;
+use crate::finding::{Report, Skipped, Tally};
+use crate::meta::Applicability;
+use crate::policy::{self, full_tag_key, Policy};
+use crate::read::{self, parse_ts, Col, Task};
+use crate::row::Row;
+use crate::rules::{registry, Aggregates, Ctx, FileCtx, Granularity, KeyActivation, Rule, Track};
+use crate::input;
+
+/// What to verify and how.
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// Export folders, data files or globs.
+    pub paths: Vec<String>,
+    /// Ground-truth file written by `curlab generate`.
+    pub truth: Option<PathBuf>,
+    /// Policy TOML file.
+    pub policy: Option<PathBuf>,
+    /// Only this billing period (`YYYY-MM`).
+    pub period: Option<String>,
+    /// Rule codes or code prefixes to run (empty: all). `ALL` selects every rule.
+    pub select: Vec<String>,
+    /// Rule codes or code prefixes not to run.
+    pub ignore: Vec<String>,
+    /// Worker threads; 0 means one per available core.
+    pub threads: usize,
+    /// Samples kept per finding.
+    pub max_samples: usize,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        VerifyOptions {
+            paths: Vec::new(),
+            truth: None,
+            policy: None,
+            period: None,
+            select: Vec::new(),
+            ignore: Vec::new(),
+            threads: 0,
+            max_samples: 5,
+        }
+    }
+}
+
+fn matches_token(code: &str, token: &str) -> bool {
+    let t = token.trim();
+    t.eq_ignore_ascii_case("ALL") || (!t.is_empty() && code.to_ascii_uppercase().starts_with(&t.to_ascii_uppercase()))
+}
+
+/// The rules `--select` and `--ignore` leave, in registry order.
+pub fn select_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'static dyn Rule>, VerifyError> {
+    for (flag, tokens) in [("--select", select), ("--ignore", ignore)] {
+        for t in tokens.iter().filter(|t| !t.trim().is_empty()) {
+            if !registry::all().any(|m| matches_token(m.code, t)) {
+                return Err(VerifyError::Usage(format!(
+                    "unknown rule code `{t}` in {flag}; fix: use codes or prefixes listed by `curlab rules` (e.g. PR001, PR, ALL)"
+                )));
+            }
+        }
+    }
+    Ok(registry::RULES
+        .iter()
+        .copied()
+        .filter(|r| {
+            let code = r.meta().code;
+            (select.iter().all(|t| t.trim().is_empty()) || select.iter().any(|t| matches_token(code, t)))
+                && !ignore.iter().any(|t| matches_token(code, t))
+        })
+        .collect())
+}
+
+fn load_truth(path: &std::path::Path) -> Result<Truth, VerifyError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| VerifyError::read(path, format!("cannot read truth file: {e}"), "check the --truth path"))?;
+    let truth: Truth = serde_json::from_str(&text).map_err(|e| VerifyError::Read {
+        path: path.to_path_buf(),
+        problem: format!("not a curlab truth file: {e}"),
+        place: Some(format!("line {}, column {}", e.line(), e.column())),
+        fix: "pass the <export>.truth.json written by `curlab generate`".into(),
+    })?;
+    if truth.curlab_truth_version != TRUTH_VERSION {
+        return Err(VerifyError::read(
+            path,
+            format!("truth format version {} is not supported (expected {TRUTH_VERSION})", truth.curlab_truth_version),
+            "regenerate the export with this curlab version",
+        ));
+    }
+    Ok(truth)
+}
+
+fn activation_from(truth: Option<&Truth>, policy: Option<&Policy>) -> Option<BTreeMap<String, KeyActivation>> {
+    if let Some(t) = truth {
+        return Some(
+            t.activation
+                .iter()
+                .map(|a| {
+                    (
+                        full_tag_key(&a.key),
+                        KeyActivation {
+                            effective_from: parse_ts(&a.effective_from),
+                            backfill_from: a.backfill_from.as_deref().and_then(parse_ts),
+                        },
+                    )
+                })
+                .collect(),
+        );
+    }
+    let p = policy?;
+    if p.tags.activated.is_none() && p.tags.activation.is_empty() {
+        return None;
+    }
+    let mut map: BTreeMap<String, KeyActivation> = p
+        .tags
+        .activated
+        .iter()
+        .flatten()
+        .map(|k| (full_tag_key(k), KeyActivation { effective_from: None, backfill_from: None }))
+        .collect();
+    for a in &p.tags.activation {
+        map.insert(
+            full_tag_key(&a.key),
+            KeyActivation {
+                effective_from: parse_ts(&a.effective_from),
+                backfill_from: a.backfill_from.as_deref().and_then(parse_ts),
+            },
+        );
+    }
+    Some(map)
+}
+
+fn applicability_reason(a: Applicability, ctx: &Ctx) -> Option<String> {
+    let (t, p) = (ctx.truth.is_some(), ctx.policy.is_some());
+    match a {
+        Applicability::Always => None,
+        Applicability::Truth if !t => Some("needs --truth".into()),
+        Applicability::Policy if !p => Some("needs --policy".into()),
+        Applicability::TruthOrPolicy if !t && !p => Some("needs --truth or --policy".into()),
+        Applicability::NoTruthNorPolicy if t || p => Some(
+            "a heuristic used only without --truth and --policy; with them GW001 (truth) and PO002 (policy) decide".into(),
+        ),
+        _ => None,
+    }
+}
+
+fn column_reason(columns: &[&str], ctx: &Ctx) -> Option<String> {
+    let missing = columns.iter().find(|c| !ctx.any_file_has(c))?;
+    Some(match *missing {
+        "line_item_iam_principal" => "column line_item_iam_principal is absent from every data file: the export does not include IAM principal data (INCLUDE_IAM_PRINCIPAL_DATA is off)".to_string(),
+        "tags" => "column tags is absent from every data file: an older 113-column CUR 2.0 export (or a column selection without it)".to_string(),
+        other => format!("column {other} is absent from every data file"),
+    })
+}
+
+/// Build the context: discover and open files, load truth and policy.
+fn build_context(opts: &VerifyOptions) -> Result<(Ctx, Vec<String>), VerifyError> {
+    let inputs = input::discover(&opts.paths, opts.period.as_deref())?;
+    let truth = opts.truth.as_deref().map(load_truth).transpose()?;
+    let policy = opts.policy.as_deref().map(policy::load).transpose()?;
+    let files = inputs
+        .files
+        .iter()
+        .map(|f| Ok(FileCtx { file: f.clone(), opened: read::open(f)? }))
+        .collect::<Result<Vec<_>, VerifyError>>()?;
+    let launch = principal_data_start()
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().timestamp_micros())
+        .unwrap_or(0);
+    let principal_from = truth
+        .as_ref()
+        .and_then(|t| t.export.iam_principal_data_from.as_deref())
+        .and_then(parse_ts)
+        .map_or(launch, |t| t.max(launch));
+    let granularity = truth.as_ref().and_then(|t| match t.export.time_granularity.to_ascii_uppercase().as_str() {
+        "HOURLY" => Some(Granularity::Hourly),
+        "DAILY" => Some(Granularity::Daily),
+        "MONTHLY" => Some(Granularity::Monthly),
+        _ => None,
+    });
+    let truth_principals = truth
+        .as_ref()
+        .map(|t| t.principals.iter().enumerate().map(|(i, p)| (p.arn.clone(), i)).collect())
+        .unwrap_or_default();
+    let allowed_principals = policy
+        .as_ref()
+        .map(|p| p.principals.allowed.iter().filter_map(|a| glob::Pattern::new(a).ok()).collect())
+        .unwrap_or_default();
+    let ctx = Ctx {
+        files,
+        manifests: inputs.manifests,
+        has_export_layout: inputs.has_export_layout,
+        activation: activation_from(truth.as_ref(), policy.as_ref()),
+        truth,
+        policy,
+        truth_principals,
+        principal_from,
+        granularity,
+        period: opts.period.clone(),
+        allowed_principals,
+    };
+    Ok((ctx, inputs.notes))
+}
+
+/// Per-worker state.
+struct State {
+    tallies: Vec<Tally>,
+    agg: Aggregates,
+    rows: u64,
+}
+
+impl State {
+    fn new(n: usize, max_samples: usize, track: Track) -> Self {
+        State {
+            tallies: (0..n).map(|_| Tally::new(max_samples)).collect(),
+            agg: Aggregates { track, ..Default::default() },
+            rows: 0,
+        }
+    }
+
+    fn merge(&mut self, other: State) {
+        for (a, b) in self.tallies.iter_mut().zip(other.tallies) {
+            a.merge(b);
+        }
+        self.agg.merge(other.agg);
+        self.rows += other.rows;
+    }
+}
+
+fn scan_task(task: &Task, ctx: &Ctx, rules: &[&'static dyn Rule], needed: &[Col], state: &mut State) -> Result<(), VerifyError> {
+    let f = &ctx.files[task.file];
+    let display = f.file.display.as_str();
+    let period = f.file.period.as_deref();
+    read::read_task(&f.file, &f.opened, task, needed, &mut |batch| {
+        for i in 0..batch.len {
+            let row = Row::from_batch(&batch, i, task.file, display, period);
+            state.agg.observe(&row);
+            for (rule, tally) in rules.iter().zip(state.tallies.iter_mut()) {
+                rule.check_row(&row, ctx, tally);
+            }
+        }
+        for err in &batch.cell_errors {
+            let row = Row::from_batch(&batch, err.row, task.file, display, period);
+            for (rule, tally) in rules.iter().zip(state.tallies.iter_mut()) {
+                rule.check_cell(&row, err, ctx, tally);
+            }
+        }
+        state.rows += batch.len as u64;
+    })
+}
+
+/// Verify an export: the library entry point behind `curlab verify`.
+pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
+    let selected = select_rules(&opts.select, &opts.ignore)?;
+    let (ctx, notes) = build_context(opts)?;
+
+    let mut run: Vec<&'static dyn Rule> = Vec::new();
+    let mut skipped = Vec::new();
+    for rule in selected {
+        let m = rule.meta();
+        let reason = applicability_reason(m.applies, &ctx)
+            .or_else(|| column_reason(m.columns, &ctx))
+            .or_else(|| rule.skip_reason(&ctx));
+        match reason {
+            Some(reason) => skipped.push(Skipped { rule: m.code.to_string(), reason }),
+            None => run.push(rule),
+        }
+    }
+
+    let codes: Vec<&str> = run.iter().map(|r| r.meta().code).collect();
+    let track = Track {
+        spend: codes.iter().any(|c| c.starts_with("RC") || c.starts_with("GW") || *c == "PO001" || *c == "PO002"),
+        tag_case: codes.contains(&"TG006"),
+        duplicates: codes.contains(&"CT004"),
+    };
+    let mut needed: Vec<Col> = [
+        Col::LineItemId,
+        Col::ProductCode,
+        Col::BillingEntity,
+        Col::ProductFamily,
+        Col::Product,
+        Col::Operation,
+        Col::LineItemType,
+        Col::UnblendedCost,
+        Col::PeriodStart,
+    ]
+    .into();
+    needed.extend(run.iter().flat_map(|r| r.meta().columns.iter().filter_map(|c| Col::from_name(c))));
+    needed.sort();
+    needed.dedup();
+
+    // Schema and layout checks, once per file.
+    let mut main = State::new(run.len(), opts.max_samples, track);
+    for fi in 0..ctx.files.len() {
+        for (rule, tally) in run.iter().zip(main.tallies.iter_mut()) {
+            rule.check_file(fi, &ctx, tally);
+        }
+    }
+
+    // The one streaming pass.
+    let tasks: Vec<Task> = ctx.files.iter().enumerate().flat_map(|(i, f)| read::tasks_of(i, &f.opened)).collect();
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    } else {
+        opts.threads
+    }
+    .clamp(1, tasks.len().max(1));
+    let next = AtomicUsize::new(0);
+    let results: Vec<(State, Option<(usize, VerifyError)>)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut state = State::new(run.len(), opts.max_samples, track);
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(task) = tasks.get(i) else { return (state, None) };
+                        if let Err(e) = scan_task(task, &ctx, &run, &needed, &mut state) {
+                            next.store(tasks.len(), Ordering::Relaxed);
+                            return (state, Some((i, e)));
+                        }
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join().unwrap_or_else(|_| {
+                    (
+                        State::new(0, 0, track),
+                        Some((usize::MAX, VerifyError::Usage("internal error: a worker thread panicked".into()))),
+                    )
+                })
+            })
+            .collect()
+    });
+    let mut first_error: Option<(usize, VerifyError)> = None;
+    for (state, err) in results {
+        main.merge(state);
+        if let Some((i, e)) = err {
+            if first_error.as_ref().is_none_or(|(j, _)| i < *j) {
+                first_error = Some((i, e));
+            }
+        }
+    }
+    if let Some((_, e)) = first_error {
+        return Err(e);
+    }
+
+    for (rule, tally) in run.iter().zip(main.tallies.iter_mut()) {
+        rule.finish(&main.agg, &ctx, tally);
+    }
+    let findings = run
+        .iter()
+        .zip(main.tallies)
+        .filter_map(|(rule, tally)| tally.into_finding(rule.meta()))
+        .collect();
+    Ok(Report {
+        files: ctx.files.iter().map(|f| f.file.display.clone()).collect(),
+        rows_scanned: main.rows,
+        rules_run: codes.iter().map(|c| c.to_string()).collect(),
+        rules_skipped: skipped,
+        findings,
+        notes,
+    })
+}

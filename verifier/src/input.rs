@@ -1,0 +1,448 @@
+//! Finding the data files behind the paths given on the command line.
+//!
+//! Accepted: an export folder in the Data Exports layout
+//! (`<export>/data/BILLING_PERIOD=YYYY-MM/[<execution>/]<export>-00001.snappy.parquet|.csv.gz`
+//! plus `<export>/metadata/BILLING_PERIOD=YYYY-MM/<export>-Manifest.json`), its `data` folder,
+//! a folder holding exactly one export, single Parquet / CSV / CSV.gz files, and globs.
+//! File formats are detected from their first bytes, not their names.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::VerifyError;
+
+/// How a data file is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Apache Parquet (`PAR1` magic).
+    Parquet,
+    /// CSV, gzip-compressed when `gzip`.
+    Csv {
+        /// Starts with the gzip magic `1f 8b`.
+        gzip: bool,
+    },
+}
+
+/// One data file to read.
+#[derive(Debug, Clone)]
+pub struct DataFile {
+    /// Where it is.
+    pub path: PathBuf,
+    /// The path shown in reports: relative to the PATH given.
+    pub display: String,
+    /// `YYYY-MM` of the `BILLING_PERIOD=` folder it sits in, if any.
+    pub period: Option<String>,
+    /// Detected encoding.
+    pub format: Format,
+}
+
+/// A Data Exports manifest and how it compares to the files on disk.
+#[derive(Debug, Clone)]
+pub struct ManifestCheck {
+    /// Manifest path shown in reports.
+    pub display: String,
+    /// Billing period of its folder.
+    pub period: String,
+    /// `columns` as listed: (name, type).
+    pub columns: Vec<(String, String)>,
+    /// Listed data files (as `data/...` paths) that do not exist.
+    pub missing_files: Vec<String>,
+    /// Data files present next to the listed ones but not listed (display paths).
+    pub unlisted_files: Vec<String>,
+    /// Display paths of the data files this manifest covers (to compare columns).
+    pub covered_files: Vec<String>,
+}
+
+/// Everything discovered.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// Data files, in a stable order (paths in command-line order, files sorted within).
+    pub files: Vec<DataFile>,
+    /// Manifests found in export folders.
+    pub manifests: Vec<ManifestCheck>,
+    /// Whether any path was a Data Exports folder (so manifest rules can apply).
+    pub has_export_layout: bool,
+    /// Remarks for the report (superseded execution folders, ...).
+    pub notes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct RawManifest {
+    #[serde(default)]
+    columns: Vec<RawColumn>,
+    #[serde(default, rename = "dataFiles")]
+    data_files: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct RawColumn {
+    name: String,
+    #[serde(rename = "type", default)]
+    ty: String,
+}
+
+/// True for `YYYY-MM`.
+pub fn is_period(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 7
+        && b[4] == b'-'
+        && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit)
+        && matches!(&s[5..], "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "12")
+}
+
+/// Discover the data files behind `paths`, keeping only billing period `period` if given.
+pub fn discover(paths: &[String], period: Option<&str>) -> Result<Inputs, VerifyError> {
+    if paths.is_empty() {
+        return Err(VerifyError::Usage(
+            "no PATH given; fix: pass an export folder, data files or a glob, e.g. `curlab verify out/my-export`".into(),
+        ));
+    }
+    if let Some(p) = period {
+        if !is_period(p) {
+            return Err(VerifyError::Usage(format!(
+                "--period `{p}` is not a billing period; fix: use YYYY-MM, e.g. --period 2026-04"
+            )));
+        }
+    }
+    let mut inputs = Inputs::default();
+    for given in paths {
+        let path = Path::new(given);
+        if path.is_dir() {
+            discover_dir(given, path, period, &mut inputs)?;
+        } else if path.is_file() {
+            add_single(path, display_of_single(given), period, &mut inputs)?;
+        } else if given.contains(['*', '?', '[']) {
+            let matches = glob::glob(given).map_err(|e| VerifyError::Input {
+                path: given.clone(),
+                problem: format!("not a valid glob: {e}"),
+                fix: "quote the pattern and use *, ? or [..] as in a shell".into(),
+            })?;
+            let mut found: Vec<PathBuf> = matches.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(VerifyError::Input {
+                    path: given.clone(),
+                    problem: "the glob matches no file".into(),
+                    fix: "check the pattern; quote it so the shell does not expand it first".into(),
+                });
+            }
+            for f in found {
+                let shown = display_of_single(&f.to_string_lossy());
+                add_single(&f, shown, period, &mut inputs)?;
+            }
+        } else {
+            return Err(VerifyError::Input {
+                path: given.clone(),
+                problem: "no such file or folder".into(),
+                fix: "pass an existing export folder, data file or glob".into(),
+            });
+        }
+    }
+    if inputs.files.is_empty() {
+        let scope = period.map(|p| format!(" for billing period {p}")).unwrap_or_default();
+        return Err(VerifyError::Input {
+            path: paths.join(" "),
+            problem: format!("no data files found{scope}"),
+            fix: "pass an export folder containing data/BILLING_PERIOD=YYYY-MM/*.parquet|*.csv.gz, or the files themselves".into(),
+        });
+    }
+    Ok(inputs)
+}
+
+/// A single file is shown as given when relative, else by its file name.
+fn display_of_single(given: &str) -> String {
+    let p = Path::new(given);
+    if p.is_absolute() {
+        p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| given.to_string())
+    } else {
+        given.trim_start_matches("./").to_string()
+    }
+}
+
+fn add_single(path: &Path, display: String, period: Option<&str>, inputs: &mut Inputs) -> Result<(), VerifyError> {
+    let folder_period = period_of_path(path);
+    if let (Some(want), Some(have)) = (period, folder_period.as_deref()) {
+        if want != have {
+            return Ok(());
+        }
+    }
+    let format = detect_format(path)?;
+    inputs.files.push(DataFile {
+        path: path.to_path_buf(),
+        display,
+        period: folder_period,
+        format,
+    });
+    Ok(())
+}
+
+/// The `YYYY-MM` of the nearest `BILLING_PERIOD=` folder in a path.
+pub fn period_of_path(path: &Path) -> Option<String> {
+    path.ancestors().skip(1).find_map(|a| {
+        let name = a.file_name()?.to_str()?;
+        let p = name.strip_prefix("BILLING_PERIOD=")?;
+        is_period(p).then(|| p.to_string())
+    })
+}
+
+/// Detect the encoding from the first bytes.
+pub fn detect_format(path: &Path) -> Result<Format, VerifyError> {
+    let mut head = [0u8; 4];
+    let mut f = fs::File::open(path).map_err(|e| {
+        VerifyError::read(path, format!("cannot open: {e}"), "check the path and its permissions")
+    })?;
+    let mut n = 0;
+    while n < head.len() {
+        match f.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) => {
+                return Err(VerifyError::read(path, format!("cannot read: {e}"), "check the file and its permissions"))
+            }
+        }
+    }
+    if n == 0 {
+        return Err(VerifyError::read(
+            path,
+            "the file is empty",
+            "re-download it; an export data file always has at least a header or a Parquet footer",
+        ));
+    }
+    Ok(if head[..n] == *b"PAR1" {
+        Format::Parquet
+    } else if n >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+        Format::Csv { gzip: true }
+    } else {
+        Format::Csv { gzip: false }
+    })
+}
+
+fn is_data_file_name(name: &str) -> bool {
+    name.ends_with(".parquet") || name.ends_with(".csv") || name.ends_with(".csv.gz")
+}
+
+fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, VerifyError> {
+    let rd = fs::read_dir(dir).map_err(|e| {
+        VerifyError::read(dir, format!("cannot list folder: {e}"), "check the path and its permissions")
+    })?;
+    let mut v: Vec<PathBuf> = rd.filter_map(Result::ok).map(|e| e.path()).collect();
+    v.sort();
+    Ok(v)
+}
+
+fn rel_display(base: &Path, file: &Path) -> String {
+    let rel = file.strip_prefix(base).unwrap_or(file);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn discover_dir(given: &str, dir: &Path, period: Option<&str>, inputs: &mut Inputs) -> Result<(), VerifyError> {
+    // `<export>/` itself.
+    if dir.join("data").is_dir() {
+        return discover_export(dir, dir, period, inputs);
+    }
+    // `<export>/data/`.
+    let entries = sorted_entries(dir)?;
+    let has_periods = entries.iter().any(|e| {
+        e.is_dir() && e.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("BILLING_PERIOD="))
+    });
+    if has_periods {
+        let root = dir.parent().unwrap_or(dir);
+        return discover_export(root, dir, period, inputs);
+    }
+    // A parent folder holding exactly one export.
+    let exports: Vec<&PathBuf> = entries.iter().filter(|e| e.join("data").is_dir()).collect();
+    match exports.len() {
+        1 => return discover_export(exports[0], dir, period, inputs),
+        0 => {}
+        n => {
+            return Err(VerifyError::Input {
+                path: given.to_string(),
+                problem: format!("holds {n} exports ({})", exports.iter().map(|e| rel_display(dir, e)).collect::<Vec<_>>().join(", ")),
+                fix: "pass one export folder (or several, as separate PATHs)".into(),
+            })
+        }
+    }
+    // A plain folder of data files.
+    let files: Vec<&PathBuf> = entries
+        .iter()
+        .filter(|e| e.is_file() && e.file_name().and_then(|n| n.to_str()).is_some_and(is_data_file_name))
+        .collect();
+    if files.is_empty() {
+        return Err(VerifyError::Input {
+            path: given.to_string(),
+            problem: "is neither a Data Exports folder (no data/BILLING_PERIOD=YYYY-MM/) nor a folder of .parquet/.csv/.csv.gz files".into(),
+            fix: "pass the export folder (the one containing data/ and metadata/) or the data files".into(),
+        });
+    }
+    for f in files {
+        add_single(f, rel_display(dir, f), period, inputs)?;
+    }
+    Ok(())
+}
+
+fn discover_export(root: &Path, base: &Path, period: Option<&str>, inputs: &mut Inputs) -> Result<(), VerifyError> {
+    inputs.has_export_layout = true;
+    let export_name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let data_dir = root.join("data");
+    for pdir in sorted_entries(&data_dir)? {
+        let Some(p) = pdir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix("BILLING_PERIOD="))
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        if !pdir.is_dir() || period.is_some_and(|want| want != p) {
+            continue;
+        }
+        let manifest = find_manifest(&root.join("metadata").join(format!("BILLING_PERIOD={p}")))?;
+        // Files directly in the period folder, and per execution folder.
+        let mut root_files = Vec::new();
+        let mut exec_dirs: Vec<(PathBuf, Vec<PathBuf>)> = Vec::new();
+        for e in sorted_entries(&pdir)? {
+            if e.is_dir() {
+                let files: Vec<PathBuf> = sorted_entries(&e)?
+                    .into_iter()
+                    .filter(|f| f.is_file() && f.file_name().and_then(|n| n.to_str()).is_some_and(is_data_file_name))
+                    .collect();
+                exec_dirs.push((e, files));
+            } else if e.file_name().and_then(|n| n.to_str()).is_some_and(is_data_file_name) {
+                root_files.push(e);
+            }
+        }
+        let rel_root = |f: &Path| rel_display(root, f);
+        let mut chosen: Vec<PathBuf> = root_files.clone();
+        let listed: Option<(PathBuf, Vec<(String, String)>, Vec<String>)> = match &manifest {
+            Some(mpath) => Some(read_manifest(mpath, &export_name)?).map(|(c, d)| (mpath.clone(), c, d)),
+            None => None,
+        };
+        // Which execution folders are current: the ones the manifest points into, else the latest.
+        let current_dirs: BTreeSet<String> = match &listed {
+            Some((_, _, data_files)) => data_files
+                .iter()
+                .filter_map(|d| d.rsplit_once('/').map(|(dir, _)| dir.to_string()))
+                .collect(),
+            None => exec_dirs.last().map(|(d, _)| rel_root(d)).into_iter().collect(),
+        };
+        for (d, files) in &exec_dirs {
+            if current_dirs.contains(&rel_root(d)) {
+                chosen.extend(files.iter().cloned());
+            } else if !files.is_empty() {
+                inputs.notes.push(format!(
+                    "{}: superseded execution folder, not read",
+                    rel_display(base, d)
+                ));
+            }
+        }
+        chosen.sort();
+        if let Some((mpath, columns, data_files)) = listed {
+            let present: BTreeSet<String> = chosen.iter().map(|f| rel_root(f)).collect();
+            let listed_set: BTreeSet<String> = data_files.iter().cloned().collect();
+            let missing_files = listed_set.difference(&present).cloned().collect();
+            let unlisted_files = present
+                .difference(&listed_set)
+                .map(|f| rel_display(base, &root.join(f)))
+                .collect();
+            inputs.manifests.push(ManifestCheck {
+                display: rel_display(base, &mpath),
+                period: p.clone(),
+                columns,
+                missing_files,
+                unlisted_files,
+                covered_files: chosen.iter().map(|f| rel_display(base, f)).collect(),
+            });
+        }
+        for f in chosen {
+            let format = detect_format(&f)?;
+            inputs.files.push(DataFile {
+                display: rel_display(base, &f),
+                path: f,
+                period: Some(p.clone()),
+                format,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The newest `*Manifest.json` under a metadata period folder (searched one level deep too,
+/// for execution folders).
+fn find_manifest(dir: &Path) -> Result<Option<PathBuf>, VerifyError> {
+    if !dir.is_dir() {
+        return Ok(None);
+    }
+    let mut found = Vec::new();
+    for e in sorted_entries(dir)? {
+        if e.is_dir() {
+            found.extend(sorted_entries(&e)?.into_iter().filter(|f| is_manifest(f)));
+        } else if is_manifest(&e) {
+            found.push(e);
+        }
+    }
+    Ok(found.pop())
+}
+
+fn is_manifest(p: &Path) -> bool {
+    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with("Manifest.json"))
+}
+
+/// Read a manifest: its columns, and its `dataFiles` reduced to `data/...` paths.
+fn read_manifest(path: &Path, export_name: &str) -> Result<(Vec<(String, String)>, Vec<String>), VerifyError> {
+    let text = fs::read_to_string(path).map_err(|e| {
+        VerifyError::read(path, format!("cannot read manifest: {e}"), "check the file and its permissions")
+    })?;
+    let raw: RawManifest = serde_json::from_str(&text).map_err(|e| VerifyError::Read {
+        path: path.to_path_buf(),
+        problem: format!("manifest is not valid JSON: {e}"),
+        place: Some(format!("line {}, column {}", e.line(), e.column())),
+        fix: "re-download the manifest; Data Exports writes it after all data files".into(),
+    })?;
+    let columns = raw.columns.into_iter().map(|c| (c.name, c.ty)).collect();
+    let data = raw.data_files.iter().map(|u| data_relative(u, export_name)).collect();
+    Ok((columns, data))
+}
+
+/// `s3://bucket/prefix/<export>/data/BILLING_PERIOD=.../f` → `data/BILLING_PERIOD=.../f`.
+pub fn data_relative(uri: &str, export_name: &str) -> String {
+    let marker = format!("{export_name}/data/");
+    if let Some(i) = uri.find(&marker) {
+        return uri[i + export_name.len() + 1..].to_string();
+    }
+    if let Some(i) = uri.find("/data/BILLING_PERIOD=") {
+        return uri[i + 1..].to_string();
+    }
+    uri.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods() {
+        assert!(is_period("2026-04"));
+        assert!(!is_period("2026-13"));
+        assert!(!is_period("2026-4"));
+        assert_eq!(period_of_path(Path::new("x/data/BILLING_PERIOD=2026-05/e/f.parquet")).as_deref(), Some("2026-05"));
+    }
+
+    #[test]
+    fn manifest_uris() {
+        assert_eq!(
+            data_relative("s3://b/p/exp/data/BILLING_PERIOD=2026-04/exp-00001.snappy.parquet", "exp"),
+            "data/BILLING_PERIOD=2026-04/exp-00001.snappy.parquet"
+        );
+        assert_eq!(
+            data_relative("s3://b/p/other/data/BILLING_PERIOD=2026-04/x.csv.gz", "exp"),
+            "data/BILLING_PERIOD=2026-04/x.csv.gz"
+        );
+    }
+}

@@ -1,0 +1,798 @@
+//! Reading data files into Arrow record batches of the columns the selected rules need.
+//!
+//! Parquet is read with a projection to those columns, one row group per task, batch by batch.
+//! CSV (plain or gzip) is streamed into the same Arrow types: doubles, UTC timestamps in
+//! microseconds, strings; map columns are JSON objects in CSV and Parquet `MAP`s otherwise, and
+//! both become key/value pairs so rules never care about the encoding.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::TimestampMicrosecondType;
+use arrow_array::{Array, ArrayRef, Float64Array, MapArray, RecordBatch, StringArray, TimestampMicrosecondArray};
+use arrow_schema::{DataType, TimeUnit};
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use curlab_vocab::columns::{column, ColumnType};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::ProjectionMask;
+
+use crate::error::VerifyError;
+use crate::input::{DataFile, Format};
+
+/// Rows per record batch.
+pub const BATCH_ROWS: usize = 8192;
+
+/// The columns the verifier reads (a small subset of the 131).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Col {
+    /// `bill_billing_entity`
+    BillingEntity,
+    /// `bill_billing_period_start_date`
+    PeriodStart,
+    /// `identity_line_item_id`
+    LineItemId,
+    /// `line_item_iam_principal`
+    Principal,
+    /// `line_item_line_item_type`
+    LineItemType,
+    /// `line_item_operation`
+    Operation,
+    /// `line_item_product_code`
+    ProductCode,
+    /// `line_item_unblended_cost`
+    UnblendedCost,
+    /// `line_item_unblended_rate`
+    UnblendedRate,
+    /// `line_item_usage_account_id`
+    UsageAccount,
+    /// `line_item_usage_amount`
+    UsageAmount,
+    /// `line_item_usage_end_date`
+    UsageEnd,
+    /// `line_item_usage_start_date`
+    UsageStart,
+    /// `line_item_usage_type`
+    UsageType,
+    /// `pricing_unit`
+    PricingUnit,
+    /// `product` (only `product['product_name']` is kept)
+    Product,
+    /// `product_product_family`
+    ProductFamily,
+    /// `tags`
+    Tags,
+}
+
+impl Col {
+    /// Every column the verifier can read.
+    pub const ALL: [Col; 18] = [
+        Col::BillingEntity,
+        Col::PeriodStart,
+        Col::LineItemId,
+        Col::Principal,
+        Col::LineItemType,
+        Col::Operation,
+        Col::ProductCode,
+        Col::UnblendedCost,
+        Col::UnblendedRate,
+        Col::UsageAccount,
+        Col::UsageAmount,
+        Col::UsageEnd,
+        Col::UsageStart,
+        Col::UsageType,
+        Col::PricingUnit,
+        Col::Product,
+        Col::ProductFamily,
+        Col::Tags,
+    ];
+
+    /// The CUR 2.0 column name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Col::BillingEntity => "bill_billing_entity",
+            Col::PeriodStart => "bill_billing_period_start_date",
+            Col::LineItemId => "identity_line_item_id",
+            Col::Principal => "line_item_iam_principal",
+            Col::LineItemType => "line_item_line_item_type",
+            Col::Operation => "line_item_operation",
+            Col::ProductCode => "line_item_product_code",
+            Col::UnblendedCost => "line_item_unblended_cost",
+            Col::UnblendedRate => "line_item_unblended_rate",
+            Col::UsageAccount => "line_item_usage_account_id",
+            Col::UsageAmount => "line_item_usage_amount",
+            Col::UsageEnd => "line_item_usage_end_date",
+            Col::UsageStart => "line_item_usage_start_date",
+            Col::UsageType => "line_item_usage_type",
+            Col::PricingUnit => "pricing_unit",
+            Col::Product => "product",
+            Col::ProductFamily => "product_product_family",
+            Col::Tags => "tags",
+        }
+    }
+
+    /// The column for a CUR 2.0 name.
+    pub fn from_name(name: &str) -> Option<Col> {
+        Col::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// The documented type.
+    pub fn ty(self) -> ColumnType {
+        column(self.name()).map(|c| c.ty).unwrap_or(ColumnType::Str)
+    }
+}
+
+/// The physical type a file gives a column, as far as the rules care.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// Text (Parquet string types).
+    Str,
+    /// Floating point.
+    Double,
+    /// A timestamp of any unit.
+    Timestamp,
+    /// A map.
+    Map,
+    /// CSV text: any documented type is acceptable at schema level.
+    Text,
+    /// An all-null column without a type: compatible with anything.
+    Null,
+    /// Anything else, with its Arrow type name.
+    Other(String),
+}
+
+impl Found {
+    fn of(dt: &DataType) -> Found {
+        match dt {
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Found::Str,
+            DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8) => Found::Str,
+            DataType::Float64 | DataType::Float32 => Found::Double,
+            DataType::Timestamp(_, _) => Found::Timestamp,
+            DataType::Map(_, _) => Found::Map,
+            DataType::Null => Found::Null,
+            other => Found::Other(other.to_string()),
+        }
+    }
+
+    /// The type name a manifest would use for it.
+    pub fn manifest_name(&self) -> &str {
+        match self {
+            Found::Str => "string",
+            Found::Double => "double",
+            Found::Timestamp => "timestamp",
+            Found::Map => "map",
+            Found::Text | Found::Null => "",
+            Found::Other(s) => s,
+        }
+    }
+
+    /// Whether this physical type is acceptable for a documented type.
+    pub fn fits(&self, ty: ColumnType) -> bool {
+        match self {
+            Found::Text | Found::Null => true,
+            Found::Str => ty == ColumnType::Str,
+            Found::Double => ty == ColumnType::Double,
+            Found::Timestamp => ty == ColumnType::Timestamp,
+            Found::Map => ty.is_map(),
+            Found::Other(_) => false,
+        }
+    }
+}
+
+/// The CUR 2.0 name a mis-cased or CUR-1 style name stands for (`lineItem/UsageType` →
+/// `line_item_usage_type`, `Line_Item_Usage_Type` → `line_item_usage_type`).
+pub fn canonical_name(name: &str) -> Option<&'static str> {
+    let candidate = if name.contains('/') {
+        name.split('/').map(snake).collect::<Vec<_>>().join("_")
+    } else {
+        name.to_ascii_lowercase()
+    };
+    column(&candidate).map(|c| c.name)
+}
+
+fn snake(part: &str) -> String {
+    let mut out = String::with_capacity(part.len() + 4);
+    let mut prev_lower = false;
+    for c in part.chars() {
+        if c.is_ascii_uppercase() && prev_lower {
+            out.push('_');
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// A data file's columns and where the verifier finds the ones it knows.
+#[derive(Debug, Clone, Default)]
+pub struct FileSchema {
+    /// Columns in file order: name as written, physical type.
+    pub columns: Vec<(String, Found)>,
+    /// Known column name → index in `columns` (exact name, or a mis-cased one).
+    index: HashMap<&'static str, usize>,
+    /// Names written in the wrong case or CUR-1 style, with the name they stand for.
+    pub miscased: Vec<(String, &'static str)>,
+}
+
+impl FileSchema {
+    /// Build from column names and types.
+    pub fn new(columns: Vec<(String, Found)>) -> Self {
+        let mut index = HashMap::new();
+        let mut miscased = Vec::new();
+        for (i, (name, _)) in columns.iter().enumerate() {
+            if let Some(c) = column(name) {
+                index.insert(c.name, i);
+            }
+        }
+        for (i, (name, _)) in columns.iter().enumerate() {
+            if column(name).is_some() {
+                continue;
+            }
+            if let Some(canon) = canonical_name(name) {
+                miscased.push((name.clone(), canon));
+                index.entry(canon).or_insert(i);
+            }
+        }
+        FileSchema {
+            columns,
+            index,
+            miscased,
+        }
+    }
+
+    /// Whether a known column can be read (under its name or a mis-cased one).
+    pub fn has(&self, name: &str) -> bool {
+        self.index.contains_key(name)
+    }
+
+    /// Index of a known column.
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+
+    /// Physical type of a known column.
+    pub fn found(&self, name: &str) -> Option<&Found> {
+        self.index_of(name).map(|i| &self.columns[i].1)
+    }
+}
+
+/// A file opened for reading: its schema and, for Parquet, its row groups.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    /// Its columns.
+    pub schema: FileSchema,
+    /// Rows per row group (Parquet); empty for CSV.
+    pub row_groups: Vec<u64>,
+    parquet: Option<ArrowReaderMetadata>,
+}
+
+fn parquet_error(file: &DataFile, e: impl std::fmt::Display) -> VerifyError {
+    VerifyError::read(
+        &file.path,
+        format!("not a readable Parquet file: {e}"),
+        "re-download the file; a truncated or partially written object cannot be read",
+    )
+}
+
+/// Open a data file and read its schema (Parquet footer or CSV header).
+pub fn open(file: &DataFile) -> Result<Opened, VerifyError> {
+    match file.format {
+        Format::Parquet => {
+            let f = File::open(&file.path)
+                .map_err(|e| VerifyError::read(&file.path, format!("cannot open: {e}"), "check the path and its permissions"))?;
+            let meta = ArrowReaderMetadata::load(&f, Default::default()).map_err(|e| parquet_error(file, e))?;
+            let columns = meta
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| (f.name().clone(), Found::of(f.data_type())))
+                .collect();
+            let row_groups = meta.metadata().row_groups().iter().map(|rg| rg.num_rows().max(0) as u64).collect();
+            Ok(Opened {
+                schema: FileSchema::new(columns),
+                row_groups,
+                parquet: Some(meta),
+            })
+        }
+        Format::Csv { gzip } => {
+            let mut reader = csv_reader(file, gzip)?;
+            let headers = reader.byte_headers().map_err(|e| csv_error(file, e))?;
+            let columns = headers
+                .iter()
+                .map(|h| (String::from_utf8_lossy(h).trim_start_matches('\u{feff}').to_string(), Found::Text))
+                .collect();
+            Ok(Opened {
+                schema: FileSchema::new(columns),
+                row_groups: Vec::new(),
+                parquet: None,
+            })
+        }
+    }
+}
+
+fn csv_reader(file: &DataFile, gzip: bool) -> Result<csv::Reader<Box<dyn Read>>, VerifyError> {
+    let f = File::open(&file.path)
+        .map_err(|e| VerifyError::read(&file.path, format!("cannot open: {e}"), "check the path and its permissions"))?;
+    let inner: Box<dyn Read> = if gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(f)))
+    } else {
+        Box::new(BufReader::new(f))
+    };
+    Ok(csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(inner))
+}
+
+fn csv_error(file: &DataFile, e: csv::Error) -> VerifyError {
+    let place = e.position().map(|p| format!("line {}, record {}", p.line(), p.record()));
+    let problem = match e.kind() {
+        csv::ErrorKind::Io(io) => format!("cannot read CSV: {io} (a truncated gzip stream?)"),
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            format!("CSV record has {len} fields, the header has {expected_len}")
+        }
+        _ => format!("invalid CSV: {e}"),
+    };
+    VerifyError::Read {
+        path: file.path.clone(),
+        problem,
+        place,
+        fix: "re-download the file; Data Exports writes RFC 4180 CSV with one header row".into(),
+    }
+}
+
+/// A map column turned into key/value pairs, per row (`None` for a null map).
+pub type Pairs = Vec<Option<Vec<(String, String)>>>;
+
+/// One column of a batch, normalised.
+#[derive(Debug)]
+pub enum ColData {
+    /// Text.
+    Str(StringArray),
+    /// Doubles.
+    F64(Float64Array),
+    /// UTC timestamps in microseconds.
+    Ts(TimestampMicrosecondArray),
+    /// A map column as pairs.
+    Pairs(Pairs),
+}
+
+/// A CSV (or string-typed Parquet) cell whose text does not parse as its documented type.
+#[derive(Debug, Clone)]
+pub struct CellError {
+    /// Row within the batch.
+    pub row: usize,
+    /// Column.
+    pub col: Col,
+    /// The text found.
+    pub raw: String,
+    /// The expected type.
+    pub expected: &'static str,
+}
+
+/// A record batch of the needed columns, normalised.
+#[derive(Debug)]
+pub struct Batch {
+    /// 0-based index of its first row within the file.
+    pub first_row: u64,
+    /// Rows in the batch.
+    pub len: usize,
+    cols: Vec<Option<ColData>>,
+    /// Cells that did not parse.
+    pub cell_errors: Vec<CellError>,
+}
+
+impl Batch {
+    fn empty(first_row: u64, len: usize) -> Self {
+        Batch {
+            first_row,
+            len,
+            cols: (0..Col::ALL.len()).map(|_| None).collect(),
+            cell_errors: Vec::new(),
+        }
+    }
+
+    /// Build a batch from already-normalised columns (tests and tools).
+    pub fn from_columns(first_row: u64, len: usize, cols: Vec<(Col, ColData)>) -> Self {
+        let mut b = Batch::empty(first_row, len);
+        for (c, d) in cols {
+            b.cols[c as usize] = Some(d);
+        }
+        b
+    }
+
+    /// A text cell (`None` for null or an absent column).
+    pub fn str(&self, c: Col, i: usize) -> Option<&str> {
+        match self.cols[c as usize].as_ref()? {
+            ColData::Str(a) => (!a.is_null(i)).then(|| a.value(i)),
+            _ => None,
+        }
+    }
+
+    /// A double cell.
+    pub fn f64(&self, c: Col, i: usize) -> Option<f64> {
+        match self.cols[c as usize].as_ref()? {
+            ColData::F64(a) => (!a.is_null(i)).then(|| a.value(i)),
+            _ => None,
+        }
+    }
+
+    /// A timestamp cell, UTC microseconds.
+    pub fn ts(&self, c: Col, i: usize) -> Option<i64> {
+        match self.cols[c as usize].as_ref()? {
+            ColData::Ts(a) => (!a.is_null(i)).then(|| a.value(i)),
+            _ => None,
+        }
+    }
+
+    /// A map cell as pairs.
+    pub fn pairs(&self, c: Col, i: usize) -> Option<&[(String, String)]> {
+        match self.cols[c as usize].as_ref()? {
+            ColData::Pairs(p) => p.get(i)?.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether the batch carries a column at all.
+    pub fn has(&self, c: Col) -> bool {
+        self.cols[c as usize].is_some()
+    }
+}
+
+/// Parse a CUR timestamp: `2026-04-20T10:00:00.000Z`, `2026-04-20T10:00:00Z`, with an offset,
+/// with a space instead of `T`, or a bare date. Returns UTC microseconds.
+pub fn parse_ts(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return Some(d.timestamp_micros());
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.fZ", "%Y-%m-%d %H:%M:%S UTC"] {
+        if let Ok(d) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Some(d.and_utc().timestamp_micros());
+        }
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc().timestamp_micros())
+}
+
+/// Parse a JSON object (a CSV map cell) into pairs; non-string values keep their JSON text.
+pub fn parse_json_map(s: &str) -> Result<Vec<(String, String)>, String> {
+    let v: serde_json::Value = serde_json::from_str(s).map_err(|e| e.to_string())?;
+    match v {
+        serde_json::Value::Object(m) => Ok(m
+            .into_iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    serde_json::Value::String(s) => s,
+                    serde_json::Value::Null => String::new(),
+                    other => other.to_string(),
+                };
+                (k, v)
+            })
+            .collect()),
+        _ => Err("not a JSON object".into()),
+    }
+}
+
+/// One unit of work: a whole CSV file, or one Parquet row group.
+#[derive(Debug, Clone, Copy)]
+pub struct Task {
+    /// Index of the file.
+    pub file: usize,
+    /// Row group (Parquet), `None` for CSV.
+    pub row_group: Option<usize>,
+    /// 0-based index of the task's first row in the file.
+    pub first_row: u64,
+}
+
+/// The tasks of one opened file.
+pub fn tasks_of(file_index: usize, opened: &Opened) -> Vec<Task> {
+    if opened.parquet.is_none() {
+        return vec![Task {
+            file: file_index,
+            row_group: None,
+            first_row: 0,
+        }];
+    }
+    let mut first = 0;
+    opened
+        .row_groups
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let t = Task {
+                file: file_index,
+                row_group: Some(i),
+                first_row: first,
+            };
+            first += n;
+            t
+        })
+        .collect()
+}
+
+/// Read one task's batches of the `needed` columns, handing each to `sink`.
+pub fn read_task(
+    file: &DataFile,
+    opened: &Opened,
+    task: &Task,
+    needed: &[Col],
+    sink: &mut dyn FnMut(Batch),
+) -> Result<(), VerifyError> {
+    match (&opened.parquet, task.row_group) {
+        (Some(meta), Some(rg)) => read_parquet(file, opened, meta, rg, task.first_row, needed, sink),
+        _ => read_csv(file, opened, needed, sink),
+    }
+}
+
+fn read_parquet(
+    file: &DataFile,
+    opened: &Opened,
+    meta: &ArrowReaderMetadata,
+    rg: usize,
+    first_row: u64,
+    needed: &[Col],
+    sink: &mut dyn FnMut(Batch),
+) -> Result<(), VerifyError> {
+    let wanted: Vec<(Col, usize)> = needed
+        .iter()
+        .filter_map(|c| opened.schema.index_of(c.name()).map(|i| (*c, i)))
+        .collect();
+    let mut roots: Vec<usize> = wanted.iter().map(|(_, i)| *i).collect();
+    roots.sort_unstable();
+    roots.dedup();
+    let f = File::open(&file.path)
+        .map_err(|e| VerifyError::read(&file.path, format!("cannot open: {e}"), "check the path and its permissions"))?;
+    let mask = ProjectionMask::roots(meta.metadata().file_metadata().schema_descr(), roots);
+    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(f, meta.clone())
+        .with_projection(mask)
+        .with_row_groups(vec![rg])
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .map_err(|e| parquet_error(file, e))?;
+    let mut next = first_row;
+    for rb in reader {
+        let rb = rb.map_err(|e| VerifyError::Read {
+            path: file.path.clone(),
+            problem: format!("cannot decode Parquet data: {e}"),
+            place: Some(format!("row group {rg}, near row {}", next + 1)),
+            fix: "re-download the file; it is corrupt or truncated".into(),
+        })?;
+        let batch = normalise_parquet(&rb, &wanted, &opened.schema, next);
+        next += rb.num_rows() as u64;
+        sink(batch);
+    }
+    Ok(())
+}
+
+fn normalise_parquet(rb: &RecordBatch, wanted: &[(Col, usize)], schema: &FileSchema, first_row: u64) -> Batch {
+    let mut b = Batch::empty(first_row, rb.num_rows());
+    for (col, idx) in wanted {
+        let name = &schema.columns[*idx].0;
+        let Some(arr) = rb.column_by_name(name) else { continue };
+        b.cols[*col as usize] = normalise_array(*col, arr, &mut b.cell_errors);
+    }
+    b
+}
+
+fn cast_str(arr: &ArrayRef) -> Option<StringArray> {
+    if let Some(s) = arr.as_any().downcast_ref::<StringArray>() {
+        return Some(s.clone());
+    }
+    arrow_cast::cast(arr, &DataType::Utf8).ok().map(|a| a.as_string::<i32>().clone())
+}
+
+fn normalise_array(col: Col, arr: &ArrayRef, errors: &mut Vec<CellError>) -> Option<ColData> {
+    match col.ty() {
+        ColumnType::Str => cast_str(arr).map(ColData::Str),
+        ColumnType::Double => match arr.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+                cast_str(arr).map(|s| ColData::F64(parse_doubles(col, &s, errors)))
+            }
+            _ => arrow_cast::cast(arr, &DataType::Float64)
+                .ok()
+                .map(|a| ColData::F64(a.as_primitive::<arrow_array::types::Float64Type>().clone())),
+        },
+        ColumnType::Timestamp => match arr.data_type() {
+            DataType::Timestamp(_, tz) => {
+                arrow_cast::cast(arr, &DataType::Timestamp(TimeUnit::Microsecond, tz.clone()))
+                    .ok()
+                    .map(|a| {
+                        let p = a.as_primitive::<TimestampMicrosecondType>();
+                        ColData::Ts(TimestampMicrosecondArray::new(p.values().clone(), p.nulls().cloned()))
+                    })
+            }
+            _ => cast_str(arr).map(|s| ColData::Ts(parse_timestamps(col, &s, errors))),
+        },
+        ColumnType::MapStr | ColumnType::MapDouble => match arr.data_type() {
+            DataType::Map(_, _) => Some(map_pairs(col, arr.as_map())),
+            _ => cast_str(arr).map(|s| json_pairs(col, &s, errors)),
+        },
+    }
+}
+
+fn parse_doubles(col: Col, s: &StringArray, errors: &mut Vec<CellError>) -> Float64Array {
+    s.iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let v = v?.trim();
+            if v.is_empty() {
+                return None;
+            }
+            match v.parse::<f64>() {
+                Ok(x) => Some(x),
+                Err(_) => {
+                    errors.push(CellError {
+                        row: i,
+                        col,
+                        raw: v.to_string(),
+                        expected: "double",
+                    });
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+fn parse_timestamps(col: Col, s: &StringArray, errors: &mut Vec<CellError>) -> TimestampMicrosecondArray {
+    s.iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let v = v?;
+            if v.trim().is_empty() {
+                return None;
+            }
+            let t = parse_ts(v);
+            if t.is_none() {
+                errors.push(CellError {
+                    row: i,
+                    col,
+                    raw: v.to_string(),
+                    expected: "timestamp",
+                });
+            }
+            t
+        })
+        .collect()
+}
+
+/// Pairs of a map column; for `product` only the `product_name` entry is kept.
+fn keep_entry(col: Col, key: &str) -> bool {
+    col != Col::Product || key == "product_name"
+}
+
+fn json_pairs(col: Col, s: &StringArray, errors: &mut Vec<CellError>) -> ColData {
+    let pairs = s
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let v = v?;
+            if v.trim().is_empty() {
+                return None;
+            }
+            match parse_json_map(v) {
+                Ok(mut p) => {
+                    p.retain(|(k, _)| keep_entry(col, k));
+                    Some(p)
+                }
+                Err(_) => {
+                    errors.push(CellError {
+                        row: i,
+                        col,
+                        raw: v.chars().take(200).collect(),
+                        expected: "JSON object (map)",
+                    });
+                    None
+                }
+            }
+        })
+        .collect();
+    ColData::Pairs(pairs)
+}
+
+fn map_pairs(col: Col, m: &MapArray) -> ColData {
+    let keys = cast_str(m.keys());
+    let vals = cast_str(m.values());
+    let offsets = m.value_offsets();
+    let pairs = (0..m.len())
+        .map(|i| {
+            if m.is_null(i) {
+                return None;
+            }
+            let (Some(k), Some(v)) = (&keys, &vals) else {
+                return Some(Vec::new());
+            };
+            let (a, z) = (offsets[i] as usize, offsets[i + 1] as usize);
+            Some(
+                (a..z)
+                    .filter(|j| !k.is_null(*j) && keep_entry(col, k.value(*j)))
+                    .map(|j| {
+                        let val = if v.is_null(j) { String::new() } else { v.value(j).to_string() };
+                        (k.value(j).to_string(), val)
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    ColData::Pairs(pairs)
+}
+
+fn read_csv(file: &DataFile, opened: &Opened, needed: &[Col], sink: &mut dyn FnMut(Batch)) -> Result<(), VerifyError> {
+    let gzip = matches!(file.format, Format::Csv { gzip: true });
+    let mut reader = csv_reader(file, gzip)?;
+    reader.byte_headers().map_err(|e| csv_error(file, e))?;
+    let wanted: Vec<(Col, usize)> = needed
+        .iter()
+        .filter_map(|c| opened.schema.index_of(c.name()).map(|i| (*c, i)))
+        .collect();
+    let mut record = csv::ByteRecord::new();
+    let mut cells: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(BATCH_ROWS); wanted.len()];
+    let mut first_row = 0u64;
+    let mut rows = 0usize;
+    loop {
+        let more = reader.read_byte_record(&mut record).map_err(|e| csv_error(file, e))?;
+        if more {
+            for (slot, (_, idx)) in cells.iter_mut().zip(&wanted) {
+                let cell = record.get(*idx).unwrap_or_default();
+                slot.push((!cell.is_empty()).then(|| String::from_utf8_lossy(cell).into_owned()));
+            }
+            rows += 1;
+        }
+        if rows == BATCH_ROWS || (!more && rows > 0) {
+            let mut b = Batch::empty(first_row, rows);
+            for (slot, (col, _)) in cells.iter_mut().zip(&wanted) {
+                let strings: StringArray = std::mem::take(slot).into_iter().collect();
+                let arr: ArrayRef = Arc::new(strings);
+                b.cols[*col as usize] = normalise_array(*col, &arr, &mut b.cell_errors);
+            }
+            first_row += rows as u64;
+            rows = 0;
+            sink(b);
+        }
+        if !more {
+            return Ok(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_cur_timestamps() {
+        let h = parse_ts("2026-04-20T10:00:00Z").unwrap();
+        assert_eq!(parse_ts("2026-04-20T10:00:00.000Z"), Some(h));
+        assert_eq!(parse_ts("2026-04-20 10:00:00"), Some(h));
+        assert_eq!(parse_ts("2026-04-20T12:00:00+02:00"), Some(h));
+        assert!(parse_ts("yesterday").is_none());
+    }
+
+    #[test]
+    fn maps_cur1_and_miscased_names() {
+        assert_eq!(canonical_name("lineItem/UsageType"), Some("line_item_usage_type"));
+        assert_eq!(canonical_name("Line_Item_Usage_Type"), Some("line_item_usage_type"));
+        assert_eq!(canonical_name("product/ProductFamily"), Some("product_product_family"));
+        assert_eq!(canonical_name("nonsense"), None);
+    }
+
+    #[test]
+    fn json_maps() {
+        assert_eq!(parse_json_map(r#"{"a":"b","n":1}"#).unwrap(), vec![("a".into(), "b".into()), ("n".into(), "1".into())]);
+        assert!(parse_json_map("[1]").is_err());
+    }
+}
+
+#[cfg(test)]
+impl Opened {
+    /// An opened CSV-like file with this schema, for rule tests.
+    pub fn for_tests(schema: FileSchema) -> Self {
+        Opened {
+            schema,
+            row_groups: Vec::new(),
+            parquet: None,
+        }
+    }
+}

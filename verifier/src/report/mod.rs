@@ -1,0 +1,34 @@
+//! Renderings of a [`Report`](crate::Report): text, JSON, JUnit XML and SARIF 2.1.0.
+
+pub mod json;
+pub mod junit;
+pub mod sarif;
+pub mod text;
+
+/// Output formats of `curlab verify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Human-readable text.
+    Text,
+    /// The stable JSON document of `docs/verify-output.md`.
+    Json,
+    /// JUnit XML, one test case per rule.
+    Junit,
+    /// SARIF 2.1.0 for code scanning.
+    Sarif,
+}
+
+/// Render a report.
+pub fn render(report: &crate::Report, format: Format) -> String {
+    match format {
+        Format::Text => text::render(report),
+        Format::Json => json::render(report),
+        Format::Junit => junit::render(report),
+        Format::Sarif => sarif::render(report),
+    }
+}
+
+/// The rule's metadata for a code (findings always name registered rules).
+pub(crate) fn meta_of(code: &str) -> Option<&'static crate::RuleMeta> {
+    crate::registry::find(code).map(|r| r.meta())
+}

@@ -1,0 +1,79 @@
+//! Human-readable output. Terminal control characters from the data are replaced, so a
+//! hostile value cannot rewrite the terminal.
+
+use crate::finding::{Finding, Report};
+use crate::rules::usd;
+
+/// Replace control characters (ESC, BEL, CR, ...) by `�`; keep the text otherwise.
+pub fn clean(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect()
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn finding(out: &mut String, f: &Finding) {
+    let cost = f.cost.map(|c| format!(", {}", usd(c))).unwrap_or_default();
+    out.push_str(&format!(
+        "{}[{}] {}: {} ({}{})\n",
+        f.severity.as_str(),
+        f.rule,
+        f.name,
+        clean(&f.message),
+        plural(f.count, "occurrence", "occurrences"),
+        cost
+    ));
+    for s in &f.samples {
+        let mut place = s.file.as_deref().map(clean).unwrap_or_else(|| "(export)".into());
+        if let Some(r) = s.row {
+            place.push_str(&format!(":{r}"));
+        }
+        if let Some(id) = &s.identity_line_item_id {
+            place.push_str(&format!(" id={}", clean(id)));
+        }
+        let values: Vec<String> = s.values.iter().map(|(k, v)| format!("{}={:?}", clean(k), clean(v))).collect();
+        out.push_str(&format!("  --> {place}  {}\n", values.join(" ")));
+    }
+    if f.count > f.samples.len() as u64 && !f.samples.is_empty() {
+        out.push_str(&format!("  ... and {} more\n", f.count - f.samples.len() as u64));
+    }
+}
+
+/// Render a report as text.
+pub fn render(r: &Report) -> String {
+    let mut out = String::new();
+    for f in &r.findings {
+        finding(&mut out, f);
+    }
+    if !r.findings.is_empty() {
+        out.push('\n');
+    }
+    for s in &r.rules_skipped {
+        out.push_str(&format!("skipped {}: {}\n", s.rule, clean(&s.reason)));
+    }
+    for n in &r.notes {
+        out.push_str(&format!("note: {}\n", clean(n)));
+    }
+    out.push_str(&format!(
+        "{} in {} from {}: {}, {} ({} rules run, {} skipped)\n",
+        if r.errors() == 0 { "OK" } else { "FAILED" },
+        plural(r.rows_scanned, "row", "rows"),
+        plural(r.files.len() as u64, "file", "files"),
+        plural(r.errors(), "error", "errors"),
+        plural(r.warnings(), "warning", "warnings"),
+        r.rules_run.len(),
+        r.rules_skipped.len()
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_escape_sequences() {
+        assert_eq!(clean("a\u{1b}[2Jb\r"), "a\u{fffd}[2Jb\u{fffd}");
+    }
+}

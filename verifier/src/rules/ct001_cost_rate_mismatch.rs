@@ -1,0 +1,69 @@
+//! CT001: unblended cost ≠ usage × unblended rate.
+
+use super::{Ctx, Rule};
+use crate::finding::Tally;
+use crate::meta::*;
+use crate::row::Row;
+
+/// CT001.
+pub struct CostRateMismatch;
+
+/// Absolute tolerance in USD.
+pub const ABS_TOLERANCE: f64 = 1e-4;
+/// Relative tolerance.
+pub const REL_TOLERANCE: f64 = 1e-4;
+
+static META: RuleMeta = RuleMeta {
+    code: "CT001",
+    name: "cost-rate-mismatch",
+    family: Family::Cost,
+    severity: Severity::Error,
+    applies: Applicability::Always,
+    columns: &["line_item_unblended_cost", "line_item_usage_amount", "line_item_unblended_rate", "line_item_line_item_type"],
+    summary: "line_item_unblended_cost differs from usage × unblended rate beyond rounding",
+    checks: "On Usage rows with a non-empty `line_item_unblended_rate` (a string column), `line_item_unblended_cost` equals `line_item_usage_amount × rate` within $0.0001 + 0.01 % of the expected cost. Rows with an empty rate (tax, credits, discounts) and other line item types are skipped.",
+    why: "Cost that does not follow from usage and rate means rows were edited or mis-aggregated; per-token cost analysis and price checks go wrong.",
+    example: "usage 1000 (1K tokens), rate `0.0008000000`, cost 0.88 instead of 0.80.",
+    fix: "Re-download the export; if a pipeline recomputes or converts costs (currency, markup), keep the original columns and put derived values in new ones.",
+};
+
+impl Rule for CostRateMismatch {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
+        if row.line_item_type != "Usage" {
+            return;
+        }
+        let (Some(cost), Some(usage), Some(rate)) = (row.cost, row.usage, row.rate) else { return };
+        let Ok(r) = rate.trim().parse::<f64>() else { return };
+        let expected = usage * r;
+        if (cost - expected).abs() > ABS_TOLERANCE + REL_TOLERANCE * expected.abs() {
+            out.hit(
+                row.file,
+                Some(cost),
+                row.sample([
+                    ("line_item_unblended_cost", cost.to_string()),
+                    ("line_item_usage_amount", usage.to_string()),
+                    ("line_item_unblended_rate", rate.to_string()),
+                    ("expected_cost", format!("{expected:.10}")),
+                ]),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testkit::*;
+
+    #[test]
+    fn fires_on_wrong_cost_not_on_tax() {
+        let tax = Row { line_item_type: "Tax", cost: Some(3.0), rate: None, ..ec2() };
+        assert_eq!(run(&CostRateMismatch, &[inference(), ec2(), tax], &ctx()).count, 0);
+        let bad = Row { cost: Some(0.88), ..inference() };
+        assert_eq!(run(&CostRateMismatch, &[bad], &ctx()).count, 1);
+    }
+}

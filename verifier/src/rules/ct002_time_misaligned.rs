@@ -1,0 +1,88 @@
+//! CT002: usage start/end not aligned to the granularity, or end ≤ start.
+
+use super::{is_month_start, month_bounds_of, Ctx, Granularity, Rule};
+use crate::finding::Tally;
+use crate::meta::*;
+use crate::row::{fmt_opt_ts, Row};
+
+/// CT002.
+pub struct TimeMisaligned;
+
+const HOUR: i64 = 3_600_000_000;
+const DAY: i64 = 24 * HOUR;
+
+static META: RuleMeta = RuleMeta {
+    code: "CT002",
+    name: "usage-time-misaligned",
+    family: Family::Cost,
+    severity: Severity::Error,
+    applies: Applicability::Always,
+    columns: &["line_item_usage_start_date", "line_item_usage_end_date"],
+    summary: "usage start/end is not aligned to the time granularity, or end is not after start",
+    checks: "`line_item_usage_end_date` is after `line_item_usage_start_date`, and both are aligned to the export's granularity: with --truth, HOURLY rows span one whole hour, DAILY rows one day from midnight, MONTHLY rows whole months; without it the granularity is inferred per row: every start and end is a whole hour, a one-day row starts at midnight. Non-Usage rows (tax, fees, credits) that span whole months are always fine.",
+    why: "Hourly and daily roll-ups bucket rows by their start; misaligned rows land in the wrong bucket or are counted twice, and they reveal hand-edited or badly merged data.",
+    example: "An HOURLY row from 10:17:00 to 11:17:00.",
+    fix: "Re-download the export; pipelines must not shift timestamps (e.g. by converting UTC to local time).",
+};
+
+fn problem(row: &Row<'_>, start: i64, end: i64, gran: Option<Granularity>) -> Option<&'static str> {
+    if end <= start {
+        return Some("end is not after start");
+    }
+    let month_span = is_month_start(start) && is_month_start(end);
+    if month_span && row.line_item_type != "Usage" {
+        return None;
+    }
+    let one_month = month_bounds_of(start).is_some_and(|(s, e)| s == start && e == end);
+    match gran {
+        Some(Granularity::Hourly) if !(start % HOUR == 0 && end - start == HOUR) => Some("not one whole hour"),
+        Some(Granularity::Daily) if !(start % DAY == 0 && end - start == DAY) => Some("not one day from midnight"),
+        Some(Granularity::Monthly) if !(one_month || (is_month_start(start) && end % DAY == 0) || (start % DAY == 0 && is_month_start(end))) => {
+            Some("not aligned to the month")
+        }
+        Some(_) => None,
+        None if start % HOUR != 0 || end % HOUR != 0 => Some("not on whole hours"),
+        None if end - start == DAY && start % DAY != 0 => Some("one-day row not starting at midnight"),
+        None => None,
+    }
+}
+
+impl Rule for TimeMisaligned {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_row(&self, row: &Row<'_>, ctx: &Ctx, out: &mut Tally) {
+        let (Some(s), Some(e)) = (row.start, row.end) else { return };
+        if let Some(p) = problem(row, s, e, ctx.granularity) {
+            out.hit(
+                row.file,
+                row.cost,
+                row.sample([
+                    ("line_item_usage_start_date", fmt_opt_ts(Some(s))),
+                    ("line_item_usage_end_date", fmt_opt_ts(Some(e))),
+                    ("problem", p.to_string()),
+                ]),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testkit::*;
+
+    #[test]
+    fn fires_on_shifted_hour() {
+        let tax = Row { line_item_type: "Tax", start: ts("2026-04-01"), end: ts("2026-05-01"), ..ec2() };
+        let mut c = ctx();
+        assert_eq!(run(&TimeMisaligned, &[inference(), tax.clone()], &c).count, 0);
+        c.granularity = Some(Granularity::Hourly);
+        assert_eq!(run(&TimeMisaligned, &[inference(), tax], &c).count, 0);
+        let bad = Row { start: ts("2026-04-20T10:17:00Z"), end: ts("2026-04-20T11:17:00Z"), ..inference() };
+        let back = Row { start: ts("2026-04-20T11:00:00Z"), end: ts("2026-04-20T10:00:00Z"), ..inference() };
+        assert_eq!(run(&TimeMisaligned, &[bad.clone(), back], &ctx()).count, 2);
+        assert_eq!(run(&TimeMisaligned, &[bad], &c).count, 1);
+    }
+}

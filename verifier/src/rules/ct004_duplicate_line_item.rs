@@ -1,0 +1,60 @@
+//! CT004: the same line item twice in a billing period.
+
+use super::{Aggregates, Ctx, Rule};
+use crate::finding::{Sample, Tally};
+use crate::meta::*;
+
+/// CT004.
+pub struct DuplicateLineItem;
+
+static META: RuleMeta = RuleMeta {
+    code: "CT004",
+    name: "duplicate-line-item",
+    family: Family::Cost,
+    severity: Severity::Error,
+    applies: Applicability::Always,
+    columns: &["identity_line_item_id"],
+    summary: "an identity_line_item_id occurs more than once in a billing period",
+    checks: "Within one billing period, every `identity_line_item_id` occurs once (ids are unique per partition, not across refreshes). Every occurrence after the first (in file and row order) is counted. This rule keeps one entry per row in memory; --ignore CT004 for the smallest footprint.",
+    why: "Duplicated rows double count spend. They typically come from reading two refreshes of the same period (an old execution folder, a copied file) or from a faulty merge.",
+    example: "Two rows with `identity_line_item_id = ggj6pdvt…c6xa` in `BILLING_PERIOD=2026-04`.",
+    fix: "Read only the files the period's manifest lists (the latest execution folder); remove stray copies from the period folder.",
+};
+
+impl Rule for DuplicateLineItem {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn finish(&self, agg: &Aggregates, ctx: &Ctx, out: &mut Tally) {
+        for d in &agg.duplicates {
+            let file = ctx.files.get(d.pos.0).map(|f| f.file.display.clone());
+            out.hit(
+                d.pos.0,
+                d.cost,
+                Sample {
+                    file,
+                    row: Some(d.pos.1),
+                    identity_line_item_id: Some(d.id.clone()),
+                    values: crate::finding::values([("billing_period", d.period.as_str())]),
+                },
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::row::Row;
+    use crate::rules::testkit::*;
+
+    #[test]
+    fn fires_on_repeated_id() {
+        assert_eq!(run(&DuplicateLineItem, &[inference(), ec2()], &ctx()).count, 0);
+        let again = Row { row: 7, ..inference() };
+        let t = run(&DuplicateLineItem, &[again, inference()], &ctx());
+        assert_eq!(t.count, 1);
+        assert_eq!(t.samples().next().unwrap().row, Some(7));
+    }
+}

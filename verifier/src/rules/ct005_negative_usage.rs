@@ -1,0 +1,51 @@
+//! CT005: negative usage on a Usage row.
+
+use super::{Ctx, Rule};
+use crate::finding::Tally;
+use crate::meta::*;
+use crate::row::Row;
+
+/// CT005.
+pub struct NegativeUsage;
+
+static META: RuleMeta = RuleMeta {
+    code: "CT005",
+    name: "negative-usage",
+    family: Family::Cost,
+    severity: Severity::Error,
+    applies: Applicability::Always,
+    columns: &["line_item_usage_amount", "line_item_line_item_type"],
+    summary: "a Usage row has a negative usage amount",
+    checks: "Rows with `line_item_line_item_type = Usage` have `line_item_usage_amount >= 0`. Credits, refunds, discounts and Savings Plan negations may be negative and are not checked.",
+    why: "Negative usage silently offsets real spend in sums by usage type or principal.",
+    example: "A Bedrock input-token row with usage -12.5.",
+    fix: "Re-download the export; adjustments belong on Credit/Refund rows, not on Usage rows.",
+};
+
+impl Rule for NegativeUsage {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
+        if let (Some(u), "Usage") = (row.usage, row.line_item_type) {
+            if u < 0.0 {
+                out.hit(row.file, row.cost, row.sample([("line_item_usage_amount", u.to_string())]));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testkit::*;
+
+    #[test]
+    fn fires_on_negative_usage_only() {
+        let credit = Row { line_item_type: "Credit", usage: Some(-1.0), ..ec2() };
+        assert_eq!(run(&NegativeUsage, &[inference(), credit], &ctx()).count, 0);
+        let bad = Row { usage: Some(-1.0), ..inference() };
+        assert_eq!(run(&NegativeUsage, &[bad], &ctx()).count, 1);
+    }
+}

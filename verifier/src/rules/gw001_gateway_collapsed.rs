@@ -1,0 +1,126 @@
+//! GW001: spend that should be per user shows a single gateway identity.
+
+use std::collections::BTreeMap;
+
+use curlab_vocab::arn::{parse_principal, IdentityKind};
+
+use super::{export_sample, usd, Aggregates, Ctx, Rule};
+use crate::finding::Tally;
+use crate::meta::*;
+use crate::money::{to_dollars, TOLERANCE_NANOS};
+
+/// GW001.
+pub struct GatewayCollapsed;
+
+static META: RuleMeta = RuleMeta {
+    code: "GW001",
+    name: "gateway-collapsed",
+    family: Family::Gateway,
+    severity: Severity::Error,
+    applies: Applicability::Truth,
+    columns: &["line_item_iam_principal"],
+    summary: "Bedrock spend of a per-user gateway lands on a single gateway identity",
+    checks: "For each truth gateway with `per_user_sessions = true`: no Bedrock spend (over $0.005) is on sessions of its execution role, and its invocation role shows at least half as many distinct sessions as expected (the invocation-role sessions of truth `by_principal`, else `expected_principals`). With only a policy file, gateway roles are checked by PO002 instead.",
+    why: "A gateway that calls Bedrock with its own role (or one fixed session) makes every user's spend look like the gateway's; per-user chargeback from CUR becomes impossible.",
+    example: "All LiteLLM traffic on `assumed-role/LiteLLMTaskRole/ecs-task-1` although the gateway should assume `BedrockInvoke/<user>` per user.",
+    fix: "Configure the gateway to call AssumeRole per end user (RoleSessionName = user id, session tags = user/team) on a Bedrock invocation role, and cache the credentials per user.",
+};
+
+fn role_name(arn: &str) -> Option<String> {
+    parse_principal(arn).ok().map(|a| a.name.to_string())
+}
+
+impl Rule for GatewayCollapsed {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn skip_reason(&self, ctx: &Ctx) -> Option<String> {
+        match &ctx.truth {
+            Some(t) if t.gateways.iter().any(|g| g.per_user_sessions) => None,
+            Some(_) => Some("the truth file has no gateway with per_user_sessions".into()),
+            None => None,
+        }
+    }
+
+    fn finish(&self, agg: &Aggregates, ctx: &Ctx, out: &mut Tally) {
+        let Some(truth) = &ctx.truth else { return };
+        let actual = agg.by_principal();
+        for (gi, g) in truth.gateways.iter().enumerate().filter(|(_, g)| g.per_user_sessions) {
+            let (Some(inv), exec) = (role_name(&g.invocation_role_arn), role_name(&g.execution_role_arn)) else { continue };
+            let sessions_of = |principals: &mut dyn Iterator<Item = &str>, role: &str| -> Vec<String> {
+                principals
+                    .filter_map(|p| parse_principal(p).ok().map(|a| (p, a)))
+                    .filter(|(_, a)| a.kind == IdentityKind::AssumedRole && a.name == role && (g.account.is_empty() || a.account == g.account))
+                    .map(|(p, _)| p.to_string())
+                    .collect()
+            };
+            let observed: BTreeMap<String, i128> = sessions_of(&mut actual.keys().copied(), &inv)
+                .into_iter()
+                .map(|p| {
+                    let n = actual.get(p.as_str()).map(|s| s.nanos).unwrap_or(0);
+                    (p, n)
+                })
+                .collect();
+            let exec_nanos: i128 = exec
+                .as_deref()
+                .map(|e| sessions_of(&mut actual.keys().copied(), e).iter().map(|p| actual[p.as_str()].nanos).sum())
+                .unwrap_or(0);
+            let truth_sessions = sessions_of(&mut truth.by_principal.keys().map(String::as_str), &inv).len() as u64;
+            let expected = if truth_sessions > 0 { truth_sessions } else { g.expected_principals };
+            let too_few = expected >= 2 && (observed.len() as u64) * 2 < expected;
+            if exec_nanos > TOLERANCE_NANOS || too_few {
+                let top = observed.iter().max_by_key(|(_, n)| **n).map(|(p, _)| p.clone()).unwrap_or_default();
+                out.hit_n(
+                    1,
+                    gi,
+                    Some(to_dollars(exec_nanos + observed.values().sum::<i128>())),
+                    export_sample(
+                        None,
+                        [
+                            ("gateway", g.name.clone()),
+                            ("expected_sessions", expected.to_string()),
+                            ("observed_sessions", observed.len().to_string()),
+                            ("execution_role_cost", usd(to_dollars(exec_nanos))),
+                            ("top_session", top),
+                        ],
+                    ),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::row::Row;
+    use crate::rules::testkit::*;
+    use curlab_vocab::truth::{Truth, TruthGateway};
+
+    fn truth_ctx() -> Ctx {
+        let mut c = ctx();
+        c.truth = Some(Truth {
+            gateways: vec![TruthGateway {
+                name: "litellm".into(),
+                account: "111122223333".into(),
+                per_user_sessions: true,
+                invocation_role_arn: "arn:aws:iam::111122223333:role/BedrockInvoke".into(),
+                execution_role_arn: "arn:aws:iam::111122223333:role/LiteLLMTask".into(),
+                expected_principals: 2,
+            }],
+            ..Default::default()
+        });
+        c
+    }
+
+    #[test]
+    fn fires_when_execution_role_carries_spend() {
+        let c = truth_ctx();
+        let a = Row { principal: Some("arn:aws:sts::111122223333:assumed-role/BedrockInvoke/alice"), ..inference() };
+        let b = Row { principal: Some("arn:aws:sts::111122223333:assumed-role/BedrockInvoke/bob"), ..inference() };
+        assert_eq!(run(&GatewayCollapsed, &[a, b], &c).count, 0);
+        let gw = Row { principal: Some("arn:aws:sts::111122223333:assumed-role/LiteLLMTask/task-1"), ..inference() };
+        assert_eq!(run(&GatewayCollapsed, &[gw], &c).count, 1);
+    }
+}

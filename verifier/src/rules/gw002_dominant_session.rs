@@ -1,0 +1,99 @@
+//! GW002: one assumed-role session carries most of an account's Bedrock spend (heuristic).
+
+use std::collections::BTreeMap;
+
+use curlab_vocab::arn::{parse_principal, IdentityKind};
+
+use super::{export_sample, usd, Aggregates, Ctx, Rule, Spend};
+use crate::finding::Tally;
+use crate::meta::*;
+use crate::money::to_dollars;
+
+/// GW002.
+pub struct DominantSession;
+
+/// Share of an account's attributed Bedrock spend above which one session is suspicious.
+pub const SPEND_SHARE: f64 = 0.8;
+/// Smallest spend (USD) of the session for the warning, unless its row share is high.
+pub const MIN_SPEND: f64 = 1.0;
+/// Row share that makes a small-spend session count anyway.
+pub const ROW_SHARE: f64 = 0.5;
+/// Fewest distinct principals with Bedrock spend in the account.
+pub const MIN_PRINCIPALS: usize = 2;
+
+static META: RuleMeta = RuleMeta {
+    code: "GW002",
+    name: "dominant-role-session",
+    family: Family::Gateway,
+    severity: Severity::Warning,
+    applies: Applicability::NoTruthNorPolicy,
+    columns: &["line_item_iam_principal", "line_item_usage_account_id"],
+    summary: "one assumed-role session carries most of an account's Bedrock spend (likely a shared gateway identity)",
+    checks: "A heuristic, run only without --truth and --policy (then GW001/PO002 decide). Per usage account, over Bedrock inference rows with a principal: warns when one assumed-role ARN (not an Identity Center session) carries more than 80 % of the account's attributed spend, that spend is at least $1.00 or covers at least 50 % of the account's attributed rows, and the account has at least 2 distinct principals calling Bedrock.",
+    why: "A gateway (LiteLLM, Kong, a homegrown proxy) that calls Bedrock with its own role session makes all users' spend look like one identity; per-user chargeback from CUR is then impossible.",
+    example: "`arn:aws:sts::111122223333:assumed-role/LiteLLMTaskRole/4f1c…` carries $950 of the account's $1,000 Bedrock spend.",
+    fix: "If the session is a gateway, make it AssumeRole per end user with session tags (see GW001). If it is a single application, this is expected: pass --policy or --truth, or --ignore GW002.",
+};
+
+impl Rule for DominantSession {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn finish(&self, agg: &Aggregates, _ctx: &Ctx, out: &mut Tally) {
+        let mut accounts: BTreeMap<&str, Vec<(&str, Spend)>> = BTreeMap::new();
+        for ((acct, p), s) in &agg.spend {
+            if !p.is_empty() {
+                accounts.entry(acct.as_str()).or_default().push((p.as_str(), *s));
+            }
+        }
+        for (ai, (acct, principals)) in accounts.iter().enumerate() {
+            if principals.len() < MIN_PRINCIPALS {
+                continue;
+            }
+            let total: i128 = principals.iter().map(|(_, s)| s.nanos).sum();
+            let rows: u64 = principals.iter().map(|(_, s)| s.rows).sum();
+            if total <= 0 {
+                continue;
+            }
+            for (p, s) in principals {
+                let is_session = parse_principal(p).is_ok_and(|a| a.kind == IdentityKind::AssumedRole);
+                let share = s.nanos as f64 / total as f64;
+                let row_share = s.rows as f64 / rows.max(1) as f64;
+                if is_session && share > SPEND_SHARE && (to_dollars(s.nanos) >= MIN_SPEND || row_share >= ROW_SHARE) {
+                    out.hit_n(
+                        1,
+                        ai,
+                        Some(to_dollars(s.nanos)),
+                        export_sample(
+                            None,
+                            [
+                                ("line_item_usage_account_id", acct.to_string()),
+                                ("line_item_iam_principal", p.to_string()),
+                                ("share", format!("{:.1} %", share * 100.0)),
+                                ("cost", usd(to_dollars(s.nanos))),
+                                ("account_principals", principals.len().to_string()),
+                            ],
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::row::Row;
+    use crate::rules::testkit::*;
+
+    #[test]
+    fn warns_on_dominant_session() {
+        let alice = inference();
+        let gw = Row { principal: Some("arn:aws:sts::111122223333:assumed-role/Gw/task-1"), cost: Some(50.0), ..inference() };
+        let small = Row { cost: Some(0.5), ..gw.clone() };
+        assert_eq!(run(&DominantSession, &[alice.clone(), small], &ctx()).count, 0);
+        assert_eq!(run(&DominantSession, &[alice, gw], &ctx()).count, 1);
+    }
+}

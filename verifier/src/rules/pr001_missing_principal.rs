@@ -1,0 +1,87 @@
+//! PR001: a Bedrock inference row without a principal.
+
+use super::{Aggregates, Ctx, Rule};
+use crate::finding::Tally;
+use crate::meta::*;
+use crate::row::{fmt_opt_ts, fmt_ts, Row};
+
+/// PR001.
+pub struct MissingPrincipal;
+
+/// Columns every Bedrock classification reads.
+pub const BEDROCK_COLUMNS: &[&str] = &["line_item_product_code", "line_item_operation", "line_item_line_item_type"];
+
+static META: RuleMeta = RuleMeta {
+    code: "PR001",
+    name: "missing-principal",
+    family: Family::Principal,
+    severity: Severity::Error,
+    applies: Applicability::Always,
+    columns: &[
+        "line_item_iam_principal",
+        "line_item_usage_start_date",
+        "line_item_product_code",
+        "line_item_operation",
+        "line_item_line_item_type",
+    ],
+    summary: "a Bedrock inference row has no IAM principal",
+    checks: "Every Bedrock model-inference usage row (AWS-billed or Marketplace-billed) whose usage starts on or after 2026-04-08 (or, with --truth, the export's `iam_principal_data_from`) carries a non-empty `line_item_iam_principal`. Null and the empty string both count as missing. When the column is empty on every row of the whole export, a single message says the export likely lacks INCLUDE_IAM_PRINCIPAL_DATA or predates enabling it.",
+    why: "Unattributed Bedrock spend cannot be charged back to a user, team or application; it is exactly what the IAM principal column was launched to remove.",
+    example: "`line_item_product_code = AmazonBedrock`, `line_item_operation = InvokeModelInference`, usage start 2026-04-20, `line_item_iam_principal` empty.",
+    fix: "Enable `INCLUDE_IAM_PRINCIPAL_DATA` on the CUR 2.0 export (a new export may be needed, see the Billing doc), and wait for the next refresh; rows before the flag was enabled stay empty.",
+};
+
+impl Rule for MissingPrincipal {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_row(&self, row: &Row<'_>, ctx: &Ctx, out: &mut Tally) {
+        if row.inference
+            && row.has_principal_column
+            && row.principal.is_none()
+            && row.start.is_some_and(|s| s >= ctx.principal_from)
+        {
+            out.hit(
+                row.file,
+                row.cost,
+                row.sample([
+                    ("line_item_usage_type", row.usage_type.to_string()),
+                    ("line_item_usage_start_date", fmt_opt_ts(row.start)),
+                    ("line_item_iam_principal", String::new()),
+                ]),
+            );
+        }
+    }
+
+    fn finish(&self, agg: &Aggregates, ctx: &Ctx, out: &mut Tally) {
+        if out.count > 0 && agg.principal_rows == 0 {
+            out.message = Some(format!(
+                "line_item_iam_principal is empty on every row of the export: it likely lacks INCLUDE_IAM_PRINCIPAL_DATA or predates enabling it ({} Bedrock inference rows from {} on have no principal)",
+                out.count,
+                &fmt_ts(ctx.principal_from)[..10]
+            ));
+        } else if out.count > 0 {
+            out.message = Some(format!("{} Bedrock inference rows have no IAM principal", out.count));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testkit::*;
+
+    #[test]
+    fn fires_on_empty_principal_after_launch() {
+        let ok = inference();
+        let bad = Row { principal: None, row: 2, ..inference() };
+        let before = Row { principal: None, start: ts("2026-04-01T10:00:00Z"), ..inference() };
+        assert_eq!(run(&MissingPrincipal, &[ok.clone(), before, ec2()], &ctx()).count, 0);
+        let t = run(&MissingPrincipal, &[ok, bad.clone()], &ctx());
+        assert_eq!(t.count, 1);
+        assert!(!t.message.unwrap().contains("INCLUDE_IAM"));
+        let t = run(&MissingPrincipal, &[bad], &ctx());
+        assert!(t.message.unwrap().contains("INCLUDE_IAM_PRINCIPAL_DATA"));
+    }
+}

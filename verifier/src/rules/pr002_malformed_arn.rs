@@ -1,0 +1,56 @@
+//! PR002: a principal ARN that fits no identity grammar.
+
+use curlab_vocab::arn::parse_principal;
+
+use super::{Ctx, Rule};
+use crate::finding::Tally;
+use crate::meta::*;
+use crate::row::Row;
+
+/// PR002.
+pub struct MalformedArn;
+
+static META: RuleMeta = RuleMeta {
+    code: "PR002",
+    name: "malformed-principal-arn",
+    family: Family::Principal,
+    severity: Severity::Error,
+    applies: Applicability::Always,
+    columns: &["line_item_iam_principal"],
+    summary: "line_item_iam_principal is not a valid IAM user, role, assumed-role or federated-user ARN",
+    checks: "A non-empty `line_item_iam_principal` parses as `arn:<partition>:iam::<12 digits>:user/[path/]<name>`, `...:role/[path/]<name>`, `arn:<partition>:sts::<12 digits>:assumed-role/<role>/<session>` or `...:federated-user/<name>`, with IAM name characters and lengths.",
+    why: "Chargeback joins principals to users, roles and accounts by parsing the ARN; a malformed value lands in an `unknown` bucket or breaks the job.",
+    example: "`arn:aws:sts::1234:assumed-role/Role` (short account id, no session name).",
+    fix: "The value comes from AWS; if it is malformed the file was edited or produced by a faulty tool. Re-download the export; report genuinely malformed AWS data to AWS Support.",
+};
+
+impl Rule for MalformedArn {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
+        if let Some(p) = row.principal {
+            if let Err(e) = parse_principal(p) {
+                out.hit(
+                    row.file,
+                    row.cost,
+                    row.sample([("line_item_iam_principal", p.to_string()), ("problem", e.to_string())]),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testkit::*;
+
+    #[test]
+    fn fires_on_malformed_only() {
+        assert_eq!(run(&MalformedArn, &[inference(), ec2()], &ctx()).count, 0);
+        let bad = Row { principal: Some("arn:aws:sts::1234:assumed-role/Role"), ..inference() };
+        assert_eq!(run(&MalformedArn, &[bad], &ctx()).count, 1);
+    }
+}

@@ -1,0 +1,55 @@
+//! PR004: a principal on a non-Bedrock row.
+
+use super::{Ctx, Rule};
+use crate::finding::Tally;
+use crate::meta::*;
+use crate::row::Row;
+
+/// PR004.
+pub struct PrincipalOnNonBedrock;
+
+static META: RuleMeta = RuleMeta {
+    code: "PR004",
+    name: "principal-on-non-bedrock",
+    family: Family::Principal,
+    severity: Severity::Error,
+    applies: Applicability::Always,
+    columns: &["line_item_iam_principal", "line_item_product_code"],
+    summary: "a row of another service carries an IAM principal",
+    checks: "Only Amazon Bedrock rows (AWS-billed product codes, product family `Amazon Bedrock`, or Marketplace-billed Bedrock editions) carry `line_item_iam_principal`; EC2, S3, Lambda and every other service leave it empty.",
+    why: "AWS populates the principal for Bedrock only; a principal on an EC2 row means rows were mislabelled, and any per-principal chargeback then includes spend the principal did not cause.",
+    example: "`line_item_product_code = AmazonEC2` with `line_item_iam_principal = arn:aws:iam::111122223333:user/alice`.",
+    fix: "Re-download the export; if a pipeline fills the principal, restrict it to Bedrock rows.",
+};
+
+impl Rule for PrincipalOnNonBedrock {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
+        if let (Some(p), false) = (row.principal, row.bedrock) {
+            out.hit(
+                row.file,
+                row.cost,
+                row.sample([
+                    ("line_item_iam_principal", p.to_string()),
+                    ("line_item_product_code", row.product_code.to_string()),
+                ]),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testkit::*;
+
+    #[test]
+    fn fires_on_ec2_with_principal() {
+        assert_eq!(run(&PrincipalOnNonBedrock, &[inference(), ec2()], &ctx()).count, 0);
+        let bad = Row { principal: Some("arn:aws:iam::111122223333:user/alice"), ..ec2() };
+        assert_eq!(run(&PrincipalOnNonBedrock, &[bad], &ctx()).count, 1);
+    }
+}

@@ -1,0 +1,60 @@
+//! PR005: a principal on a row dated before 2026-04-08.
+
+use curlab_vocab::bedrock::principal_data_start;
+
+use super::{Ctx, Rule};
+use crate::finding::Tally;
+use crate::meta::*;
+use crate::row::{fmt_opt_ts, Row};
+
+/// PR005.
+pub struct PrincipalBeforeLaunch;
+
+static META: RuleMeta = RuleMeta {
+    code: "PR005",
+    name: "principal-before-launch",
+    family: Family::Principal,
+    severity: Severity::Error,
+    applies: Applicability::Always,
+    columns: &["line_item_iam_principal", "line_item_usage_start_date"],
+    summary: "a row whose usage starts before 2026-04-08 carries an IAM principal",
+    checks: "Rows whose `line_item_usage_start_date` is before 2026-04-08, the first usage day for which CUR 2.0 carries IAM principal data, have an empty `line_item_iam_principal`.",
+    why: "AWS does not backfill principals before the launch; a principal there means rows were re-labelled, and trends across the launch date are then wrong.",
+    example: "Usage start 2026-04-01T10:00:00Z with `line_item_iam_principal = arn:aws:iam::111122223333:user/alice`.",
+    fix: "Re-download the export; do not backfill principals from CloudTrail into CUR rows, keep such enrichment in a separate table.",
+};
+
+impl Rule for PrincipalBeforeLaunch {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
+        let launch = principal_data_start().and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_micros());
+        if let (Some(p), Some(s), Some(l)) = (row.principal, row.start, launch) {
+            if s < l {
+                out.hit(
+                    row.file,
+                    row.cost,
+                    row.sample([
+                        ("line_item_iam_principal", p.to_string()),
+                        ("line_item_usage_start_date", fmt_opt_ts(Some(s))),
+                    ]),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testkit::*;
+
+    #[test]
+    fn fires_before_launch() {
+        assert_eq!(run(&PrincipalBeforeLaunch, &[inference()], &ctx()).count, 0);
+        let bad = Row { start: ts("2026-04-07T23:00:00Z"), end: ts("2026-04-08T00:00:00Z"), ..inference() };
+        assert_eq!(run(&PrincipalBeforeLaunch, &[bad], &ctx()).count, 1);
+    }
+}

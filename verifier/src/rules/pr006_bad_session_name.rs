@@ -1,0 +1,57 @@
+//! PR006: an assumed-role session name that breaks the STS rules.
+
+use curlab_vocab::arn::{check_session_name, parse_principal};
+
+use super::{Ctx, Rule};
+use crate::finding::Tally;
+use crate::meta::*;
+use crate::row::Row;
+
+/// PR006.
+pub struct BadSessionName;
+
+static META: RuleMeta = RuleMeta {
+    code: "PR006",
+    name: "invalid-session-name",
+    family: Family::Principal,
+    severity: Severity::Error,
+    applies: Applicability::Always,
+    columns: &["line_item_iam_principal"],
+    summary: "an assumed-role session name breaks the STS RoleSessionName rules",
+    checks: "The session part of an `assumed-role/<role>/<session>` principal is 2 to 64 characters of `[A-Za-z0-9_+=,.@-]`, as STS requires of RoleSessionName.",
+    why: "STS rejects such names, so the value cannot come from a real AssumeRole call; usually a gateway or tool put a raw user id (with spaces, slashes or over 64 characters) where a sanitised one belongs.",
+    example: "`arn:aws:sts::111122223333:assumed-role/Gateway/alice smith/team`.",
+    fix: "Sanitise per-user session names in the gateway (replace other characters with `-`, shorten long ids with a hash) before calling AssumeRole.",
+};
+
+impl Rule for BadSessionName {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
+        let Some(p) = row.principal else { return };
+        let Ok(arn) = parse_principal(p) else { return };
+        if let Some(Err(e)) = arn.session.map(check_session_name) {
+            out.hit(
+                row.file,
+                row.cost,
+                row.sample([("line_item_iam_principal", p.to_string()), ("problem", e.to_string())]),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testkit::*;
+
+    #[test]
+    fn fires_on_one_char_session() {
+        let ok = Row { principal: Some("arn:aws:sts::111122223333:assumed-role/Gw/alice@acme.org"), ..inference() };
+        assert_eq!(run(&BadSessionName, &[ok], &ctx()).count, 0);
+        let bad = Row { principal: Some("arn:aws:sts::111122223333:assumed-role/Gw/x"), ..inference() };
+        assert_eq!(run(&BadSessionName, &[bad], &ctx()).count, 1);
+    }
+}

@@ -1,0 +1,61 @@
+//! RC006: principals in the export the truth does not know.
+
+use super::rc001_bedrock_total::reconciliation_skip;
+use super::{export_sample, usd, Aggregates, Ctx, Rule};
+use crate::finding::Tally;
+use crate::meta::*;
+use crate::money::to_dollars;
+
+/// RC006.
+pub struct UnexpectedPrincipals;
+
+static META: RuleMeta = RuleMeta {
+    code: "RC006",
+    name: "unexpected-principal",
+    family: Family::Reconciliation,
+    severity: Severity::Error,
+    applies: Applicability::Truth,
+    columns: &["line_item_iam_principal"],
+    summary: "a principal on Bedrock rows is not in the truth",
+    checks: "Every principal on Bedrock inference rows is in the truth's `by_principal` or `principals`.",
+    why: "An unknown identity spending on Bedrock is either a data error (rewritten ARN) or an identity nobody accounted for.",
+    example: "`arn:aws:iam::111122223333:user/mallory` with $5.00, absent from the truth.",
+    fix: "Look for PR002/PR003 findings; otherwise add the identity to the scenario.",
+};
+
+impl Rule for UnexpectedPrincipals {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn skip_reason(&self, ctx: &Ctx) -> Option<String> {
+        reconciliation_skip(ctx)
+    }
+
+    fn finish(&self, agg: &Aggregates, ctx: &Ctx, out: &mut Tally) {
+        let Some(t) = &ctx.truth else { return };
+        for (i, (p, s)) in agg.by_principal().into_iter().enumerate() {
+            if !t.by_principal.contains_key(p) && !ctx.truth_principals.contains_key(p) {
+                let cost = to_dollars(s.nanos);
+                out.hit_n(1, i, Some(cost), export_sample(None, [("principal", p.to_string()), ("actual", usd(cost))]));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testkit::*;
+    use curlab_vocab::truth::Truth;
+
+    #[test]
+    fn fires_on_unknown_principal() {
+        let p = inference().principal.unwrap().to_string();
+        let mut c = ctx();
+        c.truth = Some(Truth::default());
+        assert_eq!(run(&UnexpectedPrincipals, &[inference()], &c).count, 1);
+        c.truth = Some(Truth { by_principal: [(p, 0.8)].into(), ..Default::default() });
+        assert_eq!(run(&UnexpectedPrincipals, &[inference()], &c).count, 0);
+    }
+}

@@ -1,0 +1,55 @@
+//! TG001: an `iamPrincipal/` tag on a row without a principal.
+
+use super::{Ctx, Rule};
+use crate::finding::Tally;
+use crate::meta::*;
+use crate::row::Row;
+
+/// TG001.
+pub struct PrincipalTagWithoutPrincipal;
+
+static META: RuleMeta = RuleMeta {
+    code: "TG001",
+    name: "principal-tag-without-principal",
+    family: Family::Tags,
+    severity: Severity::Error,
+    applies: Applicability::Always,
+    columns: &["tags", "line_item_iam_principal"],
+    summary: "an iamPrincipal/ tag sits on a row with no IAM principal",
+    checks: "A row whose `tags` map has an `iamPrincipal/<key>` entry has a non-empty `line_item_iam_principal`: principal tags come from the principal.",
+    why: "Without the principal the tag cannot be traced to an identity, and the row's spend is attributed to a team by a tag nobody can explain.",
+    example: "`tags = {\"iamPrincipal/team\":\"ds\"}` on a row with an empty `line_item_iam_principal`.",
+    fix: "Re-download the export; a pipeline that copies tags between rows must copy the principal with them.",
+};
+
+impl Rule for PrincipalTagWithoutPrincipal {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
+        if row.principal.is_some() || !row.has_principal_column {
+            return;
+        }
+        if let Some((k, v)) = row.principal_tags().next() {
+            out.hit(
+                row.file,
+                row.cost,
+                row.sample([("tag", format!("iamPrincipal/{k}")), ("value", v.to_string())]),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testkit::*;
+
+    #[test]
+    fn fires_on_tag_without_principal() {
+        assert_eq!(run(&PrincipalTagWithoutPrincipal, &[inference(), ec2()], &ctx()).count, 0);
+        let bad = Row { principal: None, ..inference() };
+        assert_eq!(run(&PrincipalTagWithoutPrincipal, &[bad], &ctx()).count, 1);
+    }
+}

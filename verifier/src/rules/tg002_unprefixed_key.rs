@@ -1,0 +1,60 @@
+//! TG002: a `tags` key without a known source prefix.
+
+use curlab_vocab::tags::{split_prefix, KNOWN_TAG_PREFIXES};
+
+use super::{Ctx, Rule};
+use crate::finding::Tally;
+use crate::meta::*;
+use crate::row::Row;
+
+/// TG002.
+pub struct UnprefixedKey;
+
+static META: RuleMeta = RuleMeta {
+    code: "TG002",
+    name: "unprefixed-tag-key",
+    family: Family::Tags,
+    severity: Severity::Error,
+    applies: Applicability::Always,
+    columns: &["tags"],
+    summary: "a tags key has no known source prefix",
+    checks: "Every key of the `tags` map starts with one of the source prefixes AWS documents: `iamPrincipal/`, `resourceTags/`, `accountTag/`, `userAttribute/`, `costCategory/` (case-sensitive).",
+    why: "The prefix says where a tag came from; the same key can exist as a resource tag and as a principal tag with different values. Without it, `tags['team']` mixes sources and queries keyed on `iamPrincipal/team` miss the row.",
+    example: "`tags = {\"team\":\"ds\"}` instead of `{\"iamPrincipal/team\":\"ds\"}`.",
+    fix: "Read `tags` as delivered; if a pipeline flattens it, keep the prefixes (or use `resource_tags` for normalised resource tags).",
+};
+
+impl Rule for UnprefixedKey {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
+        for (k, v) in row.tags.unwrap_or(&[]) {
+            if split_prefix(k).is_none() {
+                out.hit(
+                    row.file,
+                    row.cost,
+                    row.sample([
+                        ("tag", k.clone()),
+                        ("value", v.clone()),
+                        ("known_prefixes", KNOWN_TAG_PREFIXES.join(" ")),
+                    ]),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testkit::*;
+
+    #[test]
+    fn fires_on_bare_key() {
+        assert_eq!(run(&UnprefixedKey, &[inference(), ec2()], &ctx()).count, 0);
+        let bad = Row { tags: tags(&[("team", "ds")]), ..inference() };
+        assert_eq!(run(&UnprefixedKey, &[bad], &ctx()).count, 1);
+    }
+}

@@ -1,0 +1,53 @@
+//! TG005: more than 50 `iamPrincipal/` keys on one row.
+
+use curlab_vocab::tags::MAX_TAGS;
+
+use super::{Ctx, Rule};
+use crate::finding::Tally;
+use crate::meta::*;
+use crate::row::Row;
+
+/// TG005.
+pub struct TooManyTags;
+
+static META: RuleMeta = RuleMeta {
+    code: "TG005",
+    name: "too-many-principal-tags",
+    family: Family::Tags,
+    severity: Severity::Error,
+    applies: Applicability::Always,
+    columns: &["tags"],
+    summary: "a row carries more than 50 iamPrincipal/ tags",
+    checks: "A row has at most 50 `iamPrincipal/` keys: IAM allows 50 tags per user or role and STS 50 session tags, and session tags replace principal tags of the same key.",
+    why: "More than 50 cannot come from one principal; rows were merged or tags duplicated, and per-tag totals double count.",
+    example: "A row with 51 keys `iamPrincipal/k1` … `iamPrincipal/k51`.",
+    fix: "Re-download the export; check pipelines that merge tags of several rows.",
+};
+
+impl Rule for TooManyTags {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
+        let n = row.principal_tags().count();
+        if n > MAX_TAGS {
+            out.hit(row.file, row.cost, row.sample([("iam_principal_tags", n.to_string())]));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testkit::*;
+
+    #[test]
+    fn fires_over_fifty() {
+        assert_eq!(run(&TooManyTags, &[inference()], &ctx()).count, 0);
+        let keys: Vec<String> = (0..51).map(|i| format!("iamPrincipal/k{i}")).collect();
+        let pairs: Vec<(&str, &str)> = keys.iter().map(|k| (k.as_str(), "v")).collect();
+        let bad = Row { tags: tags(&pairs), ..inference() };
+        assert_eq!(run(&TooManyTags, &[bad], &ctx()).count, 1);
+    }
+}

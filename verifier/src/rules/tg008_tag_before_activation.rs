@@ -1,0 +1,77 @@
+//! TG008: an `iamPrincipal/` tag on a row before the key's activation took effect.
+
+use super::{Ctx, Rule};
+use crate::finding::Tally;
+use crate::meta::*;
+use crate::row::{fmt_opt_ts, Row};
+
+/// TG008.
+pub struct TagBeforeActivation;
+
+static META: RuleMeta = RuleMeta {
+    code: "TG008",
+    name: "tag-before-activation",
+    family: Family::Tags,
+    severity: Severity::Error,
+    applies: Applicability::TruthOrPolicy,
+    columns: &["tags", "line_item_usage_start_date"],
+    summary: "an iamPrincipal/ tag is on a row whose usage starts before the key's activation took effect",
+    checks: "An `iamPrincipal/<key>` entry appears only on rows whose usage starts at or after the key's `effective_from`, or at or after its `backfill_from` when a backfill re-applied it (truth `activation`, or policy `[[tags.activation]]`).",
+    why: "Activation is not retroactive without a backfill; tagged rows before it mean the export was edited or the activation/backfill records are wrong, and month-over-month tag reports disagree with Cost Explorer.",
+    example: "`iamPrincipal/team` took effect 2026-04-15, a row of 2026-04-10 carries it and no backfill exists.",
+    fix: "Run a cost allocation tag backfill (StartCostAllocationTagBackfill) from the first month you need, or record the backfill in the truth/policy; otherwise re-download the export.",
+};
+
+impl Rule for TagBeforeActivation {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn skip_reason(&self, ctx: &Ctx) -> Option<String> {
+        let known = ctx.activation.as_ref().is_some_and(|a| a.values().any(|k| k.effective_from.is_some()));
+        (!known).then(|| "no activation times: the truth file is absent and the policy has no [[tags.activation]]".to_string())
+    }
+
+    fn check_row(&self, row: &Row<'_>, ctx: &Ctx, out: &mut Tally) {
+        let (Some(active), Some(start)) = (&ctx.activation, row.start) else { return };
+        for (k, v) in row.principal_tags() {
+            let full = format!("iamPrincipal/{k}");
+            let Some(a) = active.get(&full) else { continue };
+            let Some(eff) = a.effective_from else { continue };
+            let backfilled = a.backfill_from.is_some_and(|b| start >= b);
+            if start < eff && !backfilled {
+                out.hit(
+                    row.file,
+                    row.cost,
+                    row.sample([
+                        ("tag", full.clone()),
+                        ("value", v.to_string()),
+                        ("line_item_usage_start_date", fmt_opt_ts(Some(start))),
+                        ("effective_from", fmt_opt_ts(Some(eff))),
+                    ]),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testkit::*;
+    use crate::rules::KeyActivation;
+
+    #[test]
+    fn fires_before_effect_unless_backfilled() {
+        let mut c = ctx();
+        let act = |b: Option<i64>| {
+            Some([("iamPrincipal/team".to_string(), KeyActivation { effective_from: ts("2026-04-25"), backfill_from: b })].into())
+        };
+        c.activation = act(None);
+        let late = Row { start: ts("2026-04-26T10:00:00Z"), end: ts("2026-04-26T11:00:00Z"), ..inference() };
+        assert_eq!(run(&TagBeforeActivation, &[late], &c).count, 0);
+        assert_eq!(run(&TagBeforeActivation, &[inference()], &c).count, 1);
+        c.activation = act(ts("2026-04-01"));
+        assert_eq!(run(&TagBeforeActivation, &[inference()], &c).count, 0);
+    }
+}
