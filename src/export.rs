@@ -52,7 +52,12 @@ pub struct Summary {
 
 /// Run the simulation on `threads` workers and hand every finished chunk, in order, to `sink`.
 /// Days are simulated in parallel; a bounded window keeps memory flat.
-pub fn simulate(plan: &Plan, threads: usize, mut on_day: impl FnMut(usize, usize), mut sink: impl FnMut(Chunk) -> Result<()>) -> Result<sim::TruthParts> {
+pub fn simulate(
+    plan: &Plan,
+    threads: usize,
+    mut on_day: impl FnMut(usize, usize),
+    mut sink: impl FnMut(Chunk) -> Result<()>,
+) -> Result<sim::TruthParts> {
     let tags = TagTable::new(plan);
     let days = plan.days();
     let mut emitter = Emitter::new(plan, &tags);
@@ -134,7 +139,10 @@ fn data_dir_rel(plan: &Plan, period: usize) -> String {
             let t = chrono::DateTime::from_timestamp(p.end + 85_682, 356_000_000)
                 .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
                 .unwrap_or_default();
-            format!("{base}/{t}-{}", uuid_from(plan.seed, &format!("exec:{}", p.label)))
+            format!(
+                "{base}/{t}-{}",
+                uuid_from(plan.seed, &format!("exec:{}", p.label))
+            )
         }
     }
 }
@@ -173,23 +181,35 @@ struct Writer<'a> {
 impl<'a> Writer<'a> {
     fn open(&mut self, period: usize) -> Result<()> {
         let n = self.periods[period].files.len() + 1;
-        let rel = format!("{}/{}", data_dir_rel(self.plan, period), file_name(self.plan, n));
+        let rel = format!(
+            "{}/{}",
+            data_dir_rel(self.plan, period),
+            file_name(self.plan, n)
+        );
         let path = self.root.join(&rel);
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
-        let file = BufWriter::new(File::create(&path).with_context(|| format!("creating {}", path.display()))?);
+        let file = BufWriter::new(
+            File::create(&path).with_context(|| format!("creating {}", path.display()))?,
+        );
         let w = match self.plan.export.format {
             Format::Parquet => {
                 let props = WriterProperties::builder()
                     .set_compression(self.opts.compression)
                     .set_max_row_group_row_count(Some(self.opts.row_group_rows))
                     .build();
-                DataWriter::Parquet(ArrowWriter::try_new(file, self.schema.clone(), Some(props))?)
+                DataWriter::Parquet(ArrowWriter::try_new(
+                    file,
+                    self.schema.clone(),
+                    Some(props),
+                )?)
             }
             Format::Csv => {
                 let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
-                let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(gz);
+                let mut w = csv::WriterBuilder::new()
+                    .terminator(csv::Terminator::Any(b'\n'))
+                    .from_writer(gz);
                 w.write_record(self.schema.fields().iter().map(|f| f.name().as_str()))?;
                 DataWriter::Csv(w)
             }
@@ -206,7 +226,9 @@ impl<'a> Writer<'a> {
                     w.close()?;
                 }
                 DataWriter::Csv(w) => {
-                    let gz = w.into_inner().map_err(|e| anyhow::anyhow!("finishing CSV: {e}"))?;
+                    let gz = w
+                        .into_inner()
+                        .map_err(|e| anyhow::anyhow!("finishing CSV: {e}"))?;
                     gz.finish()?.flush()?;
                 }
             }
@@ -227,7 +249,9 @@ impl<'a> Writer<'a> {
     }
 
     fn flush(&mut self) -> Result<()> {
-        let Some(period) = self.buffer_period else { return Ok(()) };
+        let Some(period) = self.buffer_period else {
+            return Ok(());
+        };
         let rows = std::mem::take(&mut self.buffer);
         let mut start = 0;
         while start < rows.len() {
@@ -252,7 +276,9 @@ impl<'a> Writer<'a> {
     }
 
     fn write_batch(&mut self, period: usize, b: &RecordBatch) -> Result<()> {
-        let Some((w, _)) = self.periods[period].writer.as_mut() else { bail!("no open file") };
+        let Some((w, _)) = self.periods[period].writer.as_mut() else {
+            bail!("no open file")
+        };
         match w {
             DataWriter::Parquet(w) => w.write(b)?,
             DataWriter::Csv(w) => write_csv(w, b)?,
@@ -289,8 +315,12 @@ fn write_csv<W: Write>(w: &mut csv::Writer<W>, b: &RecordBatch) -> Result<()> {
                     let mut obj = serde_json::Map::new();
                     for i in 0..entries.len() {
                         let v = match values.data_type() {
-                            DataType::Float64 => serde_json::json!(values.as_primitive::<Float64Type>().value(i)),
-                            _ => serde_json::Value::String(values.as_string::<i32>().value(i).to_string()),
+                            DataType::Float64 => {
+                                serde_json::json!(values.as_primitive::<Float64Type>().value(i))
+                            }
+                            _ => serde_json::Value::String(
+                                values.as_string::<i32>().value(i).to_string(),
+                            ),
                         };
                         obj.insert(keys.value(i).to_string(), v);
                     }
@@ -305,20 +335,39 @@ fn write_csv<W: Write>(w: &mut csv::Writer<W>, b: &RecordBatch) -> Result<()> {
     Ok(())
 }
 
-fn manifest(plan: &Plan, ctx: &BatchContext, period: usize, files: &[String], extra_missing: bool) -> serde_json::Value {
+fn manifest(
+    plan: &Plan,
+    ctx: &BatchContext,
+    period: usize,
+    files: &[String],
+    extra_missing: bool,
+) -> serde_json::Value {
     let p = &plan.export.periods[period];
     let mut uris: Vec<String> = files
         .iter()
         .map(|f| {
-            let prefix = if plan.export.s3_prefix.is_empty() { String::new() } else { format!("{}/", plan.export.s3_prefix) };
+            let prefix = if plan.export.s3_prefix.is_empty() {
+                String::new()
+            } else {
+                format!("{}/", plan.export.s3_prefix)
+            };
             format!("s3://{}/{prefix}{f}", plan.export.s3_bucket)
         })
         .collect();
     if extra_missing {
         // The manifest-mismatch fault: a file the manifest promises but nobody wrote.
         let n = files.len() + 1;
-        let prefix = if plan.export.s3_prefix.is_empty() { String::new() } else { format!("{}/", plan.export.s3_prefix) };
-        uris.push(format!("s3://{}/{prefix}{}/{}", plan.export.s3_bucket, data_dir_rel(plan, period), file_name(plan, n)));
+        let prefix = if plan.export.s3_prefix.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", plan.export.s3_prefix)
+        };
+        uris.push(format!(
+            "s3://{}/{prefix}{}/{}",
+            plan.export.s3_bucket,
+            data_dir_rel(plan, period),
+            file_name(plan, n)
+        ));
     }
     let columns: Vec<serde_json::Value> = plan
         .export
@@ -343,7 +392,13 @@ fn manifest(plan: &Plan, ctx: &BatchContext, period: usize, files: &[String], ex
 }
 
 /// Generate the export into `out`, atomically. Returns what was written.
-pub fn generate(plan: &Plan, out: &Path, force: bool, opts: &GenerateOptions, progress: &dyn Fn(usize, usize)) -> Result<Summary> {
+pub fn generate(
+    plan: &Plan,
+    out: &Path,
+    force: bool,
+    opts: &GenerateOptions,
+    progress: &dyn Fn(usize, usize),
+) -> Result<Summary> {
     let final_dir = out.join(&plan.export.name);
     let final_truth = out.join(format!("{}.truth.json", plan.export.name));
     if (final_dir.exists() || final_truth.exists()) && !force {
@@ -366,7 +421,11 @@ pub fn generate(plan: &Plan, out: &Path, force: bool, opts: &GenerateOptions, pr
         invoice_finalized: plan.export.invoice_finalized,
         missing_principal: plan.assumptions.missing_principal,
         maps_as_strings: has(Fault::MapAsString),
-        drop_columns: if has(Fault::MissingColumn) { vec!["pricing_unit".into()] } else { vec![] },
+        drop_columns: if has(Fault::MissingColumn) {
+            vec!["pricing_unit".into()]
+        } else {
+            vec![]
+        },
     };
     if has(Fault::MapAsString) && plan.export.format == Format::Csv {
         bail!("fault map-as-string does not apply to CSV exports: CSV always writes map columns as JSON text");
@@ -378,7 +437,15 @@ pub fn generate(plan: &Plan, out: &Path, force: bool, opts: &GenerateOptions, pr
         ctx: ctx.clone(),
         schema,
         opts,
-        periods: plan.export.periods.iter().map(|_| PeriodFiles { files: vec![], writer: None }).collect(),
+        periods: plan
+            .export
+            .periods
+            .iter()
+            .map(|_| PeriodFiles {
+                files: vec![],
+                writer: None,
+            })
+            .collect(),
         buffer: Vec::new(),
         buffer_period: None,
         rows: 0,
@@ -400,14 +467,24 @@ pub fn generate(plan: &Plan, out: &Path, force: bool, opts: &GenerateOptions, pr
             writer.close(p)?;
         }
     }
-    let mut summary = Summary { rows: writer.rows, ..Default::default() };
+    let mut summary = Summary {
+        rows: writer.rows,
+        ..Default::default()
+    };
     // Manifests go last, after every data file is complete.
     for (p, pf) in writer.periods.iter().enumerate() {
         let label = &plan.export.periods[p].label;
-        let dir = tmp.path().join(&plan.export.name).join("metadata").join(format!("BILLING_PERIOD={label}"));
+        let dir = tmp
+            .path()
+            .join(&plan.export.name)
+            .join("metadata")
+            .join(format!("BILLING_PERIOD={label}"));
         fs::create_dir_all(&dir)?;
         let m = manifest(plan, &ctx, p, &pf.files, has(Fault::ManifestMismatch));
-        fs::write(dir.join(format!("{}-Manifest.json", plan.export.name)), serde_json::to_string_pretty(&m)? + "\n")?;
+        fs::write(
+            dir.join(format!("{}-Manifest.json", plan.export.name)),
+            serde_json::to_string_pretty(&m)? + "\n",
+        )?;
         for f in &pf.files {
             summary.bytes += fs::metadata(tmp.path().join(f))?.len();
             summary.files.push(f.clone());
@@ -421,7 +498,8 @@ pub fn generate(plan: &Plan, out: &Path, force: bool, opts: &GenerateOptions, pr
     fs::write(&truth_tmp, serde_json::to_string_pretty(&truth)? + "\n")?;
     // Swap into place: remove the old export only now that the new one is complete.
     if final_dir.exists() {
-        fs::remove_dir_all(&final_dir).with_context(|| format!("removing old {}", final_dir.display()))?;
+        fs::remove_dir_all(&final_dir)
+            .with_context(|| format!("removing old {}", final_dir.display()))?;
     }
     fs::rename(tmp.path().join(&plan.export.name), &final_dir)
         .with_context(|| format!("moving the export into {}", final_dir.display()))?;

@@ -25,17 +25,66 @@ struct Line {
 
 fn lines(service: BackgroundService) -> &'static [Line] {
     match service {
-        BackgroundService::Ec2 => &[Line { usage: "BoxUsage:m5.large", operation: "RunInstances", unit: "Hrs", rate_e10: 960_000_000, per_hour_e6: 1_000_000, jitter: 0.0 }],
+        BackgroundService::Ec2 => &[Line {
+            usage: "BoxUsage:m5.large",
+            operation: "RunInstances",
+            unit: "Hrs",
+            rate_e10: 960_000_000,
+            per_hour_e6: 1_000_000,
+            jitter: 0.0,
+        }],
         BackgroundService::S3 => &[
-            Line { usage: "TimedStorage-ByteHrs", operation: "StandardStorage", unit: "GB-Mo", rate_e10: 230_000_000, per_hour_e6: 694_444, jitter: 0.02 },
-            Line { usage: "Requests-Tier1", operation: "PutObject", unit: "Requests", rate_e10: 50_000, per_hour_e6: 2_000_000_000, jitter: 0.6 },
+            Line {
+                usage: "TimedStorage-ByteHrs",
+                operation: "StandardStorage",
+                unit: "GB-Mo",
+                rate_e10: 230_000_000,
+                per_hour_e6: 694_444,
+                jitter: 0.02,
+            },
+            Line {
+                usage: "Requests-Tier1",
+                operation: "PutObject",
+                unit: "Requests",
+                rate_e10: 50_000,
+                per_hour_e6: 2_000_000_000,
+                jitter: 0.6,
+            },
         ],
         BackgroundService::Lambda => &[
-            Line { usage: "Lambda-GB-Second", operation: "Invoke", unit: "Lambda-GB-Second", rate_e10: 166_667, per_hour_e6: 3_600_000_000, jitter: 0.5 },
-            Line { usage: "Request", operation: "Invoke", unit: "Requests", rate_e10: 2_000, per_hour_e6: 12_000_000_000, jitter: 0.5 },
+            Line {
+                usage: "Lambda-GB-Second",
+                operation: "Invoke",
+                unit: "Lambda-GB-Second",
+                rate_e10: 166_667,
+                per_hour_e6: 3_600_000_000,
+                jitter: 0.5,
+            },
+            Line {
+                usage: "Request",
+                operation: "Invoke",
+                unit: "Requests",
+                rate_e10: 2_000,
+                per_hour_e6: 12_000_000_000,
+                jitter: 0.5,
+            },
         ],
-        BackgroundService::Cloudwatch => &[Line { usage: "DataProcessing-Bytes", operation: "PutLogEvents", unit: "GB", rate_e10: 5_000_000_000, per_hour_e6: 150_000, jitter: 0.4 }],
-        BackgroundService::DataTransfer => &[Line { usage: "DataTransfer-Out-Bytes", operation: "RunInstances", unit: "GB", rate_e10: 900_000_000, per_hour_e6: 400_000, jitter: 0.7 }],
+        BackgroundService::Cloudwatch => &[Line {
+            usage: "DataProcessing-Bytes",
+            operation: "PutLogEvents",
+            unit: "GB",
+            rate_e10: 5_000_000_000,
+            per_hour_e6: 150_000,
+            jitter: 0.4,
+        }],
+        BackgroundService::DataTransfer => &[Line {
+            usage: "DataTransfer-Out-Bytes",
+            operation: "RunInstances",
+            unit: "GB",
+            rate_e10: 900_000_000,
+            per_hour_e6: 400_000,
+            jitter: 0.7,
+        }],
     }
 }
 
@@ -49,12 +98,26 @@ pub fn simulate_day(plan: &Plan, day: i64, out: &mut DayOutput) {
     for (ei, e) in plan.background.iter().enumerate() {
         for (li, line) in lines(e.service).iter().enumerate() {
             for (ri, _) in e.resources.iter().enumerate() {
-                let mut rng = rng_for(plan.seed, 100 + li as u64, (ei as u64) << 32 | ri as u64, day);
+                let mut rng = rng_for(
+                    plan.seed,
+                    100 + li as u64,
+                    (ei as u64) << 32 | ri as u64,
+                    day,
+                );
                 for h in 0..24 {
                     let t = day * 86_400 + h * 3600;
-                    let factor = if line.jitter > 0.0 { 1.0 + line.jitter * (rng.random::<f64>() * 2.0 - 1.0) } else { 1.0 };
+                    let factor = if line.jitter > 0.0 {
+                        1.0 + line.jitter * (rng.random::<f64>() * 2.0 - 1.0)
+                    } else {
+                        1.0
+                    };
                     let amount = (line.per_hour_e6 as f64 * factor).round() as i64;
-                    let key = BackgroundKey { bucket: bucket_of(plan, t), entry: ei as u32, resource: ri as u32, line: li as u8 };
+                    let key = BackgroundKey {
+                        bucket: bucket_of(plan, t),
+                        entry: ei as u32,
+                        resource: ri as u32,
+                        line: li as u8,
+                    };
                     *out.background.entry(key).or_default() += amount;
                 }
             }
@@ -67,13 +130,27 @@ pub fn sku(e: &BackgroundPlan, line: u8) -> Sku {
     let l = &lines(e.service)[line as usize];
     let code = bedrock::region_code(&e.region).unwrap_or("USE1");
     // us-east-1 usage types carry no region prefix; every other region does.
-    let usage_type = if e.region == "us-east-1" { l.usage.to_string() } else { format!("{code}-{}", l.usage) };
+    let usage_type = if e.region == "us-east-1" {
+        l.usage.to_string()
+    } else {
+        format!("{code}-{}", l.usage)
+    };
     let (product_code, product_name, family) = match e.service {
-        BackgroundService::Ec2 => ("AmazonEC2", "Amazon Elastic Compute Cloud", "Compute Instance"),
-        BackgroundService::S3 => ("AmazonS3", "Amazon Simple Storage Service", if line == 0 { "Storage" } else { "API Request" }),
+        BackgroundService::Ec2 => (
+            "AmazonEC2",
+            "Amazon Elastic Compute Cloud",
+            "Compute Instance",
+        ),
+        BackgroundService::S3 => (
+            "AmazonS3",
+            "Amazon Simple Storage Service",
+            if line == 0 { "Storage" } else { "API Request" },
+        ),
         BackgroundService::Lambda => ("AWSLambda", "AWS Lambda", "Serverless"),
         BackgroundService::Cloudwatch => ("AmazonCloudWatch", "AmazonCloudWatch", "Data Payload"),
-        BackgroundService::DataTransfer => ("AWSDataTransfer", "AWS Data Transfer", "Data Transfer"),
+        BackgroundService::DataTransfer => {
+            ("AWSDataTransfer", "AWS Data Transfer", "Data Transfer")
+        }
     };
     let location = bedrock::region_location(&e.region);
     let mut map = vec![
@@ -103,7 +180,12 @@ pub fn sku(e: &BackgroundPlan, line: u8) -> Sku {
         pricing_unit: l.unit,
         rate_e10: l.rate_e10,
         public_rate_e10: Some(l.rate_e10),
-        description: format!("${} {unit_desc}", crate::rows::format_rate(l.rate_e10).trim_end_matches('0').trim_end_matches('.')),
+        description: format!(
+            "${} {unit_desc}",
+            crate::rows::format_rate(l.rate_e10)
+                .trim_end_matches('0')
+                .trim_end_matches('.')
+        ),
         region: e.region.clone(),
         location,
         product_map: Arc::new(map),

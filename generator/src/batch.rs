@@ -6,7 +6,9 @@
 
 use std::sync::Arc;
 
-use arrow_array::builder::{Float64Builder, MapBuilder, MapFieldNames, StringBuilder, TimestampMillisecondBuilder};
+use arrow_array::builder::{
+    Float64Builder, MapBuilder, MapFieldNames, StringBuilder, TimestampMillisecondBuilder,
+};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
 use curlab_vocab::columns::{Column, ColumnType, TableConfig};
@@ -111,7 +113,9 @@ fn interval(start: Ts, end: Ts) -> String {
 }
 
 fn invoice_id(payer: &str, period: &str) -> String {
-    let h = u64::from(curlab_vocab::arn::fnv1a32(format!("{payer}{period}").as_bytes()));
+    let h = u64::from(curlab_vocab::arn::fnv1a32(
+        format!("{payer}{period}").as_bytes(),
+    ));
     format!("{:010}", h % 10_000_000_000)
 }
 
@@ -177,8 +181,16 @@ fn double_cell(name: &str, r: &Row) -> Option<f64> {
     match name {
         "line_item_blended_cost" | "line_item_unblended_cost" => Some(r.cost()),
         "line_item_usage_amount" => Some(r.usage_amount()),
-        "line_item_normalization_factor" => Some(if r.sku.instance_type.is_some() { 4.0 } else { 0.0 }),
-        "line_item_normalized_usage_amount" => Some(if r.sku.instance_type.is_some() { r.usage_amount() * 4.0 } else { 0.0 }),
+        "line_item_normalization_factor" => Some(if r.sku.instance_type.is_some() {
+            4.0
+        } else {
+            0.0
+        }),
+        "line_item_normalized_usage_amount" => Some(if r.sku.instance_type.is_some() {
+            r.usage_amount() * 4.0
+        } else {
+            0.0
+        }),
         "pricing_public_on_demand_cost" if usage => Some(match r.sku.public_rate_e10 {
             Some(rate) => crate::rows::e16_to_usd(i128::from(r.amount_e6) * i128::from(rate)),
             None => 0.0,
@@ -212,7 +224,11 @@ fn map_cell<'r>(name: &str, r: &'r Row) -> &'r [(String, String)] {
 }
 
 /// Build one record batch from rows.
-pub fn to_batch(ctx: &BatchContext, schema: &SchemaRef, rows: &[Row]) -> Result<RecordBatch, ArrowError> {
+pub fn to_batch(
+    ctx: &BatchContext,
+    schema: &SchemaRef,
+    rows: &[Row],
+) -> Result<RecordBatch, ArrowError> {
     let mut arrays: Vec<ArrayRef> = Vec::new();
     for c in ctx.columns() {
         let array: ArrayRef = match c.ty {
@@ -231,7 +247,8 @@ pub fn to_batch(ctx: &BatchContext, schema: &SchemaRef, rows: &[Row]) -> Result<
                 Arc::new(b.finish())
             }
             ColumnType::Timestamp => {
-                let mut b = TimestampMillisecondBuilder::with_capacity(rows.len()).with_timezone("UTC");
+                let mut b =
+                    TimestampMillisecondBuilder::with_capacity(rows.len()).with_timezone("UTC");
                 for r in rows {
                     b.append_option(ts_cell(ctx, c.name, r));
                 }
@@ -245,7 +262,11 @@ pub fn to_batch(ctx: &BatchContext, schema: &SchemaRef, rows: &[Row]) -> Result<
                 Arc::new(b.finish())
             }
             ColumnType::MapStr => {
-                let mut b = MapBuilder::new(Some(map_fields()), StringBuilder::new(), StringBuilder::new());
+                let mut b = MapBuilder::new(
+                    Some(map_fields()),
+                    StringBuilder::new(),
+                    StringBuilder::new(),
+                );
                 for r in rows {
                     for (k, v) in map_cell(c.name, r) {
                         b.keys().append_value(k);
@@ -257,7 +278,11 @@ pub fn to_batch(ctx: &BatchContext, schema: &SchemaRef, rows: &[Row]) -> Result<
             }
             ColumnType::MapDouble => {
                 // `discount`: curlab models no discount programs, so the map is empty.
-                let mut b = MapBuilder::new(Some(map_fields()), StringBuilder::new(), Float64Builder::new());
+                let mut b = MapBuilder::new(
+                    Some(map_fields()),
+                    StringBuilder::new(),
+                    Float64Builder::new(),
+                );
                 for _ in rows {
                     b.append(true)?;
                 }

@@ -148,19 +148,122 @@ const fn plain(
 
 /// Reference §4.6: USD per 1M tokens, us-east-1, standard tier, global/base price.
 const BUILTINS: &[Builtin] = &[
-    claude("claude-sonnet-4.6", "Claude4.6Sonnet", "Claude Sonnet 4.6", "anthropic.claude-sonnet-4-6", [3.0, 15.0, 0.30, 3.75, 6.0], 110),
-    claude("claude-opus-4.6", "Claude4.6Opus", "Claude Opus 4.6", "anthropic.claude-opus-4-6-v1", [5.0, 25.0, 0.50, 6.25, 10.0], 110),
-    claude("claude-sonnet-4.5", "Claude4.5Sonnet", "Claude Sonnet 4.5", "anthropic.claude-sonnet-4-5-20250929-v1:0", [3.0, 15.0, 0.30, 3.75, 6.0], 110),
-    claude("claude-opus-4.5", "Claude4.5Opus", "Claude Opus 4.5", "anthropic.claude-opus-4-5-20251101-v1:0", [5.0, 25.0, 0.50, 6.25, 10.0], 110),
-    claude("claude-haiku-4.5", "Claude4.5Haiku", "Claude Haiku 4.5", "anthropic.claude-haiku-4-5-20251001-v1:0", [1.0, 5.0, 0.10, 1.25, 2.0], 110),
-    claude("claude-sonnet-4", "Claude4Sonnet", "Claude Sonnet 4", "anthropic.claude-sonnet-4-20250514-v1:0", [3.0, 15.0, 0.30, 3.75, 6.0], 100),
-    claude("claude-opus-4.1", "Claude4.1Opus", "Claude Opus 4.1", "anthropic.claude-opus-4-1-20250805-v1:0", [15.0, 75.0, 1.50, 18.75, 30.0], 100),
-    plain("nova-micro", "NovaMicro", "Nova Micro", "Amazon", "amazon.nova-micro-v1:0", 0.035, 0.14, Some(0.00875)),
-    plain("nova-lite", "NovaLite", "Nova Lite", "Amazon", "amazon.nova-lite-v1:0", 0.06, 0.24, Some(0.015)),
-    plain("nova-pro", "NovaPro", "Nova Pro", "Amazon", "amazon.nova-pro-v1:0", 0.80, 3.20, Some(0.20)),
-    plain("llama-3.3-70b", "Llama3-3-70B", "Llama 3.3 70B Instruct", "Meta", "meta.llama3-3-70b-instruct-v1:0", 0.72, 0.72, None),
-    plain("llama-4-maverick-17b", "Llama4-Maverick-17B", "Llama 4 Maverick 17B Instruct", "Meta", "meta.llama4-maverick-17b-instruct-v1:0", 0.24, 0.97, None),
-    plain("mistral-large-3", "Mistral-Large-3-675b-Instruct", "Mistral Large 3", "Mistral AI", "mistral.mistral-large-3-675b-instruct", 0.50, 1.50, None),
+    claude(
+        "claude-sonnet-4.6",
+        "Claude4.6Sonnet",
+        "Claude Sonnet 4.6",
+        "anthropic.claude-sonnet-4-6",
+        [3.0, 15.0, 0.30, 3.75, 6.0],
+        110,
+    ),
+    claude(
+        "claude-opus-4.6",
+        "Claude4.6Opus",
+        "Claude Opus 4.6",
+        "anthropic.claude-opus-4-6-v1",
+        [5.0, 25.0, 0.50, 6.25, 10.0],
+        110,
+    ),
+    claude(
+        "claude-sonnet-4.5",
+        "Claude4.5Sonnet",
+        "Claude Sonnet 4.5",
+        "anthropic.claude-sonnet-4-5-20250929-v1:0",
+        [3.0, 15.0, 0.30, 3.75, 6.0],
+        110,
+    ),
+    claude(
+        "claude-opus-4.5",
+        "Claude4.5Opus",
+        "Claude Opus 4.5",
+        "anthropic.claude-opus-4-5-20251101-v1:0",
+        [5.0, 25.0, 0.50, 6.25, 10.0],
+        110,
+    ),
+    claude(
+        "claude-haiku-4.5",
+        "Claude4.5Haiku",
+        "Claude Haiku 4.5",
+        "anthropic.claude-haiku-4-5-20251001-v1:0",
+        [1.0, 5.0, 0.10, 1.25, 2.0],
+        110,
+    ),
+    claude(
+        "claude-sonnet-4",
+        "Claude4Sonnet",
+        "Claude Sonnet 4",
+        "anthropic.claude-sonnet-4-20250514-v1:0",
+        [3.0, 15.0, 0.30, 3.75, 6.0],
+        100,
+    ),
+    claude(
+        "claude-opus-4.1",
+        "Claude4.1Opus",
+        "Claude Opus 4.1",
+        "anthropic.claude-opus-4-1-20250805-v1:0",
+        [15.0, 75.0, 1.50, 18.75, 30.0],
+        100,
+    ),
+    plain(
+        "nova-micro",
+        "NovaMicro",
+        "Nova Micro",
+        "Amazon",
+        "amazon.nova-micro-v1:0",
+        0.035,
+        0.14,
+        Some(0.00875),
+    ),
+    plain(
+        "nova-lite",
+        "NovaLite",
+        "Nova Lite",
+        "Amazon",
+        "amazon.nova-lite-v1:0",
+        0.06,
+        0.24,
+        Some(0.015),
+    ),
+    plain(
+        "nova-pro",
+        "NovaPro",
+        "Nova Pro",
+        "Amazon",
+        "amazon.nova-pro-v1:0",
+        0.80,
+        3.20,
+        Some(0.20),
+    ),
+    plain(
+        "llama-3.3-70b",
+        "Llama3-3-70B",
+        "Llama 3.3 70B Instruct",
+        "Meta",
+        "meta.llama3-3-70b-instruct-v1:0",
+        0.72,
+        0.72,
+        None,
+    ),
+    plain(
+        "llama-4-maverick-17b",
+        "Llama4-Maverick-17B",
+        "Llama 4 Maverick 17B Instruct",
+        "Meta",
+        "meta.llama4-maverick-17b-instruct-v1:0",
+        0.24,
+        0.97,
+        None,
+    ),
+    plain(
+        "mistral-large-3",
+        "Mistral-Large-3-675b-Instruct",
+        "Mistral Large 3",
+        "Mistral AI",
+        "mistral.mistral-large-3-675b-instruct",
+        0.50,
+        1.50,
+        None,
+    ),
 ];
 
 /// A deterministic 26-character lowercase product code for a Marketplace model (real ones are
@@ -168,7 +271,9 @@ const BUILTINS: &[Builtin] = &[
 pub fn marketplace_product_code(model_id: &str) -> String {
     const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
     let mut h = u64::from(curlab_vocab::arn::fnv1a32(model_id.as_bytes())) << 32
-        | u64::from(curlab_vocab::arn::fnv1a32(format!("mp:{model_id}").as_bytes()));
+        | u64::from(curlab_vocab::arn::fnv1a32(
+            format!("mp:{model_id}").as_bytes(),
+        ));
     let mut out = String::with_capacity(26);
     for i in 0..26 {
         if i % 12 == 11 {
@@ -283,20 +388,40 @@ mod tests {
     fn regional_premium_and_discounts() {
         let s = model("claude-sonnet-4.6");
         use ServiceTier::Standard;
-        assert_eq!(s.price(TokenType::Input, Standard, false, false), Some(3_300_000));
-        assert_eq!(s.price(TokenType::Input, Standard, false, true), Some(3_000_000));
-        assert_eq!(s.price(TokenType::CacheWrite, Standard, false, false), Some(4_125_000));
-        assert_eq!(s.price(TokenType::Output, Standard, true, false), Some(8_250_000));
+        assert_eq!(
+            s.price(TokenType::Input, Standard, false, false),
+            Some(3_300_000)
+        );
+        assert_eq!(
+            s.price(TokenType::Input, Standard, false, true),
+            Some(3_000_000)
+        );
+        assert_eq!(
+            s.price(TokenType::CacheWrite, Standard, false, false),
+            Some(4_125_000)
+        );
+        assert_eq!(
+            s.price(TokenType::Output, Standard, true, false),
+            Some(8_250_000)
+        );
         let nova = model("nova-micro");
-        assert_eq!(nova.price(TokenType::CacheRead, Standard, true, false), Some(4_375));
-        assert_eq!(model("llama-3.3-70b").price(TokenType::CacheRead, Standard, false, false), None);
+        assert_eq!(
+            nova.price(TokenType::CacheRead, Standard, true, false),
+            Some(4_375)
+        );
+        assert_eq!(
+            model("llama-3.3-70b").price(TokenType::CacheRead, Standard, false, false),
+            None
+        );
     }
 
     #[test]
     fn blog_numbers() {
         // Reference §2.2: alice 21,000 input / 13,000 output tokens of Sonnet 4.6 → $0.0693 / $0.2145.
         let s = model("claude-sonnet-4.6");
-        let p = s.price(TokenType::Input, ServiceTier::Standard, false, false).unwrap();
+        let p = s
+            .price(TokenType::Input, ServiceTier::Standard, false, false)
+            .unwrap();
         assert_eq!(21_000 * p, 69_300_000_000); // pico-dollars
     }
 

@@ -58,17 +58,47 @@ pub const FAULTS: &[(Fault, &str, &str, f64)] = &[
     (Fault::MissingPrincipal, "missing-principal", "PR001", 0.1),
     (Fault::MalformedArn, "malformed-arn", "PR002", 0.1),
     (Fault::AccountMismatch, "account-mismatch", "PR003", 0.1),
-    (Fault::PrincipalOnNonBedrock, "principal-on-non-bedrock", "PR004", 0.1),
-    (Fault::PrincipalBeforeLaunch, "principal-before-launch", "PR005", 0.1),
+    (
+        Fault::PrincipalOnNonBedrock,
+        "principal-on-non-bedrock",
+        "PR004",
+        0.1,
+    ),
+    (
+        Fault::PrincipalBeforeLaunch,
+        "principal-before-launch",
+        "PR005",
+        0.1,
+    ),
     (Fault::UnprefixedTag, "unprefixed-tag", "TG002", 0.1),
     (Fault::InactiveTag, "inactive-tag", "TG007", 0.1),
-    (Fault::TagBeforeActivation, "tag-before-activation", "TG008", 0.1),
-    (Fault::SessionOverrideLost, "session-override-lost", "TG009", 0.1),
+    (
+        Fault::TagBeforeActivation,
+        "tag-before-activation",
+        "TG008",
+        0.1,
+    ),
+    (
+        Fault::SessionOverrideLost,
+        "session-override-lost",
+        "TG009",
+        0.1,
+    ),
     (Fault::GatewayCollapse, "gateway-collapse", "GW001", 1.0),
     (Fault::CostMismatch, "cost-mismatch", "CT001", 0.1),
     (Fault::MisalignedHour, "misaligned-hour", "CT002", 0.1),
-    (Fault::OutsideBillingPeriod, "outside-billing-period", "SC007", 0.1),
-    (Fault::DuplicateLineItem, "duplicate-line-item", "CT004", 0.1),
+    (
+        Fault::OutsideBillingPeriod,
+        "outside-billing-period",
+        "SC007",
+        0.1,
+    ),
+    (
+        Fault::DuplicateLineItem,
+        "duplicate-line-item",
+        "CT004",
+        0.1,
+    ),
     (Fault::MapAsString, "map-as-string", "SC004", 1.0),
     (Fault::ManifestMismatch, "manifest-mismatch", "SC005", 1.0),
     (Fault::MissingColumn, "missing-column", "SC001", 1.0),
@@ -88,7 +118,10 @@ impl Fault {
     }
     /// Whether the fault changes the layout or schema rather than rows.
     pub fn is_layout(self) -> bool {
-        matches!(self, Fault::MapAsString | Fault::ManifestMismatch | Fault::MissingColumn)
+        matches!(
+            self,
+            Fault::MapAsString | Fault::ManifestMismatch | Fault::MissingColumn
+        )
     }
 }
 
@@ -116,7 +149,10 @@ impl FromStr for FaultSpec {
         };
         let Some(&(fault, _, _, default)) = FAULTS.iter().find(|f| f.1 == name) else {
             let names: Vec<&str> = FAULTS.iter().map(|f| f.1).collect();
-            return Err(format!("unknown fault `{name}`; known faults: {}", names.join(", ")));
+            return Err(format!(
+                "unknown fault `{name}`; known faults: {}",
+                names.join(", ")
+            ));
         };
         let rate = match rate {
             None => default,
@@ -144,7 +180,11 @@ fn every(rate: f64) -> u64 {
 }
 
 fn shift_account(arn: &str, account: &str) -> String {
-    let other = if account == "999999999999" { "111111111111" } else { "999999999999" };
+    let other = if account == "999999999999" {
+        "111111111111"
+    } else {
+        "999999999999"
+    };
     arn.replacen(account, other, 1)
 }
 
@@ -153,7 +193,11 @@ impl<'a> Injector<'a> {
     pub fn new(plan: &'a Plan, specs: &[FaultSpec]) -> Self {
         Injector {
             plan,
-            specs: specs.iter().filter(|s| !s.fault.is_layout()).copied().collect(),
+            specs: specs
+                .iter()
+                .filter(|s| !s.fault.is_layout())
+                .copied()
+                .collect(),
             seen: HashMap::new(),
             changed: HashMap::new(),
             by_arn: plan.callers.iter().map(|c| (c.arn.clone(), c)).collect(),
@@ -193,14 +237,19 @@ impl<'a> Injector<'a> {
     }
 
     fn caller(&self, r: &Row) -> Option<&'a Caller> {
-        r.principal.as_ref().and_then(|p| self.by_arn.get(p).copied())
+        r.principal
+            .as_ref()
+            .and_then(|p| self.by_arn.get(p).copied())
     }
 
     fn pending_activation(&self, c: &Caller, r: &Row) -> Option<(String, String)> {
         self.plan
             .activations
             .iter()
-            .filter(|a| a.source == crate::scenario::model::TagSource::IamPrincipal && !a.applies_at(r.start))
+            .filter(|a| {
+                a.source == crate::scenario::model::TagSource::IamPrincipal
+                    && !a.applies_at(r.start)
+            })
             .find_map(|a| c.tags.iter().find(|(k, _)| *k == a.key).cloned())
     }
 
@@ -208,7 +257,10 @@ impl<'a> Injector<'a> {
         c.session_keys.iter().find_map(|k| {
             let full = format!("{IAM_PRINCIPAL_PREFIX}{k}");
             let row_value = r.tags.iter().find(|(rk, _)| *rk == full)?;
-            let old = c.principal_tags.iter().find(|(pk, _)| pk.eq_ignore_ascii_case(k))?;
+            let old = c
+                .principal_tags
+                .iter()
+                .find(|(pk, _)| pk.eq_ignore_ascii_case(k))?;
             (old.1 != row_value.1).then(|| (full, old.1.clone()))
         })
     }
@@ -216,18 +268,37 @@ impl<'a> Injector<'a> {
     fn eligible(&self, fault: Fault, r: &Row) -> bool {
         let bedrock_with_principal = r.kind == RowKind::Bedrock && r.principal.is_some();
         match fault {
-            Fault::MissingPrincipal | Fault::MalformedArn | Fault::AccountMismatch => bedrock_with_principal,
-            Fault::PrincipalOnNonBedrock => r.kind == RowKind::Background && self.plan.export.table.include_iam_principal_data && !self.plan.callers.is_empty(),
-            Fault::PrincipalBeforeLaunch => {
-                r.kind == RowKind::Bedrock && r.start < self.launch && self.plan.export.table.include_iam_principal_data
+            Fault::MissingPrincipal | Fault::MalformedArn | Fault::AccountMismatch => {
+                bedrock_with_principal
             }
-            Fault::UnprefixedTag => !self.plan.export.table.legacy_113 && r.tags.iter().any(|(k, _)| k.starts_with(IAM_PRINCIPAL_PREFIX)),
+            Fault::PrincipalOnNonBedrock => {
+                r.kind == RowKind::Background
+                    && self.plan.export.table.include_iam_principal_data
+                    && !self.plan.callers.is_empty()
+            }
+            Fault::PrincipalBeforeLaunch => {
+                r.kind == RowKind::Bedrock
+                    && r.start < self.launch
+                    && self.plan.export.table.include_iam_principal_data
+            }
+            Fault::UnprefixedTag => {
+                !self.plan.export.table.legacy_113
+                    && r.tags
+                        .iter()
+                        .any(|(k, _)| k.starts_with(IAM_PRINCIPAL_PREFIX))
+            }
             Fault::InactiveTag => !self.plan.export.table.legacy_113 && bedrock_with_principal,
             Fault::TagBeforeActivation => {
-                bedrock_with_principal && self.caller(r).is_some_and(|c| self.pending_activation(c, r).is_some())
+                bedrock_with_principal
+                    && self
+                        .caller(r)
+                        .is_some_and(|c| self.pending_activation(c, r).is_some())
             }
             Fault::SessionOverrideLost => {
-                bedrock_with_principal && self.caller(r).is_some_and(|c| self.lost_override(c, r).is_some())
+                bedrock_with_principal
+                    && self
+                        .caller(r)
+                        .is_some_and(|c| self.lost_override(c, r).is_some())
             }
             Fault::GatewayCollapse => {
                 bedrock_with_principal
@@ -236,9 +307,10 @@ impl<'a> Injector<'a> {
                         .and_then(|c| c.gateway)
                         .is_some_and(|g| self.plan.gateways[g].per_user_sessions)
             }
-            Fault::CostMismatch | Fault::MisalignedHour | Fault::OutsideBillingPeriod | Fault::DuplicateLineItem => {
-                r.kind != RowKind::Tax
-            }
+            Fault::CostMismatch
+            | Fault::MisalignedHour
+            | Fault::OutsideBillingPeriod
+            | Fault::DuplicateLineItem => r.kind != RowKind::Tax,
             Fault::MapAsString | Fault::ManifestMismatch | Fault::MissingColumn => false,
         }
     }
@@ -246,7 +318,8 @@ impl<'a> Injector<'a> {
     /// Change the row; returns an extra row to insert after it (duplicates).
     fn mutate(&self, fault: Fault, r: &mut Row) -> Option<Row> {
         let set_tag = |r: &mut Row, k: String, v: String| {
-            let mut t: Vec<(String, String)> = r.tags.iter().filter(|(x, _)| *x != k).cloned().collect();
+            let mut t: Vec<(String, String)> =
+                r.tags.iter().filter(|(x, _)| *x != k).cloned().collect();
             t.push((k, v));
             t.sort();
             r.tags = Arc::new(t);
@@ -255,26 +328,43 @@ impl<'a> Injector<'a> {
             Fault::MissingPrincipal => r.principal = None,
             Fault::MalformedArn => {
                 // Lose the empty region field: `arn:aws:sts:<acct>:…` fits no grammar.
-                r.principal = r.principal.as_ref().map(|p| p.replacen("::", ":", 1).into());
+                r.principal = r
+                    .principal
+                    .as_ref()
+                    .map(|p| p.replacen("::", ":", 1).into());
             }
             Fault::AccountMismatch => {
                 let acct = &self.plan.accounts[r.account].id;
                 r.principal = r.principal.as_ref().map(|p| shift_account(p, acct).into());
             }
             Fault::PrincipalOnNonBedrock | Fault::PrincipalBeforeLaunch => {
-                let c = self.plan.callers.iter().find(|c| c.account == r.account).unwrap_or(&self.plan.callers[0]);
+                let c = self
+                    .plan
+                    .callers
+                    .iter()
+                    .find(|c| c.account == r.account)
+                    .unwrap_or(&self.plan.callers[0]);
                 r.principal = Some(c.arn.clone());
             }
             Fault::UnprefixedTag => {
-                if let Some((k, v)) = r.tags.iter().find(|(k, _)| k.starts_with(IAM_PRINCIPAL_PREFIX)).cloned() {
+                if let Some((k, v)) = r
+                    .tags
+                    .iter()
+                    .find(|(k, _)| k.starts_with(IAM_PRINCIPAL_PREFIX))
+                    .cloned()
+                {
                     set_tag(r, k[IAM_PRINCIPAL_PREFIX.len()..].to_string(), v);
                 }
             }
             Fault::InactiveTag => {
                 let inactive = self.caller(r).and_then(|c| {
-                    c.tags.iter().find(|(k, _)| !self.plan.activations.iter().any(|a| a.key == *k)).cloned()
+                    c.tags
+                        .iter()
+                        .find(|(k, _)| !self.plan.activations.iter().any(|a| a.key == *k))
+                        .cloned()
                 });
-                let (k, v) = inactive.unwrap_or_else(|| ("curlab-never-activated".into(), "x".into()));
+                let (k, v) =
+                    inactive.unwrap_or_else(|| ("curlab-never-activated".into(), "x".into()));
                 set_tag(r, format!("{IAM_PRINCIPAL_PREFIX}{k}"), v);
             }
             Fault::TagBeforeActivation => {
@@ -290,11 +380,27 @@ impl<'a> Injector<'a> {
             Fault::GatewayCollapse => {
                 if let Some(g) = self.caller(r).and_then(|c| c.gateway) {
                     let g = &self.plan.gateways[g];
-                    let role = g.execution_role_arn.rsplit('/').next().unwrap_or("GatewayRole");
-                    let task = format!("{:08x}{:08x}{:08x}{:08x}", curlab_vocab::arn::fnv1a32(g.name.as_bytes()), 0x5eed_u32, curlab_vocab::arn::fnv1a32(role.as_bytes()), 0x0ecb_u32);
+                    let role = g
+                        .execution_role_arn
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or("GatewayRole");
+                    let task = format!(
+                        "{:08x}{:08x}{:08x}{:08x}",
+                        curlab_vocab::arn::fnv1a32(g.name.as_bytes()),
+                        0x5eed_u32,
+                        curlab_vocab::arn::fnv1a32(role.as_bytes()),
+                        0x0ecb_u32
+                    );
                     let acct = &self.plan.accounts[g.account].id;
-                    r.principal = Some(format!("arn:aws:sts::{acct}:assumed-role/{role}/{task}").into());
-                    let t: Vec<(String, String)> = r.tags.iter().filter(|(k, _)| !k.starts_with(IAM_PRINCIPAL_PREFIX)).cloned().collect();
+                    r.principal =
+                        Some(format!("arn:aws:sts::{acct}:assumed-role/{role}/{task}").into());
+                    let t: Vec<(String, String)> = r
+                        .tags
+                        .iter()
+                        .filter(|(k, _)| !k.starts_with(IAM_PRINCIPAL_PREFIX))
+                        .cloned()
+                        .collect();
                     r.tags = Arc::new(t);
                 }
             }
@@ -318,11 +424,24 @@ impl<'a> Injector<'a> {
     pub fn report(&self, all: &[FaultSpec]) -> Result<Vec<InjectedFault>, String> {
         let mut out = Vec::new();
         for s in all {
-            let rows = if s.fault.is_layout() { 0 } else { self.changed.get(&s.fault).copied().unwrap_or(0) };
+            let rows = if s.fault.is_layout() {
+                0
+            } else {
+                self.changed.get(&s.fault).copied().unwrap_or(0)
+            };
             if !s.fault.is_layout() && rows == 0 {
-                return Err(format!("fault {} does not apply to this scenario: {}", s.fault, not_applicable_reason(s.fault)));
+                return Err(format!(
+                    "fault {} does not apply to this scenario: {}",
+                    s.fault,
+                    not_applicable_reason(s.fault)
+                ));
             }
-            out.push(InjectedFault { fault: s.fault.name().into(), rate: s.rate, rows, rule: s.fault.rule().into() });
+            out.push(InjectedFault {
+                fault: s.fault.name().into(),
+                rate: s.rate,
+                rows,
+                rule: s.fault.rule().into(),
+            });
         }
         Ok(out)
     }
@@ -330,12 +449,20 @@ impl<'a> Injector<'a> {
 
 fn not_applicable_reason(f: Fault) -> &'static str {
     match f {
-        Fault::MissingPrincipal | Fault::MalformedArn | Fault::AccountMismatch => "no Bedrock row carries a principal",
+        Fault::MissingPrincipal | Fault::MalformedArn | Fault::AccountMismatch => {
+            "no Bedrock row carries a principal"
+        }
         Fault::PrincipalOnNonBedrock => "no non-Bedrock row, or the export has no principal column",
-        Fault::PrincipalBeforeLaunch => "no Bedrock row is dated before 2026-04-08, or the export has no principal column",
+        Fault::PrincipalBeforeLaunch => {
+            "no Bedrock row is dated before 2026-04-08, or the export has no principal column"
+        }
         Fault::UnprefixedTag => "no row carries an iamPrincipal/ tag",
-        Fault::InactiveTag => "no Bedrock row carries a principal, or the export has no tags column",
-        Fault::TagBeforeActivation => "no row of a tagged principal is dated before its key's activation took effect",
+        Fault::InactiveTag => {
+            "no Bedrock row carries a principal, or the export has no tags column"
+        }
+        Fault::TagBeforeActivation => {
+            "no row of a tagged principal is dated before its key's activation took effect"
+        }
         Fault::SessionOverrideLost => "no session tag overrides an activated principal tag",
         Fault::GatewayCollapse => "no gateway with per-user sessions",
         _ => "no eligible row",

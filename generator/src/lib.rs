@@ -4,11 +4,11 @@
 //! Flow: [`scenario::parse`] → [`plan::resolve`] → [`sim`] (requests → rows + truth, one day at
 //! a time) → [`batch`] (rows → Arrow record batches).
 
-pub mod catalog;
-pub mod plan;
-pub mod scenario;
 pub mod background;
-pub mod rows;
-pub mod sim;
 pub mod batch;
+pub mod catalog;
 pub mod faults;
+pub mod plan;
+pub mod rows;
+pub mod scenario;
+pub mod sim;

@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
-use curlab_vocab::arn::{check_session_name, is_account_id, is_iam_name_char, sanitize_session_name, IdentityKind};
+use curlab_vocab::arn::{
+    check_session_name, is_account_id, is_iam_name_char, sanitize_session_name, IdentityKind,
+};
 use curlab_vocab::bedrock::{self, BillingForm, ServiceTier, TokenType};
 use curlab_vocab::columns::TableConfig;
 use curlab_vocab::tags;
@@ -392,7 +394,10 @@ pub fn resolve(file: &ScenarioFile, seed: Option<u64>, scale: f64) -> Result<Pla
         selectors: Vec::new(),
         gateways: Vec::new(),
         spelling: file.assumptions.override_key_spelling,
-        days: export.as_ref().map(|e| days_of(&e.periods)).unwrap_or_default(),
+        days: export
+            .as_ref()
+            .map(|e| days_of(&e.periods))
+            .unwrap_or_default(),
     };
     build_identities(&mut cx, &mut b);
     let workloads = resolve_workloads(&mut cx, &models, export.as_ref());
@@ -402,7 +407,11 @@ pub fn resolve(file: &ScenarioFile, seed: Option<u64>, scale: f64) -> Result<Pla
     let background = resolve_background(&mut cx, &accounts);
     if let Some(tax) = &file.tax {
         if !(0.0..=1.0).contains(&tax.rate) {
-            cx.problem(root().key("tax").key("rate"), format!("tax rate {} is outside 0..1", tax.rate), "write a share, e.g. 0.08 for 8 %");
+            cx.problem(
+                root().key("tax").key("rate"),
+                format!("tax rate {} is outside 0..1", tax.rate),
+                "write a share, e.g. 0.08 for 8 %",
+            );
         }
     }
     if !cx.problems.is_empty() {
@@ -411,7 +420,12 @@ pub fn resolve(file: &ScenarioFile, seed: Option<u64>, scale: f64) -> Result<Pla
     let Some(export) = export else {
         return Err(cx.problems);
     };
-    let Builder { callers, requesters, gateways, .. } = b;
+    let Builder {
+        callers,
+        requesters,
+        gateways,
+        ..
+    } = b;
     Ok(Plan {
         name: file.scenario.name.clone(),
         description: file.scenario.description.clone(),
@@ -443,33 +457,58 @@ fn days_of(periods: &[Period]) -> Vec<i64> {
 fn resolve_export(cx: &mut Ctx<'_>) -> Option<ExportPlan> {
     let e = &cx.file.export;
     let p = root().key("export");
-    let name = e.name.clone().unwrap_or_else(|| cx.file.scenario.name.clone());
+    let name = e
+        .name
+        .clone()
+        .unwrap_or_else(|| cx.file.scenario.name.clone());
     if name.is_empty()
         || name.len() > 128
-        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
         cx.problem(
-            if e.name.is_some() { p.key("name") } else { root().key("scenario").key("name") },
+            if e.name.is_some() {
+                p.key("name")
+            } else {
+                root().key("scenario").key("name")
+            },
             format!("export name `{name}` is not valid"),
             "use 1-128 letters, digits, `-` or `_` (Data Exports names allow no other characters)",
         );
     }
     let mut periods = Vec::new();
     if e.billing_periods.is_empty() {
-        cx.problem(p.key("billing_periods"), "no billing period", "add at least one month, e.g. billing_periods = [\"2026-05\"]");
+        cx.problem(
+            p.key("billing_periods"),
+            "no billing period",
+            "add at least one month, e.g. billing_periods = [\"2026-05\"]",
+        );
     }
     for (i, s) in e.billing_periods.iter().enumerate() {
         match parse_month(s) {
             Some((y, m)) if (2020..=2035).contains(&y) => {
                 let (ny, nm) = next_month(y, m);
-                periods.push(Period { label: s.clone(), start: month_start(y, m), end: month_start(ny, nm) });
+                periods.push(Period {
+                    label: s.clone(),
+                    start: month_start(y, m),
+                    end: month_start(ny, nm),
+                });
             }
-            _ => cx.problem(p.key("billing_periods").index(i), format!("`{s}` is not a billing period"), "write YYYY-MM between 2020 and 2035, e.g. \"2026-05\""),
+            _ => cx.problem(
+                p.key("billing_periods").index(i),
+                format!("`{s}` is not a billing period"),
+                "write YYYY-MM between 2020 and 2035, e.g. \"2026-05\"",
+            ),
         }
     }
     periods.sort_by_key(|p| p.start);
     if periods.windows(2).any(|w| w[0].start == w[1].start) {
-        cx.problem(p.key("billing_periods"), "a billing period is listed twice", "list each month once");
+        cx.problem(
+            p.key("billing_periods"),
+            "a billing period is listed twice",
+            "list each month once",
+        );
     }
     let launch = day_of(bedrock::principal_data_start()) * 86_400;
     let principal_from = if e.include_iam_principal_data {
@@ -478,7 +517,11 @@ fn resolve_export(cx: &mut Ctx<'_>) -> Option<ExportPlan> {
             Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
                 Ok(d) => day_of(d) * 86_400,
                 Err(_) => {
-                    cx.problem(p.key("iam_principal_data_enabled_on"), format!("`{s}` is not a date"), "write YYYY-MM-DD");
+                    cx.problem(
+                        p.key("iam_principal_data_enabled_on"),
+                        format!("`{s}` is not a date"),
+                        "write YYYY-MM-DD",
+                    );
                     launch
                 }
             },
@@ -486,24 +529,49 @@ fn resolve_export(cx: &mut Ctx<'_>) -> Option<ExportPlan> {
         Some(enabled.max(launch))
     } else {
         if e.iam_principal_data_enabled_on.is_some() {
-            cx.problem(p.key("iam_principal_data_enabled_on"), "a switch-on date is set but include_iam_principal_data is false", "set include_iam_principal_data = true or remove the date");
+            cx.problem(
+                p.key("iam_principal_data_enabled_on"),
+                "a switch-on date is set but include_iam_principal_data is false",
+                "set include_iam_principal_data = true or remove the date",
+            );
         }
         None
     };
-    if e.legacy_113_columns && (e.include_iam_principal_data || e.include_resources || e.include_split_cost_allocation_data) {
+    if e.legacy_113_columns
+        && (e.include_iam_principal_data
+            || e.include_resources
+            || e.include_split_cost_allocation_data)
+    {
         cx.problem(p.key("legacy_113_columns"), "the 113-column shape predates tags, resources and IAM principal data in one export", "set include_iam_principal_data, include_resources and include_split_cost_allocation_data to false");
     }
     if e.format == Format::Csv && e.legacy_113_columns {
         // Fine: both shapes exist in CSV.
     }
     if e.max_rows_per_file == 0 {
-        cx.problem(p.key("max_rows_per_file"), "max_rows_per_file is 0", "use a positive number of rows");
+        cx.problem(
+            p.key("max_rows_per_file"),
+            "max_rows_per_file is 0",
+            "use a positive number of rows",
+        );
     }
-    if e.s3_bucket.is_empty() || !e.s3_bucket.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.') {
-        cx.problem(p.key("s3_bucket"), format!("`{}` is not an S3 bucket name", e.s3_bucket), "use lower-case letters, digits, `-` and `.`");
+    if e.s3_bucket.is_empty()
+        || !e
+            .s3_bucket
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+    {
+        cx.problem(
+            p.key("s3_bucket"),
+            format!("`{}` is not an S3 bucket name", e.s3_bucket),
+            "use lower-case letters, digits, `-` and `.`",
+        );
     }
     if e.s3_prefix.contains("//") || e.s3_prefix.starts_with('/') {
-        cx.problem(p.key("s3_prefix"), format!("prefix `{}` has an empty path segment", e.s3_prefix), "write the prefix without leading or doubled `/`");
+        cx.problem(
+            p.key("s3_prefix"),
+            format!("prefix `{}` has an empty path segment", e.s3_prefix),
+            "write the prefix without leading or doubled `/`",
+        );
     }
     Some(ExportPlan {
         name,
@@ -532,19 +600,34 @@ fn resolve_accounts(cx: &mut Ctx<'_>) -> (Account, Vec<Account>) {
     let p = root().key("organization");
     let check = |cx: &mut Ctx<'_>, a: &AccountSpec, path: Path| {
         if !is_account_id(&a.id) {
-            cx.problem(path.key("id"), format!("account id `{}` is not 12 digits", a.id), "AWS account ids are exactly 12 digits, e.g. \"123456789012\" (quote it)");
+            cx.problem(
+                path.key("id"),
+                format!("account id `{}` is not 12 digits", a.id),
+                "AWS account ids are exactly 12 digits, e.g. \"123456789012\" (quote it)",
+            );
         }
         if a.name.is_empty() || a.name.len() > 50 {
-            cx.problem(path.key("name"), "account name must be 1-50 characters", "give the account a short display name");
+            cx.problem(
+                path.key("name"),
+                "account name must be 1-50 characters",
+                "give the account a short display name",
+            );
         }
-        Account { id: a.id.clone(), name: a.name.clone() }
+        Account {
+            id: a.id.clone(),
+            name: a.name.clone(),
+        }
     };
     let payer = check(cx, &org.payer, p.key("payer"));
     let mut accounts = Vec::new();
     for (i, a) in org.accounts.iter().enumerate() {
         let acc = check(cx, a, p.key("accounts").index(i));
         if accounts.iter().any(|x: &Account| x.id == acc.id) {
-            cx.problem(p.key("accounts").index(i).key("id"), format!("account {} is listed twice", acc.id), "list each account once");
+            cx.problem(
+                p.key("accounts").index(i).key("id"),
+                format!("account {} is listed twice", acc.id),
+                "list each account once",
+            );
         }
         accounts.push(acc);
     }
@@ -556,7 +639,11 @@ fn resolve_accounts(cx: &mut Ctx<'_>) -> (Account, Vec<Account>) {
 
 fn check_tag_map(cx: &mut Ctx<'_>, map: &TagMap, path: &Path, what: &str) {
     if map.len() > tags::MAX_TAGS {
-        cx.problem(path.clone(), format!("{what} has {} tags; IAM allows at most 50", map.len()), "drop tags or move them to session tags");
+        cx.problem(
+            path.clone(),
+            format!("{what} has {} tags; IAM allows at most 50", map.len()),
+            "drop tags or move them to session tags",
+        );
     }
     let mut seen: HashMap<String, &str> = HashMap::new();
     for (k, v) in map {
@@ -564,10 +651,44 @@ fn check_tag_map(cx: &mut Ctx<'_>, map: &TagMap, path: &Path, what: &str) {
             cx.problem(path.key(k), format!("tag key `{k}`: {e}"), "tag keys are 1-128 characters of letters, digits, spaces and _.:/=+-@, not starting with aws:");
         }
         if let Err(e) = tags::check_value(v) {
-            cx.problem(path.key(k), format!("tag `{k}` value: {e}"), "tag values are 0-256 characters of letters, digits, spaces and _.:/=+-@");
+            cx.problem(
+                path.key(k),
+                format!("tag `{k}` value: {e}"),
+                "tag values are 0-256 characters of letters, digits, spaces and _.:/=+-@",
+            );
         }
         if let Some(other) = seen.insert(k.to_lowercase(), k) {
-            cx.problem(path.key(k), format!("tag keys `{other}` and `{k}` differ only in case"), "IAM treats keys case-insensitively; keep one spelling");
+            cx.problem(
+                path.key(k),
+                format!("tag keys `{other}` and `{k}` differ only in case"),
+                "IAM treats keys case-insensitively; keep one spelling",
+            );
+        }
+    }
+}
+
+/// Check the keys of a session-tag mapping (tag key → user attribute) of an IdP or gateway.
+/// The values are attribute names, not tag values; the attribute values are checked as tags
+/// where the users are defined. STS rejects the whole request for any of these problems, so
+/// they are errors here rather than tags silently dropped or merged.
+fn check_session_tag_keys(cx: &mut Ctx<'_>, map: &TagMap, path: &Path) {
+    if map.len() > tags::MAX_TAGS {
+        cx.problem(
+            path.clone(),
+            format!(
+                "{} session tags; STS accepts at most 50 per request",
+                map.len()
+            ),
+            "drop session tags",
+        );
+    }
+    let mut seen: HashMap<String, &str> = HashMap::new();
+    for k in map.keys() {
+        if let Err(e) = tags::check_key(k) {
+            cx.problem(path.key(k), format!("session tag key `{k}`: {e}"), "tag keys are 1-128 characters of letters, digits, spaces and _.:/=+-@, not starting with aws:");
+        }
+        if let Some(other) = seen.insert(k.to_lowercase(), k) {
+            cx.problem(path.key(k), format!("session tag keys `{other}` and `{k}` differ only in case"), "STS treats keys case-insensitively and rejects both in one request; keep one spelling");
         }
     }
 }
@@ -575,10 +696,20 @@ fn check_tag_map(cx: &mut Ctx<'_>, map: &TagMap, path: &Path, what: &str) {
 fn check_tags_block(cx: &mut Ctx<'_>) {
     let f = cx.file;
     for (i, u) in f.iam_users.iter().enumerate() {
-        check_tag_map(cx, &u.tags, &root().key("iam_users").index(i).key("tags"), "the user");
+        check_tag_map(
+            cx,
+            &u.tags,
+            &root().key("iam_users").index(i).key("tags"),
+            "the user",
+        );
     }
     for (i, k) in f.api_keys.iter().enumerate() {
-        check_tag_map(cx, &k.tags, &root().key("api_keys").index(i).key("tags"), "the API key user");
+        check_tag_map(
+            cx,
+            &k.tags,
+            &root().key("api_keys").index(i).key("tags"),
+            "the API key user",
+        );
     }
     for (i, r) in f.roles.iter().enumerate() {
         let p = root().key("roles").index(i);
@@ -589,7 +720,12 @@ fn check_tags_block(cx: &mut Ctx<'_>) {
         }
     }
     for (i, b) in f.background.iter().enumerate() {
-        check_tag_map(cx, &b.resource_tags, &root().key("background").index(i).key("resource_tags"), "the resource");
+        check_tag_map(
+            cx,
+            &b.resource_tags,
+            &root().key("background").index(i).key("resource_tags"),
+            "the resource",
+        );
     }
 }
 
@@ -598,23 +734,57 @@ fn check_models(cx: &mut Ctx<'_>, models: &[Model]) {
         let p = root().key("models").index(i);
         let model = models.iter().find(|x| x.id == m.id);
         if let Some(model) = model {
-            if model.base_price(TokenType::Input).is_none() || model.base_price(TokenType::Output).is_none() {
-                cx.problem(p.clone(), format!("model `{}` has no input or output price", m.id), "set input and output (USD per 1M tokens)");
+            if model.base_price(TokenType::Input).is_none()
+                || model.base_price(TokenType::Output).is_none()
+            {
+                cx.problem(
+                    p.clone(),
+                    format!("model `{}` has no input or output price", m.id),
+                    "set input and output (USD per 1M tokens)",
+                );
             }
-            if model.usage_name.is_empty() || !model.usage_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-') {
-                cx.problem(p.key("usage_name"), format!("usage name `{}` does not fit a usage type", model.usage_name), "use letters, digits, `.` and `-`, e.g. Claude4.6Sonnet");
+            if model.usage_name.is_empty()
+                || !model
+                    .usage_name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            {
+                cx.problem(
+                    p.key("usage_name"),
+                    format!(
+                        "usage name `{}` does not fit a usage type",
+                        model.usage_name
+                    ),
+                    "use letters, digits, `.` and `-`, e.g. Claude4.6Sonnet",
+                );
             }
         }
-        for (key, v) in [("input", m.input), ("output", m.output), ("cache_read", m.cache_read), ("cache_write", m.cache_write), ("cache_write_1h", m.cache_write_1h)] {
+        for (key, v) in [
+            ("input", m.input),
+            ("output", m.output),
+            ("cache_read", m.cache_read),
+            ("cache_write", m.cache_write),
+            ("cache_write_1h", m.cache_write_1h),
+        ] {
             if let Some(v) = v {
                 if !(0.0..=10_000.0).contains(&v) || (v * 1e6).fract().abs() > 1e-6 {
-                    cx.problem(p.key(key), format!("price {v} is not a USD price per 1M tokens with at most 6 decimals"), "write e.g. 3.0 for $3.00 per million tokens");
+                    cx.problem(
+                        p.key(key),
+                        format!(
+                            "price {v} is not a USD price per 1M tokens with at most 6 decimals"
+                        ),
+                        "write e.g. 3.0 for $3.00 per million tokens",
+                    );
                 }
             }
         }
         if let Some(r) = m.regional_premium {
             if !(1.0..=2.0).contains(&r) {
-                cx.problem(p.key("regional_premium"), format!("regional premium {r} is outside 1..2"), "Claude 4.5 and later use 1.1; older models 1.0");
+                cx.problem(
+                    p.key("regional_premium"),
+                    format!("regional premium {r} is outside 1..2"),
+                    "Claude 4.5 and later use 1.1; older models 1.0",
+                );
             }
         }
     }
@@ -673,8 +843,19 @@ impl Builder<'_> {
     fn account(&self, cx: &mut Ctx<'_>, s: &str, path: Path) -> Option<usize> {
         let found = self.accounts.iter().position(|a| a.id == s || a.name == s);
         if found.is_none() {
-            let known: Vec<String> = self.accounts.iter().map(|a| format!("{} ({})", a.id, a.name)).collect();
-            cx.problem(path, format!("unknown account `{s}`"), format!("use the id or name of an account in [organization]: {}", known.join(", ")));
+            let known: Vec<String> = self
+                .accounts
+                .iter()
+                .map(|a| format!("{} ({})", a.id, a.name))
+                .collect();
+            cx.problem(
+                path,
+                format!("unknown account `{s}`"),
+                format!(
+                    "use the id or name of an account in [organization]: {}",
+                    known.join(", ")
+                ),
+            );
         }
         found
     }
@@ -694,20 +875,31 @@ impl Builder<'_> {
     }
 
     fn session_arn(&self, account: usize, role: &str, session: &str) -> String {
-        format!("arn:aws:sts::{}:assumed-role/{}/{}", self.accounts[account].id, role, session)
+        format!(
+            "arn:aws:sts::{}:assumed-role/{}/{}",
+            self.accounts[account].id, role, session
+        )
     }
 }
 
 fn check_iam_name(cx: &mut Ctx<'_>, what: &str, name: &str, path: Path) {
     let n = name.chars().count();
     if n == 0 || n > 64 || !name.chars().all(is_iam_name_char) {
-        cx.problem(path, format!("{what} `{name}` is not a valid IAM name"), "IAM names are 1-64 characters of letters, digits and _+=,.@-");
+        cx.problem(
+            path,
+            format!("{what} `{name}` is not a valid IAM name"),
+            "IAM names are 1-64 characters of letters, digits and _+=,.@-",
+        );
     }
 }
 
 fn check_session(cx: &mut Ctx<'_>, name: &str, path: Path) {
     if let Err(e) = check_session_name(name) {
-        cx.problem(path, format!("{e}"), "RoleSessionName must be 2-64 characters of letters, digits and _+=,.@-");
+        cx.problem(
+            path,
+            format!("{e}"),
+            "RoleSessionName must be 2-64 characters of letters, digits and _+=,.@-",
+        );
     }
 }
 
@@ -720,7 +912,9 @@ fn seeded(seed: u64, salt: &str) -> ChaCha8Rng {
 }
 
 fn hex(rng: &mut ChaCha8Rng, n: usize) -> String {
-    (0..n).map(|_| char::from_digit(rng.random_range(0..16u32), 16).unwrap_or('0')).collect()
+    (0..n)
+        .map(|_| char::from_digit(rng.random_range(0..16u32), 16).unwrap_or('0'))
+        .collect()
 }
 
 struct EndUser {
@@ -742,20 +936,44 @@ fn users_of(cx: &mut Ctx<'_>, spec: &UsersSpec, salt: &str, path: Path) -> Vec<E
     let mut names = BTreeSet::new();
     for (i, u) in spec.list.iter().enumerate() {
         if !names.insert(u.name.clone()) {
-            cx.problem(path.key("list").index(i).key("name"), format!("user `{}` is listed twice", u.name), "give each user a unique name");
+            cx.problem(
+                path.key("list").index(i).key("name"),
+                format!("user `{}` is listed twice", u.name),
+                "give each user a unique name",
+            );
         }
-        let email = u.email.clone().unwrap_or_else(|| format!("{}@{}", u.name, spec.domain));
-        check_tag_map(cx, &u.attributes, &path.key("list").index(i).key("attributes"), "the user");
-        out.push(EndUser { name: u.name.clone(), email, attributes: u.attributes.clone() });
+        let email = u
+            .email
+            .clone()
+            .unwrap_or_else(|| format!("{}@{}", u.name, spec.domain));
+        check_tag_map(
+            cx,
+            &u.attributes,
+            &path.key("list").index(i).key("attributes"),
+            "the user",
+        );
+        out.push(EndUser {
+            name: u.name.clone(),
+            email,
+            attributes: u.attributes.clone(),
+        });
     }
     let count = scaled(cx, spec.count);
     if count > MAX_PRINCIPALS {
-        cx.problem(path.key("count"), format!("{count} users is more than curlab generates ({MAX_PRINCIPALS})"), "lower count or --scale");
+        cx.problem(
+            path.key("count"),
+            format!("{count} users is more than curlab generates ({MAX_PRINCIPALS})"),
+            "lower count or --scale",
+        );
         return out;
     }
     for (attr, pool) in &spec.attributes {
         if pool.is_empty() {
-            cx.problem(path.key("attributes").key(attr), format!("attribute `{attr}` has no values to draw from"), "list at least one value");
+            cx.problem(
+                path.key("attributes").key(attr),
+                format!("attribute `{attr}` has no values to draw from"),
+                "list at least one value",
+            );
         }
     }
     if spec.attributes.values().any(|p| p.is_empty()) {
@@ -782,7 +1000,11 @@ fn users_of(cx: &mut Ctx<'_>, spec: &UsersSpec, salt: &str, path: Path) -> Vec<E
             .map(|(k, pool)| (k.clone(), pool[rng.random_range(0..pool.len())].clone()))
             .collect();
         let _ = i;
-        out.push(EndUser { email: format!("{name}@{}", spec.domain), name, attributes });
+        out.push(EndUser {
+            email: format!("{name}@{}", spec.domain),
+            name,
+            attributes,
+        });
     }
     out
 }
@@ -793,7 +1015,14 @@ fn session_tags_from(map: &TagMap, attrs: &TagMap) -> Tags {
         .collect()
 }
 
-fn app_sessions(cx: &mut Ctx<'_>, naming: &SessionNaming, role: &str, salt: &str, days: &[i64], path: Path) -> Vec<(String, Option<i64>)> {
+fn app_sessions(
+    cx: &mut Ctx<'_>,
+    naming: &SessionNaming,
+    role: &str,
+    salt: &str,
+    days: &[i64],
+    path: Path,
+) -> Vec<(String, Option<i64>)> {
     let mut rng = seeded(cx.seed, salt);
     match naming {
         SessionNaming::Fixed { name } => {
@@ -802,7 +1031,11 @@ fn app_sessions(cx: &mut Ctx<'_>, naming: &SessionNaming, role: &str, salt: &str
         }
         SessionNaming::Lambda { functions } => {
             if functions.is_empty() {
-                cx.problem(path.key("functions"), "no Lambda functions", "list at least one function name");
+                cx.problem(
+                    path.key("functions"),
+                    "no Lambda functions",
+                    "list at least one function name",
+                );
             }
             for (i, f) in functions.iter().enumerate() {
                 check_session(cx, f, path.key("functions").index(i));
@@ -821,11 +1054,20 @@ fn app_sessions(cx: &mut Ctx<'_>, naming: &SessionNaming, role: &str, salt: &str
             if n == 0 {
                 cx.problem(path.key("instances"), "no EC2 instances", "use at least 1");
             }
-            (0..n).map(|_| (format!("i-0{}", hex(&mut rng, 16)), None)).collect()
+            (0..n)
+                .map(|_| (format!("i-0{}", hex(&mut rng, 16)), None))
+                .collect()
         }
-        SessionNaming::Batch { prefix, jobs_per_day } => {
+        SessionNaming::Batch {
+            prefix,
+            jobs_per_day,
+        } => {
             if *jobs_per_day == 0 || *jobs_per_day > 1000 {
-                cx.problem(path.key("jobs_per_day"), format!("{jobs_per_day} jobs per day is outside 1..1000"), "use a small number of jobs per day");
+                cx.problem(
+                    path.key("jobs_per_day"),
+                    format!("{jobs_per_day} jobs per day is outside 1..1000"),
+                    "use a small number of jobs per day",
+                );
                 return Vec::new();
             }
             let sample = format!("{prefix}-20260101-01");
@@ -833,7 +1075,9 @@ fn app_sessions(cx: &mut Ctx<'_>, naming: &SessionNaming, role: &str, salt: &str
             let _ = role;
             days.iter()
                 .flat_map(|d| {
-                    let date = chrono::DateTime::from_timestamp(d * 86_400, 0).map(|t| t.format("%Y%m%d").to_string()).unwrap_or_default();
+                    let date = chrono::DateTime::from_timestamp(d * 86_400, 0)
+                        .map(|t| t.format("%Y%m%d").to_string())
+                        .unwrap_or_default();
                     (1..=*jobs_per_day).map(move |j| (format!("{prefix}-{date}-{j:02}"), Some(*d)))
                 })
                 .collect()
@@ -847,95 +1091,227 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
     let mut seen_users: HashMap<(usize, String), usize> = HashMap::new();
     for (i, u) in f.iam_users.iter().enumerate() {
         let p = root().key("iam_users").index(i);
-        let Some(acct) = b.account(cx, &u.account, p.key("account")) else { continue };
+        let Some(acct) = b.account(cx, &u.account, p.key("account")) else {
+            continue;
+        };
         check_iam_name(cx, "user name", &u.name, p.key("name"));
-        if !(u.path.starts_with('/') && u.path.ends_with('/')) || u.path.len() > 512 || u.path.contains("//") && u.path != "/" {
-            cx.problem(p.key("path"), format!("IAM path `{}` must start and end with `/`", u.path), "write e.g. \"/engineering/\"");
+        if !(u.path.starts_with('/') && u.path.ends_with('/'))
+            || u.path.len() > 512
+            || u.path.contains("//") && u.path != "/"
+        {
+            cx.problem(
+                p.key("path"),
+                format!("IAM path `{}` must start and end with `/`", u.path),
+                "write e.g. \"/engineering/\"",
+            );
         }
-        if seen_users.insert((acct, u.name.to_lowercase()), i).is_some() {
-            cx.problem(p.key("name"), format!("user `{}` is defined twice in this account", u.name), "IAM user names are unique per account, ignoring case");
+        if seen_users
+            .insert((acct, u.name.to_lowercase()), i)
+            .is_some()
+        {
+            cx.problem(
+                p.key("name"),
+                format!("user `{}` is defined twice in this account", u.name),
+                "IAM user names are unique per account, ignoring case",
+            );
         }
         let tags = to_tags(&u.tags);
-        let arn = format!("arn:aws:iam::{}:user{}{}", b.accounts[acct].id, u.path, u.name);
-        let identity = if u.name.starts_with("BedrockAPIKey-") { IdentityKind::BedrockApiKey } else { IdentityKind::IamUser };
-        let c = b.push_caller(Caller { arn: arn.into(), identity, pattern: "iam-user", account: acct, tags: tags.clone(), session_keys: vec![], principal_tags: tags, gateway: None, active_day: None });
+        let arn = format!(
+            "arn:aws:iam::{}:user{}{}",
+            b.accounts[acct].id, u.path, u.name
+        );
+        let identity = if u.name.starts_with("BedrockAPIKey-") {
+            IdentityKind::BedrockApiKey
+        } else {
+            IdentityKind::IamUser
+        };
+        let c = b.push_caller(Caller {
+            arn: arn.into(),
+            identity,
+            pattern: "iam-user",
+            account: acct,
+            tags: tags.clone(),
+            session_keys: vec![],
+            principal_tags: tags,
+            gateway: None,
+            active_day: None,
+        });
         let r = b.push_requester(vec![(c, 1.0)]);
-        b.selectors.push(Selector { kind: "user", account: acct, name: u.name.clone(), sub: vec![], requester: r, caller: Some(c) });
+        b.selectors.push(Selector {
+            kind: "user",
+            account: acct,
+            name: u.name.clone(),
+            sub: vec![],
+            requester: r,
+            caller: Some(c),
+        });
     }
     // Scenario 1: Bedrock API keys.
     let mut rng = seeded(cx.seed, "api-keys");
     for (i, k) in f.api_keys.iter().enumerate() {
         let p = root().key("api_keys").index(i);
-        let Some(acct) = b.account(cx, &k.account, p.key("account")) else { continue };
+        let Some(acct) = b.account(cx, &k.account, p.key("account")) else {
+            continue;
+        };
         let id = k.id.clone().unwrap_or_else(|| {
             const A: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-            (0..4).map(|_| A[rng.random_range(0..A.len())] as char).collect()
+            (0..4)
+                .map(|_| A[rng.random_range(0..A.len())] as char)
+                .collect()
         });
         let name = format!("BedrockAPIKey-{id}");
         check_iam_name(cx, "API key user name", &name, p.key("id"));
         if seen_users.insert((acct, name.to_lowercase()), i).is_some() {
-            cx.problem(p.key("id"), format!("`{name}` is defined twice in this account"), "give each key a distinct id");
+            cx.problem(
+                p.key("id"),
+                format!("`{name}` is defined twice in this account"),
+                "give each key a distinct id",
+            );
         }
         let tags = to_tags(&k.tags);
         let arn = format!("arn:aws:iam::{}:user/{}", b.accounts[acct].id, name);
-        let c = b.push_caller(Caller { arn: arn.into(), identity: IdentityKind::BedrockApiKey, pattern: "api-key", account: acct, tags: tags.clone(), session_keys: vec![], principal_tags: tags, gateway: None, active_day: None });
+        let c = b.push_caller(Caller {
+            arn: arn.into(),
+            identity: IdentityKind::BedrockApiKey,
+            pattern: "api-key",
+            account: acct,
+            tags: tags.clone(),
+            session_keys: vec![],
+            principal_tags: tags,
+            gateway: None,
+            active_day: None,
+        });
         let r = b.push_requester(vec![(c, 1.0)]);
-        b.selectors.push(Selector { kind: "api-key", account: acct, name: id.clone(), sub: vec![name], requester: r, caller: Some(c) });
+        b.selectors.push(Selector {
+            kind: "api-key",
+            account: acct,
+            name: id.clone(),
+            sub: vec![name],
+            requester: r,
+            caller: Some(c),
+        });
     }
     // Roles, and scenario 2: application sessions.
     let mut roles: HashMap<(usize, String), usize> = HashMap::new();
     for (i, r) in f.roles.iter().enumerate() {
         let p = root().key("roles").index(i);
-        let Some(acct) = b.account(cx, &r.account, p.key("account")) else { continue };
+        let Some(acct) = b.account(cx, &r.account, p.key("account")) else {
+            continue;
+        };
         check_iam_name(cx, "role name", &r.name, p.key("name"));
         if roles.insert((acct, r.name.to_lowercase()), i).is_some() {
-            cx.problem(p.key("name"), format!("role `{}` is defined twice in this account", r.name), "role names are unique per account, ignoring case");
+            cx.problem(
+                p.key("name"),
+                format!("role `{}` is defined twice in this account", r.name),
+                "role names are unique per account, ignoring case",
+            );
         }
         let Some(naming) = &r.sessions else { continue };
-        let sessions = app_sessions(cx, naming, &r.name, &format!("role:{}:{}", acct, r.name), &b.days.clone(), p.key("sessions"));
+        let sessions = app_sessions(
+            cx,
+            naming,
+            &r.name,
+            &format!("role:{}:{}", acct, r.name),
+            &b.days.clone(),
+            p.key("sessions"),
+        );
         let role_tags = to_tags(&r.tags);
         let (tags, session_keys) = overlay(&role_tags, &to_tags(&r.session_tags), b.spelling);
         let mut callers = Vec::new();
         let mut subs = Vec::new();
         for (s, day) in &sessions {
             let arn = b.session_arn(acct, &r.name, s);
-            let c = b.push_caller(Caller { arn: arn.into(), identity: IdentityKind::AssumedRole, pattern: "app-role", account: acct, tags: tags.clone(), session_keys: session_keys.clone(), principal_tags: role_tags.clone(), gateway: None, active_day: *day });
+            let c = b.push_caller(Caller {
+                arn: arn.into(),
+                identity: IdentityKind::AssumedRole,
+                pattern: "app-role",
+                account: acct,
+                tags: tags.clone(),
+                session_keys: session_keys.clone(),
+                principal_tags: role_tags.clone(),
+                gateway: None,
+                active_day: *day,
+            });
             callers.push((c, *day));
             subs.push((s.clone(), c));
         }
         let per_day = matches!(naming, SessionNaming::Batch { .. });
         let weights: Vec<(usize, f64)> = if per_day {
-            let jobs = match naming { SessionNaming::Batch { jobs_per_day, .. } => f64::from(*jobs_per_day), _ => 1.0 };
+            let jobs = match naming {
+                SessionNaming::Batch { jobs_per_day, .. } => f64::from(*jobs_per_day),
+                _ => 1.0,
+            };
             callers.iter().map(|(c, _)| (*c, 1.0 / jobs)).collect()
         } else {
             let n = callers.len().max(1) as f64;
             callers.iter().map(|(c, _)| (*c, 1.0 / n)).collect()
         };
         let req = b.push_requester(weights);
-        let single = if subs.len() == 1 { Some(subs[0].1) } else { None };
-        b.selectors.push(Selector { kind: "role", account: acct, name: r.name.clone(), sub: vec![], requester: req, caller: single });
+        let single = if subs.len() == 1 {
+            Some(subs[0].1)
+        } else {
+            None
+        };
+        b.selectors.push(Selector {
+            kind: "role",
+            account: acct,
+            name: r.name.clone(),
+            sub: vec![],
+            requester: req,
+            caller: single,
+        });
         for (s, c) in subs {
             let rr = b.push_requester(vec![(c, 1.0)]);
-            b.selectors.push(Selector { kind: "role-session", account: acct, name: r.name.clone(), sub: vec![s], requester: rr, caller: Some(c) });
+            b.selectors.push(Selector {
+                kind: "role-session",
+                account: acct,
+                name: r.name.clone(),
+                sub: vec![s],
+                requester: rr,
+                caller: Some(c),
+            });
         }
     }
-    let find_role = |acct: usize, name: &str| f.roles.iter().find(|r| r.name.eq_ignore_ascii_case(name) && (r.account == b.accounts[acct].id || r.account == b.accounts[acct].name));
+    let find_role = |acct: usize, name: &str| {
+        f.roles.iter().find(|r| {
+            r.name.eq_ignore_ascii_case(name)
+                && (r.account == b.accounts[acct].id || r.account == b.accounts[acct].name)
+        })
+    };
     // Scenario 3: identity providers.
     for (i, idp) in f.identity_providers.iter().enumerate() {
         let p = root().key("identity_providers").index(i);
-        let Some(acct) = b.account(cx, &idp.account, p.key("account")) else { continue };
+        let Some(acct) = b.account(cx, &idp.account, p.key("account")) else {
+            continue;
+        };
         let (role_name, role_spec) = match idp.kind {
             IdpKind::IdentityCenter => {
-                let ps = idp.permission_set.clone().unwrap_or_else(|| "BedrockUsers".into());
-                if ps.is_empty() || ps.len() > 32 || !ps.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@-".contains(c)) {
-                    cx.problem(p.key("permission_set"), format!("permission set `{ps}` is not valid"), "permission set names are 1-32 characters of letters, digits and +=,.@-");
+                let ps = idp
+                    .permission_set
+                    .clone()
+                    .unwrap_or_else(|| "BedrockUsers".into());
+                if ps.is_empty()
+                    || ps.len() > 32
+                    || !ps
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+=,.@-".contains(c))
+                {
+                    cx.problem(
+                        p.key("permission_set"),
+                        format!("permission set `{ps}` is not valid"),
+                        "permission set names are 1-32 characters of letters, digits and +=,.@-",
+                    );
                 }
                 let mut r = seeded(cx.seed, &format!("sso:{}:{ps}", b.accounts[acct].id));
                 (format!("AWSReservedSSO_{ps}_{}", hex(&mut r, 16)), None)
             }
             _ => {
                 let Some(role) = idp.role.clone() else {
-                    cx.problem(p.clone(), format!("identity provider `{}` has no role", idp.name), "set role = \"<shared role name>\"");
+                    cx.problem(
+                        p.clone(),
+                        format!("identity provider `{}` has no role", idp.name),
+                        "set role = \"<shared role name>\"",
+                    );
                     continue;
                 };
                 check_iam_name(cx, "role name", &role, p.key("role"));
@@ -944,10 +1320,18 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
             }
         };
         if idp.kind == IdpKind::IdentityCenter && idp.role.is_some() {
-            cx.problem(p.key("role"), "Identity Center roles are named by AWS", "set permission_set instead of role");
+            cx.problem(
+                p.key("role"),
+                "Identity Center roles are named by AWS",
+                "set permission_set instead of role",
+            );
         }
         if idp.claim_form.is_some() && idp.kind != IdpKind::EntraOidc {
-            cx.problem(p.key("claim_form"), "claim_form applies to OIDC (entra-oidc) only", "remove claim_form");
+            cx.problem(
+                p.key("claim_form"),
+                "claim_form applies to OIDC (entra-oidc) only",
+                "remove claim_form",
+            );
         }
         if !idp.session_tags.is_empty() {
             if let Some(spec) = role_spec {
@@ -956,24 +1340,25 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
                 }
             }
         }
-        for (k, _) in &idp.session_tags {
-            if let Err(e) = tags::check_key(k) {
-                cx.problem(p.key("session_tags").key(k), format!("session tag key `{k}`: {e}"), "fix the key");
-            }
-        }
+        check_session_tag_keys(cx, &idp.session_tags, &p.key("session_tags"));
         for (j, k) in idp.transitive_keys.iter().enumerate() {
             if !idp.session_tags.contains_key(k) {
-                cx.problem(p.key("transitive_keys").index(j), format!("transitive key `{k}` is not one of the session tags"), "list only keys of session_tags");
+                cx.problem(
+                    p.key("transitive_keys").index(j),
+                    format!("transitive key `{k}` is not one of the session tags"),
+                    "list only keys of session_tags",
+                );
             }
-        }
-        if idp.session_tags.len() > tags::MAX_TAGS {
-            cx.problem(p.key("session_tags"), "more than 50 session tags", "STS accepts at most 50 session tags per request");
         }
         let chain = match &idp.chain_to {
             Some(c) => {
                 let spec = find_role(acct, c);
                 if spec.is_none() {
-                    cx.problem(p.key("chain_to"), format!("role `{c}` is not defined in [[roles]] of this account"), "define the chained role");
+                    cx.problem(
+                        p.key("chain_to"),
+                        format!("role `{c}` is not defined in [[roles]] of this account"),
+                        "define the chained role",
+                    );
                 }
                 spec
             }
@@ -989,17 +1374,28 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
         let users = users_of(cx, &idp.users, &format!("idp:{}", idp.name), p.key("users"));
         let base_tags = role_spec.map(|r| to_tags(&r.tags)).unwrap_or_default();
         let pattern = idp.kind.as_str();
-        let identity = if idp.kind == IdpKind::IdentityCenter { IdentityKind::IdentityCenter } else { IdentityKind::AssumedRole };
+        let identity = if idp.kind == IdpKind::IdentityCenter {
+            IdentityKind::IdentityCenter
+        } else {
+            IdentityKind::AssumedRole
+        };
         let mut seen_sessions = BTreeSet::new();
         for (j, u) in users.iter().enumerate() {
-            let raw = match idp.session_name { SessionNameSource::Email => &u.email, SessionNameSource::Username => &u.name };
+            let raw = match idp.session_name {
+                SessionNameSource::Email => &u.email,
+                SessionNameSource::Username => &u.name,
+            };
             let session = raw.clone();
             if check_session_name(&session).is_err() {
                 cx.problem(p.key("users").key("list").index(j), format!("session name `{session}` breaks the STS rules (2-64 characters of letters, digits and _+=,.@-)"), "shorten the user's email/name or use session_name = \"username\"");
                 continue;
             }
             if !seen_sessions.insert(session.clone()) {
-                cx.problem(p.key("users"), format!("two users share the session name `{session}`"), "give users distinct emails/names");
+                cx.problem(
+                    p.key("users"),
+                    format!("two users share the session name `{session}`"),
+                    "give users distinct emails/names",
+                );
                 continue;
             }
             let st = session_tags_from(&idp.session_tags, &u.attributes);
@@ -1007,7 +1403,11 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
             let mut role_for_arn = role_name.clone();
             let mut ptags = base_tags.clone();
             if let Some(chain) = chain {
-                let transitive: Tags = st.iter().filter(|(k, _)| idp.transitive_keys.contains(k)).cloned().collect();
+                let transitive: Tags = st
+                    .iter()
+                    .filter(|(k, _)| idp.transitive_keys.contains(k))
+                    .cloned()
+                    .collect();
                 ptags = to_tags(&chain.tags);
                 let (t, k) = overlay(&ptags, &transitive, b.spelling);
                 tags = t;
@@ -1015,17 +1415,41 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
                 role_for_arn = chain.name.clone();
             }
             let arn = b.session_arn(acct, &role_for_arn, &session);
-            let c = b.push_caller(Caller { arn: arn.into(), identity, pattern, account: acct, tags, session_keys: skeys, principal_tags: ptags, gateway: None, active_day: None });
+            let c = b.push_caller(Caller {
+                arn: arn.into(),
+                identity,
+                pattern,
+                account: acct,
+                tags,
+                session_keys: skeys,
+                principal_tags: ptags,
+                gateway: None,
+                active_day: None,
+            });
             let r = b.push_requester(vec![(c, 1.0)]);
-            b.selectors.push(Selector { kind: "idp-user", account: acct, name: idp.name.clone(), sub: vec![session, u.name.clone(), u.email.clone()], requester: r, caller: Some(c) });
+            b.selectors.push(Selector {
+                kind: "idp-user",
+                account: acct,
+                name: idp.name.clone(),
+                sub: vec![session, u.name.clone(), u.email.clone()],
+                requester: r,
+                caller: Some(c),
+            });
         }
     }
     // Scenario 4: gateways.
     for (i, g) in f.gateways.iter().enumerate() {
         let p = root().key("gateways").index(i);
-        let Some(acct) = b.account(cx, &g.account, p.key("account")) else { continue };
+        let Some(acct) = b.account(cx, &g.account, p.key("account")) else {
+            continue;
+        };
         check_iam_name(cx, "role name", &g.execution_role, p.key("execution_role"));
-        check_iam_name(cx, "role name", &g.invocation_role, p.key("invocation_role"));
+        check_iam_name(
+            cx,
+            "role name",
+            &g.invocation_role,
+            p.key("invocation_role"),
+        );
         if g.credential_ttl_minutes < 15 || g.credential_ttl_minutes > 60 {
             cx.problem(p.key("credential_ttl_minutes"), format!("{} minutes is outside 15..60", g.credential_ttl_minutes), "STS sessions last at least 15 minutes, and role chaining (gateway role → invocation role) caps them at 1 hour");
         }
@@ -1034,30 +1458,80 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
         if g.per_user_sessions && !g.session_tags.is_empty() {
             match inv_spec {
                 Some(s) if s.trust_allows_tag_session => {}
-                _ => cx.problem(p.key("session_tags"), format!("invocation role `{}` must allow sts:TagSession for per-user session tags", g.invocation_role), format!("define role `{}` in [[roles]] with trust_allows_tag_session = true", g.invocation_role)),
+                _ => cx.problem(
+                    p.key("session_tags"),
+                    format!(
+                        "invocation role `{}` must allow sts:TagSession for per-user session tags",
+                        g.invocation_role
+                    ),
+                    format!(
+                        "define role `{}` in [[roles]] with trust_allows_tag_session = true",
+                        g.invocation_role
+                    ),
+                ),
             }
         }
+        check_session_tag_keys(cx, &g.session_tags, &p.key("session_tags"));
         if !g.per_user_sessions && !g.session_tags.is_empty() {
-            cx.problem(p.key("session_tags"), "session tags without per-user sessions have no effect", "set per_user_sessions = true or remove session_tags");
+            cx.problem(
+                p.key("session_tags"),
+                "session tags without per-user sessions have no effect",
+                "set per_user_sessions = true or remove session_tags",
+            );
         }
         let users = users_of(cx, &g.users, &format!("gw:{}", g.name), p.key("users"));
         if users.is_empty() {
-            cx.problem(p.key("users"), "the gateway has no users", "set users.count or list users");
+            cx.problem(
+                p.key("users"),
+                "the gateway has no users",
+                "set users.count or list users",
+            );
         }
         let gi = b.gateways.len();
         let exec_tags = exec_spec.map(|r| to_tags(&r.tags)).unwrap_or_default();
-        let naming = exec_spec.and_then(|r| r.sessions.clone()).unwrap_or(SessionNaming::Ecs { tasks: 2 });
+        let naming = exec_spec
+            .and_then(|r| r.sessions.clone())
+            .unwrap_or(SessionNaming::Ecs { tasks: 2 });
         // When the execution role also runs as an app (scenario 2), reuse those callers.
         let exec_callers: Vec<usize> = {
-            let existing: Vec<usize> = b.selectors.iter().filter(|s| s.kind == "role-session" && s.account == acct && s.name.eq_ignore_ascii_case(&g.execution_role)).filter_map(|s| s.caller).collect();
+            let existing: Vec<usize> = b
+                .selectors
+                .iter()
+                .filter(|s| {
+                    s.kind == "role-session"
+                        && s.account == acct
+                        && s.name.eq_ignore_ascii_case(&g.execution_role)
+                })
+                .filter_map(|s| s.caller)
+                .collect();
             if !existing.is_empty() {
                 existing
             } else {
-                let sessions = app_sessions(cx, &naming, &g.execution_role, &format!("gwexec:{}", g.name), &b.days.clone(), p.key("execution_role"));
-                sessions.into_iter().map(|(s, day)| {
-                    let arn = b.session_arn(acct, &g.execution_role, &s);
-                    b.push_caller(Caller { arn: arn.into(), identity: IdentityKind::AssumedRole, pattern: "gateway", account: acct, tags: exec_tags.clone(), session_keys: vec![], principal_tags: exec_tags.clone(), gateway: Some(gi), active_day: day })
-                }).collect()
+                let sessions = app_sessions(
+                    cx,
+                    &naming,
+                    &g.execution_role,
+                    &format!("gwexec:{}", g.name),
+                    &b.days.clone(),
+                    p.key("execution_role"),
+                );
+                sessions
+                    .into_iter()
+                    .map(|(s, day)| {
+                        let arn = b.session_arn(acct, &g.execution_role, &s);
+                        b.push_caller(Caller {
+                            arn: arn.into(),
+                            identity: IdentityKind::AssumedRole,
+                            pattern: "gateway",
+                            account: acct,
+                            tags: exec_tags.clone(),
+                            session_keys: vec![],
+                            principal_tags: exec_tags.clone(),
+                            gateway: Some(gi),
+                            active_day: day,
+                        })
+                    })
+                    .collect()
             }
         };
         let inv_tags = inv_spec.map(|r| to_tags(&r.tags)).unwrap_or_default();
@@ -1081,7 +1555,17 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
                         let st = session_tags_from(&g.session_tags, &u.attributes);
                         let (tags, skeys) = overlay(&inv_tags, &st, b.spelling);
                         let arn = b.session_arn(acct, &g.invocation_role, &session);
-                        let c = b.push_caller(Caller { arn: arn.into(), identity: IdentityKind::AssumedRole, pattern: "gateway", account: acct, tags, session_keys: skeys, principal_tags: inv_tags.clone(), gateway: Some(gi), active_day: None });
+                        let c = b.push_caller(Caller {
+                            arn: arn.into(),
+                            identity: IdentityKind::AssumedRole,
+                            pattern: "gateway",
+                            account: acct,
+                            tags,
+                            session_keys: skeys,
+                            principal_tags: inv_tags.clone(),
+                            gateway: Some(gi),
+                            active_day: None,
+                        });
                         per_session.insert(session.clone(), c);
                         c
                     }
@@ -1100,15 +1584,37 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
                 }
                 None => exec_callers.first().copied(),
             };
-            b.selectors.push(Selector { kind: "gateway-user", account: acct, name: g.name.clone(), sub, requester: r, caller });
+            b.selectors.push(Selector {
+                kind: "gateway-user",
+                account: acct,
+                name: g.name.clone(),
+                sub,
+                requester: r,
+                caller,
+            });
         }
         let exec_arn = b.role_arn(acct, &g.execution_role);
         let inv_arn = b.role_arn(acct, &g.invocation_role);
-        b.gateways.push(GatewayPlan { name: g.name.clone(), account: acct, per_user_sessions: g.per_user_sessions, invocation_role_arn: inv_arn, execution_role_arn: exec_arn, expected_principals: if g.per_user_sessions { per_session.len() as u64 } else { 0 } });
+        b.gateways.push(GatewayPlan {
+            name: g.name.clone(),
+            account: acct,
+            per_user_sessions: g.per_user_sessions,
+            invocation_role_arn: inv_arn,
+            execution_role_arn: exec_arn,
+            expected_principals: if g.per_user_sessions {
+                per_session.len() as u64
+            } else {
+                0
+            },
+        });
     }
     let total = b.callers.len() as u64;
     if total > MAX_PRINCIPALS {
-        cx.problem(root(), format!("the scenario makes {total} principals, more than {MAX_PRINCIPALS}"), "lower user counts or --scale");
+        cx.problem(
+            root(),
+            format!("the scenario makes {total} principals, more than {MAX_PRINCIPALS}"),
+            "lower user counts or --scale",
+        );
     }
 }
 
@@ -1121,7 +1627,11 @@ fn select(cx: &mut Ctx<'_>, b: &Builder<'_>, sel: &str, path: Path) -> Vec<usize
         _ => (None, sel),
     };
     let Some((kind, name)) = rest.split_once(':') else {
-        cx.problem(path, format!("selector `{sel}` has no kind"), "write user:<name>, api-key:<id>, role:<name>, idp:<name> or gateway:<name>");
+        cx.problem(
+            path,
+            format!("selector `{sel}` has no kind"),
+            "write user:<name>, api-key:<id>, role:<name>, idp:<name> or gateway:<name>",
+        );
         return vec![];
     };
     let (name, sub) = match name.split_once('/') {
@@ -1136,7 +1646,11 @@ fn select(cx: &mut Ctx<'_>, b: &Builder<'_>, sel: &str, path: Path) -> Vec<usize
         ("idp", _) => &["idp-user"],
         ("gateway", _) => &["gateway-user"],
         _ => {
-            cx.problem(path, format!("unknown selector kind `{kind}`"), "use user, api-key, role, idp or gateway");
+            cx.problem(
+                path,
+                format!("unknown selector kind `{kind}`"),
+                "use user, api-key, role, idp or gateway",
+            );
             return vec![];
         }
     };
@@ -1144,7 +1658,11 @@ fn select(cx: &mut Ctx<'_>, b: &Builder<'_>, sel: &str, path: Path) -> Vec<usize
         .selectors
         .iter()
         .filter(|s| kinds.contains(&s.kind) && acct_filter.is_none_or(|a| s.account == a))
-        .filter(|s| name == "*" || s.name == name || (s.kind == "api-key" && s.sub.iter().any(|x| x == name)))
+        .filter(|s| {
+            name == "*"
+                || s.name == name
+                || (s.kind == "api-key" && s.sub.iter().any(|x| x == name))
+        })
         .filter(|s| sub.is_none_or(|x| s.sub.iter().any(|y| y == x)))
         .map(|s| s.requester)
         .collect();
@@ -1159,51 +1677,124 @@ fn select(cx: &mut Ctx<'_>, b: &Builder<'_>, sel: &str, path: Path) -> Vec<usize
     found
 }
 
-fn resolve_workloads(cx: &mut Ctx<'_>, models: &[Model], export: Option<&ExportPlan>) -> Vec<Workload> {
+fn resolve_workloads(
+    cx: &mut Ctx<'_>,
+    models: &[Model],
+    export: Option<&ExportPlan>,
+) -> Vec<Workload> {
     let f = cx.file;
     let mut out = Vec::new();
     let (first_day, last_day) = export
-        .and_then(|e| Some((e.periods.first()?.start / 86_400, e.periods.last()?.end / 86_400 - 1)))
+        .and_then(|e| {
+            Some((
+                e.periods.first()?.start / 86_400,
+                e.periods.last()?.end / 86_400 - 1,
+            ))
+        })
         .unwrap_or((0, 0));
     for (i, w) in f.workloads.iter().enumerate() {
         let p = root().key("workloads").index(i);
         let Some(model) = models.iter().position(|m| m.id == w.model) else {
             let ids: Vec<&str> = models.iter().map(|m| m.id.as_str()).collect();
-            cx.problem(p.key("model"), format!("unknown model `{}`", w.model), format!("use one of: {}, or add it under [[models]]", ids.join(", ")));
+            cx.problem(
+                p.key("model"),
+                format!("unknown model `{}`", w.model),
+                format!("use one of: {}, or add it under [[models]]", ids.join(", ")),
+            );
             continue;
         };
         let m = &models[model];
         let Some(region_code) = bedrock::region_code(&w.region) else {
-            cx.problem(p.key("region"), format!("unknown region `{}`", w.region), "use a commercial region such as us-east-1 or eu-central-1");
+            cx.problem(
+                p.key("region"),
+                format!("unknown region `{}`", w.region),
+                "use a commercial region such as us-east-1 or eu-central-1",
+            );
             continue;
         };
         if !(w.requests_per_day >= 0.0 && w.requests_per_day <= 1e7) {
-            cx.problem(p.key("requests_per_day"), format!("{} requests per day is outside 0..10,000,000", w.requests_per_day), "use a realistic rate per principal");
+            cx.problem(
+                p.key("requests_per_day"),
+                format!(
+                    "{} requests per day is outside 0..10,000,000",
+                    w.requests_per_day
+                ),
+                "use a realistic rate per principal",
+            );
         }
-        for (key, d) in [("input_tokens", w.input_tokens), ("output_tokens", w.output_tokens)] {
+        for (key, d) in [
+            ("input_tokens", w.input_tokens),
+            ("output_tokens", w.output_tokens),
+        ] {
             if !(d.mean >= 1.0 && d.mean <= 2e6) || !(0.0..=5.0).contains(&d.cv) {
-                cx.problem(p.key(key), format!("token distribution mean {} / cv {} is out of range", d.mean, d.cv), "mean is 1..2,000,000 tokens, cv 0..5");
+                cx.problem(
+                    p.key(key),
+                    format!(
+                        "token distribution mean {} / cv {} is out of range",
+                        d.mean, d.cv
+                    ),
+                    "mean is 1..2,000,000 tokens, cv 0..5",
+                );
             }
         }
-        let shares = [("cache_read_share", w.cache_read_share), ("cache_write_share", w.cache_write_share), ("cache_write_1h_share", w.cache_write_1h_share), ("streaming_share", w.streaming_share), ("batch_share", w.batch_share), ("global_share", w.global_share)];
+        let shares = [
+            ("cache_read_share", w.cache_read_share),
+            ("cache_write_share", w.cache_write_share),
+            ("cache_write_1h_share", w.cache_write_1h_share),
+            ("streaming_share", w.streaming_share),
+            ("batch_share", w.batch_share),
+            ("global_share", w.global_share),
+        ];
         for (key, s) in shares {
             if !(0.0..=1.0).contains(&s) {
-                cx.problem(p.key(key), format!("{key} {s} is outside 0..1"), "write a share between 0 and 1");
+                cx.problem(
+                    p.key(key),
+                    format!("{key} {s} is outside 0..1"),
+                    "write a share between 0 and 1",
+                );
             }
         }
         if w.cache_read_share + w.cache_write_share + w.cache_write_1h_share > 1.0 {
-            cx.problem(p.key("cache_read_share"), "cache shares add up to more than 1", "the three cache shares split one prompt");
+            cx.problem(
+                p.key("cache_read_share"),
+                "cache shares add up to more than 1",
+                "the three cache shares split one prompt",
+            );
         }
-        for (key, t, s) in [("cache_read_share", TokenType::CacheRead, w.cache_read_share), ("cache_write_share", TokenType::CacheWrite, w.cache_write_share), ("cache_write_1h_share", TokenType::CacheWrite1h, w.cache_write_1h_share)] {
+        for (key, t, s) in [
+            ("cache_read_share", TokenType::CacheRead, w.cache_read_share),
+            (
+                "cache_write_share",
+                TokenType::CacheWrite,
+                w.cache_write_share,
+            ),
+            (
+                "cache_write_1h_share",
+                TokenType::CacheWrite1h,
+                w.cache_write_1h_share,
+            ),
+        ] {
             if s > 0.0 && m.base_price(t).is_none() {
-                cx.problem(p.key(key), format!("{} has no {} price", m.display_name, t.as_str()), "set the share to 0 or add the price under [[models]]");
+                cx.problem(
+                    p.key(key),
+                    format!("{} has no {} price", m.display_name, t.as_str()),
+                    "set the share to 0 or add the price under [[models]]",
+                );
             }
         }
         if m.billing == BillingForm::Marketplace && w.service_tier != ServiceTier::Standard {
-            cx.problem(p.key("service_tier"), "priority and flex tiers are modelled for AWS-billed (form A) models only", "use service_tier = \"standard\" or billing = \"aws\"");
+            cx.problem(
+                p.key("service_tier"),
+                "priority and flex tiers are modelled for AWS-billed (form A) models only",
+                "use service_tier = \"standard\" or billing = \"aws\"",
+            );
         }
         if w.weekday_shape.len() != 7 || w.weekday_shape.iter().any(|x| !(*x >= 0.0)) {
-            cx.problem(p.key("weekday_shape"), "weekday_shape needs 7 non-negative weights, Monday first", "e.g. [1, 1, 1, 1, 1, 0.25, 0.25]");
+            cx.problem(
+                p.key("weekday_shape"),
+                "weekday_shape needs 7 non-negative weights, Monday first",
+                "e.g. [1, 1, 1, 1, 1, 0.25, 0.25]",
+            );
         }
         let hours = match &w.hour_shape {
             HourShape::Named(n) => match n.as_str() {
@@ -1225,17 +1816,27 @@ fn resolve_workloads(cx: &mut Ctx<'_>, models: &[Model], export: Option<&ExportP
                     h
                 }
                 other => {
-                    cx.problem(p.key("hour_shape"), format!("unknown hour shape `{other}`"), "use business, flat, nightly or 24 weights");
+                    cx.problem(
+                        p.key("hour_shape"),
+                        format!("unknown hour shape `{other}`"),
+                        "use business, flat, nightly or 24 weights",
+                    );
                     [1.0; 24]
                 }
             },
-            HourShape::Weights(v) if v.len() == 24 && v.iter().all(|x| *x >= 0.0) && v.iter().sum::<f64>() > 0.0 => {
+            HourShape::Weights(v)
+                if v.len() == 24 && v.iter().all(|x| *x >= 0.0) && v.iter().sum::<f64>() > 0.0 =>
+            {
                 let mut h = [0.0; 24];
                 h.copy_from_slice(v);
                 h
             }
             HourShape::Weights(_) => {
-                cx.problem(p.key("hour_shape"), "hour_shape needs 24 non-negative weights with a positive sum", "list one weight per UTC hour, 0 to 23");
+                cx.problem(
+                    p.key("hour_shape"),
+                    "hour_shape needs 24 non-negative weights with a positive sum",
+                    "list one weight per UTC hour, 0 to 23",
+                );
                 [1.0; 24]
             }
         };
@@ -1250,14 +1851,25 @@ fn resolve_workloads(cx: &mut Ctx<'_>, models: &[Model], export: Option<&ExportP
             Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
                 Ok(d) => day_of(d),
                 Err(_) => {
-                    cx.problem(p.key(key), format!("`{s}` is not a date"), "write YYYY-MM-DD");
+                    cx.problem(
+                        p.key(key),
+                        format!("`{s}` is not a date"),
+                        "write YYYY-MM-DD",
+                    );
                     default
                 }
             },
         };
-        let days = (day(&w.start, "start", first_day), day(&w.end, "end", last_day));
+        let days = (
+            day(&w.start, "start", first_day),
+            day(&w.end, "end", last_day),
+        );
         if days.0 > days.1 {
-            cx.problem(p.key("end"), "the workload ends before it starts", "swap start and end");
+            cx.problem(
+                p.key("end"),
+                "the workload ends before it starts",
+                "swap start and end",
+            );
         }
         out.push(Workload {
             model,
@@ -1266,7 +1878,11 @@ fn resolve_workloads(cx: &mut Ctx<'_>, models: &[Model], export: Option<&ExportP
             requests_per_day: w.requests_per_day,
             input: w.input_tokens,
             output: w.output_tokens,
-            cache_shares: [w.cache_read_share, w.cache_write_share, w.cache_write_1h_share],
+            cache_shares: [
+                w.cache_read_share,
+                w.cache_write_share,
+                w.cache_write_1h_share,
+            ],
             streaming_share: w.streaming_share,
             batch_share: w.batch_share,
             tier: w.service_tier,
@@ -1283,13 +1899,25 @@ fn resolve_streams(cx: &mut Ctx<'_>, b: &Builder<'_>) -> Vec<Stream> {
     let mut out = Vec::new();
     for (i, w) in cx.file.workloads.iter().enumerate() {
         if w.principals.is_empty() {
-            cx.problem(root().key("workloads").index(i).key("principals"), "no principals", "list selectors such as \"user:alice\" or \"idp:okta\"");
+            cx.problem(
+                root().key("workloads").index(i).key("principals"),
+                "no principals",
+                "list selectors such as \"user:alice\" or \"idp:okta\"",
+            );
         }
         let mut seen = BTreeSet::new();
         for (j, sel) in w.principals.iter().enumerate() {
-            for r in select(cx, b, sel, root().key("workloads").index(i).key("principals").index(j)) {
+            for r in select(
+                cx,
+                b,
+                sel,
+                root().key("workloads").index(i).key("principals").index(j),
+            ) {
                 if seen.insert(r) {
-                    out.push(Stream { requester: r, workload: i });
+                    out.push(Stream {
+                        requester: r,
+                        workload: i,
+                    });
                 }
             }
         }
@@ -1299,52 +1927,116 @@ fn resolve_streams(cx: &mut Ctx<'_>, b: &Builder<'_>) -> Vec<Stream> {
     out
 }
 
-fn resolve_requests(cx: &mut Ctx<'_>, b: &Builder<'_>, models: &[Model], export: Option<&ExportPlan>) -> Vec<ExplicitRequest> {
+fn resolve_requests(
+    cx: &mut Ctx<'_>,
+    b: &Builder<'_>,
+    models: &[Model],
+    export: Option<&ExportPlan>,
+) -> Vec<ExplicitRequest> {
     let mut out = Vec::new();
     for (i, r) in cx.file.requests.iter().enumerate() {
         let p = root().key("requests").index(i);
         let Some(ts) = parse_instant(&r.time) else {
-            cx.problem(p.key("time"), format!("`{}` is not a time", r.time), "write RFC 3339, e.g. \"2026-04-20T10:15:00Z\"");
+            cx.problem(
+                p.key("time"),
+                format!("`{}` is not a time", r.time),
+                "write RFC 3339, e.g. \"2026-04-20T10:15:00Z\"",
+            );
             continue;
         };
-        if let Some(e) = export {
+        // A period that failed to parse is already reported; judging times against the
+        // remaining ones would add a misleading second problem per request.
+        let periods_ok =
+            export.is_some_and(|e| e.periods.len() == cx.file.export.billing_periods.len());
+        if let (Some(e), true) = (export, periods_ok) {
             if !e.periods.iter().any(|per| ts >= per.start && ts < per.end) {
-                cx.problem(p.key("time"), format!("{} is outside the billing periods", r.time), "move the request into a listed billing period or add its month");
+                cx.problem(
+                    p.key("time"),
+                    format!("{} is outside the billing periods", r.time),
+                    "move the request into a listed billing period or add its month",
+                );
             }
         }
         let requesters = select(cx, b, &r.principal, p.key("principal"));
-        let callers: BTreeSet<usize> = requesters.iter().flat_map(|q| b.requesters[*q].callers.iter().map(|(c, _)| *c)).collect();
+        let callers: BTreeSet<usize> = requesters
+            .iter()
+            .flat_map(|q| b.requesters[*q].callers.iter().map(|(c, _)| *c))
+            .collect();
         let caller = match callers.len() {
             0 => continue,
             1 => callers.into_iter().next().unwrap_or(0),
             n => {
-                cx.problem(p.key("principal"), format!("`{}` matches {n} principals; an explicit request needs exactly one", r.principal), "name one session, e.g. role:Role-1/session-123");
+                cx.problem(
+                    p.key("principal"),
+                    format!(
+                        "`{}` matches {n} principals; an explicit request needs exactly one",
+                        r.principal
+                    ),
+                    "name one session, e.g. role:Role-1/session-123",
+                );
                 continue;
             }
         };
         let Some(model) = models.iter().position(|m| m.id == r.model) else {
-            cx.problem(p.key("model"), format!("unknown model `{}`", r.model), "use a catalogue id such as claude-sonnet-4.6");
+            cx.problem(
+                p.key("model"),
+                format!("unknown model `{}`", r.model),
+                "use a catalogue id such as claude-sonnet-4.6",
+            );
             continue;
         };
         let Some(region_code) = bedrock::region_code(&r.region) else {
-            cx.problem(p.key("region"), format!("unknown region `{}`", r.region), "use e.g. us-east-1");
+            cx.problem(
+                p.key("region"),
+                format!("unknown region `{}`", r.region),
+                "use e.g. us-east-1",
+            );
             continue;
         };
-        let tokens = [r.input_tokens, r.output_tokens, r.cache_read_tokens, r.cache_write_tokens, r.cache_write_1h_tokens];
+        let tokens = [
+            r.input_tokens,
+            r.output_tokens,
+            r.cache_read_tokens,
+            r.cache_write_tokens,
+            r.cache_write_1h_tokens,
+        ];
         if tokens.iter().any(|t| *t > 1_000_000_000) {
-            cx.problem(p.clone(), "more than 10^9 tokens in one request", "split it; one request carries at most a few million tokens");
+            cx.problem(
+                p.clone(),
+                "more than 10^9 tokens in one request",
+                "split it; one request carries at most a few million tokens",
+            );
         }
         for (t, n) in TokenType::ALL.iter().zip(tokens) {
             if n > 0 && models[model].base_price(*t).is_none() {
-                cx.problem(p.clone(), format!("{} has no {} price", models[model].display_name, t.as_str()), "remove those tokens or add the price under [[models]]");
+                cx.problem(
+                    p.clone(),
+                    format!("{} has no {} price", models[model].display_name, t.as_str()),
+                    "remove those tokens or add the price under [[models]]",
+                );
             }
         }
         if let Some(day) = b.callers[caller].active_day {
             if ts / 86_400 != day {
-                cx.problem(p.key("time"), "the batch-job session does not exist on that day", "pick the job session of the request's day");
+                cx.problem(
+                    p.key("time"),
+                    "the batch-job session does not exist on that day",
+                    "pick the job session of the request's day",
+                );
             }
         }
-        out.push(ExplicitRequest { ts, caller, model, region: r.region.clone(), region_code, tokens, streaming: r.streaming, batch: r.batch, global: r.global, tier: r.service_tier });
+        out.push(ExplicitRequest {
+            ts,
+            caller,
+            model,
+            region: r.region.clone(),
+            region_code,
+            tokens,
+            streaming: r.streaming,
+            batch: r.batch,
+            global: r.global,
+            tier: r.service_tier,
+        });
     }
     out.sort_by_key(|r| r.ts);
     out
@@ -1355,17 +2047,33 @@ fn resolve_activations(cx: &mut Ctx<'_>) -> Vec<ActivationPlan> {
     for (i, a) in cx.file.cost_allocation_tags.iter().enumerate() {
         let p = root().key("cost_allocation_tags").index(i);
         if let Err(e) = tags::check_key(&a.key) {
-            cx.problem(p.key("key"), format!("tag key `{}`: {e}", a.key), "activate the bare key, e.g. \"team\" (curlab adds the iamPrincipal/ prefix)");
+            cx.problem(
+                p.key("key"),
+                format!("tag key `{}`: {e}", a.key),
+                "activate the bare key, e.g. \"team\" (curlab adds the iamPrincipal/ prefix)",
+            );
         }
         if a.key.starts_with("iamPrincipal/") || a.key.starts_with("resourceTags/") {
-            cx.problem(p.key("key"), "write the key without its source prefix", "e.g. key = \"team\" with source = \"iam-principal\"");
+            cx.problem(
+                p.key("key"),
+                "write the key without its source prefix",
+                "e.g. key = \"team\" with source = \"iam-principal\"",
+            );
         }
         let Some(activated) = parse_instant(&a.activated_at) else {
-            cx.problem(p.key("activated_at"), format!("`{}` is not a date or time", a.activated_at), "write YYYY-MM-DD or RFC 3339");
+            cx.problem(
+                p.key("activated_at"),
+                format!("`{}` is not a date or time", a.activated_at),
+                "write YYYY-MM-DD or RFC 3339",
+            );
             continue;
         };
         if a.effect_delay_hours > 24 * 14 {
-            cx.problem(p.key("effect_delay_hours"), "more than two weeks until activation takes effect", "AWS documents up to 24 h (48 h in the blog)");
+            cx.problem(
+                p.key("effect_delay_hours"),
+                "more than two weeks until activation takes effect",
+                "AWS documents up to 24 h (48 h in the blog)",
+            );
         }
         let backfill = match &a.backfill_from {
             None => None,
@@ -1373,23 +2081,45 @@ fn resolve_activations(cx: &mut Ctx<'_>) -> Vec<ActivationPlan> {
                 Some((y, m)) => {
                     let t = month_start(y, m);
                     if t > activated {
-                        cx.problem(p.key("backfill_from"), "the backfill starts after the activation", "backfill re-applies tags to earlier months");
+                        cx.problem(
+                            p.key("backfill_from"),
+                            "the backfill starts after the activation",
+                            "backfill re-applies tags to earlier months",
+                        );
                     }
                     if activated - t > 366 * 86_400 {
-                        cx.problem(p.key("backfill_from"), "backfill reaches back more than 12 months", "AWS backfills at most 12 months");
+                        cx.problem(
+                            p.key("backfill_from"),
+                            "backfill reaches back more than 12 months",
+                            "AWS backfills at most 12 months",
+                        );
                     }
                     Some(t)
                 }
                 None => {
-                    cx.problem(p.key("backfill_from"), format!("`{s}` is not a month"), "write YYYY-MM (backfill starts on the first of a month)");
+                    cx.problem(
+                        p.key("backfill_from"),
+                        format!("`{s}` is not a month"),
+                        "write YYYY-MM (backfill starts on the first of a month)",
+                    );
                     None
                 }
             },
         };
         if out.iter().any(|o| o.key == a.key && o.source == a.source) {
-            cx.problem(p.key("key"), format!("key `{}` is activated twice", a.key), "list each key once");
+            cx.problem(
+                p.key("key"),
+                format!("key `{}` is activated twice", a.key),
+                "list each key once",
+            );
         }
-        out.push(ActivationPlan { key: a.key.clone(), source: a.source, activated, effective: activated + i64::from(a.effect_delay_hours) * 3600, backfill });
+        out.push(ActivationPlan {
+            key: a.key.clone(),
+            source: a.source,
+            activated,
+            effective: activated + i64::from(a.effect_delay_hours) * 3600,
+            backfill,
+        });
     }
     out
 }
@@ -1398,17 +2128,32 @@ fn resolve_background(cx: &mut Ctx<'_>, accounts: &[Account]) -> Vec<BackgroundP
     let mut out = Vec::new();
     for (i, bg) in cx.file.background.iter().enumerate() {
         let p = root().key("background").index(i);
-        let Some(acct) = accounts.iter().position(|a| a.id == bg.account || a.name == bg.account) else {
-            cx.problem(p.key("account"), format!("unknown account `{}`", bg.account), "use the id or name of an account in [organization]");
+        let Some(acct) = accounts
+            .iter()
+            .position(|a| a.id == bg.account || a.name == bg.account)
+        else {
+            cx.problem(
+                p.key("account"),
+                format!("unknown account `{}`", bg.account),
+                "use the id or name of an account in [organization]",
+            );
             continue;
         };
         if bedrock::region_code(&bg.region).is_none() {
-            cx.problem(p.key("region"), format!("unknown region `{}`", bg.region), "use e.g. us-east-1");
+            cx.problem(
+                p.key("region"),
+                format!("unknown region `{}`", bg.region),
+                "use e.g. us-east-1",
+            );
             continue;
         }
         let n = scaled(cx, u64::from(bg.resources));
         if n > 100_000 {
-            cx.problem(p.key("resources"), format!("{n} resources is more than curlab generates per entry (100,000)"), "lower resources or --scale");
+            cx.problem(
+                p.key("resources"),
+                format!("{n} resources is more than curlab generates per entry (100,000)"),
+                "lower resources or --scale",
+            );
             continue;
         }
         let mut rng = seeded(cx.seed, &format!("bg:{i}"));
@@ -1416,13 +2161,32 @@ fn resolve_background(cx: &mut Ctx<'_>, accounts: &[Account]) -> Vec<BackgroundP
         let resources = (0..n)
             .map(|k| match bg.service {
                 BackgroundService::Ec2 => format!("i-0{}", hex(&mut rng, 16)),
-                BackgroundService::S3 => format!("{}-data-{k}-{}", accounts[acct].name.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "-"), hex(&mut rng, 6)),
-                BackgroundService::Lambda => format!("arn:aws:lambda:{}:{id}:function:fn-{k}-{}", bg.region, hex(&mut rng, 6)),
-                BackgroundService::Cloudwatch => format!("arn:aws:logs:{}:{id}:log-group:/app/service-{k}", bg.region),
+                BackgroundService::S3 => format!(
+                    "{}-data-{k}-{}",
+                    accounts[acct]
+                        .name
+                        .to_lowercase()
+                        .replace(|c: char| !c.is_ascii_alphanumeric(), "-"),
+                    hex(&mut rng, 6)
+                ),
+                BackgroundService::Lambda => format!(
+                    "arn:aws:lambda:{}:{id}:function:fn-{k}-{}",
+                    bg.region,
+                    hex(&mut rng, 6)
+                ),
+                BackgroundService::Cloudwatch => {
+                    format!("arn:aws:logs:{}:{id}:log-group:/app/service-{k}", bg.region)
+                }
                 BackgroundService::DataTransfer => format!("i-0{}", hex(&mut rng, 16)),
             })
             .collect();
-        out.push(BackgroundPlan { service: bg.service, account: acct, region: bg.region.clone(), resources, tags: to_tags(&bg.resource_tags) });
+        out.push(BackgroundPlan {
+            service: bg.service,
+            account: acct,
+            region: bg.region.clone(),
+            resources,
+            tags: to_tags(&bg.resource_tags),
+        });
     }
     out
 }

@@ -164,7 +164,10 @@ pub fn bedrock_sku(model: &Model, region: &str, region_code: &str, key: UsageKey
     let product_name = model.product_name();
     let mut map = vec![
         ("feature".to_string(), feature.to_string()),
-        ("inference_type".to_string(), key.token.inference_type().to_string()),
+        (
+            "inference_type".to_string(),
+            key.token.inference_type().to_string(),
+        ),
         ("model".to_string(), model.display_name.clone()),
         ("product_name".to_string(), product_name.clone()),
         ("provider".to_string(), model.provider.clone()),
@@ -199,7 +202,12 @@ pub fn bedrock_sku(model: &Model, region: &str, region_code: &str, key: UsageKey
                 TokenType::CacheWrite => "Million Cache Write Input Tokens",
                 TokenType::CacheWrite1h => "Million Cache Write 1h Input Tokens",
             };
-            ("AWS Marketplace", None, None, format!("AWS Marketplace software usage|{region}|{what}"))
+            (
+                "AWS Marketplace",
+                None,
+                None,
+                format!("AWS Marketplace software usage|{region}|{what}"),
+            )
         }
     };
     let sku = short_id(&format!("{}|{usage_type}", model.product_code), 16).to_uppercase();

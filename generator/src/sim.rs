@@ -74,7 +74,9 @@ impl TagTable {
                             .iter()
                             .filter(|(k, _)| {
                                 plan.activations.iter().any(|a| {
-                                    a.source == TagSource::IamPrincipal && a.key == *k && a.applies_at(t)
+                                    a.source == TagSource::IamPrincipal
+                                        && a.key == *k
+                                        && a.applies_at(t)
                                 })
                             })
                             .map(|(k, v)| (format!("{IAM_PRINCIPAL_PREFIX}{k}"), v.clone()))
@@ -97,7 +99,9 @@ impl TagTable {
                             .iter()
                             .filter(|(k, _)| {
                                 plan.activations.iter().any(|a| {
-                                    a.source == TagSource::Resource && a.key == *k && a.applies_at(t)
+                                    a.source == TagSource::Resource
+                                        && a.key == *k
+                                        && a.applies_at(t)
                                 })
                             })
                             .collect();
@@ -218,7 +222,10 @@ pub struct DayOutput {
 fn mix(seed: u64, a: u64, b: u64) -> u64 {
     let mut h = seed ^ 0x9e37_79b9_7f4a_7c15;
     for x in [a, b] {
-        h ^= x.wrapping_add(0x9e37_79b9_7f4a_7c15).wrapping_add(h << 6).wrapping_add(h >> 2);
+        h ^= x
+            .wrapping_add(0x9e37_79b9_7f4a_7c15)
+            .wrapping_add(h << 6)
+            .wrapping_add(h >> 2);
         h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
         h ^= h >> 31;
     }
@@ -227,7 +234,11 @@ fn mix(seed: u64, a: u64, b: u64) -> u64 {
 
 /// A seeded RNG for one (purpose, index, day).
 pub fn rng_for(seed: u64, purpose: u64, index: u64, day: i64) -> ChaCha8Rng {
-    ChaCha8Rng::seed_from_u64(mix(seed, purpose.wrapping_mul(1_000_003) ^ index, day as u64))
+    ChaCha8Rng::seed_from_u64(mix(
+        seed,
+        purpose.wrapping_mul(1_000_003) ^ index,
+        day as u64,
+    ))
 }
 
 fn normal(rng: &mut ChaCha8Rng) -> f64 {
@@ -313,7 +324,10 @@ fn record(plan: &Plan, tags: &TagTable, out: &mut DayOutput, r: &Request) {
     let bucket = bucket_of(plan, r.ts);
     let caller = &plan.callers[r.caller];
     let model = &plan.models[r.model];
-    let principal_on = plan.export.principal_from.is_some_and(|from| bucket >= from);
+    let principal_on = plan
+        .export
+        .principal_from
+        .is_some_and(|from| bucket >= from);
     let tagset = tags.caller_set(r.caller, bucket);
     out.truth.requests += 1;
     for (i, &n) in r.tokens.iter().enumerate() {
@@ -321,9 +335,13 @@ fn record(plan: &Plan, tags: &TagTable, out: &mut DayOutput, r: &Request) {
             continue;
         }
         let key = r.usage[i];
-        let with_principal =
-            principal_on && !(key.batch && plan.assumptions.batch_principal == BatchPrincipal::None);
-        let price = u128::from(model.price(key.token, key.tier, key.batch, key.global).unwrap_or(0));
+        let with_principal = principal_on
+            && !(key.batch && plan.assumptions.batch_principal == BatchPrincipal::None);
+        let price = u128::from(
+            model
+                .price(key.token, key.tier, key.batch, key.global)
+                .unwrap_or(0),
+        );
         let cost = u128::from(n) * price;
         out.truth.bedrock += cost;
         if with_principal {
@@ -341,7 +359,11 @@ fn record(plan: &Plan, tags: &TagTable, out: &mut DayOutput, r: &Request) {
             region: r.region,
             usage: key,
             streaming: r.streaming,
-            principal: if with_principal { r.caller as u32 } else { NO_PRINCIPAL },
+            principal: if with_principal {
+                r.caller as u32
+            } else {
+                NO_PRINCIPAL
+            },
             tags: tagset,
         };
         *out.bedrock.entry(k).or_default() += n;
@@ -490,7 +512,10 @@ impl<'a> Emitter<'a> {
             rows_by_period: BTreeMap::new(),
             unit_counter: 0,
             empty: Arc::new(Vec::new()),
-            operations: [bedrock::OP_INVOKE.into(), bedrock::OP_INVOKE_STREAMING.into()],
+            operations: [
+                bedrock::OP_INVOKE.into(),
+                bedrock::OP_INVOKE_STREAMING.into(),
+            ],
         }
     }
 
@@ -554,7 +579,12 @@ impl<'a> Emitter<'a> {
             .entry((k.model, k.region, k.usage))
             .or_insert_with(|| {
                 let (region, code) = bedrock::REGION_CODES[k.region as usize];
-                Arc::new(bedrock_sku(&plan.models[k.model as usize], region, code, k.usage))
+                Arc::new(bedrock_sku(
+                    &plan.models[k.model as usize],
+                    region,
+                    code,
+                    k.usage,
+                ))
             })
             .clone()
     }
@@ -569,10 +599,15 @@ impl<'a> Emitter<'a> {
         for (k, tokens) in keys {
             let sku = self.sku(&k);
             let model = &self.plan.models[k.model as usize];
-            let amount_e6 = tokens as i64 * (1_000_000 / model.billing.tokens_per_unit() as i64).max(1);
+            let amount_e6 =
+                tokens as i64 * (1_000_000 / model.billing.tokens_per_unit() as i64).max(1);
             let cost_e16 = i128::from(amount_e6) * i128::from(sku.rate_e10);
-            let principal = (k.principal != NO_PRINCIPAL).then(|| self.plan.callers[k.principal as usize].arn.clone());
-            let resource_id = format!("arn:aws:bedrock:{}::foundation-model/{}", sku.region, model.model_id);
+            let principal = (k.principal != NO_PRINCIPAL)
+                .then(|| self.plan.callers[k.principal as usize].arn.clone());
+            let resource_id = format!(
+                "arn:aws:bedrock:{}::foundation-model/{}",
+                sku.region, model.model_id
+            );
             self.add_period_cost(period, k.account as usize, &sku, cost_e16);
             rows.push(Row {
                 period,
@@ -625,7 +660,10 @@ impl<'a> Emitter<'a> {
             });
         }
         self.number(&mut rows, unit);
-        *self.rows_by_period.entry(self.plan.export.periods[period].label.clone()).or_default() += rows.len() as u64;
+        *self
+            .rows_by_period
+            .entry(self.plan.export.periods[period].label.clone())
+            .or_default() += rows.len() as u64;
         vec![Chunk { period, rows }]
     }
 
@@ -742,7 +780,11 @@ pub fn build_truth(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> Truth {
     let mut by_tag: BTreeMap<String, BTreeMap<String, u128>> = BTreeMap::new();
     for (set, v) in &parts.delta.by_tagset {
         for (k, val) in tags.set(*set).iter() {
-            *by_tag.entry(k.clone()).or_default().entry(val.clone()).or_default() += *v;
+            *by_tag
+                .entry(k.clone())
+                .or_default()
+                .entry(val.clone())
+                .or_default() += *v;
         }
     }
     let called: std::collections::BTreeSet<u32> = parts.delta.by_caller.keys().copied().collect();
@@ -771,9 +813,17 @@ pub fn build_truth(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> Truth {
             name: plan.export.name.clone(),
             time_granularity: plan.export.granularity.as_str().into(),
             format: plan.export.format.as_str().into(),
-            billing_periods: plan.export.periods.iter().map(|p| p.label.clone()).collect(),
+            billing_periods: plan
+                .export
+                .periods
+                .iter()
+                .map(|p| p.label.clone())
+                .collect(),
             include_iam_principal_data: plan.export.table.include_iam_principal_data,
-            iam_principal_data_from: plan.export.principal_from.map(|t| rfc3339(t)[..10].to_string()),
+            iam_principal_data_from: plan
+                .export
+                .principal_from
+                .map(|t| rfc3339(t)[..10].to_string()),
             include_resources: plan.export.table.include_resources,
         },
         rows: parts.rows_by_period.values().sum(),
@@ -782,7 +832,10 @@ pub fn build_truth(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> Truth {
         background_cost_total: e16_to_usd(parts.background_e16),
         tax_cost_total: e16_to_usd(parts.tax_e16),
         unattributed_bedrock_cost: pico_to_usd(parts.delta.unattributed),
-        by_principal: by_principal.into_iter().map(|(k, v)| (k, pico_to_usd(v))).collect(),
+        by_principal: by_principal
+            .into_iter()
+            .map(|(k, v)| (k, pico_to_usd(v)))
+            .collect(),
         by_tag: by_tag
             .into_iter()
             .map(|(k, m)| (k, m.into_iter().map(|(v, c)| (v, pico_to_usd(c))).collect()))

@@ -85,19 +85,23 @@ pub fn load_plan(name_or_path: &str, seed: Option<u64>, scale: f64) -> Result<Pl
         bail!("--scale {scale} is outside (0, 10000]; use e.g. --scale 2 for twice the population");
     }
     let (src, label) = match shipped::find(name_or_path) {
-        Some(s) if !std::path::Path::new(name_or_path).exists() => (s.source.to_string(), format!("scenarios/{}.toml", s.name)),
+        Some(s) if !std::path::Path::new(name_or_path).exists() => {
+            (s.source.to_string(), format!("scenarios/{}.toml", s.name))
+        }
         _ => {
             let path = std::path::Path::new(name_or_path);
             if !path.exists() {
                 let names: Vec<&str> = shipped::SHIPPED.iter().map(|s| s.name).collect();
                 bail!("no scenario file `{name_or_path}` and no shipped scenario of that name (shipped: {})", names.join(", "));
             }
-            let src = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            let src = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
             (src, path.display().to_string())
         }
     };
     let file = scenario::parse(&src, &label)?;
-    plan::resolve(&file, seed, scale).map_err(|problems| scenario::with_positions(&src, &label, problems).into())
+    plan::resolve(&file, seed, scale)
+        .map_err(|problems| scenario::with_positions(&src, &label, problems).into())
 }
 
 /// Run `curlab generate`.
@@ -139,8 +143,10 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode> {
     let bar = if !args.quiet && std::io::stderr().is_terminal() {
         let b = indicatif::ProgressBar::new(plan.days().len() as u64);
         b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} days ({eta})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {msg} [{bar:30}] {pos}/{len} days ({eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         b.set_message(format!("generating {}", plan.export.name));
         Some(b)
@@ -177,7 +183,10 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode> {
             t.tax_cost_total
         );
         for f in &t.faults {
-            eprintln!("  planted {} ({} rows) for rule {}", f.fault, f.rows, f.rule);
+            eprintln!(
+                "  planted {} ({} rows) for rule {}",
+                f.fault, f.rows, f.rule
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -196,7 +205,10 @@ pub fn list_scenarios() -> Result<ExitCode> {
 
 /// Run `curlab faults`.
 pub fn list_faults() -> Result<ExitCode> {
-    println!("{:<26} {:<6} {:>5}  what it plants", "fault", "rule", "rate");
+    println!(
+        "{:<26} {:<6} {:>5}  what it plants",
+        "fault", "rule", "rate"
+    );
     for (f, name, rule, rate) in curlab_generator::faults::FAULTS {
         let what = format!("{f:?}");
         println!("{name:<26} {rule:<6} {rate:>5}  {what}");

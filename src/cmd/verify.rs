@@ -22,9 +22,11 @@ pub enum OutputFormat {
 
 /// Arguments of `curlab verify`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Exit status: 0 no errors (warnings allowed unless --strict), 1 errors found, \
+#[command(
+    after_help = "Exit status: 0 no errors (warnings allowed unless --strict), 1 errors found, \
 2 the input could not be read or the command line is wrong.\n\
-List the rules with `curlab rules`; read one with `curlab explain CODE`.")]
+List the rules with `curlab rules`; read one with `curlab explain CODE`."
+)]
 pub struct VerifyArgs {
     /// Export folder in the Data Exports layout (<export>/data/BILLING_PERIOD=YYYY-MM/...), a
     /// folder holding one export, Parquet / CSV / CSV.gz files, or quoted globs. The format is
@@ -124,7 +126,9 @@ pub fn explain(code: &str) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         None => {
-            eprintln!("error: unknown rule code `{code}`; fix: run `curlab rules` to list the codes");
+            eprintln!(
+                "error: unknown rule code `{code}`; fix: run `curlab rules` to list the codes"
+            );
             Ok(ExitCode::from(2))
         }
     }

@@ -13,12 +13,12 @@ use curlab_vocab::truth::{Truth, TRUTH_VERSION};
 
 use crate::error::VerifyError;
 use crate::finding::{Report, Skipped, Tally};
+use crate::input;
 use crate::meta::Applicability;
 use crate::policy::{self, full_tag_key, Policy};
 use crate::read::{self, parse_ts, Col, Task};
 use crate::row::Row;
 use crate::rules::{registry, Aggregates, Ctx, FileCtx, Granularity, KeyActivation, Rule, Track};
-use crate::input;
 
 /// What to verify and how.
 #[derive(Debug, Clone)]
@@ -58,11 +58,18 @@ impl Default for VerifyOptions {
 
 fn matches_token(code: &str, token: &str) -> bool {
     let t = token.trim();
-    t.eq_ignore_ascii_case("ALL") || (!t.is_empty() && code.to_ascii_uppercase().starts_with(&t.to_ascii_uppercase()))
+    t.eq_ignore_ascii_case("ALL")
+        || (!t.is_empty()
+            && code
+                .to_ascii_uppercase()
+                .starts_with(&t.to_ascii_uppercase()))
 }
 
 /// The rules `--select` and `--ignore` leave, in registry order.
-pub fn select_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'static dyn Rule>, VerifyError> {
+pub fn select_rules(
+    select: &[String],
+    ignore: &[String],
+) -> Result<Vec<&'static dyn Rule>, VerifyError> {
     for (flag, tokens) in [("--select", select), ("--ignore", ignore)] {
         for t in tokens.iter().filter(|t| !t.trim().is_empty()) {
             if !registry::all().any(|m| matches_token(m.code, t)) {
@@ -77,15 +84,21 @@ pub fn select_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'static
         .copied()
         .filter(|r| {
             let code = r.meta().code;
-            (select.iter().all(|t| t.trim().is_empty()) || select.iter().any(|t| matches_token(code, t)))
+            (select.iter().all(|t| t.trim().is_empty())
+                || select.iter().any(|t| matches_token(code, t)))
                 && !ignore.iter().any(|t| matches_token(code, t))
         })
         .collect())
 }
 
 fn load_truth(path: &std::path::Path) -> Result<Truth, VerifyError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| VerifyError::read(path, format!("cannot read truth file: {e}"), "check the --truth path"))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        VerifyError::read(
+            path,
+            format!("cannot read truth file: {e}"),
+            "check the --truth path",
+        )
+    })?;
     let truth: Truth = serde_json::from_str(&text).map_err(|e| VerifyError::Read {
         path: path.to_path_buf(),
         problem: format!("not a curlab truth file: {e}"),
@@ -95,14 +108,20 @@ fn load_truth(path: &std::path::Path) -> Result<Truth, VerifyError> {
     if truth.curlab_truth_version != TRUTH_VERSION {
         return Err(VerifyError::read(
             path,
-            format!("truth format version {} is not supported (expected {TRUTH_VERSION})", truth.curlab_truth_version),
+            format!(
+                "truth format version {} is not supported (expected {TRUTH_VERSION})",
+                truth.curlab_truth_version
+            ),
             "regenerate the export with this curlab version",
         ));
     }
     Ok(truth)
 }
 
-fn activation_from(truth: Option<&Truth>, policy: Option<&Policy>) -> Option<BTreeMap<String, KeyActivation>> {
+fn activation_from(
+    truth: Option<&Truth>,
+    policy: Option<&Policy>,
+) -> Option<BTreeMap<String, KeyActivation>> {
     if let Some(t) = truth {
         return Some(
             t.activation
@@ -128,7 +147,15 @@ fn activation_from(truth: Option<&Truth>, policy: Option<&Policy>) -> Option<BTr
         .activated
         .iter()
         .flatten()
-        .map(|k| (full_tag_key(k), KeyActivation { effective_from: None, backfill_from: None }))
+        .map(|k| {
+            (
+                full_tag_key(k),
+                KeyActivation {
+                    effective_from: None,
+                    backfill_from: None,
+                },
+            )
+        })
         .collect();
     for a in &p.tags.activation {
         map.insert(
@@ -173,7 +200,12 @@ fn build_context(opts: &VerifyOptions) -> Result<(Ctx, Vec<String>), VerifyError
     let files = inputs
         .files
         .iter()
-        .map(|f| Ok(FileCtx { file: f.clone(), opened: read::open(f)? }))
+        .map(|f| {
+            Ok(FileCtx {
+                file: f.clone(),
+                opened: read::open(f)?,
+            })
+        })
         .collect::<Result<Vec<_>, VerifyError>>()?;
     let launch = principal_data_start()
         .and_hms_opt(0, 0, 0)
@@ -184,19 +216,33 @@ fn build_context(opts: &VerifyOptions) -> Result<(Ctx, Vec<String>), VerifyError
         .and_then(|t| t.export.iam_principal_data_from.as_deref())
         .and_then(parse_ts)
         .map_or(launch, |t| t.max(launch));
-    let granularity = truth.as_ref().and_then(|t| match t.export.time_granularity.to_ascii_uppercase().as_str() {
-        "HOURLY" => Some(Granularity::Hourly),
-        "DAILY" => Some(Granularity::Daily),
-        "MONTHLY" => Some(Granularity::Monthly),
-        _ => None,
+    let granularity = truth.as_ref().and_then(|t| {
+        match t.export.time_granularity.to_ascii_uppercase().as_str() {
+            "HOURLY" => Some(Granularity::Hourly),
+            "DAILY" => Some(Granularity::Daily),
+            "MONTHLY" => Some(Granularity::Monthly),
+            _ => None,
+        }
     });
     let truth_principals = truth
         .as_ref()
-        .map(|t| t.principals.iter().enumerate().map(|(i, p)| (p.arn.clone(), i)).collect())
+        .map(|t| {
+            t.principals
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.arn.clone(), i))
+                .collect()
+        })
         .unwrap_or_default();
     let allowed_principals = policy
         .as_ref()
-        .map(|p| p.principals.allowed.iter().filter_map(|a| glob::Pattern::new(a).ok()).collect())
+        .map(|p| {
+            p.principals
+                .allowed
+                .iter()
+                .filter_map(|a| glob::Pattern::new(a).ok())
+                .collect()
+        })
         .unwrap_or_default();
     let ctx = Ctx {
         files,
@@ -225,7 +271,10 @@ impl State {
     fn new(n: usize, max_samples: usize, track: Track) -> Self {
         State {
             tallies: (0..n).map(|_| Tally::new(max_samples)).collect(),
-            agg: Aggregates { track, ..Default::default() },
+            agg: Aggregates {
+                track,
+                ..Default::default()
+            },
             rows: 0,
         }
     }
@@ -239,7 +288,13 @@ impl State {
     }
 }
 
-fn scan_task(task: &Task, ctx: &Ctx, rules: &[&'static dyn Rule], needed: &[Col], state: &mut State) -> Result<(), VerifyError> {
+fn scan_task(
+    task: &Task,
+    ctx: &Ctx,
+    rules: &[&'static dyn Rule],
+    needed: &[Col],
+    state: &mut State,
+) -> Result<(), VerifyError> {
     let f = &ctx.files[task.file];
     let display = f.file.display.as_str();
     let period = f.file.period.as_deref();
@@ -274,14 +329,19 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
             .or_else(|| column_reason(m.columns, &ctx))
             .or_else(|| rule.skip_reason(&ctx));
         match reason {
-            Some(reason) => skipped.push(Skipped { rule: m.code.to_string(), reason }),
+            Some(reason) => skipped.push(Skipped {
+                rule: m.code.to_string(),
+                reason,
+            }),
             None => run.push(rule),
         }
     }
 
     let codes: Vec<&str> = run.iter().map(|r| r.meta().code).collect();
     let track = Track {
-        spend: codes.iter().any(|c| c.starts_with("RC") || c.starts_with("GW") || *c == "PO001" || *c == "PO002"),
+        spend: codes
+            .iter()
+            .any(|c| c.starts_with("RC") || c.starts_with("GW") || *c == "PO001" || *c == "PO002"),
         tag_case: codes.contains(&"TG006"),
         duplicates: codes.contains(&"CT004"),
     };
@@ -295,9 +355,15 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
         Col::LineItemType,
         Col::UnblendedCost,
         Col::PeriodStart,
+        Col::UsageStart,
+        Col::UsageType,
+        Col::UsageAccount,
     ]
     .into();
-    needed.extend(run.iter().flat_map(|r| r.meta().columns.iter().filter_map(|c| Col::from_name(c))));
+    needed.extend(
+        run.iter()
+            .flat_map(|r| r.meta().columns.iter().filter_map(|c| Col::from_name(c))),
+    );
     needed.sort();
     needed.dedup();
 
@@ -310,9 +376,16 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
     }
 
     // The one streaming pass.
-    let tasks: Vec<Task> = ctx.files.iter().enumerate().flat_map(|(i, f)| read::tasks_of(i, &f.opened)).collect();
+    let tasks: Vec<Task> = ctx
+        .files
+        .iter()
+        .enumerate()
+        .flat_map(|(i, f)| read::tasks_of(i, &f.opened))
+        .collect();
     let threads = if opts.threads == 0 {
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
     } else {
         opts.threads
     }
@@ -325,7 +398,9 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
                     let mut state = State::new(run.len(), opts.max_samples, track);
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(task) = tasks.get(i) else { return (state, None) };
+                        let Some(task) = tasks.get(i) else {
+                            return (state, None);
+                        };
                         if let Err(e) = scan_task(task, &ctx, &run, &needed, &mut state) {
                             next.store(tasks.len(), Ordering::Relaxed);
                             return (state, Some((i, e)));
@@ -340,7 +415,10 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
                 w.join().unwrap_or_else(|_| {
                     (
                         State::new(0, 0, track),
-                        Some((usize::MAX, VerifyError::Usage("internal error: a worker thread panicked".into()))),
+                        Some((
+                            usize::MAX,
+                            VerifyError::Usage("internal error: a worker thread panicked".into()),
+                        )),
                     )
                 })
             })

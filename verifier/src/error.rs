@@ -35,7 +35,11 @@ pub enum VerifyError {
 
 impl VerifyError {
     /// A read error without a position.
-    pub fn read(path: impl Into<PathBuf>, problem: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub fn read(
+        path: impl Into<PathBuf>,
+        problem: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
         VerifyError::Read {
             path: path.into(),
             problem: problem.into(),

@@ -117,9 +117,14 @@ impl Tally {
             name: meta.name.to_string(),
             family: meta.family.as_str().to_string(),
             severity: meta.severity,
-            message: self.message.clone().unwrap_or_else(|| meta.summary.to_string()),
+            message: self
+                .message
+                .clone()
+                .unwrap_or_else(|| meta.summary.to_string()),
             count: self.count,
-            cost: self.has_cost.then(|| round_cents6(to_dollars(self.cost_nanos))),
+            cost: self
+                .has_cost
+                .then(|| round_cents6(to_dollars(self.cost_nanos))),
             samples: self.samples.into_iter().map(|(_, s)| s).collect(),
         })
     }
@@ -131,8 +136,13 @@ fn round_cents6(x: f64) -> f64 {
 }
 
 /// Build a sample's `values` from pairs.
-pub fn values<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> BTreeMap<String, String> {
-    pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect()
+pub fn values<K: Into<String>, V: Into<String>>(
+    pairs: impl IntoIterator<Item = (K, V)>,
+) -> BTreeMap<String, String> {
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect()
 }
 
 /// One rule's result.

@@ -91,7 +91,10 @@ pub fn is_period(s: &str) -> bool {
     b.len() == 7
         && b[4] == b'-'
         && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit)
-        && matches!(&s[5..], "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "12")
+        && matches!(
+            &s[5..],
+            "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "12"
+        )
 }
 
 /// Discover the data files behind `paths`, keeping only billing period `period` if given.
@@ -121,7 +124,10 @@ pub fn discover(paths: &[String], period: Option<&str>) -> Result<Inputs, Verify
                 problem: format!("not a valid glob: {e}"),
                 fix: "quote the pattern and use *, ? or [..] as in a shell".into(),
             })?;
-            let mut found: Vec<PathBuf> = matches.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+            let mut found: Vec<PathBuf> = matches
+                .filter_map(Result::ok)
+                .filter(|p| p.is_file())
+                .collect();
             found.sort();
             if found.is_empty() {
                 return Err(VerifyError::Input {
@@ -143,7 +149,9 @@ pub fn discover(paths: &[String], period: Option<&str>) -> Result<Inputs, Verify
         }
     }
     if inputs.files.is_empty() {
-        let scope = period.map(|p| format!(" for billing period {p}")).unwrap_or_default();
+        let scope = period
+            .map(|p| format!(" for billing period {p}"))
+            .unwrap_or_default();
         return Err(VerifyError::Input {
             path: paths.join(" "),
             problem: format!("no data files found{scope}"),
@@ -157,13 +165,20 @@ pub fn discover(paths: &[String], period: Option<&str>) -> Result<Inputs, Verify
 fn display_of_single(given: &str) -> String {
     let p = Path::new(given);
     if p.is_absolute() {
-        p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| given.to_string())
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| given.to_string())
     } else {
         given.trim_start_matches("./").to_string()
     }
 }
 
-fn add_single(path: &Path, display: String, period: Option<&str>, inputs: &mut Inputs) -> Result<(), VerifyError> {
+fn add_single(
+    path: &Path,
+    display: String,
+    period: Option<&str>,
+    inputs: &mut Inputs,
+) -> Result<(), VerifyError> {
     let folder_period = period_of_path(path);
     if let (Some(want), Some(have)) = (period, folder_period.as_deref()) {
         if want != have {
@@ -193,7 +208,11 @@ pub fn period_of_path(path: &Path) -> Option<String> {
 pub fn detect_format(path: &Path) -> Result<Format, VerifyError> {
     let mut head = [0u8; 4];
     let mut f = fs::File::open(path).map_err(|e| {
-        VerifyError::read(path, format!("cannot open: {e}"), "check the path and its permissions")
+        VerifyError::read(
+            path,
+            format!("cannot open: {e}"),
+            "check the path and its permissions",
+        )
     })?;
     let mut n = 0;
     while n < head.len() {
@@ -201,7 +220,11 @@ pub fn detect_format(path: &Path) -> Result<Format, VerifyError> {
             Ok(0) => break,
             Ok(k) => n += k,
             Err(e) => {
-                return Err(VerifyError::read(path, format!("cannot read: {e}"), "check the file and its permissions"))
+                return Err(VerifyError::read(
+                    path,
+                    format!("cannot read: {e}"),
+                    "check the file and its permissions",
+                ))
             }
         }
     }
@@ -227,7 +250,11 @@ fn is_data_file_name(name: &str) -> bool {
 
 fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, VerifyError> {
     let rd = fs::read_dir(dir).map_err(|e| {
-        VerifyError::read(dir, format!("cannot list folder: {e}"), "check the path and its permissions")
+        VerifyError::read(
+            dir,
+            format!("cannot list folder: {e}"),
+            "check the path and its permissions",
+        )
     })?;
     let mut v: Vec<PathBuf> = rd.filter_map(Result::ok).map(|e| e.path()).collect();
     v.sort();
@@ -242,7 +269,12 @@ fn rel_display(base: &Path, file: &Path) -> String {
         .join("/")
 }
 
-fn discover_dir(given: &str, dir: &Path, period: Option<&str>, inputs: &mut Inputs) -> Result<(), VerifyError> {
+fn discover_dir(
+    given: &str,
+    dir: &Path,
+    period: Option<&str>,
+    inputs: &mut Inputs,
+) -> Result<(), VerifyError> {
     // `<export>/` itself.
     if dir.join("data").is_dir() {
         return discover_export(dir, dir, period, inputs);
@@ -250,7 +282,10 @@ fn discover_dir(given: &str, dir: &Path, period: Option<&str>, inputs: &mut Inpu
     // `<export>/data/`.
     let entries = sorted_entries(dir)?;
     let has_periods = entries.iter().any(|e| {
-        e.is_dir() && e.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("BILLING_PERIOD="))
+        e.is_dir()
+            && e.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("BILLING_PERIOD="))
     });
     if has_periods {
         let root = dir.parent().unwrap_or(dir);
@@ -264,7 +299,14 @@ fn discover_dir(given: &str, dir: &Path, period: Option<&str>, inputs: &mut Inpu
         n => {
             return Err(VerifyError::Input {
                 path: given.to_string(),
-                problem: format!("holds {n} exports ({})", exports.iter().map(|e| rel_display(dir, e)).collect::<Vec<_>>().join(", ")),
+                problem: format!(
+                    "holds {n} exports ({})",
+                    exports
+                        .iter()
+                        .map(|e| rel_display(dir, e))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
                 fix: "pass one export folder (or several, as separate PATHs)".into(),
             })
         }
@@ -272,7 +314,12 @@ fn discover_dir(given: &str, dir: &Path, period: Option<&str>, inputs: &mut Inpu
     // A plain folder of data files.
     let files: Vec<&PathBuf> = entries
         .iter()
-        .filter(|e| e.is_file() && e.file_name().and_then(|n| n.to_str()).is_some_and(is_data_file_name))
+        .filter(|e| {
+            e.is_file()
+                && e.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(is_data_file_name)
+        })
         .collect();
     if files.is_empty() {
         return Err(VerifyError::Input {
@@ -287,9 +334,17 @@ fn discover_dir(given: &str, dir: &Path, period: Option<&str>, inputs: &mut Inpu
     Ok(())
 }
 
-fn discover_export(root: &Path, base: &Path, period: Option<&str>, inputs: &mut Inputs) -> Result<(), VerifyError> {
+fn discover_export(
+    root: &Path,
+    base: &Path,
+    period: Option<&str>,
+    inputs: &mut Inputs,
+) -> Result<(), VerifyError> {
     inputs.has_export_layout = true;
-    let export_name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let export_name = root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let data_dir = root.join("data");
     for pdir in sorted_entries(&data_dir)? {
         let Some(p) = pdir
@@ -311,17 +366,28 @@ fn discover_export(root: &Path, base: &Path, period: Option<&str>, inputs: &mut 
             if e.is_dir() {
                 let files: Vec<PathBuf> = sorted_entries(&e)?
                     .into_iter()
-                    .filter(|f| f.is_file() && f.file_name().and_then(|n| n.to_str()).is_some_and(is_data_file_name))
+                    .filter(|f| {
+                        f.is_file()
+                            && f.file_name()
+                                .and_then(|n| n.to_str())
+                                .is_some_and(is_data_file_name)
+                    })
                     .collect();
                 exec_dirs.push((e, files));
-            } else if e.file_name().and_then(|n| n.to_str()).is_some_and(is_data_file_name) {
+            } else if e
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(is_data_file_name)
+            {
                 root_files.push(e);
             }
         }
         let rel_root = |f: &Path| rel_display(root, f);
         let mut chosen: Vec<PathBuf> = root_files.clone();
         let listed: Option<(PathBuf, Vec<(String, String)>, Vec<String>)> = match &manifest {
-            Some(mpath) => Some(read_manifest(mpath, &export_name)?).map(|(c, d)| (mpath.clone(), c, d)),
+            Some(mpath) => {
+                Some(read_manifest(mpath, &export_name)?).map(|(c, d)| (mpath.clone(), c, d))
+            }
             None => None,
         };
         // Which execution folders are current: the ones the manifest points into, else the latest.
@@ -330,7 +396,11 @@ fn discover_export(root: &Path, base: &Path, period: Option<&str>, inputs: &mut 
                 .iter()
                 .filter_map(|d| d.rsplit_once('/').map(|(dir, _)| dir.to_string()))
                 .collect(),
-            None => exec_dirs.last().map(|(d, _)| rel_root(d)).into_iter().collect(),
+            None => exec_dirs
+                .last()
+                .map(|(d, _)| rel_root(d))
+                .into_iter()
+                .collect(),
         };
         for (d, files) in &exec_dirs {
             if current_dirs.contains(&rel_root(d)) {
@@ -391,13 +461,22 @@ fn find_manifest(dir: &Path) -> Result<Option<PathBuf>, VerifyError> {
 }
 
 fn is_manifest(p: &Path) -> bool {
-    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with("Manifest.json"))
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with("Manifest.json"))
 }
 
 /// Read a manifest: its columns, and its `dataFiles` reduced to `data/...` paths.
-fn read_manifest(path: &Path, export_name: &str) -> Result<(Vec<(String, String)>, Vec<String>), VerifyError> {
+fn read_manifest(
+    path: &Path,
+    export_name: &str,
+) -> Result<(Vec<(String, String)>, Vec<String>), VerifyError> {
     let text = fs::read_to_string(path).map_err(|e| {
-        VerifyError::read(path, format!("cannot read manifest: {e}"), "check the file and its permissions")
+        VerifyError::read(
+            path,
+            format!("cannot read manifest: {e}"),
+            "check the file and its permissions",
+        )
     })?;
     let raw: RawManifest = serde_json::from_str(&text).map_err(|e| VerifyError::Read {
         path: path.to_path_buf(),
@@ -406,7 +485,11 @@ fn read_manifest(path: &Path, export_name: &str) -> Result<(Vec<(String, String)
         fix: "re-download the manifest; Data Exports writes it after all data files".into(),
     })?;
     let columns = raw.columns.into_iter().map(|c| (c.name, c.ty)).collect();
-    let data = raw.data_files.iter().map(|u| data_relative(u, export_name)).collect();
+    let data = raw
+        .data_files
+        .iter()
+        .map(|u| data_relative(u, export_name))
+        .collect();
     Ok((columns, data))
 }
 
@@ -431,13 +514,19 @@ mod tests {
         assert!(is_period("2026-04"));
         assert!(!is_period("2026-13"));
         assert!(!is_period("2026-4"));
-        assert_eq!(period_of_path(Path::new("x/data/BILLING_PERIOD=2026-05/e/f.parquet")).as_deref(), Some("2026-05"));
+        assert_eq!(
+            period_of_path(Path::new("x/data/BILLING_PERIOD=2026-05/e/f.parquet")).as_deref(),
+            Some("2026-05")
+        );
     }
 
     #[test]
     fn manifest_uris() {
         assert_eq!(
-            data_relative("s3://b/p/exp/data/BILLING_PERIOD=2026-04/exp-00001.snappy.parquet", "exp"),
+            data_relative(
+                "s3://b/p/exp/data/BILLING_PERIOD=2026-04/exp-00001.snappy.parquet",
+                "exp"
+            ),
             "data/BILLING_PERIOD=2026-04/exp-00001.snappy.parquet"
         );
         assert_eq!(

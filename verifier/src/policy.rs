@@ -108,7 +108,12 @@ pub fn full_tag_key(key: &str) -> String {
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, col)
 }
 
@@ -129,7 +134,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Policy, VerifyError> {
     let bad = |problem: String| VerifyError::read(path, problem, "see docs/policy.md");
     if let Some(v) = policy.version {
         if v != 1 {
-            return Err(bad(format!("version {v} is not supported; this curlab reads version 1")));
+            return Err(bad(format!(
+                "version {v} is not supported; this curlab reads version 1"
+            )));
         }
     }
     if let Some(c) = policy.tags.min_coverage {
@@ -138,19 +145,34 @@ pub fn parse(path: &Path, text: &str) -> Result<Policy, VerifyError> {
         }
     }
     for p in &policy.principals.allowed {
-        glob::Pattern::new(p).map_err(|e| bad(format!("principals.allowed pattern `{p}` is not a valid glob: {e}")))?;
+        glob::Pattern::new(p).map_err(|e| {
+            bad(format!(
+                "principals.allowed pattern `{p}` is not a valid glob: {e}"
+            ))
+        })?;
     }
     for g in &policy.gateways {
         for r in &g.roles {
-            glob::Pattern::new(r).map_err(|e| bad(format!("gateway `{}` role pattern `{r}` is not a valid glob: {e}", g.name)))?;
+            glob::Pattern::new(r).map_err(|e| {
+                bad(format!(
+                    "gateway `{}` role pattern `{r}` is not a valid glob: {e}",
+                    g.name
+                ))
+            })?;
         }
         if !(0.0..=1.0).contains(&g.max_share()) {
-            return Err(bad(format!("gateway `{}` max_session_share is not between 0 and 1", g.name)));
+            return Err(bad(format!(
+                "gateway `{}` max_session_share is not between 0 and 1",
+                g.name
+            )));
         }
     }
     for a in &policy.tags.activation {
         if crate::read::parse_ts(&a.effective_from).is_none() {
-            return Err(bad(format!("tags.activation `{}` effective_from `{}` is not an RFC 3339 time or date", a.key, a.effective_from)));
+            return Err(bad(format!(
+                "tags.activation `{}` effective_from `{}` is not an RFC 3339 time or date",
+                a.key, a.effective_from
+            )));
         }
     }
     Ok(policy)
@@ -159,7 +181,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Policy, VerifyError> {
 /// Read and parse a policy file.
 pub fn load(path: &Path) -> Result<Policy, VerifyError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        VerifyError::read(path, format!("cannot read policy file: {e}"), "check the --policy path")
+        VerifyError::read(
+            path,
+            format!("cannot read policy file: {e}"),
+            "check the --policy path",
+        )
     })?;
     parse(path, &text)
 }
@@ -170,7 +196,11 @@ mod tests {
 
     #[test]
     fn unknown_keys_name_the_line() {
-        let err = parse(Path::new("p.toml"), "[tags]\nrequired = [\"team\"]\nrequird = 1\n").unwrap_err();
+        let err = parse(
+            Path::new("p.toml"),
+            "[tags]\nrequired = [\"team\"]\nrequird = 1\n",
+        )
+        .unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("p.toml") && msg.contains("line 3"), "{msg}");
     }

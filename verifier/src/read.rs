@@ -12,7 +12,9 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMicrosecondType;
-use arrow_array::{Array, ArrayRef, Float64Array, MapArray, RecordBatch, StringArray, TimestampMicrosecondArray};
+use arrow_array::{
+    Array, ArrayRef, Float64Array, MapArray, RecordBatch, StringArray, TimestampMicrosecondArray,
+};
 use arrow_schema::{DataType, TimeUnit};
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use curlab_vocab::columns::{column, ColumnType};
@@ -147,7 +149,9 @@ impl Found {
     fn of(dt: &DataType) -> Found {
         match dt {
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Found::Str,
-            DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8) => Found::Str,
+            DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8) => {
+                Found::Str
+            }
             DataType::Float64 | DataType::Float32 => Found::Double,
             DataType::Timestamp(_, _) => Found::Timestamp,
             DataType::Map(_, _) => Found::Map,
@@ -280,16 +284,27 @@ fn parquet_error(file: &DataFile, e: impl std::fmt::Display) -> VerifyError {
 pub fn open(file: &DataFile) -> Result<Opened, VerifyError> {
     match file.format {
         Format::Parquet => {
-            let f = File::open(&file.path)
-                .map_err(|e| VerifyError::read(&file.path, format!("cannot open: {e}"), "check the path and its permissions"))?;
-            let meta = ArrowReaderMetadata::load(&f, Default::default()).map_err(|e| parquet_error(file, e))?;
+            let f = File::open(&file.path).map_err(|e| {
+                VerifyError::read(
+                    &file.path,
+                    format!("cannot open: {e}"),
+                    "check the path and its permissions",
+                )
+            })?;
+            let meta = ArrowReaderMetadata::load(&f, Default::default())
+                .map_err(|e| parquet_error(file, e))?;
             let columns = meta
                 .schema()
                 .fields()
                 .iter()
                 .map(|f| (f.name().clone(), Found::of(f.data_type())))
                 .collect();
-            let row_groups = meta.metadata().row_groups().iter().map(|rg| rg.num_rows().max(0) as u64).collect();
+            let row_groups = meta
+                .metadata()
+                .row_groups()
+                .iter()
+                .map(|rg| rg.num_rows().max(0) as u64)
+                .collect();
             Ok(Opened {
                 schema: FileSchema::new(columns),
                 row_groups,
@@ -301,7 +316,14 @@ pub fn open(file: &DataFile) -> Result<Opened, VerifyError> {
             let headers = reader.byte_headers().map_err(|e| csv_error(file, e))?;
             let columns = headers
                 .iter()
-                .map(|h| (String::from_utf8_lossy(h).trim_start_matches('\u{feff}').to_string(), Found::Text))
+                .map(|h| {
+                    (
+                        String::from_utf8_lossy(h)
+                            .trim_start_matches('\u{feff}')
+                            .to_string(),
+                        Found::Text,
+                    )
+                })
                 .collect();
             Ok(Opened {
                 schema: FileSchema::new(columns),
@@ -313,21 +335,33 @@ pub fn open(file: &DataFile) -> Result<Opened, VerifyError> {
 }
 
 fn csv_reader(file: &DataFile, gzip: bool) -> Result<csv::Reader<Box<dyn Read>>, VerifyError> {
-    let f = File::open(&file.path)
-        .map_err(|e| VerifyError::read(&file.path, format!("cannot open: {e}"), "check the path and its permissions"))?;
+    let f = File::open(&file.path).map_err(|e| {
+        VerifyError::read(
+            &file.path,
+            format!("cannot open: {e}"),
+            "check the path and its permissions",
+        )
+    })?;
     let inner: Box<dyn Read> = if gzip {
         Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(f)))
     } else {
         Box::new(BufReader::new(f))
     };
-    Ok(csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(inner))
+    Ok(csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(inner))
 }
 
 fn csv_error(file: &DataFile, e: csv::Error) -> VerifyError {
-    let place = e.position().map(|p| format!("line {}, record {}", p.line(), p.record()));
+    let place = e
+        .position()
+        .map(|p| format!("line {}, record {}", p.line(), p.record()));
     let problem = match e.kind() {
         csv::ErrorKind::Io(io) => format!("cannot read CSV: {io} (a truncated gzip stream?)"),
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
             format!("CSV record has {len} fields, the header has {expected_len}")
         }
         _ => format!("invalid CSV: {e}"),
@@ -445,7 +479,12 @@ pub fn parse_ts(s: &str) -> Option<i64> {
     if let Ok(d) = DateTime::parse_from_rfc3339(s) {
         return Some(d.timestamp_micros());
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.fZ", "%Y-%m-%d %H:%M:%S UTC"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.fZ",
+        "%Y-%m-%d %H:%M:%S UTC",
+    ] {
         if let Ok(d) = NaiveDateTime::parse_from_str(s, fmt) {
             return Some(d.and_utc().timestamp_micros());
         }
@@ -521,7 +560,9 @@ pub fn read_task(
     sink: &mut dyn FnMut(Batch),
 ) -> Result<(), VerifyError> {
     match (&opened.parquet, task.row_group) {
-        (Some(meta), Some(rg)) => read_parquet(file, opened, meta, rg, task.first_row, needed, sink),
+        (Some(meta), Some(rg)) => {
+            read_parquet(file, opened, meta, rg, task.first_row, needed, sink)
+        }
         _ => read_csv(file, opened, needed, sink),
     }
 }
@@ -542,8 +583,13 @@ fn read_parquet(
     let mut roots: Vec<usize> = wanted.iter().map(|(_, i)| *i).collect();
     roots.sort_unstable();
     roots.dedup();
-    let f = File::open(&file.path)
-        .map_err(|e| VerifyError::read(&file.path, format!("cannot open: {e}"), "check the path and its permissions"))?;
+    let f = File::open(&file.path).map_err(|e| {
+        VerifyError::read(
+            &file.path,
+            format!("cannot open: {e}"),
+            "check the path and its permissions",
+        )
+    })?;
     let mask = ProjectionMask::roots(meta.metadata().file_metadata().schema_descr(), roots);
     let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(f, meta.clone())
         .with_projection(mask)
@@ -566,11 +612,18 @@ fn read_parquet(
     Ok(())
 }
 
-fn normalise_parquet(rb: &RecordBatch, wanted: &[(Col, usize)], schema: &FileSchema, first_row: u64) -> Batch {
+fn normalise_parquet(
+    rb: &RecordBatch,
+    wanted: &[(Col, usize)],
+    schema: &FileSchema,
+    first_row: u64,
+) -> Batch {
     let mut b = Batch::empty(first_row, rb.num_rows());
     for (col, idx) in wanted {
         let name = &schema.columns[*idx].0;
-        let Some(arr) = rb.column_by_name(name) else { continue };
+        let Some(arr) = rb.column_by_name(name) else {
+            continue;
+        };
         b.cols[*col as usize] = normalise_array(*col, arr, &mut b.cell_errors);
     }
     b
@@ -580,7 +633,9 @@ fn cast_str(arr: &ArrayRef) -> Option<StringArray> {
     if let Some(s) = arr.as_any().downcast_ref::<StringArray>() {
         return Some(s.clone());
     }
-    arrow_cast::cast(arr, &DataType::Utf8).ok().map(|a| a.as_string::<i32>().clone())
+    arrow_cast::cast(arr, &DataType::Utf8)
+        .ok()
+        .map(|a| a.as_string::<i32>().clone())
 }
 
 fn normalise_array(col: Col, arr: &ArrayRef, errors: &mut Vec<CellError>) -> Option<ColData> {
@@ -600,7 +655,10 @@ fn normalise_array(col: Col, arr: &ArrayRef, errors: &mut Vec<CellError>) -> Opt
                     .ok()
                     .map(|a| {
                         let p = a.as_primitive::<TimestampMicrosecondType>();
-                        ColData::Ts(TimestampMicrosecondArray::new(p.values().clone(), p.nulls().cloned()))
+                        ColData::Ts(TimestampMicrosecondArray::new(
+                            p.values().clone(),
+                            p.nulls().cloned(),
+                        ))
                     })
             }
             _ => cast_str(arr).map(|s| ColData::Ts(parse_timestamps(col, &s, errors))),
@@ -636,7 +694,11 @@ fn parse_doubles(col: Col, s: &StringArray, errors: &mut Vec<CellError>) -> Floa
         .collect()
 }
 
-fn parse_timestamps(col: Col, s: &StringArray, errors: &mut Vec<CellError>) -> TimestampMicrosecondArray {
+fn parse_timestamps(
+    col: Col,
+    s: &StringArray,
+    errors: &mut Vec<CellError>,
+) -> TimestampMicrosecondArray {
     s.iter()
         .enumerate()
         .map(|(i, v)| {
@@ -709,7 +771,11 @@ fn map_pairs(col: Col, m: &MapArray) -> ColData {
                 (a..z)
                     .filter(|j| !k.is_null(*j) && keep_entry(col, k.value(*j)))
                     .map(|j| {
-                        let val = if v.is_null(j) { String::new() } else { v.value(j).to_string() };
+                        let val = if v.is_null(j) {
+                            String::new()
+                        } else {
+                            v.value(j).to_string()
+                        };
                         (k.value(j).to_string(), val)
                     })
                     .collect(),
@@ -719,7 +785,12 @@ fn map_pairs(col: Col, m: &MapArray) -> ColData {
     ColData::Pairs(pairs)
 }
 
-fn read_csv(file: &DataFile, opened: &Opened, needed: &[Col], sink: &mut dyn FnMut(Batch)) -> Result<(), VerifyError> {
+fn read_csv(
+    file: &DataFile,
+    opened: &Opened,
+    needed: &[Col],
+    sink: &mut dyn FnMut(Batch),
+) -> Result<(), VerifyError> {
     let gzip = matches!(file.format, Format::Csv { gzip: true });
     let mut reader = csv_reader(file, gzip)?;
     reader.byte_headers().map_err(|e| csv_error(file, e))?;
@@ -732,7 +803,9 @@ fn read_csv(file: &DataFile, opened: &Opened, needed: &[Col], sink: &mut dyn FnM
     let mut first_row = 0u64;
     let mut rows = 0usize;
     loop {
-        let more = reader.read_byte_record(&mut record).map_err(|e| csv_error(file, e))?;
+        let more = reader
+            .read_byte_record(&mut record)
+            .map_err(|e| csv_error(file, e))?;
         if more {
             for (slot, (_, idx)) in cells.iter_mut().zip(&wanted) {
                 let cell = record.get(*idx).unwrap_or_default();
@@ -772,15 +845,27 @@ mod tests {
 
     #[test]
     fn maps_cur1_and_miscased_names() {
-        assert_eq!(canonical_name("lineItem/UsageType"), Some("line_item_usage_type"));
-        assert_eq!(canonical_name("Line_Item_Usage_Type"), Some("line_item_usage_type"));
-        assert_eq!(canonical_name("product/ProductFamily"), Some("product_product_family"));
+        assert_eq!(
+            canonical_name("lineItem/UsageType"),
+            Some("line_item_usage_type")
+        );
+        assert_eq!(
+            canonical_name("Line_Item_Usage_Type"),
+            Some("line_item_usage_type")
+        );
+        assert_eq!(
+            canonical_name("product/ProductFamily"),
+            Some("product_product_family")
+        );
         assert_eq!(canonical_name("nonsense"), None);
     }
 
     #[test]
     fn json_maps() {
-        assert_eq!(parse_json_map(r#"{"a":"b","n":1}"#).unwrap(), vec![("a".into(), "b".into()), ("n".into(), "1".into())]);
+        assert_eq!(
+            parse_json_map(r#"{"a":"b","n":1}"#).unwrap(),
+            vec![("a".into(), "b".into()), ("n".into(), "1".into())]
+        );
         assert!(parse_json_map("[1]").is_err());
     }
 }

@@ -68,7 +68,13 @@ fn non_empty(s: Option<&str>) -> Option<&str> {
 
 impl<'a> Row<'a> {
     /// Row `i` of `batch`.
-    pub fn from_batch(batch: &'a Batch, i: usize, file: usize, display: &'a str, folder_period: Option<&'a str>) -> Row<'a> {
+    pub fn from_batch(
+        batch: &'a Batch,
+        i: usize,
+        file: usize,
+        display: &'a str,
+        folder_period: Option<&'a str>,
+    ) -> Row<'a> {
         let s = |c: Col| batch.str(c, i).unwrap_or("");
         let product_name = batch
             .pairs(Col::Product, i)
@@ -117,21 +123,27 @@ impl<'a> Row<'a> {
     }
 
     /// A sample of this row with the given offending values.
-    pub fn sample<K: Into<String>, V: Into<String>>(&self, values: impl IntoIterator<Item = (K, V)>) -> Sample {
+    pub fn sample<K: Into<String>, V: Into<String>>(
+        &self,
+        values: impl IntoIterator<Item = (K, V)>,
+    ) -> Sample {
         Sample {
             file: Some(self.display.to_string()),
             row: Some(self.row),
             identity_line_item_id: self.line_item_id.map(str::to_string),
-            values: values.into_iter().map(|(k, v)| (k.into(), v.into())).collect::<BTreeMap<_, _>>(),
+            values: values
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect::<BTreeMap<_, _>>(),
         }
     }
 
     /// The `tags` entries under `iamPrincipal/`, with the prefix removed.
     pub fn principal_tags(&self) -> impl Iterator<Item = (&'a str, &'a str)> {
-        self.tags
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(|(k, v)| k.strip_prefix(curlab_vocab::tags::IAM_PRINCIPAL_PREFIX).map(|rest| (rest, v.as_str())))
+        self.tags.unwrap_or(&[]).iter().filter_map(|(k, v)| {
+            k.strip_prefix(curlab_vocab::tags::IAM_PRINCIPAL_PREFIX)
+                .map(|rest| (rest, v.as_str()))
+        })
     }
 }
 

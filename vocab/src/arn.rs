@@ -58,9 +58,12 @@ impl PrincipalArn<'_> {
     /// The role ARN a session was assumed from (`arn:aws:iam::<acct>:role/<name>`), for roll-ups.
     pub fn role_arn(&self) -> Option<String> {
         match self.kind {
-            IdentityKind::AssumedRole | IdentityKind::IdentityCenter | IdentityKind::Role => Some(
-                format!("arn:{}:iam::{}:role/{}", self.partition, self.account, self.name),
-            ),
+            IdentityKind::AssumedRole | IdentityKind::IdentityCenter | IdentityKind::Role => {
+                Some(format!(
+                    "arn:{}:iam::{}:role/{}",
+                    self.partition, self.account, self.name
+                ))
+            }
             _ => None,
         }
     }
@@ -95,7 +98,9 @@ pub fn is_iam_name_char(c: char) -> bool {
 fn check_name(what: &str, s: &str, min: usize, max: usize) -> Result<(), ArnError> {
     let n = s.chars().count();
     if n < min || n > max {
-        return err(format!("{what} `{s}` is {n} characters; it must be {min} to {max}"));
+        return err(format!(
+            "{what} `{s}` is {n} characters; it must be {min} to {max}"
+        ));
     }
     if let Some(c) = s.chars().find(|c| !is_iam_name_char(*c)) {
         return err(format!(
@@ -247,15 +252,24 @@ mod tests {
     #[test]
     fn parses_every_identity_type() {
         let u = parse_principal("arn:aws:iam::123456789012:user/alice").unwrap();
-        assert_eq!((u.kind, u.name, u.path), (IdentityKind::IamUser, "alice", "/"));
+        assert_eq!(
+            (u.kind, u.name, u.path),
+            (IdentityKind::IamUser, "alice", "/")
+        );
         let p = parse_principal("arn:aws:iam::123456789012:user/eng/ml/bob").unwrap();
         assert_eq!((p.name, p.path), ("bob", "/eng/ml/"));
         let k = parse_principal("arn:aws:iam::123456789012:user/BedrockAPIKey-234s").unwrap();
         assert_eq!(k.kind, IdentityKind::BedrockApiKey);
         let s = parse_principal("arn:aws:sts::123456789012:assumed-role/Role-1/user-1@acme.org")
             .unwrap();
-        assert_eq!((s.kind, s.name, s.session), (IdentityKind::AssumedRole, "Role-1", Some("user-1@acme.org")));
-        assert_eq!(s.role_arn().unwrap(), "arn:aws:iam::123456789012:role/Role-1");
+        assert_eq!(
+            (s.kind, s.name, s.session),
+            (IdentityKind::AssumedRole, "Role-1", Some("user-1@acme.org"))
+        );
+        assert_eq!(
+            s.role_arn().unwrap(),
+            "arn:aws:iam::123456789012:role/Role-1"
+        );
         let sso = parse_principal(
             "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Dev_0123456789abcdef/jo",
         )

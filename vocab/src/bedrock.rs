@@ -126,7 +126,9 @@ impl TokenType {
 }
 
 /// Service tier of a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ServiceTier {
     /// Default tier, no suffix.
@@ -154,7 +156,12 @@ pub struct UsageKey {
 ///
 /// Form A: `USE1-Claude4.6Sonnet-input-tokens[-priority|-flex|-batch][-cross-region-global]`.
 /// Form B: `USE1-MP:USE1_InputTokenCount[_Global][_Batch]-Units`.
-pub fn usage_type(region_code: &str, model_token: &str, form: BillingForm, key: UsageKey) -> String {
+pub fn usage_type(
+    region_code: &str,
+    model_token: &str,
+    form: BillingForm,
+    key: UsageKey,
+) -> String {
     match form {
         BillingForm::Aws => {
             let mut s = format!("{region_code}-{model_token}-{}", key.token.form_a_suffix());
@@ -197,9 +204,15 @@ pub fn token_type_of(usage_type: &str) -> Option<TokenType> {
         } else {
             Some(TokenType::CacheWrite)
         }
-    } else if u.contains("input-tokens") || u.contains("inputtokencount") || u.contains("input_tokens") {
+    } else if u.contains("input-tokens")
+        || u.contains("inputtokencount")
+        || u.contains("input_tokens")
+    {
         Some(TokenType::Input)
-    } else if u.contains("output-tokens") || u.contains("outputtokencount") || u.contains("output_tokens") {
+    } else if u.contains("output-tokens")
+        || u.contains("outputtokencount")
+        || u.contains("output_tokens")
+    {
         Some(TokenType::Output)
     } else {
         None
@@ -304,31 +317,66 @@ mod tests {
 
     #[test]
     fn usage_types_match_reference_examples() {
-        let k = |token, tier, batch, global| UsageKey { token, tier, batch, global };
+        let k = |token, tier, batch, global| UsageKey {
+            token,
+            tier,
+            batch,
+            global,
+        };
         use ServiceTier::*;
         use TokenType::*;
         assert_eq!(
-            usage_type("USE1", "Claude4.6Sonnet", BillingForm::Aws, k(Input, Standard, false, false)),
+            usage_type(
+                "USE1",
+                "Claude4.6Sonnet",
+                BillingForm::Aws,
+                k(Input, Standard, false, false)
+            ),
             "USE1-Claude4.6Sonnet-input-tokens"
         );
         assert_eq!(
-            usage_type("USE1", "Claude4.6Sonnet", BillingForm::Aws, k(CacheRead, Standard, false, false)),
+            usage_type(
+                "USE1",
+                "Claude4.6Sonnet",
+                BillingForm::Aws,
+                k(CacheRead, Standard, false, false)
+            ),
             "USE1-Claude4.6Sonnet-cache-read-input-token-count"
         );
         assert_eq!(
-            usage_type("USE1", "Claude4.6Sonnet", BillingForm::Aws, k(Output, Standard, false, true)),
+            usage_type(
+                "USE1",
+                "Claude4.6Sonnet",
+                BillingForm::Aws,
+                k(Output, Standard, false, true)
+            ),
             "USE1-Claude4.6Sonnet-output-tokens-cross-region-global"
         );
         assert_eq!(
-            usage_type("USE1", "Nova2.0Lite", BillingForm::Aws, k(Input, Flex, false, true)),
+            usage_type(
+                "USE1",
+                "Nova2.0Lite",
+                BillingForm::Aws,
+                k(Input, Flex, false, true)
+            ),
             "USE1-Nova2.0Lite-input-tokens-flex-cross-region-global"
         );
         assert_eq!(
-            usage_type("USE1", "NovaPro", BillingForm::Aws, k(Input, Standard, true, false)),
+            usage_type(
+                "USE1",
+                "NovaPro",
+                BillingForm::Aws,
+                k(Input, Standard, true, false)
+            ),
             "USE1-NovaPro-input-tokens-batch"
         );
         assert_eq!(
-            usage_type("USE1", "x", BillingForm::Marketplace, k(Input, Standard, false, true)),
+            usage_type(
+                "USE1",
+                "x",
+                BillingForm::Marketplace,
+                k(Input, Standard, false, true)
+            ),
             "USE1-MP:USE1_InputTokenCount_Global-Units"
         );
         for t in TokenType::ALL {
@@ -338,7 +386,10 @@ mod tests {
                 assert_eq!(form_of_usage_type(&u), f);
             }
         }
-        assert_eq!(token_type_of("USE1-MP:USE1_input_tokens_standard-Units"), Some(Input));
+        assert_eq!(
+            token_type_of("USE1-MP:USE1_input_tokens_standard-Units"),
+            Some(Input)
+        );
         assert_eq!(token_type_of("USE1-BoxUsage:t3.large"), None);
     }
 
@@ -360,9 +411,16 @@ mod tests {
             ..Default::default()
         };
         assert!(is_bedrock_inference(&mp));
-        let tax = RowIdentity { line_item_type: "Tax", ..a };
+        let tax = RowIdentity {
+            line_item_type: "Tax",
+            ..a
+        };
         assert!(!is_bedrock_inference(&tax));
-        let ec2 = RowIdentity { product_code: "AmazonEC2", operation: "RunInstances", ..a };
+        let ec2 = RowIdentity {
+            product_code: "AmazonEC2",
+            operation: "RunInstances",
+            ..a
+        };
         assert!(!is_bedrock(&ec2));
     }
 }

@@ -31,7 +31,8 @@ pub fn split_prefix(key: &str) -> Option<(&'static str, &str)> {
 fn is_space_separator(c: char) -> bool {
     matches!(
         c,
-        ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}'
+        ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}'
     )
 }
 
@@ -149,13 +150,19 @@ mod tests {
         assert_eq!(check_key("AWS:team"), Err(TagProblem::AwsPrefix));
         assert_eq!(check_key("team!"), Err(TagProblem::KeyChar('!')));
         assert!(check_value("").is_ok());
-        assert_eq!(check_value(&"v".repeat(257)), Err(TagProblem::ValueLength(257)));
+        assert_eq!(
+            check_value(&"v".repeat(257)),
+            Err(TagProblem::ValueLength(257))
+        );
         assert_eq!(check_value("a\nb"), Err(TagProblem::ValueChar('\n')));
     }
 
     #[test]
     fn prefixes() {
-        assert_eq!(split_prefix("iamPrincipal/team"), Some(("iamPrincipal/", "team")));
+        assert_eq!(
+            split_prefix("iamPrincipal/team"),
+            Some(("iamPrincipal/", "team"))
+        );
         assert_eq!(split_prefix("team"), None);
         assert_eq!(split_prefix("iamprincipal/team"), None);
     }
@@ -166,6 +173,9 @@ mod tests {
         assert_eq!(resource_tags_column_key("cost-center"), "user_cost_center");
         assert_eq!(resource_tags_column_key("Project"), "user_project");
         assert_eq!(resource_tags_column_key("aws:createdBy"), "aws_created_by");
-        assert_eq!(resource_tags_column_key("karpenter.sh/nodepool"), "user_karpenter_sh_nodepool");
+        assert_eq!(
+            resource_tags_column_key("karpenter.sh/nodepool"),
+            "user_karpenter_sh_nodepool"
+        );
     }
 }

@@ -48,7 +48,8 @@ impl fmt::Display for Path {
                         f.write_str(".")?;
                     }
                     let bare = !k.is_empty()
-                        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                        && k.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
                     if bare {
                         f.write_str(k)?;
                     } else {
@@ -125,7 +126,10 @@ impl std::error::Error for ScenarioError {}
 fn line_col(src: &str, offset: usize) -> (usize, usize) {
     let before = &src[..offset.min(src.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map_or(before.len(), |i| before.len() - i - 1) + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before.len(), |i| before.len() - i - 1)
+        + 1;
     (line, col)
 }
 
@@ -160,7 +164,15 @@ pub fn parse(src: &str, file: &str) -> Result<ScenarioFile, ScenarioError> {
         Err(e) => {
             let pos = e.span().map(|s| line_col(src, s.start));
             let message = e.message().trim().to_string();
-            let hint = if message.starts_with("unknown field") {
+            // A document that does not even parse as untyped TOML has a syntax error; say so,
+            // since "see the docs" does not help with an unclosed quote.
+            let syntax = toml::de::DeTable::parse(src).is_err();
+            let hint = if syntax {
+                "this is not valid TOML here: check quotes, brackets, commas and `key = value`"
+                    .to_string()
+            } else if message.starts_with("invalid type") {
+                "write the value with the type docs/scenarios.md gives for this key (strings in quotes, numbers bare, true/false)".to_string()
+            } else if message.starts_with("unknown field") {
                 "check the spelling; docs/scenarios.md lists every key".to_string()
             } else if message.starts_with("missing field") {
                 "add the key; docs/scenarios.md shows an example".to_string()

@@ -26,7 +26,8 @@ pub fn to_value(r: &Report) -> Value {
 
 /// Render a report as pretty-printed JSON (with a trailing newline).
 pub fn render(r: &Report) -> String {
-    let mut s = serde_json::to_string_pretty(&to_value(r)).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    let mut s = serde_json::to_string_pretty(&to_value(r))
+        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     s.push('\n');
     s
 }

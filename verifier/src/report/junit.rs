@@ -36,15 +36,27 @@ fn details(f: &crate::Finding) -> String {
             (Some(file), None) => file.clone(),
             _ => "(export)".into(),
         };
-        let values: Vec<String> = smp.values.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
-        s.push_str(&format!("{place} {} {}\n", smp.identity_line_item_id.as_deref().unwrap_or(""), values.join(" ")));
+        let values: Vec<String> = smp
+            .values
+            .iter()
+            .map(|(k, v)| format!("{k}={v:?}"))
+            .collect();
+        s.push_str(&format!(
+            "{place} {} {}\n",
+            smp.identity_line_item_id.as_deref().unwrap_or(""),
+            values.join(" ")
+        ));
     }
     s
 }
 
 /// Render a report as JUnit XML.
 pub fn render(r: &Report) -> String {
-    let failures = r.findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let failures = r
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
     let tests = r.rules_run.len() + r.rules_skipped.len();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
@@ -59,9 +71,14 @@ pub fn render(r: &Report) -> String {
     for code in &r.rules_run {
         let mut case = String::new();
         let meta = super::meta_of(code);
-        let name = meta.map(|m| format!("{code} {}", m.name)).unwrap_or_else(|| code.clone());
+        let name = meta
+            .map(|m| format!("{code} {}", m.name))
+            .unwrap_or_else(|| code.clone());
         let family = meta.map(|m| m.family.as_str()).unwrap_or("rule");
-        case.push_str(&format!("    <testcase classname=\"curlab.{family}\" name=\"{}\"", xml_escape(&name)));
+        case.push_str(&format!(
+            "    <testcase classname=\"curlab.{family}\" name=\"{}\"",
+            xml_escape(&name)
+        ));
         match r.finding(code) {
             Some(f) if f.severity == Severity::Error => {
                 case.push_str(&format!(
@@ -83,7 +100,9 @@ pub fn render(r: &Report) -> String {
     }
     for s in &r.rules_skipped {
         let meta = super::meta_of(&s.rule);
-        let name = meta.map(|m| format!("{} {}", s.rule, m.name)).unwrap_or_else(|| s.rule.clone());
+        let name = meta
+            .map(|m| format!("{} {}", s.rule, m.name))
+            .unwrap_or_else(|| s.rule.clone());
         let family = meta.map(|m| m.family.as_str()).unwrap_or("rule");
         cases.push((
             &s.rule,
@@ -94,7 +113,11 @@ pub fn render(r: &Report) -> String {
             ),
         ));
     }
-    let order = |code: &str| crate::registry::all().position(|m| m.code == code).unwrap_or(usize::MAX);
+    let order = |code: &str| {
+        crate::registry::all()
+            .position(|m| m.code == code)
+            .unwrap_or(usize::MAX)
+    };
     cases.sort_by_key(|(code, _)| order(code));
     for (_, c) in cases {
         out.push_str(&c);
@@ -109,6 +132,9 @@ mod tests {
 
     #[test]
     fn escapes_everything() {
-        assert_eq!(xml_escape("a<b>&\"'\u{1}"), "a&lt;b&gt;&amp;&quot;&apos;\u{fffd}");
+        assert_eq!(
+            xml_escape("a<b>&\"'\u{1}"),
+            "a&lt;b&gt;&amp;&quot;&apos;\u{fffd}"
+        );
     }
 }

@@ -114,6 +114,9 @@ mod tests {
 
     #[test]
     fn encodes_uris() {
-        assert_eq!(uri_encode("data/BILLING_PERIOD=2026-04/a b.csv"), "data/BILLING_PERIOD%3D2026-04/a%20b.csv");
+        assert_eq!(
+            uri_encode("data/BILLING_PERIOD=2026-04/a b.csv"),
+            "data/BILLING_PERIOD%3D2026-04/a%20b.csv"
+        );
     }
 }

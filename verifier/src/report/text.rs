@@ -6,7 +6,9 @@ use crate::rules::usd;
 
 /// Replace control characters (ESC, BEL, CR, ...) by `�`; keep the text otherwise.
 pub fn clean(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect()
+    s.chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
 }
 
 fn plural(n: u64, one: &str, many: &str) -> String {
@@ -25,18 +27,29 @@ fn finding(out: &mut String, f: &Finding) {
         cost
     ));
     for s in &f.samples {
-        let mut place = s.file.as_deref().map(clean).unwrap_or_else(|| "(export)".into());
+        let mut place = s
+            .file
+            .as_deref()
+            .map(clean)
+            .unwrap_or_else(|| "(export)".into());
         if let Some(r) = s.row {
             place.push_str(&format!(":{r}"));
         }
         if let Some(id) = &s.identity_line_item_id {
             place.push_str(&format!(" id={}", clean(id)));
         }
-        let values: Vec<String> = s.values.iter().map(|(k, v)| format!("{}={:?}", clean(k), clean(v))).collect();
+        let values: Vec<String> = s
+            .values
+            .iter()
+            .map(|(k, v)| format!("{}={:?}", clean(k), clean(v)))
+            .collect();
         out.push_str(&format!("  --> {place}  {}\n", values.join(" ")));
     }
     if f.count > f.samples.len() as u64 && !f.samples.is_empty() {
-        out.push_str(&format!("  ... and {} more\n", f.count - f.samples.len() as u64));
+        out.push_str(&format!(
+            "  ... and {} more\n",
+            f.count - f.samples.len() as u64
+        ));
     }
 }
 

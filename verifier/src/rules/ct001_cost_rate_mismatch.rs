@@ -36,8 +36,12 @@ impl Rule for CostRateMismatch {
         if row.line_item_type != "Usage" {
             return;
         }
-        let (Some(cost), Some(usage), Some(rate)) = (row.cost, row.usage, row.rate) else { return };
-        let Ok(r) = rate.trim().parse::<f64>() else { return };
+        let (Some(cost), Some(usage), Some(rate)) = (row.cost, row.usage, row.rate) else {
+            return;
+        };
+        let Ok(r) = rate.trim().parse::<f64>() else {
+            return;
+        };
         let expected = usage * r;
         if (cost - expected).abs() > ABS_TOLERANCE + REL_TOLERANCE * expected.abs() {
             out.hit(
@@ -61,9 +65,20 @@ mod tests {
 
     #[test]
     fn fires_on_wrong_cost_not_on_tax() {
-        let tax = Row { line_item_type: "Tax", cost: Some(3.0), rate: None, ..ec2() };
-        assert_eq!(run(&CostRateMismatch, &[inference(), ec2(), tax], &ctx()).count, 0);
-        let bad = Row { cost: Some(0.88), ..inference() };
+        let tax = Row {
+            line_item_type: "Tax",
+            cost: Some(3.0),
+            rate: None,
+            ..ec2()
+        };
+        assert_eq!(
+            run(&CostRateMismatch, &[inference(), ec2(), tax], &ctx()).count,
+            0
+        );
+        let bad = Row {
+            cost: Some(0.88),
+            ..inference()
+        };
         assert_eq!(run(&CostRateMismatch, &[bad], &ctx()).count, 1);
     }
 }

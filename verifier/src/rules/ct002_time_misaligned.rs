@@ -35,14 +35,24 @@ fn problem(row: &Row<'_>, start: i64, end: i64, gran: Option<Granularity>) -> Op
     }
     let one_month = month_bounds_of(start).is_some_and(|(s, e)| s == start && e == end);
     match gran {
-        Some(Granularity::Hourly) if !(start % HOUR == 0 && end - start == HOUR) => Some("not one whole hour"),
-        Some(Granularity::Daily) if !(start % DAY == 0 && end - start == DAY) => Some("not one day from midnight"),
-        Some(Granularity::Monthly) if !(one_month || (is_month_start(start) && end % DAY == 0) || (start % DAY == 0 && is_month_start(end))) => {
+        Some(Granularity::Hourly) if !(start % HOUR == 0 && end - start == HOUR) => {
+            Some("not one whole hour")
+        }
+        Some(Granularity::Daily) if !(start % DAY == 0 && end - start == DAY) => {
+            Some("not one day from midnight")
+        }
+        Some(Granularity::Monthly)
+            if !(one_month
+                || (is_month_start(start) && end % DAY == 0)
+                || (start % DAY == 0 && is_month_start(end))) =>
+        {
             Some("not aligned to the month")
         }
         Some(_) => None,
         None if start % HOUR != 0 || end % HOUR != 0 => Some("not on whole hours"),
-        None if end - start == DAY && start % DAY != 0 => Some("one-day row not starting at midnight"),
+        None if end - start == DAY && start % DAY != 0 => {
+            Some("one-day row not starting at midnight")
+        }
         None => None,
     }
 }
@@ -53,7 +63,9 @@ impl Rule for TimeMisaligned {
     }
 
     fn check_row(&self, row: &Row<'_>, ctx: &Ctx, out: &mut Tally) {
-        let (Some(s), Some(e)) = (row.start, row.end) else { return };
+        let (Some(s), Some(e)) = (row.start, row.end) else {
+            return;
+        };
         if let Some(p) = problem(row, s, e, ctx.granularity) {
             out.hit(
                 row.file,
@@ -75,13 +87,29 @@ mod tests {
 
     #[test]
     fn fires_on_shifted_hour() {
-        let tax = Row { line_item_type: "Tax", start: ts("2026-04-01"), end: ts("2026-05-01"), ..ec2() };
+        let tax = Row {
+            line_item_type: "Tax",
+            start: ts("2026-04-01"),
+            end: ts("2026-05-01"),
+            ..ec2()
+        };
         let mut c = ctx();
-        assert_eq!(run(&TimeMisaligned, &[inference(), tax.clone()], &c).count, 0);
+        assert_eq!(
+            run(&TimeMisaligned, &[inference(), tax.clone()], &c).count,
+            0
+        );
         c.granularity = Some(Granularity::Hourly);
         assert_eq!(run(&TimeMisaligned, &[inference(), tax], &c).count, 0);
-        let bad = Row { start: ts("2026-04-20T10:17:00Z"), end: ts("2026-04-20T11:17:00Z"), ..inference() };
-        let back = Row { start: ts("2026-04-20T11:00:00Z"), end: ts("2026-04-20T10:00:00Z"), ..inference() };
+        let bad = Row {
+            start: ts("2026-04-20T10:17:00Z"),
+            end: ts("2026-04-20T11:17:00Z"),
+            ..inference()
+        };
+        let back = Row {
+            start: ts("2026-04-20T11:00:00Z"),
+            end: ts("2026-04-20T10:00:00Z"),
+            ..inference()
+        };
         assert_eq!(run(&TimeMisaligned, &[bad.clone(), back], &ctx()).count, 2);
         assert_eq!(run(&TimeMisaligned, &[bad], &c).count, 1);
     }

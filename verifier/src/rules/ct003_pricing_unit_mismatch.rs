@@ -30,7 +30,8 @@ impl Rule for PricingUnitMismatch {
     }
 
     fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
-        if !row.bedrock || row.line_item_type != "Usage" || token_type_of(row.usage_type).is_none() {
+        if !row.bedrock || row.line_item_type != "Usage" || token_type_of(row.usage_type).is_none()
+        {
             return;
         }
         let expected = form_of_usage_type(row.usage_type);
@@ -63,8 +64,19 @@ mod tests {
             product_name: "Claude Sonnet 4.6 (Amazon Bedrock Edition)",
             ..inference()
         };
-        assert_eq!(run(&PricingUnitMismatch, &[inference(), mp.clone(), ec2()], &ctx()).count, 0);
-        let bad = Row { pricing_unit: "1K tokens", ..mp };
+        assert_eq!(
+            run(
+                &PricingUnitMismatch,
+                &[inference(), mp.clone(), ec2()],
+                &ctx()
+            )
+            .count,
+            0
+        );
+        let bad = Row {
+            pricing_unit: "1K tokens",
+            ..mp
+        };
         assert_eq!(run(&PricingUnitMismatch, &[bad], &ctx()).count, 1);
     }
 }

@@ -51,8 +51,14 @@ mod tests {
 
     #[test]
     fn fires_on_repeated_id() {
-        assert_eq!(run(&DuplicateLineItem, &[inference(), ec2()], &ctx()).count, 0);
-        let again = Row { row: 7, ..inference() };
+        assert_eq!(
+            run(&DuplicateLineItem, &[inference(), ec2()], &ctx()).count,
+            0
+        );
+        let again = Row {
+            row: 7,
+            ..inference()
+        };
         let t = run(&DuplicateLineItem, &[again, inference()], &ctx());
         assert_eq!(t.count, 1);
         assert_eq!(t.samples().next().unwrap().row, Some(7));

@@ -30,7 +30,11 @@ impl Rule for NegativeUsage {
     fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
         if let (Some(u), "Usage") = (row.usage, row.line_item_type) {
             if u < 0.0 {
-                out.hit(row.file, row.cost, row.sample([("line_item_usage_amount", u.to_string())]));
+                out.hit(
+                    row.file,
+                    row.cost,
+                    row.sample([("line_item_usage_amount", u.to_string())]),
+                );
             }
         }
     }
@@ -43,9 +47,16 @@ mod tests {
 
     #[test]
     fn fires_on_negative_usage_only() {
-        let credit = Row { line_item_type: "Credit", usage: Some(-1.0), ..ec2() };
+        let credit = Row {
+            line_item_type: "Credit",
+            usage: Some(-1.0),
+            ..ec2()
+        };
         assert_eq!(run(&NegativeUsage, &[inference(), credit], &ctx()).count, 0);
-        let bad = Row { usage: Some(-1.0), ..inference() };
+        let bad = Row {
+            usage: Some(-1.0),
+            ..inference()
+        };
         assert_eq!(run(&NegativeUsage, &[bad], &ctx()).count, 1);
     }
 }

@@ -46,15 +46,30 @@ impl Rule for GatewayCollapsed {
     fn finish(&self, agg: &Aggregates, ctx: &Ctx, out: &mut Tally) {
         let Some(truth) = &ctx.truth else { return };
         let actual = agg.by_principal();
-        for (gi, g) in truth.gateways.iter().enumerate().filter(|(_, g)| g.per_user_sessions) {
-            let (Some(inv), exec) = (role_name(&g.invocation_role_arn), role_name(&g.execution_role_arn)) else { continue };
-            let sessions_of = |principals: &mut dyn Iterator<Item = &str>, role: &str| -> Vec<String> {
-                principals
-                    .filter_map(|p| parse_principal(p).ok().map(|a| (p, a)))
-                    .filter(|(_, a)| a.kind == IdentityKind::AssumedRole && a.name == role && (g.account.is_empty() || a.account == g.account))
-                    .map(|(p, _)| p.to_string())
-                    .collect()
+        for (gi, g) in truth
+            .gateways
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.per_user_sessions)
+        {
+            let (Some(inv), exec) = (
+                role_name(&g.invocation_role_arn),
+                role_name(&g.execution_role_arn),
+            ) else {
+                continue;
             };
+            let sessions_of =
+                |principals: &mut dyn Iterator<Item = &str>, role: &str| -> Vec<String> {
+                    principals
+                        .filter_map(|p| parse_principal(p).ok().map(|a| (p, a)))
+                        .filter(|(_, a)| {
+                            a.kind == IdentityKind::AssumedRole
+                                && a.name == role
+                                && (g.account.is_empty() || a.account == g.account)
+                        })
+                        .map(|(p, _)| p.to_string())
+                        .collect()
+                };
             let observed: BTreeMap<String, i128> = sessions_of(&mut actual.keys().copied(), &inv)
                 .into_iter()
                 .map(|p| {
@@ -64,13 +79,27 @@ impl Rule for GatewayCollapsed {
                 .collect();
             let exec_nanos: i128 = exec
                 .as_deref()
-                .map(|e| sessions_of(&mut actual.keys().copied(), e).iter().map(|p| actual[p.as_str()].nanos).sum())
+                .map(|e| {
+                    sessions_of(&mut actual.keys().copied(), e)
+                        .iter()
+                        .map(|p| actual[p.as_str()].nanos)
+                        .sum()
+                })
                 .unwrap_or(0);
-            let truth_sessions = sessions_of(&mut truth.by_principal.keys().map(String::as_str), &inv).len() as u64;
-            let expected = if truth_sessions > 0 { truth_sessions } else { g.expected_principals };
+            let truth_sessions =
+                sessions_of(&mut truth.by_principal.keys().map(String::as_str), &inv).len() as u64;
+            let expected = if truth_sessions > 0 {
+                truth_sessions
+            } else {
+                g.expected_principals
+            };
             let too_few = expected >= 2 && (observed.len() as u64) * 2 < expected;
             if exec_nanos > TOLERANCE_NANOS || too_few {
-                let top = observed.iter().max_by_key(|(_, n)| **n).map(|(p, _)| p.clone()).unwrap_or_default();
+                let top = observed
+                    .iter()
+                    .max_by_key(|(_, n)| **n)
+                    .map(|(p, _)| p.clone())
+                    .unwrap_or_default();
                 out.hit_n(
                     1,
                     gi,
@@ -117,10 +146,19 @@ mod tests {
     #[test]
     fn fires_when_execution_role_carries_spend() {
         let c = truth_ctx();
-        let a = Row { principal: Some("arn:aws:sts::111122223333:assumed-role/BedrockInvoke/alice"), ..inference() };
-        let b = Row { principal: Some("arn:aws:sts::111122223333:assumed-role/BedrockInvoke/bob"), ..inference() };
+        let a = Row {
+            principal: Some("arn:aws:sts::111122223333:assumed-role/BedrockInvoke/alice"),
+            ..inference()
+        };
+        let b = Row {
+            principal: Some("arn:aws:sts::111122223333:assumed-role/BedrockInvoke/bob"),
+            ..inference()
+        };
         assert_eq!(run(&GatewayCollapsed, &[a, b], &c).count, 0);
-        let gw = Row { principal: Some("arn:aws:sts::111122223333:assumed-role/LiteLLMTask/task-1"), ..inference() };
+        let gw = Row {
+            principal: Some("arn:aws:sts::111122223333:assumed-role/LiteLLMTask/task-1"),
+            ..inference()
+        };
         assert_eq!(run(&GatewayCollapsed, &[gw], &c).count, 1);
     }
 }

@@ -44,7 +44,10 @@ impl Rule for DominantSession {
         let mut accounts: BTreeMap<&str, Vec<(&str, Spend)>> = BTreeMap::new();
         for ((acct, p), s) in &agg.spend {
             if !p.is_empty() {
-                accounts.entry(acct.as_str()).or_default().push((p.as_str(), *s));
+                accounts
+                    .entry(acct.as_str())
+                    .or_default()
+                    .push((p.as_str(), *s));
             }
         }
         for (ai, (acct, principals)) in accounts.iter().enumerate() {
@@ -57,10 +60,14 @@ impl Rule for DominantSession {
                 continue;
             }
             for (p, s) in principals {
-                let is_session = parse_principal(p).is_ok_and(|a| a.kind == IdentityKind::AssumedRole);
+                let is_session =
+                    parse_principal(p).is_ok_and(|a| a.kind == IdentityKind::AssumedRole);
                 let share = s.nanos as f64 / total as f64;
                 let row_share = s.rows as f64 / rows.max(1) as f64;
-                if is_session && share > SPEND_SHARE && (to_dollars(s.nanos) >= MIN_SPEND || row_share >= ROW_SHARE) {
+                if is_session
+                    && share > SPEND_SHARE
+                    && (to_dollars(s.nanos) >= MIN_SPEND || row_share >= ROW_SHARE)
+                {
                     out.hit_n(
                         1,
                         ai,
@@ -91,9 +98,19 @@ mod tests {
     #[test]
     fn warns_on_dominant_session() {
         let alice = inference();
-        let gw = Row { principal: Some("arn:aws:sts::111122223333:assumed-role/Gw/task-1"), cost: Some(50.0), ..inference() };
-        let small = Row { cost: Some(0.5), ..gw.clone() };
-        assert_eq!(run(&DominantSession, &[alice.clone(), small], &ctx()).count, 0);
+        let gw = Row {
+            principal: Some("arn:aws:sts::111122223333:assumed-role/Gw/task-1"),
+            cost: Some(50.0),
+            ..inference()
+        };
+        let small = Row {
+            cost: Some(0.5),
+            ..gw.clone()
+        };
+        assert_eq!(
+            run(&DominantSession, &[alice.clone(), small], &ctx()).count,
+            0
+        );
         assert_eq!(run(&DominantSession, &[alice, gw], &ctx()).count, 1);
     }
 }

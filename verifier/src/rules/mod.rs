@@ -226,7 +226,10 @@ impl Aggregates {
             if row.principal.is_none() {
                 self.unattributed_nanos += nanos;
             }
-            let key = (row.usage_account.to_string(), row.principal.unwrap_or("").to_string());
+            let key = (
+                row.usage_account.to_string(),
+                row.principal.unwrap_or("").to_string(),
+            );
             let s = self.spend.entry(key).or_default();
             s.nanos += nanos;
             s.rows += 1;
@@ -255,7 +258,10 @@ impl Aggregates {
                 let period = row
                     .folder_period
                     .map(str::to_string)
-                    .or_else(|| row.period_start.map(|t| crate::row::fmt_ts(t)[..7].to_string()))
+                    .or_else(|| {
+                        row.period_start
+                            .map(|t| crate::row::fmt_ts(t)[..7].to_string())
+                    })
                     .unwrap_or_default();
                 self.add_id(period, id.to_string(), (row.file, row.row, row.cost));
             }
@@ -351,7 +357,7 @@ pub fn export_sample<K: Into<String>, V: Into<String>>(
 
 /// Format dollars for messages (`$12.34`, or more digits for small amounts).
 pub fn usd(dollars: f64) -> String {
-    if dollars.abs() >= 1.0 || dollars == 0.0 {
+    if dollars.abs() >= 0.01 || dollars == 0.0 {
         format!("${dollars:.2}")
     } else {
         format!("${dollars:.6}")
@@ -379,7 +385,10 @@ fn month_bounds(y: i32, m: u32) -> Option<(i64, i64)> {
     } else {
         chrono::NaiveDate::from_ymd_opt(y, m + 1, 1)?
     };
-    let us = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_micros());
+    let us = |d: chrono::NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc().timestamp_micros())
+    };
     Some((us(start)?, us(next)?))
 }
 
@@ -401,7 +410,10 @@ pub mod testkit {
 
     /// A `tags` map that lives for the test.
     pub fn tags(pairs: &[(&str, &str)]) -> Option<&'static [(String, String)]> {
-        let v: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let v: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Some(Box::leak(v.into_boxed_slice()))
     }
 
@@ -457,7 +469,10 @@ pub mod testkit {
             cost: Some(0.0832),
             usage: Some(1.0),
             rate: Some("0.0832000000"),
-            tags: tags(&[("resourceTags/Project", "web"), ("resourceTags/aws:createdBy", "Root:111122223333")]),
+            tags: tags(&[
+                ("resourceTags/Project", "web"),
+                ("resourceTags/aws:createdBy", "Root:111122223333"),
+            ]),
             bedrock: false,
             inference: false,
             ..inference()

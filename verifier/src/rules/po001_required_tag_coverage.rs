@@ -46,7 +46,12 @@ impl Rule for RequiredTagCoverage {
             let covered: i128 = agg
                 .by_tag
                 .get(&full)
-                .map(|vals| vals.iter().filter(|(v, _)| !v.trim().is_empty()).map(|(_, n)| *n).sum())
+                .map(|vals| {
+                    vals.iter()
+                        .filter(|(v, _)| !v.trim().is_empty())
+                        .map(|(_, n)| *n)
+                        .sum()
+                })
                 .unwrap_or(0);
             let share = covered as f64 / agg.bedrock_nanos as f64;
             if share + 1e-12 < min {
@@ -83,7 +88,14 @@ mod tests {
         p.tags.min_coverage = Some(0.9);
         c.policy = Some(p);
         assert_eq!(run(&RequiredTagCoverage, &[inference()], &c).count, 0);
-        let untagged = Row { tags: tags(&[]), cost: Some(0.8), ..inference() };
-        assert_eq!(run(&RequiredTagCoverage, &[inference(), untagged], &c).count, 1);
+        let untagged = Row {
+            tags: tags(&[]),
+            cost: Some(0.8),
+            ..inference()
+        };
+        assert_eq!(
+            run(&RequiredTagCoverage, &[inference(), untagged], &c).count,
+            1
+        );
     }
 }

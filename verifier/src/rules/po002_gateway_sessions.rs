@@ -42,12 +42,17 @@ impl Rule for GatewaySessions {
         let Some(p) = &ctx.policy else { return };
         let actual = agg.by_principal();
         for (gi, g) in p.gateways.iter().enumerate() {
-            let patterns: Vec<glob::Pattern> = g.roles.iter().filter_map(|r| glob::Pattern::new(r).ok()).collect();
+            let patterns: Vec<glob::Pattern> = g
+                .roles
+                .iter()
+                .filter_map(|r| glob::Pattern::new(r).ok())
+                .collect();
             let sessions: BTreeMap<&str, i128> = actual
                 .iter()
                 .filter(|(arn, _)| {
                     parse_principal(arn).is_ok_and(|a| {
-                        a.kind == IdentityKind::AssumedRole && patterns.iter().any(|pt| pt.matches(a.name))
+                        a.kind == IdentityKind::AssumedRole
+                            && patterns.iter().any(|pt| pt.matches(a.name))
                     })
                 })
                 .map(|(arn, s)| (*arn, s.nanos))
@@ -56,7 +61,11 @@ impl Rule for GatewaySessions {
             if total <= 0 {
                 continue;
             }
-            let (top, top_nanos) = sessions.iter().max_by_key(|(_, n)| **n).map(|(a, n)| (*a, *n)).unwrap_or(("", 0));
+            let (top, top_nanos) = sessions
+                .iter()
+                .max_by_key(|(_, n)| **n)
+                .map(|(a, n)| (*a, *n))
+                .unwrap_or(("", 0));
             let share = top_nanos as f64 / total as f64;
             if (sessions.len() as u64) < g.min_sessions() || share > g.max_share() {
                 out.hit_n(
@@ -89,11 +98,22 @@ mod tests {
     fn fires_on_single_session() {
         let mut c = ctx();
         c.policy = Some(Policy {
-            gateways: vec![GatewayPolicy { name: "gw".into(), roles: vec!["Bedrock*".into()], max_session_share: None, min_sessions: None }],
+            gateways: vec![GatewayPolicy {
+                name: "gw".into(),
+                roles: vec!["Bedrock*".into()],
+                max_session_share: None,
+                min_sessions: None,
+            }],
             ..Default::default()
         });
-        let a = Row { principal: Some("arn:aws:sts::111122223333:assumed-role/BedrockInvoke/alice"), ..inference() };
-        let b = Row { principal: Some("arn:aws:sts::111122223333:assumed-role/BedrockInvoke/bob"), ..inference() };
+        let a = Row {
+            principal: Some("arn:aws:sts::111122223333:assumed-role/BedrockInvoke/alice"),
+            ..inference()
+        };
+        let b = Row {
+            principal: Some("arn:aws:sts::111122223333:assumed-role/BedrockInvoke/bob"),
+            ..inference()
+        };
         assert_eq!(run(&GatewaySessions, &[a.clone(), b], &c).count, 0);
         assert_eq!(run(&GatewaySessions, &[a], &c).count, 1);
     }

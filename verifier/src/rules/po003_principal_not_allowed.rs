@@ -36,8 +36,15 @@ impl Rule for PrincipalNotAllowed {
 
     fn check_row(&self, row: &Row<'_>, ctx: &Ctx, out: &mut Tally) {
         let Some(p) = row.principal else { return };
-        if row.inference && !ctx.allowed_principals.is_empty() && !ctx.allowed_principals.iter().any(|pt| pt.matches(p)) {
-            out.hit(row.file, row.cost, row.sample([("line_item_iam_principal", p.to_string())]));
+        if row.inference
+            && !ctx.allowed_principals.is_empty()
+            && !ctx.allowed_principals.iter().any(|pt| pt.matches(p))
+        {
+            out.hit(
+                row.file,
+                row.cost,
+                row.sample([("line_item_iam_principal", p.to_string())]),
+            );
         }
     }
 }
@@ -52,7 +59,8 @@ mod tests {
         let mut c = ctx();
         c.allowed_principals = vec![glob::Pattern::new("arn:aws:iam::*:user/*").unwrap()];
         assert_eq!(run(&PrincipalNotAllowed, &[inference()], &c).count, 0);
-        c.allowed_principals = vec![glob::Pattern::new("arn:aws:sts::*:assumed-role/Bedrock*/*").unwrap()];
+        c.allowed_principals =
+            vec![glob::Pattern::new("arn:aws:sts::*:assumed-role/Bedrock*/*").unwrap()];
         assert_eq!(run(&PrincipalNotAllowed, &[inference()], &c).count, 1);
     }
 }

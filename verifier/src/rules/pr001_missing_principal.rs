@@ -8,9 +8,6 @@ use crate::row::{fmt_opt_ts, fmt_ts, Row};
 /// PR001.
 pub struct MissingPrincipal;
 
-/// Columns every Bedrock classification reads.
-pub const BEDROCK_COLUMNS: &[&str] = &["line_item_product_code", "line_item_operation", "line_item_line_item_type"];
-
 static META: RuleMeta = RuleMeta {
     code: "PR001",
     name: "missing-principal",
@@ -62,7 +59,15 @@ impl Rule for MissingPrincipal {
                 &fmt_ts(ctx.principal_from)[..10]
             ));
         } else if out.count > 0 {
-            out.message = Some(format!("{} Bedrock inference rows have no IAM principal", out.count));
+            let rows = if out.count == 1 {
+                "row has"
+            } else {
+                "rows have"
+            };
+            out.message = Some(format!(
+                "{} Bedrock inference {rows} no IAM principal",
+                out.count
+            ));
         }
     }
 }
@@ -75,9 +80,20 @@ mod tests {
     #[test]
     fn fires_on_empty_principal_after_launch() {
         let ok = inference();
-        let bad = Row { principal: None, row: 2, ..inference() };
-        let before = Row { principal: None, start: ts("2026-04-01T10:00:00Z"), ..inference() };
-        assert_eq!(run(&MissingPrincipal, &[ok.clone(), before, ec2()], &ctx()).count, 0);
+        let bad = Row {
+            principal: None,
+            row: 2,
+            ..inference()
+        };
+        let before = Row {
+            principal: None,
+            start: ts("2026-04-01T10:00:00Z"),
+            ..inference()
+        };
+        assert_eq!(
+            run(&MissingPrincipal, &[ok.clone(), before, ec2()], &ctx()).count,
+            0
+        );
         let t = run(&MissingPrincipal, &[ok, bad.clone()], &ctx());
         assert_eq!(t.count, 1);
         assert!(!t.message.unwrap().contains("INCLUDE_IAM"));

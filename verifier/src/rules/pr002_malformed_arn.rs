@@ -35,7 +35,10 @@ impl Rule for MalformedArn {
                 out.hit(
                     row.file,
                     row.cost,
-                    row.sample([("line_item_iam_principal", p.to_string()), ("problem", e.to_string())]),
+                    row.sample([
+                        ("line_item_iam_principal", p.to_string()),
+                        ("problem", e.to_string()),
+                    ]),
                 );
             }
         }
@@ -50,7 +53,10 @@ mod tests {
     #[test]
     fn fires_on_malformed_only() {
         assert_eq!(run(&MalformedArn, &[inference(), ec2()], &ctx()).count, 0);
-        let bad = Row { principal: Some("arn:aws:sts::1234:assumed-role/Role"), ..inference() };
+        let bad = Row {
+            principal: Some("arn:aws:sts::1234:assumed-role/Role"),
+            ..inference()
+        };
         assert_eq!(run(&MalformedArn, &[bad], &ctx()).count, 1);
     }
 }

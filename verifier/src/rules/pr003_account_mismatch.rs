@@ -53,7 +53,10 @@ mod tests {
     #[test]
     fn fires_on_other_account() {
         assert_eq!(run(&AccountMismatch, &[inference()], &ctx()).count, 0);
-        let bad = Row { usage_account: "444455556666", ..inference() };
+        let bad = Row {
+            usage_account: "444455556666",
+            ..inference()
+        };
         assert_eq!(run(&AccountMismatch, &[bad], &ctx()).count, 1);
     }
 }

@@ -48,8 +48,14 @@ mod tests {
 
     #[test]
     fn fires_on_ec2_with_principal() {
-        assert_eq!(run(&PrincipalOnNonBedrock, &[inference(), ec2()], &ctx()).count, 0);
-        let bad = Row { principal: Some("arn:aws:iam::111122223333:user/alice"), ..ec2() };
+        assert_eq!(
+            run(&PrincipalOnNonBedrock, &[inference(), ec2()], &ctx()).count,
+            0
+        );
+        let bad = Row {
+            principal: Some("arn:aws:iam::111122223333:user/alice"),
+            ..ec2()
+        };
         assert_eq!(run(&PrincipalOnNonBedrock, &[bad], &ctx()).count, 1);
     }
 }

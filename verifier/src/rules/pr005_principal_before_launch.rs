@@ -30,7 +30,9 @@ impl Rule for PrincipalBeforeLaunch {
     }
 
     fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
-        let launch = principal_data_start().and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_micros());
+        let launch = principal_data_start()
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc().timestamp_micros());
         if let (Some(p), Some(s), Some(l)) = (row.principal, row.start, launch) {
             if s < l {
                 out.hit(
@@ -54,7 +56,11 @@ mod tests {
     #[test]
     fn fires_before_launch() {
         assert_eq!(run(&PrincipalBeforeLaunch, &[inference()], &ctx()).count, 0);
-        let bad = Row { start: ts("2026-04-07T23:00:00Z"), end: ts("2026-04-08T00:00:00Z"), ..inference() };
+        let bad = Row {
+            start: ts("2026-04-07T23:00:00Z"),
+            end: ts("2026-04-08T00:00:00Z"),
+            ..inference()
+        };
         assert_eq!(run(&PrincipalBeforeLaunch, &[bad], &ctx()).count, 1);
     }
 }

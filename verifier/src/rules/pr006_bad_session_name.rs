@@ -36,7 +36,10 @@ impl Rule for BadSessionName {
             out.hit(
                 row.file,
                 row.cost,
-                row.sample([("line_item_iam_principal", p.to_string()), ("problem", e.to_string())]),
+                row.sample([
+                    ("line_item_iam_principal", p.to_string()),
+                    ("problem", e.to_string()),
+                ]),
             );
         }
     }
@@ -49,9 +52,15 @@ mod tests {
 
     #[test]
     fn fires_on_one_char_session() {
-        let ok = Row { principal: Some("arn:aws:sts::111122223333:assumed-role/Gw/alice@acme.org"), ..inference() };
+        let ok = Row {
+            principal: Some("arn:aws:sts::111122223333:assumed-role/Gw/alice@acme.org"),
+            ..inference()
+        };
         assert_eq!(run(&BadSessionName, &[ok], &ctx()).count, 0);
-        let bad = Row { principal: Some("arn:aws:sts::111122223333:assumed-role/Gw/x"), ..inference() };
+        let bad = Row {
+            principal: Some("arn:aws:sts::111122223333:assumed-role/Gw/x"),
+            ..inference()
+        };
         assert_eq!(run(&BadSessionName, &[bad], &ctx()).count, 1);
     }
 }

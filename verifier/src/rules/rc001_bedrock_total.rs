@@ -35,14 +35,28 @@ pub fn reconciliation_skip(ctx: &Ctx) -> Option<String> {
 }
 
 /// Compare two totals and record a hit when they differ by more than half a cent.
-pub fn compare(out: &mut Tally, order: usize, what: &[(&str, String)], expected: f64, actual_nanos: i128) {
+pub fn compare(
+    out: &mut Tally,
+    order: usize,
+    what: &[(&str, String)],
+    expected: f64,
+    actual_nanos: i128,
+) {
     let diff = actual_nanos - to_nanos(expected);
     if diff.abs() > TOLERANCE_NANOS {
-        let mut values: Vec<(String, String)> = what.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let mut values: Vec<(String, String)> = what
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
         values.push(("expected".into(), usd(expected)));
         values.push(("actual".into(), usd(to_dollars(actual_nanos))));
         values.push(("difference".into(), usd(to_dollars(diff))));
-        out.hit_n(1, order, Some(to_dollars(diff.abs())), export_sample(None, values));
+        out.hit_n(
+            1,
+            order,
+            Some(to_dollars(diff.abs())),
+            export_sample(None, values),
+        );
     }
 }
 
@@ -70,9 +84,15 @@ mod tests {
     #[test]
     fn fires_on_total_difference() {
         let mut c = ctx();
-        c.truth = Some(Truth { bedrock_cost_total: 0.8, ..Default::default() });
+        c.truth = Some(Truth {
+            bedrock_cost_total: 0.8,
+            ..Default::default()
+        });
         assert_eq!(run(&BedrockTotal, &[inference(), ec2()], &c).count, 0);
-        c.truth = Some(Truth { bedrock_cost_total: 0.9, ..Default::default() });
+        c.truth = Some(Truth {
+            bedrock_cost_total: 0.9,
+            ..Default::default()
+        });
         assert_eq!(run(&BedrockTotal, &[inference()], &c).count, 1);
     }
 }

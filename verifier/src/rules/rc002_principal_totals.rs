@@ -52,9 +52,15 @@ mod tests {
     fn fires_on_principal_difference() {
         let p = inference().principal.unwrap().to_string();
         let mut c = ctx();
-        c.truth = Some(Truth { by_principal: [(p.clone(), 0.8)].into(), ..Default::default() });
+        c.truth = Some(Truth {
+            by_principal: [(p.clone(), 0.8)].into(),
+            ..Default::default()
+        });
         assert_eq!(run(&PrincipalTotals, &[inference()], &c).count, 0);
-        c.truth = Some(Truth { by_principal: [(p, 2.0)].into(), ..Default::default() });
+        c.truth = Some(Truth {
+            by_principal: [(p, 2.0)].into(),
+            ..Default::default()
+        });
         assert_eq!(run(&PrincipalTotals, &[inference()], &c).count, 1);
     }
 }

@@ -43,12 +43,22 @@ impl Rule for TagTotals {
             let all: BTreeSet<&str> = values
                 .keys()
                 .map(String::as_str)
-                .chain(actual.into_iter().flat_map(|a| a.keys().map(String::as_str)))
+                .chain(
+                    actual
+                        .into_iter()
+                        .flat_map(|a| a.keys().map(String::as_str)),
+                )
                 .collect();
             for v in all {
                 let expected = values.get(v).copied().unwrap_or(0.0);
                 let got = actual.and_then(|a| a.get(v)).copied().unwrap_or(0);
-                compare(out, order, &[("tag", full.clone()), ("value", v.to_string())], expected, got);
+                compare(
+                    out,
+                    order,
+                    &[("tag", full.clone()), ("value", v.to_string())],
+                    expected,
+                    got,
+                );
                 order += 1;
             }
         }
@@ -64,9 +74,19 @@ mod tests {
     #[test]
     fn fires_on_tag_difference() {
         let mut c = ctx();
-        c.truth = Some(Truth { by_tag: [("iamPrincipal/team".to_string(), [("ds".to_string(), 0.8)].into())].into(), ..Default::default() });
+        c.truth = Some(Truth {
+            by_tag: [(
+                "iamPrincipal/team".to_string(),
+                [("ds".to_string(), 0.8)].into(),
+            )]
+            .into(),
+            ..Default::default()
+        });
         assert_eq!(run(&TagTotals, &[inference()], &c).count, 0);
-        c.truth = Some(Truth { by_tag: [("team".to_string(), [("ml".to_string(), 0.8)].into())].into(), ..Default::default() });
+        c.truth = Some(Truth {
+            by_tag: [("team".to_string(), [("ml".to_string(), 0.8)].into())].into(),
+            ..Default::default()
+        });
         assert_eq!(run(&TagTotals, &[inference()], &c).count, 2);
     }
 }

@@ -33,7 +33,13 @@ impl Rule for Unattributed {
 
     fn finish(&self, agg: &Aggregates, ctx: &Ctx, out: &mut Tally) {
         let Some(t) = &ctx.truth else { return };
-        compare(out, 0, &[], t.unattributed_bedrock_cost, agg.unattributed_nanos);
+        compare(
+            out,
+            0,
+            &[],
+            t.unattributed_bedrock_cost,
+            agg.unattributed_nanos,
+        );
     }
 }
 
@@ -49,7 +55,10 @@ mod tests {
         let mut c = ctx();
         c.truth = Some(Truth::default());
         assert_eq!(run(&Unattributed, &[inference()], &c).count, 0);
-        let bad = Row { principal: None, ..inference() };
+        let bad = Row {
+            principal: None,
+            ..inference()
+        };
         assert_eq!(run(&Unattributed, &[bad], &c).count, 1);
     }
 }

@@ -37,7 +37,12 @@ impl Rule for MissingPrincipals {
         let actual = agg.by_principal();
         for (i, (p, cost)) in t.by_principal.iter().enumerate() {
             if to_nanos(*cost) > TOLERANCE_NANOS && !actual.contains_key(p.as_str()) {
-                out.hit_n(1, i, Some(*cost), export_sample(None, [("principal", p.clone()), ("expected", usd(*cost))]));
+                out.hit_n(
+                    1,
+                    i,
+                    Some(*cost),
+                    export_sample(None, [("principal", p.clone()), ("expected", usd(*cost))]),
+                );
             }
         }
     }
@@ -53,7 +58,10 @@ mod tests {
     fn fires_on_absent_principal() {
         let p = inference().principal.unwrap().to_string();
         let mut c = ctx();
-        c.truth = Some(Truth { by_principal: [(p, 0.8)].into(), ..Default::default() });
+        c.truth = Some(Truth {
+            by_principal: [(p, 0.8)].into(),
+            ..Default::default()
+        });
         assert_eq!(run(&MissingPrincipals, &[inference()], &c).count, 0);
         assert_eq!(run(&MissingPrincipals, &[ec2()], &c).count, 1);
     }

@@ -37,7 +37,12 @@ impl Rule for UnexpectedPrincipals {
         for (i, (p, s)) in agg.by_principal().into_iter().enumerate() {
             if !t.by_principal.contains_key(p) && !ctx.truth_principals.contains_key(p) {
                 let cost = to_dollars(s.nanos);
-                out.hit_n(1, i, Some(cost), export_sample(None, [("principal", p.to_string()), ("actual", usd(cost))]));
+                out.hit_n(
+                    1,
+                    i,
+                    Some(cost),
+                    export_sample(None, [("principal", p.to_string()), ("actual", usd(cost))]),
+                );
             }
         }
     }
@@ -55,7 +60,10 @@ mod tests {
         let mut c = ctx();
         c.truth = Some(Truth::default());
         assert_eq!(run(&UnexpectedPrincipals, &[inference()], &c).count, 1);
-        c.truth = Some(Truth { by_principal: [(p, 0.8)].into(), ..Default::default() });
+        c.truth = Some(Truth {
+            by_principal: [(p, 0.8)].into(),
+            ..Default::default()
+        });
         assert_eq!(run(&UnexpectedPrincipals, &[inference()], &c).count, 0);
     }
 }

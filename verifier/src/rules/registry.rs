@@ -53,12 +53,18 @@ pub fn all() -> impl Iterator<Item = &'static RuleMeta> {
 
 /// Look a rule up by code (case-insensitive).
 pub fn find(code: &str) -> Option<&'static dyn Rule> {
-    RULES.iter().copied().find(|r| r.meta().code.eq_ignore_ascii_case(code))
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.meta().code.eq_ignore_ascii_case(code))
 }
 
 /// The `curlab rules` table.
 pub fn render_table() -> String {
-    let mut out = format!("{:<6} {:<15} {:<8} {:<25} {}\n", "CODE", "FAMILY", "SEVERITY", "APPLIES", "SUMMARY");
+    let mut out = format!(
+        "{:<6} {:<15} {:<8} {:<25} {}\n",
+        "CODE", "FAMILY", "SEVERITY", "APPLIES", "SUMMARY"
+    );
     for m in all() {
         out.push_str(&format!(
             "{:<6} {:<15} {:<8} {:<25} {}\n",
@@ -74,7 +80,11 @@ pub fn render_table() -> String {
 
 /// The `curlab explain CODE` text.
 pub fn render_explain(m: &RuleMeta) -> String {
-    let columns = if m.columns.is_empty() { "(schema and layout only)".to_string() } else { m.columns.join(", ") };
+    let columns = if m.columns.is_empty() {
+        "(schema and layout only)".to_string()
+    } else {
+        m.columns.join(", ")
+    };
     format!(
         "{code} {name} ({family}, {sev}, applies: {applies})\n{summary}\n\nWhat it checks\n  {checks}\n\nWhy it matters\n  {why}\n\nExample\n  {example}\n\nHow to fix\n  {fix}\n\nColumns read\n  {columns}\n",
         code = m.code,
@@ -96,7 +106,9 @@ pub fn render_markdown() -> String {
         "# curlab verify rules\n\n<!-- Generated from verifier/src/rules/registry.rs; regenerate with `UPDATE_DOCS=1 cargo test -p curlab-verifier`. -->\n\n",
     );
     out.push_str("Severity `error` fails `curlab verify` (exit 1); `warning` does only with `--strict`. A rule whose inputs are missing (a column, `--truth`, `--policy`) is reported as skipped with the reason, never as passed.\n\n");
-    out.push_str("| Code | Name | Family | Severity | Applies | Summary |\n|---|---|---|---|---|---|\n");
+    out.push_str(
+        "| Code | Name | Family | Severity | Applies | Summary |\n|---|---|---|---|---|---|\n",
+    );
     for m in all() {
         out.push_str(&format!(
             "| [{c}](#{l}) | `{n}` | {f} | {s} | {a} | {sum} |\n",
@@ -113,7 +125,11 @@ pub fn render_markdown() -> String {
         let columns = if m.columns.is_empty() {
             "schema and layout only".to_string()
         } else {
-            m.columns.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+            m.columns
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         out.push_str(&format!(
             "\n## {code}\n\n`{name}` — {family}, {sev}, applies: {applies}. Columns: {columns}.\n\n{summary}.\n\n**What it checks.** {checks}\n\n**Why it matters.** {why}\n\n**Example.** {example}\n\n**How to fix.** {fix}\n",
@@ -145,7 +161,12 @@ mod tests {
         assert_eq!(set.len(), codes.len());
         for m in all() {
             assert_eq!(m.code.len(), 5);
-            assert!(!m.checks.is_empty() && !m.why.is_empty() && !m.example.is_empty() && !m.fix.is_empty());
+            assert!(
+                !m.checks.is_empty()
+                    && !m.why.is_empty()
+                    && !m.example.is_empty()
+                    && !m.fix.is_empty()
+            );
         }
     }
 

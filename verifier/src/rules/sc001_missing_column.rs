@@ -32,7 +32,12 @@ impl Rule for MissingColumn {
         let f = &ctx.files[file];
         for col in REQUIRED_COLUMNS {
             if !f.opened.schema.has(col) {
-                out.hit_n(1, file, None, export_sample(Some(f.file.display.clone()), [("column", *col)]));
+                out.hit_n(
+                    1,
+                    file,
+                    None,
+                    export_sample(Some(f.file.display.clone()), [("column", *col)]),
+                );
             }
         }
         if out.count > 0 {
@@ -50,7 +55,11 @@ pub(crate) mod tests {
 
     /// A context with one file of the given columns (all typed as documented for Parquet).
     pub(crate) fn ctx_with_columns(cols: &[(&str, Found)]) -> Ctx {
-        let schema = FileSchema::new(cols.iter().map(|(n, f)| (n.to_string(), f.clone())).collect());
+        let schema = FileSchema::new(
+            cols.iter()
+                .map(|(n, f)| (n.to_string(), f.clone()))
+                .collect(),
+        );
         let mut ctx = crate::rules::testkit::ctx();
         ctx.files.push(FileCtx {
             file: DataFile {
@@ -85,9 +94,15 @@ pub(crate) mod tests {
         let mut t = Tally::new(5);
         MissingColumn.check_file(0, &ctx_with_columns(&required()), &mut t);
         assert_eq!(t.count, 0);
-        let cols: Vec<_> = required().into_iter().filter(|(n, _)| *n != "line_item_usage_type").collect();
+        let cols: Vec<_> = required()
+            .into_iter()
+            .filter(|(n, _)| *n != "line_item_usage_type")
+            .collect();
         MissingColumn.check_file(0, &ctx_with_columns(&cols), &mut t);
         assert_eq!(t.count, 1);
-        assert_eq!(t.samples().next().unwrap().values["column"], "line_item_usage_type");
+        assert_eq!(
+            t.samples().next().unwrap().values["column"],
+            "line_item_usage_type"
+        );
     }
 }

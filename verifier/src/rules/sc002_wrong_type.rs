@@ -33,8 +33,12 @@ impl Rule for WrongType {
     fn check_file(&self, file: usize, ctx: &Ctx, out: &mut Tally) {
         let f = &ctx.files[file];
         for (name, found) in &f.opened.schema.columns {
-            let canon = column(name).map(|c| c.name).or_else(|| crate::read::canonical_name(name));
-            let Some(col) = canon.and_then(column) else { continue };
+            let canon = column(name)
+                .map(|c| c.name)
+                .or_else(|| crate::read::canonical_name(name));
+            let Some(col) = canon.and_then(column) else {
+                continue;
+            };
             if found.fits(col.ty) || (col.ty.is_map() && *found == Found::Str) {
                 continue;
             }
@@ -87,7 +91,12 @@ mod tests {
         WrongType.check_file(0, &ctx_with_columns(&cols), &mut t);
         assert_eq!(t.count, 1);
         let row = crate::rules::testkit::inference();
-        let err = CellError { row: 0, col: Col::UsageAmount, raw: "abc".into(), expected: "double" };
+        let err = CellError {
+            row: 0,
+            col: Col::UsageAmount,
+            raw: "abc".into(),
+            expected: "double",
+        };
         WrongType.check_cell(&row, &err, &crate::rules::testkit::ctx(), &mut t);
         assert_eq!(t.count, 2);
     }

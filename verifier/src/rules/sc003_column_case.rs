@@ -33,7 +33,10 @@ impl Rule for ColumnCase {
                 1,
                 file,
                 None,
-                export_sample(Some(f.file.display.clone()), [("column", found.as_str()), ("expected", *canon)]),
+                export_sample(
+                    Some(f.file.display.clone()),
+                    [("column", found.as_str()), ("expected", *canon)],
+                ),
             );
         }
     }
@@ -48,9 +51,17 @@ mod tests {
     #[test]
     fn fires_on_cur1_names_only() {
         let mut t = Tally::new(5);
-        ColumnCase.check_file(0, &ctx_with_columns(&[("line_item_usage_type", Found::Str)]), &mut t);
+        ColumnCase.check_file(
+            0,
+            &ctx_with_columns(&[("line_item_usage_type", Found::Str)]),
+            &mut t,
+        );
         assert_eq!(t.count, 0);
-        ColumnCase.check_file(0, &ctx_with_columns(&[("lineItem/UsageType", Found::Str)]), &mut t);
+        ColumnCase.check_file(
+            0,
+            &ctx_with_columns(&[("lineItem/UsageType", Found::Str)]),
+            &mut t,
+        );
         assert_eq!(t.count, 1);
     }
 }

@@ -36,9 +36,16 @@ impl Rule for MapAsString {
             return;
         }
         for (name, found) in &f.opened.schema.columns {
-            let canon = column(name).map(|c| c.name).or_else(|| crate::read::canonical_name(name));
+            let canon = column(name)
+                .map(|c| c.name)
+                .or_else(|| crate::read::canonical_name(name));
             if canon.and_then(column).is_some_and(|c| c.ty.is_map()) && *found == Found::Str {
-                out.hit_n(1, file, None, export_sample(Some(f.file.display.clone()), [("column", name.as_str())]));
+                out.hit_n(
+                    1,
+                    file,
+                    None,
+                    export_sample(Some(f.file.display.clone()), [("column", name.as_str())]),
+                );
             }
         }
     }

@@ -40,7 +40,10 @@ impl Rule for ManifestFiles {
                     1,
                     i,
                     None,
-                    export_sample(Some(m.display.clone()), [("data_file", f.as_str()), ("problem", "listed but missing")]),
+                    export_sample(
+                        Some(m.display.clone()),
+                        [("data_file", f.as_str()), ("problem", "listed but missing")],
+                    ),
                 );
             }
             for f in &m.unlisted_files {
@@ -48,7 +51,13 @@ impl Rule for ManifestFiles {
                     1,
                     i,
                     None,
-                    export_sample(Some(m.display.clone()), [("data_file", f.as_str()), ("problem", "present but not listed")]),
+                    export_sample(
+                        Some(m.display.clone()),
+                        [
+                            ("data_file", f.as_str()),
+                            ("problem", "present but not listed"),
+                        ],
+                    ),
                 );
             }
         }
@@ -76,7 +85,8 @@ mod tests {
         let mut t = Tally::new(5);
         ManifestFiles.finish(&Aggregates::default(), &ctx, &mut t);
         assert_eq!(t.count, 0);
-        m.missing_files.push("data/BILLING_PERIOD=2026-04/x-00002.snappy.parquet".into());
+        m.missing_files
+            .push("data/BILLING_PERIOD=2026-04/x-00002.snappy.parquet".into());
         ctx.manifests = vec![m];
         ManifestFiles.finish(&Aggregates::default(), &ctx, &mut t);
         assert_eq!(t.count, 1);

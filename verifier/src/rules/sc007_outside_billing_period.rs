@@ -33,7 +33,9 @@ impl Rule for OutsideBillingPeriod {
             None => row.period_start.and_then(month_bounds_of),
         };
         let Some((lo, hi)) = bounds else { return };
-        let period_ok = row.period_start.is_none_or(|p| p == lo || row.folder_period.is_none());
+        let period_ok = row
+            .period_start
+            .is_none_or(|p| p == lo || row.folder_period.is_none());
         let late_adjustment = matches!(row.line_item_type, "Credit" | "Refund");
         let start_ok = late_adjustment || row.start.is_none_or(|s| (lo..hi).contains(&s));
         if !(period_ok && start_ok) {
@@ -41,8 +43,14 @@ impl Rule for OutsideBillingPeriod {
                 row.file,
                 row.cost,
                 row.sample([
-                    ("billing_period_folder", row.folder_period.unwrap_or("").to_string()),
-                    ("bill_billing_period_start_date", fmt_opt_ts(row.period_start)),
+                    (
+                        "billing_period_folder",
+                        row.folder_period.unwrap_or("").to_string(),
+                    ),
+                    (
+                        "bill_billing_period_start_date",
+                        fmt_opt_ts(row.period_start),
+                    ),
                     ("line_item_usage_start_date", fmt_opt_ts(row.start)),
                 ]),
             );
@@ -58,10 +66,20 @@ mod tests {
     #[test]
     fn fires_on_row_of_next_month() {
         let ok = inference();
-        let bad = Row { start: ts("2026-05-01T00:00:00Z"), end: ts("2026-05-01T01:00:00Z"), ..inference() };
+        let bad = Row {
+            start: ts("2026-05-01T00:00:00Z"),
+            end: ts("2026-05-01T01:00:00Z"),
+            ..inference()
+        };
         assert_eq!(run(&OutsideBillingPeriod, &[ok.clone()], &ctx()).count, 0);
-        assert_eq!(run(&OutsideBillingPeriod, &[ok, bad.clone()], &ctx()).count, 1);
-        let no_folder = Row { folder_period: None, ..bad };
+        assert_eq!(
+            run(&OutsideBillingPeriod, &[ok, bad.clone()], &ctx()).count,
+            1
+        );
+        let no_folder = Row {
+            folder_period: None,
+            ..bad
+        };
         assert_eq!(run(&OutsideBillingPeriod, &[no_folder], &ctx()).count, 1);
     }
 }

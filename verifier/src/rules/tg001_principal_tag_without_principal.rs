@@ -35,7 +35,10 @@ impl Rule for PrincipalTagWithoutPrincipal {
             out.hit(
                 row.file,
                 row.cost,
-                row.sample([("tag", format!("iamPrincipal/{k}")), ("value", v.to_string())]),
+                row.sample([
+                    ("tag", format!("iamPrincipal/{k}")),
+                    ("value", v.to_string()),
+                ]),
             );
         }
     }
@@ -48,8 +51,14 @@ mod tests {
 
     #[test]
     fn fires_on_tag_without_principal() {
-        assert_eq!(run(&PrincipalTagWithoutPrincipal, &[inference(), ec2()], &ctx()).count, 0);
-        let bad = Row { principal: None, ..inference() };
+        assert_eq!(
+            run(&PrincipalTagWithoutPrincipal, &[inference(), ec2()], &ctx()).count,
+            0
+        );
+        let bad = Row {
+            principal: None,
+            ..inference()
+        };
         assert_eq!(run(&PrincipalTagWithoutPrincipal, &[bad], &ctx()).count, 1);
     }
 }

@@ -54,7 +54,10 @@ mod tests {
     #[test]
     fn fires_on_bare_key() {
         assert_eq!(run(&UnprefixedKey, &[inference(), ec2()], &ctx()).count, 0);
-        let bad = Row { tags: tags(&[("team", "ds")]), ..inference() };
+        let bad = Row {
+            tags: tags(&[("team", "ds")]),
+            ..inference()
+        };
         assert_eq!(run(&UnprefixedKey, &[bad], &ctx()).count, 1);
     }
 }

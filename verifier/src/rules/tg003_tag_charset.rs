@@ -1,6 +1,9 @@
 //! TG003: a tag key or value breaks the length or character rules.
 
-use curlab_vocab::tags::{check_key, check_value, split_prefix, TagProblem, IAM_PRINCIPAL_PREFIX, MAX_KEY_CHARS, MAX_VALUE_CHARS};
+use curlab_vocab::tags::{
+    check_key, check_value, split_prefix, TagProblem, IAM_PRINCIPAL_PREFIX, MAX_KEY_CHARS,
+    MAX_VALUE_CHARS,
+};
 
 use super::{Ctx, Rule};
 use crate::finding::Tally;
@@ -53,7 +56,11 @@ impl Rule for TagCharset {
                 out.hit(
                     row.file,
                     row.cost,
-                    row.sample([("tag", k.clone()), ("value", shown), ("problem", p.to_string())]),
+                    row.sample([
+                        ("tag", k.clone()),
+                        ("value", shown),
+                        ("problem", p.to_string()),
+                    ]),
                 );
             }
         }
@@ -68,9 +75,15 @@ mod tests {
     #[test]
     fn fires_on_bad_char_and_long_value() {
         assert_eq!(run(&TagCharset, &[inference(), ec2()], &ctx()).count, 0);
-        let bad = Row { tags: tags(&[("iamPrincipal/team!", "ds")]), ..inference() };
+        let bad = Row {
+            tags: tags(&[("iamPrincipal/team!", "ds")]),
+            ..inference()
+        };
         let long = "v".repeat(300);
-        let long_row = Row { tags: tags(&[("resourceTags/x", long.as_str())]), ..ec2() };
+        let long_row = Row {
+            tags: tags(&[("resourceTags/x", long.as_str())]),
+            ..ec2()
+        };
         assert_eq!(run(&TagCharset, &[bad, long_row], &ctx()).count, 2);
     }
 }

@@ -31,9 +31,18 @@ impl Rule for AwsPrefix {
 
     fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
         for (k, v) in row.tags.unwrap_or(&[]) {
-            let Some((prefix, key)) = split_prefix(k) else { continue };
-            if prefix != RESOURCE_TAGS_PREFIX && key.len() >= 4 && key[..4].eq_ignore_ascii_case("aws:") {
-                out.hit(row.file, row.cost, row.sample([("tag", k.clone()), ("value", v.clone())]));
+            let Some((prefix, key)) = split_prefix(k) else {
+                continue;
+            };
+            if prefix != RESOURCE_TAGS_PREFIX
+                && key.len() >= 4
+                && key[..4].eq_ignore_ascii_case("aws:")
+            {
+                out.hit(
+                    row.file,
+                    row.cost,
+                    row.sample([("tag", k.clone()), ("value", v.clone())]),
+                );
             }
         }
     }
@@ -47,7 +56,10 @@ mod tests {
     #[test]
     fn fires_on_principal_aws_key_not_resource() {
         assert_eq!(run(&AwsPrefix, &[inference(), ec2()], &ctx()).count, 0);
-        let bad = Row { tags: tags(&[("iamPrincipal/AWS:team", "ds")]), ..inference() };
+        let bad = Row {
+            tags: tags(&[("iamPrincipal/AWS:team", "ds")]),
+            ..inference()
+        };
         assert_eq!(run(&AwsPrefix, &[bad], &ctx()).count, 1);
     }
 }

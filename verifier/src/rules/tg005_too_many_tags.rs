@@ -32,7 +32,11 @@ impl Rule for TooManyTags {
     fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
         let n = row.principal_tags().count();
         if n > MAX_TAGS {
-            out.hit(row.file, row.cost, row.sample([("iam_principal_tags", n.to_string())]));
+            out.hit(
+                row.file,
+                row.cost,
+                row.sample([("iam_principal_tags", n.to_string())]),
+            );
         }
     }
 }
@@ -47,7 +51,10 @@ mod tests {
         assert_eq!(run(&TooManyTags, &[inference()], &ctx()).count, 0);
         let keys: Vec<String> = (0..51).map(|i| format!("iamPrincipal/k{i}")).collect();
         let pairs: Vec<(&str, &str)> = keys.iter().map(|k| (k.as_str(), "v")).collect();
-        let bad = Row { tags: tags(&pairs), ..inference() };
+        let bad = Row {
+            tags: tags(&pairs),
+            ..inference()
+        };
         assert_eq!(run(&TooManyTags, &[bad], &ctx()).count, 1);
     }
 }

@@ -32,9 +32,17 @@ impl Rule for KeyCaseConflict {
                 continue;
             }
             let first = spellings.values().map(|s| s.first).min().unwrap_or((0, 0));
-            let keys: Vec<String> = spellings.iter().map(|(k, s)| format!("{k} ({} rows)", s.rows)).collect();
+            let keys: Vec<String> = spellings
+                .iter()
+                .map(|(k, s)| format!("{k} ({} rows)", s.rows))
+                .collect();
             let file = ctx.files.get(first.0).map(|f| f.file.display.clone());
-            out.hit_n(1, first.0, None, export_sample(file, [("keys", keys.join(", "))]));
+            out.hit_n(
+                1,
+                first.0,
+                None,
+                export_sample(file, [("keys", keys.join(", "))]),
+            );
         }
     }
 }
@@ -47,8 +55,17 @@ mod tests {
 
     #[test]
     fn fires_on_two_spellings() {
-        assert_eq!(run(&KeyCaseConflict, &[inference(), ec2()], &ctx()).count, 0);
-        let other = Row { tags: tags(&[("iamPrincipal/Team", "ds")]), ..inference() };
-        assert_eq!(run(&KeyCaseConflict, &[inference(), other], &ctx()).count, 1);
+        assert_eq!(
+            run(&KeyCaseConflict, &[inference(), ec2()], &ctx()).count,
+            0
+        );
+        let other = Row {
+            tags: tags(&[("iamPrincipal/Team", "ds")]),
+            ..inference()
+        };
+        assert_eq!(
+            run(&KeyCaseConflict, &[inference(), other], &ctx()).count,
+            1
+        );
     }
 }

@@ -30,18 +30,28 @@ impl Rule for InactiveKey {
     }
 
     fn skip_reason(&self, ctx: &Ctx) -> Option<String> {
-        ctx.activation
-            .is_none()
-            .then(|| "no activation list: the truth file is absent and the policy has no tags.activated".to_string())
+        ctx.activation.is_none().then(|| {
+            "no activation list: the truth file is absent and the policy has no tags.activated"
+                .to_string()
+        })
     }
 
     fn check_row(&self, row: &Row<'_>, ctx: &Ctx, out: &mut Tally) {
-        let Some(active) = &ctx.activation else { return };
+        let Some(active) = &ctx.activation else {
+            return;
+        };
         for (k, v) in row.tags.unwrap_or(&[]) {
-            let Some((prefix, _)) = split_prefix(k) else { continue };
-            let checked = prefix == IAM_PRINCIPAL_PREFIX || active.keys().any(|a| a.starts_with(prefix));
+            let Some((prefix, _)) = split_prefix(k) else {
+                continue;
+            };
+            let checked =
+                prefix == IAM_PRINCIPAL_PREFIX || active.keys().any(|a| a.starts_with(prefix));
             if checked && !active.contains_key(k.as_str()) {
-                out.hit(row.file, row.cost, row.sample([("tag", k.clone()), ("value", v.clone())]));
+                out.hit(
+                    row.file,
+                    row.cost,
+                    row.sample([("tag", k.clone()), ("value", v.clone())]),
+                );
             }
         }
     }
@@ -56,9 +66,21 @@ mod tests {
     #[test]
     fn fires_on_unlisted_key() {
         let mut c = ctx();
-        c.activation = Some([("iamPrincipal/team".to_string(), KeyActivation { effective_from: None, backfill_from: None })].into());
+        c.activation = Some(
+            [(
+                "iamPrincipal/team".to_string(),
+                KeyActivation {
+                    effective_from: None,
+                    backfill_from: None,
+                },
+            )]
+            .into(),
+        );
         assert_eq!(run(&InactiveKey, &[inference(), ec2()], &c).count, 0);
-        let bad = Row { tags: tags(&[("iamPrincipal/project", "x")]), ..inference() };
+        let bad = Row {
+            tags: tags(&[("iamPrincipal/project", "x")]),
+            ..inference()
+        };
         assert_eq!(run(&InactiveKey, &[bad], &c).count, 1);
     }
 }

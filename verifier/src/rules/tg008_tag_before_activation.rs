@@ -28,16 +28,23 @@ impl Rule for TagBeforeActivation {
     }
 
     fn skip_reason(&self, ctx: &Ctx) -> Option<String> {
-        let known = ctx.activation.as_ref().is_some_and(|a| a.values().any(|k| k.effective_from.is_some()));
+        let known = ctx
+            .activation
+            .as_ref()
+            .is_some_and(|a| a.values().any(|k| k.effective_from.is_some()));
         (!known).then(|| "no activation times: the truth file is absent and the policy has no [[tags.activation]]".to_string())
     }
 
     fn check_row(&self, row: &Row<'_>, ctx: &Ctx, out: &mut Tally) {
-        let (Some(active), Some(start)) = (&ctx.activation, row.start) else { return };
+        let (Some(active), Some(start)) = (&ctx.activation, row.start) else {
+            return;
+        };
         for (k, v) in row.principal_tags() {
             let full = format!("iamPrincipal/{k}");
             let Some(a) = active.get(&full) else { continue };
-            let Some(eff) = a.effective_from else { continue };
+            let Some(eff) = a.effective_from else {
+                continue;
+            };
             let backfilled = a.backfill_from.is_some_and(|b| start >= b);
             if start < eff && !backfilled {
                 out.hit(
@@ -65,10 +72,23 @@ mod tests {
     fn fires_before_effect_unless_backfilled() {
         let mut c = ctx();
         let act = |b: Option<i64>| {
-            Some([("iamPrincipal/team".to_string(), KeyActivation { effective_from: ts("2026-04-25"), backfill_from: b })].into())
+            Some(
+                [(
+                    "iamPrincipal/team".to_string(),
+                    KeyActivation {
+                        effective_from: ts("2026-04-25"),
+                        backfill_from: b,
+                    },
+                )]
+                .into(),
+            )
         };
         c.activation = act(None);
-        let late = Row { start: ts("2026-04-26T10:00:00Z"), end: ts("2026-04-26T11:00:00Z"), ..inference() };
+        let late = Row {
+            start: ts("2026-04-26T10:00:00Z"),
+            end: ts("2026-04-26T11:00:00Z"),
+            ..inference()
+        };
         assert_eq!(run(&TagBeforeActivation, &[late], &c).count, 0);
         assert_eq!(run(&TagBeforeActivation, &[inference()], &c).count, 1);
         c.activation = act(ts("2026-04-01"));

@@ -28,18 +28,32 @@ impl Rule for SessionTagLost {
     }
 
     fn check_row(&self, row: &Row<'_>, ctx: &Ctx, out: &mut Tally) {
-        let (Some(p), Some(truth)) = (row.principal, &ctx.truth) else { return };
-        let Some(tp) = ctx.truth_principals.get(p).and_then(|i| truth.principals.get(*i)) else { return };
+        let (Some(p), Some(truth)) = (row.principal, &ctx.truth) else {
+            return;
+        };
+        let Some(tp) = ctx
+            .truth_principals
+            .get(p)
+            .and_then(|i| truth.principals.get(*i))
+        else {
+            return;
+        };
         for key in &tp.session_tag_keys {
             let Some(expected) = tp.tags.get(key).or_else(|| {
-                tp.tags.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v)
+                tp.tags
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                    .map(|(_, v)| v)
             }) else {
                 continue;
             };
             let shown = row
                 .principal_tags()
                 .find(|(k, _)| *k == key.as_str())
-                .or_else(|| row.principal_tags().find(|(k, _)| k.eq_ignore_ascii_case(key)));
+                .or_else(|| {
+                    row.principal_tags()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                });
             if let Some((k, v)) = shown {
                 if v != expected {
                     out.hit(
@@ -82,7 +96,10 @@ mod tests {
         });
         c.truth_principals.insert(p, 0);
         assert_eq!(run(&SessionTagLost, &[inference()], &c).count, 0);
-        let bad = Row { tags: tags(&[("iamPrincipal/team", "platform")]), ..inference() };
+        let bad = Row {
+            tags: tags(&[("iamPrincipal/team", "platform")]),
+            ..inference()
+        };
         assert_eq!(run(&SessionTagLost, &[bad], &c).count, 1);
     }
 }

@@ -1,0 +1,77 @@
+//! Helpers shared by the integration tests: run the real binary, read what it wrote.
+#![allow(dead_code)]
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use arrow_array::RecordBatch;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+/// Run `curlab` with arguments.
+pub fn curlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_curlab"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("curlab runs")
+}
+
+/// Generate a scenario into a fresh temporary folder; panics with stderr on failure.
+pub fn generate(scenario: &str, extra: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().to_str().expect("utf-8 path");
+    let mut args = vec!["generate", scenario, "--out", out, "--quiet"];
+    args.extend_from_slice(extra);
+    let o = curlab(&args);
+    assert!(
+        o.status.success(),
+        "curlab generate {scenario} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    dir
+}
+
+/// Every file below `dir`, relative, sorted.
+pub fn files(dir: &Path) -> Vec<PathBuf> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("read_dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                out.push(p.strip_prefix(base).expect("prefix").to_path_buf());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// All record batches of a Parquet file.
+pub fn read_parquet(path: &Path) -> Vec<RecordBatch> {
+    let f = File::open(path).expect("open parquet");
+    ParquetRecordBatchReaderBuilder::try_new(f)
+        .expect("parquet footer")
+        .build()
+        .expect("reader")
+        .map(|b| b.expect("batch"))
+        .collect()
+}
+
+/// The data files of an export, sorted.
+pub fn data_files(export: &Path) -> Vec<PathBuf> {
+    files(export)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("/data/") || p.starts_with("data"))
+        .map(|p| export.join(p))
+        .collect()
+}
+
+/// The truth file next to an export.
+pub fn truth(out: &Path, export: &str) -> serde_json::Value {
+    let s = std::fs::read_to_string(out.join(format!("{export}.truth.json"))).expect("truth file");
+    serde_json::from_str(&s).expect("truth json")
+}

@@ -1,0 +1,106 @@
+//! Exports open in real readers: every shipped scenario is generated and read back by pyarrow
+//! and DuckDB (tests/compat.py), which check row counts and cost sums against the truth file.
+//!
+//! The readers live in a Python virtualenv at `.venv` (created here from
+//! tests/requirements.txt when missing; `.ci/run` creates it up front). Set CURLAB_PYTHON to
+//! use another interpreter that has duckdb and pyarrow.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+fn python() -> &'static PathBuf {
+    static PY: OnceLock<PathBuf> = OnceLock::new();
+    PY.get_or_init(|| {
+        if let Ok(p) = std::env::var("CURLAB_PYTHON") {
+            return PathBuf::from(p);
+        }
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let venv = root.join(".venv");
+        let py = venv.join("bin/python");
+        let ready = py.exists()
+            && Command::new(&py)
+                .args(["-c", "import duckdb, pyarrow"])
+                .status()
+                .is_ok_and(|s| s.success());
+        if !ready {
+            let ok = Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(&venv)
+                .status()
+                .expect("python3 runs");
+            assert!(ok.success(), "python3 -m venv .venv failed");
+            let ok = Command::new(&py)
+                .args(["-m", "pip", "install", "-q", "-r"])
+                .arg(root.join("tests/requirements.txt"))
+                .status()
+                .expect("pip runs");
+            assert!(ok.success(), "pip install -r tests/requirements.txt failed");
+        }
+        py
+    })
+}
+
+fn check(scenario: &str, export: &str, extra: &[&str]) {
+    let dir = common::generate(scenario, extra);
+    let o = Command::new(python())
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/compat.py"))
+        .arg(dir.path())
+        .arg(export)
+        .output()
+        .expect("python runs");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{scenario}: {out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        out.contains("pyarrow:") && out.contains("duckdb:"),
+        "both readers ran: {out}"
+    );
+}
+
+#[test]
+fn blog_launch_parquet_and_csv() {
+    check("blog-launch", "blog-launch", &[]);
+    check("blog-launch", "blog-launch", &["--format", "csv"]);
+}
+
+#[test]
+fn s1_iam_users() {
+    check("s1-iam-users", "s1-iam-users", &[]);
+}
+
+#[test]
+fn s2_app_roles_parquet_and_csv() {
+    check("s2-app-roles", "s2-app-roles", &[]);
+    check("s2-app-roles", "s2-app-roles", &["--format", "csv"]);
+}
+
+#[test]
+fn s3_okta_saml() {
+    check("s3-okta-saml", "s3-okta-saml", &[]);
+}
+
+#[test]
+fn s3_entra_oidc() {
+    check("s3-entra-oidc", "s3-entra-oidc", &[]);
+}
+
+#[test]
+fn s4_gateway_shared_role() {
+    check("s4-gateway-shared-role", "s4-gateway-shared-role", &[]);
+}
+
+#[test]
+fn s4_gateway_per_user() {
+    check("s4-gateway-per-user", "s4-gateway-per-user", &[]);
+}
+
+#[test]
+fn enterprise() {
+    check("enterprise", "enterprise-cur", &[]);
+}

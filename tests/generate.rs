@@ -1,0 +1,561 @@
+//! End-to-end tests of `curlab generate`: layout, schema, blog numbers, determinism, atomicity.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Float64Type;
+use arrow_array::{Array, RecordBatch};
+use common::{curlab, data_files, files, generate, read_parquet, truth};
+
+fn snapshot_settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path("../snapshots");
+    s.set_prepend_module_to_snapshot(false);
+    s
+}
+
+fn str_col<'a>(b: &'a RecordBatch, name: &str) -> &'a arrow_array::StringArray {
+    b.column_by_name(name)
+        .unwrap_or_else(|| panic!("column {name}"))
+        .as_string::<i32>()
+}
+
+fn f64_col<'a>(b: &'a RecordBatch, name: &str) -> &'a arrow_array::Float64Array {
+    b.column_by_name(name)
+        .unwrap_or_else(|| panic!("column {name}"))
+        .as_primitive::<Float64Type>()
+}
+
+fn map_cell(b: &RecordBatch, name: &str, row: usize) -> BTreeMap<String, String> {
+    let m = b.column_by_name(name).expect("map column").as_map();
+    let entries = m.value(row);
+    let k = entries.column(0).as_string::<i32>();
+    let v = entries.column(1).as_string::<i32>();
+    (0..entries.len())
+        .map(|i| (k.value(i).to_string(), v.value(i).to_string()))
+        .collect()
+}
+
+struct BedrockRow {
+    principal: String,
+    usage_type: String,
+    cost: f64,
+    tags: BTreeMap<String, String>,
+}
+
+fn bedrock_rows(dir: &std::path::Path, export: &str) -> Vec<BedrockRow> {
+    let mut out = Vec::new();
+    for f in data_files(&dir.join(export)) {
+        for b in read_parquet(&f) {
+            let (p, u, c, fam) = (
+                str_col(&b, "line_item_iam_principal"),
+                str_col(&b, "line_item_usage_type"),
+                f64_col(&b, "line_item_unblended_cost"),
+                str_col(&b, "product_product_family"),
+            );
+            for i in 0..b.num_rows() {
+                if fam.is_null(i) || fam.value(i) != "Amazon Bedrock" {
+                    continue;
+                }
+                out.push(BedrockRow {
+                    principal: if p.is_null(i) {
+                        "(none)".into()
+                    } else {
+                        p.value(i).to_string()
+                    },
+                    usage_type: u.value(i).to_string(),
+                    cost: c.value(i),
+                    tags: map_cell(&b, "tags", i),
+                });
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn blog_launch_reproduces_the_posts_tables() {
+    let dir = generate("blog-launch", &[]);
+    let rows = bedrock_rows(dir.path(), "blog-launch");
+    let cost = |principal: &str, usage: &str| -> f64 {
+        rows.iter()
+            .filter(|r| r.principal.ends_with(principal) && r.usage_type == usage)
+            .map(|r| r.cost)
+            .sum()
+    };
+    let printed = |v: f64, decimals: usize| format!("{v:.decimals$}");
+    // Opening table (3 decimals as printed).
+    assert_eq!(
+        printed(cost(":user/alice", "USE1-Claude4.6Sonnet-input-tokens"), 3),
+        "0.069"
+    );
+    assert_eq!(
+        printed(cost(":user/alice", "USE1-Claude4.6Sonnet-output-tokens"), 3),
+        "0.214"
+    );
+    assert_eq!(
+        printed(cost(":user/bob", "USE1-Claude4.6Opus-input-tokens"), 3),
+        "0.198"
+    );
+    assert_eq!(
+        printed(cost(":user/bob", "USE1-Claude4.6Opus-output-tokens"), 3),
+        "0.990"
+    );
+    // Scenario 1 (4 decimals).
+    assert_eq!(
+        printed(cost(":user/user-1", "USE1-Claude4.6Sonnet-input-tokens"), 4),
+        "0.0693"
+    );
+    assert_eq!(
+        printed(
+            cost(":user/user-1", "USE1-Claude4.6Sonnet-output-tokens"),
+            4
+        ),
+        "0.2145"
+    );
+    assert_eq!(
+        printed(cost(":user/user-2", "USE1-Claude4.6Opus-input-tokens"), 4),
+        "0.1980"
+    );
+    assert_eq!(
+        printed(cost(":user/user-2", "USE1-Claude4.6Opus-output-tokens"), 4),
+        "0.9900"
+    );
+    // Scenario 2.
+    assert_eq!(
+        printed(
+            cost(
+                "assumed-role/Role-1/session-123",
+                "USE1-Claude4.6Sonnet-input-tokens"
+            ),
+            4
+        ),
+        "0.0330"
+    );
+    assert_eq!(
+        printed(
+            cost(
+                "assumed-role/Role-1/session-123",
+                "USE1-Claude4.6Opus-output-tokens"
+            ),
+            4
+        ),
+        "0.1650"
+    );
+    assert_eq!(
+        printed(
+            cost(
+                "assumed-role/Role-2/session-456",
+                "USE1-NovaLite-input-tokens"
+            ),
+            4
+        ),
+        "0.0810"
+    );
+    assert_eq!(
+        printed(
+            cost(
+                "assumed-role/Role-2/session-456",
+                "USE1-NovaLite-output-tokens"
+            ),
+            4
+        ),
+        "0.0500"
+    );
+    // Scenario 3.
+    assert_eq!(
+        printed(
+            cost(
+                "assumed-role/Role-1/user-1@acme.org",
+                "USE1-Claude4.6Opus-input-tokens"
+            ),
+            3
+        ),
+        "0.283"
+    );
+    assert_eq!(
+        printed(
+            cost(
+                "assumed-role/Role-1/user-1@acme.org",
+                "USE1-Claude4.6Opus-output-tokens"
+            ),
+            3
+        ),
+        "0.990"
+    );
+    assert_eq!(
+        printed(
+            cost(
+                "assumed-role/Role-1/user-2@acme.org",
+                "USE1-Claude4.6Sonnet-input-tokens"
+            ),
+            3
+        ),
+        "0.165"
+    );
+    assert_eq!(
+        printed(
+            cost(
+                "assumed-role/Role-1/user-2@acme.org",
+                "USE1-Claude4.6Sonnet-output-tokens"
+            ),
+            3
+        ),
+        "0.264"
+    );
+    // Scenario 4.
+    assert_eq!(
+        printed(
+            cost(
+                "assumed-role/BedrockRole/gw-user-1",
+                "USE1-Claude4.6Sonnet-input-tokens"
+            ),
+            3
+        ),
+        "0.081"
+    );
+    assert_eq!(
+        printed(
+            cost(
+                "assumed-role/BedrockRole/gw-user-1",
+                "USE1-Claude4.6Sonnet-output-tokens"
+            ),
+            3
+        ),
+        "0.163"
+    );
+    assert_eq!(
+        printed(
+            cost(
+                "assumed-role/BedrockRole/gw-tenant-acme",
+                "USE1-Claude4.6Opus-input-tokens"
+            ),
+            3
+        ),
+        "0.526"
+    );
+    assert_eq!(
+        printed(
+            cost(
+                "assumed-role/BedrockRole/gw-tenant-acme",
+                "USE1-Claude4.6Opus-output-tokens"
+            ),
+            3
+        ),
+        "0.925"
+    );
+    // Tags as the post prints them.
+    let tags_of = |principal: &str| {
+        rows.iter()
+            .find(|r| r.principal.ends_with(principal))
+            .map(|r| r.tags.clone())
+            .unwrap_or_default()
+    };
+    let m = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    assert_eq!(tags_of(":user/alice"), m(&[("iamPrincipal/team", "ds")]));
+    assert_eq!(
+        tags_of(":user/user-1"),
+        m(&[
+            ("iamPrincipal/team", "BedrockDataScience"),
+            ("iamPrincipal/cost-center", "12345")
+        ])
+    );
+    assert_eq!(
+        tags_of("assumed-role/AppRole/session"),
+        m(&[("iamPrincipal/project", "chatbot")])
+    );
+    assert_eq!(
+        tags_of("assumed-role/Role/user@acme.org"),
+        m(&[("iamPrincipal/team", "eng")])
+    );
+    assert_eq!(
+        tags_of("Role-2/session-456"),
+        m(&[
+            ("iamPrincipal/project", "ChatBackend"),
+            ("iamPrincipal/cost-center", "12345")
+        ])
+    );
+    assert_eq!(
+        tags_of("Role-1/user-2@acme.org"),
+        m(&[
+            ("iamPrincipal/team", "engineering"),
+            ("iamPrincipal/cost-center", "67890")
+        ])
+    );
+    assert_eq!(
+        tags_of("gw-tenant-acme"),
+        m(&[("iamPrincipal/tenant", "acme-corp")])
+    );
+    assert!(rows
+        .iter()
+        .any(|r| r.principal.ends_with(":user/BedrockAPIKey-234s")));
+
+    let mut table = String::from(
+        "line_item_iam_principal | line_item_usage_type | line_item_unblended_cost | tags\n",
+    );
+    for r in &rows {
+        let tags: Vec<String> = r.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        table.push_str(&format!(
+            "{} | {} | {:.8} | {}\n",
+            r.principal,
+            r.usage_type,
+            r.cost,
+            tags.join(",")
+        ));
+    }
+    snapshot_settings().bind(|| insta::assert_snapshot!("blog_launch_bedrock_rows", table));
+}
+
+#[test]
+fn schema_has_every_configured_column_in_aws_order() {
+    let dir = generate("blog-launch", &[]);
+    let f = &data_files(&dir.path().join("blog-launch"))[0];
+    let b = &read_parquet(f)[0];
+    let schema = b.schema();
+    let listing: String = schema
+        .fields()
+        .iter()
+        .map(|f| format!("{} {}\n", f.name(), f.data_type()))
+        .collect();
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "columns are in alphabetical order");
+    // 115 base columns + line_item_resource_id + line_item_iam_principal.
+    assert_eq!(names.len(), 117);
+    snapshot_settings().bind(|| insta::assert_snapshot!("blog_launch_columns", listing));
+}
+
+#[test]
+fn manifest_lists_columns_and_s3_data_files() {
+    let dir = generate("enterprise", &["--scale", "0.05"]);
+    let export = dir.path().join("enterprise-cur");
+    let manifest = export.join("metadata/BILLING_PERIOD=2026-09/enterprise-cur-Manifest.json");
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    let m: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let files = m["dataFiles"].as_array().expect("dataFiles");
+    assert_eq!(files.len(), data_files(&export).len());
+    for f in files {
+        let uri = f.as_str().expect("uri");
+        let rel = uri
+            .strip_prefix("s3://acme-billing-exports/cur2/org/")
+            .unwrap_or_else(|| panic!("{uri} is not under the scenario's bucket and prefix"));
+        assert!(dir.path().join(rel).exists(), "{rel} exists");
+    }
+    snapshot_settings().bind(|| insta::assert_snapshot!("enterprise_manifest", text));
+}
+
+#[test]
+fn layout_follows_data_exports() {
+    let dir = generate("s2-app-roles", &[]);
+    let listing: Vec<String> = files(dir.path())
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    assert_eq!(
+        listing,
+        vec![
+            "s2-app-roles/data/BILLING_PERIOD=2026-06/s2-app-roles-00001.snappy.parquet",
+            "s2-app-roles/metadata/BILLING_PERIOD=2026-06/s2-app-roles-Manifest.json",
+            "s2-app-roles.truth.json",
+        ]
+    );
+}
+
+#[test]
+fn output_is_byte_identical_for_any_thread_count_and_seed_dependent() {
+    let a = generate("s1-iam-users", &["--threads", "1"]);
+    let b = generate("s1-iam-users", &["--threads", "4"]);
+    let c = generate("s1-iam-users", &["--threads", "2", "--seed", "99"]);
+    let fa = files(a.path());
+    assert_eq!(fa, files(b.path()));
+    for f in &fa {
+        let x = std::fs::read(a.path().join(f)).expect("read");
+        let y = std::fs::read(b.path().join(f)).expect("read");
+        assert!(x == y, "{} differs between --threads 1 and 4", f.display());
+    }
+    let data =
+        |d: &std::path::Path| std::fs::read(&data_files(&d.join("s1-iam-users"))[0]).expect("read");
+    assert_ne!(
+        data(a.path()),
+        data(c.path()),
+        "another seed gives other data"
+    );
+}
+
+#[test]
+fn row_costs_sum_to_the_truth() {
+    for (scenario, export) in [
+        ("s1-iam-users", "s1-iam-users"),
+        ("s3-entra-oidc", "s3-entra-oidc"),
+    ] {
+        let dir = generate(scenario, &[]);
+        let t = truth(dir.path(), export);
+        let rows = bedrock_rows(dir.path(), export);
+        let total: f64 = rows.iter().map(|r| r.cost).sum();
+        let want = t["bedrock_cost_total"].as_f64().expect("total");
+        assert!(
+            (total - want).abs() < 1e-6,
+            "{scenario}: rows {total} vs truth {want}"
+        );
+        let mut by_principal: BTreeMap<String, f64> = BTreeMap::new();
+        for r in &rows {
+            *by_principal.entry(r.principal.clone()).or_default() += r.cost;
+        }
+        for (arn, v) in t["by_principal"].as_object().expect("by_principal") {
+            let got = by_principal.get(arn).copied().unwrap_or(0.0);
+            assert!(
+                (got - v.as_f64().expect("cost")).abs() < 1e-8,
+                "{arn}: {got} vs {v}"
+            );
+        }
+        assert_eq!(
+            t["rows"].as_u64().expect("rows"),
+            count_rows(dir.path(), export)
+        );
+    }
+}
+
+fn count_rows(dir: &std::path::Path, export: &str) -> u64 {
+    data_files(&dir.join(export))
+        .iter()
+        .flat_map(|f| read_parquet(f))
+        .map(|b| b.num_rows() as u64)
+        .sum()
+}
+
+#[test]
+fn csv_export_has_header_json_maps_and_all_rows() {
+    let dir = generate("blog-launch", &["--format", "csv"]);
+    let f = dir
+        .path()
+        .join("blog-launch/data/BILLING_PERIOD=2026-04/blog-launch-00001.csv.gz");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(&f).expect("csv.gz"))
+        .read_to_string(&mut text)
+        .expect("gunzip");
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let header = rdr.headers().expect("header").clone();
+    assert_eq!(header.len(), 117);
+    let tags_at = header
+        .iter()
+        .position(|h| h == "tags")
+        .expect("tags column");
+    let start_at = header
+        .iter()
+        .position(|h| h == "line_item_usage_start_date")
+        .expect("start");
+    let records: Vec<csv::StringRecord> = rdr.records().map(|r| r.expect("record")).collect();
+    let t = truth(dir.path(), "blog-launch");
+    assert_eq!(records.len() as u64, t["rows"].as_u64().expect("rows"));
+    for r in &records {
+        let tags: serde_json::Value = serde_json::from_str(&r[tags_at]).expect("tags is JSON");
+        assert!(tags.is_object());
+        assert!(
+            r[start_at].ends_with(":00.000Z"),
+            "timestamp {}",
+            &r[start_at]
+        );
+    }
+    assert!(
+        text.contains(r#""{""iamPrincipal/team"":""ds""}""#),
+        "maps are quoted JSON objects"
+    );
+}
+
+#[test]
+fn existing_export_needs_force_and_is_replaced_whole() {
+    let dir = generate("blog-launch", &[]);
+    let out = dir.path().to_str().expect("utf-8");
+    let before = files(dir.path());
+    let o = curlab(&["generate", "blog-launch", "--out", out, "--quiet"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
+    assert_eq!(files(dir.path()), before, "nothing changed without --force");
+    let o = curlab(&[
+        "generate",
+        "blog-launch",
+        "--out",
+        out,
+        "--quiet",
+        "--force",
+        "--seed",
+        "5",
+    ]);
+    assert!(o.status.success());
+    assert_eq!(files(dir.path()), before, "same files, replaced");
+    let t = truth(dir.path(), "blog-launch");
+    assert_eq!(t["seed"], 5);
+}
+
+#[test]
+fn create_new_delivery_uses_execution_folders() {
+    let src = include_str!("../scenarios/blog-launch.toml").replace(
+        "time_granularity = \"HOURLY\"",
+        "time_granularity = \"DAILY\"\ndelivery = \"create-new\"",
+    );
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("cn.toml");
+    std::fs::write(&path, src).expect("write");
+    let out = dir.path().join("out");
+    let o = curlab(&[
+        "generate",
+        path.to_str().expect("p"),
+        "--out",
+        out.to_str().expect("o"),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let data = data_files(&out.join("blog-launch"));
+    assert_eq!(data.len(), 1);
+    let folder = data[0]
+        .parent()
+        .expect("parent")
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .to_string();
+    // `<ISO-8601 with ms>Z-<uuid>`, e.g. 2026-05-01T23:48:02.356Z-9b6b32ef-2b70-4d10-9448-07e23ebce6b9
+    assert!(folder.starts_with("2026-05-01T23:48:02.356Z-"), "{folder}");
+    assert_eq!(folder.len(), "2026-05-01T23:48:02.356Z-".len() + 36);
+    for b in read_parquet(&data[0]) {
+        let starts = b
+            .column_by_name("line_item_usage_start_date")
+            .expect("start");
+        let ts = starts.as_primitive::<arrow_array::types::TimestampMillisecondType>();
+        for i in 0..b.num_rows() {
+            assert_eq!(ts.value(i) % 86_400_000, 0, "daily rows start at midnight");
+        }
+    }
+}
+
+#[test]
+fn scenarios_lists_every_shipped_scenario() {
+    let o = curlab(&["scenarios"]);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    for name in [
+        "blog-launch",
+        "s1-iam-users",
+        "s2-app-roles",
+        "s3-okta-saml",
+        "s3-entra-oidc",
+        "s4-gateway-shared-role",
+        "s4-gateway-per-user",
+        "enterprise",
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} listed"));
+        assert!(line.len() > name.len() + 10, "{name} has a description");
+    }
+}
