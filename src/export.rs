@@ -22,7 +22,7 @@ use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
 /// Rows per record batch handed to the writers.
-const BATCH_ROWS: usize = 65_536;
+const BATCH_ROWS: usize = 8_192;
 
 /// How to generate.
 #[derive(Debug, Clone)]
@@ -162,6 +162,7 @@ enum DataWriter {
 
 struct PeriodFiles {
     files: Vec<String>,
+    rows: u64,
     writer: Option<(DataWriter, u64)>,
 }
 
@@ -206,7 +207,7 @@ impl<'a> Writer<'a> {
                 )?)
             }
             Format::Csv => {
-                let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+                let gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
                 let mut w = csv::WriterBuilder::new()
                     .terminator(csv::Terminator::Any(b'\n'))
                     .from_writer(gz);
@@ -264,6 +265,7 @@ impl<'a> Writer<'a> {
             let b = batch::to_batch(&self.ctx, &self.schema, &rows[start..end])?;
             self.write_batch(period, &b)?;
             self.rows += (end - start) as u64;
+            self.periods[period].rows += (end - start) as u64;
             if let Some(w) = self.periods[period].writer.as_mut() {
                 w.1 += (end - start) as u64;
                 if w.1 >= self.plan.export.max_rows_per_file {
@@ -290,25 +292,54 @@ impl<'a> Writer<'a> {
 fn write_csv<W: Write>(w: &mut csv::Writer<W>, b: &RecordBatch) -> Result<()> {
     use arrow_array::cast::AsArray;
     use arrow_array::types::{Float64Type, TimestampMillisecondType};
-    let mut record: Vec<String> = Vec::with_capacity(b.num_columns());
+    use std::fmt::Write as _;
+    // Downcast once per batch; format cells into one reused buffer.
+    enum Col<'a> {
+        Str(&'a arrow_array::StringArray),
+        F64(&'a arrow_array::Float64Array),
+        Ts(&'a arrow_array::TimestampMillisecondArray),
+        Map(&'a arrow_array::MapArray),
+    }
+    let cols: Vec<Col<'_>> = b
+        .columns()
+        .iter()
+        .map(|c| match c.data_type() {
+            DataType::Utf8 => Ok(Col::Str(c.as_string::<i32>())),
+            DataType::Float64 => Ok(Col::F64(c.as_primitive::<Float64Type>())),
+            DataType::Timestamp(_, _) => Ok(Col::Ts(c.as_primitive::<TimestampMillisecondType>())),
+            DataType::Map(_, _) => Ok(Col::Map(c.as_map())),
+            other => Err(anyhow::anyhow!("no CSV form for {other}")),
+        })
+        .collect::<Result<_>>()?;
+    let mut buf = String::new();
+    // Timestamps repeat row after row (one per bucket): keep the last text per column.
+    let mut ts_cache: Vec<(i64, String)> = vec![(i64::MIN, String::new()); cols.len()];
     for row in 0..b.num_rows() {
-        record.clear();
-        for col in b.columns() {
-            if col.is_null(row) {
-                record.push(String::new());
+        for (i, (col, array)) in cols.iter().zip(b.columns()).enumerate() {
+            if array.is_null(row) {
+                w.write_field("")?;
                 continue;
             }
-            let cell = match col.data_type() {
-                DataType::Utf8 => col.as_string::<i32>().value(row).to_string(),
-                DataType::Float64 => format!("{}", col.as_primitive::<Float64Type>().value(row)),
-                DataType::Timestamp(_, _) => {
-                    let ms = col.as_primitive::<TimestampMillisecondType>().value(row);
-                    chrono::DateTime::from_timestamp_millis(ms)
-                        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
-                        .unwrap_or_default()
+            match col {
+                Col::Str(a) => w.write_field(a.value(row))?,
+                Col::F64(a) => {
+                    buf.clear();
+                    write!(buf, "{}", a.value(row))?;
+                    w.write_field(&buf)?;
                 }
-                DataType::Map(_, _) => {
-                    let m = col.as_map();
+                Col::Ts(a) => {
+                    let ms = a.value(row);
+                    let cached = &mut ts_cache[i];
+                    if cached.0 != ms {
+                        cached.1.clear();
+                        if let Some(t) = chrono::DateTime::from_timestamp_millis(ms) {
+                            write!(cached.1, "{}", t.format("%Y-%m-%dT%H:%M:%S%.3fZ"))?;
+                        }
+                        cached.0 = ms;
+                    }
+                    w.write_field(&cached.1)?;
+                }
+                Col::Map(m) => {
                     let entries = m.value(row);
                     let keys = entries.column(0).as_string::<i32>();
                     let values = entries.column(1);
@@ -324,13 +355,11 @@ fn write_csv<W: Write>(w: &mut csv::Writer<W>, b: &RecordBatch) -> Result<()> {
                         };
                         obj.insert(keys.value(i).to_string(), v);
                     }
-                    serde_json::Value::Object(obj).to_string()
+                    w.write_field(serde_json::Value::Object(obj).to_string())?;
                 }
-                other => bail!("no CSV form for {other}"),
-            };
-            record.push(cell);
+            }
         }
-        w.write_record(&record)?;
+        w.write_record(None::<&[u8]>)?;
     }
     Ok(())
 }
@@ -443,6 +472,7 @@ pub fn generate(
             .iter()
             .map(|_| PeriodFiles {
                 files: vec![],
+                rows: 0,
                 writer: None,
             })
             .collect(),
@@ -494,6 +524,12 @@ pub fn generate(
     let mut truth = sim::build_truth(plan, &tags, &parts);
     truth.faults = faults;
     truth.rows = writer.rows;
+    // Faults may add rows (duplicates): count what was written, not what was simulated.
+    for (p, pf) in writer.periods.iter().enumerate() {
+        truth
+            .rows_by_period
+            .insert(plan.export.periods[p].label.clone(), pf.rows);
+    }
     let truth_tmp = tmp.path().join("truth.json");
     fs::write(&truth_tmp, serde_json::to_string_pretty(&truth)? + "\n")?;
     // Swap into place: remove the old export only now that the new one is complete.

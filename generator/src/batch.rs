@@ -233,7 +233,7 @@ pub fn to_batch(
     for c in ctx.columns() {
         let array: ArrayRef = match c.ty {
             ColumnType::Str => {
-                let mut b = StringBuilder::with_capacity(rows.len(), rows.len() * 16);
+                let mut b = StringBuilder::with_capacity(rows.len(), rows.len() * 8);
                 for r in rows {
                     b.append_option(string_cell(ctx, c.name, r));
                 }

@@ -893,6 +893,24 @@ fn check_iam_name(cx: &mut Ctx<'_>, what: &str, name: &str, path: Path) {
     }
 }
 
+/// IAM paths: `/` alone, or `/`-delimited segments of printable ASCII (`!` to `~`), at most
+/// 512 characters. A user's path is part of its ARN, so a bad one would make an ARN that no
+/// parser (nor IAM) accepts.
+fn check_iam_path(cx: &mut Ctx<'_>, iam_path: &str, path: Path) {
+    if !(iam_path.starts_with('/') && iam_path.ends_with('/')) {
+        cx.problem(
+            path,
+            format!("IAM path `{iam_path}` must start and end with `/`"),
+            format!("write e.g. \"/{}/\"", iam_path.trim_matches('/')),
+        );
+    } else if iam_path.len() > 512
+        || (iam_path.contains("//") && iam_path != "/")
+        || !iam_path.chars().all(|c| ('!'..='~').contains(&c))
+    {
+        cx.problem(path, format!("IAM path `{iam_path}` is not valid"), "IAM paths are at most 512 printable ASCII characters without spaces or empty segments, e.g. \"/engineering/ml/\"");
+    }
+}
+
 fn check_session(cx: &mut Ctx<'_>, name: &str, path: Path) {
     if let Err(e) = check_session_name(name) {
         cx.problem(
@@ -1095,16 +1113,7 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
             continue;
         };
         check_iam_name(cx, "user name", &u.name, p.key("name"));
-        if !(u.path.starts_with('/') && u.path.ends_with('/'))
-            || u.path.len() > 512
-            || u.path.contains("//") && u.path != "/"
-        {
-            cx.problem(
-                p.key("path"),
-                format!("IAM path `{}` must start and end with `/`", u.path),
-                "write e.g. \"/engineering/\"",
-            );
-        }
+        check_iam_path(cx, &u.path, p.key("path"));
         if seen_users
             .insert((acct, u.name.to_lowercase()), i)
             .is_some()
@@ -1199,6 +1208,7 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
             continue;
         };
         check_iam_name(cx, "role name", &r.name, p.key("name"));
+        check_iam_path(cx, &r.path, p.key("path"));
         if roles.insert((acct, r.name.to_lowercase()), i).is_some() {
             cx.problem(
                 p.key("name"),

@@ -62,7 +62,7 @@ pub struct GenerateArgs {
     #[arg(long, value_enum, default_value_t = CompressionArg::Snappy)]
     pub compression: CompressionArg,
     /// Rows per Parquet row group.
-    #[arg(long, default_value_t = 1_048_576)]
+    #[arg(long, default_value_t = 262_144)]
     pub row_group_rows: usize,
     /// Generate even when the estimate exceeds the safety limit (100M requests).
     #[arg(long)]

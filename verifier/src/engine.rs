@@ -211,11 +211,11 @@ fn build_context(opts: &VerifyOptions) -> Result<(Ctx, Vec<String>), VerifyError
         .and_hms_opt(0, 0, 0)
         .map(|t| t.and_utc().timestamp_micros())
         .unwrap_or(0);
-    let principal_from = truth
+    let truth_from = truth
         .as_ref()
         .and_then(|t| t.export.iam_principal_data_from.as_deref())
-        .and_then(parse_ts)
-        .map_or(launch, |t| t.max(launch));
+        .and_then(parse_ts);
+    let principal_from = truth_from.map_or(launch, |t| t.max(launch));
     let granularity = truth.as_ref().and_then(|t| {
         match t.export.time_granularity.to_ascii_uppercase().as_str() {
             "HOURLY" => Some(Granularity::Hourly),
@@ -253,6 +253,7 @@ fn build_context(opts: &VerifyOptions) -> Result<(Ctx, Vec<String>), VerifyError
         policy,
         truth_principals,
         principal_from,
+        principal_from_truth: truth_from.is_some(),
         granularity,
         period: opts.period.clone(),
         allowed_principals,

@@ -41,6 +41,9 @@ pub struct Tally {
     pub max_samples: usize,
     /// A message replacing the rule's summary (set by rules that know more at the end).
     pub message: Option<String>,
+    /// Offences held back per UTC day (µs of midnight) until the rule knows, at the end of the
+    /// scan, from which day they count (see PR001).
+    deferred: BTreeMap<i64, Tally>,
 }
 
 impl Tally {
@@ -99,6 +102,35 @@ impl Tally {
         }
         if self.message.is_none() {
             self.message = other.message;
+        }
+        for (day, t) in other.deferred {
+            self.deferred
+                .entry(day)
+                .or_insert_with(|| Tally::new(self.max_samples))
+                .merge(t);
+        }
+    }
+
+    /// Hold an offence back under the UTC day of `start` (µs) until [`Tally::take_deferred`].
+    pub fn defer(&mut self, start: i64, file_index: usize, cost: Option<f64>, sample: Sample) {
+        const DAY: i64 = 86_400_000_000;
+        let day = start - start.rem_euclid(DAY);
+        let max = self.max_samples;
+        self.deferred
+            .entry(day)
+            .or_insert_with(|| Tally::new(max))
+            .hit(file_index, cost, sample);
+    }
+
+    /// Count the deferred offences of days at or after `from` (µs; compared by day) and drop
+    /// the others.
+    pub fn take_deferred(&mut self, from: i64) {
+        const DAY: i64 = 86_400_000_000;
+        let from_day = from - from.rem_euclid(DAY);
+        for (day, t) in std::mem::take(&mut self.deferred) {
+            if day >= from_day {
+                self.merge(t);
+            }
         }
     }
 

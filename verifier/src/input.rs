@@ -70,6 +70,9 @@ pub struct Inputs {
     pub notes: Vec<String>,
 }
 
+/// A manifest's `columns` (name, type) and `dataFiles` (as `data/...` paths).
+type ManifestContent = (Vec<(String, String)>, Vec<String>);
+
 #[derive(Deserialize)]
 struct RawManifest {
     #[serde(default)]
@@ -384,15 +387,13 @@ fn discover_export(
         }
         let rel_root = |f: &Path| rel_display(root, f);
         let mut chosen: Vec<PathBuf> = root_files.clone();
-        let listed: Option<(PathBuf, Vec<(String, String)>, Vec<String>)> = match &manifest {
-            Some(mpath) => {
-                Some(read_manifest(mpath, &export_name)?).map(|(c, d)| (mpath.clone(), c, d))
-            }
+        let listed: Option<(PathBuf, ManifestContent)> = match &manifest {
+            Some(mpath) => Some((mpath.clone(), read_manifest(mpath, &export_name)?)),
             None => None,
         };
         // Which execution folders are current: the ones the manifest points into, else the latest.
         let current_dirs: BTreeSet<String> = match &listed {
-            Some((_, _, data_files)) => data_files
+            Some((_, (_, data_files))) => data_files
                 .iter()
                 .filter_map(|d| d.rsplit_once('/').map(|(dir, _)| dir.to_string()))
                 .collect(),
@@ -413,7 +414,7 @@ fn discover_export(
             }
         }
         chosen.sort();
-        if let Some((mpath, columns, data_files)) = listed {
+        if let Some((mpath, (columns, data_files))) = listed {
             let present: BTreeSet<String> = chosen.iter().map(|f| rel_root(f)).collect();
             let listed_set: BTreeSet<String> = data_files.iter().cloned().collect();
             let missing_files = listed_set.difference(&present).cloned().collect();
@@ -467,10 +468,7 @@ fn is_manifest(p: &Path) -> bool {
 }
 
 /// Read a manifest: its columns, and its `dataFiles` reduced to `data/...` paths.
-fn read_manifest(
-    path: &Path,
-    export_name: &str,
-) -> Result<(Vec<(String, String)>, Vec<String>), VerifyError> {
+fn read_manifest(path: &Path, export_name: &str) -> Result<ManifestContent, VerifyError> {
     let text = fs::read_to_string(path).map_err(|e| {
         VerifyError::read(
             path,

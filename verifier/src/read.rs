@@ -831,6 +831,18 @@ fn read_csv(
 }
 
 #[cfg(test)]
+impl Opened {
+    /// An opened CSV-like file with this schema, for rule tests.
+    pub fn for_tests(schema: FileSchema) -> Self {
+        Opened {
+            schema,
+            row_groups: Vec::new(),
+            parquet: None,
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -867,17 +879,5 @@ mod tests {
             vec![("a".into(), "b".into()), ("n".into(), "1".into())]
         );
         assert!(parse_json_map("[1]").is_err());
-    }
-}
-
-#[cfg(test)]
-impl Opened {
-    /// An opened CSV-like file with this schema, for rule tests.
-    pub fn for_tests(schema: FileSchema) -> Self {
-        Opened {
-            schema,
-            row_groups: Vec::new(),
-            parquet: None,
-        }
     }
 }

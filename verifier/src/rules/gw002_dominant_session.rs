@@ -18,8 +18,8 @@ pub const SPEND_SHARE: f64 = 0.8;
 pub const MIN_SPEND: f64 = 1.0;
 /// Row share that makes a small-spend session count anyway.
 pub const ROW_SHARE: f64 = 0.5;
-/// Fewest distinct principals with Bedrock spend in the account.
-pub const MIN_PRINCIPALS: usize = 2;
+/// Fewest Bedrock rows of the session (a few hours of traffic, not a one-off test).
+pub const MIN_ROWS: u64 = 10;
 
 static META: RuleMeta = RuleMeta {
     code: "GW002",
@@ -29,7 +29,7 @@ static META: RuleMeta = RuleMeta {
     applies: Applicability::NoTruthNorPolicy,
     columns: &["line_item_iam_principal", "line_item_usage_account_id"],
     summary: "one assumed-role session carries most of an account's Bedrock spend (likely a shared gateway identity)",
-    checks: "A heuristic, run only without --truth and --policy (then GW001/PO002 decide). Per usage account, over Bedrock inference rows with a principal: warns when one assumed-role ARN (not an Identity Center session) carries more than 80 % of the account's attributed spend, that spend is at least $1.00 or covers at least 50 % of the account's attributed rows, and the account has at least 2 distinct principals calling Bedrock.",
+    checks: "A heuristic, run only without --truth and --policy (then GW001/PO002 decide). Per usage account, over Bedrock inference rows with a principal: warns when one assumed-role ARN (not an Identity Center session) carries more than 80 % of the account's attributed spend, that spend is at least $1.00 or covers at least 50 % of the account's attributed rows, and the session has at least 10 Bedrock rows (sustained traffic, not a one-off test). An account whose only Bedrock caller is one application session also matches: that is expected for a dedicated app account, and the fix below says how to silence it.",
     why: "A gateway (LiteLLM, Kong, a homegrown proxy) that calls Bedrock with its own role session makes all users' spend look like one identity; per-user chargeback from CUR is then impossible.",
     example: "`arn:aws:sts::111122223333:assumed-role/LiteLLMTaskRole/4f1c…` carries $950 of the account's $1,000 Bedrock spend.",
     fix: "If the session is a gateway, make it AssumeRole per end user with session tags (see GW001). If it is a single application, this is expected: pass --policy or --truth, or --ignore GW002.",
@@ -51,9 +51,6 @@ impl Rule for DominantSession {
             }
         }
         for (ai, (acct, principals)) in accounts.iter().enumerate() {
-            if principals.len() < MIN_PRINCIPALS {
-                continue;
-            }
             let total: i128 = principals.iter().map(|(_, s)| s.nanos).sum();
             let rows: u64 = principals.iter().map(|(_, s)| s.rows).sum();
             if total <= 0 {
@@ -65,6 +62,7 @@ impl Rule for DominantSession {
                 let share = s.nanos as f64 / total as f64;
                 let row_share = s.rows as f64 / rows.max(1) as f64;
                 if is_session
+                    && s.rows >= MIN_ROWS
                     && share > SPEND_SHARE
                     && (to_dollars(s.nanos) >= MIN_SPEND || row_share >= ROW_SHARE)
                 {
@@ -100,17 +98,20 @@ mod tests {
         let alice = inference();
         let gw = Row {
             principal: Some("arn:aws:sts::111122223333:assumed-role/Gw/task-1"),
-            cost: Some(50.0),
+            cost: Some(5.0),
             ..inference()
         };
         let small = Row {
-            cost: Some(0.5),
+            cost: Some(0.05),
             ..gw.clone()
         };
-        assert_eq!(
-            run(&DominantSession, &[alice.clone(), small], &ctx()).count,
-            0
-        );
-        assert_eq!(run(&DominantSession, &[alice, gw], &ctx()).count, 1);
+        let mut rows = vec![alice.clone()];
+        rows.extend(std::iter::repeat_n(small, 10));
+        assert_eq!(run(&DominantSession, &rows, &ctx()).count, 0);
+        let few = vec![alice.clone(), gw.clone(), gw.clone()];
+        assert_eq!(run(&DominantSession, &few, &ctx()).count, 0);
+        let mut rows = vec![alice];
+        rows.extend(std::iter::repeat_n(gw, 10));
+        assert_eq!(run(&DominantSession, &rows, &ctx()).count, 1);
     }
 }

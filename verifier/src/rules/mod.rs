@@ -129,6 +129,9 @@ pub struct Ctx {
     pub truth_principals: HashMap<String, usize>,
     /// First instant (UTC µs) at which Bedrock rows must carry a principal.
     pub principal_from: i64,
+    /// Whether `principal_from` comes from the truth file (else it is the launch date and the
+    /// rules use the first day the export shows a principal).
+    pub principal_from_truth: bool,
     /// Granularity from the truth file.
     pub granularity: Option<Granularity>,
     /// `--period`, if given.
@@ -195,6 +198,8 @@ pub struct Aggregates {
     pub principal_column_rows: u64,
     /// Of those, rows with a principal.
     pub principal_rows: u64,
+    /// Earliest usage start of a row with a principal.
+    pub first_principal_start: Option<i64>,
     /// Cost of Bedrock inference rows, nano-dollars.
     pub bedrock_nanos: i128,
     /// Of that, cost without a principal.
@@ -218,6 +223,10 @@ impl Aggregates {
             self.principal_column_rows += 1;
             if row.principal.is_some() {
                 self.principal_rows += 1;
+                if let Some(s) = row.start {
+                    self.first_principal_start =
+                        Some(self.first_principal_start.map_or(s, |f| f.min(s)));
+                }
             }
         }
         if self.track.spend && row.inference {
@@ -294,6 +303,11 @@ impl Aggregates {
     pub fn merge(&mut self, other: Aggregates) {
         self.principal_column_rows += other.principal_column_rows;
         self.principal_rows += other.principal_rows;
+        self.first_principal_start = match (self.first_principal_start, other.first_principal_start)
+        {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         self.bedrock_nanos += other.bedrock_nanos;
         self.unattributed_nanos += other.unattributed_nanos;
         for (k, s) in other.spend {
@@ -339,6 +353,21 @@ impl Aggregates {
             e.rows += s.rows;
         }
         out
+    }
+}
+
+impl Ctx {
+    /// The first instant from which rows must carry a principal: the truth's
+    /// `iam_principal_data_from` when given; otherwise the later of 2026-04-08 and the first day
+    /// on which the export shows any principal (an export may have enabled IAM principal data
+    /// after the launch). `None` when the export shows no principal at all and no truth says
+    /// when it should.
+    pub fn principal_expected_from(&self, agg: &Aggregates) -> Option<i64> {
+        if self.principal_from_truth {
+            return Some(self.principal_from);
+        }
+        agg.first_principal_start
+            .map(|f| f.max(self.principal_from))
     }
 }
 

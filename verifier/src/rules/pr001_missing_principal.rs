@@ -22,7 +22,7 @@ static META: RuleMeta = RuleMeta {
         "line_item_line_item_type",
     ],
     summary: "a Bedrock inference row has no IAM principal",
-    checks: "Every Bedrock model-inference usage row (AWS-billed or Marketplace-billed) whose usage starts on or after 2026-04-08 (or, with --truth, the export's `iam_principal_data_from`) carries a non-empty `line_item_iam_principal`. Null and the empty string both count as missing. When the column is empty on every row of the whole export, a single message says the export likely lacks INCLUDE_IAM_PRINCIPAL_DATA or predates enabling it.",
+    checks: "Every Bedrock model-inference usage row (AWS-billed or Marketplace-billed) carries a non-empty `line_item_iam_principal` from the day principal data starts: with --truth the export's `iam_principal_data_from`; otherwise the later of 2026-04-08 and the first day on which the export shows any principal (an export may have enabled INCLUDE_IAM_PRINCIPAL_DATA after the launch). Null and the empty string both count as missing. When the column is empty on every row of the whole export, the finding says the export likely lacks INCLUDE_IAM_PRINCIPAL_DATA or predates enabling it, and counts the rows from 2026-04-08 on.",
     why: "Unattributed Bedrock spend cannot be charged back to a user, team or application; it is exactly what the IAM principal column was launched to remove.",
     example: "`line_item_product_code = AmazonBedrock`, `line_item_operation = InvokeModelInference`, usage start 2026-04-20, `line_item_iam_principal` empty.",
     fix: "Enable `INCLUDE_IAM_PRINCIPAL_DATA` on the CUR 2.0 export (a new export may be needed, see the Billing doc), and wait for the next refresh; rows before the flag was enabled stay empty.",
@@ -34,12 +34,15 @@ impl Rule for MissingPrincipal {
     }
 
     fn check_row(&self, row: &Row<'_>, ctx: &Ctx, out: &mut Tally) {
+        let Some(start) = row.start else { return };
         if row.inference
             && row.has_principal_column
             && row.principal.is_none()
-            && row.start.is_some_and(|s| s >= ctx.principal_from)
+            && start >= ctx.principal_from
         {
-            out.hit(
+            // Counted at the end, once the first day with principal data is known.
+            out.defer(
+                start,
                 row.file,
                 row.cost,
                 row.sample([
@@ -52,6 +55,10 @@ impl Rule for MissingPrincipal {
     }
 
     fn finish(&self, agg: &Aggregates, ctx: &Ctx, out: &mut Tally) {
+        out.take_deferred(
+            ctx.principal_expected_from(agg)
+                .unwrap_or(ctx.principal_from),
+        );
         if out.count > 0 && agg.principal_rows == 0 {
             out.message = Some(format!(
                 "line_item_iam_principal is empty on every row of the export: it likely lacks INCLUDE_IAM_PRINCIPAL_DATA or predates enabling it ({} Bedrock inference rows from {} on have no principal)",
@@ -93,6 +100,27 @@ mod tests {
         assert_eq!(
             run(&MissingPrincipal, &[ok.clone(), before, ec2()], &ctx()).count,
             0
+        );
+        // The export shows principals only from 2026-04-20 on: an earlier gap is not flagged.
+        let enabled_late = Row {
+            principal: None,
+            start: ts("2026-04-10T10:00:00Z"),
+            ..inference()
+        };
+        assert_eq!(
+            run(
+                &MissingPrincipal,
+                &[ok.clone(), enabled_late.clone()],
+                &ctx()
+            )
+            .count,
+            0
+        );
+        let mut with_truth = ctx();
+        with_truth.principal_from_truth = true;
+        assert_eq!(
+            run(&MissingPrincipal, &[ok.clone(), enabled_late], &with_truth).count,
+            1
         );
         let t = run(&MissingPrincipal, &[ok, bad.clone()], &ctx());
         assert_eq!(t.count, 1);

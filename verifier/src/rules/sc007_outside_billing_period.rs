@@ -71,7 +71,10 @@ mod tests {
             end: ts("2026-05-01T01:00:00Z"),
             ..inference()
         };
-        assert_eq!(run(&OutsideBillingPeriod, &[ok.clone()], &ctx()).count, 0);
+        assert_eq!(
+            run(&OutsideBillingPeriod, std::slice::from_ref(&ok), &ctx()).count,
+            0
+        );
         assert_eq!(
             run(&OutsideBillingPeriod, &[ok, bad.clone()], &ctx()).count,
             1

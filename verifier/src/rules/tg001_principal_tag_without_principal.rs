@@ -1,6 +1,6 @@
 //! TG001: an `iamPrincipal/` tag on a row without a principal.
 
-use super::{Ctx, Rule};
+use super::{Aggregates, Ctx, Rule};
 use crate::finding::Tally;
 use crate::meta::*;
 use crate::row::Row;
@@ -16,7 +16,7 @@ static META: RuleMeta = RuleMeta {
     applies: Applicability::Always,
     columns: &["tags", "line_item_iam_principal"],
     summary: "an iamPrincipal/ tag sits on a row with no IAM principal",
-    checks: "A row whose `tags` map has an `iamPrincipal/<key>` entry has a non-empty `line_item_iam_principal`: principal tags come from the principal.",
+    checks: "A row whose `tags` map has an `iamPrincipal/<key>` entry has a non-empty `line_item_iam_principal`: principal tags come from the principal. Only rows from the day principal data starts are checked (as in PR001), because IAM principal tags also reach exports that do not carry the principal yet; when the export shows no principal at all and no truth says it should, nothing is reported.",
     why: "Without the principal the tag cannot be traced to an identity, and the row's spend is attributed to a team by a tag nobody can explain.",
     example: "`tags = {\"iamPrincipal/team\":\"ds\"}` on a row with an empty `line_item_iam_principal`.",
     fix: "Re-download the export; a pipeline that copies tags between rows must copy the principal with them.",
@@ -28,11 +28,14 @@ impl Rule for PrincipalTagWithoutPrincipal {
     }
 
     fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
+        let Some(start) = row.start else { return };
         if row.principal.is_some() || !row.has_principal_column {
             return;
         }
         if let Some((k, v)) = row.principal_tags().next() {
-            out.hit(
+            // Counted at the end, once the first day with principal data is known.
+            out.defer(
+                start,
                 row.file,
                 row.cost,
                 row.sample([
@@ -40,6 +43,13 @@ impl Rule for PrincipalTagWithoutPrincipal {
                     ("value", v.to_string()),
                 ]),
             );
+        }
+    }
+
+    fn finish(&self, agg: &Aggregates, ctx: &Ctx, out: &mut Tally) {
+        match ctx.principal_expected_from(agg) {
+            Some(from) => out.take_deferred(from),
+            None => out.take_deferred(i64::MAX),
         }
     }
 }
@@ -57,8 +67,19 @@ mod tests {
         );
         let bad = Row {
             principal: None,
+            row: 2,
             ..inference()
         };
-        assert_eq!(run(&PrincipalTagWithoutPrincipal, &[bad], &ctx()).count, 1);
+        assert_eq!(
+            run(
+                &PrincipalTagWithoutPrincipal,
+                &[inference(), bad.clone()],
+                &ctx()
+            )
+            .count,
+            1
+        );
+        // No principal anywhere in the export: tags may predate enabling principal data.
+        assert_eq!(run(&PrincipalTagWithoutPrincipal, &[bad], &ctx()).count, 0);
     }
 }
