@@ -35,6 +35,49 @@ pub struct GenerateOptions {
     pub compression: Compression,
     /// Rows per Parquet row group.
     pub row_group_rows: usize,
+    /// `(index, count)`: write only part `index` of `count` (0-based).
+    pub part: Option<(usize, usize)>,
+}
+
+/// The days a part writes rows for, and the days it must simulate (its own, plus the other
+/// days of a period whose tax rows it writes). Parts split the export's emit units (days, or
+/// whole periods for monthly granularity) into contiguous blocks.
+pub fn part_days(
+    plan: &Plan,
+    part: Option<(usize, usize)>,
+) -> (std::ops::RangeInclusive<i64>, Vec<i64>) {
+    let days = plan.days();
+    let Some((index, count)) = part else {
+        let range = days.first().copied().unwrap_or(0)..=days.last().copied().unwrap_or(-1);
+        return (range, days);
+    };
+    let units: Vec<(i64, i64)> = match plan.export.granularity {
+        curlab_generator::scenario::model::Granularity::Monthly => plan
+            .export
+            .periods
+            .iter()
+            .map(|p| (p.start / 86_400, p.end / 86_400 - 1))
+            .collect(),
+        _ => days.iter().map(|d| (*d, *d)).collect(),
+    };
+    let lo = index * units.len() / count;
+    let hi = (index + 1) * units.len() / count;
+    if lo >= hi {
+        return (1..=0, Vec::new());
+    }
+    let owned = units[lo].0..=units[hi - 1].1;
+    let mut needed: Vec<i64> = days.iter().copied().filter(|d| owned.contains(d)).collect();
+    if plan.tax.is_some() {
+        for p in &plan.export.periods {
+            let last = p.end / 86_400 - 1;
+            if owned.contains(&last) {
+                needed.extend((p.start / 86_400)..(p.end / 86_400));
+            }
+        }
+    }
+    needed.sort_unstable();
+    needed.dedup();
+    (owned, needed)
 }
 
 /// What was written.
@@ -55,12 +98,13 @@ pub struct Summary {
 pub fn simulate(
     plan: &Plan,
     threads: usize,
+    part: Option<(usize, usize)>,
     mut on_day: impl FnMut(usize, usize),
     mut sink: impl FnMut(Chunk) -> Result<()>,
 ) -> Result<sim::TruthParts> {
     let tags = TagTable::new(plan);
-    let days = plan.days();
-    let mut emitter = Emitter::new(plan, &tags);
+    let (owned, days) = part_days(plan, part);
+    let mut emitter = Emitter::new(plan, &tags).with_owned_days(owned);
     let threads = threads.max(1);
     let window = threads * 2;
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -181,7 +225,9 @@ struct Writer<'a> {
 
 impl<'a> Writer<'a> {
     fn open(&mut self, period: usize) -> Result<()> {
-        let n = self.periods[period].files.len() + 1;
+        // Parts interleave their numbers so the union of all parts has unique file names.
+        let (index, count) = self.opts.part.unwrap_or((0, 1));
+        let n = self.periods[period].files.len() * count + index + 1;
         let rel = format!(
             "{}/{}",
             data_dir_rel(self.plan, period),
@@ -385,7 +431,7 @@ fn manifest(
         .collect();
     if extra_missing {
         // The manifest-mismatch fault: a file the manifest promises but nobody wrote.
-        let n = files.len() + 1;
+        let n = 99_999;
         let prefix = if plan.export.s3_prefix.is_empty() {
             String::new()
         } else {
@@ -481,7 +527,7 @@ pub fn generate(
         rows: 0,
     };
     let mut injector = Injector::new(plan, &opts.faults);
-    let parts = simulate(plan, opts.threads, progress, |mut chunk| {
+    let parts = simulate(plan, opts.threads, opts.part, progress, |mut chunk| {
         injector.apply(&mut chunk.rows);
         writer.push(chunk)
     })?;
@@ -490,9 +536,12 @@ pub fn generate(
         writer.close(p)?;
     }
     let faults = injector.report(&opts.faults).map_err(anyhow::Error::msg)?;
-    // A period without rows still gets an (empty) data file, as AWS delivers one.
+    // A period without rows still gets an (empty) data file, as AWS delivers one (in a sharded
+    // export, from the part that owns the period's first day).
+    let (owned, _) = part_days(plan, opts.part);
     for p in 0..plan.export.periods.len() {
-        if writer.periods[p].files.is_empty() {
+        let first_day = plan.export.periods[p].start / 86_400;
+        if writer.periods[p].files.is_empty() && owned.contains(&first_day) {
             writer.open(p)?;
             writer.close(p)?;
         }
@@ -503,6 +552,9 @@ pub fn generate(
     };
     // Manifests go last, after every data file is complete.
     for (p, pf) in writer.periods.iter().enumerate() {
+        if pf.files.is_empty() {
+            continue; // another part of a sharded export owns this period
+        }
         let label = &plan.export.periods[p].label;
         let dir = tmp
             .path()

@@ -489,7 +489,8 @@ pub struct Emitter<'a> {
     background_e16: i128,
     tax_e16: i128,
     rows_by_period: BTreeMap<String, u64>,
-    unit_counter: u64,
+    owned: Option<std::ops::RangeInclusive<i64>>,
+    pending_owned: bool,
     empty: Pairs,
     operations: [Arc<str>; 2],
 }
@@ -510,13 +511,26 @@ impl<'a> Emitter<'a> {
             background_e16: 0,
             tax_e16: 0,
             rows_by_period: BTreeMap::new(),
-            unit_counter: 0,
+            owned: None,
+            pending_owned: true,
             empty: Arc::new(Vec::new()),
             operations: [
                 bedrock::OP_INVOKE.into(),
                 bedrock::OP_INVOKE_STREAMING.into(),
             ],
         }
+    }
+
+    /// Emit rows only for days in `days` (one part of a sharded export). Days outside are
+    /// still fed when their costs are needed for a period's tax rows, which the part owning
+    /// the period's last day writes.
+    pub fn with_owned_days(mut self, days: std::ops::RangeInclusive<i64>) -> Self {
+        self.owned = Some(days);
+        self
+    }
+
+    fn owns(&self, day: i64) -> bool {
+        self.owned.as_ref().is_none_or(|r| r.contains(&day))
     }
 
     fn period_of_day(&self, day: i64) -> usize {
@@ -547,13 +561,16 @@ impl<'a> Emitter<'a> {
             }
         }
         self.pending_unit = Some((period, unit));
+        self.pending_owned = self.owns(day.day);
         for (k, v) in day.bedrock {
             *self.pending_bedrock.entry(k).or_default() += v;
         }
         for (k, v) in day.background {
             *self.pending_background.entry(k).or_default() += v;
         }
-        self.truth.merge(day.truth);
+        if self.pending_owned {
+            self.truth.merge(day.truth);
+        }
         out
     }
 
@@ -637,7 +654,9 @@ impl<'a> Emitter<'a> {
                 .or_insert_with(|| Arc::new(background::sku(entry, k.line)))
                 .clone();
             let cost_e16 = i128::from(amount_e6) * i128::from(sku.rate_e10);
-            self.background_e16 += cost_e16;
+            if self.pending_owned {
+                self.background_e16 += cost_e16;
+            }
             self.add_period_cost(period, entry.account, &sku, cost_e16);
             let interval = self.tags.interval(k.bucket);
             let (t, rt) = self.tags.background[k.entry as usize][interval];
@@ -659,6 +678,10 @@ impl<'a> Emitter<'a> {
                 sku,
             });
         }
+        if !self.pending_owned {
+            // Another part writes these rows; only their costs (for tax) were needed here.
+            return vec![];
+        }
         self.number(&mut rows, unit);
         *self
             .rows_by_period
@@ -676,7 +699,9 @@ impl<'a> Emitter<'a> {
 
     /// Tax rows for the accounts' products of a finished period.
     fn flush_period(&mut self, period: usize) -> Vec<Chunk> {
-        let Some(tax) = self.plan.tax.clone() else {
+        let last_day = self.plan.export.periods[period].end / 86_400 - 1;
+        let tax = self.plan.tax.clone().filter(|_| self.owns(last_day));
+        let Some(tax) = tax else {
             self.period_cost.retain(|(p, _, _), _| *p != period);
             return vec![];
         };
@@ -739,10 +764,11 @@ impl<'a> Emitter<'a> {
         vec![Chunk { period, rows }]
     }
 
+    /// Line item ids depend only on the seed and the unit, so every part of a sharded export
+    /// numbers its rows exactly as the whole export would.
     fn number(&mut self, rows: &mut [Row], unit: Ts) {
         const A: &[u8] = b"abcdefghijklmnopqrstuvwxyz234567";
-        self.unit_counter += 1;
-        let mut rng = rng_for(self.plan.seed, 7, self.unit_counter, unit / 3600);
+        let mut rng = rng_for(self.plan.seed, 7, 0, unit / 3600);
         for r in rows.iter_mut() {
             let mut id = String::with_capacity(52);
             for _ in 0..52 {

@@ -38,14 +38,21 @@ fn spell(base: &str, variant: u8) -> String {
         0 => base.to_string(),
         1 => {
             let mut c = base.chars();
-            c.next().map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+            c.next()
+                .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
         }
         _ => base.to_uppercase(),
     }
 }
 
+/// A spelling variant, lower case most often so that activations (mostly lower case) match
+/// and principal/session collisions often differ only in case.
+fn variant() -> impl Strategy<Value = u8> {
+    prop::sample::select(vec![0u8, 0, 1, 2])
+}
+
 fn tag_map(max: usize) -> impl Strategy<Value = Tags> {
-    prop::collection::vec((0..BASE_KEYS.len(), 0u8..3, 0..VALUES.len()), 0..=max).prop_map(|v| {
+    prop::collection::vec((0..BASE_KEYS.len(), variant(), 0..VALUES.len()), 0..=max).prop_map(|v| {
         let mut seen = BTreeSet::new();
         v.into_iter()
             .filter(|(k, _, _)| seen.insert(*k))
@@ -56,11 +63,16 @@ fn tag_map(max: usize) -> impl Strategy<Value = Tags> {
 
 /// Session tag key → user attribute (`a_<base key>`), keys differing ignoring case.
 fn session_map() -> impl Strategy<Value = Vec<(String, String)>> {
-    prop::collection::vec((0..BASE_KEYS.len(), 0u8..3), 0..=3).prop_map(|v| {
+    prop::collection::vec((0..BASE_KEYS.len(), variant()), 0..=3).prop_map(|v| {
         let mut seen = BTreeSet::new();
         v.into_iter()
             .filter(|(k, _)| seen.insert(*k))
-            .map(|(k, c)| (spell(BASE_KEYS[k], c), format!("a_{}", BASE_KEYS[k].replace('-', "_"))))
+            .map(|(k, c)| {
+                (
+                    spell(BASE_KEYS[k], c),
+                    format!("a_{}", BASE_KEYS[k].replace('-', "_")),
+                )
+            })
             .collect()
     })
 }
@@ -92,7 +104,8 @@ fn session_name() -> impl Strategy<Value = String> {
 fn naming() -> impl Strategy<Value = Naming> {
     prop_oneof![
         session_name().prop_map(Naming::Fixed),
-        prop::collection::btree_set(session_name(), 1..3).prop_map(|s| Naming::Lambda(s.into_iter().collect())),
+        prop::collection::btree_set(session_name(), 1..3)
+            .prop_map(|s| Naming::Lambda(s.into_iter().collect())),
         (1u32..3).prop_map(Naming::Ecs),
         (1u32..3).prop_map(Naming::Ec2),
         (1u32..3).prop_map(Naming::Batch),
@@ -109,13 +122,15 @@ struct AppRole {
 }
 
 fn app_role() -> impl Strategy<Value = AppRole> {
-    (0..2usize, tag_map(3), tag_map(2), any::<bool>(), naming()).prop_map(|(account, tags, session_tags, trust, naming)| AppRole {
-        account,
-        trust: trust || !session_tags.is_empty(),
-        tags,
-        session_tags,
-        naming,
-    })
+    (0..2usize, tag_map(3), tag_map(2), any::<bool>(), naming()).prop_map(
+        |(account, tags, session_tags, trust, naming)| AppRole {
+            account,
+            trust: trust || !session_tags.is_empty(),
+            tags,
+            session_tags,
+            naming,
+        },
+    )
 }
 
 #[derive(Debug, Clone)]
@@ -147,18 +162,22 @@ fn idp() -> impl Strategy<Value = Idp> {
         attributes(),
         prop::option::of((tag_map(3), prop::collection::vec(any::<bool>(), 3))),
     )
-        .prop_map(|(kind, account, by_email, role_tags, session_tags, users, generated, pool, chain)| Idp {
-            kind,
-            account,
-            by_email,
-            role_tags,
-            session_tags,
-            users,
-            generated,
-            pool,
-            // Identity Center roles are AWS-managed; curlab chains only from Okta/Entra roles.
-            chain: if kind == 2 { None } else { chain },
-        })
+        .prop_map(
+            |(kind, account, by_email, role_tags, session_tags, users, generated, pool, chain)| {
+                Idp {
+                    kind,
+                    account,
+                    by_email,
+                    role_tags,
+                    session_tags,
+                    users,
+                    generated,
+                    pool,
+                    // Identity Center roles are AWS-managed; curlab chains only from Okta/Entra roles.
+                    chain: if kind == 2 { None } else { chain },
+                }
+            },
+        )
 }
 
 #[derive(Debug, Clone)]
@@ -178,43 +197,65 @@ struct Gateway {
     pool: BTreeMap<String, String>,
 }
 
-const TENANTS: [&str; 3] = ["acme", "globex corp/eu", "a-tenant-id-that-is-much-longer-than-sixty-four-characters-for-sure-0001"];
+const TENANTS: [&str; 3] = [
+    "acme",
+    "globex corp/eu",
+    "a-tenant-id-that-is-much-longer-than-sixty-four-characters-for-sure-0001",
+];
 
 fn gateway() -> impl Strategy<Value = Gateway> {
     let user = ("[a-z0-9 /:#]{1,80}", attributes(), 0..TENANTS.len());
     (
-        (0..2usize, any::<bool>(), any::<bool>(), prop::sample::select(vec!["", "gw-", "a b/"])),
-        (any::<bool>(), tag_map(2), 1u32..3, tag_map(3), session_map()),
+        (
+            0..2usize,
+            any::<bool>(),
+            any::<bool>(),
+            prop::sample::select(vec!["", "gw-", "a b/"]),
+        ),
+        (
+            any::<bool>(),
+            tag_map(2),
+            1u32..3,
+            tag_map(3),
+            session_map(),
+        ),
         prop::collection::vec(user, 1..4),
         (0u64..3, attributes(), 0..TENANTS.len()),
     )
-        .prop_map(|((account, per_user, by_tenant, prefix), (exec_defined, exec_tags, exec_tasks, inv_tags, session_tags), users, (generated, mut pool, gt))| {
-            let mut seen = BTreeSet::new();
-            let users = users
-                .into_iter()
-                .filter(|(id, _, _)| seen.insert(id.clone()))
-                .map(|(id, mut attrs, t)| {
-                    attrs.insert("tenant".into(), TENANTS[t].into());
-                    (id, attrs)
-                })
-                .collect();
-            pool.insert("tenant".into(), TENANTS[gt].into());
-            Gateway {
-                account,
-                per_user,
-                by_tenant,
-                prefix,
-                exec_defined,
-                exec_tags,
-                exec_tasks,
-                inv_tags,
-                // Session tags without per-user sessions are an error; only give them when on.
-                session_tags: if per_user { session_tags } else { Vec::new() },
+        .prop_map(
+            |(
+                (account, per_user, by_tenant, prefix),
+                (exec_defined, exec_tags, exec_tasks, inv_tags, session_tags),
                 users,
-                generated,
-                pool,
-            }
-        })
+                (generated, mut pool, gt),
+            )| {
+                let mut seen = BTreeSet::new();
+                let users = users
+                    .into_iter()
+                    .filter(|(id, _, _)| seen.insert(id.clone()))
+                    .map(|(id, mut attrs, t)| {
+                        attrs.insert("tenant".into(), TENANTS[t].into());
+                        (id, attrs)
+                    })
+                    .collect();
+                pool.insert("tenant".into(), TENANTS[gt].into());
+                Gateway {
+                    account,
+                    per_user,
+                    by_tenant,
+                    prefix,
+                    exec_defined,
+                    exec_tags,
+                    exec_tasks,
+                    inv_tags,
+                    // Session tags without per-user sessions are an error; only give them when on.
+                    session_tags: if per_user { session_tags } else { Vec::new() },
+                    users,
+                    generated,
+                    pool,
+                }
+            },
+        )
 }
 
 #[derive(Debug, Clone)]
@@ -228,15 +269,27 @@ struct Activation {
 }
 
 fn activation() -> impl Strategy<Value = Activation> {
-    ((0..BASE_KEYS.len(), 0u8..3), 0i64..(120 * 24), 0u32..49, prop::option::of(0u32..3)).prop_map(|((k, c), at_hour, delay, backfill_back)| Activation {
-        key: spell(BASE_KEYS[k], c),
-        at_hour,
-        delay,
-        backfill_back,
-    })
+    (
+        (0..BASE_KEYS.len(), 0u8..3),
+        0i64..(120 * 24),
+        0u32..49,
+        prop::option::of(0u32..3),
+    )
+        .prop_map(|((k, c), at_hour, delay, backfill_back)| Activation {
+            key: spell(BASE_KEYS[k], c),
+            at_hour,
+            delay,
+            backfill_back,
+        })
 }
 
-const MODELS: [&str; 5] = ["claude-sonnet-4.6", "claude-opus-4.6", "nova-micro", "llama-3.3-70b", "claude-haiku-4.5"];
+const MODELS: [&str; 5] = [
+    "claude-sonnet-4.6",
+    "claude-opus-4.6",
+    "nova-micro",
+    "llama-3.3-70b",
+    "claude-haiku-4.5",
+];
 
 #[derive(Debug, Clone)]
 struct Workload {
@@ -261,17 +314,19 @@ fn workload() -> impl Strategy<Value = Workload> {
         (0.0f64..1.0, 0.0f64..0.6, 0.0f64..1.0),
         (0..3usize, 0..3usize),
     )
-        .prop_map(|(selectors, model, rate, (input, output), cache, shares, (tier, hours))| Workload {
-            selectors,
-            model,
-            rate,
-            input,
-            output,
-            cache,
-            shares,
-            tier,
-            hours,
-        })
+        .prop_map(
+            |(selectors, model, rate, (input, output), cache, shares, (tier, hours))| Workload {
+                selectors,
+                model,
+                rate,
+                input,
+                output,
+                cache,
+                shares,
+                tier,
+                hours,
+            },
+        )
 }
 
 #[derive(Debug, Clone)]
@@ -290,11 +345,24 @@ fn request() -> impl Strategy<Value = Request> {
         any::<prop::sample::Index>(),
         any::<prop::sample::Index>(),
         0..MODELS.len(),
-        (0u64..200_000, 0u64..60_000, 0u64..50_000, 0u64..20_000, 0u64..10_000),
+        (
+            0u64..200_000,
+            0u64..60_000,
+            0u64..50_000,
+            0u64..20_000,
+            0u64..10_000,
+        ),
         (any::<bool>(), any::<bool>(), any::<bool>()),
         0..3usize,
     )
-        .prop_map(|(who, at, model, t, flags, tier)| Request { who, at, model, tokens: [t.0, t.1, t.2, t.3, t.4], flags, tier })
+        .prop_map(|(who, at, model, t, flags, tier)| Request {
+            who,
+            at,
+            model,
+            tokens: [t.0, t.1, t.2, t.3, t.4],
+            flags,
+            tier,
+        })
 }
 
 #[derive(Debug, Clone)]
@@ -319,7 +387,11 @@ struct Spec {
 fn spec() -> impl Strategy<Value = Spec> {
     (
         (
-            prop::sample::select(vec![&["2026-04"][..], &["2026-05"][..], &["2026-04", "2026-05"][..]]),
+            prop::sample::select(vec![
+                &["2026-04"][..],
+                &["2026-05"][..],
+                &["2026-04", "2026-05"][..],
+            ]),
             prop::sample::select(vec!["HOURLY", "DAILY", "MONTHLY"]),
             prop::option::of(prop::sample::select(vec!["2026-04-15", "2026-05-10"])),
             any::<bool>(),
@@ -334,33 +406,49 @@ fn spec() -> impl Strategy<Value = Spec> {
             prop::option::of(gateway()),
         ),
         (
-            prop::collection::vec(activation(), 0..6),
+            prop::collection::vec(activation(), 0..8),
             prop::option::of((tag_map(2), prop::option::of(0..BASE_KEYS.len()))),
             prop::collection::vec(workload(), 1..3),
             prop::collection::vec(request(), 0..5),
         ),
     )
-        .prop_map(|((periods, granularity, enabled_on, spelling_session, batch_caller, opus_marketplace), (users, keys, roles, idps, gateway), (activations, background, workloads, requests))| {
-            let mut seen = BTreeSet::new();
-            let activations = activations.into_iter().filter(|a| seen.insert(a.key.clone())).collect();
-            Spec {
-                periods,
-                granularity,
-                enabled_on,
-                spelling_session,
-                batch_caller,
-                opus_marketplace,
-                users,
-                keys,
-                roles,
-                idps,
-                gateway,
-                activations,
-                background,
-                workloads,
-                requests,
-            }
-        })
+        .prop_map(
+            |(
+                (
+                    periods,
+                    granularity,
+                    enabled_on,
+                    spelling_session,
+                    batch_caller,
+                    opus_marketplace,
+                ),
+                (users, keys, roles, idps, gateway),
+                (activations, background, workloads, requests),
+            )| {
+                let mut seen = BTreeSet::new();
+                let activations = activations
+                    .into_iter()
+                    .filter(|a| seen.insert(a.key.clone()))
+                    .collect();
+                Spec {
+                    periods,
+                    granularity,
+                    enabled_on,
+                    spelling_session,
+                    batch_caller,
+                    opus_marketplace,
+                    users,
+                    keys,
+                    roles,
+                    idps,
+                    gateway,
+                    activations,
+                    background,
+                    workloads,
+                    requests,
+                }
+            },
+        )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -375,7 +463,10 @@ fn q(s: &str) -> String {
 }
 
 fn inline(tags: &[(String, String)]) -> String {
-    let parts: Vec<String> = tags.iter().map(|(k, v)| format!("{} = {}", q(k), q(v))).collect();
+    let parts: Vec<String> = tags
+        .iter()
+        .map(|(k, v)| format!("{} = {}", q(k), q(v)))
+        .collect();
     format!("{{ {} }}", parts.join(", "))
 }
 
@@ -385,7 +476,10 @@ fn inline_map(m: &BTreeMap<String, String>) -> String {
 }
 
 fn pools(m: &BTreeMap<String, String>) -> String {
-    let parts: Vec<String> = m.iter().map(|(k, v)| format!("{} = [{}]", q(k), q(v))).collect();
+    let parts: Vec<String> = m
+        .iter()
+        .map(|(k, v)| format!("{} = [{}]", q(k), q(v)))
+        .collect();
     format!("{{ {} }}", parts.join(", "))
 }
 
@@ -402,7 +496,9 @@ fn month_start(label: &str) -> i64 {
 
 fn month_label_back(ts: i64, back: u32) -> String {
     use chrono::Datelike;
-    let d = chrono::DateTime::from_timestamp(ts, 0).unwrap().date_naive();
+    let d = chrono::DateTime::from_timestamp(ts, 0)
+        .unwrap()
+        .date_naive();
     let mut months = d.year() * 12 + d.month0() as i32 - back as i32;
     if months < 0 {
         months = 0;
@@ -412,7 +508,9 @@ fn month_label_back(ts: i64, back: u32) -> String {
 
 /// Selectors naming exactly one caller, for explicit requests.
 fn single_callers(s: &Spec) -> Vec<String> {
-    let mut out: Vec<String> = (0..s.users.len()).map(|i| format!("user:user{i}")).collect();
+    let mut out: Vec<String> = (0..s.users.len())
+        .map(|i| format!("user:user{i}"))
+        .collect();
     out.extend((0..s.keys.len()).map(|i| format!("api-key:k{i}x")));
     for (i, r) in s.roles.iter().enumerate() {
         if let Naming::Fixed(n) = &r.naming {
@@ -436,7 +534,11 @@ fn group_selectors(s: &Spec) -> Vec<String> {
     if !s.keys.is_empty() {
         out.push("api-key:*".into());
     }
-    out.extend((0..s.roles.len()).map(role_name).map(|n| format!("role:{n}")));
+    out.extend(
+        (0..s.roles.len())
+            .map(role_name)
+            .map(|n| format!("role:{n}")),
+    );
     out.extend((0..s.idps.len()).map(|i| format!("idp:idp{i}")));
     if s.gateway.is_some() {
         out.push("gateway:gw".into());
@@ -461,6 +563,15 @@ fn has_cache(model: usize) -> (bool, bool) {
     }
 }
 
+/// The service tier to write: curlab models priority and flex for AWS-billed models only.
+fn tier(s: &Spec, model: usize, tier: usize) -> &'static str {
+    if s.opus_marketplace && MODELS[model] == "claude-opus-4.6" {
+        "standard"
+    } else {
+        ["standard", "priority", "flex"][tier]
+    }
+}
+
 fn render(s: &Spec) -> String {
     let mut t = String::new();
     let periods: Vec<String> = s.periods.iter().map(|p| q(p)).collect();
@@ -479,18 +590,31 @@ fn render(s: &Spec) -> String {
         t += "\n[[models]]\nid = \"claude-opus-4.6\"\nbilling = \"marketplace\"\n";
     }
     for (i, (a, tags)) in s.users.iter().enumerate() {
-        t += &format!("\n[[iam_users]]\naccount = \"{}\"\nname = \"user{i}\"\npath = \"/p{i}/\"\ntags = {}\n", ACCOUNTS[*a], inline(tags));
+        t += &format!(
+            "\n[[iam_users]]\naccount = \"{}\"\nname = \"user{i}\"\npath = \"/p{i}/\"\ntags = {}\n",
+            ACCOUNTS[*a],
+            inline(tags)
+        );
     }
     for (i, (a, tags)) in s.keys.iter().enumerate() {
-        t += &format!("\n[[api_keys]]\naccount = \"{}\"\nid = \"k{i}x\"\ntags = {}\n", ACCOUNTS[*a], inline(tags));
+        t += &format!(
+            "\n[[api_keys]]\naccount = \"{}\"\nid = \"k{i}x\"\ntags = {}\n",
+            ACCOUNTS[*a],
+            inline(tags)
+        );
     }
     for (i, r) in s.roles.iter().enumerate() {
         let sessions = match &r.naming {
             Naming::Fixed(n) => format!("{{ kind = \"fixed\", name = {} }}", q(n)),
-            Naming::Lambda(f) => format!("{{ kind = \"lambda\", functions = [{}] }}", f.iter().map(|x| q(x)).collect::<Vec<_>>().join(", ")),
+            Naming::Lambda(f) => format!(
+                "{{ kind = \"lambda\", functions = [{}] }}",
+                f.iter().map(|x| q(x)).collect::<Vec<_>>().join(", ")
+            ),
             Naming::Ecs(n) => format!("{{ kind = \"ecs\", tasks = {n} }}"),
             Naming::Ec2(n) => format!("{{ kind = \"ec2\", instances = {n} }}"),
-            Naming::Batch(n) => format!("{{ kind = \"batch\", prefix = \"job\", jobs_per_day = {n} }}"),
+            Naming::Batch(n) => {
+                format!("{{ kind = \"batch\", prefix = \"job\", jobs_per_day = {n} }}")
+            }
         };
         t += &format!(
             "\n[[roles]]\naccount = \"{}\"\nname = \"{}\"\ntags = {}\ntrust_allows_tag_session = {}\nsessions = {sessions}\nsession_tags = {}\n",
@@ -519,12 +643,29 @@ fn render(s: &Spec) -> String {
         if d.kind == 1 {
             t += "claim_form = \"nested\"\n";
         }
-        t += &format!("session_name = \"{}\"\nsession_tags = {}\n", if d.by_email { "email" } else { "username" }, inline(&d.session_tags));
+        t += &format!(
+            "session_name = \"{}\"\nsession_tags = {}\n",
+            if d.by_email { "email" } else { "username" },
+            inline(&d.session_tags)
+        );
         if let Some((_, pass)) = &d.chain {
-            let keys: Vec<String> = d.session_tags.iter().zip(pass).filter(|(_, p)| **p).map(|((k, _), _)| q(k)).collect();
-            t += &format!("transitive_keys = [{}]\nchain_to = \"Chain{i}\"\n", keys.join(", "));
+            let keys: Vec<String> = d
+                .session_tags
+                .iter()
+                .zip(pass)
+                .filter(|(_, p)| **p)
+                .map(|((k, _), _)| q(k))
+                .collect();
+            t += &format!(
+                "transitive_keys = [{}]\nchain_to = \"Chain{i}\"\n",
+                keys.join(", ")
+            );
         }
-        t += &format!("\n[identity_providers.users]\ncount = {}\ndomain = \"ex.org\"\nattributes = {}\n", d.generated, pools(&d.pool));
+        t += &format!(
+            "\n[identity_providers.users]\ncount = {}\ndomain = \"ex.org\"\nattributes = {}\n",
+            d.generated,
+            pools(&d.pool)
+        );
         for (u, attrs) in d.users.iter().enumerate() {
             t += &format!("\n[[identity_providers.users.list]]\nname = \"i{i}u{u}\"\nemail = \"i{i}u{u}@ex.org\"\nattributes = {}\n", inline_map(attrs));
         }
@@ -542,9 +683,17 @@ fn render(s: &Spec) -> String {
             q(g.prefix),
             inline(&g.session_tags)
         );
-        t += &format!("\n[gateways.users]\ncount = {}\nattributes = {}\n", g.generated, pools(&g.pool));
+        t += &format!(
+            "\n[gateways.users]\ncount = {}\nattributes = {}\n",
+            g.generated,
+            pools(&g.pool)
+        );
         for (id, attrs) in &g.users {
-            t += &format!("\n[[gateways.users.list]]\nname = {}\nattributes = {}\n", q(id), inline_map(attrs));
+            t += &format!(
+                "\n[[gateways.users.list]]\nname = {}\nattributes = {}\n",
+                q(id),
+                inline_map(attrs)
+            );
         }
     }
     for a in &s.activations {
@@ -566,7 +715,11 @@ fn render(s: &Spec) -> String {
         let sel: BTreeSet<String> = w.selectors.iter().map(|i| i.get(&groups).clone()).collect();
         let sel: Vec<String> = sel.iter().map(|x| q(x)).collect();
         let (c, c1) = has_cache(w.model);
-        let (cr, cw, cw1) = (if c { w.cache.0 } else { 0.0 }, if c { w.cache.1 } else { 0.0 }, if c1 { w.cache.2 } else { 0.0 });
+        let (cr, cw, cw1) = (
+            if c { w.cache.0 } else { 0.0 },
+            if c { w.cache.1 } else { 0.0 },
+            if c1 { w.cache.2 } else { 0.0 },
+        );
         t += &format!(
             "\n[[workloads]]\nprincipals = [{}]\nmodel = \"{}\"\nrequests_per_day = {}\ninput_tokens = {{ mean = {} }}\noutput_tokens = {{ mean = {} }}\ncache_read_share = {cr}\ncache_write_share = {cw}\ncache_write_1h_share = {cw1}\nstreaming_share = {}\nbatch_share = {}\nglobal_share = {}\nservice_tier = \"{}\"\nhour_shape = \"{}\"\n",
             sel.join(", "),
@@ -577,7 +730,7 @@ fn render(s: &Spec) -> String {
             w.shares.0,
             w.shares.1,
             w.shares.2,
-            ["standard", "priority", "flex"][w.tier],
+            tier(s, w.model, w.tier),
             ["business", "flat", "nightly"][w.hours],
         );
     }
@@ -590,7 +743,7 @@ fn render(s: &Spec) -> String {
         t += &format!(
             "\n[[requests]]\ntime = \"{}\"\nprincipal = {}\nmodel = \"{}\"\ninput_tokens = {}\noutput_tokens = {}\ncache_read_tokens = {}\ncache_write_tokens = {}\ncache_write_1h_tokens = {}\nstreaming = {}\nbatch = {}\nglobal = {}\nservice_tier = \"{}\"\n",
             plan::rfc3339(at),
-            q(r.who.get(&singles)),
+            q(r.who.get(&singles).as_str()),
             MODELS[r.model],
             tok[0],
             tok[1],
@@ -600,7 +753,7 @@ fn render(s: &Spec) -> String {
             r.flags.0,
             r.flags.1,
             r.flags.2,
-            ["standard", "priority", "flex"][r.tier],
+            tier(s, r.model, r.tier),
         );
     }
     t
@@ -619,14 +772,23 @@ struct Expect {
 }
 
 fn session_tags_of(map: &[(String, String)], attrs: &BTreeMap<String, String>) -> Tags {
-    map.iter().filter_map(|(k, a)| attrs.get(a).map(|v| (k.clone(), v.clone()))).collect()
+    map.iter()
+        .filter_map(|(k, a)| attrs.get(a).map(|v| (k.clone(), v.clone())))
+        .collect()
 }
 
 /// The expected origin of a principal ARN, or `None` when the model has no such identity.
 fn expect(s: &Spec, arn: &str) -> Option<Expect> {
     let p = parse_principal(arn).ok()?;
     let account = *ACCOUNTS.iter().find(|a| **a == p.account)?;
-    let plain = |kind, account: usize, tags: &Tags| Some(Expect { kind, account: ACCOUNTS[account], principal_tags: tags.clone(), session_tags: vec![] });
+    let plain = |kind, account: usize, tags: &Tags| {
+        Some(Expect {
+            kind,
+            account: ACCOUNTS[account],
+            principal_tags: tags.clone(),
+            session_tags: vec![],
+        })
+    };
     match p.kind {
         IdentityKind::IamUser => {
             let i: usize = p.name.strip_prefix("user")?.parse().ok()?;
@@ -635,21 +797,40 @@ fn expect(s: &Spec, arn: &str) -> Option<Expect> {
             plain(IdentityKind::IamUser, *a, tags)
         }
         IdentityKind::BedrockApiKey => {
-            let i: usize = p.name.strip_prefix("BedrockAPIKey-k")?.strip_suffix('x')?.parse().ok()?;
+            let i: usize = p
+                .name
+                .strip_prefix("BedrockAPIKey-k")?
+                .strip_suffix('x')?
+                .parse()
+                .ok()?;
             let (a, tags) = s.keys.get(i)?;
             plain(IdentityKind::BedrockApiKey, *a, tags)
         }
         IdentityKind::AssumedRole | IdentityKind::IdentityCenter => {
             let session = p.session?;
             let role = p.name;
-            let e = |kind, principal_tags: &Tags, session_tags: Tags| Some(Expect { kind, account, principal_tags: principal_tags.clone(), session_tags });
-            if let Some(i) = role.strip_prefix("App").and_then(|x| x.parse::<usize>().ok()) {
+            let e = |kind, principal_tags: &Tags, session_tags: Tags| {
+                Some(Expect {
+                    kind,
+                    account,
+                    principal_tags: principal_tags.clone(),
+                    session_tags,
+                })
+            };
+            if let Some(i) = role
+                .strip_prefix("App")
+                .and_then(|x| x.parse::<usize>().ok())
+            {
                 let r = s.roles.get(i)?;
                 return e(IdentityKind::AssumedRole, &r.tags, r.session_tags.clone());
             }
             if role == "GwExec" {
                 let g = s.gateway.as_ref()?;
-                let tags = if g.exec_defined { g.exec_tags.clone() } else { vec![] };
+                let tags = if g.exec_defined {
+                    g.exec_tags.clone()
+                } else {
+                    vec![]
+                };
                 return e(IdentityKind::AssumedRole, &tags, vec![]);
             }
             if role == "GwInvoke" {
@@ -657,7 +838,11 @@ fn expect(s: &Spec, arn: &str) -> Option<Expect> {
                 // Sessions are shared by every user whose (prefixed, sanitised) id maps to the
                 // same name; the first such user, listed before generated, supplies the tags.
                 let key = |attrs: &BTreeMap<String, String>, id: &str| {
-                    let raw = if g.by_tenant { attrs.get("tenant").cloned().unwrap_or_default() } else { id.to_string() };
+                    let raw = if g.by_tenant {
+                        attrs.get("tenant").cloned().unwrap_or_default()
+                    } else {
+                        id.to_string()
+                    };
                     sanitize_session_name(&format!("{}{raw}", g.prefix))
                 };
                 let attrs = g
@@ -666,7 +851,11 @@ fn expect(s: &Spec, arn: &str) -> Option<Expect> {
                     .find(|(id, a)| key(a, id) == session)
                     .map(|(_, a)| a.clone())
                     .unwrap_or_else(|| g.pool.clone());
-                return e(IdentityKind::AssumedRole, &g.inv_tags, session_tags_of(&g.session_tags, &attrs));
+                return e(
+                    IdentityKind::AssumedRole,
+                    &g.inv_tags,
+                    session_tags_of(&g.session_tags, &attrs),
+                );
             }
             let (i, chained) = if let Some(i) = role.strip_prefix("Shared") {
                 (i.parse::<usize>().ok()?, false)
@@ -678,13 +867,25 @@ fn expect(s: &Spec, arn: &str) -> Option<Expect> {
             };
             let d = s.idps.get(i)?;
             let attrs = (0..d.users.len())
-                .find(|u| if d.by_email { session == format!("i{i}u{u}@ex.org") } else { session == format!("i{i}u{u}") })
+                .find(|u| {
+                    if d.by_email {
+                        session == format!("i{i}u{u}@ex.org")
+                    } else {
+                        session == format!("i{i}u{u}")
+                    }
+                })
                 .map(|u| d.users[u].clone())
                 .unwrap_or_else(|| d.pool.clone());
             let st = session_tags_of(&d.session_tags, &attrs);
             if chained {
                 let (tags, pass) = d.chain.as_ref()?;
-                let passed: BTreeSet<&String> = d.session_tags.iter().zip(pass).filter(|(_, p)| **p).map(|((k, _), _)| k).collect();
+                let passed: BTreeSet<&String> = d
+                    .session_tags
+                    .iter()
+                    .zip(pass)
+                    .filter(|(_, p)| **p)
+                    .map(|((k, _), _)| k)
+                    .collect();
                 let transitive = st.into_iter().filter(|(k, _)| passed.contains(k)).collect();
                 return e(IdentityKind::AssumedRole, tags, transitive);
             }
@@ -703,7 +904,11 @@ fn effective(e: &Expect, session_spelling: bool) -> Tags {
     for (k, v) in &e.session_tags {
         match out.iter().position(|(pk, _)| pk.eq_ignore_ascii_case(k)) {
             Some(i) => {
-                let key = if session_spelling { k.clone() } else { out[i].0.clone() };
+                let key = if session_spelling {
+                    k.clone()
+                } else {
+                    out[i].0.clone()
+                };
                 out[i] = (key, v.clone());
             }
             None => out.push((k.clone(), v.clone())),
@@ -717,7 +922,9 @@ fn active(s: &Spec, key: &str, t: i64) -> bool {
     s.activations.iter().any(|a| {
         let at = FEB_15 + a.at_hour * 3600;
         let effective = at + i64::from(a.delay) * 3600;
-        let backfill = a.backfill_back.map(|b| month_start(&month_label_back(at, b)));
+        let backfill = a
+            .backfill_back
+            .map(|b| month_start(&month_label_back(at, b)));
         a.key == key && (t >= effective || backfill.is_some_and(|b| t >= b))
     })
 }
@@ -728,7 +935,8 @@ fn active(s: &Spec, key: &str, t: i64) -> bool {
 
 fn resolve(src: &str) -> Result<Plan, String> {
     let file = scenario::parse(src, "prop.toml").map_err(|e| e.to_string())?;
-    plan::resolve(&file, None, 1.0).map_err(|p| scenario::with_positions(src, "prop.toml", p).to_string())
+    plan::resolve(&file, None, 1.0)
+        .map_err(|p| scenario::with_positions(src, "prop.toml", p).to_string())
 }
 
 fn run(plan: &Plan) -> (Vec<Row>, sim::TruthParts, curlab_vocab::truth::Truth) {
@@ -844,7 +1052,7 @@ proptest! {
             }
 
             // (d) The whole map: activated keys only, only once active, from the model.
-            let mut want: Vec<(String, String)> = effective(&e, s.spelling_session)
+            let mut want: Vec<(String, String)> = effective(&e, !s.spelling_session)
                 .into_iter()
                 .filter(|(k, _)| r.start >= LAUNCH && active(&s, k, r.start))
                 .map(|(k, v)| (format!("iamPrincipal/{k}"), v))

@@ -64,6 +64,17 @@ pub struct GenerateArgs {
     /// Rows per Parquet row group.
     #[arg(long, default_value_t = 262_144)]
     pub row_group_rows: usize,
+    /// Start a new numbered data file after this many rows (default: the scenario's
+    /// `max_rows_per_file`, 5,000,000).
+    #[arg(long)]
+    pub max_rows_per_file: Option<u64>,
+    /// Split the export into N parts (by day) that separate runs can generate; see --part.
+    #[arg(long, default_value_t = 1)]
+    pub parts: usize,
+    /// Which part to write, 0-based (with --parts). The union of all parts' rows equals the
+    /// unsharded export's rows.
+    #[arg(long, default_value_t = 0)]
+    pub part: usize,
     /// Generate even when the estimate exceeds the safety limit (100M requests).
     #[arg(long)]
     pub allow_large: bool,
@@ -113,6 +124,12 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode> {
             FormatArg::Csv => Format::Csv,
         };
     }
+    if let Some(n) = args.max_rows_per_file {
+        if n == 0 {
+            bail!("--max-rows-per-file must be at least 1");
+        }
+        plan.export.max_rows_per_file = n;
+    }
     let faults = args
         .inject
         .iter()
@@ -127,6 +144,17 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode> {
             (plan.callers.len() as f64 * plan.days().len() as f64 * 24.0 * 2.0).min(estimate * 2.0)
         );
     }
+    if args.parts == 0 || args.part >= args.parts {
+        bail!(
+            "--part {} is not one of 0..{} (--parts {})",
+            args.part,
+            args.parts,
+            args.parts
+        );
+    }
+    if args.parts > 1 && !faults.is_empty() {
+        bail!("--inject cannot be combined with --parts: faults pick rows across the whole export");
+    }
     if args.row_group_rows == 0 {
         bail!("--row-group-rows must be at least 1");
     }
@@ -139,6 +167,7 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode> {
             CompressionArg::None => parquet::basic::Compression::UNCOMPRESSED,
         },
         row_group_rows: args.row_group_rows,
+        part: (args.parts > 1).then_some((args.part, args.parts)),
     };
     let bar = if !args.quiet && std::io::stderr().is_terminal() {
         let b = indicatif::ProgressBar::new(plan.days().len() as u64);

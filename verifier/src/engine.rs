@@ -317,6 +317,50 @@ fn scan_task(
     })
 }
 
+/// Read back the `identity_line_item_id` of the duplicates that will be sampled (the first
+/// `n` by file and row). The scan keeps only digests of the ids; re-reading at most `n` row
+/// groups (or CSV files) keeps memory small and the samples identical for any thread count.
+fn resolve_duplicate_ids(ctx: &Ctx, agg: &mut Aggregates, n: usize) -> Result<(), VerifyError> {
+    agg.duplicates.sort_by_key(|d| d.pos);
+    let wanted: Vec<(usize, u64)> = agg.duplicates.iter().take(n).map(|d| d.pos).collect();
+    let mut found: std::collections::HashMap<(usize, u64), String> = Default::default();
+    for (fi, f) in ctx.files.iter().enumerate() {
+        let rows: Vec<u64> = wanted
+            .iter()
+            .filter(|(w, _)| *w == fi)
+            .map(|(_, r)| *r)
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        for task in read::tasks_of(fi, &f.opened) {
+            let len = task
+                .row_group
+                .and_then(|rg| f.opened.row_groups.get(rg).copied())
+                .unwrap_or(u64::MAX - task.first_row);
+            if !rows
+                .iter()
+                .any(|r| *r > task.first_row && *r - task.first_row <= len)
+            {
+                continue;
+            }
+            read::read_task(&f.file, &f.opened, &task, &[Col::LineItemId], &mut |b| {
+                for r in &rows {
+                    if *r > b.first_row && *r <= b.first_row + b.len as u64 {
+                        if let Some(id) = b.str(Col::LineItemId, (*r - b.first_row - 1) as usize) {
+                            found.insert((fi, *r), id.to_string());
+                        }
+                    }
+                }
+            })?;
+        }
+    }
+    for d in agg.duplicates.iter_mut().take(n) {
+        d.id = found.remove(&d.pos);
+    }
+    Ok(())
+}
+
 /// Verify an export: the library entry point behind `curlab verify`.
 pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
     let selected = select_rules(&opts.select, &opts.ignore)?;
@@ -438,6 +482,9 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
         return Err(e);
     }
 
+    if track.duplicates {
+        resolve_duplicate_ids(&ctx, &mut main.agg, opts.max_samples)?;
+    }
     for (rule, tally) in run.iter().zip(main.tallies.iter_mut()) {
         rule.finish(&main.agg, &ctx, tally);
     }

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! `curlab-verifier`: checks any AWS CUR 2.0 (Data Exports) export against the Amazon Bedrock
 //! cost-attribution and tag-propagation rules.
 //!

@@ -204,7 +204,11 @@ fn write_parquet(path: &Path, cols: &[&Column], rows: &[RowSpec], map_as_string:
     }
     let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).unwrap();
     let f = fs::File::create(path).unwrap();
-    let mut w = parquet::arrow::ArrowWriter::try_new(f, batch.schema(), None).unwrap();
+    // Small row groups, so tests exercise row-group parallelism.
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(7))
+        .build();
+    let mut w = parquet::arrow::ArrowWriter::try_new(f, batch.schema(), Some(props)).unwrap();
     w.write(&batch).unwrap();
     w.close().unwrap();
 }
@@ -442,6 +446,10 @@ fn results_do_not_depend_on_threads() {
     let b = run(&e, 4);
     assert_eq!(a, b);
     assert_eq!(a.finding("CT004").unwrap().count, 30);
+    let ct004 = a.finding("CT004").unwrap();
+    assert!(ct004.samples.iter().all(|s| s.identity_line_item_id.is_some()), "{ct004:?}");
+    assert_eq!(ct004.samples[0].row, Some(21));
+    assert_eq!(ct004.samples[0].identity_line_item_id.as_deref(), Some("id-0"));
 }
 
 #[test]
@@ -468,4 +476,114 @@ fn unreadable_input_is_an_error_naming_the_file() {
     })
     .unwrap_err();
     assert!(err.to_string().contains("unknown rule code"), "{err}");
+}
+
+#[test]
+fn period_filter_and_globs() {
+    let e = export(&clean_rows(), false, &columns(), false, None);
+    let root = e.root().to_string_lossy().into_owned();
+    let only = |period: &str| VerifyOptions {
+        paths: vec![root.clone()],
+        period: Some(period.into()),
+        ..Default::default()
+    };
+    assert_eq!(verify(&only("2026-04")).unwrap().rows_scanned, 6);
+    let err = verify(&only("2026-05")).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("no data files found for billing period 2026-05"),
+        "{err}"
+    );
+    assert!(verify(&only("2026-4"))
+        .unwrap_err()
+        .to_string()
+        .contains("YYYY-MM"));
+    let glob = format!("{root}/data/*/*.parquet");
+    let r = verify(&VerifyOptions {
+        paths: vec![glob],
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(r.rows_scanned, 6);
+    assert!(r.rules_skipped.iter().any(|s| s.rule == "SC005"));
+    // The parent folder holding exactly one export.
+    let parent = e.dir.path().to_string_lossy().into_owned();
+    let r = verify(&VerifyOptions {
+        paths: vec![parent],
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(
+        r.files,
+        vec!["demo/data/BILLING_PERIOD=2026-04/demo-00001.snappy.parquet".to_string()]
+    );
+}
+
+#[test]
+fn policy_rules_run_with_a_policy_file() {
+    let e = export(&clean_rows(), false, &columns(), false, None);
+    let policy = e.dir.path().join("policy.toml");
+    fs::write(
+        &policy,
+        "[tags]\nactivated = [\"iamPrincipal/team\"]\nrequired = [\"team\", \"cost-center\"]\nmin_coverage = 0.9\n\n[principals]\nallowed = [\"arn:aws:sts::*:assumed-role/BedrockInvoke/*\"]\n",
+    )
+    .unwrap();
+    let r = verify(&VerifyOptions {
+        paths: vec![e.root().to_string_lossy().into_owned()],
+        policy: Some(policy),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(codes(&r), vec!["PO001", "PO003"]);
+    assert_eq!(r.finding("PO001").unwrap().count, 1);
+    assert!(r
+        .rules_skipped
+        .iter()
+        .any(|s| s.rule == "PO002" && s.reason.contains("[[gateway]]")));
+    assert!(r.rules_skipped.iter().any(|s| s.rule == "GW002"));
+}
+
+#[test]
+fn every_output_format_renders() {
+    let mut rows = clean_rows();
+    rows[0].insert(
+        "line_item_iam_principal",
+        "arn:aws:sts::1:assumed-role/<x>&\u{1b}".into(),
+    );
+    let r = run(&export(&rows, false, &columns(), false, None), 2);
+    use curlab_verifier::report::{render, Format};
+    let json: serde_json::Value = serde_json::from_str(&render(&r, Format::Json)).unwrap();
+    assert_eq!(json["curlab_verify_version"], 1);
+    assert_eq!(json["findings"][0]["rule"], "PR002");
+    assert_eq!(json["summary"]["errors"], r.errors());
+    let sarif: serde_json::Value = serde_json::from_str(&render(&r, Format::Sarif)).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "PR002");
+    let junit = render(&r, Format::Junit);
+    assert!(junit.contains("&lt;x&gt;&amp;") && !junit.contains('\u{1b}'));
+    assert!(junit.contains("<skipped message=\"needs --truth\"/>"));
+    let text = render(&r, Format::Text);
+    assert!(!text.contains('\u{1b}') && text.contains("error[PR002]"));
+}
+
+#[test]
+fn create_new_delivery_reads_only_the_current_execution() {
+    let e = export(&clean_rows(), false, &columns(), false, None);
+    let period = e.root().join("data/BILLING_PERIOD=2026-04");
+    let file = period.join("demo-00001.snappy.parquet");
+    for exec in ["2026-04-30T23:48:02.356Z-aaaa", "2026-05-01T23:48:02.356Z-bbbb"] {
+        fs::create_dir_all(period.join(exec)).unwrap();
+        fs::copy(&file, period.join(exec).join("demo-00001.snappy.parquet")).unwrap();
+    }
+    fs::remove_file(&file).unwrap();
+    let manifest = e.root().join("metadata/BILLING_PERIOD=2026-04/demo-Manifest.json");
+    let text = fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("BILLING_PERIOD=2026-04/demo-00001", "BILLING_PERIOD=2026-04/2026-05-01T23:48:02.356Z-bbbb/demo-00001");
+    fs::write(&manifest, text).unwrap();
+    let r = run(&e, 2);
+    assert_eq!(r.findings, vec![]);
+    assert_eq!(r.rows_scanned, 6);
+    assert_eq!(r.notes.len(), 1, "{:?}", r.notes);
+    assert!(r.notes[0].contains("aaaa") && r.notes[0].contains("superseded"));
 }

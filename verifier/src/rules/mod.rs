@@ -172,10 +172,28 @@ pub struct Duplicate {
     pub pos: (usize, u64),
     /// Its cost.
     pub cost: Option<f64>,
-    /// The id.
-    pub id: String,
-    /// Billing period it repeats in.
+    /// The id; filled in after the scan for the sampled duplicates only (see
+    /// `engine::resolve_duplicate_ids`), so the scan keeps 16 bytes per row, not the id.
+    pub id: Option<String>,
+    /// Billing period it repeats in (`YYYY-MM`).
     pub period: String,
+}
+
+/// A billing period as a number (`2026-04` → 202604; 0 when unknown).
+fn period_number(p: &str) -> u32 {
+    p.get(..4).and_then(|y| y.parse::<u32>().ok()).unwrap_or(0) * 100
+        + p.get(5..7).and_then(|m| m.parse::<u32>().ok()).unwrap_or(0)
+}
+
+/// A 128-bit digest of a line item id (two SipHash passes with fixed keys: stable across
+/// runs and threads; a collision among 10^9 ids is about 10^-21 likely).
+fn id_digest(id: &str) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let mut a = std::hash::DefaultHasher::new();
+    (0u8, id).hash(&mut a);
+    let mut b = std::hash::DefaultHasher::new();
+    (1u8, id).hash(&mut b);
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
 }
 
 /// What to aggregate (only what the selected rules use).
@@ -210,8 +228,8 @@ pub struct Aggregates {
     pub by_tag: BTreeMap<String, BTreeMap<String, i128>>,
     /// Every `tags` key by lower-cased key, then spelling.
     pub tag_case: BTreeMap<String, BTreeMap<String, KeySeen>>,
-    /// Smallest (file, row, cost) per (period, line item id).
-    pub ids: HashMap<(String, String), (usize, u64, Option<f64>)>,
+    /// Smallest (file, row, cost) per (period as YYYYMM, digest of the line item id).
+    pub ids: HashMap<(u32, u128), (usize, u64, Option<f64>)>,
     /// Every occurrence except the first.
     pub duplicates: Vec<Duplicate>,
 }
@@ -264,21 +282,19 @@ impl Aggregates {
         }
         if self.track.duplicates {
             if let Some(id) = row.line_item_id {
-                let period = row
-                    .folder_period
-                    .map(str::to_string)
-                    .or_else(|| {
-                        row.period_start
-                            .map(|t| crate::row::fmt_ts(t)[..7].to_string())
-                    })
-                    .unwrap_or_default();
-                self.add_id(period, id.to_string(), (row.file, row.row, row.cost));
+                let period = match row.folder_period {
+                    Some(p) => period_number(p),
+                    None => row
+                        .period_start
+                        .map(|t| period_number(&crate::row::fmt_ts(t)))
+                        .unwrap_or(0),
+                };
+                self.add_id((period, id_digest(id)), (row.file, row.row, row.cost));
             }
         }
     }
 
-    fn add_id(&mut self, period: String, id: String, at: (usize, u64, Option<f64>)) {
-        let key = (period, id);
+    fn add_id(&mut self, key: (u32, u128), at: (usize, u64, Option<f64>)) {
         match self.ids.get_mut(&key) {
             None => {
                 self.ids.insert(key, at);
@@ -292,8 +308,8 @@ impl Aggregates {
                 self.duplicates.push(Duplicate {
                     pos: (later.0, later.1),
                     cost: later.2,
-                    id: key.1,
-                    period: key.0,
+                    id: None,
+                    period: format!("{:04}-{:02}", key.0 / 100, key.0 % 100),
                 });
             }
         }
@@ -336,8 +352,8 @@ impl Aggregates {
             }
         }
         self.duplicates.extend(other.duplicates);
-        for ((period, id), at) in other.ids {
-            self.add_id(period, id, at);
+        for (key, at) in other.ids {
+            self.add_id(key, at);
         }
     }
 
