@@ -363,7 +363,9 @@ fn layout_follows_data_exports() {
     assert_eq!(
         listing,
         vec![
+            "s2-app-roles/data/BILLING_PERIOD=2026-05/s2-app-roles-00001.snappy.parquet",
             "s2-app-roles/data/BILLING_PERIOD=2026-06/s2-app-roles-00001.snappy.parquet",
+            "s2-app-roles/metadata/BILLING_PERIOD=2026-05/s2-app-roles-Manifest.json",
             "s2-app-roles/metadata/BILLING_PERIOD=2026-06/s2-app-roles-Manifest.json",
             "s2-app-roles.truth.json",
         ]

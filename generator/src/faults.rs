@@ -207,7 +207,7 @@ impl<'a> Injector<'a> {
 
     fn pick(&mut self, fault: Fault, rate: f64) -> bool {
         let n = self.seen.entry(fault).or_default();
-        let hit = *n % every(rate) == 0;
+        let hit = n.is_multiple_of(every(rate));
         *n += 1;
         if hit {
             *self.changed.entry(fault).or_default() += 1;
@@ -222,10 +222,10 @@ impl<'a> Injector<'a> {
         }
         let specs = self.specs.clone();
         let mut extra = Vec::new();
-        for i in 0..rows.len() {
+        for (i, row) in rows.iter_mut().enumerate() {
             for spec in &specs {
-                if self.eligible(spec.fault, &rows[i]) && self.pick(spec.fault, spec.rate) {
-                    if let Some(dup) = self.mutate(spec.fault, &mut rows[i]) {
+                if self.eligible(spec.fault, row) && self.pick(spec.fault, spec.rate) {
+                    if let Some(dup) = self.mutate(spec.fault, row) {
                         extra.push((i, dup));
                     }
                 }

@@ -1736,7 +1736,7 @@ fn resolve_workloads(
             ("input_tokens", w.input_tokens),
             ("output_tokens", w.output_tokens),
         ] {
-            if !(d.mean >= 1.0 && d.mean <= 2e6) || !(0.0..=5.0).contains(&d.cv) {
+            if !(d.mean >= 1.0 && d.mean <= 2e6 && (0.0..=5.0).contains(&d.cv)) {
                 cx.problem(
                     p.key(key),
                     format!(
@@ -1799,7 +1799,7 @@ fn resolve_workloads(
                 "use service_tier = \"standard\" or billing = \"aws\"",
             );
         }
-        if w.weekday_shape.len() != 7 || w.weekday_shape.iter().any(|x| !(*x >= 0.0)) {
+        if w.weekday_shape.len() != 7 || w.weekday_shape.iter().any(|x| x.is_nan() || *x < 0.0) {
             cx.problem(
                 p.key("weekday_shape"),
                 "weekday_shape needs 7 non-negative weights, Monday first",

@@ -475,6 +475,9 @@ pub struct Chunk {
     pub rows: Vec<Row>,
 }
 
+/// (period, usage account, product code): the grain of tax rows.
+type PeriodProduct = (usize, usize, String);
+
 /// Turns simulated days (fed in day order) into numbered rows, tax rows and the truth.
 pub struct Emitter<'a> {
     plan: &'a Plan,
@@ -484,7 +487,7 @@ pub struct Emitter<'a> {
     pending_bedrock: HashMap<BedrockKey, u64>,
     pending_background: HashMap<BackgroundKey, i64>,
     pending_unit: Option<(usize, Ts)>,
-    period_cost: BTreeMap<(usize, usize, String), (i128, Arc<Sku>)>,
+    period_cost: BTreeMap<PeriodProduct, (i128, Arc<Sku>)>,
     truth: TruthDelta,
     background_e16: i128,
     tax_e16: i128,
@@ -708,7 +711,7 @@ impl<'a> Emitter<'a> {
         let per = &self.plan.export.periods[period];
         let rate_bp = (tax.rate * 1e6).round() as i128; // parts per million
         let mut rows = Vec::new();
-        let entries: Vec<((usize, usize, String), (i128, Arc<Sku>))> = self
+        let entries: Vec<(PeriodProduct, (i128, Arc<Sku>))> = self
             .period_cost
             .iter()
             .filter(|((p, _, _), _)| *p == period)

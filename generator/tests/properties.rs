@@ -1052,7 +1052,7 @@ proptest! {
             }
 
             // (d) The whole map: activated keys only, only once active, from the model.
-            let mut want: Vec<(String, String)> = effective(&e, !s.spelling_session)
+            let mut want: Vec<(String, String)> = effective(&e, s.spelling_session)
                 .into_iter()
                 .filter(|(k, _)| r.start >= LAUNCH && active(&s, k, r.start))
                 .map(|(k, v)| (format!("iamPrincipal/{k}"), v))

@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! `curlab-verifier`: checks any AWS CUR 2.0 (Data Exports) export against the Amazon Bedrock
 //! cost-attribution and tag-propagation rules.
 //!
@@ -6,6 +5,8 @@
 //! only the columns the selected rules need, streams every record batch once through all rules
 //! (files and Parquet row groups in parallel), and returns a deterministic [`Report`].
 //! [`report`] renders it as text, JSON, JUnit or SARIF; [`registry`] lists the rules.
+
+#![warn(missing_docs)]
 
 pub mod engine;
 pub mod error;

@@ -63,7 +63,7 @@ impl Rule for MissingPrincipal {
             out.message = Some(format!(
                 "line_item_iam_principal is empty on every row of the export: it likely lacks INCLUDE_IAM_PRINCIPAL_DATA or predates enabling it ({} Bedrock inference rows from {} on have no principal)",
                 out.count,
-                &fmt_ts(ctx.principal_from)[..10]
+                fmt_ts(ctx.principal_from).get(..10).unwrap_or("2026-04-08")
             ));
         } else if out.count > 0 {
             let rows = if out.count == 1 {
