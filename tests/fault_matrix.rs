@@ -337,8 +337,11 @@ fn other_export_shapes_verify_clean() {
     ];
     for (scenario, export, edits, flags) in variants {
         let dir = tempfile::tempdir().expect("tmp");
-        let mut src = std::fs::read_to_string(format!("{}/scenarios/{scenario}.toml", env!("CARGO_MANIFEST_DIR")))
-            .expect("scenario");
+        let mut src = std::fs::read_to_string(format!(
+            "{}/scenarios/{scenario}.toml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("scenario");
         for (from, to) in *edits {
             assert!(src.contains(from), "{scenario}: edit anchor {from}");
             src = src.replacen(from, to, 1);
@@ -346,14 +349,27 @@ fn other_export_shapes_verify_clean() {
         let file = dir.path().join("variant.toml");
         std::fs::write(&file, src).expect("write");
         let out = dir.path().to_str().expect("utf-8");
-        let mut args = vec!["generate", file.to_str().expect("p"), "--out", out, "--quiet"];
+        let mut args = vec![
+            "generate",
+            file.to_str().expect("p"),
+            "--out",
+            out,
+            "--quiet",
+        ];
         args.extend_from_slice(flags);
         let o = curlab(&args);
-        assert!(o.status.success(), "{scenario}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "{scenario}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         for with_truth in [false, true] {
             let (code, report) = verify_json(dir.path(), export, with_truth);
             let found = rules_found(&report);
-            assert!(found.is_empty(), "{scenario} {flags:?} (truth: {with_truth}): {report:#}");
+            assert!(
+                found.is_empty(),
+                "{scenario} {flags:?} (truth: {with_truth}): {report:#}"
+            );
             assert_eq!(code, 0);
         }
     }

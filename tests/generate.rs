@@ -580,8 +580,10 @@ fn all_rows(export: &std::path::Path) -> Vec<String> {
                     _ => c.clone(),
                 })
                 .collect();
-            let fmts: Vec<ArrayFormatter<'_>> =
-                cols.iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &opts).expect("formatter")).collect();
+            let fmts: Vec<ArrayFormatter<'_>> = cols
+                .iter()
+                .map(|c| ArrayFormatter::try_new(c.as_ref(), &opts).expect("formatter"))
+                .collect();
             for i in 0..b.num_rows() {
                 let cells: Vec<String> = fmts.iter().map(|f| f.value(i).to_string()).collect();
                 out.push(cells.join("|"));
@@ -603,17 +605,30 @@ fn parts_union_equals_the_unsharded_export() {
         for part in ["0", "1", "2"] {
             let d = generate(scenario, &["--parts", "3", "--part", part]);
             for f in data_files(&d.path().join(scenario)) {
-                assert!(names.insert(f.file_name().expect("name").to_owned()), "file names are unique across parts");
+                assert!(
+                    names.insert(f.file_name().expect("name").to_owned()),
+                    "file names are unique across parts"
+                );
             }
             union.extend(all_rows(&d.path().join(scenario)));
             dirs.push(d);
         }
         union.sort();
         assert_eq!(union.len(), want.len(), "{scenario}: row count");
-        assert!(union == want, "{scenario}: the parts' rows differ from the whole export's");
-        let cost = |d: &tempfile::TempDir| truth(d.path(), scenario)["bedrock_cost_total"].as_f64().expect("cost");
+        assert!(
+            union == want,
+            "{scenario}: the parts' rows differ from the whole export's"
+        );
+        let cost = |d: &tempfile::TempDir| {
+            truth(d.path(), scenario)["bedrock_cost_total"]
+                .as_f64()
+                .expect("cost")
+        };
         let sum: f64 = dirs.iter().map(cost).sum();
-        assert!((sum - cost(&whole)).abs() < 1e-6, "the parts' truths add up to the whole");
+        assert!(
+            (sum - cost(&whole)).abs() < 1e-6,
+            "the parts' truths add up to the whole"
+        );
     }
 }
 
@@ -621,10 +636,28 @@ fn parts_union_equals_the_unsharded_export() {
 fn bad_part_arguments_are_refused() {
     let dir = tempfile::tempdir().expect("tmp");
     let out = dir.path().to_str().expect("utf-8");
-    let o = curlab(&["generate", "blog-launch", "--out", out, "--parts", "2", "--part", "2"]);
+    let o = curlab(&[
+        "generate",
+        "blog-launch",
+        "--out",
+        out,
+        "--parts",
+        "2",
+        "--part",
+        "2",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--part 2 is not one of 0..2"));
-    let o = curlab(&["generate", "blog-launch", "--out", out, "--parts", "2", "--inject", "cost-mismatch"]);
+    let o = curlab(&[
+        "generate",
+        "blog-launch",
+        "--out",
+        out,
+        "--parts",
+        "2",
+        "--inject",
+        "cost-mismatch",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("cannot be combined"));
 }
@@ -634,14 +667,23 @@ fn large_periods_split_into_numbered_files_all_in_the_manifest() {
     let dir = generate("s1-iam-users", &["--max-rows-per-file", "5000"]);
     let export = dir.path().join("s1-iam-users");
     let files = data_files(&export);
-    let names: Vec<String> = files.iter().map(|f| f.file_name().expect("n").to_string_lossy().to_string()).collect();
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| f.file_name().expect("n").to_string_lossy().to_string())
+        .collect();
     assert_eq!(names.len(), 5, "22,150 rows at 5,000 per file: {names:?}");
     assert_eq!(names[0], "s1-iam-users-00001.snappy.parquet");
     assert_eq!(names[4], "s1-iam-users-00005.snappy.parquet");
-    let rows: Vec<usize> = files.iter().map(|f| read_parquet(f).iter().map(|b| b.num_rows()).sum()).collect();
+    let rows: Vec<usize> = files
+        .iter()
+        .map(|f| read_parquet(f).iter().map(|b| b.num_rows()).sum())
+        .collect();
     assert!(rows[..4].iter().all(|n| *n == 5000), "{rows:?}");
     let m: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(export.join("metadata/BILLING_PERIOD=2026-05/s1-iam-users-Manifest.json")).expect("m"),
+        &std::fs::read_to_string(
+            export.join("metadata/BILLING_PERIOD=2026-05/s1-iam-users-Manifest.json"),
+        )
+        .expect("m"),
     )
     .expect("json");
     assert_eq!(m["dataFiles"].as_array().expect("files").len(), 5);

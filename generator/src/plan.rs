@@ -993,6 +993,17 @@ fn users_of(cx: &mut Ctx<'_>, spec: &UsersSpec, salt: &str, path: Path) -> Vec<E
                 "list at least one value",
             );
         }
+        // Drawn values become session tag values, so they obey the same rules as a listed
+        // user's attributes (checked in `check_tag_map`).
+        for (i, v) in pool.iter().enumerate() {
+            if let Err(e) = tags::check_value(v) {
+                cx.problem(
+                    path.key("attributes").key(attr).index(i),
+                    format!("attribute `{attr}` value: {e}"),
+                    "attribute values become session tag values: 0-256 characters of letters, digits, spaces and _.:/=+-@",
+                );
+            }
+        }
     }
     if spec.attributes.values().any(|p| p.is_empty()) {
         return out;
@@ -1634,6 +1645,24 @@ fn select(cx: &mut Ctx<'_>, b: &Builder<'_>, sel: &str, path: Path) -> Vec<usize
         Some((a, r)) if b.accounts.iter().any(|x| x.id == a || x.name == a) && r.contains(':') => {
             (b.accounts.iter().position(|x| x.id == a || x.name == a), r)
         }
+        // `<account>/<kind>:...` with an account nobody defined: say so, rather than report
+        // `<account>/<kind>` as an unknown kind.
+        Some((a, r)) if !a.contains(':') && r.contains(':') => {
+            let known: Vec<String> = b
+                .accounts
+                .iter()
+                .map(|x| format!("{} ({})", x.id, x.name))
+                .collect();
+            cx.problem(
+                path,
+                format!("selector `{sel}` names unknown account `{a}`"),
+                format!(
+                    "use the id or name of an account in [organization]: {}",
+                    known.join(", ")
+                ),
+            );
+            return vec![];
+        }
         _ => (None, sel),
     };
     let Some((kind, name)) = rest.split_once(':') else {
@@ -1881,6 +1910,18 @@ fn resolve_workloads(
                 "swap start and end",
             );
         }
+        for (key, d) in [("start", days.0), ("end", days.1)] {
+            if export.is_some() && (d < first_day || d > last_day) {
+                cx.problem(
+                    p.key(key),
+                    format!(
+                        "{key} {} is outside the billing periods",
+                        &rfc3339(d * 86_400)[..10]
+                    ),
+                    "pick a day inside the listed billing periods, or add its month",
+                );
+            }
+        }
         out.push(Workload {
             model,
             region: w.region.clone(),
@@ -2078,6 +2119,14 @@ fn resolve_activations(cx: &mut Ctx<'_>) -> Vec<ActivationPlan> {
             );
             continue;
         };
+        let (lo, hi) = (month_start(2020, 1), month_start(2036, 1));
+        if activated < lo || activated >= hi {
+            cx.problem(
+                p.key("activated_at"),
+                format!("{} is outside 2020-2035", a.activated_at),
+                "cost allocation tags for IAM principals exist since 2026; use a date near the billing periods",
+            );
+        }
         if a.effect_delay_hours > 24 * 14 {
             cx.problem(
                 p.key("effect_delay_hours"),

@@ -685,7 +685,7 @@ impl<'a> Emitter<'a> {
             // Another part writes these rows; only their costs (for tax) were needed here.
             return vec![];
         }
-        self.number(&mut rows, unit);
+        self.number(&mut rows, 7, unit);
         *self
             .rows_by_period
             .entry(self.plan.export.periods[period].label.clone())
@@ -762,16 +762,16 @@ impl<'a> Emitter<'a> {
         if rows.is_empty() {
             return vec![];
         }
-        self.number(&mut rows, per.end);
+        self.number(&mut rows, 8, per.end);
         *self.rows_by_period.entry(per.label.clone()).or_default() += rows.len() as u64;
         vec![Chunk { period, rows }]
     }
 
     /// Line item ids depend only on the seed and the unit, so every part of a sharded export
     /// numbers its rows exactly as the whole export would.
-    fn number(&mut self, rows: &mut [Row], unit: Ts) {
+    fn number(&mut self, rows: &mut [Row], purpose: u64, unit: Ts) {
         const A: &[u8] = b"abcdefghijklmnopqrstuvwxyz234567";
-        let mut rng = rng_for(self.plan.seed, 7, 0, unit / 3600);
+        let mut rng = rng_for(self.plan.seed, purpose, 0, unit / 3600);
         for r in rows.iter_mut() {
             let mut id = String::with_capacity(52);
             for _ in 0..52 {

@@ -447,9 +447,18 @@ fn results_do_not_depend_on_threads() {
     assert_eq!(a, b);
     assert_eq!(a.finding("CT004").unwrap().count, 30);
     let ct004 = a.finding("CT004").unwrap();
-    assert!(ct004.samples.iter().all(|s| s.identity_line_item_id.is_some()), "{ct004:?}");
+    assert!(
+        ct004
+            .samples
+            .iter()
+            .all(|s| s.identity_line_item_id.is_some()),
+        "{ct004:?}"
+    );
     assert_eq!(ct004.samples[0].row, Some(21));
-    assert_eq!(ct004.samples[0].identity_line_item_id.as_deref(), Some("id-0"));
+    assert_eq!(
+        ct004.samples[0].identity_line_item_id.as_deref(),
+        Some("id-0")
+    );
 }
 
 #[test]
@@ -571,15 +580,21 @@ fn create_new_delivery_reads_only_the_current_execution() {
     let e = export(&clean_rows(), false, &columns(), false, None);
     let period = e.root().join("data/BILLING_PERIOD=2026-04");
     let file = period.join("demo-00001.snappy.parquet");
-    for exec in ["2026-04-30T23:48:02.356Z-aaaa", "2026-05-01T23:48:02.356Z-bbbb"] {
+    for exec in [
+        "2026-04-30T23:48:02.356Z-aaaa",
+        "2026-05-01T23:48:02.356Z-bbbb",
+    ] {
         fs::create_dir_all(period.join(exec)).unwrap();
         fs::copy(&file, period.join(exec).join("demo-00001.snappy.parquet")).unwrap();
     }
     fs::remove_file(&file).unwrap();
-    let manifest = e.root().join("metadata/BILLING_PERIOD=2026-04/demo-Manifest.json");
-    let text = fs::read_to_string(&manifest)
-        .unwrap()
-        .replace("BILLING_PERIOD=2026-04/demo-00001", "BILLING_PERIOD=2026-04/2026-05-01T23:48:02.356Z-bbbb/demo-00001");
+    let manifest = e
+        .root()
+        .join("metadata/BILLING_PERIOD=2026-04/demo-Manifest.json");
+    let text = fs::read_to_string(&manifest).unwrap().replace(
+        "BILLING_PERIOD=2026-04/demo-00001",
+        "BILLING_PERIOD=2026-04/2026-05-01T23:48:02.356Z-bbbb/demo-00001",
+    );
     fs::write(&manifest, text).unwrap();
     let r = run(&e, 2);
     assert_eq!(r.findings, vec![]);

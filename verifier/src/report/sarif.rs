@@ -92,7 +92,6 @@ pub fn to_value(r: &Report) -> Value {
             "tool": {"driver": {
                 "name": "curlab",
                 "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/curlab/curlab",
                 "rules": rules,
             }},
             "invocations": [{"executionSuccessful": true, "toolExecutionNotifications": notifications}],
