@@ -63,7 +63,8 @@ pub fn part_days(
     let lo = index * units.len() / count;
     let hi = (index + 1) * units.len() / count;
     if lo >= hi {
-        return (1..=0, Vec::new());
+        // An empty range: this part owns no day.
+        return (std::ops::RangeInclusive::new(1, 0), Vec::new());
     }
     let owned = units[lo].0..=units[hi - 1].1;
     let mut needed: Vec<i64> = days.iter().copied().filter(|d| owned.contains(d)).collect();

@@ -317,7 +317,9 @@ fn every_fault_is_caught_by_its_rule() {
 /// tags, empty strings for missing principals. None may produce a finding.
 #[test]
 fn other_export_shapes_verify_clean() {
-    let variants: &[(&str, &str, &[(&str, &str)], &[&str])] = &[
+    // (scenario, export, text edits to the scenario, extra generate flags)
+    type Variant<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], &'a [&'a str]);
+    let variants: &[Variant<'_>] = &[
         ("s2-app-roles", "s2-app-roles", &[], &["--format", "csv"]),
         (
             "s1-iam-users",

@@ -115,6 +115,8 @@ fn cases() -> Vec<Case> {
         case("unknown region", request("region = \"us-east-9\""), "us-east-9", "unknown region `us-east-9`", "us-east-1"),
         case("selector matching nothing", request("").replace("user:alice", "user:bob"), "user:bob", "selector `user:bob` matches no principal", "selectors match names defined in this file"),
         case("role selector matching nothing", workload("").replace("\"user:alice\"", "\"role:Ghost\""), "role:Ghost", "selector `role:Ghost` matches no principal", "has `sessions`"),
+        case("selector with an unknown account", request("").replace("\"user:alice\"", "\"999999999999/user:alice\""), "999999999999/user:alice", "names unknown account `999999999999`", "210987654321 (member)"),
+        case("generated users' attribute value breaking tag rules", "\n[[roles]]\naccount = \"payer\"\nname = \"Shared\"\ntrust_allows_tag_session = true\n\n[[identity_providers]]\nname = \"okta\"\nkind = \"okta-saml\"\naccount = \"payer\"\nrole = \"Shared\"\nsession_tags = { team = \"team\" }\nusers = { count = 2, attributes = { team = [\"ok\", \"bad#value\"] } }\n", "bad#value", "attribute `team` value: value contains `#`", "become session tag values"),
         case("credential TTL above 60 minutes", "\n[[gateways]]\nname = \"gw\"\naccount = \"payer\"\nexecution_role = \"GwTask\"\ninvocation_role = \"Invoke\"\ncredential_ttl_minutes = 90\nusers = { count = 2 }\n", "credential_ttl_minutes", "90 minutes is outside 15..60", "caps them at 1 hour"),
     ]
 }
@@ -296,6 +298,8 @@ fn too_large_a_scenario_is_refused_before_any_work() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("about 2.23e8 requests"))
+        .stderr(predicate::str::contains("huge.toml would simulate"))
+        .stderr(predicate::str::contains("MiB of Parquet"))
         .stderr(predicate::str::contains("safety limit of 1e8"))
         .stderr(predicate::str::contains("--allow-large"));
     assert!(

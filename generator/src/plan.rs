@@ -1315,12 +1315,12 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
                     || ps.len() > 32
                     || !ps
                         .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "+=,.@-".contains(c))
+                        .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
                 {
                     cx.problem(
                         p.key("permission_set"),
                         format!("permission set `{ps}` is not valid"),
-                        "permission set names are 1-32 characters of letters, digits and +=,.@-",
+                        "permission set names are 1-32 characters of letters, digits and _+=,.@-",
                     );
                 }
                 let mut r = seeded(cx.seed, &format!("sso:{}:{ps}", b.accounts[acct].id));

@@ -172,3 +172,38 @@ fn the_doc_parser_finds_keys() {
         BTreeSet::from(["x".to_string(), "y".to_string()])
     );
 }
+
+#[test]
+fn the_doc_examples_are_valid_scenarios() {
+    // The first TOML block is a complete scenario; later blocks are fragments that must still
+    // resolve when appended to it.
+    let doc = doc();
+    let blocks: Vec<&str> = doc
+        .split("```toml\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap_or(""))
+        .collect();
+    assert!(
+        blocks.len() >= 2,
+        "the doc has a full example and a [[models]] example"
+    );
+    for (i, extra) in blocks.iter().enumerate() {
+        let src = if i == 0 {
+            blocks[0].to_string()
+        } else {
+            format!("{}\n{extra}", blocks[0])
+        };
+        let file = curlab_generator::scenario::parse(&src, "docs/scenarios.md")
+            .unwrap_or_else(|e| panic!("block {i}: {e}"));
+        let resolved = curlab_generator::plan::resolve(&file, None, 1.0);
+        assert!(
+            resolved.is_ok(),
+            "block {i}: {}",
+            curlab_generator::scenario::with_positions(
+                &src,
+                "docs/scenarios.md",
+                resolved.err().unwrap_or_default()
+            )
+        );
+    }
+}

@@ -138,10 +138,15 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode> {
         .map_err(anyhow::Error::msg)?;
     let estimate = plan.estimated_requests();
     if estimate > MAX_REQUESTS && !args.allow_large {
+        // Rows are bounded by callers × buckets × usage types, and by the requests themselves.
+        let buckets = plan.days().len() as f64 * 24.0;
+        let rows = (plan.callers.len().max(1) as f64 * buckets * 4.0).min(estimate * 3.0);
         bail!(
-            "the scenario would simulate about {:.2e} requests (about {:.1e} rows); that is above the safety limit of {MAX_REQUESTS:.0e}. Lower requests_per_day or --scale, or pass --allow-large",
+            "{} would simulate about {:.2e} requests, about {:.1e} rows and {:.0} MiB of Parquet; that is above the safety limit of {MAX_REQUESTS:.0e} requests. Lower requests_per_day, user counts or --scale, or pass --allow-large",
+            args.scenario,
             estimate,
-            (plan.callers.len() as f64 * plan.days().len() as f64 * 24.0 * 2.0).min(estimate * 2.0)
+            rows,
+            rows * 75.0 / 1_048_576.0,
         );
     }
     if args.parts == 0 || args.part >= args.parts {
