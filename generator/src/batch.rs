@@ -4,6 +4,7 @@
 //! AWS documents. Columns that do not apply hold the null AWS uses (strings) or 0.0 (the
 //! non-net reservation and Savings Plan money columns), as observed in real files.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use arrow_array::builder::{
@@ -119,60 +120,156 @@ fn invoice_id(payer: &str, period: &str) -> String {
     format!("{:010}", h % 10_000_000_000)
 }
 
-/// A string cell.
-fn string_cell(ctx: &BatchContext, name: &str, r: &Row) -> Option<String> {
-    let usage = r.kind != RowKind::Tax;
-    let s = &r.sku;
-    let per = &ctx.periods[r.period];
-    let dt = s.to_location.is_some();
+/// The string columns curlab fills; every other string column is null. Resolved once per
+/// column so the per-row work is an integer match, not a string comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum S {
+    BillType,
+    BillingEntity,
+    InvoiceId,
+    InvoicingEntity,
+    PayerId,
+    PayerName,
+    LineItemId,
+    TimeInterval,
+    AvailabilityZone,
+    Rate,
+    Currency,
+    Principal,
+    LegalEntity,
+    Description,
+    LineItemType,
+    Operation,
+    ProductCode,
+    ResourceId,
+    TaxType,
+    AccountId,
+    AccountName,
+    UsageType,
+    PublicRate,
+    RateCode,
+    RateId,
+    Term,
+    Unit,
+    FromLocation,
+    FromLocationType,
+    FromRegion,
+    ToLocation,
+    ToLocationType,
+    InstanceFamily,
+    InstanceType,
+    Location,
+    LocationType,
+    ProductPricingUnit,
+    Family,
+    RegionCode,
+    ServiceCode,
+    Sku,
+}
+
+fn string_kind(name: &str) -> Option<S> {
     Some(match name {
-        "bill_bill_type" => "Anniversary".into(),
-        "bill_billing_entity" => s.billing_entity.into(),
-        "bill_invoice_id" if ctx.invoice_finalized => invoice_id(&ctx.payer.id, &per.label),
-        "bill_invoicing_entity" => "Amazon Web Services, Inc.".into(),
-        "bill_payer_account_id" => ctx.payer.id.clone(),
-        "bill_payer_account_name" => ctx.payer.name.clone(),
-        "identity_line_item_id" => r.id.clone(),
-        "identity_time_interval" => interval(r.start, r.end),
-        "line_item_availability_zone" => s.availability_zone.clone()?,
-        "line_item_blended_rate" | "line_item_unblended_rate" if usage => format_rate(s.rate_e10),
-        "line_item_currency_code" | "pricing_currency" => "USD".into(),
-        "line_item_iam_principal" => match (&r.principal, ctx.missing_principal) {
-            (Some(p), _) => p.to_string(),
-            (None, MissingPrincipal::Empty) => String::new(),
-            (None, MissingPrincipal::Null) => return None,
-        },
-        "line_item_legal_entity" => s.legal_entity.clone(),
-        "line_item_line_item_description" => s.description.clone(),
-        "line_item_line_item_type" => r.line_item_type().into(),
-        "line_item_operation" | "product_operation" if usage => r.operation.to_string(),
-        "line_item_product_code" => s.product_code.clone(),
-        "line_item_resource_id" => r.resource_id.as_deref()?.to_string(),
-        "line_item_tax_type" => r.tax_type.clone()?,
-        "line_item_usage_account_id" => ctx.accounts[r.account].id.clone(),
-        "line_item_usage_account_name" => ctx.accounts[r.account].name.clone(),
-        "line_item_usage_type" | "product_usagetype" if usage => s.usage_type.clone(),
-        "pricing_public_on_demand_rate" if usage => format_rate(s.public_rate_e10?),
-        "pricing_rate_code" if usage => s.rate_code.clone(),
-        "pricing_rate_id" if usage => s.rate_id.clone(),
-        "pricing_term" if usage => "OnDemand".into(),
-        "pricing_unit" if usage => s.pricing_unit.into(),
-        "product_from_location" if dt => s.location.into(),
-        "product_from_location_type" if dt => "AWS Region".into(),
-        "product_from_region_code" if dt => s.region.clone(),
-        "product_to_location" if dt => s.to_location.clone()?,
-        "product_to_location_type" if dt => "Other".into(),
-        "product_instance_family" => s.instance_family.clone()?,
-        "product_instance_type" => s.instance_type.clone()?,
-        "product_location" if usage && !s.location.is_empty() => s.location.into(),
-        "product_location_type" if usage => "AWS Region".into(),
-        "product_pricing_unit" if usage && r.kind == RowKind::Background => s.pricing_unit.into(),
-        "product_product_family" if usage => s.family.clone(),
-        "product_region_code" if usage => s.region.clone(),
-        "product_servicecode" => s.servicecode.clone()?,
-        "product_sku" if usage => s.sku.clone(),
+        "bill_bill_type" => S::BillType,
+        "bill_billing_entity" => S::BillingEntity,
+        "bill_invoice_id" => S::InvoiceId,
+        "bill_invoicing_entity" => S::InvoicingEntity,
+        "bill_payer_account_id" => S::PayerId,
+        "bill_payer_account_name" => S::PayerName,
+        "identity_line_item_id" => S::LineItemId,
+        "identity_time_interval" => S::TimeInterval,
+        "line_item_availability_zone" => S::AvailabilityZone,
+        "line_item_blended_rate" | "line_item_unblended_rate" => S::Rate,
+        "line_item_currency_code" | "pricing_currency" => S::Currency,
+        "line_item_iam_principal" => S::Principal,
+        "line_item_legal_entity" => S::LegalEntity,
+        "line_item_line_item_description" => S::Description,
+        "line_item_line_item_type" => S::LineItemType,
+        "line_item_operation" | "product_operation" => S::Operation,
+        "line_item_product_code" => S::ProductCode,
+        "line_item_resource_id" => S::ResourceId,
+        "line_item_tax_type" => S::TaxType,
+        "line_item_usage_account_id" => S::AccountId,
+        "line_item_usage_account_name" => S::AccountName,
+        "line_item_usage_type" | "product_usagetype" => S::UsageType,
+        "pricing_public_on_demand_rate" => S::PublicRate,
+        "pricing_rate_code" => S::RateCode,
+        "pricing_rate_id" => S::RateId,
+        "pricing_term" => S::Term,
+        "pricing_unit" => S::Unit,
+        "product_from_location" => S::FromLocation,
+        "product_from_location_type" => S::FromLocationType,
+        "product_from_region_code" => S::FromRegion,
+        "product_to_location" => S::ToLocation,
+        "product_to_location_type" => S::ToLocationType,
+        "product_instance_family" => S::InstanceFamily,
+        "product_instance_type" => S::InstanceType,
+        "product_location" => S::Location,
+        "product_location_type" => S::LocationType,
+        "product_pricing_unit" => S::ProductPricingUnit,
+        "product_product_family" => S::Family,
+        "product_region_code" => S::RegionCode,
+        "product_servicecode" => S::ServiceCode,
+        "product_sku" => S::Sku,
         _ => return None,
     })
+}
+
+/// A string cell.
+fn string_cell<'a>(ctx: &'a BatchContext, k: S, r: &'a Row) -> Option<Cow<'a, str>> {
+    let usage = r.kind != RowKind::Tax;
+    let s = &r.sku;
+    let dt = s.to_location.is_some();
+    let b = |v: &'a str| Some(Cow::Borrowed(v));
+    match k {
+        S::BillType => b("Anniversary"),
+        S::BillingEntity => b(s.billing_entity),
+        S::InvoiceId if ctx.invoice_finalized => {
+            Some(Cow::Owned(invoice_id(&ctx.payer.id, &ctx.periods[r.period].label)))
+        }
+        S::InvoicingEntity => b("Amazon Web Services, Inc."),
+        S::PayerId => b(&ctx.payer.id),
+        S::PayerName => b(&ctx.payer.name),
+        S::LineItemId => b(&r.id),
+        S::TimeInterval => Some(Cow::Owned(interval(r.start, r.end))),
+        S::AvailabilityZone => s.availability_zone.as_deref().map(Cow::Borrowed),
+        S::Rate if usage => Some(Cow::Owned(format_rate(s.rate_e10))),
+        S::Currency => b("USD"),
+        S::Principal => match (&r.principal, ctx.missing_principal) {
+            (Some(p), _) => b(p),
+            (None, MissingPrincipal::Empty) => b(""),
+            (None, MissingPrincipal::Null) => None,
+        },
+        S::LegalEntity => b(&s.legal_entity),
+        S::Description => b(&s.description),
+        S::LineItemType => b(r.line_item_type()),
+        S::Operation if usage => b(&r.operation),
+        S::ProductCode => b(&s.product_code),
+        S::ResourceId => r.resource_id.as_deref().map(Cow::Borrowed),
+        S::TaxType => r.tax_type.as_deref().map(Cow::Borrowed),
+        S::AccountId => b(&ctx.accounts[r.account].id),
+        S::AccountName => b(&ctx.accounts[r.account].name),
+        S::UsageType if usage => b(&s.usage_type),
+        S::PublicRate if usage => s.public_rate_e10.map(|v| Cow::Owned(format_rate(v))),
+        S::RateCode if usage => b(&s.rate_code),
+        S::RateId if usage => b(&s.rate_id),
+        S::Term if usage => b("OnDemand"),
+        S::Unit if usage => b(s.pricing_unit),
+        S::FromLocation if dt => b(s.location),
+        S::FromLocationType if dt => b("AWS Region"),
+        S::FromRegion if dt => b(&s.region),
+        S::ToLocation if dt => s.to_location.as_deref().map(Cow::Borrowed),
+        S::ToLocationType if dt => b("Other"),
+        S::InstanceFamily => s.instance_family.as_deref().map(Cow::Borrowed),
+        S::InstanceType => s.instance_type.as_deref().map(Cow::Borrowed),
+        S::Location if usage && !s.location.is_empty() => b(s.location),
+        S::LocationType if usage => b("AWS Region"),
+        S::ProductPricingUnit if usage && r.kind == RowKind::Background => b(s.pricing_unit),
+        S::Family if usage => b(&s.family),
+        S::RegionCode if usage => b(&s.region),
+        S::ServiceCode => s.servicecode.as_deref().map(Cow::Borrowed),
+        S::Sku if usage => b(&s.sku),
+        _ => None,
+    }
 }
 
 /// A double cell.
@@ -234,8 +331,27 @@ pub fn to_batch(
         let array: ArrayRef = match c.ty {
             ColumnType::Str => {
                 let mut b = StringBuilder::with_capacity(rows.len(), rows.len() * 8);
-                for r in rows {
-                    b.append_option(string_cell(ctx, c.name, r));
+                match string_kind(c.name) {
+                    None => b.append_nulls(rows.len()),
+                    Some(S::TimeInterval) => {
+                        // Rows of one bucket share their interval: format it once.
+                        let mut last: Option<(Ts, Ts, String)> = None;
+                        for r in rows {
+                            match &last {
+                                Some((s, e, text)) if *s == r.start && *e == r.end => b.append_value(text),
+                                _ => {
+                                    let text = interval(r.start, r.end);
+                                    b.append_value(&text);
+                                    last = Some((r.start, r.end, text));
+                                }
+                            }
+                        }
+                    }
+                    Some(k) => {
+                        for r in rows {
+                            b.append_option(string_cell(ctx, k, r));
+                        }
+                    }
                 }
                 Arc::new(b.finish())
             }
