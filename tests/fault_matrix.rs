@@ -261,55 +261,108 @@ fn clean_scenarios_verify_clean() {
     }
 }
 
-#[test]
-fn every_fault_is_caught_by_its_rule() {
+/// Every fault on one scenario; returns how many faults applied.
+fn faults_on(scenario: &str, export: &str) -> usize {
     let mut checked = 0;
-    for (scenario, export) in SCENARIOS {
-        for (fault, rule) in FAULTS {
-            let dir = tempfile::tempdir().expect("tmp");
-            let o = gen(dir.path(), scenario, Some(fault));
-            let na = NOT_APPLICABLE
-                .iter()
-                .find(|(s, f, _)| s == scenario && f == fault);
-            if let Some((_, _, reason)) = na {
-                assert_eq!(
-                    o.status.code(),
-                    Some(2),
-                    "{scenario}/{fault} should be refused"
-                );
-                let err = String::from_utf8_lossy(&o.stderr);
-                assert!(
-                    err.contains("does not apply") && err.contains(reason),
-                    "{scenario}/{fault}: {err}"
-                );
-                assert!(!dir.path().join(export).exists(), "no export left behind");
-                continue;
-            }
-            assert!(
-                o.status.success(),
-                "{scenario}/{fault}: {}",
-                String::from_utf8_lossy(&o.stderr)
+    for (fault, rule) in FAULTS {
+        let dir = tempfile::tempdir().expect("tmp");
+        let o = gen(dir.path(), scenario, Some(fault));
+        let na = NOT_APPLICABLE
+            .iter()
+            .find(|(s, f, _)| *s == scenario && f == fault);
+        if let Some((_, _, reason)) = na {
+            assert_eq!(
+                o.status.code(),
+                Some(2),
+                "{scenario}/{fault} should be refused"
             );
-            let truth: serde_json::Value = serde_json::from_str(
-                &std::fs::read_to_string(dir.path().join(format!("{export}.truth.json")))
-                    .expect("truth"),
-            )
-            .expect("truth json");
-            assert_eq!(truth["faults"][0]["fault"], *fault);
-            assert_eq!(truth["faults"][0]["rule"], *rule);
-            let (code, report) = verify_json(dir.path(), export, true);
-            let found = rules_found(&report);
+            let err = String::from_utf8_lossy(&o.stderr);
             assert!(
-                found.iter().any(|(r, sev)| r == rule && sev == "error"),
-                "{scenario}/{fault}: {rule} not reported; found {found:?}"
+                err.contains("does not apply") && err.contains(reason),
+                "{scenario}/{fault}: {err}"
             );
-            assert_eq!(code, 1, "{scenario}/{fault}: errors give exit 1");
-            checked += 1;
+            assert!(!dir.path().join(export).exists(), "no export left behind");
+            continue;
         }
+        assert!(
+            o.status.success(),
+            "{scenario}/{fault}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let truth: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join(format!("{export}.truth.json")))
+                .expect("truth"),
+        )
+        .expect("truth json");
+        assert_eq!(truth["faults"][0]["fault"], *fault);
+        assert_eq!(truth["faults"][0]["rule"], *rule);
+        let (code, report) = verify_json(dir.path(), export, true);
+        let found = rules_found(&report);
+        assert!(
+            found.iter().any(|(r, sev)| r == rule && sev == "error"),
+            "{scenario}/{fault}: {rule} not reported; found {found:?}"
+        );
+        assert_eq!(code, 1, "{scenario}/{fault}: errors give exit 1");
+        checked += 1;
     }
+    let not_applicable = NOT_APPLICABLE
+        .iter()
+        .filter(|(s, _, _)| *s == scenario)
+        .count();
+    assert_eq!(checked, FAULTS.len() - not_applicable, "{scenario}");
+    checked
+}
+
+// One test per scenario, so the harness runs them in parallel.
+macro_rules! fault_tests {
+    ($($test:ident => $scenario:literal, $export:literal;)*) => {
+        $(
+            #[test]
+            fn $test() {
+                faults_on($scenario, $export);
+            }
+        )*
+
+        #[test]
+        fn the_matrix_covers_every_shipped_scenario() {
+            let tested = [$($scenario),*];
+            let shipped: Vec<&str> = SCENARIOS.iter().map(|(s, _)| *s).collect();
+            assert_eq!(tested.to_vec(), shipped);
+        }
+    };
+}
+
+fault_tests! {
+    faults_on_blog_launch => "blog-launch", "blog-launch";
+    faults_on_s1_iam_users => "s1-iam-users", "s1-iam-users";
+    faults_on_s2_app_roles => "s2-app-roles", "s2-app-roles";
+    faults_on_s3_okta_saml => "s3-okta-saml", "s3-okta-saml";
+    faults_on_s3_entra_oidc => "s3-entra-oidc", "s3-entra-oidc";
+    faults_on_s4_gateway_shared_role => "s4-gateway-shared-role", "s4-gateway-shared-role";
+    faults_on_s4_gateway_per_user => "s4-gateway-per-user", "s4-gateway-per-user";
+    faults_on_enterprise => "enterprise", "enterprise-cur";
+}
+
+#[test]
+fn fault_table_matches_the_generator() {
+    let o = curlab(&["faults"]);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    let listed: Vec<(String, String)> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            Some((w.next()?.to_string(), w.next()?.to_string()))
+        })
+        .collect();
+    let want: Vec<(String, String)> = FAULTS
+        .iter()
+        .map(|(f, r)| (f.to_string(), r.to_string()))
+        .collect();
     assert_eq!(
-        checked,
-        SCENARIOS.len() * FAULTS.len() - NOT_APPLICABLE.len()
+        listed, want,
+        "`curlab faults` and docs/faults.md agree with this table"
     );
 }
 
