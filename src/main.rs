@@ -34,6 +34,10 @@ enum Command {
         /// Rule code, e.g. PR001.
         code: String,
     },
+    /// Chargeback report of Bedrock spend by principal, role, tag, model...; tag coverage.
+    Report(cmd::report::ReportArgs),
+    /// Compare two exports of the same workload under different attribution strategies.
+    Diff(cmd::report::DiffArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +49,8 @@ fn main() -> ExitCode {
         Command::Verify(args) => cmd::verify::run(args),
         Command::Rules => cmd::verify::list_rules(),
         Command::Explain { code } => cmd::verify::explain(&code),
+        Command::Report(args) => cmd::report::run(args),
+        Command::Diff(args) => cmd::report::diff(args),
     };
     match result {
         Ok(code) => code,

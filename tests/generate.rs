@@ -604,11 +604,10 @@ fn parts_union_equals_the_unsharded_export() {
         let mut dirs = Vec::new();
         for part in ["0", "1", "2"] {
             let d = generate(scenario, &["--parts", "3", "--part", part]);
-            for f in data_files(&d.path().join(scenario)) {
-                assert!(
-                    names.insert(f.file_name().expect("name").to_owned()),
-                    "file names are unique across parts"
-                );
+            let root = d.path().join(scenario);
+            for f in data_files(&root) {
+                let rel = f.strip_prefix(&root).expect("inside the export").to_owned();
+                assert!(names.insert(rel), "file paths are unique across parts");
             }
             union.extend(all_rows(&d.path().join(scenario)));
             dirs.push(d);

@@ -223,9 +223,10 @@ fn string_cell<'a>(ctx: &'a BatchContext, k: S, r: &'a Row) -> Option<Cow<'a, st
     match k {
         S::BillType => b("Anniversary"),
         S::BillingEntity => b(s.billing_entity),
-        S::InvoiceId if ctx.invoice_finalized => {
-            Some(Cow::Owned(invoice_id(&ctx.payer.id, &ctx.periods[r.period].label)))
-        }
+        S::InvoiceId if ctx.invoice_finalized => Some(Cow::Owned(invoice_id(
+            &ctx.payer.id,
+            &ctx.periods[r.period].label,
+        ))),
         S::InvoicingEntity => b("Amazon Web Services, Inc."),
         S::PayerId => b(&ctx.payer.id),
         S::PayerName => b(&ctx.payer.name),
@@ -338,7 +339,9 @@ pub fn to_batch(
                         let mut last: Option<(Ts, Ts, String)> = None;
                         for r in rows {
                             match &last {
-                                Some((s, e, text)) if *s == r.start && *e == r.end => b.append_value(text),
+                                Some((s, e, text)) if *s == r.start && *e == r.end => {
+                                    b.append_value(text)
+                                }
                                 _ => {
                                     let text = interval(r.start, r.end);
                                     b.append_value(&text);

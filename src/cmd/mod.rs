@@ -1,4 +1,5 @@
 //! One module per subcommand. The CLI owns files, threads and output formats.
 
 pub mod generate;
+pub mod report;
 pub mod verify;

@@ -42,7 +42,11 @@ impl Rule for DominantSession {
 
     fn finish(&self, agg: &Aggregates, _ctx: &Ctx, out: &mut Tally) {
         let mut accounts: BTreeMap<&str, Vec<(&str, Spend)>> = BTreeMap::new();
-        for ((acct, p), s) in &agg.spend {
+        for (acct, p, s) in agg
+            .spend
+            .iter()
+            .flat_map(|(a, m)| m.iter().map(move |(p, s)| (a, p, s)))
+        {
             if !p.is_empty() {
                 accounts
                     .entry(acct.as_str())

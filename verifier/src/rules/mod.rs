@@ -222,8 +222,8 @@ pub struct Aggregates {
     pub bedrock_nanos: i128,
     /// Of that, cost without a principal.
     pub unattributed_nanos: i128,
-    /// Bedrock inference spend by (usage account, principal or "").
-    pub spend: BTreeMap<(String, String), Spend>,
+    /// Bedrock inference spend by usage account, then principal (or "").
+    pub spend: BTreeMap<String, BTreeMap<String, Spend>>,
     /// Bedrock inference spend by `iamPrincipal/` key and value.
     pub by_tag: BTreeMap<String, BTreeMap<String, i128>>,
     /// Every `tags` key by lower-cased key, then spelling.
@@ -253,20 +253,33 @@ impl Aggregates {
             if row.principal.is_none() {
                 self.unattributed_nanos += nanos;
             }
-            let key = (
-                row.usage_account.to_string(),
-                row.principal.unwrap_or("").to_string(),
-            );
-            let s = self.spend.entry(key).or_default();
+            // Look keys up by reference first: allocate only the first time a key is seen.
+            let principal = row.principal.unwrap_or("");
+            let per_account = match self.spend.get_mut(row.usage_account) {
+                Some(m) => m,
+                None => self.spend.entry(row.usage_account.to_string()).or_default(),
+            };
+            let s = match per_account.get_mut(principal) {
+                Some(s) => s,
+                None => per_account.entry(principal.to_string()).or_default(),
+            };
             s.nanos += nanos;
             s.rows += 1;
-            for (k, v) in row.principal_tags() {
-                *self
-                    .by_tag
-                    .entry(format!("{}{k}", curlab_vocab::tags::IAM_PRINCIPAL_PREFIX))
-                    .or_default()
-                    .entry(v.to_string())
-                    .or_default() += nanos;
+            let prefix = curlab_vocab::tags::IAM_PRINCIPAL_PREFIX;
+            for (k, v) in row.tags.unwrap_or(&[]) {
+                if !k.starts_with(prefix) {
+                    continue;
+                }
+                let values = match self.by_tag.get_mut(k.as_str()) {
+                    Some(m) => m,
+                    None => self.by_tag.entry(k.clone()).or_default(),
+                };
+                match values.get_mut(v.as_str()) {
+                    Some(n) => *n += nanos,
+                    None => {
+                        values.insert(v.clone(), nanos);
+                    }
+                }
             }
         }
         if self.track.tag_case {
@@ -326,10 +339,13 @@ impl Aggregates {
         };
         self.bedrock_nanos += other.bedrock_nanos;
         self.unattributed_nanos += other.unattributed_nanos;
-        for (k, s) in other.spend {
-            let e = self.spend.entry(k).or_default();
-            e.nanos += s.nanos;
-            e.rows += s.rows;
+        for (acct, principals) in other.spend {
+            let mine = self.spend.entry(acct).or_default();
+            for (p, s) in principals {
+                let e = mine.entry(p).or_default();
+                e.nanos += s.nanos;
+                e.rows += s.rows;
+            }
         }
         for (k, vals) in other.by_tag {
             let e = self.by_tag.entry(k).or_default();
@@ -360,7 +376,7 @@ impl Aggregates {
     /// Bedrock inference spend per principal (all accounts), principals only.
     pub fn by_principal(&self) -> BTreeMap<&str, Spend> {
         let mut out: BTreeMap<&str, Spend> = BTreeMap::new();
-        for ((_, p), s) in &self.spend {
+        for (p, s) in self.spend.values().flatten() {
             if p.is_empty() {
                 continue;
             }

@@ -1,0 +1,140 @@
+//! The terminal table: groups, total, time buckets, tag coverage and untagged spend.
+
+use std::fmt::Write;
+
+use crate::money::{fmt_cents, fmt_share, fmt_tokens};
+use crate::summary::Summary;
+
+/// Most untagged principals listed per key (the rest are summed on one line).
+const UNTAGGED_SHOWN: usize = 10;
+
+/// Rows of text cells laid out in columns; the first row is the header. Columns listed in
+/// `right` are right-aligned (numbers).
+pub fn columns(rows: &[Vec<String>], right: &[usize]) -> String {
+    let n = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..n)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for r in rows {
+        let mut line = String::new();
+        for (c, cell) in r.iter().enumerate() {
+            if c > 0 {
+                line.push_str("  ");
+            }
+            let pad = widths[c] - cell.chars().count();
+            if right.contains(&c) {
+                line.push_str(&" ".repeat(pad));
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.push_str(&" ".repeat(pad));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Render the whole report. `show_timeline` adds the spend per time bucket.
+pub fn render(s: &Summary, show_timeline: bool) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", s.title());
+    let _ = writeln!(
+        out,
+        "{} Bedrock inference rows; {} USD attributed to a principal ({})\n",
+        s.rows,
+        fmt_cents(s.attributed),
+        fmt_share(s.attributed, s.total)
+    );
+
+    let dims = s.group_by.len().max(1);
+    let mut header: Vec<String> = if s.group_by.is_empty() {
+        vec!["GROUP".into()]
+    } else {
+        s.group_by.iter().map(|d| d.to_uppercase()).collect()
+    };
+    header.extend(["COST (USD)", "SHARE", "TOKENS"].map(String::from));
+    let mut rows = vec![header];
+    for g in &s.groups {
+        let mut r = g.key.clone();
+        r.extend([
+            fmt_cents(g.cost),
+            fmt_share(g.cost, s.total),
+            fmt_tokens(g.tokens),
+        ]);
+        rows.push(r);
+    }
+    let mut total = vec!["TOTAL".to_string()];
+    total.extend((1..dims).map(|_| String::new()));
+    total.extend([
+        fmt_cents(s.total),
+        fmt_share(s.total, s.total),
+        fmt_tokens(s.tokens),
+    ]);
+    rows.push(total);
+    out.push_str(&columns(&rows, &[dims, dims + 1, dims + 2]));
+
+    if show_timeline {
+        let _ = writeln!(out, "\nSpend by {} bucket", s.granularity);
+        let mut rows = vec![vec![
+            "PERIOD".to_string(),
+            "COST (USD)".into(),
+            "TOP GROUP".into(),
+        ]];
+        for b in &s.timeline {
+            rows.push(vec![
+                b.period.clone(),
+                fmt_cents(b.cost),
+                b.groups.first().map(|a| a.name.clone()).unwrap_or_default(),
+            ]);
+        }
+        out.push_str(&columns(&rows, &[1]));
+    }
+
+    out.push_str("\nTag coverage (share of Bedrock spend carrying each key)\n");
+    if s.coverage.is_empty() {
+        out.push_str("no iamPrincipal/ or resourceTags/ key on any Bedrock row: no cost allocation tag is active yet\n");
+    } else {
+        let mut rows = vec![["KEY", "TAGGED (USD)", "UNTAGGED (USD)", "COVERAGE"]
+            .map(String::from)
+            .to_vec()];
+        for c in &s.coverage {
+            rows.push(vec![
+                c.key.clone(),
+                fmt_cents(c.tagged),
+                fmt_cents(c.untagged),
+                fmt_share(c.tagged, s.total),
+            ]);
+        }
+        out.push_str(&columns(&rows, &[1, 2, 3]));
+        for c in s
+            .coverage
+            .iter()
+            .filter(|c| !c.untagged_by_principal.is_empty())
+        {
+            let _ = writeln!(out, "\nUntagged spend for {}, by principal", c.key);
+            let mut rows = vec![vec!["PRINCIPAL".to_string(), "COST (USD)".into()]];
+            for a in c.untagged_by_principal.iter().take(UNTAGGED_SHOWN) {
+                rows.push(vec![a.name.clone(), fmt_cents(a.cost)]);
+            }
+            let rest =
+                &c.untagged_by_principal[c.untagged_by_principal.len().min(UNTAGGED_SHOWN)..];
+            if !rest.is_empty() {
+                rows.push(vec![
+                    format!("({} more principals)", rest.len()),
+                    fmt_cents(rest.iter().map(|a| a.cost).sum()),
+                ]);
+            }
+            out.push_str(&columns(&rows, &[1]));
+        }
+    }
+    out
+}

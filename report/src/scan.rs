@@ -1,0 +1,182 @@
+//! Reading CUR 2.0 data files into an [`Aggregator`], through the verifier's reading layer
+//! (discovery, Parquet and CSV decoding, typed cells) so both commands read exports alike.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::Result;
+use curlab_verifier::input::{self, DataFile};
+use curlab_verifier::read::{self, Batch, Col, Opened, Task};
+use curlab_vocab::bedrock::{is_bedrock_inference, RowIdentity};
+
+use crate::agg::{Aggregator, ReportSpec};
+use crate::item::LineItem;
+use crate::money;
+
+/// The columns a report reads.
+const NEEDED: [Col; 14] = [
+    Col::BillingEntity,
+    Col::LineItemType,
+    Col::Operation,
+    Col::ProductCode,
+    Col::Product,
+    Col::ProductFamily,
+    Col::UnblendedCost,
+    Col::UsageAccount,
+    Col::UsageAmount,
+    Col::UsageStart,
+    Col::UsageType,
+    Col::PricingUnit,
+    Col::Principal,
+    Col::Tags,
+];
+
+/// Data files found behind the command-line paths, opened and split into tasks.
+pub struct Export {
+    files: Vec<(DataFile, Opened)>,
+    tasks: Vec<Task>,
+}
+
+impl Export {
+    /// Discover and open the data files behind `paths` (folders in the Data Exports layout,
+    /// files or globs), keeping only billing period `period` when given.
+    pub fn open(paths: &[String], period: Option<&str>) -> Result<Export> {
+        let inputs = input::discover(paths, period)?;
+        let mut files = Vec::with_capacity(inputs.files.len());
+        let mut tasks = Vec::new();
+        for (i, f) in inputs.files.into_iter().enumerate() {
+            let opened = read::open(&f)?;
+            tasks.extend(read::tasks_of(i, &opened));
+            files.push((f, opened));
+        }
+        Ok(Export { files, tasks })
+    }
+
+    /// The data files, as displayed.
+    pub fn sources(&self) -> Vec<String> {
+        self.files.iter().map(|(f, _)| f.display.clone()).collect()
+    }
+
+    /// Units of work (a CSV file or a Parquet row group); progress counts these.
+    pub fn task_count(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// Read every Bedrock inference usage row into an aggregator, on `threads` workers
+    /// (0: one per core). `progress(done)` is called after each task.
+    pub fn scan(
+        &self,
+        spec: &ReportSpec,
+        threads: usize,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<Aggregator> {
+        let threads = if threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            threads
+        }
+        .clamp(1, self.tasks.len().max(1));
+        let next = AtomicUsize::new(0);
+        let done = AtomicUsize::new(0);
+        let results: Vec<Result<Aggregator>> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| -> Result<Aggregator> {
+                        let mut agg = Aggregator::new(spec.clone());
+                        while let Some(task) = self.tasks.get(next.fetch_add(1, Ordering::Relaxed))
+                        {
+                            let (file, opened) = &self.files[task.file];
+                            let mut bad_cell: Option<String> = None;
+                            let r = read::read_task(file, opened, task, &NEEDED, &mut |b| {
+                                if bad_cell.is_none() {
+                                    bad_cell = observe_batch(&b, &mut agg).err();
+                                }
+                            });
+                            let r = r
+                                .map_err(anyhow::Error::from)
+                                .and_then(|()| match bad_cell {
+                                    Some(problem) => Err(anyhow::anyhow!(
+                                        "{}: {problem}; fix: the Bedrock total cannot be computed \
+                                     from this file; re-download it, and run `curlab verify` \
+                                     to list every malformed cell",
+                                        file.path.display()
+                                    )),
+                                    None => Ok(()),
+                                });
+                            if let Err(e) = r {
+                                // Stop the other workers early; the first error is reported.
+                                next.store(self.tasks.len(), Ordering::Relaxed);
+                                return Err(e);
+                            }
+                            progress(done.fetch_add(1, Ordering::Relaxed) + 1);
+                        }
+                        Ok(agg)
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| {
+                    w.join()
+                        .unwrap_or_else(|_| Err(anyhow::anyhow!("a report worker thread panicked")))
+                })
+                .collect()
+        });
+        let mut total = Aggregator::new(spec.clone());
+        for r in results {
+            total.merge(r?);
+        }
+        Ok(total)
+    }
+}
+
+/// Feed the Bedrock inference usage rows of one batch to the aggregator. A Bedrock row whose
+/// cost cell is not a number stops the batch: summing it as zero would silently break the
+/// total, so the error names the row and the text found.
+pub fn observe_batch(b: &Batch, agg: &mut Aggregator) -> Result<(), String> {
+    for i in 0..b.len {
+        let s = |c: Col| b.str(c, i).unwrap_or("");
+        let product_name = b
+            .pairs(Col::Product, i)
+            .and_then(|p| p.iter().find(|(k, _)| k == "product_name"))
+            .map_or("", |(_, v)| v.as_str());
+        let ident = RowIdentity {
+            product_code: s(Col::ProductCode),
+            billing_entity: s(Col::BillingEntity),
+            product_family: s(Col::ProductFamily),
+            product_name,
+            operation: s(Col::Operation),
+            line_item_type: s(Col::LineItemType),
+        };
+        if !is_bedrock_inference(&ident) {
+            continue;
+        }
+        if let Some(e) = b
+            .cell_errors
+            .iter()
+            .find(|e| e.row == i && e.col == Col::UnblendedCost)
+        {
+            return Err(format!(
+                "row {}: line_item_unblended_cost `{}` of a Bedrock row is not a number",
+                b.first_row + i as u64 + 1,
+                e.raw
+            ));
+        }
+        let usage = b.f64(Col::UsageAmount, i).unwrap_or(0.0);
+        agg.observe(&LineItem {
+            principal: b.str(Col::Principal, i).filter(|p| !p.trim().is_empty()),
+            usage_account: s(Col::UsageAccount),
+            usage_type: s(Col::UsageType),
+            product_name,
+            pricing_unit: s(Col::PricingUnit),
+            start: b.ts(Col::UsageStart, i),
+            cost: money::from_usd(b.f64(Col::UnblendedCost, i).unwrap_or(0.0)),
+            usage_e6: if usage.is_finite() {
+                (usage * 1e6).round() as i128
+            } else {
+                0
+            },
+            tags: b.pairs(Col::Tags, i).unwrap_or(&[]),
+        });
+    }
+    Ok(())
+}
