@@ -8,8 +8,7 @@
 # same checks as DuckDB SQL. Prints a table: rows, seconds, rows/s, peak RSS, ratio to DuckDB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scales=("${@:-2.5 25}")
-[ $# -eq 0 ] && scales=(2.5 25)
+if [ $# -eq 0 ]; then scales=(2.5 25); else scales=("$@"); fi
 work=${BENCH_DIR:-target/bench}
 mkdir -p "$work"
 if [ ! -x .venv/bin/python ]; then
@@ -20,10 +19,12 @@ py=.venv/bin/python
 cargo build --release --quiet
 bin=target/release/curlab
 
-measure() { # prints "seconds rss_kib" for a command
-  local t
-  t=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1 )
-  echo "$t"
+measure() { # prints "seconds rss_kib" for a command (GNU time writes them to a file)
+  local f
+  f=$(mktemp)
+  /usr/bin/time -o "$f" -f "%e %M" "$@" >/dev/null 2>&1
+  tail -1 "$f"
+  rm -f "$f"
 }
 
 printf "%-10s %-22s %12s %9s %12s %10s %8s\n" scale task rows seconds rows/s "RSS MiB" ratio

@@ -308,7 +308,8 @@ impl<'a> Writer<'a> {
             }
             let written = self.periods[period].writer.as_ref().map_or(0, |w| w.1);
             let room = (self.plan.export.max_rows_per_file - written) as usize;
-            let end = rows.len().min(start + room);
+            // Record batches stay small (BATCH_ROWS): a day of a large scenario can be 300k rows.
+            let end = rows.len().min(start + room.min(BATCH_ROWS));
             let b = batch::to_batch(&self.ctx, &self.schema, &rows[start..end])?;
             self.write_batch(period, &b)?;
             self.rows += (end - start) as u64;
