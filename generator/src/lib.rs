@@ -4,6 +4,8 @@
 //! Flow: [`scenario::parse`] → [`plan::resolve`] → [`sim`] (requests → rows + truth, one day at
 //! a time) → [`batch`] (rows → Arrow record batches).
 
+#![warn(missing_docs)]
+
 pub mod background;
 pub mod batch;
 pub mod catalog;

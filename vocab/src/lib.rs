@@ -1,6 +1,8 @@
 //! The vocabulary the curlab generator and verifier share: CUR 2.0 columns, IAM principal
 //! ARNs, tag rules and Bedrock usage types. Pure functions and tables, no IO.
 
+#![warn(missing_docs)]
+
 pub mod arn;
 pub mod bedrock;
 mod column_table;
