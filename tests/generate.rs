@@ -86,167 +86,39 @@ fn blog_launch_reproduces_the_posts_tables() {
             .map(|r| r.cost)
             .sum()
     };
-    let printed = |v: f64, decimals: usize| format!("{v:.decimals$}");
-    // Opening table (3 decimals as printed).
-    assert_eq!(
-        printed(cost(":user/alice", "USE1-Claude4.6Sonnet-input-tokens"), 3),
-        "0.069"
-    );
-    assert_eq!(
-        printed(cost(":user/alice", "USE1-Claude4.6Sonnet-output-tokens"), 3),
-        "0.214"
-    );
-    assert_eq!(
-        printed(cost(":user/bob", "USE1-Claude4.6Opus-input-tokens"), 3),
-        "0.198"
-    );
-    assert_eq!(
-        printed(cost(":user/bob", "USE1-Claude4.6Opus-output-tokens"), 3),
-        "0.990"
-    );
-    // Scenario 1 (4 decimals).
-    assert_eq!(
-        printed(cost(":user/user-1", "USE1-Claude4.6Sonnet-input-tokens"), 4),
-        "0.0693"
-    );
-    assert_eq!(
-        printed(
-            cost(":user/user-1", "USE1-Claude4.6Sonnet-output-tokens"),
-            4
-        ),
-        "0.2145"
-    );
-    assert_eq!(
-        printed(cost(":user/user-2", "USE1-Claude4.6Opus-input-tokens"), 4),
-        "0.1980"
-    );
-    assert_eq!(
-        printed(cost(":user/user-2", "USE1-Claude4.6Opus-output-tokens"), 4),
-        "0.9900"
-    );
-    // Scenario 2.
-    assert_eq!(
-        printed(
-            cost(
-                "assumed-role/Role-1/session-123",
-                "USE1-Claude4.6Sonnet-input-tokens"
-            ),
-            4
-        ),
-        "0.0330"
-    );
-    assert_eq!(
-        printed(
-            cost(
-                "assumed-role/Role-1/session-123",
-                "USE1-Claude4.6Opus-output-tokens"
-            ),
-            4
-        ),
-        "0.1650"
-    );
-    assert_eq!(
-        printed(
-            cost(
-                "assumed-role/Role-2/session-456",
-                "USE1-NovaLite-input-tokens"
-            ),
-            4
-        ),
-        "0.0810"
-    );
-    assert_eq!(
-        printed(
-            cost(
-                "assumed-role/Role-2/session-456",
-                "USE1-NovaLite-output-tokens"
-            ),
-            4
-        ),
-        "0.0500"
-    );
-    // Scenario 3.
-    assert_eq!(
-        printed(
-            cost(
-                "assumed-role/Role-1/user-1@acme.org",
-                "USE1-Claude4.6Opus-input-tokens"
-            ),
-            3
-        ),
-        "0.283"
-    );
-    assert_eq!(
-        printed(
-            cost(
-                "assumed-role/Role-1/user-1@acme.org",
-                "USE1-Claude4.6Opus-output-tokens"
-            ),
-            3
-        ),
-        "0.990"
-    );
-    assert_eq!(
-        printed(
-            cost(
-                "assumed-role/Role-1/user-2@acme.org",
-                "USE1-Claude4.6Sonnet-input-tokens"
-            ),
-            3
-        ),
-        "0.165"
-    );
-    assert_eq!(
-        printed(
-            cost(
-                "assumed-role/Role-1/user-2@acme.org",
-                "USE1-Claude4.6Sonnet-output-tokens"
-            ),
-            3
-        ),
-        "0.264"
-    );
-    // Scenario 4.
-    assert_eq!(
-        printed(
-            cost(
-                "assumed-role/BedrockRole/gw-user-1",
-                "USE1-Claude4.6Sonnet-input-tokens"
-            ),
-            3
-        ),
-        "0.081"
-    );
-    assert_eq!(
-        printed(
-            cost(
-                "assumed-role/BedrockRole/gw-user-1",
-                "USE1-Claude4.6Sonnet-output-tokens"
-            ),
-            3
-        ),
-        "0.163"
-    );
-    assert_eq!(
-        printed(
-            cost(
-                "assumed-role/BedrockRole/gw-tenant-acme",
-                "USE1-Claude4.6Opus-input-tokens"
-            ),
-            3
-        ),
-        "0.526"
-    );
-    assert_eq!(
-        printed(
-            cost(
-                "assumed-role/BedrockRole/gw-tenant-acme",
-                "USE1-Claude4.6Opus-output-tokens"
-            ),
-            3
-        ),
-        "0.925"
-    );
+    // (principal ARN suffix, usage type, decimals the post prints, the post's figure):
+    // the opening table (3 decimals), scenario 1 and 2 tables (4), scenario 3 and 4 (3).
+    #[rustfmt::skip]
+    let printed_in_the_post: &[(&str, &str, usize, &str)] = &[
+        (":user/alice", "USE1-Claude4.6Sonnet-input-tokens", 3, "0.069"),
+        (":user/alice", "USE1-Claude4.6Sonnet-output-tokens", 3, "0.214"),
+        (":user/bob", "USE1-Claude4.6Opus-input-tokens", 3, "0.198"),
+        (":user/bob", "USE1-Claude4.6Opus-output-tokens", 3, "0.990"),
+        (":user/user-1", "USE1-Claude4.6Sonnet-input-tokens", 4, "0.0693"),
+        (":user/user-1", "USE1-Claude4.6Sonnet-output-tokens", 4, "0.2145"),
+        (":user/user-2", "USE1-Claude4.6Opus-input-tokens", 4, "0.1980"),
+        (":user/user-2", "USE1-Claude4.6Opus-output-tokens", 4, "0.9900"),
+        ("assumed-role/Role-1/session-123", "USE1-Claude4.6Sonnet-input-tokens", 4, "0.0330"),
+        ("assumed-role/Role-1/session-123", "USE1-Claude4.6Opus-output-tokens", 4, "0.1650"),
+        ("assumed-role/Role-2/session-456", "USE1-NovaLite-input-tokens", 4, "0.0810"),
+        ("assumed-role/Role-2/session-456", "USE1-NovaLite-output-tokens", 4, "0.0500"),
+        ("assumed-role/Role-1/user-1@acme.org", "USE1-Claude4.6Opus-input-tokens", 3, "0.283"),
+        ("assumed-role/Role-1/user-1@acme.org", "USE1-Claude4.6Opus-output-tokens", 3, "0.990"),
+        ("assumed-role/Role-1/user-2@acme.org", "USE1-Claude4.6Sonnet-input-tokens", 3, "0.165"),
+        ("assumed-role/Role-1/user-2@acme.org", "USE1-Claude4.6Sonnet-output-tokens", 3, "0.264"),
+        ("assumed-role/BedrockRole/gw-user-1", "USE1-Claude4.6Sonnet-input-tokens", 3, "0.081"),
+        ("assumed-role/BedrockRole/gw-user-1", "USE1-Claude4.6Sonnet-output-tokens", 3, "0.163"),
+        ("assumed-role/BedrockRole/gw-tenant-acme", "USE1-Claude4.6Opus-input-tokens", 3, "0.526"),
+        ("assumed-role/BedrockRole/gw-tenant-acme", "USE1-Claude4.6Opus-output-tokens", 3, "0.925"),
+    ];
+    for (principal, usage, decimals, want) in printed_in_the_post {
+        let got = format!(
+            "{:.decimals$}",
+            cost(principal, usage),
+            decimals = *decimals
+        );
+        assert_eq!(&got, want, "{principal} {usage}");
+    }
     // Tags as the post prints them.
     let tags_of = |principal: &str| {
         rows.iter()
