@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 mod export;
+mod s3;
 mod shipped;
 
 /// The local lab for Amazon Bedrock cost attribution in CUR 2.0.
