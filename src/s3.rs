@@ -349,11 +349,13 @@ pub fn connect(bucket: &str, args: &S3Args) -> Result<Bucket> {
             })?,
     };
     builder = builder.with_region(&region);
-    builder = builder.with_client_options(options).with_retry(RetryConfig {
-        max_retries: 4,
-        retry_timeout: Duration::from_secs(60),
-        ..Default::default()
-    });
+    builder = builder
+        .with_client_options(options)
+        .with_retry(RetryConfig {
+            max_retries: 4,
+            retry_timeout: Duration::from_secs(60),
+            ..Default::default()
+        });
     let store = builder
         .build()
         .map_err(|e| anyhow!("s3://{bucket}/: cannot configure the S3 client: {e}"))?;
@@ -412,10 +414,7 @@ impl Bucket {
         } else {
             "fix: check the URI, the credentials and the endpoint".to_string()
         };
-        anyhow!(
-            "{uri}: {doing} failed ({}): {raw}; {fix}",
-            self.endpoint
-        )
+        anyhow!("{uri}: {doing} failed ({}): {raw}; {fix}", self.endpoint)
     }
 
     /// Every object under `prefix` (a key prefix ending in `/`, or empty), as (key, size).
@@ -470,13 +469,20 @@ impl Bucket {
                 let k = Key::parse(&key).map_err(|e| (key.clone(), Err(e.to_string())))?;
                 let r = store.get(&k).await.map_err(|e| (key.clone(), Ok(e)))?;
                 let mut stream = r.into_stream();
-                let mut file = std::fs::File::create(&dest)
-                    .map_err(|e| (key.clone(), Err(format!("cannot create {}: {e}", dest.display()))))?;
+                let mut file = std::fs::File::create(&dest).map_err(|e| {
+                    (
+                        key.clone(),
+                        Err(format!("cannot create {}: {e}", dest.display())),
+                    )
+                })?;
                 let mut n = 0u64;
                 while let Some(chunk) = stream.next().await {
                     let chunk = chunk.map_err(|e| (key.clone(), Ok(e)))?;
                     file.write_all(&chunk).map_err(|e| {
-                        (key.clone(), Err(format!("cannot write {}: {e}", dest.display())))
+                        (
+                            key.clone(),
+                            Err(format!("cannot write {}: {e}", dest.display())),
+                        )
                     })?;
                     n += chunk.len() as u64;
                     if let Some(b) = &bar {
@@ -488,8 +494,9 @@ impl Bucket {
         });
         for key in keys {
             if let Some(dir) = root.join(key).parent() {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("creating the local mirror folder {}", dir.display()))?;
+                std::fs::create_dir_all(dir).with_context(|| {
+                    format!("creating the local mirror folder {}", dir.display())
+                })?;
             }
         }
         let result: Result<Vec<u64>, _> = self.rt.block_on(
@@ -502,7 +509,9 @@ impl Bucket {
         }
         match result {
             Ok(sizes) => Ok(sizes.iter().sum()),
-            Err((key, Ok(e))) => Err(self.explain(&format!("s3://{bucket}/{key}"), "downloading", &e)),
+            Err((key, Ok(e))) => {
+                Err(self.explain(&format!("s3://{bucket}/{key}"), "downloading", &e))
+            }
             Err((key, Err(msg))) => Err(anyhow!("s3://{bucket}/{key}: {msg}")),
         }
     }
@@ -515,7 +524,8 @@ impl Bucket {
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?
             .len();
         if len as usize <= PART_BYTES {
-            let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let bytes =
+                std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
             store
                 .put(&k, bytes.into())
                 .await
@@ -524,8 +534,8 @@ impl Bucket {
         }
         let upload = store.put_multipart(&k).await.map_err(|e| short_error(&e))?;
         let mut w = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
-        let mut file =
-            std::fs::File::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        let mut file = std::fs::File::open(&path)
+            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
         let mut buf = vec![0u8; 1 << 20];
         loop {
             let n = match file.read(&mut buf) {
@@ -717,8 +727,10 @@ pub fn generate(
         .into_iter()
         .map(|r| (local_export.join(r), to_key(r)))
         .collect();
-    let mut last: Vec<(PathBuf, String)> =
-        vec![(tmp.path().join(format!("{name}.truth.json")), truth_key.clone())];
+    let mut last: Vec<(PathBuf, String)> = vec![(
+        tmp.path().join(format!("{name}.truth.json")),
+        truth_key.clone(),
+    )];
     last.extend(
         manifests
             .into_iter()
@@ -737,7 +749,14 @@ pub fn generate(
             }
             uploaded.extend(f.uploaded);
             return Err(upload_error(
-                &bucket, &export_uri, &f.key, &f.message, step, &uploaded, total, &existing,
+                &bucket,
+                &export_uri,
+                &f.key,
+                &f.message,
+                step,
+                &uploaded,
+                total,
+                &existing,
                 truth_exists,
             ));
         }
@@ -917,10 +936,7 @@ pub fn plan_fetch(
             continue;
         }
         // A plain folder of data files: only those directly under the prefix.
-        if key
-            .strip_prefix(base)
-            .is_some_and(|rel| !rel.contains('/'))
-        {
+        if key.strip_prefix(base).is_some_and(|rel| !rel.contains('/')) {
             plan.fetch.push(key.clone());
         }
     }
@@ -969,13 +985,16 @@ pub fn mirror(given: &str, period: Option<&str>, args: &S3Args) -> Result<Mirror
     let tmp = tempfile::Builder::new()
         .prefix(".curlab-s3-")
         .tempdir()
-        .context("creating a local temporary folder for the download (set TMPDIR to choose where)")?;
+        .context(
+            "creating a local temporary folder for the download (set TMPDIR to choose where)",
+        )?;
     let root = tmp.path().join(&uri.bucket);
     std::fs::create_dir_all(&root)?;
-    // A `data/` folder is read with its export's `metadata/` beside it: list the parent.
+    // A `data/` (or `metadata/`) folder is read with its whole export, as the local reader
+    // does: list the parent.
     let list_key = match uri.key.rsplit_once('/') {
-        Some((parent, "data")) => parent.to_string(),
-        None if uri.key == "data" => String::new(),
+        Some((parent, "data" | "metadata")) => parent.to_string(),
+        None if matches!(uri.key.as_str(), "data" | "metadata") => String::new(),
         _ => uri.key.clone(),
     };
     let list_prefix = if list_key.is_empty() {
@@ -1019,7 +1038,10 @@ pub fn mirror(given: &str, period: Option<&str>, args: &S3Args) -> Result<Mirror
         // The newest manifest, as the reader picks it: last in path order, one level deep.
         let mut candidates: Vec<&String> = manifests
             .iter()
-            .filter(|m| m.strip_prefix(&prefix).is_some_and(|r| r.split('/').count() <= 2))
+            .filter(|m| {
+                m.strip_prefix(&prefix)
+                    .is_some_and(|r| r.split('/').count() <= 2)
+            })
             .collect();
         candidates.sort_by(|a, b| a.split('/').cmp(b.split('/')));
         let newest = candidates.last()?;
@@ -1040,8 +1062,7 @@ pub fn mirror(given: &str, period: Option<&str>, args: &S3Args) -> Result<Mirror
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        std::fs::File::create(&path)
-            .with_context(|| format!("creating {}", path.display()))?;
+        std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
     }
     let local = root.join(&uri.key);
     std::fs::create_dir_all(&local)?;
@@ -1094,6 +1115,13 @@ impl Mirrors {
         for p in paths {
             if is_s3(p) {
                 let m = mirror(p, period, args)?;
+                if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                    eprintln!(
+                        "read {} object(s), {:.1} MiB, from {p}",
+                        m.fetched.0,
+                        m.fetched.1 as f64 / 1_048_576.0
+                    );
+                }
                 out.push(m.local_arg());
                 mirrors.push(m);
             } else {
@@ -1124,7 +1152,9 @@ impl Mirrors {
 
     /// Free text with local mirror paths → with URIs.
     pub fn text(&self, s: &str) -> String {
-        self.mirrors.iter().fold(s.to_string(), |acc, m| m.text(&acc))
+        self.mirrors
+            .iter()
+            .fold(s.to_string(), |acc, m| m.text(&acc))
     }
 }
 
@@ -1136,7 +1166,10 @@ mod tests {
     fn parses_uris() {
         let u = S3Uri::parse("s3://my-bucket/a/b/").unwrap().unwrap();
         assert_eq!((u.bucket.as_str(), u.key.as_str()), ("my-bucket", "a/b"));
-        assert_eq!(u.join("x/y.json").to_string(), "s3://my-bucket/a/b/x/y.json");
+        assert_eq!(
+            u.join("x/y.json").to_string(),
+            "s3://my-bucket/a/b/x/y.json"
+        );
         let root = S3Uri::parse("s3://bkt").unwrap().unwrap();
         assert_eq!(root.key, "");
         assert_eq!(root.join("e").to_string(), "s3://bkt/e");
@@ -1173,7 +1206,11 @@ mod tests {
         assert_eq!(d.settings["aws_secret_access_key"], "s1");
         let s = load_profile("sso", Some(&creds), Some(&config)).unwrap();
         assert!(s.found && s.settings.contains_key("sso_session"));
-        assert!(!load_profile("nope", Some(&creds), Some(&config)).unwrap().found);
+        assert!(
+            !load_profile("nope", Some(&creds), Some(&config))
+                .unwrap()
+                .found
+        );
         assert!(!load_profile("lab", None, None).unwrap().found);
     }
 
@@ -1202,13 +1239,7 @@ mod tests {
                     .collect()
             })
         });
-        assert_eq!(
-            plan.placeholders,
-            vec![
-                keys[1].clone(),
-                keys[3].clone(),
-            ]
-        );
+        assert_eq!(plan.placeholders, vec![keys[1].clone(), keys[3].clone(),]);
         assert!(plan.fetch.contains(&keys[0]));
         assert!(plan.fetch.contains(&keys[2]));
         assert!(plan.fetch.contains(&keys[4]));
@@ -1218,7 +1249,11 @@ mod tests {
         let only_may = plan_fetch(&keys, "p/", Some("2026-05"), |_, _| None);
         assert_eq!(
             only_may.fetch,
-            vec![keys[2].clone(), keys[6].clone(), "p/loose.parquet".to_string()]
+            vec![
+                keys[2].clone(),
+                keys[6].clone(),
+                "p/loose.parquet".to_string()
+            ]
         );
         assert!(only_may.placeholders.is_empty());
     }

@@ -231,22 +231,21 @@ fn round_trip(test: &str, scenario: &str, extra: &[&str], export: &str) {
     // The uploaded objects are the local files: same names, same bytes (the manifest differs
     // only in the s3:// URIs it lists, which name where the files really are).
     let objects = list(BUCKET, &format!("{}/", prefix(test)));
-    let local_files = common::files(local.path());
     let keys: Vec<String> = objects
         .iter()
         .map(|(k, _, _)| k[prefix(test).len() + 1..].to_string())
         .collect();
-    let local_names: Vec<String> = local_files
+    let mut local_names: Vec<String> = common::files(local.path())
         .iter()
         .map(|p| p.to_string_lossy().replace('\\', "/"))
         .collect();
+    local_names.sort();
     assert_eq!(keys, local_names, "the same objects as local files");
-    for ((key, size, etag), rel) in objects.iter().zip(&local_files) {
+    for ((key, size, etag), rel) in objects.iter().zip(&local_names) {
         let path = local.path().join(rel);
         if key.ends_with("Manifest.json") {
-            let m: Value =
-                serde_json::from_str(&std::fs::read_to_string(&path).expect("manifest"))
-                    .expect("json");
+            let m: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("manifest"))
+                .expect("json");
             let remote_files = m["dataFiles"].as_array().expect("dataFiles").len();
             assert!(remote_files >= 1);
             continue;
@@ -257,7 +256,11 @@ fn round_trip(test: &str, scenario: &str, extra: &[&str], export: &str) {
             "{key}: size"
         );
         if !etag.contains('-') {
-            assert_eq!(*etag, md5_hex(&path), "{key}: bytes differ from the local file");
+            assert_eq!(
+                *etag,
+                md5_hex(&path),
+                "{key}: bytes differ from the local file"
+            );
         }
     }
 
@@ -293,8 +296,14 @@ fn round_trip(test: &str, scenario: &str, extra: &[&str], export: &str) {
     assert_eq!(sj, lj, "S3 and local verify differ");
     // Displays name the objects, not the local copies.
     let raw = String::from_utf8_lossy(&sv.stdout);
-    assert!(raw.contains(&format!("{export_uri}/data/BILLING_PERIOD=")), "{raw}");
-    assert!(!raw.contains(".curlab-s3-"), "a temporary path leaked: {raw}");
+    assert!(
+        raw.contains(&format!("{export_uri}/data/BILLING_PERIOD=")),
+        "{raw}"
+    );
+    assert!(
+        !raw.contains(".curlab-s3-"),
+        "a temporary path leaked: {raw}"
+    );
 
     // report: the same totals and groups.
     let lr = curlab(&[
@@ -329,7 +338,12 @@ fn round_trip(test: &str, scenario: &str, extra: &[&str], export: &str) {
 
 #[test]
 fn parquet_round_trip_matches_local() {
-    round_trip("parquet", "s1-iam-users", &["--format", "parquet"], "s1-iam-users");
+    round_trip(
+        "parquet",
+        "s1-iam-users",
+        &["--format", "parquet"],
+        "s1-iam-users",
+    );
 }
 
 #[test]
@@ -371,14 +385,17 @@ fn create_new_delivery_and_superseded_folders_match_local() {
     let local = generate(scenario, &[]);
     let out_uri = format!("s3://{BUCKET}/{}", prefix("create-new"));
     ok(
-        &run(&mut s3_cmd(&["generate", scenario, "--out", &out_uri, "--quiet"])),
+        &run(&mut s3_cmd(&[
+            "generate", scenario, "--out", &out_uri, "--quiet",
+        ])),
         "generate",
     );
     // An older delivery of the same period, in an earlier execution folder, on both sides.
     let data = common::data_files(&local.path().join("blog-launch"));
     assert_eq!(data.len(), 1);
     let exec = data[0].parent().expect("exec folder");
-    let old_exec = exec.with_file_name("2026-04-01T00:00:00.000Z-00000000-0000-4000-8000-000000000000");
+    let old_exec =
+        exec.with_file_name("2026-04-01T00:00:00.000Z-00000000-0000-4000-8000-000000000000");
     std::fs::create_dir_all(&old_exec).expect("mkdir");
     let name = data[0].file_name().expect("name");
     std::fs::copy(&data[0], old_exec.join(name)).expect("copy");
@@ -434,7 +451,10 @@ fn errors_name_the_uri() {
     ]));
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
-    assert!(e.contains("s3://curlab-no-such-bucket/out/blog-launch/"), "{e}");
+    assert!(
+        e.contains("s3://curlab-no-such-bucket/out/blog-launch/"),
+        "{e}"
+    );
     assert!(e.contains("does not exist"), "{e}");
 
     // Keys the server does not accept.
@@ -447,7 +467,11 @@ fn errors_name_the_uri() {
     let o = run(s3_cmd(&["report", &format!("s3://{BUCKET}/x/")])
         .env("AWS_ACCESS_KEY_ID", "AKIANOSUCHKEY0000000"));
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("credentials were rejected"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("credentials were rejected"),
+        "{}",
+        stderr(&o)
+    );
 
     // An empty prefix.
     let empty = format!("s3://{BUCKET}/{}/", prefix("nothing-here"));
@@ -457,23 +481,59 @@ fn errors_name_the_uri() {
     assert!(e.contains(&empty), "{e}");
     assert!(e.contains("no objects under this prefix"), "{e}");
 
-    // A prefix with objects but no export: the reader's message, naming the URI.
-    let out_uri = format!("s3://{BUCKET}/{}", prefix("not-an-export"));
+    // A prefix with objects but no export: the reader's message, naming the URI; and a single
+    // object that is not a data file.
+    let p = prefix("not-an-export");
+    let out_uri = format!("s3://{BUCKET}/{p}");
     ok(
-        &run(&mut s3_cmd(&["generate", "blog-launch", "--out", &out_uri, "--quiet"])),
+        &run(&mut s3_cmd(&[
+            "generate",
+            "blog-launch",
+            "--out",
+            &out_uri,
+            "--quiet",
+        ])),
         "generate",
     );
-    let meta = format!("{out_uri}/blog-launch/metadata");
-    let o = run(&mut s3_cmd(&["verify", &meta]));
+    let s = server();
+    helper(
+        &[
+            "cp",
+            &s.endpoint,
+            BUCKET,
+            &format!("{p}/blog-launch.truth.json"),
+            &format!("{p}/other/readme.json"),
+        ],
+        Some((&s.key_id, &s.secret)),
+    );
+    let other = format!("{out_uri}/other/");
+    let o = run(&mut s3_cmd(&["verify", &other]));
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
-    assert!(e.contains(&meta), "{e}");
+    assert!(e.contains(&format!("{out_uri}/other")), "{e}");
+    assert!(e.contains("is neither a Data Exports folder"), "{e}");
     assert!(!e.contains(".curlab-s3-"), "a temporary path leaked: {e}");
+    let truth = format!("{out_uri}/blog-launch.truth.json");
+    let o = run(&mut s3_cmd(&["verify", &truth]));
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains(&truth), "{e}");
+    assert!(!e.contains(".curlab-s3-"), "a temporary path leaked: {e}");
+    // The metadata folder reads the whole export, as locally.
+    let o = run(&mut s3_cmd(&[
+        "verify",
+        &format!("{out_uri}/blog-launch/metadata"),
+    ]));
+    ok(&o, "verify the metadata folder");
 
     // Not an S3 URI at all.
     let o = run(&mut s3_cmd(&["verify", "s3://Not_A_Bucket/x"]));
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("is not an S3 bucket name"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("is not an S3 bucket name"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -494,13 +554,25 @@ fn generate_refuses_to_overwrite_and_force_replaces() {
         "first generate",
     );
     let before = list(BUCKET, &format!("{p}/"));
-    let data_before = before.iter().filter(|(k, _, _)| k.contains("/data/")).count();
+    let data_before = before
+        .iter()
+        .filter(|(k, _, _)| k.contains("/data/"))
+        .count();
     assert!(data_before > 1, "{before:?}");
     // ...a second run without --force is refused and changes nothing...
-    let o = run(&mut s3_cmd(&["generate", "blog-launch", "--out", &out_uri, "--quiet"]));
+    let o = run(&mut s3_cmd(&[
+        "generate",
+        "blog-launch",
+        "--out",
+        &out_uri,
+        "--quiet",
+    ]));
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
-    assert!(e.contains(&format!("{out_uri}/blog-launch/ already exists")), "{e}");
+    assert!(
+        e.contains(&format!("{out_uri}/blog-launch/ already exists")),
+        "{e}"
+    );
     assert!(e.contains("--force"), "{e}");
     assert_eq!(list(BUCKET, &format!("{p}/")), before);
     // ...and --force replaces the export: one data file, the old extra files gone.
@@ -534,24 +606,49 @@ fn failed_upload_leaves_no_manifest_and_says_so() {
     // uploaded (and are taken away again, as nothing was there before).
     let p = prefix("deny-manifest");
     let out_uri = format!("s3://{DENY_MANIFEST}/{p}");
-    let o = run(&mut s3_cmd(&["generate", "blog-launch", "--out", &out_uri, "--quiet"]));
+    let o = run(&mut s3_cmd(&[
+        "generate",
+        "blog-launch",
+        "--out",
+        &out_uri,
+        "--quiet",
+    ]));
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
-    assert!(e.contains(&format!("s3://{DENY_MANIFEST}/{p}/blog-launch/metadata/")), "{e}");
+    assert!(
+        e.contains(&format!("s3://{DENY_MANIFEST}/{p}/blog-launch/metadata/")),
+        "{e}"
+    );
     assert!(e.contains("(a manifest)"), "{e}");
-    assert!(e.contains("2 of 3 objects were uploaded"), "data and truth went first: {e}");
+    assert!(
+        e.contains("2 of 3 objects were uploaded"),
+        "data and truth went first: {e}"
+    );
     assert!(e.contains("deleted again"), "{e}");
-    assert_eq!(list(DENY_MANIFEST, &format!("{p}/")), vec![], "nothing left behind");
+    assert_eq!(
+        list(DENY_MANIFEST, &format!("{p}/")),
+        vec![],
+        "nothing left behind"
+    );
 
     // Data files go first: when they fail, nothing else was attempted.
     let p = prefix("deny-data");
     let out_uri = format!("s3://{DENY_DATA}/{p}");
-    let o = run(&mut s3_cmd(&["generate", "blog-launch", "--out", &out_uri, "--quiet"]));
+    let o = run(&mut s3_cmd(&[
+        "generate",
+        "blog-launch",
+        "--out",
+        &out_uri,
+        "--quiet",
+    ]));
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
     assert!(e.contains("(a data file)"), "{e}");
     assert!(e.contains("0 of 3 objects were uploaded"), "{e}");
-    assert!(e.contains("AccessDenied") || e.contains("access denied") || e.contains("Forbidden"), "{e}");
+    assert!(
+        e.contains("AccessDenied") || e.contains("access denied") || e.contains("Forbidden"),
+        "{e}"
+    );
     assert_eq!(list(DENY_DATA, &format!("{p}/")), vec![]);
 }
 
@@ -560,7 +657,13 @@ fn credentials_from_a_profile_file() {
     let s = server();
     let out_uri = format!("s3://{BUCKET}/{}", prefix("profile"));
     ok(
-        &run(&mut s3_cmd(&["generate", "blog-launch", "--out", &out_uri, "--quiet"])),
+        &run(&mut s3_cmd(&[
+            "generate",
+            "blog-launch",
+            "--out",
+            &out_uri,
+            "--quiet",
+        ])),
         "generate",
     );
     let dir = tempfile::tempdir().expect("tmp");
@@ -583,7 +686,12 @@ fn credentials_from_a_profile_file() {
     )
     .expect("write");
     let profile_cmd = |profile: &str| {
-        let mut c = s3_cmd(&["verify", &format!("{out_uri}/blog-launch"), "--format", "json"]);
+        let mut c = s3_cmd(&[
+            "verify",
+            &format!("{out_uri}/blog-launch"),
+            "--format",
+            "json",
+        ]);
         c.env_remove("AWS_ACCESS_KEY_ID")
             .env_remove("AWS_SECRET_ACCESS_KEY")
             .env_remove("AWS_ENDPOINT_URL")
@@ -601,16 +709,28 @@ fn credentials_from_a_profile_file() {
     // An unknown profile, and one that needs SSO, are clear errors.
     let o = run(&mut profile_cmd("nope"));
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("AWS_PROFILE=nope: no such profile"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("AWS_PROFILE=nope: no such profile"),
+        "{}",
+        stderr(&o)
+    );
     let o = run(&mut profile_cmd("sso"));
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("aws configure export-credentials"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("aws configure export-credentials"),
+        "{}",
+        stderr(&o)
+    );
     // Environment keys win over the profile's.
     let o = run(profile_cmd("lab")
         .env("AWS_ACCESS_KEY_ID", "AKIANOSUCHKEY0000000")
         .env("AWS_SECRET_ACCESS_KEY", "wrong"));
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("credentials were rejected"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("credentials were rejected"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -642,19 +762,25 @@ fn endpoint_flag_and_large_files_in_parts() {
         *size > 8 << 20,
         "{key} has {size} bytes; the test needs a file above 8 MiB to exercise multipart uploads"
     );
-    assert!(etag.contains('-'), "{key} was uploaded in parts (etag {etag})");
-    let local = generate(
-        "s4-gateway-per-user",
-        &["--compression", "none"],
+    assert!(
+        etag.contains('-'),
+        "{key} was uploaded in parts (etag {etag})"
     );
+    let local = generate("s4-gateway-per-user", &["--compression", "none"]);
     let rel = &key[p.len() + 1..];
     assert_eq!(
         *size,
-        std::fs::metadata(local.path().join(rel)).expect("local file").len()
+        std::fs::metadata(local.path().join(rel))
+            .expect("local file")
+            .len()
     );
     let lv = curlab(&[
         "verify",
-        local.path().join("s4-gateway-per-user").to_str().expect("utf-8"),
+        local
+            .path()
+            .join("s4-gateway-per-user")
+            .to_str()
+            .expect("utf-8"),
         "--format",
         "json",
     ]);
