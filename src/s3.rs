@@ -254,7 +254,7 @@ pub fn connect(bucket: &str, args: &S3Args) -> Result<Bucket> {
     // Credentials: the environment wins (from_env read it); then the profile's static keys.
     let env_keys = env_set("AWS_ACCESS_KEY_ID");
     let mut source = if env_keys {
-        "AWS_ACCESS_KEY_ID from the environment".to_string()
+        "the environment (AWS_ACCESS_KEY_ID)".to_string()
     } else {
         String::new()
     };
@@ -1023,9 +1023,25 @@ pub fn mirror(given: &str, period: Option<&str>, args: &S3Args) -> Result<Mirror
                 _tmp: tmp,
             });
         }
-        bail!("{uri}/: no objects under this prefix (and no object of that name); fix: check the bucket and prefix (`aws s3 ls {uri}/`) and --endpoint-url");
+        let shown = if uri.key.is_empty() {
+            uri.to_string()
+        } else {
+            format!("{uri}/")
+        };
+        bail!("{shown}: no objects under this prefix (and no object of that name); fix: check the bucket and prefix (`aws s3 ls {shown}`) and --endpoint-url");
     }
     let keys: Vec<String> = listed.into_iter().map(|(k, _)| k).collect();
+    // The folder structure is mirrored whole (cheap), so the reader sees every billing period
+    // and export folder; only files are fetched selectively.
+    let dirs: BTreeSet<&str> = keys
+        .iter()
+        .filter_map(|k| k.rsplit_once('/').map(|(d, _)| d))
+        .collect();
+    for d in dirs {
+        let dir = root.join(d);
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("creating the local mirror folder {}", dir.display()))?;
+    }
     // Manifests are small: fetch them first, to know which execution folders are current.
     let manifests: Vec<String> = plan_fetch(&keys, &base, period, |_, _| None)
         .fetch

@@ -221,7 +221,7 @@ fn verify_json(o: &Output, strip: &str) -> Value {
 }
 
 /// Generate locally and to S3, verify and report both, and compare.
-fn round_trip(test: &str, scenario: &str, extra: &[&str], export: &str) {
+fn round_trip(test: &str, scenario: &str, extra: &[&str], export: &str, period: Option<&str>) {
     let local = generate(scenario, extra);
     let out_uri = format!("s3://{BUCKET}/{}", prefix(test));
     let mut args = vec!["generate", scenario, "--out", &out_uri, "--quiet"];
@@ -305,6 +305,42 @@ fn round_trip(test: &str, scenario: &str, extra: &[&str], export: &str) {
         "a temporary path leaked: {raw}"
     );
 
+    // One billing period, and one the export does not have.
+    if let Some(period) = period {
+        let lv = curlab(&[
+            "verify",
+            local_export.to_str().expect("utf-8"),
+            "--period",
+            period,
+            "--format",
+            "json",
+        ]);
+        let sv = run(&mut s3_cmd(&[
+            "verify",
+            &export_uri,
+            "--period",
+            period,
+            "--format",
+            "json",
+        ]));
+        assert_eq!(lv.status.code(), sv.status.code(), "{}", stderr(&sv));
+        let sj = verify_json(&sv, &format!("{export_uri}/"));
+        assert_eq!(sj, verify_json(&lv, "NO-PREFIX"), "--period {period}");
+        let files = sj["summary"]["files"].as_array().expect("files");
+        assert!(!files.is_empty());
+        assert!(files.iter().all(|f| f
+            .as_str()
+            .is_some_and(|f| f.contains(&format!("BILLING_PERIOD={period}/")))));
+        let o = run(&mut s3_cmd(&["verify", &export_uri, "--period", "2020-01"]));
+        assert_eq!(o.status.code(), Some(2));
+        let e = stderr(&o);
+        assert!(e.contains(&export_uri), "{e}");
+        assert!(
+            e.contains("no data files found for billing period 2020-01"),
+            "{e}"
+        );
+    }
+
     // report: the same totals and groups.
     let lr = curlab(&[
         "report",
@@ -343,12 +379,20 @@ fn parquet_round_trip_matches_local() {
         "s1-iam-users",
         &["--format", "parquet"],
         "s1-iam-users",
+        None,
     );
 }
 
 #[test]
 fn csv_round_trip_matches_local() {
-    round_trip("csv", "s2-app-roles", &["--format", "csv"], "s2-app-roles");
+    // Two billing periods: also read one of them alone.
+    round_trip(
+        "csv",
+        "s2-app-roles",
+        &["--format", "csv"],
+        "s2-app-roles",
+        Some("2026-06"),
+    );
 }
 
 #[test]
@@ -367,6 +411,7 @@ fn faulty_round_trip_matches_local() {
             "5000",
         ],
         "s1-iam-users",
+        None,
     );
 }
 
