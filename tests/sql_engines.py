@@ -78,7 +78,9 @@ def check_athena_ddl(path):
     props = {}
     partition = []
     for p in tree.args.get("properties").expressions:
-        if isinstance(p, exp.PartitionedByProperty):
+        if isinstance(p, exp.ExternalProperty):
+            props["EXTERNAL"] = "true"
+        elif isinstance(p, exp.PartitionedByProperty):
             partition = [c.name for c in p.this.expressions]
         elif isinstance(p, exp.Property):
             props[p.name] = p.args["value"].name

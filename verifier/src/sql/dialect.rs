@@ -281,9 +281,9 @@ impl Dialect {
     pub fn from_map_keys(self, table: &str, map: &str) -> String {
         match self {
             Dialect::Spark => {
-                format!("{table} LATERAL VIEW explode(map_keys({map})) keys AS {KEY}")
+                format!("{table} LATERAL VIEW explode(map_keys({map})) tag_keys AS {KEY}")
             }
-            _ => format!("{table} CROSS JOIN UNNEST(map_keys({map})) AS keys({KEY})"),
+            _ => format!("{table} CROSS JOIN UNNEST(map_keys({map})) AS tag_keys({KEY})"),
         }
     }
 
