@@ -36,7 +36,7 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 
 /// Rows per record batch built and encoded at a time.
-const BATCH_ROWS: usize = 8_192;
+const BATCH_ROWS: usize = 4_096;
 
 /// Rows (as aggregation keys, ~40 bytes each) the simulation may hold ahead of the consumer:
 /// this much for the day the consumer is on, and this much for all later days together.

@@ -379,64 +379,86 @@ fn usage_keys(tier: ServiceTier, batch: bool, global: bool) -> [UsageKey; 5] {
     })
 }
 
-/// One stream's state for one day: its own random stream, so hours can be drawn one at a time
-/// (hour `h` of a stream always follows its hour `h - 1`, whatever else runs in between).
+/// One stream's state for one day. Its random stream is kept as a position, not as a
+/// generator (a ChaCha generator holds a 256-byte buffer, and a large scenario has tens of
+/// thousands of streams): the stream is re-seeded and moved to that position for each group of
+/// hours. Hour `h` of a stream always follows its hour `h - 1`, so the draws are the same as
+/// running each stream's whole day at once.
 struct StreamDay<'p> {
-    rng: ChaCha8Rng,
-    workload: &'p crate::plan::Workload,
+    /// Stream index.
+    si: u32,
+    /// Region index of the workload.
+    region: u8,
+    /// Words of the stream's random sequence used so far.
+    pos: u128,
     callers: std::borrow::Cow<'p, [(usize, f64)]>,
     total_w: f64,
     lambda_day: f64,
-    region: u8,
 }
 
 impl StreamDay<'_> {
-    /// Draw this stream's requests of hour `h` into `out`.
-    fn hour(&mut self, plan: &Plan, tags: &TagTable, day: i64, h: usize, out: &mut DayOutput) {
-        let w = self.workload;
-        let rng = &mut self.rng;
-        let callers = &self.callers;
-        let n = poisson(rng, self.lambda_day * w.hours[h]);
-        for _ in 0..n {
-            let caller = if callers.len() == 1 {
-                callers[0].0
-            } else {
-                let mut x = rng.random::<f64>() * self.total_w;
-                let mut pick = callers[callers.len() - 1].0;
-                for (c, cw) in callers.iter() {
-                    if x < *cw {
-                        pick = *c;
-                        break;
-                    }
-                    x -= cw;
-                }
-                pick
-            };
-            let ts = day * 86_400 + h as i64 * 3600 + rng.random_range(0..3600);
-            let prompt = lognormal(rng, w.input.mean, w.input.cv);
-            let output = lognormal(rng, w.output.mean, w.output.cv);
-            let cr = (prompt as f64 * w.cache_shares[0]).round() as u64;
-            let cw = (prompt as f64 * w.cache_shares[1]).round() as u64;
-            let cw1 = (prompt as f64 * w.cache_shares[2]).round() as u64;
-            let input = prompt.saturating_sub(cr + cw + cw1);
-            let streaming = rng.random::<f64>() < w.streaming_share;
-            let batch = rng.random::<f64>() < w.batch_share;
-            let global = !batch && rng.random::<f64>() < w.global_share;
-            let req = Request {
-                ts,
-                caller,
-                model: w.model,
-                region: self.region,
-                tokens: [input, output, cr, cw, cw1],
-                streaming: streaming && !batch,
-                usage: usage_keys(w.tier, batch, global),
-            };
-            record(plan, tags, out, &req);
+    /// Draw this stream's requests of `hours` into `out`.
+    fn hours(
+        &mut self,
+        plan: &Plan,
+        tags: &TagTable,
+        day: i64,
+        hours: std::ops::Range<usize>,
+        out: &mut DayOutput,
+    ) {
+        let w = &plan.workloads[plan.streams[self.si as usize].workload];
+        if hours.clone().all(|h| self.lambda_day * w.hours[h] <= 0.0) {
+            return; // no draws at all (see `poisson`)
         }
+        let mut rng = rng_for(plan.seed, 1, u64::from(self.si), day);
+        if self.pos > 0 {
+            rng.set_word_pos(self.pos);
+        }
+        let callers = &self.callers;
+        for h in hours {
+            let n = poisson(&mut rng, self.lambda_day * w.hours[h]);
+            for _ in 0..n {
+                let caller = if callers.len() == 1 {
+                    callers[0].0
+                } else {
+                    let mut x = rng.random::<f64>() * self.total_w;
+                    let mut pick = callers[callers.len() - 1].0;
+                    for (c, cw) in callers.iter() {
+                        if x < *cw {
+                            pick = *c;
+                            break;
+                        }
+                        x -= cw;
+                    }
+                    pick
+                };
+                let ts = day * 86_400 + h as i64 * 3600 + rng.random_range(0..3600);
+                let prompt = lognormal(&mut rng, w.input.mean, w.input.cv);
+                let output = lognormal(&mut rng, w.output.mean, w.output.cv);
+                let cr = (prompt as f64 * w.cache_shares[0]).round() as u64;
+                let cw = (prompt as f64 * w.cache_shares[1]).round() as u64;
+                let cw1 = (prompt as f64 * w.cache_shares[2]).round() as u64;
+                let input = prompt.saturating_sub(cr + cw + cw1);
+                let streaming = rng.random::<f64>() < w.streaming_share;
+                let batch = rng.random::<f64>() < w.batch_share;
+                let global = !batch && rng.random::<f64>() < w.global_share;
+                let req = Request {
+                    ts,
+                    caller,
+                    model: w.model,
+                    region: self.region,
+                    tokens: [input, output, cr, cw, cw1],
+                    streaming: streaming && !batch,
+                    usage: usage_keys(w.tier, batch, global),
+                };
+                record(plan, tags, out, &req);
+            }
+        }
+        self.pos = rng.get_word_pos();
     }
 }
 
-/// The streams that send requests on `day`, each with its seeded random stream.
+/// The streams that send requests on `day`.
 fn streams_of_day<'p>(plan: &'p Plan, day: i64) -> Vec<StreamDay<'p>> {
     let weekday = ((day + 3).rem_euclid(7)) as usize; // 1970-01-01 was a Thursday
     let mut out = Vec::new();
@@ -462,12 +484,12 @@ fn streams_of_day<'p>(plan: &'p Plan, day: i64) -> Vec<StreamDay<'p>> {
             continue;
         }
         out.push(StreamDay {
-            rng: rng_for(plan.seed, 1, si as u64, day),
-            workload: w,
+            si: si as u32,
+            region: region_index(w.region_code),
+            pos: 0,
             callers,
             total_w,
             lambda_day,
-            region: region_index(w.region_code),
         });
     }
     out
@@ -671,11 +693,16 @@ pub fn simulate_day(
         v.sort_unstable_by_key(|(k, _)| *k);
         v
     };
-    for h in 0..24 {
+    // Streams run a few hours at a time: fewer re-seeds than hour by hour, and only those
+    // hours' keys in memory.
+    const HOURS_AT_ONCE: usize = 4;
+    for g in (0..24).step_by(HOURS_AT_ONCE) {
+        let hours = g..g + HOURS_AT_ONCE;
         for s in &mut streams {
-            s.hour(plan, tags, day, h, &mut out);
+            s.hours(plan, tags, day, hours.clone(), &mut out);
         }
-        let (lo, hi) = (day * 86_400 + h as i64 * 3600, day * 86_400 + (h as i64 + 1) * 3600);
+        let lo = day * 86_400 + g as i64 * 3600;
+        let hi = lo + HOURS_AT_ONCE as i64 * 3600;
         for r in explicit.iter().filter(|r| r.ts >= lo && r.ts < hi) {
             let req = Request {
                 ts: r.ts,
@@ -689,9 +716,15 @@ pub fn simulate_day(
             record(plan, tags, &mut out, &req);
         }
         if hourly && !out.bedrock.is_empty() {
+            // Sorted by bucket first: one block per hour.
             let keys = sorted_bedrock(&mut out.bedrock);
-            if !emit(block(keys, Vec::new(), skus)) {
-                return false;
+            let mut rest = keys.as_slice();
+            while !rest.is_empty() {
+                let n = rest.partition_point(|(k, _)| k.bucket == rest[0].0.bucket);
+                if !emit(block(rest[..n].to_vec(), Vec::new(), skus)) {
+                    return false;
+                }
+                rest = &rest[n..];
             }
         }
     }
