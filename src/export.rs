@@ -139,6 +139,7 @@ pub fn simulate(
         let mut pending = std::collections::BTreeMap::new();
         let mut want = 0;
         for (i, out) in rx.iter() {
+            crate::signal::check()?;
             pending.insert(i, out);
             while let Some(out) = pending.remove(&want) {
                 for chunk in emitter.push(out) {
@@ -489,6 +490,7 @@ pub fn generate(
         .prefix(&format!(".{}.curlab-tmp-", plan.export.name))
         .tempdir_in(out)
         .with_context(|| format!("creating a temporary folder in {}", out.display()))?;
+    crate::signal::check()?;
     let has = |f: Fault| opts.faults.iter().any(|s| s.fault == f);
     let ctx = BatchContext {
         table: plan.export.table,
@@ -586,6 +588,8 @@ pub fn generate(
     }
     let truth_tmp = tmp.path().join("truth.json");
     fs::write(&truth_tmp, serde_json::to_string_pretty(&truth)? + "\n")?;
+    // Last chance to stop before anything outside the temporary folder changes.
+    crate::signal::check()?;
     // Swap into place: remove the old export only now that the new one is complete.
     if final_dir.exists() {
         fs::remove_dir_all(&final_dir)

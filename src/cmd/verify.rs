@@ -98,7 +98,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let report = match verify(&opts) {
         Ok(r) => r,
         Err(e @ (VerifyError::Input { .. } | VerifyError::Read { .. } | VerifyError::Usage(_))) => {
-            eprintln!("error: {e}");
+            eprintln!("{}", report::text::clean_lines(&format!("error: {e}")));
             return Ok(ExitCode::from(2));
         }
     };

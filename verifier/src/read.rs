@@ -291,8 +291,16 @@ pub fn open(file: &DataFile) -> Result<Opened, VerifyError> {
                     "check the path and its permissions",
                 )
             })?;
-            let meta = ArrowReaderMetadata::load(&f, Default::default())
-                .map_err(|e| parquet_error(file, e))?;
+            let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+            let meta = crate::guard::catch(|| ArrowReaderMetadata::load(&f, Default::default()))
+                .map_err(|panic| format!("the Parquet reader failed: {panic}"))
+                .and_then(|r| r.map_err(|e| e.to_string()))
+                .map_err(|e| VerifyError::Read {
+                    path: file.path.clone(),
+                    problem: format!("not a readable Parquet file: {e}"),
+                    place: Some(format!("footer; the file is {len} bytes")),
+                    fix: "re-download the file; a truncated or partially written object cannot be read".into(),
+                })?;
             let columns = meta
                 .schema()
                 .fields()
@@ -314,6 +322,14 @@ pub fn open(file: &DataFile) -> Result<Opened, VerifyError> {
         Format::Csv { gzip } => {
             let mut reader = csv_reader(file, gzip)?;
             let headers = reader.byte_headers().map_err(|e| csv_error(file, e))?;
+            if headers.iter().all(|h| h.is_empty()) {
+                return Err(VerifyError::Read {
+                    path: file.path.clone(),
+                    problem: "the CSV has no header row (the file is empty or blank)".into(),
+                    place: Some("line 1".into()),
+                    fix: "re-download the file; Data Exports writes one header row of column names".into(),
+                });
+            }
             let columns = headers
                 .iter()
                 .map(|h| {
@@ -343,9 +359,11 @@ fn csv_reader(file: &DataFile, gzip: bool) -> Result<csv::Reader<Box<dyn Read>>,
         )
     })?;
     let inner: Box<dyn Read> = if gzip {
-        Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(f)))
+        Box::new(crate::guard::LineLimit::new(flate2::read::MultiGzDecoder::new(
+            BufReader::new(f),
+        )))
     } else {
-        Box::new(BufReader::new(f))
+        Box::new(crate::guard::LineLimit::new(BufReader::new(f)))
     };
     Ok(csv::ReaderBuilder::new()
         .has_headers(true)
@@ -679,8 +697,8 @@ fn parse_doubles(col: Col, s: &StringArray, errors: &mut Vec<CellError>) -> Floa
                 return None;
             }
             match v.parse::<f64>() {
-                Ok(x) => Some(x),
-                Err(_) => {
+                Ok(x) if x.is_finite() => Some(x),
+                _ => {
                     errors.push(CellError {
                         row: i,
                         col,
