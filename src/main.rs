@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 mod export;
+mod s3;
 mod shipped;
 mod signal;
 
@@ -39,6 +40,10 @@ enum Command {
     Report(cmd::report::ReportArgs),
     /// Compare two exports of the same workload under different attribution strategies.
     Diff(cmd::report::DiffArgs),
+    /// Print the rules as one SQL query for Athena/Trino, Spark or DuckDB.
+    Sql(cmd::sql::SqlArgs),
+    /// Print the table definition of an export for Athena, Spark or DuckDB.
+    Ddl(cmd::sql::DdlArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +57,8 @@ fn main() -> ExitCode {
         Command::Explain { code } => cmd::verify::explain(&code),
         Command::Report(args) => cmd::report::run(args),
         Command::Diff(args) => cmd::report::diff(args),
+        Command::Sql(args) => cmd::sql::run(args),
+        Command::Ddl(args) => cmd::sql::ddl(args),
     };
     match result {
         Ok(code) => code,

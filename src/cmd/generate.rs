@@ -38,6 +38,7 @@ pub struct GenerateArgs {
     /// Scenario file path, or the name of a shipped scenario (see `curlab scenarios`).
     pub scenario: String,
     /// Output folder; the export lands in <OUT>/<export-name>/ and the truth file beside it.
+    /// An s3://BUCKET/PREFIX URI uploads it there instead (docs/s3.md).
     #[arg(long, short, default_value = "out")]
     pub out: PathBuf,
     /// Seed for every random choice (default: the scenario's `seed`).
@@ -82,6 +83,8 @@ pub struct GenerateArgs {
     /// No progress bar and no summary.
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub s3: crate::s3::S3Args,
 }
 
 fn default_threads() -> usize {
@@ -182,6 +185,12 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode> {
     // Before any work: a Ctrl-C from here on stops cleanly (no temporary folder left behind).
     crate::signal::install();
     let mut plan = load_plan(&args.scenario, args.seed, args.scale, args.allow_large)?;
+    let s3_out = crate::s3::S3Uri::parse(&args.out.to_string_lossy())?;
+    if let Some(uri) = &s3_out {
+        // The manifest lists the data files where they really are.
+        plan.export.s3_bucket = uri.bucket.clone();
+        plan.export.s3_prefix = uri.key.clone();
+    }
     if let Some(f) = args.format {
         plan.export.format = match f {
             FormatArg::Parquet => Format::Parquet,
@@ -243,7 +252,10 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode> {
             b.set_position(done as u64);
         }
     };
-    let summary = export::generate(&plan, &args.out, args.force, &opts, &progress)?;
+    let summary = match &s3_out {
+        Some(uri) => crate::s3::generate(&plan, uri, &args.s3, args.force, &opts, &progress)?,
+        None => export::generate(&plan, &args.out, args.force, &opts, &progress)?,
+    };
     if let Some(b) = bar {
         b.finish_and_clear();
     }

@@ -2,4 +2,5 @@
 
 pub mod generate;
 pub mod report;
+pub mod sql;
 pub mod verify;

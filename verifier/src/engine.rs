@@ -5,7 +5,7 @@
 //! the end with commutative operations, so the report is identical for any `--threads`.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use curlab_vocab::bedrock::principal_data_start;
@@ -169,7 +169,8 @@ fn activation_from(
     Some(map)
 }
 
-fn applicability_reason(a: Applicability, ctx: &Ctx) -> Option<String> {
+/// Why a rule with this applicability cannot run in this context, if it cannot.
+pub(crate) fn applicability_reason(a: Applicability, ctx: &Ctx) -> Option<String> {
     let (t, p) = (ctx.truth.is_some(), ctx.policy.is_some());
     match a {
         Applicability::Always => None,
@@ -192,21 +193,15 @@ fn column_reason(columns: &[&str], ctx: &Ctx) -> Option<String> {
     })
 }
 
-/// Build the context: discover and open files, load truth and policy.
-fn build_context(opts: &VerifyOptions) -> Result<(Ctx, Vec<String>), VerifyError> {
-    let inputs = input::discover(&opts.paths, opts.period.as_deref())?;
-    let truth = opts.truth.as_deref().map(load_truth).transpose()?;
-    let policy = opts.policy.as_deref().map(policy::load).transpose()?;
-    let files = inputs
-        .files
-        .iter()
-        .map(|f| {
-            Ok(FileCtx {
-                file: f.clone(),
-                opened: read::open(f)?,
-            })
-        })
-        .collect::<Result<Vec<_>, VerifyError>>()?;
+/// The rules' context without data files: truth, policy, the activation table and the instants
+/// derived from them. `curlab verify` adds the files; `curlab sql` builds its queries from it.
+pub fn context_from_files(
+    truth: Option<&Path>,
+    policy: Option<&Path>,
+    period: Option<String>,
+) -> Result<Ctx, VerifyError> {
+    let truth = truth.map(load_truth).transpose()?;
+    let policy = policy.map(policy::load).transpose()?;
     let launch = principal_data_start()
         .and_hms_opt(0, 0, 0)
         .map(|t| t.and_utc().timestamp_micros())
@@ -244,10 +239,7 @@ fn build_context(opts: &VerifyOptions) -> Result<(Ctx, Vec<String>), VerifyError
                 .collect()
         })
         .unwrap_or_default();
-    let ctx = Ctx {
-        files,
-        manifests: inputs.manifests,
-        has_export_layout: inputs.has_export_layout,
+    Ok(Ctx {
         activation: activation_from(truth.as_ref(), policy.as_ref()),
         truth,
         policy,
@@ -255,9 +247,32 @@ fn build_context(opts: &VerifyOptions) -> Result<(Ctx, Vec<String>), VerifyError
         principal_from,
         principal_from_truth: truth_from.is_some(),
         granularity,
-        period: opts.period.clone(),
+        period,
         allowed_principals,
-    };
+        ..Default::default()
+    })
+}
+
+/// Build the context: discover and open files, load truth and policy.
+fn build_context(opts: &VerifyOptions) -> Result<(Ctx, Vec<String>), VerifyError> {
+    let inputs = input::discover(&opts.paths, opts.period.as_deref())?;
+    let mut ctx = context_from_files(
+        opts.truth.as_deref(),
+        opts.policy.as_deref(),
+        opts.period.clone(),
+    )?;
+    ctx.files = inputs
+        .files
+        .iter()
+        .map(|f| {
+            Ok(FileCtx {
+                file: f.clone(),
+                opened: read::open(f)?,
+            })
+        })
+        .collect::<Result<Vec<_>, VerifyError>>()?;
+    ctx.manifests = inputs.manifests;
+    ctx.has_export_layout = inputs.has_export_layout;
     Ok((ctx, inputs.notes))
 }
 

@@ -21,6 +21,7 @@ pub mod read;
 pub mod report;
 pub mod row;
 pub mod rules;
+pub mod sql;
 
 pub use engine::{verify, VerifyOptions};
 pub use error::VerifyError;

@@ -111,4 +111,6 @@ pub struct RuleMeta {
     pub example: &'static str,
     /// How to fix it in AWS.
     pub fix: &'static str,
+    /// Its SQL form for `curlab sql`, or why it runs only natively.
+    pub sql: crate::sql::SqlForm,
 }

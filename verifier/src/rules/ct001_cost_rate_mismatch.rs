@@ -25,6 +25,7 @@ static META: RuleMeta = RuleMeta {
     why: "Cost that does not follow from usage and rate means rows were edited or mis-aggregated; per-token cost analysis and price checks go wrong.",
     example: "usage 1000 (1K tokens), rate `0.0008000000`, cost 0.88 instead of 0.80.",
     fix: "Re-download the export; if a pipeline recomputes or converts costs (currency, markup), keep the original columns and put derived values in new ones.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::ct001),
 };
 
 impl Rule for CostRateMismatch {

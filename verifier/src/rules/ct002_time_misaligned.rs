@@ -23,6 +23,7 @@ static META: RuleMeta = RuleMeta {
     why: "Hourly and daily roll-ups bucket rows by their start; misaligned rows land in the wrong bucket or are counted twice, and they reveal hand-edited or badly merged data.",
     example: "An HOURLY row from 10:17:00 to 11:17:00.",
     fix: "Re-download the export; pipelines must not shift timestamps (e.g. by converting UTC to local time).",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::ct002),
 };
 
 fn problem(row: &Row<'_>, start: i64, end: i64, gran: Option<Granularity>) -> Option<&'static str> {

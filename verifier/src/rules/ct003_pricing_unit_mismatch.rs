@@ -22,6 +22,7 @@ static META: RuleMeta = RuleMeta {
     why: "The unit decides how usage converts to tokens (×1,000 or ×1,000,000); a wrong unit makes token counts and per-token prices off by 1,000×.",
     example: "`line_item_usage_type = USE1-MP:USE1_InputTokenCount-Units` with `pricing_unit = 1K tokens`.",
     fix: "Re-download the export; if a pipeline normalises units, keep `pricing_unit` consistent with the usage amount it writes.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::ct003),
 };
 
 impl Rule for PricingUnitMismatch {

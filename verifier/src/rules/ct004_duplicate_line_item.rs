@@ -19,6 +19,7 @@ static META: RuleMeta = RuleMeta {
     why: "Duplicated rows double count spend. They typically come from reading two refreshes of the same period (an old execution folder, a copied file) or from a faulty merge.",
     example: "Two rows with `identity_line_item_id = ggj6pdvt…c6xa` in `BILLING_PERIOD=2026-04`.",
     fix: "Read only the files the period's manifest lists (the latest execution folder); remove stray copies from the period folder.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::ct004),
 };
 
 impl Rule for DuplicateLineItem {

@@ -20,6 +20,7 @@ static META: RuleMeta = RuleMeta {
     why: "Negative usage silently offsets real spend in sums by usage type or principal.",
     example: "A Bedrock input-token row with usage -12.5.",
     fix: "Re-download the export; adjustments belong on Credit/Refund rows, not on Usage rows.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::ct005),
 };
 
 impl Rule for NegativeUsage {

@@ -24,6 +24,7 @@ static META: RuleMeta = RuleMeta {
     why: "A gateway that calls Bedrock with its own role (or one fixed session) makes every user's spend look like the gateway's; per-user chargeback from CUR becomes impossible.",
     example: "All LiteLLM traffic on `assumed-role/LiteLLMTaskRole/ecs-task-1` although the gateway should assume `BedrockInvoke/<user>` per user.",
     fix: "Configure the gateway to call AssumeRole per end user (RoleSessionName = user id, session tags = user/team) on a Bedrock invocation role, and cache the credentials per user.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::gw001),
 };
 
 fn role_name(arn: &str) -> Option<String> {

@@ -33,6 +33,7 @@ static META: RuleMeta = RuleMeta {
     why: "A gateway (LiteLLM, Kong, a homegrown proxy) that calls Bedrock with its own role session makes all users' spend look like one identity; per-user chargeback from CUR is then impossible.",
     example: "`arn:aws:sts::111122223333:assumed-role/LiteLLMTaskRole/4f1c…` carries $950 of the account's $1,000 Bedrock spend.",
     fix: "If the session is a gateway, make it AssumeRole per end user with session tags (see GW001). If it is a single application, this is expected: pass --policy or --truth, or --ignore GW002.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::gw002),
 };
 
 impl Rule for DominantSession {

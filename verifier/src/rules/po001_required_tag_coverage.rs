@@ -21,6 +21,7 @@ static META: RuleMeta = RuleMeta {
     why: "Chargeback by team or cost center only works for tagged spend; the policy states how much untagged spend is acceptable.",
     example: "`required = [\"iamPrincipal/team\"]`, `min_coverage = 0.95`; 80 % of Bedrock spend carries the tag.",
     fix: "Tag the IAM users and roles that call Bedrock (or pass session tags from the IdP or gateway), activate the key as a cost allocation tag, and backfill if needed.",
+    sql: crate::sql::SqlForm::NativeOnly("needs the policy file's required tags and coverage threshold; `curlab sql` inlines the truth file, not the policy"),
 };
 
 impl Rule for RequiredTagCoverage {

@@ -24,6 +24,7 @@ static META: RuleMeta = RuleMeta {
     why: "A gateway that reuses one fixed session (or its own task role) for every user makes per-user chargeback impossible; the policy demands per-user AssumeRole.",
     example: "`roles = [\"LiteLLM*\"]`; all spend is on `assumed-role/LiteLLMInvoke/litellm`.",
     fix: "Configure the gateway to call AssumeRole per end user with RoleSessionName = user id and session tags.",
+    sql: crate::sql::SqlForm::NativeOnly("matches role names against the policy's globs (the glob crate's semantics, including `**` and character classes), which SQL LIKE/regex do not reproduce exactly"),
 };
 
 impl Rule for GatewaySessions {

@@ -20,6 +20,7 @@ static META: RuleMeta = RuleMeta {
     why: "Organisations route Bedrock access through known roles (a gateway, federated roles); a long-term IAM user or an unknown role calling Bedrock bypasses attribution and governance.",
     example: "`allowed = [\"arn:aws:sts::*:assumed-role/Bedrock*/*\"]`; a row shows `arn:aws:iam::111122223333:user/BedrockAPIKey-x1`.",
     fix: "Remove Bedrock permissions from the identity (or its long-term API key) and route it through an allowed role, or extend the policy.",
+    sql: crate::sql::SqlForm::NativeOnly("matches principals against the policy's globs (the glob crate's semantics, including `**` and character classes), which SQL LIKE/regex do not reproduce exactly"),
 };
 
 impl Rule for PrincipalNotAllowed {

@@ -26,6 +26,7 @@ static META: RuleMeta = RuleMeta {
     why: "Unattributed Bedrock spend cannot be charged back to a user, team or application; it is exactly what the IAM principal column was launched to remove.",
     example: "`line_item_product_code = AmazonBedrock`, `line_item_operation = InvokeModelInference`, usage start 2026-04-20, `line_item_iam_principal` empty.",
     fix: "Enable `INCLUDE_IAM_PRINCIPAL_DATA` on the CUR 2.0 export (a new export may be needed, see the Billing doc), and wait for the next refresh; rows before the flag was enabled stay empty.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::pr001),
 };
 
 impl Rule for MissingPrincipal {

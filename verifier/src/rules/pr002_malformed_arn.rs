@@ -22,6 +22,7 @@ static META: RuleMeta = RuleMeta {
     why: "Chargeback joins principals to users, roles and accounts by parsing the ARN; a malformed value lands in an `unknown` bucket or breaks the job.",
     example: "`arn:aws:sts::1234:assumed-role/Role` (short account id, no session name).",
     fix: "The value comes from AWS; if it is malformed the file was edited or produced by a faulty tool. Re-download the export; report genuinely malformed AWS data to AWS Support.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::pr002),
 };
 
 impl Rule for MalformedArn {

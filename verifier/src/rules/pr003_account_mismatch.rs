@@ -22,6 +22,7 @@ static META: RuleMeta = RuleMeta {
     why: "Cross-account roll-ups and showback by account assume the caller lives in the usage account; a mismatch means rows were mixed between accounts or rewritten.",
     example: "`line_item_usage_account_id = 111122223333`, principal `arn:aws:iam::444455556666:user/alice`.",
     fix: "Re-download the export; if a pipeline joins or rewrites accounts, fix it to keep the principal and usage account of the same line item together.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::pr003),
 };
 
 impl Rule for AccountMismatch {

@@ -20,6 +20,7 @@ static META: RuleMeta = RuleMeta {
     why: "AWS populates the principal for Bedrock only; a principal on an EC2 row means rows were mislabelled, and any per-principal chargeback then includes spend the principal did not cause.",
     example: "`line_item_product_code = AmazonEC2` with `line_item_iam_principal = arn:aws:iam::111122223333:user/alice`.",
     fix: "Re-download the export; if a pipeline fills the principal, restrict it to Bedrock rows.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::pr004),
 };
 
 impl Rule for PrincipalOnNonBedrock {

@@ -22,6 +22,7 @@ static META: RuleMeta = RuleMeta {
     why: "AWS does not backfill principals before the launch; a principal there means rows were re-labelled, and trends across the launch date are then wrong.",
     example: "Usage start 2026-04-01T10:00:00Z with `line_item_iam_principal = arn:aws:iam::111122223333:user/alice`.",
     fix: "Re-download the export; do not backfill principals from CloudTrail into CUR rows, keep such enrichment in a separate table.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::pr005),
 };
 
 impl Rule for PrincipalBeforeLaunch {

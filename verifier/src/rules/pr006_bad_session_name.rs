@@ -22,6 +22,7 @@ static META: RuleMeta = RuleMeta {
     why: "STS rejects such names, so the value cannot come from a real AssumeRole call; usually a gateway or tool put a raw user id (with spaces, slashes or over 64 characters) where a sanitised one belongs.",
     example: "`arn:aws:sts::111122223333:assumed-role/Gateway/alice smith/team`.",
     fix: "Sanitise per-user session names in the gateway (replace other characters with `-`, shorten long ids with a hash) before calling AssumeRole.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::pr006),
 };
 
 impl Rule for BadSessionName {

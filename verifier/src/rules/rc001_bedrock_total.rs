@@ -20,6 +20,7 @@ static META: RuleMeta = RuleMeta {
     why: "If the export's total is off, every per-principal or per-tag report built on it is off too.",
     example: "Truth $1,234.56, export $1,240.12.",
     fix: "For a generated export, see which fault the truth lists; for a real one, compare against Cost Explorer filtered to Amazon Bedrock and look for missing or duplicated files.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::rc001),
 };
 
 /// Why reconciliation rules cannot run on this input, if they cannot.

@@ -20,6 +20,7 @@ static META: RuleMeta = RuleMeta {
     why: "Per-principal totals are the chargeback numbers; a mismatch means spend moved between identities.",
     example: "`assumed-role/BedrockInvoke/alice`: truth $12.00, export $9.50.",
     fix: "Look for PR/TG findings on that principal's rows (missing principal, wrong ARN) and for gateway collapse.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::rc002),
 };
 
 impl Rule for PrincipalTotals {

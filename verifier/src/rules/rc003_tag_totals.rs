@@ -23,6 +23,7 @@ static META: RuleMeta = RuleMeta {
     why: "Team and cost-center reports group by these tags; a mismatch means tags were lost, overridden or applied too early.",
     example: "`iamPrincipal/team = ds`: truth $40.00, export $31.20.",
     fix: "Look for TG007/TG008/TG009 findings and for activation dates; backfill if activation came late.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::rc003),
 };
 
 impl Rule for TagTotals {

@@ -20,6 +20,7 @@ static META: RuleMeta = RuleMeta {
     why: "Unattributed spend is what chargeback cannot assign; more than expected means principals were lost.",
     example: "Truth $3.10 unattributed (rows before 2026-04-08), export $57.90.",
     fix: "Look for PR001 findings; check when INCLUDE_IAM_PRINCIPAL_DATA was enabled.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::rc004),
 };
 
 impl Rule for Unattributed {

@@ -21,6 +21,7 @@ static META: RuleMeta = RuleMeta {
     why: "A missing principal's spend went somewhere else (unattributed, another identity, a gateway).",
     example: "Truth lists `assumed-role/BedrockInvoke/bob` with $8.00; no row carries it.",
     fix: "Look for PR001/PR002 and GW001 findings.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::rc005),
 };
 
 impl Rule for MissingPrincipals {

@@ -21,6 +21,7 @@ static META: RuleMeta = RuleMeta {
     why: "An unknown identity spending on Bedrock is either a data error (rewritten ARN) or an identity nobody accounted for.",
     example: "`arn:aws:iam::111122223333:user/mallory` with $5.00, absent from the truth.",
     fix: "Look for PR002/PR003 findings; otherwise add the identity to the scenario.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::rc006),
 };
 
 impl Rule for UnexpectedPrincipals {

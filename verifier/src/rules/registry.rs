@@ -62,16 +62,17 @@ pub fn find(code: &str) -> Option<&'static dyn Rule> {
 /// The `curlab rules` table.
 pub fn render_table() -> String {
     let mut out = format!(
-        "{:<6} {:<15} {:<8} {:<25} {}\n",
-        "CODE", "FAMILY", "SEVERITY", "APPLIES", "SUMMARY"
+        "{:<6} {:<15} {:<8} {:<25} {:<11} {}\n",
+        "CODE", "FAMILY", "SEVERITY", "APPLIES", "SQL", "SUMMARY"
     );
     for m in all() {
         out.push_str(&format!(
-            "{:<6} {:<15} {:<8} {:<25} {}\n",
+            "{:<6} {:<15} {:<8} {:<25} {:<11} {}\n",
             m.code,
             m.family.as_str(),
             m.severity.as_str(),
             m.applies.as_str(),
+            m.sql.as_str(),
             m.summary
         ));
     }
@@ -86,7 +87,7 @@ pub fn render_explain(m: &RuleMeta) -> String {
         m.columns.join(", ")
     };
     format!(
-        "{code} {name} ({family}, {sev}, applies: {applies})\n{summary}\n\nWhat it checks\n  {checks}\n\nWhy it matters\n  {why}\n\nExample\n  {example}\n\nHow to fix\n  {fix}\n\nColumns read\n  {columns}\n",
+        "{code} {name} ({family}, {sev}, applies: {applies})\n{summary}\n\nWhat it checks\n  {checks}\n\nWhy it matters\n  {why}\n\nExample\n  {example}\n\nHow to fix\n  {fix}\n\nColumns read\n  {columns}\n\nSQL (curlab sql)\n  {sql}\n",
         code = m.code,
         name = m.name,
         family = m.family.as_str(),
@@ -97,6 +98,7 @@ pub fn render_explain(m: &RuleMeta) -> String {
         why = m.why,
         example = m.example,
         fix = m.fix,
+        sql = crate::sql::explain(m).replace('\n', "\n  "),
     )
 }
 
@@ -106,18 +108,20 @@ pub fn render_markdown() -> String {
         "# curlab verify rules\n\n<!-- Generated from verifier/src/rules/registry.rs; regenerate with `UPDATE_DOCS=1 cargo test -p curlab-verifier`. -->\n\n",
     );
     out.push_str("Severity `error` fails `curlab verify` (exit 1); `warning` does only with `--strict`. A rule whose inputs are missing (a column, `--truth`, `--policy`) is reported as skipped with the reason, never as passed.\n\n");
+    out.push_str("The SQL column says whether `curlab sql` emits the rule for Athena/Trino, Spark and DuckDB ([sql.md](sql.md)) or it runs only in the native verifier, and why.\n\n");
     out.push_str(
-        "| Code | Name | Family | Severity | Applies | Summary |\n|---|---|---|---|---|---|\n",
+        "| Code | Name | Family | Severity | Applies | SQL | Summary |\n|---|---|---|---|---|---|---|\n",
     );
     for m in all() {
         out.push_str(&format!(
-            "| [{c}](#{l}) | `{n}` | {f} | {s} | {a} | {sum} |\n",
+            "| [{c}](#{l}) | `{n}` | {f} | {s} | {a} | {sql} | {sum} |\n",
             c = m.code,
             l = m.code.to_lowercase(),
             n = m.name,
             f = m.family.as_str(),
             s = m.severity.as_str(),
             a = m.applies.as_str(),
+            sql = m.sql.as_str(),
             sum = m.summary
         ));
     }
@@ -132,7 +136,7 @@ pub fn render_markdown() -> String {
                 .join(", ")
         };
         out.push_str(&format!(
-            "\n## {code}\n\n`{name}` — {family}, {sev}, applies: {applies}. Columns: {columns}.\n\n{summary}.\n\n**What it checks.** {checks}\n\n**Why it matters.** {why}\n\n**Example.** {example}\n\n**How to fix.** {fix}\n",
+            "\n## {code}\n\n`{name}` — {family}, {sev}, applies: {applies}. Columns: {columns}.\n\n{summary}.\n\n**What it checks.** {checks}\n\n**Why it matters.** {why}\n\n**Example.** {example}\n\n**How to fix.** {fix}\n\n**SQL.** {sql}\n",
             code = m.code,
             name = m.name,
             family = m.family.as_str(),
@@ -143,6 +147,10 @@ pub fn render_markdown() -> String {
             why = m.why,
             example = m.example,
             fix = m.fix,
+            sql = match m.sql {
+                crate::sql::SqlForm::Query(_) => format!("`curlab sql --select {}` emits it; same count as `curlab verify`.", m.code),
+                crate::sql::SqlForm::NativeOnly(why) => format!("Native only: {why}."),
+            },
         ));
     }
     out

@@ -21,6 +21,7 @@ static META: RuleMeta = RuleMeta {
     why: "Queries and dashboards (CUDOS, Athena views) select these columns by name; a missing one breaks them or silently drops spend.",
     example: "A file whose header lacks `line_item_usage_type`.",
     fix: "Export the standard CUR 2.0 table (`SELECT *` or a column list that includes the required columns) and do not post-process the files; if a pipeline rewrote them, read the originals.",
+    sql: crate::sql::SqlForm::NativeOnly("checks each data file's schema for required columns; a table definition has every column, so an absent one only shows as NULL (rules reading it are then reported as skipped)"),
 };
 
 impl Rule for MissingColumn {

@@ -23,6 +23,7 @@ static META: RuleMeta = RuleMeta {
     why: "Typed readers (Athena, Glue crawlers, DuckDB, pandas) fail or coerce to null when a cost column is text or a timestamp is a string, and sums then silently miss spend.",
     example: "`line_item_unblended_cost` stored as a Parquet string column holding `\"0.0042\"`.",
     fix: "Read the export as delivered by Data Exports; if a pipeline re-wrote the files, make it keep the CUR 2.0 types (doubles for costs and amounts, timestamps for the four date columns, maps for product/tags/resource_tags/cost_category/discount).",
+    sql: crate::sql::SqlForm::NativeOnly("checks the physical type of each column in each file; a table definition imposes its types, and a file whose type differs fails to load instead"),
 };
 
 impl Rule for WrongType {

@@ -19,6 +19,7 @@ static META: RuleMeta = RuleMeta {
     why: "CUR 2.0 readers select columns by exact name; mixing CUR 1 (legacy CUR) names or re-cased headers into a CUR 2.0 export breaks them, and usually means the files came from a different table or a conversion step.",
     example: "A header `lineItem/UsageType` instead of `line_item_usage_type`.",
     fix: "Create a Data Exports export of the `COST_AND_USAGE_REPORT` (CUR 2.0) table instead of reading legacy CUR files, and keep column names as delivered.",
+    sql: crate::sql::SqlForm::NativeOnly("checks the column names as written in each file; a table binds columns by its own names"),
 };
 
 impl Rule for ColumnCase {

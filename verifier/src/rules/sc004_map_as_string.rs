@@ -23,6 +23,7 @@ static META: RuleMeta = RuleMeta {
     why: "`tags['iamPrincipal/team']` and `product['product_name']` only work on maps; a JSON string forces every consumer to parse text and breaks Athena/Glue schemas.",
     example: "`tags` stored as a string column holding `{\"iamPrincipal/team\":\"ds\"}`.",
     fix: "Read the Parquet files as delivered by Data Exports; if a pipeline converts them, make it write MAP<string,string> columns.",
+    sql: crate::sql::SqlForm::NativeOnly("checks the Parquet physical type of map columns; an engine reading a string column as a map fails instead of reporting it"),
 };
 
 impl Rule for MapAsString {

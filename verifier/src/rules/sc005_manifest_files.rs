@@ -20,6 +20,7 @@ static META: RuleMeta = RuleMeta {
     why: "Pipelines that follow the manifest miss unlisted files; pipelines that glob the folder read stale or partial deliveries. Either way totals differ between tools.",
     example: "The manifest lists `data/BILLING_PERIOD=2026-04/demo-00002.snappy.parquet` but only `-00001` is present.",
     fix: "Re-sync the period folder from S3 after Data Exports finished writing (the manifest is written last); do not copy data files in or out of a period folder by hand.",
+    sql: crate::sql::SqlForm::NativeOnly("compares the manifest's dataFiles with the files in S3; SQL sees rows, not the manifest or the object listing"),
 };
 
 impl Rule for ManifestFiles {

@@ -22,6 +22,7 @@ static META: RuleMeta = RuleMeta {
     why: "Athena/Glue tables and FinOps pipelines create their schema from the manifest; a file with other columns fails to load or loads shifted.",
     example: "The manifest lists `line_item_iam_principal` but the Parquet file has no such column.",
     fix: "Re-deliver the period (Data Exports rewrites files and manifest together); after changing the export's columns, wait for the next refresh instead of mixing old and new files.",
+    sql: crate::sql::SqlForm::NativeOnly("compares the manifest's columns with each file's schema; SQL sees neither"),
 };
 
 impl Rule for ManifestColumns {

@@ -20,6 +20,7 @@ static META: RuleMeta = RuleMeta {
     why: "Partition pruning (`WHERE billing_period = '2026-04'`) and month-to-date totals assume every row sits in its month's partition; a stray row is counted in the wrong month or twice.",
     example: "A row in `BILLING_PERIOD=2026-04` with `line_item_usage_start_date = 2026-05-01T00:00:00Z`.",
     fix: "Do not merge or move rows between period folders; re-sync the export from S3.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::sc007),
 };
 
 impl Rule for OutsideBillingPeriod {

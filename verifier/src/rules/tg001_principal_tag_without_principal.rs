@@ -20,6 +20,7 @@ static META: RuleMeta = RuleMeta {
     why: "Without the principal the tag cannot be traced to an identity, and the row's spend is attributed to a team by a tag nobody can explain.",
     example: "`tags = {\"iamPrincipal/team\":\"ds\"}` on a row with an empty `line_item_iam_principal`.",
     fix: "Re-download the export; a pipeline that copies tags between rows must copy the principal with them.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::tg001),
 };
 
 impl Rule for PrincipalTagWithoutPrincipal {

@@ -22,6 +22,7 @@ static META: RuleMeta = RuleMeta {
     why: "The prefix says where a tag came from; the same key can exist as a resource tag and as a principal tag with different values. Without it, `tags['team']` mixes sources and queries keyed on `iamPrincipal/team` miss the row.",
     example: "`tags = {\"team\":\"ds\"}` instead of `{\"iamPrincipal/team\":\"ds\"}`.",
     fix: "Read `tags` as delivered; if a pipeline flattens it, keep the prefixes (or use `resource_tags` for normalised resource tags).",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::tg002),
 };
 
 impl Rule for UnprefixedKey {

@@ -25,6 +25,7 @@ static META: RuleMeta = RuleMeta {
     why: "IAM and STS reject such tags, so the value cannot come from a real principal or session; usually a tool wrote raw user input into tags or mangled the export.",
     example: "`tags = {\"iamPrincipal/team!\":\"ds\"}` or a 300-character value.",
     fix: "Fix the tags on the IAM user/role or the session tags the IdP or gateway sends (sanitise values), then wait for new rows; re-download the export if it was edited.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::tg003),
 };
 
 impl Rule for TagCharset {

@@ -22,6 +22,7 @@ static META: RuleMeta = RuleMeta {
     why: "IAM and STS reject user tags starting with `aws:`; such a key cannot come from a real principal or session and signals a broken pipeline or forged data.",
     example: "`tags = {\"iamPrincipal/aws:team\":\"ds\"}`.",
     fix: "Rename the tag on the principal or in the session-tag mapping of the IdP/gateway; re-download the export if it was edited.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::tg004),
 };
 
 impl Rule for AwsPrefix {

@@ -22,6 +22,7 @@ static META: RuleMeta = RuleMeta {
     why: "More than 50 cannot come from one principal; rows were merged or tags duplicated, and per-tag totals double count.",
     example: "A row with 51 keys `iamPrincipal/k1` … `iamPrincipal/k51`.",
     fix: "Re-download the export; check pipelines that merge tags of several rows.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::tg005),
 };
 
 impl Rule for TooManyTags {

@@ -19,6 +19,7 @@ static META: RuleMeta = RuleMeta {
     why: "Cost allocation tags are case-sensitive: each spelling is a separate key to activate and a separate column in reports, so a team's spend splits in two. IAM and STS match keys case-insensitively, which hides the problem at the source.",
     example: "`iamPrincipal/CostCenter` on some rows and `iamPrincipal/costcenter` on others.",
     fix: "Standardise the key's spelling on IAM users/roles and in IdP/gateway session tags; activate the one spelling you keep.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::tg006),
 };
 
 impl Rule for KeyCaseConflict {

@@ -22,6 +22,7 @@ static META: RuleMeta = RuleMeta {
     why: "Billing writes only activated cost allocation tags into `tags`; an inactive key in the export means the file was altered or the activation records (and therefore budgets and reports keyed on them) are wrong.",
     example: "`tags = {\"iamPrincipal/project\":\"x\"}` while only `iamPrincipal/team` is activated.",
     fix: "Activate the key in Billing → Cost allocation tags (IAM principal type) or list it in the policy; otherwise find the tool that wrote it.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::tg007),
 };
 
 impl Rule for InactiveKey {

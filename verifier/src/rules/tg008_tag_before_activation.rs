@@ -20,6 +20,7 @@ static META: RuleMeta = RuleMeta {
     why: "Activation is not retroactive without a backfill; tagged rows before it mean the export was edited or the activation/backfill records are wrong, and month-over-month tag reports disagree with Cost Explorer.",
     example: "`iamPrincipal/team` took effect 2026-04-15, a row of 2026-04-10 carries it and no backfill exists.",
     fix: "Run a cost allocation tag backfill (StartCostAllocationTagBackfill) from the first month you need, or record the backfill in the truth/policy; otherwise re-download the export.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::tg008),
 };
 
 impl Rule for TagBeforeActivation {

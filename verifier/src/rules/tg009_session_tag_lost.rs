@@ -20,6 +20,7 @@ static META: RuleMeta = RuleMeta {
     why: "Session tags override principal tags of the same key (matched case-insensitively); that is how a shared role attributes spend per user. Showing the role's value books every user's spend to the role's default team.",
     example: "Role tag `team=platform`, session tag `team=ds`; the row shows `iamPrincipal/team = platform`.",
     fix: "Pass the tag as a session tag on AssumeRole (and allow `sts:TagSession` in the trust policy); check the IdP attribute mapping for `https://aws.amazon.com/tags`.",
+    sql: crate::sql::SqlForm::Query(crate::sql::rules::tg009),
 };
 
 impl Rule for SessionTagLost {
