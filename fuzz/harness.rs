@@ -1,4 +1,5 @@
-//! The fuzz entry points, shared by the `cargo fuzz` targets (`fuzz/fuzz_targets/*.rs`), the
+//! The fuzz entry points that need the generator and the verifier (the vocabulary ones are in
+//! `harness_vocab.rs`), shared by the `cargo fuzz` targets (`fuzz/fuzz_targets/*.rs`), the
 //! proptest suites (`tests/fuzz_*.rs`) and the corpus replay (`tests/fuzz_corpus.rs`). Each
 //! takes arbitrary bytes, must never panic, and checks properties that hold for any input.
 //! A violated property panics with the input, which the fuzzer or proptest then minimises.
@@ -9,48 +10,6 @@ use std::path::Path;
 use curlab_verifier::report::{self, Format};
 use curlab_verifier::{verify, VerifyError, VerifyOptions};
 
-/// The ARN parser: never panics; what it accepts is well-formed.
-pub fn arn(data: &[u8]) {
-    let s = String::from_utf8_lossy(data);
-    if let Ok(p) = curlab_vocab::arn::parse_principal(&s) {
-        assert!(curlab_vocab::arn::is_account_id(p.account), "account {:?} of {s:?}", p.account);
-        assert!(matches!(p.partition, "aws" | "aws-cn" | "aws-us-gov"), "partition of {s:?}");
-        assert!(s.starts_with("arn:"), "accepted {s:?}");
-        if let Some(role) = p.role_arn() {
-            let again = curlab_vocab::arn::parse_principal(&role)
-                .unwrap_or_else(|e| panic!("role ARN {role:?} of {s:?} does not parse: {e}"));
-            assert_eq!(again.account, p.account);
-        }
-        let _ = p.kind.as_str();
-    }
-    let _ = curlab_vocab::arn::check_session_name(&s);
-    let name = curlab_vocab::arn::sanitize_session_name(&s);
-    if !name.is_empty() {
-        assert!(
-            name.chars().all(curlab_vocab::arn::is_iam_name_char),
-            "sanitized {s:?} to {name:?}"
-        );
-    }
-}
-
-/// The tag rules: never panic; an accepted key or value obeys the documented limits.
-pub fn tags(data: &[u8]) {
-    let s = String::from_utf8_lossy(data);
-    if curlab_vocab::tags::check_key(&s).is_ok() {
-        let n = s.chars().count();
-        assert!((1..=128).contains(&n), "key {s:?} of {n} chars accepted");
-        assert!(!s.to_ascii_lowercase().starts_with("aws:"), "key {s:?} accepted");
-    }
-    if curlab_vocab::tags::check_value(&s).is_ok() {
-        assert!(s.chars().count() <= 256, "value {s:?} accepted");
-    }
-    if let Some((prefix, rest)) = curlab_vocab::tags::split_prefix(&s) {
-        assert!(s.len() >= prefix.len() && s.ends_with(rest), "split {s:?}");
-    }
-    let col = curlab_vocab::tags::resource_tags_column_key(&s);
-    assert!(!col.contains(['\n', '\r', '"']), "column key {col:?} of {s:?}");
-}
-
 /// The scenario parser and resolver: never panic; errors name the file and a line within it.
 pub fn scenario(data: &[u8]) {
     let Ok(src) = std::str::from_utf8(data) else {
@@ -59,10 +18,16 @@ pub fn scenario(data: &[u8]) {
     let lines = src.lines().count().max(1);
     let check_positions = |e: &curlab_generator::scenario::ScenarioError| {
         let text = e.to_string();
-        assert!(text.contains("fuzz.toml"), "error does not name the file: {text}");
+        assert!(
+            text.contains("fuzz.toml"),
+            "error does not name the file: {text}"
+        );
         for (pos, _) in &e.problems {
             if let Some((line, _col)) = pos {
-                assert!(*line >= 1 && *line <= lines + 1, "line {line} of {lines}: {text}");
+                assert!(
+                    *line >= 1 && *line <= lines + 1,
+                    "line {line} of {lines}: {text}"
+                );
             }
         }
     };
@@ -122,17 +87,23 @@ pub fn xml_is_well_formed(s: &str) -> bool {
     while let Some(i) = rest.find(['<', '&']) {
         rest = &rest[i..];
         if rest.starts_with('&') {
-            let Some(end) = rest.find(';') else { return false };
+            let Some(end) = rest.find(';') else {
+                return false;
+            };
             let ent = &rest[1..end];
             let known = matches!(ent, "amp" | "lt" | "gt" | "quot" | "apos")
-                || ent.strip_prefix('#').is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()));
+                || ent
+                    .strip_prefix('#')
+                    .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()));
             if !known {
                 return false;
             }
             rest = &rest[end + 1..];
             continue;
         }
-        let Some(end) = rest.find('>') else { return false };
+        let Some(end) = rest.find('>') else {
+            return false;
+        };
         let tag = &rest[1..end];
         if tag.contains('<') {
             return false;

@@ -14,6 +14,10 @@ shift
 export RUSTFLAGS="--cfg fuzzing -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 -Cllvm-args=-sanitizer-coverage-trace-compares -Cdebug-assertions -Coverflow-checks"
-cargo build --release --bin "$target"
+case "$target" in
+  arn | tags) features=(--no-default-features) ;;
+  *) features=() ;;
+esac
+cargo build --release "${features[@]}" --bin "$target"
 mkdir -p "corpus/$target" "artifacts/$target"
 exec "target/release/$target" -artifact_prefix="artifacts/$target/" "$@" "corpus/$target"

@@ -63,11 +63,17 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) if e.chain().any(|c| c.is::<signal::Interrupted>()) => {
-            eprintln!("{}", curlab_verifier::report::text::clean_lines(&format!("curlab: {e:#}")));
+            eprintln!(
+                "{}",
+                curlab_verifier::report::text::clean_lines(&format!("curlab: {e:#}"))
+            );
             ExitCode::from(signal::EXIT_CODE)
         }
         Err(e) => {
-            eprintln!("{}", curlab_verifier::report::text::clean_lines(&format!("error: {e:#}")));
+            eprintln!(
+                "{}",
+                curlab_verifier::report::text::clean_lines(&format!("error: {e:#}"))
+            );
             ExitCode::from(2)
         }
     }

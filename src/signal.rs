@@ -25,16 +25,30 @@ impl std::error::Error for Interrupted {}
 /// Exit code after an interrupt (128 + SIGINT, as shells report it).
 pub const EXIT_CODE: u8 = 130;
 
-/// Install the handler. Later calls, or a failure to install (another handler already set), are
-/// harmless: the default action (terminate) then still applies and the temporary folder may
-/// remain, hidden, inside `--out`.
+/// Install the handler for SIGINT, SIGTERM and SIGHUP. If installing fails, the default
+/// action (terminate) still applies and the temporary folder may remain, hidden, in `--out`.
 pub fn install() {
-    let _ = ctrlc::set_handler(|| {
-        if INTERRUPTED.swap(true, Ordering::SeqCst) {
-            // A second signal while cleaning up: give up at once.
-            std::process::exit(i32::from(EXIT_CODE));
+    #[cfg(unix)]
+    {
+        extern "C" fn on_signal(_: libc::c_int) {
+            // Only async-signal-safe work here: an atomic swap, and `_exit` on a second signal.
+            if INTERRUPTED.swap(true, Ordering::SeqCst) {
+                // SAFETY: `_exit` is async-signal-safe and takes no pointers.
+                unsafe { libc::_exit(libc::c_int::from(EXIT_CODE)) };
+            }
         }
-    });
+        for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            // SAFETY: `sigaction` is given a zeroed, then filled, struct that lives for the call;
+            // the handler only touches an atomic (see above).
+            unsafe {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+                action.sa_flags = libc::SA_RESTART;
+                libc::sigemptyset(&mut action.sa_mask);
+                libc::sigaction(sig, &action, std::ptr::null_mut());
+            }
+        }
+    }
 }
 
 /// `Err(Interrupted)` once a signal arrived.

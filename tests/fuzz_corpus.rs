@@ -4,6 +4,8 @@
 
 #[path = "../fuzz/harness.rs"]
 mod harness;
+#[path = "../fuzz/harness_vocab.rs"]
+mod harness_vocab;
 
 use std::path::PathBuf;
 
@@ -50,12 +52,12 @@ fn replay(target: &str, f: fn(&[u8])) {
 
 #[test]
 fn arn_corpus() {
-    replay("arn", harness::arn);
+    replay("arn", harness_vocab::arn);
 }
 
 #[test]
 fn tags_corpus() {
-    replay("tags", harness::tags);
+    replay("tags", harness_vocab::tags);
 }
 
 #[test]

@@ -32,10 +32,27 @@ fn config(cases: u32) -> ProptestConfig {
 
 /// Values a mutation may put where a value was.
 const VALUES: &[&str] = &[
-    "\"\"", "0", "-1", "1e308", "nan", "inf", "-inf", "18446744073709551615",
-    "99999999999999999999", "true", "[]", "{}", "[[1]]", "\"\\u001b[2J\"", "\"../../x\"",
-    "\"arn:aws:iam::123456789012:role/x\"", "\"2026-02-30\"", "1979-05-27T07:32:00Z",
-    "{ count = 4000000000 }", "{ kind = \"ecs\", tasks = 4294967295 }", "\"é😀\"",
+    "\"\"",
+    "0",
+    "-1",
+    "1e308",
+    "nan",
+    "inf",
+    "-inf",
+    "18446744073709551615",
+    "99999999999999999999",
+    "true",
+    "[]",
+    "{}",
+    "[[1]]",
+    "\"\\u001b[2J\"",
+    "\"../../x\"",
+    "\"arn:aws:iam::123456789012:role/x\"",
+    "\"2026-02-30\"",
+    "1979-05-27T07:32:00Z",
+    "{ count = 4000000000 }",
+    "{ kind = \"ecs\", tasks = 4294967295 }",
+    "\"é😀\"",
 ];
 
 /// A structure-aware edit of a scenario.
@@ -56,7 +73,8 @@ fn edit() -> impl Strategy<Value = Edit> {
         (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Edit::SwapLines(a, b)),
         any::<usize>().prop_map(Edit::Truncate),
         (any::<usize>(), 0..VALUES.len()).prop_map(|(a, v)| Edit::ReplaceValue(a, v)),
-        (any::<usize>(), "[\\[\\]{}=\",.#\\n a-z0-9]{0,12}").prop_map(|(a, s)| Edit::InsertBytes(a, s)),
+        (any::<usize>(), "[\\[\\]{}=\",.#\\n a-z0-9]{0,12}")
+            .prop_map(|(a, s)| Edit::InsertBytes(a, s)),
     ]
 }
 
@@ -89,7 +107,9 @@ fn apply(src: &str, e: &Edit) -> String {
         }
         Edit::ReplaceValue(i, v) => {
             // The i-th `key = value` line gets a value of another kind.
-            let with_eq: Vec<usize> = (0..lines.len()).filter(|j| lines[*j].contains(" = ")).collect();
+            let with_eq: Vec<usize> = (0..lines.len())
+                .filter(|j| lines[*j].contains(" = "))
+                .collect();
             if !with_eq.is_empty() {
                 let j = with_eq[i % with_eq.len()];
                 let key = lines[j].split(" = ").next().unwrap_or("").to_string();

@@ -36,7 +36,14 @@ fn base() -> &'static Base {
         let file = |format: &str| {
             let out = dir.path().join(format);
             let o = std::process::Command::new(env!("CARGO_BIN_EXE_curlab"))
-                .args(["generate", "blog-launch", "--quiet", "--format", format, "--out"])
+                .args([
+                    "generate",
+                    "blog-launch",
+                    "--quiet",
+                    "--format",
+                    format,
+                    "--out",
+                ])
                 .arg(&out)
                 .output()
                 .expect("curlab runs");
@@ -64,11 +71,38 @@ fn base() -> &'static Base {
 
 /// Cells a mutation may write: hostile for readers and for every output format.
 const CELLS: &[&str] = &[
-    "", "\"", "\"\"", ",", "\n", "\r\n", "=HYPERLINK(\"http://x\")", "+1", "-1", "@SUM(A1)",
-    "<script>alert(1)</script>", "]]><x>", "&amp;", "\u{1b}[2J", "\u{202e}abc", "\u{0}", "NaN",
-    "inf", "1e400", "-0", "1,5", "{", "{}", "{\"a\":", "[1]", "{\"iamPrincipal/team\":\"\u{7}\"}",
-    "arn:aws:iam::123456789012:user/\u{1b}x", "arn:aws:sts::123456789012:assumed-role/R/é",
-    "2026-02-30T00:00:00Z", "9999999-01-01", "\u{fffe}", "😀",
+    "",
+    "\"",
+    "\"\"",
+    ",",
+    "\n",
+    "\r\n",
+    "=HYPERLINK(\"http://x\")",
+    "+1",
+    "-1",
+    "@SUM(A1)",
+    "<script>alert(1)</script>",
+    "]]><x>",
+    "&amp;",
+    "\u{1b}[2J",
+    "\u{202e}abc",
+    "\u{0}",
+    "NaN",
+    "inf",
+    "1e400",
+    "-0",
+    "1,5",
+    "{",
+    "{}",
+    "{\"a\":",
+    "[1]",
+    "{\"iamPrincipal/team\":\"\u{7}\"}",
+    "arn:aws:iam::123456789012:user/\u{1b}x",
+    "arn:aws:sts::123456789012:assumed-role/R/é",
+    "2026-02-30T00:00:00Z",
+    "9999999-01-01",
+    "\u{fffe}",
+    "😀",
 ];
 
 #[derive(Debug, Clone)]
@@ -145,7 +179,8 @@ enum BinEdit {
 fn bin_edit() -> impl Strategy<Value = BinEdit> {
     prop_oneof![
         (any::<usize>(), 1..=255u8).prop_map(|(a, b)| BinEdit::Flip(a, b)),
-        (any::<usize>(), prop::collection::vec(any::<u8>(), 1..64)).prop_map(|(a, v)| BinEdit::Overwrite(a, v)),
+        (any::<usize>(), prop::collection::vec(any::<u8>(), 1..64))
+            .prop_map(|(a, v)| BinEdit::Overwrite(a, v)),
         any::<usize>().prop_map(BinEdit::Truncate),
         (0..256usize, 1..=255u8).prop_map(|(a, b)| BinEdit::FlipFooter(a, b)),
     ]

@@ -1,9 +1,9 @@
 //! Property-based fuzzing of the ARN parser (`vocab/src/arn.rs`) and the tag rules
 //! (`vocab/src/tags.rs`): arbitrary strings and structure-aware mutations of valid ARNs and
-//! keys, through the same entry points as the `cargo fuzz` targets (`fuzz/harness.rs`).
+//! keys, through the same entry points as the `cargo fuzz` targets (`fuzz/harness_vocab.rs`).
 //! Case counts are bounded for CI (`PROPTEST_CASES` raises them).
 
-#[path = "../fuzz/harness.rs"]
+#[path = "../fuzz/harness_vocab.rs"]
 mod harness;
 
 use proptest::prelude::*;
@@ -37,7 +37,11 @@ fn valid_arn() -> impl Strategy<Value = String> {
 /// One edit of a string: insert, delete or replace a character, or cut it.
 fn mutate(s: String, at: usize, c: char, how: u8) -> String {
     let mut chars: Vec<char> = s.chars().collect();
-    let i = if chars.is_empty() { 0 } else { at % (chars.len() + 1) };
+    let i = if chars.is_empty() {
+        0
+    } else {
+        at % (chars.len() + 1)
+    };
     match how % 5 {
         0 => chars.insert(i, c),
         1 if i < chars.len() => {
@@ -53,7 +57,9 @@ fn mutate(s: String, at: usize, c: char, how: u8) -> String {
 fn hostile_char() -> impl Strategy<Value = char> {
     prop_oneof![
         any::<char>(),
-        prop::sample::select(vec![':', '/', '\0', '\u{1b}', '\u{202e}', 'é', '😀', ' ', '\n', '%', '*']),
+        prop::sample::select(vec![
+            ':', '/', '\0', '\u{1b}', '\u{202e}', 'é', '😀', ' ', '\n', '%', '*'
+        ]),
     ]
 }
 

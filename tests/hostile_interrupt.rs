@@ -16,7 +16,13 @@ const SLOW_ARGS: &[&str] = &["--scale", "2", "--threads", "1"];
 
 fn spawn(out: &Path, extra: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_curlab"))
-        .args(["generate", SLOW, "--out", out.to_str().expect("utf-8"), "--quiet"])
+        .args([
+            "generate",
+            SLOW,
+            "--out",
+            out.to_str().expect("utf-8"),
+            "--quiet",
+        ])
         .args(SLOW_ARGS)
         .args(extra)
         .stdin(Stdio::null())
@@ -140,7 +146,12 @@ fn sigint_and_sigterm_leave_no_partial_export_and_a_rerun_succeeds() {
     assert!(out.join(EXPORT).join("metadata").is_dir());
     assert!(out.join(format!("{EXPORT}.truth.json")).is_file());
     assert!(temp_folders(&out).is_empty());
-    let v = common::curlab(&["verify", out.join(EXPORT).to_str().expect("utf-8"), "--select", "SC"]);
+    let v = common::curlab(&[
+        "verify",
+        out.join(EXPORT).to_str().expect("utf-8"),
+        "--select",
+        "SC",
+    ]);
     assert_eq!(
         v.status.code(),
         Some(0),
@@ -156,5 +167,8 @@ fn sigint_and_sigterm_leave_no_partial_export_and_a_rerun_succeeds() {
     let before = std::fs::read(out.join(EXPORT).join(&manifest)).expect("read");
     interrupt_once(&out, "INT", &["--force", "--seed", "99"]);
     let after = std::fs::read(out.join(EXPORT).join(&manifest)).expect("read");
-    assert_eq!(before, after, "the export in place changed after an interrupted --force run");
+    assert_eq!(
+        before, after,
+        "the export in place changed after an interrupted --force run"
+    );
 }

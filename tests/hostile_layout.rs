@@ -57,53 +57,132 @@ fn mkfifo(p: &Path) {
 
 type Setup = Box<dyn Fn(&Path, &Path)>;
 
+/// One case: id, setup (case folder, export folder), the PATH arguments (default: the export),
+/// the expectation.
+type LayoutCase = (&'static str, Setup, Option<Vec<String>>, Expect);
+
 fn setup(f: impl Fn(&Path, &Path) + 'static) -> Setup {
     Box::new(f)
 }
 
 /// `(id, setup(case folder, export folder), extra args or None for `verify <export>`, expect)`.
-fn cases() -> Vec<(&'static str, Setup, Option<Vec<String>>, Expect)> {
+fn cases() -> Vec<LayoutCase> {
     use Expect::*;
     let mp = format!("metadata/{PERIOD}/{EXPORT}-Manifest.json");
-    let mut v: Vec<(&'static str, Setup, Option<Vec<String>>, Expect)> = Vec::new();
-    let mut add = |id: &'static str, s: Setup, args: Option<Vec<String>>, e: Expect| v.push((id, s, args, e));
+    let mut v: Vec<LayoutCase> = Vec::new();
+    let mut add =
+        |id: &'static str, s: Setup, args: Option<Vec<String>>, e: Expect| v.push((id, s, args, e));
     add("layout-reference", setup(|_, _| {}), None, SameAsReference);
-    add("layout-manifest-missing", setup(|_, e| fs::remove_file(manifest_path(e)).expect("rm")), None,
-        Mentions(vec!["no Data Exports manifest", "no manifest"]));
-    add("layout-metadata-folder-missing", setup(|_, e| fs::remove_dir_all(e.join("metadata")).expect("rm")), None,
-        Mentions(vec!["no Data Exports manifest"]));
+    add(
+        "layout-manifest-missing",
+        setup(|_, e| fs::remove_file(manifest_path(e)).expect("rm")),
+        None,
+        Mentions(vec!["no Data Exports manifest", "no manifest"]),
+    );
+    add(
+        "layout-metadata-folder-missing",
+        setup(|_, e| fs::remove_dir_all(e.join("metadata")).expect("rm")),
+        None,
+        Mentions(vec!["no Data Exports manifest"]),
+    );
     let m = mp.clone();
-    add("layout-manifest-empty", setup(|_, e| fs::write(manifest_path(e), "").expect("w")), None,
-        error(&[&m, "manifest is not valid JSON", "line 1"]));
-    add("layout-manifest-not-json", setup(|_, e| fs::write(manifest_path(e), "dataFiles: [a, b]\n").expect("w")), None,
-        error(&[&mp, "manifest is not valid JSON", "line 1, column 1"]));
-    add("layout-manifest-truncated", setup(|_, e| {
-        let p = manifest_path(e);
-        let s = fs::read(&p).expect("r");
-        fs::write(&p, &s[..s.len() / 2]).expect("w");
-    }), None, error(&[&mp, "manifest is not valid JSON", "line"]));
-    add("layout-manifest-json-array", setup(|_, e| fs::write(manifest_path(e), "[]").expect("w")), None,
-        error(&[&mp, "manifest is not valid JSON"]));
-    add("layout-manifest-datafiles-not-a-list", setup(|_, e| edit_manifest(e, |v| v["dataFiles"] = 42.into())), None,
-        error(&[&mp, "manifest is not valid JSON", "line"]));
-    add("layout-manifest-columns-wrong-shape", setup(|_, e| edit_manifest(e, |v| v["columns"] = serde_json::json!([1, 2]))), None,
-        error(&[&mp, "manifest is not valid JSON"]));
-    add("layout-manifest-deeply-nested", setup(|_, e| {
-        fs::write(manifest_path(e), format!("{}{}", "[".repeat(200_000), "]".repeat(200_000))).expect("w")
-    }), None, error(&[&mp, "manifest is not valid JSON", "recursion limit"]));
-    add("layout-manifest-invalid-utf8", setup(|_, e| fs::write(manifest_path(e), b"{\"dataFiles\": [\"\xff\xfe\"]}").expect("w")), None,
-        error(&[&mp, "cannot read manifest"]));
-    add("layout-manifest-nul-bytes", setup(|_, e| fs::write(manifest_path(e), b"{\"dataFiles\": []}\0\0\0").expect("w")), None,
-        error(&[&mp, "manifest is not valid JSON"]));
-    add("layout-manifest-lists-missing-file", setup(|_, e| edit_manifest(e, |v| {
-        let a = v["dataFiles"].as_array_mut().expect("list");
-        a.push(format!("s3://bucket/{EXPORT}/data/{PERIOD}/{EXPORT}-00002.snappy.parquet").into());
-    })), None, Findings(vec!["SC005"]));
-    add("layout-manifest-lists-nothing", setup(|_, e| edit_manifest(e, |v| v["dataFiles"] = serde_json::json!([])) ), None,
-        Findings(vec!["SC005"]));
-    add("layout-manifest-lists-a-directory", setup(|_, e| edit_manifest(e, |v| {
-        v["dataFiles"].as_array_mut().expect("list").push(format!("s3://bucket/{EXPORT}/data/{PERIOD}").into());
-    })), None, Findings(vec!["SC005"]));
+    add(
+        "layout-manifest-empty",
+        setup(|_, e| fs::write(manifest_path(e), "").expect("w")),
+        None,
+        error(&[&m, "manifest is not valid JSON", "line 1"]),
+    );
+    add(
+        "layout-manifest-not-json",
+        setup(|_, e| fs::write(manifest_path(e), "dataFiles: [a, b]\n").expect("w")),
+        None,
+        error(&[&mp, "manifest is not valid JSON", "line 1, column 1"]),
+    );
+    add(
+        "layout-manifest-truncated",
+        setup(|_, e| {
+            let p = manifest_path(e);
+            let s = fs::read(&p).expect("r");
+            fs::write(&p, &s[..s.len() / 2]).expect("w");
+        }),
+        None,
+        error(&[&mp, "manifest is not valid JSON", "line"]),
+    );
+    add(
+        "layout-manifest-json-array",
+        setup(|_, e| fs::write(manifest_path(e), "[]").expect("w")),
+        None,
+        error(&[&mp, "manifest is not valid JSON"]),
+    );
+    add(
+        "layout-manifest-datafiles-not-a-list",
+        setup(|_, e| edit_manifest(e, |v| v["dataFiles"] = 42.into())),
+        None,
+        error(&[&mp, "manifest is not valid JSON", "line"]),
+    );
+    add(
+        "layout-manifest-columns-wrong-shape",
+        setup(|_, e| edit_manifest(e, |v| v["columns"] = serde_json::json!([1, 2]))),
+        None,
+        error(&[&mp, "manifest is not valid JSON"]),
+    );
+    add(
+        "layout-manifest-deeply-nested",
+        setup(|_, e| {
+            fs::write(
+                manifest_path(e),
+                format!("{}{}", "[".repeat(200_000), "]".repeat(200_000)),
+            )
+            .expect("w")
+        }),
+        None,
+        error(&[&mp, "manifest is not valid JSON", "recursion limit"]),
+    );
+    add(
+        "layout-manifest-invalid-utf8",
+        setup(|_, e| fs::write(manifest_path(e), b"{\"dataFiles\": [\"\xff\xfe\"]}").expect("w")),
+        None,
+        error(&[&mp, "cannot read manifest"]),
+    );
+    add(
+        "layout-manifest-nul-bytes",
+        setup(|_, e| fs::write(manifest_path(e), b"{\"dataFiles\": []}\0\0\0").expect("w")),
+        None,
+        error(&[&mp, "manifest is not valid JSON"]),
+    );
+    add(
+        "layout-manifest-lists-missing-file",
+        setup(|_, e| {
+            edit_manifest(e, |v| {
+                let a = v["dataFiles"].as_array_mut().expect("list");
+                a.push(
+                    format!("s3://bucket/{EXPORT}/data/{PERIOD}/{EXPORT}-00002.snappy.parquet")
+                        .into(),
+                );
+            })
+        }),
+        None,
+        Findings(vec!["SC005"]),
+    );
+    add(
+        "layout-manifest-lists-nothing",
+        setup(|_, e| edit_manifest(e, |v| v["dataFiles"] = serde_json::json!([]))),
+        None,
+        Findings(vec!["SC005"]),
+    );
+    add(
+        "layout-manifest-lists-a-directory",
+        setup(|_, e| {
+            edit_manifest(e, |v| {
+                v["dataFiles"]
+                    .as_array_mut()
+                    .expect("list")
+                    .push(format!("s3://bucket/{EXPORT}/data/{PERIOD}").into());
+            })
+        }),
+        None,
+        Findings(vec!["SC005"]),
+    );
     // Paths outside the export folder: a FIFO waits there; opening it would block forever.
     for (id, uri) in [
         ("layout-manifest-lists-dotdot-path", "../secret.snappy.parquet"),
@@ -121,102 +200,266 @@ fn cases() -> Vec<(&'static str, Setup, Option<Vec<String>>, Expect)> {
             edit_manifest(e, |v| v["dataFiles"].as_array_mut().expect("list").push(uri.into()));
         }), None, Findings(vec!["SC005"]));
     }
-    add("layout-manifest-outside-paths-explained", setup(|c, e| {
-        let secret = c.join("secret.snappy.parquet");
-        mkfifo(&secret);
-        edit_manifest(e, |v| v["dataFiles"].as_array_mut().expect("list").push(secret.to_string_lossy().into_owned().into()));
-    }), None, Mentions(vec!["outside the export folder; not read"]));
+    add(
+        "layout-manifest-outside-paths-explained",
+        setup(|c, e| {
+            let secret = c.join("secret.snappy.parquet");
+            mkfifo(&secret);
+            edit_manifest(e, |v| {
+                v["dataFiles"]
+                    .as_array_mut()
+                    .expect("list")
+                    .push(secret.to_string_lossy().into_owned().into())
+            });
+        }),
+        None,
+        Mentions(vec!["outside the export folder; not read"]),
+    );
     // Symlink loops and cycles.
-    add("layout-data-file-symlink-loop", setup(|_, e| {
-        symlink("loop.snappy.parquet", data_dir(e).join("loop.snappy.parquet")).expect("ln")
-    }), None, error(&["loop.snappy.parquet", "symbolic link"]));
-    add("layout-data-file-symlink-ping-pong", setup(|_, e| {
-        symlink("b.csv.gz", data_dir(e).join("a.csv.gz")).expect("ln");
-        symlink("a.csv.gz", data_dir(e).join("b.csv.gz")).expect("ln");
-    }), None, error(&["a.csv.gz", "symbolic link"]));
-    add("layout-data-file-dangling-symlink", setup(|_, e| {
-        symlink("gone.snappy.parquet", data_dir(e).join("x-00009.snappy.parquet")).expect("ln")
-    }), None, error(&["x-00009.snappy.parquet", "symbolic link"]));
-    add("layout-period-folder-symlink-loop", setup(|_, e| {
-        symlink("BILLING_PERIOD=2026-05", e.join("data/BILLING_PERIOD=2026-05")).expect("ln")
-    }), None, error(&["BILLING_PERIOD=2026-05", "symbolic link"]));
-    add("layout-execution-folder-symlink-loop", setup(|_, e| {
-        symlink("exec", data_dir(e).join("exec")).expect("ln")
-    }), None, error(&["exec", "symbolic link"]));
-    add("layout-execution-folder-cycle-to-parent", setup(|_, e| {
-        symlink("..", data_dir(e).join("exec")).expect("ln")
-    }), None, SameAsReference);
-    add("layout-data-folder-cycle-to-root", setup(|_, e| {
-        symlink("../..", data_dir(e).join("up")).expect("ln");
-        symlink(".", e.join("data/self")).expect("ln");
-    }), None, SameAsReference);
-    add("layout-metadata-symlink-loop", setup(|_, e| {
-        symlink("m", e.join("metadata").join(PERIOD).join("m")).expect("ln")
-    }), None, error(&["symbolic link"]));
-    add("layout-glob-over-symlink-cycles", setup(|c, _| {
-        let d = c.join("g");
-        fs::create_dir_all(&d).expect("mkdir");
-        for n in ["a", "b", "c", "d"] {
-            symlink(".", d.join(n)).expect("ln");
-        }
-        fs::write(d.join("x.csv"), "a,b\n1,2\n").expect("w");
-    }), Some(vec!["g/**/*.csv".into()]), error(&["g/**/*.csv", "symbolic link"]));
+    add(
+        "layout-data-file-symlink-loop",
+        setup(|_, e| {
+            symlink(
+                "loop.snappy.parquet",
+                data_dir(e).join("loop.snappy.parquet"),
+            )
+            .expect("ln")
+        }),
+        None,
+        error(&["loop.snappy.parquet", "symbolic link"]),
+    );
+    add(
+        "layout-data-file-symlink-ping-pong",
+        setup(|_, e| {
+            symlink("b.csv.gz", data_dir(e).join("a.csv.gz")).expect("ln");
+            symlink("a.csv.gz", data_dir(e).join("b.csv.gz")).expect("ln");
+        }),
+        None,
+        error(&["a.csv.gz", "symbolic link"]),
+    );
+    add(
+        "layout-data-file-dangling-symlink",
+        setup(|_, e| {
+            symlink(
+                "gone.snappy.parquet",
+                data_dir(e).join("x-00009.snappy.parquet"),
+            )
+            .expect("ln")
+        }),
+        None,
+        error(&["x-00009.snappy.parquet", "symbolic link"]),
+    );
+    add(
+        "layout-period-folder-symlink-loop",
+        setup(|_, e| {
+            symlink(
+                "BILLING_PERIOD=2026-05",
+                e.join("data/BILLING_PERIOD=2026-05"),
+            )
+            .expect("ln")
+        }),
+        None,
+        error(&["BILLING_PERIOD=2026-05", "symbolic link"]),
+    );
+    add(
+        "layout-execution-folder-symlink-loop",
+        setup(|_, e| symlink("exec", data_dir(e).join("exec")).expect("ln")),
+        None,
+        error(&["exec", "symbolic link"]),
+    );
+    add(
+        "layout-execution-folder-cycle-to-parent",
+        setup(|_, e| symlink("..", data_dir(e).join("exec")).expect("ln")),
+        None,
+        SameAsReference,
+    );
+    add(
+        "layout-data-folder-cycle-to-root",
+        setup(|_, e| {
+            symlink("../..", data_dir(e).join("up")).expect("ln");
+            symlink(".", e.join("data/self")).expect("ln");
+        }),
+        None,
+        SameAsReference,
+    );
+    add(
+        "layout-metadata-symlink-loop",
+        setup(|_, e| symlink("m", e.join("metadata").join(PERIOD).join("m")).expect("ln")),
+        None,
+        error(&["symbolic link"]),
+    );
+    add(
+        "layout-glob-over-symlink-cycles",
+        setup(|c, _| {
+            let d = c.join("g");
+            fs::create_dir_all(&d).expect("mkdir");
+            for n in ["a", "b", "c", "d"] {
+                symlink(".", d.join(n)).expect("ln");
+            }
+            fs::write(d.join("x.csv"), "a,b\n1,2\n").expect("w");
+        }),
+        Some(vec!["g/**/*.csv".into()]),
+        error(&["g/**/*.csv", "symbolic link"]),
+    );
     // FIFOs and other non-files where data files are expected are not read.
-    add("layout-fifo-named-like-a-data-file", setup(|_, e| mkfifo(&data_dir(e).join("fifo-00002.snappy.parquet"))), None,
-        error(&["fifo-00002.snappy.parquet", "not a regular file"]));
-    add("layout-directory-named-like-a-data-file", setup(|_, e| {
-        fs::create_dir_all(data_dir(e).join("x-00002.snappy.parquet")).expect("mkdir")
-    }), None, SameAsReference);
-    add("layout-extra-non-data-files", setup(|_, e| {
-        for n in ["README.txt", ".DS_Store", "_SUCCESS", "x.parquet.crc"] {
-            fs::write(data_dir(e).join(n), "junk").expect("w");
-        }
-    }), None, SameAsReference);
-    add("layout-empty-data-file-beside", setup(|_, e| fs::write(data_dir(e).join("blog-launch-00002.snappy.parquet"), "").expect("w")), None,
-        error(&["blog-launch-00002.snappy.parquet", "the file is empty"]));
-    add("layout-unlisted-copy-of-data-file", setup(|_, e| {
-        let d = data_dir(e);
-        fs::copy(d.join("blog-launch-00001.snappy.parquet"), d.join("blog-launch-00002.snappy.parquet")).expect("cp");
-    }), None, Findings(vec!["SC005", "CT004"]));
+    add(
+        "layout-fifo-named-like-a-data-file",
+        setup(|_, e| mkfifo(&data_dir(e).join("fifo-00002.snappy.parquet"))),
+        None,
+        error(&["fifo-00002.snappy.parquet", "not a regular file"]),
+    );
+    add(
+        "layout-directory-named-like-a-data-file",
+        setup(|_, e| {
+            fs::create_dir_all(data_dir(e).join("x-00002.snappy.parquet")).expect("mkdir")
+        }),
+        None,
+        SameAsReference,
+    );
+    add(
+        "layout-extra-non-data-files",
+        setup(|_, e| {
+            for n in ["README.txt", ".DS_Store", "_SUCCESS", "x.parquet.crc"] {
+                fs::write(data_dir(e).join(n), "junk").expect("w");
+            }
+        }),
+        None,
+        SameAsReference,
+    );
+    add(
+        "layout-empty-data-file-beside",
+        setup(|_, e| {
+            fs::write(data_dir(e).join("blog-launch-00002.snappy.parquet"), "").expect("w")
+        }),
+        None,
+        error(&["blog-launch-00002.snappy.parquet", "the file is empty"]),
+    );
+    add(
+        "layout-unlisted-copy-of-data-file",
+        setup(|_, e| {
+            let d = data_dir(e);
+            fs::copy(
+                d.join("blog-launch-00001.snappy.parquet"),
+                d.join("blog-launch-00002.snappy.parquet"),
+            )
+            .expect("cp");
+        }),
+        None,
+        Findings(vec!["SC005", "CT004"]),
+    );
     // Billing-period folders.
-    add("layout-period-folder-contradicts-rows", setup(|_, e| {
-        fs::rename(e.join("data").join(PERIOD), e.join("data/BILLING_PERIOD=2026-05")).expect("mv");
-        fs::rename(e.join("metadata").join(PERIOD), e.join("metadata/BILLING_PERIOD=2026-05")).expect("mv");
-    }), None, Findings(vec!["SC007"]));
-    add("layout-period-folder-not-a-month", setup(|_, e| {
-        fs::rename(e.join("data").join(PERIOD), e.join("data/BILLING_PERIOD=2026-13")).expect("mv")
-    }), None, error(&["BILLING_PERIOD=2026-13", "not a billing period"]));
-    add("layout-period-folder-free-text", setup(|_, e| {
-        fs::rename(e.join("data").join(PERIOD), e.join("data/BILLING_PERIOD=april")).expect("mv")
-    }), None, error(&["BILLING_PERIOD=april", "not a billing period"]));
-    add("layout-data-folder-empty", setup(|_, e| {
-        fs::remove_dir_all(e.join("data")).expect("rm");
-        fs::create_dir_all(e.join("data")).expect("mkdir");
-    }), None, error(&["no data files found"]));
-    add("layout-period-folder-empty", setup(|_, e| {
-        let d = data_dir(e);
-        fs::remove_dir_all(&d).expect("rm");
-        fs::create_dir_all(&d).expect("mkdir");
-    }), None, error(&["no data files found"]));
-    add("layout-superseded-execution-folder", setup(|_, e| {
-        let d = data_dir(e);
-        let old = d.join("2026-04-01T00:00:00.000Z-old");
-        fs::create_dir_all(&old).expect("mkdir");
-        fs::copy(d.join("blog-launch-00001.snappy.parquet"), old.join("blog-launch-00001.snappy.parquet")).expect("cp");
-    }), None, Mentions(vec!["superseded execution folder, not read"]));
+    add(
+        "layout-period-folder-contradicts-rows",
+        setup(|_, e| {
+            fs::rename(
+                e.join("data").join(PERIOD),
+                e.join("data/BILLING_PERIOD=2026-05"),
+            )
+            .expect("mv");
+            fs::rename(
+                e.join("metadata").join(PERIOD),
+                e.join("metadata/BILLING_PERIOD=2026-05"),
+            )
+            .expect("mv");
+        }),
+        None,
+        Findings(vec!["SC007"]),
+    );
+    add(
+        "layout-period-folder-not-a-month",
+        setup(|_, e| {
+            fs::rename(
+                e.join("data").join(PERIOD),
+                e.join("data/BILLING_PERIOD=2026-13"),
+            )
+            .expect("mv")
+        }),
+        None,
+        error(&["BILLING_PERIOD=2026-13", "not a billing period"]),
+    );
+    add(
+        "layout-period-folder-free-text",
+        setup(|_, e| {
+            fs::rename(
+                e.join("data").join(PERIOD),
+                e.join("data/BILLING_PERIOD=april"),
+            )
+            .expect("mv")
+        }),
+        None,
+        error(&["BILLING_PERIOD=april", "not a billing period"]),
+    );
+    add(
+        "layout-data-folder-empty",
+        setup(|_, e| {
+            fs::remove_dir_all(e.join("data")).expect("rm");
+            fs::create_dir_all(e.join("data")).expect("mkdir");
+        }),
+        None,
+        error(&["no data files found"]),
+    );
+    add(
+        "layout-period-folder-empty",
+        setup(|_, e| {
+            let d = data_dir(e);
+            fs::remove_dir_all(&d).expect("rm");
+            fs::create_dir_all(&d).expect("mkdir");
+        }),
+        None,
+        error(&["no data files found"]),
+    );
+    add(
+        "layout-superseded-execution-folder",
+        setup(|_, e| {
+            let d = data_dir(e);
+            let old = d.join("2026-04-01T00:00:00.000Z-old");
+            fs::create_dir_all(&old).expect("mkdir");
+            fs::copy(
+                d.join("blog-launch-00001.snappy.parquet"),
+                old.join("blog-launch-00001.snappy.parquet"),
+            )
+            .expect("cp");
+        }),
+        None,
+        Mentions(vec!["superseded execution folder, not read"]),
+    );
     // Command-line paths.
-    add("layout-path-does-not-exist", setup(|_, _| {}), Some(vec!["nope/nothing".into()]),
-        error(&["nope/nothing", "no such file or folder"]));
-    add("layout-glob-matches-nothing", setup(|_, _| {}), Some(vec!["nothing-*.parquet".into()]),
-        error(&["nothing-*.parquet", "matches no file"]));
-    add("layout-glob-invalid-pattern", setup(|_, _| {}), Some(vec!["bad[glob*".into()]),
-        error(&["bad[glob*", "not a valid glob"]));
-    add("layout-period-flag-malformed", setup(|_, _| {}), Some(vec![EXPORT.into(), "--period".into(), "2026-4".into()]),
-        error(&["--period `2026-4`", "YYYY-MM"]));
-    add("layout-period-flag-matches-nothing", setup(|_, _| {}), Some(vec![EXPORT.into(), "--period".into(), "2027-01".into()]),
-        error(&["no data files found for billing period 2027-01"]));
-    add("layout-folder-of-two-exports", setup(|c, e| copy_dir(e, &c.join("two/b/blog-launch"))), Some(vec![".".into()]),
-        ErrorOrReport(String::new()));
+    add(
+        "layout-path-does-not-exist",
+        setup(|_, _| {}),
+        Some(vec!["nope/nothing".into()]),
+        error(&["nope/nothing", "no such file or folder"]),
+    );
+    add(
+        "layout-glob-matches-nothing",
+        setup(|_, _| {}),
+        Some(vec!["nothing-*.parquet".into()]),
+        error(&["nothing-*.parquet", "matches no file"]),
+    );
+    add(
+        "layout-glob-invalid-pattern",
+        setup(|_, _| {}),
+        Some(vec!["bad[glob*".into()]),
+        error(&["bad[glob*", "not a valid glob"]),
+    );
+    add(
+        "layout-period-flag-malformed",
+        setup(|_, _| {}),
+        Some(vec![EXPORT.into(), "--period".into(), "2026-4".into()]),
+        error(&["--period `2026-4`", "YYYY-MM"]),
+    );
+    add(
+        "layout-period-flag-matches-nothing",
+        setup(|_, _| {}),
+        Some(vec![EXPORT.into(), "--period".into(), "2027-01".into()]),
+        error(&["no data files found for billing period 2027-01"]),
+    );
+    add(
+        "layout-folder-of-two-exports",
+        setup(|c, e| copy_dir(e, &c.join("two/b/blog-launch"))),
+        Some(vec![".".into()]),
+        ErrorOrReport(String::new()),
+    );
     v
 }
 
@@ -227,7 +470,12 @@ fn hostile_export_folders_are_refused_or_judged_and_outside_paths_never_read() {
     let pristine = out.join(EXPORT);
     let base = hostile::run_in(
         &out,
-        &["verify".into(), EXPORT.into(), "--format".into(), "json".into()],
+        &[
+            "verify".into(),
+            EXPORT.into(),
+            "--format".into(),
+            "json".into(),
+        ],
         Duration::from_secs(120),
     );
     assert_eq!(base.code, Some(0), "reference: {}", base.stdout);
@@ -246,7 +494,11 @@ fn hostile_export_folders_are_refused_or_judged_and_outside_paths_never_read() {
             Expect::ErrorOrReport(_) => Expect::ErrorOrReport(a[1].clone()),
             e => e,
         };
-        let c = Case { id: id.to_string(), args: a, expect };
+        let c = Case {
+            id: id.to_string(),
+            args: a,
+            expect,
+        };
         // 60 s: far above a normal run; a FIFO opened by mistake blocks forever.
         let o = hostile::run_in(&case_dir, &c.args, Duration::from_secs(60));
         if let Some(f) = hostile::judge(&c, &o, Some(&reference)) {
@@ -254,6 +506,11 @@ fn hostile_export_folders_are_refused_or_judged_and_outside_paths_never_read() {
         }
         ids.push(id);
     }
-    assert!(failures.is_empty(), "{} case(s) failed:\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
     hostile::documented(&ids);
 }

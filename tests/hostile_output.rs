@@ -42,7 +42,12 @@ fn hostile_export(dir: &std::path::Path) -> std::path::PathBuf {
         .read_to_end(&mut text)
         .expect("gunzip");
     let mut r = csv::Reader::from_reader(text.as_slice());
-    let header: Vec<String> = r.headers().expect("header").iter().map(String::from).collect();
+    let header: Vec<String> = r
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
     let mut rows: Vec<Vec<String>> = r
         .records()
         .map(|x| x.expect("row").iter().map(String::from).collect())
@@ -87,32 +92,54 @@ fn no_terminal_controls(what: &str, s: &str) {
                 || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
         })
         .collect();
-    assert!(bad.is_empty(), "{what}: control characters {bad:?} in text output");
+    assert!(
+        bad.is_empty(),
+        "{what}: control characters {bad:?} in text output"
+    );
 }
 
 fn xml_parses(what: &str, xml: &str) {
     let py = hostile::python();
     let mut child = std::process::Command::new(py)
-        .args(["-c", "import sys, xml.etree.ElementTree as E; E.fromstring(sys.stdin.buffer.read())"])
+        .args([
+            "-c",
+            "import sys, xml.etree.ElementTree as E; E.fromstring(sys.stdin.buffer.read())",
+        ])
         .stdin(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("python");
-    child.stdin.take().expect("stdin").write_all(xml.as_bytes()).expect("pipe");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(xml.as_bytes())
+        .expect("pipe");
     let o = child.wait_with_output().expect("python");
-    assert!(o.status.success(), "{what} is not well-formed XML: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{what} is not well-formed XML: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 fn run(cwd: &std::path::Path, args: &[&str]) -> hostile::Outcome {
     let a: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     let o = hostile::run_in(cwd, &a, Duration::from_secs(120));
-    assert!(matches!(o.code, Some(0 | 1)), "curlab {}: {}", args.join(" "), o.stderr);
+    assert!(
+        matches!(o.code, Some(0 | 1)),
+        "curlab {}: {}",
+        args.join(" "),
+        o.stderr
+    );
     no_terminal_controls(&format!("stderr of {}", args.join(" ")), &o.stderr);
     o
 }
 
 fn formula_safe(what: &str, csv_text: &str) {
-    let mut r = csv::ReaderBuilder::new().has_headers(true).from_reader(csv_text.as_bytes());
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(csv_text.as_bytes());
     for rec in r.records() {
         let rec = rec.expect("the report CSV parses");
         for cell in rec.iter() {
@@ -136,26 +163,48 @@ fn hostile_values_are_escaped_in_every_output() {
     // verify: text, JSON, SARIF, JUnit.
     let text = run(&out, &["verify", export, "--max-samples", "50"]);
     no_terminal_controls("verify text", &text.stdout);
-    assert!(text.stdout.contains("PR002"), "the planted ARNs are findings: {}", text.stdout);
+    assert!(
+        text.stdout.contains("PR002"),
+        "the planted ARNs are findings: {}",
+        text.stdout
+    );
     for format in ["json", "sarif"] {
-        let o = run(&out, &["verify", export, "--format", format, "--max-samples", "50"]);
-        let v: serde_json::Value = serde_json::from_str(&o.stdout)
+        let o = run(
+            &out,
+            &["verify", export, "--format", format, "--max-samples", "50"],
+        );
+        serde_json::from_str::<serde_json::Value>(&o.stdout)
             .unwrap_or_else(|e| panic!("verify {format} is not JSON: {e}"));
-        // The value survives, escaped, and decodes back to the original.
-        assert!(o.stdout.contains("\\u001b[2J"), "verify {format}: ESC is escaped");
-        let _ = v;
+        // The value survives, escaped as a JSON string escape.
+        assert!(
+            o.stdout.contains("\\u001b[2J"),
+            "verify {format}: ESC is escaped"
+        );
     }
-    let junit = run(&out, &["verify", export, "--format", "junit", "--max-samples", "50"]);
+    let junit = run(
+        &out,
+        &["verify", export, "--format", "junit", "--max-samples", "50"],
+    );
     xml_parses("verify junit", &junit.stdout);
     assert!(!junit.stdout.contains("<script>"), "raw markup in JUnit");
 
     // report: table, CSV, JSON, HTML.
-    let groups = ["--group-by", "tag:team", "--group-by", "principal", "--group-by", "usage-type"];
+    let groups = [
+        "--group-by",
+        "tag:team",
+        "--group-by",
+        "principal",
+        "--group-by",
+        "usage-type",
+    ];
     let mut args = vec!["report", export];
     args.extend(groups);
     let table = run(&out, &args);
     no_terminal_controls("report table", &table.stdout);
-    assert!(table.stdout.contains("<script>alert(1)</script>"), "values are kept, only controls replaced");
+    assert!(
+        table.stdout.contains("<script>alert(1)</script>"),
+        "values are kept, only controls replaced"
+    );
     let mut csv_args = args.clone();
     csv_args.extend(["--format", "csv"]);
     formula_safe("report csv", &run(&out, &csv_args).stdout);
@@ -167,17 +216,48 @@ fn hostile_values_are_escaped_in_every_output() {
     html_args.extend(["--format", "html", "--out", "r.html"]);
     run(&out, &html_args);
     let html = std::fs::read_to_string(out.join("r.html")).expect("html written");
-    assert!(!html.contains("<script"), "a <script> from the data reached the HTML");
-    assert!(html.contains("&lt;script&gt;"), "the value is shown escaped");
-    assert!(!html.contains('\u{1b}') && !html.contains('\u{0}'), "control characters in HTML");
+    assert!(
+        !html.contains("<script"),
+        "a <script> from the data reached the HTML"
+    );
+    assert!(
+        html.contains("&lt;script&gt;"),
+        "the value is shown escaped"
+    );
+    assert!(
+        !html.contains('\u{1b}') && !html.contains('\u{0}'),
+        "control characters in HTML"
+    );
 
     // diff: the export against itself with a tag grouping, as table and CSV.
     let diff = run(&out, &["diff", export, export, "--group-by", "tag:team"]);
     no_terminal_controls("diff table", &diff.stdout);
-    let diff_csv = run(&out, &["diff", export, export, "--group-by", "tag:team", "--format", "csv"]);
+    let diff_csv = run(
+        &out,
+        &[
+            "diff",
+            export,
+            export,
+            "--group-by",
+            "tag:team",
+            "--format",
+            "csv",
+        ],
+    );
     formula_safe("diff csv", &diff_csv.stdout);
 
-    hostile::documented(&["out-verify-text", "out-verify-json", "out-verify-sarif", "out-verify-junit", "out-report-table", "out-report-csv", "out-report-json", "out-report-html", "out-diff-table", "out-diff-csv"]);
+    hostile::documented(&[
+        "out-verify-text",
+        "out-verify-json",
+        "out-verify-sarif",
+        "out-verify-junit",
+        "out-report-table",
+        "out-report-csv",
+        "out-report-json",
+        "out-report-html",
+        "out-diff-table",
+        "out-diff-csv",
+    ]);
 }
 
 #[test]
@@ -193,7 +273,11 @@ fn errors_on_stderr_have_no_terminal_controls() {
     );
     assert_eq!(o.code, Some(2), "{}", o.stderr);
     no_terminal_controls("verify error", &o.stderr);
-    assert!(o.stderr.contains("evil\u{fffd}[2J\u{fffd}.parquet"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("evil\u{fffd}[2J\u{fffd}.parquet"),
+        "{}",
+        o.stderr
+    );
     // A scenario whose export name carries one.
     std::fs::write(
         dir.path().join("s.toml"),
@@ -207,5 +291,8 @@ fn errors_on_stderr_have_no_terminal_controls() {
     );
     assert_eq!(o.code, Some(2), "{}", o.stderr);
     no_terminal_controls("generate error", &o.stderr);
-    hostile::documented(&["out-error-file-name-escape", "out-error-scenario-value-escape"]);
+    hostile::documented(&[
+        "out-error-file-name-escape",
+        "out-error-scenario-value-escape",
+    ]);
 }

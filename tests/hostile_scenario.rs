@@ -95,8 +95,19 @@ fn hostile_scenarios_are_refused_before_any_work() {
             std::fs::write(&file, &bytes).expect("write");
             "s.toml".to_string()
         };
-        let mut args: Vec<String> = vec!["generate".into(), file_arg.clone(), "--out".into(), "out".into(), "--quiet".into()];
-        args.extend(extra.iter().filter(|a| !a.starts_with('@')).map(|s| s.to_string()));
+        let mut args: Vec<String> = vec![
+            "generate".into(),
+            file_arg.clone(),
+            "--out".into(),
+            "out".into(),
+            "--quiet".into(),
+        ];
+        args.extend(
+            extra
+                .iter()
+                .filter(|a| !a.starts_with('@'))
+                .map(|s| s.to_string()),
+        );
         let start = std::time::Instant::now();
         let o = hostile::run_in(&case, &args, Duration::from_secs(60));
         hostile::record(id, &o);
@@ -126,11 +137,20 @@ fn hostile_scenarios_are_refused_before_any_work() {
             why.push(format!("took {:?}", start.elapsed()));
         }
         if !why.is_empty() {
-            failures.push(format!("{id}: {}\n  stderr: {}", why.join("; "), o.stderr.trim()));
+            failures.push(format!(
+                "{id}: {}\n  stderr: {}",
+                why.join("; "),
+                o.stderr.trim()
+            ));
         }
         ids.push(id);
     }
-    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     hostile::documented(&ids);
 }
 
@@ -144,15 +164,29 @@ fn allow_large_is_the_consent_that_lifts_the_size_guard() {
     let args = ["generate", "s.toml", "--out", "out", "--quiet"].map(String::from);
     let refused = hostile::run_in(dir.path(), &args, Duration::from_secs(60));
     assert_eq!(refused.code, Some(2), "{}", refused.stderr);
-    assert!(refused.stderr.contains("1.2e6 principals"), "{}", refused.stderr);
-    assert!(refused.stderr.contains("--allow-large"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("1.2e6 principals"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("--allow-large"),
+        "{}",
+        refused.stderr
+    );
     let mut consent = args.to_vec();
     consent.push("--allow-large".into());
     let resolved = hostile::run_in(dir.path(), &consent, Duration::from_secs(60));
     assert_eq!(resolved.code, Some(2), "{}", resolved.stderr);
-    assert!(!resolved.stderr.contains("safety limit"), "{}", resolved.stderr);
     assert!(
-        resolved.stderr.contains("1200000 users is more than curlab generates"),
+        !resolved.stderr.contains("safety limit"),
+        "{}",
+        resolved.stderr
+    );
+    assert!(
+        resolved
+            .stderr
+            .contains("1200000 users is more than curlab generates"),
         "{}",
         resolved.stderr
     );

@@ -134,7 +134,9 @@ pub fn estimate(file: &ScenarioFile, scale: f64) -> Size {
         match kind {
             "user" if name == "*" => file.iam_users.len() as f64,
             "api-key" if name == "*" => file.api_keys.len() as f64,
-            "role" if name == "*" => file.roles.iter().filter(|r| r.sessions.is_some()).count() as f64,
+            "role" if name == "*" => {
+                file.roles.iter().filter(|r| r.sessions.is_some()).count() as f64
+            }
             "idp" => file
                 .identity_providers
                 .iter()
@@ -203,6 +205,11 @@ output_tokens = { mean = 10 }
         // 2000 IdP users + 1 role + 1 session, 10 a day, 31 days, 0.8.
         assert!((s.requests - 2002.0 * 10.0 * 31.0 * 0.8).abs() < 1e-6);
         assert!(s.rows() <= s.requests * 3.0);
-        assert!(s.describe().contains("about 4.96e5 requests from 2.0e3 principals"), "{}", s.describe());
+        assert!(
+            s.describe()
+                .contains("about 4.96e5 requests from 2.0e3 principals"),
+            "{}",
+            s.describe()
+        );
     }
 }

@@ -50,7 +50,10 @@ mod tests {
 
     #[test]
     fn cleans_terminal_text() {
-        assert_eq!(terminal("a\u{1b}[31mb\nc\u{202e}"), "a\u{fffd}[31mb\nc\u{fffd}");
+        assert_eq!(
+            terminal("a\u{1b}[31mb\nc\u{202e}"),
+            "a\u{fffd}[31mb\nc\u{fffd}"
+        );
         assert_eq!(html("a\u{0}b\u{7}"), "a\u{fffd}b\u{fffd}");
     }
 

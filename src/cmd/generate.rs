@@ -117,7 +117,10 @@ pub fn load_plan(
                 bail!("no scenario file `{name_or_path}` and no shipped scenario of that name (shipped: {})", names.join(", "));
             }
             if !path.is_file() {
-                bail!("{}: is not a file; fix: pass a scenario .toml file or a shipped scenario name", path.display());
+                bail!(
+                    "{}: is not a file; fix: pass a scenario .toml file or a shipped scenario name",
+                    path.display()
+                );
             }
             // A scenario is a few KiB; refuse to slurp something that is clearly not one.
             let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);

@@ -62,7 +62,10 @@ pub fn run_in(cwd: &Path, args: &[String], limit: Duration) -> Outcome {
         if start.elapsed() > limit {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("curlab {} did not finish within {limit:?} (hang?); killed it", args.join(" "));
+            panic!(
+                "curlab {} did not finish within {limit:?} (hang?); killed it",
+                args.join(" ")
+            );
         }
         std::thread::sleep(Duration::from_millis(5));
     };
@@ -165,7 +168,11 @@ pub fn summary(o: &Outcome) -> String {
 pub fn record(id: &str, o: &Outcome) {
     if let Ok(path) = std::env::var("CURLAB_ROBUSTNESS_DUMP") {
         use std::io::Write;
-        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
             let _ = writeln!(f, "{id}\t{}", summary(o));
         }
     }
@@ -178,7 +185,10 @@ pub fn judge(c: &Case, o: &Outcome, reference: Option<&[(String, u64)]>) -> Opti
     if o.stderr.contains("panicked") || o.stderr.contains("internal error") {
         why.push("panicked".to_string());
     }
-    if o.stderr.chars().any(|ch| ch.is_control() && ch != '\n' && ch != '\t') {
+    if o.stderr
+        .chars()
+        .any(|ch| ch.is_control() && ch != '\n' && ch != '\t')
+    {
         why.push("control characters on stderr".to_string());
     }
     match &c.expect {
@@ -277,7 +287,8 @@ pub fn run_all(cwd: &Path, cases: &[Case], reference: Option<&[(String, u64)]>) 
 
 /// Every id must have a row in docs/robustness.md (`| `id` | ...`).
 pub fn documented(ids: &[&str]) {
-    let doc = std::fs::read_to_string(repo().join("docs/robustness.md")).expect("docs/robustness.md");
+    let doc =
+        std::fs::read_to_string(repo().join("docs/robustness.md")).expect("docs/robustness.md");
     let missing: Vec<&&str> = ids
         .iter()
         .filter(|id| !doc.contains(&format!("| `{id}` |")))
@@ -313,10 +324,16 @@ pub fn python() -> PathBuf {
 /// Generate a shipped scenario into `dir/out` (with extra arguments) and return that folder.
 pub fn generate(dir: &Path, scenario: &str, extra: &[&str]) -> PathBuf {
     let out = dir.join("out");
-    let mut args: Vec<String> = ["generate", scenario, "--out", out.to_str().expect("utf-8"), "--quiet"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut args: Vec<String> = [
+        "generate",
+        scenario,
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--quiet",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     args.extend(extra.iter().map(|s| s.to_string()));
     let o = run_in(dir, &args, Duration::from_secs(300));
     assert_eq!(o.code, Some(0), "generate {scenario}: {}", o.stderr);
@@ -328,7 +345,10 @@ pub fn only_data_file(export: &Path) -> PathBuf {
     let mut found = Vec::new();
     let mut stack = vec![export.join("data")];
     while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("read_dir").filter_map(Result::ok) {
+        for e in std::fs::read_dir(&d)
+            .expect("read_dir")
+            .filter_map(Result::ok)
+        {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);

@@ -74,7 +74,9 @@ mod tests {
         LineLimit::new(ok.as_slice()).read_to_end(&mut s).unwrap();
         assert_eq!(s.len(), 1000);
         let zeros = io::repeat(0).take(MAX_LINE_BYTES as u64 + 10);
-        let e = LineLimit::new(zeros).read_to_end(&mut Vec::new()).unwrap_err();
+        let e = LineLimit::new(zeros)
+            .read_to_end(&mut Vec::new())
+            .unwrap_err();
         assert!(e.to_string().contains("longer than 64 MiB"), "{e}");
     }
 

@@ -180,7 +180,9 @@ mod tests {
 
     #[test]
     fn manifest_paths_stay_in_data() {
-        assert!(stays_in_data("data/BILLING_PERIOD=2026-04/x-00001.snappy.parquet"));
+        assert!(stays_in_data(
+            "data/BILLING_PERIOD=2026-04/x-00001.snappy.parquet"
+        ));
         assert!(stays_in_data("data/BILLING_PERIOD=2026-04/exec/x.csv.gz"));
         for bad in [
             "../secret.parquet",

@@ -327,7 +327,8 @@ pub fn open(file: &DataFile) -> Result<Opened, VerifyError> {
                     path: file.path.clone(),
                     problem: "the CSV has no header row (the file is empty or blank)".into(),
                     place: Some("line 1".into()),
-                    fix: "re-download the file; Data Exports writes one header row of column names".into(),
+                    fix: "re-download the file; Data Exports writes one header row of column names"
+                        .into(),
                 });
             }
             let columns = headers
@@ -359,9 +360,9 @@ fn csv_reader(file: &DataFile, gzip: bool) -> Result<csv::Reader<Box<dyn Read>>,
         )
     })?;
     let inner: Box<dyn Read> = if gzip {
-        Box::new(crate::guard::LineLimit::new(flate2::read::MultiGzDecoder::new(
-            BufReader::new(f),
-        )))
+        Box::new(crate::guard::LineLimit::new(
+            flate2::read::MultiGzDecoder::new(BufReader::new(f)),
+        ))
     } else {
         Box::new(crate::guard::LineLimit::new(BufReader::new(f)))
     };
@@ -617,11 +618,25 @@ fn read_parquet(
         .map_err(|e| parquet_error(file, e))?;
     let mut next = first_row;
     for rb in reader {
-        let rb = rb.map_err(|e| VerifyError::Read {
-            path: file.path.clone(),
-            problem: format!("cannot decode Parquet data: {e}"),
-            place: Some(format!("row group {rg}, near row {}", next + 1)),
-            fix: "re-download the file; it is corrupt or truncated".into(),
+        let rb = rb.map_err(|e| {
+            let text = e.to_string();
+            // A codec left out of this build (curlab reads SNAPPY, as AWS writes, and ZSTD).
+            let codec = text.contains("Disabled feature") || text.contains("not supported");
+            VerifyError::Read {
+                path: file.path.clone(),
+                problem: if codec {
+                    format!("uses a compression codec curlab does not read: {text}")
+                } else {
+                    format!("cannot decode Parquet data: {text}")
+                },
+                place: Some(format!("row group {rg}, near row {}", next + 1)),
+                fix: if codec {
+                    "rewrite the file with SNAPPY (what Data Exports writes) or ZSTD compression"
+                        .into()
+                } else {
+                    "re-download the file; it is corrupt or truncated".into()
+                },
+            }
         })?;
         let batch = normalise_parquet(&rb, &wanted, &opened.schema, next);
         next += rb.num_rows() as u64;
