@@ -240,6 +240,7 @@ fn drive(
         let mut queues: BTreeMap<usize, VecDeque<DayBlock>> = BTreeMap::new();
         let mut head = 0;
         for (i, block) in rx.iter() {
+            crate::signal::check()?;
             queues.entry(i).or_default().push_back(block);
             while let Some(block) = queues.get_mut(&head).and_then(VecDeque::pop_front) {
                 let day_done = block.truth.is_some();
@@ -812,6 +813,7 @@ pub fn generate(
         .prefix(&format!(".{}.curlab-tmp-", plan.export.name))
         .tempdir_in(out)
         .with_context(|| format!("creating a temporary folder in {}", out.display()))?;
+    crate::signal::check()?;
     let has = |f: Fault| opts.faults.iter().any(|s| s.fault == f);
     let ctx = BatchContext {
         table: plan.export.table,
@@ -966,6 +968,8 @@ pub fn generate(
     }
     let truth_tmp = tmp.path().join("truth.json");
     fs::write(&truth_tmp, serde_json::to_string_pretty(&truth)? + "\n")?;
+    // Last chance to stop before anything outside the temporary folder changes.
+    crate::signal::check()?;
     // Swap into place: remove the old export only now that the new one is complete.
     if final_dir.exists() {
         fs::remove_dir_all(&final_dir)

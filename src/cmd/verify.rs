@@ -121,7 +121,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
                 .into_iter()
                 .flatten()
                 .fold(mirrors.text(&e.to_string()), |t, m| m.text(&t));
-            eprintln!("error: {text}");
+            eprintln!("{}", report::text::clean_lines(&format!("error: {text}")));
             return Ok(ExitCode::from(2));
         }
     };
