@@ -425,7 +425,6 @@ impl Encoder<'_> {
         if !rows.is_empty() {
             flush(&mut rows)?;
         }
-        drop(flush);
         Ok(match parquet {
             Some(writers) => Encoded::Parquet(
                 writers

@@ -30,8 +30,10 @@ fn role_sessions(sessions: &str) -> String {
     format!("{BASE}\n[[roles]]\naccount = \"payer\"\nname = \"App\"\nsessions = {sessions}\n\n[[workloads]]\nprincipals = [\"role:App\"]\nmodel = \"nova-micro\"\nrequests_per_day = 1\ninput_tokens = {{ mean = 100 }}\noutput_tokens = {{ mean = 10 }}\n")
 }
 
-/// `(id, scenario bytes, extra args, needles in stderr)`.
-fn cases() -> Vec<(&'static str, Vec<u8>, Vec<&'static str>, Vec<&'static str>)> {
+/// `(id, scenario bytes, extra args, needles in stderr)`: one hostile scenario case.
+type Case = (&'static str, Vec<u8>, Vec<&'static str>, Vec<&'static str>);
+
+fn cases() -> Vec<Case> {
     let t = |s: String| s.into_bytes();
     let nest = |n: usize| format!("{BASE}\nx = {}{}\n", "[".repeat(n), "]".repeat(n));
     let inline_nest = |n: usize| format!("{BASE}\nx = {}1{}\n", "{a=".repeat(n), "}".repeat(n));

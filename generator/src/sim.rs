@@ -754,7 +754,6 @@ pub fn simulate_day(
         }
         rest = &rest[n..];
     }
-    drop(block);
     emit(DayBlock {
         day,
         keys: KeyBlock {
