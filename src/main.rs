@@ -7,7 +7,9 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 mod export;
+mod s3;
 mod shipped;
+mod signal;
 
 /// The local lab for Amazon Bedrock cost attribution in CUR 2.0.
 #[derive(Debug, Parser)]
@@ -60,8 +62,18 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        Err(e) if e.chain().any(|c| c.is::<signal::Interrupted>()) => {
+            eprintln!(
+                "{}",
+                curlab_verifier::report::text::clean_lines(&format!("curlab: {e:#}"))
+            );
+            ExitCode::from(signal::EXIT_CODE)
+        }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!(
+                "{}",
+                curlab_verifier::report::text::clean_lines(&format!("error: {e:#}"))
+            );
             ExitCode::from(2)
         }
     }

@@ -14,3 +14,4 @@ pub mod plan;
 pub mod rows;
 pub mod scenario;
 pub mod sim;
+pub mod size;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use curlab_vocab::bedrock::{self, ServiceTier, TokenType, UsageKey};
 use curlab_vocab::tags::{resource_tags_column_key, IAM_PRINCIPAL_PREFIX, RESOURCE_TAGS_PREFIX};
 use curlab_vocab::truth::{self, Truth};
-use rand::{RngExt, SeedableRng};
+use rand::{Rng, RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::background;
@@ -379,44 +379,51 @@ fn usage_keys(tier: ServiceTier, batch: bool, global: bool) -> [UsageKey; 5] {
     })
 }
 
-/// Simulate one day of every stream, explicit request and background service.
-pub fn simulate_day(plan: &Plan, tags: &TagTable, day: i64) -> DayOutput {
-    let mut out = DayOutput {
-        day,
-        ..Default::default()
-    };
-    let weekday = ((day + 3).rem_euclid(7)) as usize; // 1970-01-01 was a Thursday
-    for (si, s) in plan.streams.iter().enumerate() {
-        let w = &plan.workloads[s.workload];
-        if day < w.days.0 || day > w.days.1 {
-            continue;
+/// One stream's state for one day. Its random stream is kept as a position, not as a
+/// generator (a ChaCha generator holds a 256-byte buffer, and a large scenario has tens of
+/// thousands of streams): the stream is re-seeded and moved to that position for each group of
+/// hours. Hour `h` of a stream always follows its hour `h - 1`, so the draws are the same as
+/// running each stream's whole day at once.
+struct StreamDay<'p> {
+    /// Stream index.
+    si: u32,
+    /// Region index of the workload.
+    region: u8,
+    /// Words of the stream's random sequence used so far.
+    pos: u128,
+    callers: std::borrow::Cow<'p, [(usize, f64)]>,
+    total_w: f64,
+    lambda_day: f64,
+}
+
+impl StreamDay<'_> {
+    /// Draw this stream's requests of `hours` into `out`.
+    fn hours(
+        &mut self,
+        plan: &Plan,
+        tags: &TagTable,
+        day: i64,
+        hours: std::ops::Range<usize>,
+        out: &mut DayOutput,
+    ) {
+        let w = &plan.workloads[plan.streams[self.si as usize].workload];
+        if hours.clone().all(|h| self.lambda_day * w.hours[h] <= 0.0) {
+            return; // no draws at all (see `poisson`)
         }
-        let requester = &plan.requesters[s.requester];
-        let callers: Vec<(usize, f64)> = requester
-            .callers
-            .iter()
-            .filter(|(c, _)| plan.callers[*c].active_day.is_none_or(|d| d == day))
-            .copied()
-            .collect();
-        if callers.is_empty() {
-            continue;
+        let mut rng = rng_for(plan.seed, 1, u64::from(self.si), day);
+        if self.pos > 0 {
+            rng.set_word_pos(self.pos);
         }
-        let total_w: f64 = callers.iter().map(|(_, w)| w).sum();
-        let lambda_day = w.requests_per_day * w.weekday[weekday] * total_w.min(1.0);
-        if lambda_day <= 0.0 {
-            continue;
-        }
-        let mut rng = rng_for(plan.seed, 1, si as u64, day);
-        let region = region_index(w.region_code);
-        for (h, share) in w.hours.iter().enumerate() {
-            let n = poisson(&mut rng, lambda_day * share);
+        let callers = &self.callers;
+        for h in hours {
+            let n = poisson(&mut rng, self.lambda_day * w.hours[h]);
             for _ in 0..n {
                 let caller = if callers.len() == 1 {
                     callers[0].0
                 } else {
-                    let mut x = rng.random::<f64>() * total_w;
+                    let mut x = rng.random::<f64>() * self.total_w;
                     let mut pick = callers[callers.len() - 1].0;
-                    for (c, cw) in &callers {
+                    for (c, cw) in callers.iter() {
                         if x < *cw {
                             pick = *c;
                             break;
@@ -439,31 +446,325 @@ pub fn simulate_day(plan: &Plan, tags: &TagTable, day: i64) -> DayOutput {
                     ts,
                     caller,
                     model: w.model,
-                    region,
+                    region: self.region,
                     tokens: [input, output, cr, cw, cw1],
                     streaming: streaming && !batch,
                     usage: usage_keys(w.tier, batch, global),
                 };
-                record(plan, tags, &mut out, &req);
+                record(plan, tags, out, &req);
+            }
+        }
+        self.pos = rng.get_word_pos();
+    }
+}
+
+/// The streams that send requests on `day`.
+fn streams_of_day<'p>(plan: &'p Plan, day: i64) -> Vec<StreamDay<'p>> {
+    let weekday = ((day + 3).rem_euclid(7)) as usize; // 1970-01-01 was a Thursday
+    let mut out = Vec::new();
+    for (si, s) in plan.streams.iter().enumerate() {
+        let w = &plan.workloads[s.workload];
+        if day < w.days.0 || day > w.days.1 {
+            continue;
+        }
+        let all = &plan.requesters[s.requester].callers;
+        let active = |c: &usize| plan.callers[*c].active_day.is_none_or(|d| d == day);
+        // Borrow the requester's list unless a one-day caller has to be left out.
+        let callers: std::borrow::Cow<'p, [(usize, f64)]> = if all.iter().all(|(c, _)| active(c)) {
+            std::borrow::Cow::Borrowed(all.as_slice())
+        } else {
+            std::borrow::Cow::Owned(all.iter().filter(|(c, _)| active(c)).copied().collect())
+        };
+        if callers.is_empty() {
+            continue;
+        }
+        let total_w: f64 = callers.iter().map(|(_, w)| w).sum();
+        let lambda_day = w.requests_per_day * w.weekday[weekday] * total_w.min(1.0);
+        if lambda_day <= 0.0 {
+            continue;
+        }
+        out.push(StreamDay {
+            si: si as u32,
+            region: region_index(w.region_code),
+            pos: 0,
+            callers,
+            total_w,
+            lambda_day,
+        });
+    }
+    out
+}
+
+/// The period a day belongs to.
+fn period_of_day(plan: &Plan, day: i64) -> usize {
+    let t = day * 86_400;
+    plan.export
+        .periods
+        .iter()
+        .position(|p| t >= p.start && t < p.end)
+        .unwrap_or(0)
+}
+
+/// SKUs by key, built on first use. Every SKU is a pure function of the plan and its key, so
+/// caches on different threads agree.
+#[derive(Debug, Default)]
+pub struct SkuCache {
+    bedrock: HashMap<(u16, u8, UsageKey), (Arc<Sku>, u32)>,
+    background: HashMap<(u32, u8), (Arc<Sku>, u32)>,
+    codes: HashMap<String, u32>,
+}
+
+impl SkuCache {
+    fn code(codes: &mut HashMap<String, u32>, sku: &Sku) -> u32 {
+        let n = codes.len() as u32;
+        *codes.entry(sku.product_code.clone()).or_insert(n)
+    }
+
+    /// The SKU of a Bedrock key, and its product code's number in this cache.
+    fn bedrock(&mut self, plan: &Plan, k: &BedrockKey) -> &(Arc<Sku>, u32) {
+        let codes = &mut self.codes;
+        self.bedrock
+            .entry((k.model, k.region, k.usage))
+            .or_insert_with(|| {
+                let (region, code) = bedrock::REGION_CODES[k.region as usize];
+                let sku = bedrock_sku(&plan.models[k.model as usize], region, code, k.usage);
+                let n = Self::code(codes, &sku);
+                (Arc::new(sku), n)
+            })
+    }
+
+    /// The SKU of a background key, and its product code's number in this cache.
+    fn background(&mut self, plan: &Plan, k: &BackgroundKey) -> &(Arc<Sku>, u32) {
+        let codes = &mut self.codes;
+        self.background.entry((k.entry, k.line)).or_insert_with(|| {
+            let sku = background::sku(&plan.background[k.entry as usize], k.line);
+            let n = Self::code(codes, &sku);
+            (Arc::new(sku), n)
+        })
+    }
+}
+
+/// Usage (1e-6 units) of a Bedrock row with `tokens` tokens.
+fn bedrock_amount_e6(plan: &Plan, k: &BedrockKey, tokens: u64) -> i64 {
+    let model = &plan.models[k.model as usize];
+    tokens as i64 * (1_000_000 / model.billing.tokens_per_unit() as i64).max(1)
+}
+
+/// Aggregated rows, sorted in output order, with the position of their first line item id in
+/// their emit unit (a day, or a billing period for monthly granularity). Rows are built from
+/// the keys only when they are written ([`RowMaker`]), so a block costs ~40 bytes a row.
+#[derive(Debug, Default)]
+pub struct KeyBlock {
+    /// Billing period index.
+    pub period: usize,
+    /// Emit unit start: seeds the line item ids.
+    pub unit: Ts,
+    /// Index of the block's first row within its unit.
+    pub first: u64,
+    /// Bedrock rows (they come first), tokens per key.
+    pub bedrock: Vec<(BedrockKey, u64)>,
+    /// Background rows, usage (1e-6 units) per key.
+    pub background: Vec<(BackgroundKey, i64)>,
+}
+
+impl KeyBlock {
+    /// Rows in the block.
+    pub fn len(&self) -> usize {
+        self.bedrock.len() + self.background.len()
+    }
+
+    /// Whether the block has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One piece of a simulated day, in output order: rows of one hour (hourly granularity) or of
+/// the whole day, with their costs for the period's tax rows.
+#[derive(Debug, Default)]
+pub struct DayBlock {
+    /// Day (days since epoch).
+    pub day: i64,
+    /// The rows.
+    pub keys: KeyBlock,
+    /// Cost (1e-16 USD) per usage account and product code, in the order the codes first
+    /// appear in the rows, with the SKU of that first row (tax rows copy it).
+    pub costs: Vec<(usize, Arc<Sku>, i128)>,
+    /// Background cost of the rows (1e-16 USD).
+    pub background_e16: i128,
+    /// The day's request-level truth: set on the day's last block, and only there.
+    pub truth: Option<TruthDelta>,
+}
+
+/// Adds up block costs per (account, product code) in order of first appearance.
+#[derive(Default)]
+struct CostSum {
+    index: HashMap<(usize, u32), usize>,
+    costs: Vec<(usize, Arc<Sku>, i128)>,
+}
+
+impl CostSum {
+    fn add(&mut self, account: usize, sku: &(Arc<Sku>, u32), cost: i128) {
+        let next = self.costs.len();
+        let i = *self.index.entry((account, sku.1)).or_insert(next);
+        if i == next {
+            self.costs.push((account, sku.0.clone(), 0));
+        }
+        self.costs[i].2 += cost;
+    }
+}
+
+/// Simulate one day of every stream, explicit request and background service, handing the
+/// rows to `emit` in output order: with hourly granularity one block per hour (Bedrock hours,
+/// then background hours), otherwise one Bedrock and one background block, then always a last
+/// block without rows that carries the day's truth. `emit` returns `false` to stop early; the
+/// function then returns `false`.
+///
+/// Seeds derive from (seed, stream, day), so any thread can run any day; within a day every
+/// stream draws its hours in order, so running the hours one at a time gives the same draws as
+/// running each stream's whole day.
+pub fn simulate_day(
+    plan: &Plan,
+    tags: &TagTable,
+    day: i64,
+    skus: &mut SkuCache,
+    mut emit: impl FnMut(DayBlock) -> bool,
+) -> bool {
+    let period = period_of_day(plan, day);
+    let monthly = plan.export.granularity == Granularity::Monthly;
+    let hourly = plan.export.granularity == Granularity::Hourly;
+    let unit = if monthly {
+        plan.export.periods[period].start
+    } else {
+        day * 86_400
+    };
+    let mut out = DayOutput {
+        day,
+        ..Default::default()
+    };
+    let mut streams = streams_of_day(plan, day);
+    let explicit = {
+        let lo = plan.explicit.partition_point(|r| r.ts < day * 86_400);
+        let hi = plan.explicit.partition_point(|r| r.ts < (day + 1) * 86_400);
+        &plan.explicit[lo..hi]
+    };
+    let mut first = 0u64;
+    // Monthly rows are priced when the period is complete (see `Emitter`), so their blocks
+    // carry no costs.
+    let mut block = |bedrock: Vec<(BedrockKey, u64)>,
+                     background: Vec<(BackgroundKey, i64)>,
+                     skus: &mut SkuCache|
+     -> DayBlock {
+        let mut costs = CostSum::default();
+        let mut background_e16 = 0;
+        if !monthly {
+            for (k, tokens) in &bedrock {
+                let amount = bedrock_amount_e6(plan, k, *tokens);
+                let account = k.account as usize;
+                let sku = skus.bedrock(plan, k);
+                costs.add(
+                    account,
+                    sku,
+                    i128::from(amount) * i128::from(sku.0.rate_e10),
+                );
+            }
+            for (k, amount) in &background {
+                let account = plan.background[k.entry as usize].account;
+                let sku = skus.background(plan, k);
+                let cost = i128::from(*amount) * i128::from(sku.0.rate_e10);
+                background_e16 += cost;
+                costs.add(account, sku, cost);
+            }
+        }
+        let keys = KeyBlock {
+            period,
+            unit,
+            first,
+            bedrock,
+            background,
+        };
+        first += keys.len() as u64;
+        DayBlock {
+            day,
+            keys,
+            costs: costs.costs,
+            background_e16,
+            truth: None,
+        }
+    };
+    let sorted_bedrock = |m: &mut HashMap<BedrockKey, u64>| {
+        let mut v: Vec<(BedrockKey, u64)> = m.drain().collect();
+        v.sort_unstable_by_key(|(k, _)| *k);
+        v
+    };
+    // Streams run a few hours at a time: fewer re-seeds than hour by hour, and only those
+    // hours' keys in memory.
+    const HOURS_AT_ONCE: usize = 4;
+    for g in (0..24).step_by(HOURS_AT_ONCE) {
+        let hours = g..g + HOURS_AT_ONCE;
+        for s in &mut streams {
+            s.hours(plan, tags, day, hours.clone(), &mut out);
+        }
+        let lo = day * 86_400 + g as i64 * 3600;
+        let hi = lo + HOURS_AT_ONCE as i64 * 3600;
+        for r in explicit.iter().filter(|r| r.ts >= lo && r.ts < hi) {
+            let req = Request {
+                ts: r.ts,
+                caller: r.caller,
+                model: r.model,
+                region: region_index(r.region_code),
+                tokens: r.tokens,
+                streaming: r.streaming && !r.batch,
+                usage: usage_keys(r.tier, r.batch, r.global),
+            };
+            record(plan, tags, &mut out, &req);
+        }
+        if hourly && !out.bedrock.is_empty() {
+            // Sorted by bucket first: one block per hour.
+            let keys = sorted_bedrock(&mut out.bedrock);
+            let mut rest = keys.as_slice();
+            while !rest.is_empty() {
+                let n = rest.partition_point(|(k, _)| k.bucket == rest[0].0.bucket);
+                if !emit(block(rest[..n].to_vec(), Vec::new(), skus)) {
+                    return false;
+                }
+                rest = &rest[n..];
             }
         }
     }
-    let lo = plan.explicit.partition_point(|r| r.ts < day * 86_400);
-    let hi = plan.explicit.partition_point(|r| r.ts < (day + 1) * 86_400);
-    for r in &plan.explicit[lo..hi] {
-        let req = Request {
-            ts: r.ts,
-            caller: r.caller,
-            model: r.model,
-            region: region_index(r.region_code),
-            tokens: r.tokens,
-            streaming: r.streaming && !r.batch,
-            usage: usage_keys(r.tier, r.batch, r.global),
-        };
-        record(plan, tags, &mut out, &req);
+    if !out.bedrock.is_empty() {
+        let keys = sorted_bedrock(&mut out.bedrock);
+        if !emit(block(keys, Vec::new(), skus)) {
+            return false;
+        }
     }
     background::simulate_day(plan, day, &mut out);
-    out
+    let mut bg: Vec<(BackgroundKey, i64)> = out.background.drain().collect();
+    bg.sort_unstable_by_key(|(k, _)| *k);
+    let mut rest = bg.as_slice();
+    while !rest.is_empty() {
+        // Sorted by bucket first: with hourly granularity, one block per hour.
+        let n = if hourly {
+            rest.partition_point(|(k, _)| k.bucket == rest[0].0.bucket)
+        } else {
+            rest.len()
+        };
+        if !emit(block(Vec::new(), rest[..n].to_vec(), skus)) {
+            return false;
+        }
+        rest = &rest[n..];
+    }
+    emit(DayBlock {
+        day,
+        keys: KeyBlock {
+            period,
+            unit,
+            first,
+            ..Default::default()
+        },
+        truth: Some(out.truth),
+        ..Default::default()
+    })
 }
 
 /// A batch of finished rows for one billing period, in output order.
@@ -475,17 +776,50 @@ pub struct Chunk {
     pub rows: Vec<Row>,
 }
 
+/// What the [`Emitter`] hands on, in output order.
+#[derive(Debug)]
+pub enum Emitted {
+    /// Rows still as keys: build them with a [`RowMaker`] (on any thread).
+    Keys(Arc<KeyBlock>),
+    /// Finished rows (tax).
+    Rows(Chunk),
+}
+
+impl Emitted {
+    /// Rows it stands for.
+    pub fn len(&self) -> usize {
+        match self {
+            Emitted::Keys(b) => b.len(),
+            Emitted::Rows(c) => c.rows.len(),
+        }
+    }
+
+    /// Whether it has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Billing period index.
+    pub fn period(&self) -> usize {
+        match self {
+            Emitted::Keys(b) => b.period,
+            Emitted::Rows(c) => c.period,
+        }
+    }
+}
+
 /// (period, usage account, product code): the grain of tax rows.
 type PeriodProduct = (usize, usize, String);
 
-/// Turns simulated days (fed in day order) into numbered rows, tax rows and the truth.
+/// Takes simulated day blocks back in day order and passes on their rows, adds tax rows at
+/// each period's end and keeps the ground truth, which is summed per request, not per row.
+/// With monthly granularity it holds a period's keys until the period is complete.
 pub struct Emitter<'a> {
     plan: &'a Plan,
-    tags: &'a TagTable,
-    skus: HashMap<(u16, u8, UsageKey), Arc<Sku>>,
-    bg_skus: HashMap<(u32, u8), Arc<Sku>>,
+    skus: SkuCache,
     pending_bedrock: HashMap<BedrockKey, u64>,
     pending_background: HashMap<BackgroundKey, i64>,
+    /// (period, unit) of the last block.
     pending_unit: Option<(usize, Ts)>,
     period_cost: BTreeMap<PeriodProduct, (i128, Arc<Sku>)>,
     truth: TruthDelta,
@@ -495,17 +829,14 @@ pub struct Emitter<'a> {
     owned: Option<std::ops::RangeInclusive<i64>>,
     pending_owned: bool,
     empty: Pairs,
-    operations: [Arc<str>; 2],
 }
 
 impl<'a> Emitter<'a> {
     /// A new emitter.
-    pub fn new(plan: &'a Plan, tags: &'a TagTable) -> Self {
+    pub fn new(plan: &'a Plan) -> Self {
         Emitter {
             plan,
-            tags,
-            skus: HashMap::new(),
-            bg_skus: HashMap::new(),
+            skus: SkuCache::default(),
             pending_bedrock: HashMap::new(),
             pending_background: HashMap::new(),
             pending_unit: None,
@@ -517,10 +848,6 @@ impl<'a> Emitter<'a> {
             owned: None,
             pending_owned: true,
             empty: Arc::new(Vec::new()),
-            operations: [
-                bedrock::OP_INVOKE.into(),
-                bedrock::OP_INVOKE_STREAMING.into(),
-            ],
         }
     }
 
@@ -536,24 +863,16 @@ impl<'a> Emitter<'a> {
         self.owned.as_ref().is_none_or(|r| r.contains(&day))
     }
 
-    fn period_of_day(&self, day: i64) -> usize {
-        let t = day * 86_400;
-        self.plan
-            .export
-            .periods
-            .iter()
-            .position(|p| t >= p.start && t < p.end)
-            .unwrap_or(0)
-    }
-
-    /// Feed the next day; returns the chunks that are complete.
-    pub fn push(&mut self, day: DayOutput) -> Vec<Chunk> {
-        let period = self.period_of_day(day.day);
-        // The emit unit is a day, or a whole period for monthly granularity.
-        let unit = match self.plan.export.granularity {
-            Granularity::Monthly => self.plan.export.periods[period].start,
-            _ => day.day * 86_400,
-        };
+    /// Feed the next block (blocks of a day in order, days in order); returns what is complete.
+    pub fn push(&mut self, block: DayBlock) -> Vec<Emitted> {
+        let DayBlock {
+            day,
+            keys,
+            costs,
+            background_e16,
+            truth,
+        } = block;
+        let (period, unit) = (keys.period, keys.unit);
         let mut out = Vec::new();
         if let Some((p, u)) = self.pending_unit {
             if u != unit {
@@ -564,21 +883,38 @@ impl<'a> Emitter<'a> {
             }
         }
         self.pending_unit = Some((period, unit));
-        self.pending_owned = self.owns(day.day);
-        for (k, v) in day.bedrock {
-            *self.pending_bedrock.entry(k).or_default() += v;
+        self.pending_owned = self.owns(day);
+        if let Some(t) = truth {
+            if self.pending_owned {
+                self.truth.merge(t);
+            }
         }
-        for (k, v) in day.background {
-            *self.pending_background.entry(k).or_default() += v;
+        if self.plan.export.granularity == Granularity::Monthly {
+            for (k, v) in keys.bedrock {
+                *self.pending_bedrock.entry(k).or_default() += v;
+            }
+            for (k, v) in keys.background {
+                *self.pending_background.entry(k).or_default() += v;
+            }
+            return out;
         }
-        if self.pending_owned {
-            self.truth.merge(day.truth);
+        for (account, sku, cost) in &costs {
+            self.add_period_cost(period, *account, sku, *cost);
+        }
+        if self.pending_owned && !keys.is_empty() {
+            // Another part writes the rows of days it owns; here only their costs counted.
+            self.background_e16 += background_e16;
+            *self
+                .rows_by_period
+                .entry(self.plan.export.periods[period].label.clone())
+                .or_default() += keys.len() as u64;
+            out.push(Emitted::Keys(Arc::new(keys)));
         }
         out
     }
 
-    /// Flush what is pending and return the last chunks and the truth.
-    pub fn finish(mut self) -> (Vec<Chunk>, TruthParts) {
+    /// Flush what is pending and return the last pieces and the truth.
+    pub fn finish(mut self) -> (Vec<Emitted>, TruthParts) {
         let mut out = Vec::new();
         if let Some((p, _)) = self.pending_unit {
             out.extend(self.flush_unit());
@@ -593,104 +929,49 @@ impl<'a> Emitter<'a> {
         (out, parts)
     }
 
-    fn sku(&mut self, k: &BedrockKey) -> Arc<Sku> {
-        let plan = self.plan;
-        self.skus
-            .entry((k.model, k.region, k.usage))
-            .or_insert_with(|| {
-                let (region, code) = bedrock::REGION_CODES[k.region as usize];
-                Arc::new(bedrock_sku(
-                    &plan.models[k.model as usize],
-                    region,
-                    code,
-                    k.usage,
-                ))
-            })
-            .clone()
-    }
-
-    fn flush_unit(&mut self) -> Vec<Chunk> {
+    /// A monthly unit (a whole period) is complete: price and pass on its rows.
+    fn flush_unit(&mut self) -> Vec<Emitted> {
         let Some((period, unit)) = self.pending_unit else {
             return vec![];
         };
-        let mut keys: Vec<(BedrockKey, u64)> = self.pending_bedrock.drain().collect();
-        keys.sort_unstable_by_key(|(k, _)| *k);
-        let mut rows = Vec::with_capacity(keys.len() + self.pending_background.len());
-        for (k, tokens) in keys {
-            let sku = self.sku(&k);
-            let model = &self.plan.models[k.model as usize];
-            let amount_e6 =
-                tokens as i64 * (1_000_000 / model.billing.tokens_per_unit() as i64).max(1);
-            let cost_e16 = i128::from(amount_e6) * i128::from(sku.rate_e10);
-            let principal = (k.principal != NO_PRINCIPAL)
-                .then(|| self.plan.callers[k.principal as usize].arn.clone());
-            let resource_id = format!(
-                "arn:aws:bedrock:{}::foundation-model/{}",
-                sku.region, model.model_id
-            );
-            self.add_period_cost(period, k.account as usize, &sku, cost_e16);
-            rows.push(Row {
-                period,
-                account: k.account as usize,
-                start: k.bucket,
-                end: bucket_end(self.plan, k.bucket),
-                kind: RowKind::Bedrock,
-                operation: self.operations[usize::from(k.streaming)].clone(),
-                principal,
-                resource_id: Some(resource_id.into()),
-                amount_e6,
-                cost_e16,
-                tags: self.tags.set(k.tags).clone(),
-                resource_tags: self.empty.clone(),
-                id: String::new(),
-                tax_type: None,
-                sku,
-            });
-        }
-        let mut bg: Vec<(BackgroundKey, i64)> = self.pending_background.drain().collect();
-        bg.sort_unstable_by_key(|(k, _)| *k);
-        for (k, amount_e6) in bg {
-            let entry = &self.plan.background[k.entry as usize];
-            let sku = self
-                .bg_skus
-                .entry((k.entry, k.line))
-                .or_insert_with(|| Arc::new(background::sku(entry, k.line)))
-                .clone();
-            let cost_e16 = i128::from(amount_e6) * i128::from(sku.rate_e10);
-            if self.pending_owned {
-                self.background_e16 += cost_e16;
-            }
-            self.add_period_cost(period, entry.account, &sku, cost_e16);
-            let interval = self.tags.interval(k.bucket);
-            let (t, rt) = self.tags.background[k.entry as usize][interval];
-            rows.push(Row {
-                period,
-                account: entry.account,
-                start: k.bucket,
-                end: bucket_end(self.plan, k.bucket),
-                kind: RowKind::Background,
-                operation: background::operation(entry.service, k.line).into(),
-                principal: None,
-                resource_id: Some(entry.resources[k.resource as usize].as_str().into()),
-                amount_e6,
-                cost_e16,
-                tags: self.tags.set(t).clone(),
-                resource_tags: self.tags.set(rt).clone(),
-                id: String::new(),
-                tax_type: None,
-                sku,
-            });
-        }
-        if !self.pending_owned {
-            // Another part writes these rows; only their costs (for tax) were needed here.
+        if self.pending_bedrock.is_empty() && self.pending_background.is_empty() {
             return vec![];
         }
-        self.number(&mut rows, 7, unit);
+        let plan = self.plan;
+        let mut bedrock: Vec<(BedrockKey, u64)> = self.pending_bedrock.drain().collect();
+        bedrock.sort_unstable_by_key(|(k, _)| *k);
+        let mut background: Vec<(BackgroundKey, i64)> = self.pending_background.drain().collect();
+        background.sort_unstable_by_key(|(k, _)| *k);
+        for (k, tokens) in &bedrock {
+            let amount = bedrock_amount_e6(plan, k, *tokens);
+            let sku = self.skus.bedrock(plan, k).0.clone();
+            let cost = i128::from(amount) * i128::from(sku.rate_e10);
+            self.add_period_cost(period, k.account as usize, &sku, cost);
+        }
+        for (k, amount) in &background {
+            let sku = self.skus.background(plan, k).0.clone();
+            let cost = i128::from(*amount) * i128::from(sku.rate_e10);
+            if self.pending_owned {
+                self.background_e16 += cost;
+            }
+            let account = plan.background[k.entry as usize].account;
+            self.add_period_cost(period, account, &sku, cost);
+        }
+        if !self.pending_owned {
+            return vec![];
+        }
+        let keys = KeyBlock {
+            period,
+            unit,
+            first: 0,
+            bedrock,
+            background,
+        };
         *self
             .rows_by_period
-            .entry(self.plan.export.periods[period].label.clone())
-            .or_default() += rows.len() as u64;
-        vec![Chunk { period, rows }]
+            .entry(plan.export.periods[period].label.clone())
+            .or_default() += keys.len() as u64;
+        vec![Emitted::Keys(Arc::new(keys))]
     }
 
     fn add_period_cost(&mut self, period: usize, account: usize, sku: &Arc<Sku>, cost: i128) {
@@ -701,7 +982,7 @@ impl<'a> Emitter<'a> {
     }
 
     /// Tax rows for the accounts' products of a finished period.
-    fn flush_period(&mut self, period: usize) -> Vec<Chunk> {
+    fn flush_period(&mut self, period: usize) -> Vec<Emitted> {
         let last_day = self.plan.export.periods[period].end / 86_400 - 1;
         let tax = self.plan.tax.clone().filter(|_| self.owns(last_day));
         let Some(tax) = tax else {
@@ -762,24 +1043,199 @@ impl<'a> Emitter<'a> {
         if rows.is_empty() {
             return vec![];
         }
-        self.number(&mut rows, 8, per.end);
+        let mut ids = IdStream::new(self.plan.seed, 8, per.end);
+        for r in &mut rows {
+            r.id = ids.next_id();
+        }
         *self.rows_by_period.entry(per.label.clone()).or_default() += rows.len() as u64;
-        vec![Chunk { period, rows }]
+        vec![Emitted::Rows(Chunk { period, rows })]
     }
+}
 
-    /// Line item ids depend only on the seed and the unit, so every part of a sharded export
-    /// numbers its rows exactly as the whole export would.
-    fn number(&mut self, rows: &mut [Row], purpose: u64, unit: Ts) {
-        const A: &[u8] = b"abcdefghijklmnopqrstuvwxyz234567";
-        let mut rng = rng_for(self.plan.seed, purpose, 0, unit / 3600);
-        for r in rows.iter_mut() {
-            let mut id = String::with_capacity(52);
-            for _ in 0..52 {
-                id.push(A[rng.random_range(0..32)] as char);
-            }
-            r.id = id;
+/// Line item ids: 52 base-32 characters, one 32-bit word of a ChaCha stream each. They depend
+/// only on the seed, the unit and the row's position in it, so every part of a sharded export
+/// and every thread numbers a row exactly as the whole export would, and a row's id can be
+/// computed without the rows before it.
+struct IdStream {
+    rng: ChaCha8Rng,
+    /// Row index the stream is positioned at.
+    at: u64,
+}
+
+impl IdStream {
+    const CHARS: usize = 52;
+
+    fn new(seed: u64, purpose: u64, unit: Ts) -> Self {
+        IdStream {
+            rng: rng_for(seed, purpose, 0, unit / 3600),
+            at: 0,
         }
     }
+
+    /// Position the stream at row `index` of its unit.
+    fn seek(&mut self, index: u64) {
+        if index != self.at {
+            self.rng
+                .set_word_pos(u128::from(index) * Self::CHARS as u128);
+            self.at = index;
+        }
+    }
+
+    fn next_id(&mut self) -> String {
+        const A: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+        let mut id = String::with_capacity(Self::CHARS);
+        for _ in 0..Self::CHARS {
+            // The top five bits: the same pick as `random_range(0..32)` on one word.
+            id.push(A[(self.rng.next_u32() >> 27) as usize] as char);
+        }
+        self.at += 1;
+        id
+    }
+}
+
+/// Builds [`Row`]s from [`KeyBlock`]s; one per thread (it caches SKUs and resource ids).
+pub struct RowMaker<'a> {
+    plan: &'a Plan,
+    tags: &'a TagTable,
+    skus: SkuCache,
+    resource_ids: HashMap<(u16, u8), Arc<str>>,
+    ids: Option<(Ts, IdStream)>,
+    empty: Pairs,
+    operations: [Arc<str>; 2],
+}
+
+impl<'a> RowMaker<'a> {
+    /// A new row maker.
+    pub fn new(plan: &'a Plan, tags: &'a TagTable) -> Self {
+        RowMaker {
+            plan,
+            tags,
+            skus: SkuCache::default(),
+            resource_ids: HashMap::new(),
+            ids: None,
+            empty: Arc::new(Vec::new()),
+            operations: [
+                bedrock::OP_INVOKE.into(),
+                bedrock::OP_INVOKE_STREAMING.into(),
+            ],
+        }
+    }
+
+    /// Append rows `range` of `block` to `out`.
+    pub fn rows(&mut self, block: &KeyBlock, range: std::ops::Range<usize>, out: &mut Vec<Row>) {
+        let plan = self.plan;
+        let seed = plan.seed;
+        let ids = match &mut self.ids {
+            Some((unit, ids)) if *unit == block.unit => ids,
+            slot => {
+                &mut slot
+                    .insert((block.unit, IdStream::new(seed, 7, block.unit)))
+                    .1
+            }
+        };
+        ids.seek(block.first + range.start as u64);
+        let nb = block.bedrock.len();
+        for i in range {
+            let id = ids.next_id();
+            if let Some((k, tokens)) = block.bedrock.get(i) {
+                let sku = self.skus.bedrock(plan, k).0.clone();
+                let model = &plan.models[k.model as usize];
+                let amount_e6 = bedrock_amount_e6(plan, k, *tokens);
+                let cost_e16 = i128::from(amount_e6) * i128::from(sku.rate_e10);
+                let principal = (k.principal != NO_PRINCIPAL)
+                    .then(|| plan.callers[k.principal as usize].arn.clone());
+                let resource_id = self
+                    .resource_ids
+                    .entry((k.model, k.region))
+                    .or_insert_with(|| {
+                        format!(
+                            "arn:aws:bedrock:{}::foundation-model/{}",
+                            sku.region, model.model_id
+                        )
+                        .into()
+                    })
+                    .clone();
+                out.push(Row {
+                    period: block.period,
+                    account: k.account as usize,
+                    start: k.bucket,
+                    end: bucket_end(plan, k.bucket),
+                    kind: RowKind::Bedrock,
+                    operation: self.operations[usize::from(k.streaming)].clone(),
+                    principal,
+                    resource_id: Some(resource_id),
+                    amount_e6,
+                    cost_e16,
+                    tags: self.tags.set(k.tags).clone(),
+                    resource_tags: self.empty.clone(),
+                    id,
+                    tax_type: None,
+                    sku,
+                });
+            } else {
+                let (k, amount_e6) = &block.background[i - nb];
+                let entry = &plan.background[k.entry as usize];
+                let sku = self.skus.background(plan, k).0.clone();
+                let cost_e16 = i128::from(*amount_e6) * i128::from(sku.rate_e10);
+                let interval = self.tags.interval(k.bucket);
+                let (t, rt) = self.tags.background[k.entry as usize][interval];
+                out.push(Row {
+                    period: block.period,
+                    account: entry.account,
+                    start: k.bucket,
+                    end: bucket_end(plan, k.bucket),
+                    kind: RowKind::Background,
+                    operation: background::operation(entry.service, k.line).into(),
+                    principal: None,
+                    resource_id: Some(entry.resources[k.resource as usize].as_str().into()),
+                    amount_e6: *amount_e6,
+                    cost_e16,
+                    tags: self.tags.set(t).clone(),
+                    resource_tags: self.tags.set(rt).clone(),
+                    id,
+                    tax_type: None,
+                    sku,
+                });
+            }
+        }
+    }
+
+    /// Every row of `e`, in order.
+    pub fn all_rows(&mut self, e: Emitted) -> Chunk {
+        match e {
+            Emitted::Keys(b) => {
+                let mut rows = Vec::with_capacity(b.len());
+                self.rows(&b, 0..b.len(), &mut rows);
+                Chunk {
+                    period: b.period,
+                    rows,
+                }
+            }
+            Emitted::Rows(c) => c,
+        }
+    }
+}
+
+/// Simulate `days` (all of the plan's, or the ones a part needs) one after another on this
+/// thread and hand every finished chunk of rows, in output order, to `sink`. `curlab
+/// generate` runs the same steps on several threads; this is the reference order.
+pub fn run_in_order(plan: &Plan, tags: &TagTable, mut sink: impl FnMut(Chunk)) -> TruthParts {
+    let mut emitter = Emitter::new(plan);
+    let mut maker = RowMaker::new(plan, tags);
+    let mut skus = SkuCache::default();
+    for day in plan.days() {
+        simulate_day(plan, tags, day, &mut skus, |b| {
+            for e in emitter.push(b) {
+                sink(maker.all_rows(e));
+            }
+            true
+        });
+    }
+    let (rest, parts) = emitter.finish();
+    for e in rest {
+        sink(maker.all_rows(e));
+    }
+    parts
 }
 
 /// Integer sums the truth file is built from.

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use curlab_generator::plan::{self, Plan};
 use curlab_generator::rows::{e16_to_usd, Row, RowKind};
 use curlab_generator::scenario;
-use curlab_generator::sim::{self, Emitter, TagTable};
+use curlab_generator::sim::{self, TagTable};
 use curlab_vocab::arn::{check_session_name, parse_principal, sanitize_session_name, IdentityKind};
 use proptest::prelude::*;
 
@@ -941,15 +941,8 @@ fn resolve(src: &str) -> Result<Plan, String> {
 
 fn run(plan: &Plan) -> (Vec<Row>, sim::TruthParts, curlab_vocab::truth::Truth) {
     let tags = TagTable::new(plan);
-    let mut emitter = Emitter::new(plan, &tags);
     let mut rows = Vec::new();
-    for day in plan.days() {
-        for chunk in emitter.push(sim::simulate_day(plan, &tags, day)) {
-            rows.extend(chunk.rows);
-        }
-    }
-    let (chunks, parts) = emitter.finish();
-    rows.extend(chunks.into_iter().flat_map(|c| c.rows));
+    let parts = sim::run_in_order(plan, &tags, |chunk| rows.extend(chunk.rows));
     let truth = sim::build_truth(plan, &tags, &parts);
     (rows, parts, truth)
 }

@@ -264,7 +264,8 @@ impl Diff {
             }
             o.push_str(&columns(&rows, &[1]));
         }
-        o
+        // Group names and principals come from the data.
+        crate::escape::terminal(&o)
     }
 }
 

@@ -10,10 +10,19 @@ pub fn html(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            // Control characters are not allowed in HTML text; keep the page well-formed.
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() => out.push('\u{fffd}'),
             _ => out.push(c),
         }
     }
     out
+}
+
+/// Make text safe for a terminal: control characters (ESC sequences, CR, BEL, C1) and bidi
+/// overrides from the data become `�`; line breaks and tabs stay.
+pub fn terminal(s: &str) -> String {
+    curlab_verifier::report::text::clean_lines(s)
 }
 
 /// Neutralise a text cell a spreadsheet would run as a formula: cells starting with `=`, `+`,
@@ -37,6 +46,15 @@ mod tests {
             html(r#"<script>alert("x")</script>&'"#),
             "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;"
         );
+    }
+
+    #[test]
+    fn cleans_terminal_text() {
+        assert_eq!(
+            terminal("a\u{1b}[31mb\nc\u{202e}"),
+            "a\u{fffd}[31mb\nc\u{fffd}"
+        );
+        assert_eq!(html("a\u{0}b\u{7}"), "a\u{fffd}b\u{fffd}");
     }
 
     #[test]

@@ -38,6 +38,7 @@ pub struct GenerateArgs {
     /// Scenario file path, or the name of a shipped scenario (see `curlab scenarios`).
     pub scenario: String,
     /// Output folder; the export lands in <OUT>/<export-name>/ and the truth file beside it.
+    /// An s3://BUCKET/PREFIX URI uploads it there instead (docs/s3.md).
     #[arg(long, short, default_value = "out")]
     pub out: PathBuf,
     /// Seed for every random choice (default: the scenario's `seed`).
@@ -75,12 +76,15 @@ pub struct GenerateArgs {
     /// unsharded export's rows.
     #[arg(long, default_value_t = 0)]
     pub part: usize,
-    /// Generate even when the estimate exceeds the safety limit (100M requests).
+    /// Generate even when the estimate exceeds the safety limits (1e8 requests, 1e6 principals);
+    /// 2e7 principals stay refused.
     #[arg(long)]
     pub allow_large: bool,
     /// No progress bar and no summary.
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub s3: crate::s3::S3Args,
 }
 
 fn default_threads() -> usize {
@@ -90,8 +94,15 @@ fn default_threads() -> usize {
 /// Refuse work above this many simulated requests without `--allow-large`.
 const MAX_REQUESTS: f64 = 1e8;
 
-/// Load and resolve a scenario given as a path or a shipped name.
-pub fn load_plan(name_or_path: &str, seed: Option<u64>, scale: f64) -> Result<Plan> {
+/// Load and resolve a scenario given as a path or a shipped name. Absurd sizes are refused
+/// before anything is built (populations from the parsed file), and again after resolving
+/// (requests from the resolved streams), unless `allow_large`.
+pub fn load_plan(
+    name_or_path: &str,
+    seed: Option<u64>,
+    scale: f64,
+    allow_large: bool,
+) -> Result<Plan> {
     if !(scale > 0.0 && scale <= 10_000.0) {
         bail!("--scale {scale} is outside (0, 10000]; use e.g. --scale 2 for twice the population");
     }
@@ -105,19 +116,84 @@ pub fn load_plan(name_or_path: &str, seed: Option<u64>, scale: f64) -> Result<Pl
                 let names: Vec<&str> = shipped::SHIPPED.iter().map(|s| s.name).collect();
                 bail!("no scenario file `{name_or_path}` and no shipped scenario of that name (shipped: {})", names.join(", "));
             }
-            let src = std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?;
+            if !path.is_file() {
+                bail!(
+                    "{}: is not a file; fix: pass a scenario .toml file or a shipped scenario name",
+                    path.display()
+                );
+            }
+            // A scenario is a few KiB; refuse to slurp something that is clearly not one.
+            let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            if len > MAX_SCENARIO_BYTES {
+                bail!(
+                    "{}: is {} bytes, more than a scenario file can be ({} bytes); fix: pass the scenario .toml, not a data file",
+                    path.display(),
+                    len,
+                    MAX_SCENARIO_BYTES
+                );
+            }
+            let bytes =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let src = String::from_utf8(bytes).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: is not UTF-8 text (invalid byte at byte offset {}); fix: save the scenario as UTF-8 TOML",
+                    path.display(),
+                    e.utf8_error().valid_up_to()
+                )
+            })?;
             (src, path.display().to_string())
         }
     };
     let file = scenario::parse(&src, &label)?;
-    plan::resolve(&file, seed, scale)
-        .map_err(|problems| scenario::with_positions(&src, &label, problems).into())
+    let size = curlab_generator::size::estimate(&file, scale);
+    if size.principals > curlab_generator::size::HARD_MAX_PRINCIPALS {
+        bail!(
+            "{label} would simulate {}; curlab holds every principal in memory and stops at {:.0e} principals, even with --allow-large. Lower the user, task or instance counts or --scale",
+            size.describe(),
+            curlab_generator::size::HARD_MAX_PRINCIPALS
+        );
+    }
+    if !allow_large
+        && (size.principals > curlab_generator::size::MAX_PRINCIPALS
+            || size.requests > MAX_REQUESTS)
+    {
+        bail!(
+            "{label} would simulate {}; that is above the safety limit of {MAX_REQUESTS:.0e} requests or {:.0e} principals. Lower requests_per_day, user, task or instance counts or --scale, or pass --allow-large",
+            size.describe(),
+            curlab_generator::size::MAX_PRINCIPALS
+        );
+    }
+    let plan = plan::resolve(&file, seed, scale)
+        .map_err(|problems| scenario::with_positions(&src, &label, problems))?;
+    let estimate = plan.estimated_requests();
+    if estimate > MAX_REQUESTS && !allow_large {
+        // Rows are bounded by callers × buckets × usage types, and by the requests themselves.
+        let buckets = plan.days().len() as f64 * 24.0;
+        let rows = (plan.callers.len().max(1) as f64 * buckets * 4.0).min(estimate * 3.0);
+        bail!(
+            "{label} would simulate about {:.2e} requests, about {:.1e} rows and {:.0} MiB of Parquet; that is above the safety limit of {MAX_REQUESTS:.0e} requests. Lower requests_per_day, user counts or --scale, or pass --allow-large",
+            estimate,
+            rows,
+            rows * curlab_generator::size::PARQUET_BYTES_PER_ROW / 1_048_576.0,
+        );
+    }
+    Ok(plan)
 }
+
+/// Largest scenario file read (scenarios are a few KiB; the shipped enterprise one is 9 KiB).
+const MAX_SCENARIO_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Run `curlab generate`.
 pub fn run(args: GenerateArgs) -> Result<ExitCode> {
-    let mut plan = load_plan(&args.scenario, args.seed, args.scale)?;
+    // Before any work: a Ctrl-C from here on stops cleanly (no temporary folder left behind).
+    crate::signal::install();
+    let mut plan = load_plan(&args.scenario, args.seed, args.scale, args.allow_large)?;
+    let s3_out = crate::s3::S3Uri::parse(&args.out.to_string_lossy())?;
+    if let Some(uri) = &s3_out {
+        // The manifest lists the data files where they really are.
+        plan.export.s3_bucket = uri.bucket.clone();
+        plan.export.s3_prefix = uri.key.clone();
+    }
     if let Some(f) = args.format {
         plan.export.format = match f {
             FormatArg::Parquet => Format::Parquet,
@@ -136,19 +212,6 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode> {
         .map(|s| s.parse::<FaultSpec>())
         .collect::<Result<Vec<_>, _>>()
         .map_err(anyhow::Error::msg)?;
-    let estimate = plan.estimated_requests();
-    if estimate > MAX_REQUESTS && !args.allow_large {
-        // Rows are bounded by callers × buckets × usage types, and by the requests themselves.
-        let buckets = plan.days().len() as f64 * 24.0;
-        let rows = (plan.callers.len().max(1) as f64 * buckets * 4.0).min(estimate * 3.0);
-        bail!(
-            "{} would simulate about {:.2e} requests, about {:.1e} rows and {:.0} MiB of Parquet; that is above the safety limit of {MAX_REQUESTS:.0e} requests. Lower requests_per_day, user counts or --scale, or pass --allow-large",
-            args.scenario,
-            estimate,
-            rows,
-            rows * 75.0 / 1_048_576.0,
-        );
-    }
     if args.parts == 0 || args.part >= args.parts {
         bail!(
             "--part {} is not one of 0..{} (--parts {})",
@@ -192,7 +255,10 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode> {
             b.set_position(done as u64);
         }
     };
-    let summary = export::generate(&plan, &args.out, args.force, &opts, &progress)?;
+    let summary = match &s3_out {
+        Some(uri) => crate::s3::generate(&plan, uri, &args.s3, args.force, &opts, &progress)?,
+        None => export::generate(&plan, &args.out, args.force, &opts, &progress)?,
+    };
     if let Some(b) = bar {
         b.finish_and_clear();
     }

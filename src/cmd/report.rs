@@ -68,6 +68,8 @@ pub struct Selection {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub s3: crate::s3::S3Args,
 }
 
 /// Arguments of `curlab report`.
@@ -79,7 +81,7 @@ input could not be read or the command line is wrong."
 )]
 pub struct ReportArgs {
     /// Export folder in the Data Exports layout, data files (Parquet, CSV, CSV.gz) or quoted
-    /// globs, as for `curlab verify`.
+    /// globs, or an s3:// URI, as for `curlab verify`.
     #[arg(
         value_name = "PATH",
         required_unless_present = "scenario",
@@ -179,18 +181,28 @@ fn from_files(
     sel: &Selection,
     spec: &ReportSpec,
 ) -> Result<curlab_report::Summary> {
-    let export = Export::open(paths, sel.period.as_deref())?;
+    // s3:// arguments are copied to a local mirror first; sources then name the URIs.
+    let mirrors = crate::s3::Mirrors::open(paths, sel.period.as_deref(), &sel.s3)?;
+    let local_err = |e: anyhow::Error| anyhow::anyhow!(mirrors.text(&format!("{e:#}")));
+    let export = Export::open(&mirrors.paths, sel.period.as_deref()).map_err(local_err)?;
     let pb = bar(export.task_count(), "parts", "reading".into(), sel.quiet);
     let progress = |done: usize| {
         if let Some(b) = &pb {
             b.set_position(done as u64);
         }
     };
-    let agg = export.scan(spec, sel.threads, &progress)?;
+    let agg = export
+        .scan(spec, sel.threads, &progress)
+        .map_err(local_err)?;
     if let Some(b) = pb {
         b.finish_and_clear();
     }
-    Ok(agg.finish(export.sources()))
+    let sources = export
+        .sources()
+        .iter()
+        .map(|s| mirrors.display(s))
+        .collect();
+    Ok(agg.finish(sources))
 }
 
 /// Feed one generated row to the aggregator if it is Bedrock inference usage; the same test
@@ -229,7 +241,7 @@ fn from_scenario(
     sel: &Selection,
     spec: &ReportSpec,
 ) -> Result<curlab_report::Summary> {
-    let plan = crate::cmd::generate::load_plan(name, seed, scale)?;
+    let plan = crate::cmd::generate::load_plan(name, seed, scale, false)?;
     let wanted = match &sel.period {
         Some(p) => Some(
             plan.export

@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use curlab_verifier::report::{self, Format};
 use curlab_verifier::{registry, verify, VerifyError, VerifyOptions};
 
+use crate::s3::{self, Mirror, Mirrors};
+
 /// Output format of `curlab verify`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -30,7 +32,8 @@ List the rules with `curlab rules`; read one with `curlab explain CODE`."
 pub struct VerifyArgs {
     /// Export folder in the Data Exports layout (<export>/data/BILLING_PERIOD=YYYY-MM/...), a
     /// folder holding one export, Parquet / CSV / CSV.gz files, or quoted globs. The format is
-    /// detected from the file contents.
+    /// detected from the file contents. An s3://BUCKET/PREFIX URI (an export, the prefix
+    /// holding one, or one object) is read from S3 (docs/s3.md).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<String>,
 
@@ -73,6 +76,9 @@ pub struct VerifyArgs {
     /// Sample rows kept per finding.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub max_samples: usize,
+
+    #[command(flatten)]
+    pub s3: crate::s3::S3Args,
 }
 
 fn print(s: &str) -> anyhow::Result<()> {
@@ -85,23 +91,55 @@ fn print(s: &str) -> anyhow::Result<()> {
 
 /// Run `curlab verify`.
 pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    // s3:// arguments are copied to a local mirror first; displays then name the URIs.
+    let s3_file = |p: Option<PathBuf>| -> anyhow::Result<(Option<PathBuf>, Option<Mirror>)> {
+        match p {
+            Some(p) if s3::is_s3(&p.to_string_lossy()) => {
+                let m = s3::fetch_file(&p.to_string_lossy(), &args.s3)?;
+                Ok((Some(m.local.clone()), Some(m)))
+            }
+            other => Ok((other, None)),
+        }
+    };
+    let (truth, truth_mirror) = s3_file(args.truth)?;
+    let (policy, policy_mirror) = s3_file(args.policy)?;
+    let mirrors = Mirrors::open(&args.paths, args.period.as_deref(), &args.s3)?;
     let opts = VerifyOptions {
-        paths: args.paths,
-        truth: args.truth,
-        policy: args.policy,
+        paths: mirrors.paths.clone(),
+        truth,
+        policy,
         period: args.period,
         select: args.select,
         ignore: args.ignore,
         threads: args.threads,
         max_samples: args.max_samples,
     };
-    let report = match verify(&opts) {
+    let mut report = match verify(&opts) {
         Ok(r) => r,
         Err(e @ (VerifyError::Input { .. } | VerifyError::Read { .. } | VerifyError::Usage(_))) => {
-            eprintln!("error: {e}");
+            let text = [&truth_mirror, &policy_mirror]
+                .into_iter()
+                .flatten()
+                .fold(mirrors.text(&e.to_string()), |t, m| m.text(&t));
+            eprintln!("{}", report::text::clean_lines(&format!("error: {text}")));
             return Ok(ExitCode::from(2));
         }
     };
+    if !mirrors.mirrors.is_empty() {
+        for f in &mut report.files {
+            *f = mirrors.display(f);
+        }
+        for finding in &mut report.findings {
+            for s in &mut finding.samples {
+                if let Some(f) = &mut s.file {
+                    *f = mirrors.display(f);
+                }
+            }
+        }
+        for n in &mut report.notes {
+            *n = mirrors.note(n);
+        }
+    }
     let format = match args.format {
         OutputFormat::Text => Format::Text,
         OutputFormat::Json => Format::Json,

@@ -41,7 +41,7 @@ pub struct DataFile {
 }
 
 /// A Data Exports manifest and how it compares to the files on disk.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ManifestCheck {
     /// Manifest path shown in reports.
     pub display: String,
@@ -55,6 +55,9 @@ pub struct ManifestCheck {
     pub unlisted_files: Vec<String>,
     /// Display paths of the data files this manifest covers (to compare columns).
     pub covered_files: Vec<String>,
+    /// Listed entries that point outside the export's `data/` folder (`..`, absolute paths,
+    /// other schemes); never opened.
+    pub outside_files: Vec<String>,
 }
 
 /// Everything discovered.
@@ -117,21 +120,14 @@ pub fn discover(paths: &[String], period: Option<&str>) -> Result<Inputs, Verify
     let mut inputs = Inputs::default();
     for given in paths {
         let path = Path::new(given);
-        if path.is_dir() {
+        let exists = path.symlink_metadata().is_ok();
+        if exists && crate::layout::kind(path)? == crate::layout::Kind::Dir {
             discover_dir(given, path, period, &mut inputs)?;
-        } else if path.is_file() {
+        } else if exists {
+            crate::layout::require_file(path)?;
             add_single(path, display_of_single(given), period, &mut inputs)?;
         } else if given.contains(['*', '?', '[']) {
-            let matches = glob::glob(given).map_err(|e| VerifyError::Input {
-                path: given.clone(),
-                problem: format!("not a valid glob: {e}"),
-                fix: "quote the pattern and use *, ? or [..] as in a shell".into(),
-            })?;
-            let mut found: Vec<PathBuf> = matches
-                .filter_map(Result::ok)
-                .filter(|p| p.is_file())
-                .collect();
-            found.sort();
+            let found = crate::layout::expand_glob(given)?;
             if found.is_empty() {
                 return Err(VerifyError::Input {
                     path: given.clone(),
@@ -314,16 +310,19 @@ fn discover_dir(
             })
         }
     }
-    // A plain folder of data files.
+    // A plain folder of data files (a data-file name that is not a regular file is an error).
     let files: Vec<&PathBuf> = entries
         .iter()
         .filter(|e| {
-            e.is_file()
-                && e.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(is_data_file_name)
+            e.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(is_data_file_name)
         })
+        .filter(|e| !e.is_dir())
         .collect();
+    for f in &files {
+        crate::layout::require_file(f)?;
+    }
     if files.is_empty() {
         return Err(VerifyError::Input {
             path: given.to_string(),
@@ -358,30 +357,49 @@ fn discover_export(
         else {
             continue;
         };
-        if !pdir.is_dir() || period.is_some_and(|want| want != p) {
+        if crate::layout::kind(&pdir)? != crate::layout::Kind::Dir {
             continue;
         }
-        let manifest = find_manifest(&root.join("metadata").join(format!("BILLING_PERIOD={p}")))?;
+        if !is_period(&p) {
+            return Err(VerifyError::read(
+                &pdir,
+                format!("folder BILLING_PERIOD={p} is not a billing period (YYYY-MM)"),
+                "rename it to the month of its rows, e.g. BILLING_PERIOD=2026-04, or pass its files directly",
+            ));
+        }
+        if period.is_some_and(|want| want != p) {
+            continue;
+        }
+        let metadata_dir = root.join("metadata").join(format!("BILLING_PERIOD={p}"));
+        let manifest = find_manifest(&metadata_dir)?;
+        if manifest.is_none() {
+            inputs.notes.push(format!(
+                "BILLING_PERIOD={p}: no manifest in {}; the manifest rules do not cover this period (Data Exports writes the manifest last: the delivery may be incomplete)",
+                rel_display(base, &metadata_dir)
+            ));
+        }
         // Files directly in the period folder, and per execution folder.
         let mut root_files = Vec::new();
         let mut exec_dirs: Vec<(PathBuf, Vec<PathBuf>)> = Vec::new();
-        for e in sorted_entries(&pdir)? {
-            if e.is_dir() {
-                let files: Vec<PathBuf> = sorted_entries(&e)?
-                    .into_iter()
-                    .filter(|f| {
-                        f.is_file()
-                            && f.file_name()
-                                .and_then(|n| n.to_str())
-                                .is_some_and(is_data_file_name)
-                    })
-                    .collect();
-                exec_dirs.push((e, files));
-            } else if e
-                .file_name()
+        let data_named = |f: &Path| {
+            f.file_name()
                 .and_then(|n| n.to_str())
                 .is_some_and(is_data_file_name)
-            {
+        };
+        for e in sorted_entries(&pdir)? {
+            if crate::layout::kind(&e)? == crate::layout::Kind::Dir {
+                let mut files = Vec::new();
+                for f in sorted_entries(&e)? {
+                    // Only data-file names matter inside an execution folder (it may be a link
+                    // back up the tree; its folders are not walked).
+                    if data_named(&f) && crate::layout::kind(&f)? != crate::layout::Kind::Dir {
+                        crate::layout::require_file(&f)?;
+                        files.push(f);
+                    }
+                }
+                exec_dirs.push((e, files));
+            } else if data_named(&e) {
+                crate::layout::require_file(&e)?;
                 root_files.push(e);
             }
         }
@@ -395,6 +413,7 @@ fn discover_export(
         let current_dirs: BTreeSet<String> = match &listed {
             Some((_, (_, data_files))) => data_files
                 .iter()
+                .filter(|d| crate::layout::stays_in_data(d))
                 .filter_map(|d| d.rsplit_once('/').map(|(dir, _)| dir.to_string()))
                 .collect(),
             None => exec_dirs
@@ -416,7 +435,10 @@ fn discover_export(
         chosen.sort();
         if let Some((mpath, (columns, data_files))) = listed {
             let present: BTreeSet<String> = chosen.iter().map(|f| rel_root(f)).collect();
-            let listed_set: BTreeSet<String> = data_files.iter().cloned().collect();
+            let (inside, outside): (Vec<String>, Vec<String>) = data_files
+                .into_iter()
+                .partition(|d| crate::layout::stays_in_data(d));
+            let listed_set: BTreeSet<String> = inside.into_iter().collect();
             let missing_files = listed_set.difference(&present).cloned().collect();
             let unlisted_files = present
                 .difference(&listed_set)
@@ -429,6 +451,7 @@ fn discover_export(
                 missing_files,
                 unlisted_files,
                 covered_files: chosen.iter().map(|f| rel_display(base, f)).collect(),
+                outside_files: outside,
             });
         }
         for f in chosen {
@@ -447,14 +470,23 @@ fn discover_export(
 /// The newest `*Manifest.json` under a metadata period folder (searched one level deep too,
 /// for execution folders).
 fn find_manifest(dir: &Path) -> Result<Option<PathBuf>, VerifyError> {
-    if !dir.is_dir() {
+    if dir.symlink_metadata().is_err() {
+        return Ok(None);
+    }
+    if crate::layout::kind(dir)? != crate::layout::Kind::Dir {
         return Ok(None);
     }
     let mut found = Vec::new();
     for e in sorted_entries(dir)? {
-        if e.is_dir() {
-            found.extend(sorted_entries(&e)?.into_iter().filter(|f| is_manifest(f)));
+        if crate::layout::kind(&e)? == crate::layout::Kind::Dir {
+            for f in sorted_entries(&e)? {
+                if is_manifest(&f) {
+                    crate::layout::require_file(&f)?;
+                    found.push(f);
+                }
+            }
         } else if is_manifest(&e) {
+            crate::layout::require_file(&e)?;
             found.push(e);
         }
     }

@@ -11,7 +11,9 @@
 pub mod engine;
 pub mod error;
 pub mod finding;
+pub mod guard;
 pub mod input;
+pub mod layout;
 pub mod meta;
 pub mod money;
 pub mod policy;

@@ -291,8 +291,16 @@ pub fn open(file: &DataFile) -> Result<Opened, VerifyError> {
                     "check the path and its permissions",
                 )
             })?;
-            let meta = ArrowReaderMetadata::load(&f, Default::default())
-                .map_err(|e| parquet_error(file, e))?;
+            let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+            let meta = crate::guard::catch(|| ArrowReaderMetadata::load(&f, Default::default()))
+                .map_err(|panic| format!("the Parquet reader failed: {panic}"))
+                .and_then(|r| r.map_err(|e| e.to_string()))
+                .map_err(|e| VerifyError::Read {
+                    path: file.path.clone(),
+                    problem: format!("not a readable Parquet file: {e}"),
+                    place: Some(format!("footer; the file is {len} bytes")),
+                    fix: "re-download the file; a truncated or partially written object cannot be read".into(),
+                })?;
             let columns = meta
                 .schema()
                 .fields()
@@ -314,6 +322,15 @@ pub fn open(file: &DataFile) -> Result<Opened, VerifyError> {
         Format::Csv { gzip } => {
             let mut reader = csv_reader(file, gzip)?;
             let headers = reader.byte_headers().map_err(|e| csv_error(file, e))?;
+            if headers.iter().all(|h| h.is_empty()) {
+                return Err(VerifyError::Read {
+                    path: file.path.clone(),
+                    problem: "the CSV has no header row (the file is empty or blank)".into(),
+                    place: Some("line 1".into()),
+                    fix: "re-download the file; Data Exports writes one header row of column names"
+                        .into(),
+                });
+            }
             let columns = headers
                 .iter()
                 .map(|h| {
@@ -343,9 +360,11 @@ fn csv_reader(file: &DataFile, gzip: bool) -> Result<csv::Reader<Box<dyn Read>>,
         )
     })?;
     let inner: Box<dyn Read> = if gzip {
-        Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(f)))
+        Box::new(crate::guard::LineLimit::new(
+            flate2::read::MultiGzDecoder::new(BufReader::new(f)),
+        ))
     } else {
-        Box::new(BufReader::new(f))
+        Box::new(crate::guard::LineLimit::new(BufReader::new(f)))
     };
     Ok(csv::ReaderBuilder::new()
         .has_headers(true)
@@ -599,11 +618,25 @@ fn read_parquet(
         .map_err(|e| parquet_error(file, e))?;
     let mut next = first_row;
     for rb in reader {
-        let rb = rb.map_err(|e| VerifyError::Read {
-            path: file.path.clone(),
-            problem: format!("cannot decode Parquet data: {e}"),
-            place: Some(format!("row group {rg}, near row {}", next + 1)),
-            fix: "re-download the file; it is corrupt or truncated".into(),
+        let rb = rb.map_err(|e| {
+            let text = e.to_string();
+            // A codec left out of this build (curlab reads SNAPPY, as AWS writes, and ZSTD).
+            let codec = text.contains("Disabled feature") || text.contains("not supported");
+            VerifyError::Read {
+                path: file.path.clone(),
+                problem: if codec {
+                    format!("uses a compression codec curlab does not read: {text}")
+                } else {
+                    format!("cannot decode Parquet data: {text}")
+                },
+                place: Some(format!("row group {rg}, near row {}", next + 1)),
+                fix: if codec {
+                    "rewrite the file with SNAPPY (what Data Exports writes) or ZSTD compression"
+                        .into()
+                } else {
+                    "re-download the file; it is corrupt or truncated".into()
+                },
+            }
         })?;
         let batch = normalise_parquet(&rb, &wanted, &opened.schema, next);
         next += rb.num_rows() as u64;
@@ -679,8 +712,8 @@ fn parse_doubles(col: Col, s: &StringArray, errors: &mut Vec<CellError>) -> Floa
                 return None;
             }
             match v.parse::<f64>() {
-                Ok(x) => Some(x),
-                Err(_) => {
+                Ok(x) if x.is_finite() => Some(x),
+                _ => {
                     errors.push(CellError {
                         row: i,
                         col,

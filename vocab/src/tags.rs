@@ -92,7 +92,8 @@ pub fn check_key(key: &str) -> Result<(), TagProblem> {
     if let Some(c) = key.chars().find(|c| !is_tag_char(*c)) {
         return Err(TagProblem::KeyChar(c));
     }
-    if key.len() >= 4 && key[..4].eq_ignore_ascii_case("aws:") {
+    // `get`: byte 4 may fall inside a multi-byte character (`abcé`); slicing would panic.
+    if key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
         return Err(TagProblem::AwsPrefix);
     }
     Ok(())

@@ -136,5 +136,6 @@ pub fn render(s: &Summary, show_timeline: bool) -> String {
             out.push_str(&columns(&rows, &[1]));
         }
     }
-    out
+    // Group names, tag keys and principals come from the data.
+    crate::escape::terminal(&out)
 }

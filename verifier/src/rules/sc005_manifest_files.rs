@@ -47,6 +47,20 @@ impl Rule for ManifestFiles {
                     ),
                 );
             }
+            for f in &m.outside_files {
+                out.hit_n(
+                    1,
+                    i,
+                    None,
+                    export_sample(
+                        Some(m.display.clone()),
+                        [
+                            ("data_file", f.as_str()),
+                            ("problem", "outside the export folder; not read"),
+                        ],
+                    ),
+                );
+            }
             for f in &m.unlisted_files {
                 out.hit_n(
                     1,
@@ -81,6 +95,7 @@ mod tests {
             missing_files: vec![],
             unlisted_files: vec![],
             covered_files: vec![],
+            outside_files: vec![],
         };
         ctx.manifests.push(m.clone());
         let mut t = Tally::new(5);
@@ -91,5 +106,12 @@ mod tests {
         ctx.manifests = vec![m];
         ManifestFiles.finish(&Aggregates::default(), &ctx, &mut t);
         assert_eq!(t.count, 1);
+        let mut m2 = ctx.manifests[0].clone();
+        m2.missing_files.clear();
+        m2.outside_files.push("../../etc/passwd".into());
+        ctx.manifests = vec![m2];
+        let mut t = Tally::new(5);
+        ManifestFiles.finish(&Aggregates::default(), &ctx, &mut t);
+        assert_eq!(t.count, 1, "a path outside the export is a finding");
     }
 }

@@ -129,6 +129,7 @@ mod tests {
             missing_files: vec![],
             unlisted_files: vec![],
             covered_files: vec!["x.parquet".into()],
+            outside_files: vec![],
         });
         ctx
     }

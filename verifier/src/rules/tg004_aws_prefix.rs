@@ -36,8 +36,7 @@ impl Rule for AwsPrefix {
                 continue;
             };
             if prefix != RESOURCE_TAGS_PREFIX
-                && key.len() >= 4
-                && key[..4].eq_ignore_ascii_case("aws:")
+                && key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:"))
             {
                 out.hit(
                     row.file,

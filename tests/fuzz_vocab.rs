@@ -1,0 +1,114 @@
+//! Property-based fuzzing of the ARN parser (`vocab/src/arn.rs`) and the tag rules
+//! (`vocab/src/tags.rs`): arbitrary strings and structure-aware mutations of valid ARNs and
+//! keys, through the same entry points as the `cargo fuzz` targets (`fuzz/harness_vocab.rs`).
+//! Case counts are bounded for CI (`PROPTEST_CASES` raises them).
+
+#[path = "../fuzz/harness_vocab.rs"]
+mod harness;
+
+use proptest::prelude::*;
+
+fn config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(cases),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+/// ARNs of every shape curlab knows.
+fn valid_arn() -> impl Strategy<Value = String> {
+    let partition = prop_oneof!["aws", "aws-cn", "aws-us-gov"];
+    let account = "[0-9]{12}";
+    let name = "[A-Za-z0-9_+=,.@-]{1,64}";
+    (partition, account, name, name, 0..6u8).prop_map(|(p, a, n, s, k)| match k {
+        0 => format!("arn:{p}:iam::{a}:user/{n}"),
+        1 => format!("arn:{p}:iam::{a}:user/team/{n}"),
+        2 => format!("arn:{p}:iam::{a}:role/{n}"),
+        3 => format!("arn:{p}:sts::{a}:assumed-role/{n}/{s}"),
+        4 => format!("arn:{p}:sts::{a}:federated-user/{n}"),
+        _ => format!("arn:{p}:sts::{a}:assumed-role/AWSReservedSSO_{n}/{s}"),
+    })
+}
+
+/// One edit of a string: insert, delete or replace a character, or cut it.
+fn mutate(s: String, at: usize, c: char, how: u8) -> String {
+    let mut chars: Vec<char> = s.chars().collect();
+    let i = if chars.is_empty() {
+        0
+    } else {
+        at % (chars.len() + 1)
+    };
+    match how % 5 {
+        0 => chars.insert(i, c),
+        1 if i < chars.len() => {
+            chars.remove(i);
+        }
+        2 if i < chars.len() => chars[i] = c,
+        3 => chars.truncate(i),
+        _ => chars.extend(std::iter::repeat_n(c, at % 300)),
+    }
+    chars.into_iter().collect()
+}
+
+fn hostile_char() -> impl Strategy<Value = char> {
+    prop_oneof![
+        any::<char>(),
+        prop::sample::select(vec![
+            ':', '/', '\0', '\u{1b}', '\u{202e}', 'é', '😀', ' ', '\n', '%', '*'
+        ]),
+    ]
+}
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    #[test]
+    fn arn_parser_survives_any_string(s in any::<String>()) {
+        harness::arn(s.as_bytes());
+    }
+
+    #[test]
+    fn arn_parser_survives_any_bytes(b in prop::collection::vec(any::<u8>(), 0..200)) {
+        harness::arn(&b);
+    }
+
+    #[test]
+    fn valid_arns_parse(arn in valid_arn()) {
+        prop_assert!(curlab_vocab::arn::parse_principal(&arn).is_ok(), "{}", arn);
+        harness::arn(arn.as_bytes());
+    }
+
+    #[test]
+    fn mutated_arns_never_panic(arn in valid_arn(), at in any::<usize>(), c in hostile_char(), how in any::<u8>()) {
+        harness::arn(mutate(arn, at, c, how).as_bytes());
+    }
+
+    #[test]
+    fn tag_rules_survive_any_string(s in any::<String>()) {
+        harness::tags(s.as_bytes());
+    }
+
+    #[test]
+    fn mutated_tag_keys_never_panic(
+        key in prop_oneof!["iamPrincipal/[a-z]{1,10}", "aws:[a-z]{1,5}", "resourceTags/user:[A-Za-z]{1,8}", "[A-Za-z0-9 _.:/=+@-]{0,140}"],
+        at in any::<usize>(), c in hostile_char(), how in any::<u8>(),
+    ) {
+        harness::tags(mutate(key, at, c, how).as_bytes());
+    }
+}
+
+/// Crashes found by fuzzing, kept as regression tests.
+mod regressions {
+    /// `check_key` sliced `key[..4]` to look for `aws:`; byte 4 inside `é` panicked.
+    #[test]
+    fn tag_key_with_a_multibyte_char_at_byte_4() {
+        assert!(curlab_vocab::tags::check_key("abcé").is_ok());
+        assert!(curlab_vocab::tags::check_key("aws:é").is_err());
+        assert!(curlab_vocab::tags::check_key("aw😀x").is_ok());
+        super::harness::tags("abcé".as_bytes());
+    }
+}
