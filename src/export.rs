@@ -156,7 +156,11 @@ impl FlowControl {
             if f.closed {
                 return false;
             }
-            let ahead = if day == f.head { f.buffered[day] } else { f.total };
+            let ahead = if day == f.head {
+                f.buffered[day]
+            } else {
+                f.total
+            };
             if ahead == 0 || ahead + rows <= self.limit {
                 break;
             }
@@ -421,7 +425,6 @@ impl Encoder<'_> {
         if !rows.is_empty() {
             flush(&mut rows)?;
         }
-        drop(flush);
         Ok(match parquet {
             Some(writers) => Encoded::Parquet(
                 writers
@@ -895,8 +898,12 @@ pub fn generate(
                 })
                 .collect(),
             rows: 0,
-            faults: (!opts.faults.is_empty())
-                .then(|| (Injector::new(plan, &opts.faults), RowMaker::new(plan, &tags))),
+            faults: (!opts.faults.is_empty()).then(|| {
+                (
+                    Injector::new(plan, &opts.faults),
+                    RowMaker::new(plan, &tags),
+                )
+            }),
             pieces: Vec::new(),
             group_rows: 0,
             group_new_file: true,
@@ -912,7 +919,9 @@ pub fn generate(
             max_in_flight: threads + 1,
             open: None,
         };
-        let parts = drive(plan, &tags, threads, opts.part, progress, |e| writer.push(e))?;
+        let parts = drive(plan, &tags, threads, opts.part, progress, |e| {
+            writer.push(e)
+        })?;
         writer.finish()?;
         // A period without rows still gets an (empty) data file, as AWS delivers one (in a
         // sharded export, from the part that owns the period's first day).

@@ -24,7 +24,7 @@ fn valid_arn() -> impl Strategy<Value = String> {
     let partition = prop_oneof!["aws", "aws-cn", "aws-us-gov"];
     let account = "[0-9]{12}";
     let name = "[A-Za-z0-9_+=,.@-]{1,64}";
-    (partition, account, name.clone(), name, 0..6u8).prop_map(|(p, a, n, s, k)| match k {
+    (partition, account, name, name, 0..6u8).prop_map(|(p, a, n, s, k)| match k {
         0 => format!("arn:{p}:iam::{a}:user/{n}"),
         1 => format!("arn:{p}:iam::{a}:user/team/{n}"),
         2 => format!("arn:{p}:iam::{a}:role/{n}"),

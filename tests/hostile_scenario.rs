@@ -31,7 +31,10 @@ fn role_sessions(sessions: &str) -> String {
 }
 
 /// `(id, scenario bytes, extra args, needles in stderr)`.
-fn cases() -> Vec<(&'static str, Vec<u8>, Vec<&'static str>, Vec<&'static str>)> {
+type Case = (&'static str, Vec<u8>, Vec<&'static str>, Vec<&'static str>);
+
+/// Every hostile scenario case.
+fn cases() -> Vec<Case> {
     let t = |s: String| s.into_bytes();
     let nest = |n: usize| format!("{BASE}\nx = {}{}\n", "[".repeat(n), "]".repeat(n));
     let inline_nest = |n: usize| format!("{BASE}\nx = {}1{}\n", "{a=".repeat(n), "}".repeat(n));

@@ -662,7 +662,11 @@ pub fn simulate_day(
                 let amount = bedrock_amount_e6(plan, k, *tokens);
                 let account = k.account as usize;
                 let sku = skus.bedrock(plan, k);
-                costs.add(account, sku, i128::from(amount) * i128::from(sku.0.rate_e10));
+                costs.add(
+                    account,
+                    sku,
+                    i128::from(amount) * i128::from(sku.0.rate_e10),
+                );
             }
             for (k, amount) in &background {
                 let account = plan.background[k.entry as usize].account;
@@ -750,7 +754,6 @@ pub fn simulate_day(
         }
         rest = &rest[n..];
     }
-    drop(block);
     emit(DayBlock {
         day,
         keys: KeyBlock {
@@ -1124,7 +1127,11 @@ impl<'a> RowMaker<'a> {
         let seed = plan.seed;
         let ids = match &mut self.ids {
             Some((unit, ids)) if *unit == block.unit => ids,
-            slot => &mut slot.insert((block.unit, IdStream::new(seed, 7, block.unit))).1,
+            slot => {
+                &mut slot
+                    .insert((block.unit, IdStream::new(seed, 7, block.unit)))
+                    .1
+            }
         };
         ids.seek(block.first + range.start as u64);
         let nb = block.bedrock.len();
@@ -1212,11 +1219,7 @@ impl<'a> RowMaker<'a> {
 /// Simulate `days` (all of the plan's, or the ones a part needs) one after another on this
 /// thread and hand every finished chunk of rows, in output order, to `sink`. `curlab
 /// generate` runs the same steps on several threads; this is the reference order.
-pub fn run_in_order(
-    plan: &Plan,
-    tags: &TagTable,
-    mut sink: impl FnMut(Chunk),
-) -> TruthParts {
+pub fn run_in_order(plan: &Plan, tags: &TagTable, mut sink: impl FnMut(Chunk)) -> TruthParts {
     let mut emitter = Emitter::new(plan);
     let mut maker = RowMaker::new(plan, tags);
     let mut skus = SkuCache::default();

@@ -241,12 +241,10 @@ pub fn judge(c: &Case, o: &Outcome, reference: Option<&[(String, u64)]>) -> Opti
                                 }
                             }
                         }
-                        Expect::SameAsReference => {
-                            if Some(got.as_slice()) != reference {
-                                why.push(format!(
-                                    "findings {got:?} differ from the reference {reference:?}"
-                                ));
-                            }
+                        Expect::SameAsReference if Some(got.as_slice()) != reference => {
+                            why.push(format!(
+                                "findings {got:?} differ from the reference {reference:?}"
+                            ));
                         }
                         _ => {}
                     }

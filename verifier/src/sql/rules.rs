@@ -278,9 +278,9 @@ pub fn tg005(cx: &SqlCx<'_>) -> Violations {
 pub fn tg006(cx: &SqlCx<'_>) -> Violations {
     let d = cx.d;
     let spelling = format!("spelling || ' (' || {} || ' rows)'", d.to_str("key_rows"));
+    let s = format!("{} || {}", d.lit("keys="), d.string_agg(&spelling, ", "));
     rows(format!(
         "SELECT 1 AS n, {s} AS sample\nFROM (\n  SELECT lower({KEY}) AS lower_key, {KEY} AS spelling, count(*) AS key_rows\n  FROM {from}\n  GROUP BY lower({KEY}), {KEY}\n) spellings\nGROUP BY lower_key\nHAVING count(*) >= 2",
-        s = format!("{} || {}", d.lit("keys="), d.string_agg(&spelling, ", ")),
         from = d.from_map_keys("base", "tags"),
     ))
 }
@@ -519,14 +519,14 @@ pub fn gw001(cx: &SqlCx<'_>) -> Violations {
 pub fn gw002(cx: &SqlCx<'_>) -> Violations {
     let d = cx.d;
     let min_nanos = to_nanos(gw002::MIN_SPEND);
+    let sessions = format!(
+        "SELECT usage_account, principal, nanos, row_count FROM spend\n  WHERE principal IS NOT NULL AND {} AND substr(split_part(split_part(principal, ':', 6), '/', 2), 1, 15) <> 'AWSReservedSSO_'",
+        d.regex("principal", ASSUMED_ROLE_RE)
+    );
     Violations {
         sql: format!(
             "SELECT 1 AS n, {s} AS sample\nFROM (\n  {sessions}\n) p\nJOIN (\n  SELECT usage_account AS account, sum(nanos) AS total_nanos, sum(row_count) AS total_rows\n  FROM spend WHERE principal IS NOT NULL GROUP BY usage_account\n) a ON a.account = p.usage_account\nWHERE a.total_nanos > 0 AND p.row_count >= {min_rows}\n  AND {share} > {spend_share}\n  AND (p.nanos >= {min_nanos} OR {row_share} >= {row_share_min})",
             s = sample(d, &[("line_item_usage_account_id", "p.usage_account".into()), ("line_item_iam_principal", "p.principal".into()), ("nanos", d.to_str("p.nanos")), ("account_nanos", d.to_str("a.total_nanos"))]),
-            sessions = format!(
-                "SELECT usage_account, principal, nanos, row_count FROM spend\n  WHERE principal IS NOT NULL AND {} AND substr(split_part(split_part(principal, ':', 6), '/', 2), 1, 15) <> 'AWSReservedSSO_'",
-                d.regex("principal", ASSUMED_ROLE_RE)
-            ),
             min_rows = gw002::MIN_ROWS,
             share = d.ratio("p.nanos", "a.total_nanos"),
             spend_share = d.dbl(gw002::SPEND_SHARE),
