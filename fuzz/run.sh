@@ -18,6 +18,8 @@ case "$target" in
   arn | tags) features=(--no-default-features) ;;
   *) features=() ;;
 esac
-cargo build --release "${features[@]}" --bin "$target"
+# An explicit --target keeps RUSTFLAGS off build scripts and proc-macros (as cargo-fuzz does).
+triple="$(rustc -vV | sed -n 's/^host: //p')"
+cargo build --release --target "$triple" "${features[@]}" --bin "$target"
 mkdir -p "corpus/$target" "artifacts/$target"
-exec "target/release/$target" -artifact_prefix="artifacts/$target/" "$@" "corpus/$target"
+exec "target/$triple/release/$target" -artifact_prefix="artifacts/$target/" "$@" "corpus/$target"

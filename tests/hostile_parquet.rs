@@ -354,6 +354,8 @@ fn one_huge_row_group_is_streamed_in_bounded_memory() {
         String::from_utf8_lossy(&made.stderr)
     );
     let file = "huge-row-group.parquet";
+    // CT004 (duplicate line item ids) must remember every id, so its memory grows with the
+    // rows by design (docs/robustness.md); the reader itself is measured without it.
     let o = hostile::run_in(
         dir.path(),
         &[
@@ -363,6 +365,8 @@ fn one_huge_row_group_is_streamed_in_bounded_memory() {
             "json".into(),
             "--threads".into(),
             "2".into(),
+            "--ignore".into(),
+            "CT004".into(),
         ],
         Duration::from_secs(300),
     );
@@ -370,10 +374,10 @@ fn one_huge_row_group_is_streamed_in_bounded_memory() {
     assert!(matches!(o.code, Some(0 | 1)), "{}", o.stderr);
     let v: serde_json::Value = serde_json::from_str(&o.stdout).expect("JSON report");
     assert_eq!(v["summary"]["rows_scanned"], rows);
-    // The file is a few MiB; decoded it would be ~300 MiB. Batches of 8,192 rows keep the
-    // reader far below that (measured: see docs/robustness.md).
+    // The file is 9 MiB; decoded whole it would be ~300 MiB. Batches of 8,192 rows keep the
+    // reader near its idle size (measured: 15 MiB peak RSS, debug build).
     assert!(
-        o.peak_kib > 0 && o.peak_kib < 256 * 1024,
+        o.peak_kib > 0 && o.peak_kib < 96 * 1024,
         "peak RSS {} KiB reading one row group of {rows} rows",
         o.peak_kib
     );

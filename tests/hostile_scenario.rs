@@ -30,10 +30,9 @@ fn role_sessions(sessions: &str) -> String {
     format!("{BASE}\n[[roles]]\naccount = \"payer\"\nname = \"App\"\nsessions = {sessions}\n\n[[workloads]]\nprincipals = [\"role:App\"]\nmodel = \"nova-micro\"\nrequests_per_day = 1\ninput_tokens = {{ mean = 100 }}\noutput_tokens = {{ mean = 10 }}\n")
 }
 
-/// `(id, scenario bytes, extra args, needles in stderr)`.
+/// `(id, scenario bytes, extra args, needles in stderr)`: one hostile scenario case.
 type Case = (&'static str, Vec<u8>, Vec<&'static str>, Vec<&'static str>);
 
-/// Every hostile scenario case.
 fn cases() -> Vec<Case> {
     let t = |s: String| s.into_bytes();
     let nest = |n: usize| format!("{BASE}\nx = {}{}\n", "[".repeat(n), "]".repeat(n));
@@ -45,18 +44,18 @@ fn cases() -> Vec<Case> {
         ("scn-invalid-utf8", [BASE.as_bytes(), &b"\n# caf\xe9\n"[..]].concat(), vec![], vec!["is not UTF-8 text", "byte offset"]),
         ("scn-utf16", [0xffu8, 0xfe].into_iter().chain(BASE.encode_utf16().flat_map(u16::to_le_bytes)).collect(), vec![], vec!["is not UTF-8 text"]),
         ("scn-nul-bytes", t(format!("{BASE}\0\0")), vec![], vec!["not valid TOML"]),
-        ("scn-parquet-file-as-scenario", b"PAR1\x15\x04PAR1".to_vec(), vec![], vec!["is not UTF-8 text"]),
-        ("scn-deeply-nested-arrays", t(nest(100_000)), vec![], vec!["not valid TOML"]),
-        ("scn-deeply-nested-inline-tables", t(inline_nest(50_000)), vec![], vec!["not valid TOML"]),
-        ("scn-moderately-nested-arrays", t(nest(200)), vec![], vec!["unknown field `x`"]),
+        ("scn-parquet-file-as-scenario", b"PAR1\x15\x04PAR1".to_vec(), vec![], vec!["not valid TOML"]),
+        ("scn-deeply-nested-arrays", t(nest(100_000)), vec![], vec!["nested deeper than 64 levels"]),
+        ("scn-deeply-nested-inline-tables", t(inline_nest(50_000)), vec![], vec!["nested deeper than 64 levels"]),
+        ("scn-moderately-nested-arrays", t(nest(20)), vec![], vec!["unknown field `x`"]),
         ("scn-huge-file", t(format!("{BASE}\n{}", "# padding padding padding padding\n".repeat(200_000))), vec![], vec!["bytes, more than a scenario file can be"]),
         ("scn-very-long-string", t(BASE.replace("name = \"bad\"", &format!("name = \"{}\"", "n".repeat(1 << 20)))), vec![], vec!["export name", "is not valid"]),
         ("scn-integer-overflow", t(workload("1", "99999999999999999999999")), vec![], vec!["not valid TOML"]),
         ("scn-negative-count", t(workload("1", "-5")), vec![], vec!["invalid value"]),
         ("scn-float-count", t(workload("1", "1.5")), vec![], vec!["invalid type"]),
-        ("scn-nan-requests-per-day", t(workload("nan", "2")), vec![], vec!["requests_per_day"]),
-        ("scn-inf-requests-per-day", t(workload("inf", "2")), vec![], vec!["requests_per_day"]),
-        ("scn-negative-requests-per-day", t(workload("-1", "2")), vec![], vec!["requests_per_day"]),
+        ("scn-nan-requests-per-day", t(workload("nan", "2")), vec![], vec!["requests per day is outside"]),
+        ("scn-inf-requests-per-day", t(workload("inf", "2")), vec![], vec!["requests per day is outside"]),
+        ("scn-negative-requests-per-day", t(workload("-1", "2")), vec![], vec!["requests per day is outside"]),
         ("scn-requests-10e12", t(workload("1e7", "100000")), vec![], vec!["would simulate", "requests", "rows", "MiB of Parquet", "--allow-large"]),
         ("scn-principals-10e7", t(workload("1", "1000000").replace("users = { count = 1000000 }", "users = { count = 1000000 }\n\n[[identity_providers]]\nname = \"b\"\nkind = \"okta-saml\"\naccount = \"payer\"\nrole = \"Fed\"\nusers = { count = 9000000 }")), vec![], vec!["would simulate", "1.0e7 principals", "rows", "MiB of Parquet", "--allow-large"]),
         ("scn-principals-via-scale", t(workload("1", "2000")), vec!["--scale", "1000"], vec!["would simulate", "2.0e6 principals", "--allow-large"]),

@@ -157,7 +157,13 @@ pub fn estimate(file: &ScenarioFile, scale: f64) -> Size {
         .iter()
         .map(|w| {
             let who: f64 = w.principals.iter().map(|s| requesters(s)).sum();
-            w.requests_per_day.max(0.0) * who * days * 0.8
+            // NaN, infinite or negative rates count as 0 here; the resolver reports them.
+            let rate = if w.requests_per_day.is_finite() {
+                w.requests_per_day.max(0.0)
+            } else {
+                0.0
+            };
+            rate * who * days * 0.8
         })
         .sum::<f64>()
         + file.requests.len() as f64;

@@ -157,8 +157,68 @@ pub fn locate(src: &str, path: &Path) -> Option<(usize, usize)> {
     Some(line_col(src, span.start))
 }
 
+/// Deepest nesting of arrays and inline tables a scenario may use. Real scenarios nest two or
+/// three levels; the limit keeps a hostile file from exhausting the parser's stack.
+pub const MAX_NESTING: usize = 64;
+
+/// The position (line, column) where `[`/`{` nesting outside strings and comments first exceeds
+/// `max`, if it does. Table headers (`[a]`, `[[a]]`) open and close on their line and never
+/// reach the limit.
+pub fn too_deep(src: &str, max: usize) -> Option<(usize, usize)> {
+    let b = src.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            q @ (b'"' | b'\'') => {
+                let triple = b.get(i..i + 3) == Some(&[q, q, q][..]);
+                if triple {
+                    i += 3;
+                    while i < b.len() && b.get(i..i + 3) != Some(&[q, q, q][..]) {
+                        i += if q == b'"' && b[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i += 2;
+                } else {
+                    i += 1;
+                    while i < b.len() && b[i] != q && b[i] != b'\n' {
+                        i += if q == b'"' && b[i] == b'\\' { 2 } else { 1 };
+                    }
+                }
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return Some(line_col(src, i));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Parse and check a scenario. `file` names the source in messages.
 pub fn parse(src: &str, file: &str) -> Result<ScenarioFile, ScenarioError> {
+    if let Some(pos) = too_deep(src, MAX_NESTING) {
+        return Err(ScenarioError {
+            file: file.to_string(),
+            problems: vec![(
+                Some(pos),
+                Problem::new(
+                    Path::root(),
+                    format!("arrays or inline tables nested deeper than {MAX_NESTING} levels"),
+                    "scenarios nest a few levels at most; look for a runaway `[` or `{`",
+                ),
+            )],
+        });
+    }
     match toml::from_str::<ScenarioFile>(src) {
         Ok(s) => Ok(s),
         Err(e) => {
