@@ -1095,8 +1095,11 @@ pub fn mirror(given: &str, period: Option<&str>, args: &S3Args) -> Result<Mirror
 /// Download one object (a `--truth` or `--policy` file) to a temporary file.
 pub fn fetch_file(given: &str, args: &S3Args) -> Result<Mirror> {
     let uri = S3Uri::parse(given)?.ok_or_else(|| anyhow!("{given}: not an s3:// URI"))?;
-    let bucket = connect(&uri.bucket, args)?;
+    if uri.key.is_empty() {
+        bail!("{given}: names a bucket, not an object; fix: give the file's full URI, e.g. s3://BUCKET/PREFIX/EXPORT.truth.json");
+    }
     uri.object_key()?;
+    let bucket = connect(&uri.bucket, args)?;
     let tmp = tempfile::Builder::new().prefix(".curlab-s3-").tempdir()?;
     let root = tmp.path().join(&uri.bucket);
     let bytes = bucket.download(std::slice::from_ref(&uri.key), &root)?;
