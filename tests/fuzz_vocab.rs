@@ -31,7 +31,11 @@ fn valid_arn() -> impl Strategy<Value = String> {
         3 => format!("arn:{p}:sts::{a}:assumed-role/{n}/{s}"),
         // GetFederationToken names are 2-32 characters.
         4 => format!("arn:{p}:sts::{a}:federated-user/{}", federated_name(&n)),
-        _ => format!("arn:{p}:sts::{a}:assumed-role/AWSReservedSSO_{n}/{s}"),
+        // Role names are 1-64 characters: `AWSReservedSSO_` + permission set (≤32) + `_` + 16 hex.
+        _ => format!(
+            "arn:{p}:sts::{a}:assumed-role/AWSReservedSSO_{}_0123456789abcdef/{s}",
+            n.chars().take(32).collect::<String>()
+        ),
     })
 }
 
