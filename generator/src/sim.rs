@@ -695,7 +695,7 @@ pub fn simulate_day(
     };
     // Streams run a few hours at a time: fewer re-seeds than hour by hour, and only those
     // hours' keys in memory.
-    const HOURS_AT_ONCE: usize = 4;
+    const HOURS_AT_ONCE: usize = 2;
     for g in (0..24).step_by(HOURS_AT_ONCE) {
         let hours = g..g + HOURS_AT_ONCE;
         for s in &mut streams {
