@@ -9,7 +9,6 @@ mod cmd;
 mod export;
 mod shipped;
 
-
 /// The local lab for Amazon Bedrock cost attribution in CUR 2.0.
 #[derive(Debug, Parser)]
 #[command(name = "curlab", version, about, long_about = None)]
