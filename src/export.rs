@@ -34,13 +34,14 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::ColumnPath;
 
 /// Rows per record batch built and encoded at a time.
 const BATCH_ROWS: usize = 4_096;
 
 /// Rows (as aggregation keys, ~40 bytes each) the simulation may hold ahead of the consumer:
 /// this much for the day the consumer is on, and this much for all later days together.
-const AHEAD_ROWS: usize = 131_072;
+const AHEAD_ROWS: usize = 32_768;
 
 /// How to generate.
 #[derive(Debug, Clone)]
@@ -377,7 +378,9 @@ struct Encoder<'a> {
 
 impl Encoder<'_> {
     /// Build the rows of a row group batch by batch and encode them.
-    fn encode(&self, job: &Job, maker: &mut RowMaker<'_>) -> Result<Encoded> {
+    /// Pieces are dropped as soon as their rows are built, so a key block is freed as soon as
+    /// the last row group using it has passed it.
+    fn encode(&self, job: Job, maker: &mut RowMaker<'_>) -> Result<Encoded> {
         let mut parquet = match self.factory {
             Some(f) => Some(f.create_column_writers(0)?),
             None => None,
@@ -405,14 +408,14 @@ impl Encoder<'_> {
             }
             Ok(())
         };
-        for piece in &job.pieces {
-            let range = match piece {
+        for piece in job.pieces {
+            let range = match &piece {
                 Piece::Keys(_, r) | Piece::Rows(_, r) => r.clone(),
             };
             let mut start = range.start;
             while start < range.end {
                 let end = range.end.min(start + BATCH_ROWS - rows.len());
-                match piece {
+                match &piece {
                     Piece::Keys(b, _) => maker.rows(b, start..end, &mut rows),
                     Piece::Rows(v, _) => rows.extend_from_slice(&v[start..end]),
                 }
@@ -795,6 +798,33 @@ fn manifest(
     })
 }
 
+/// Rows per Parquet data page, at most.
+const PAGE_ROWS: usize = 8_192;
+
+/// Columns whose values are (nearly) all distinct: a dictionary would only cost memory and
+/// time until the writer falls back to plain encoding.
+const NO_DICTIONARY: [&str; 5] = [
+    "identity_line_item_id",
+    "line_item_blended_cost",
+    "line_item_unblended_cost",
+    "line_item_usage_amount",
+    "pricing_public_on_demand_cost",
+];
+
+/// Parquet settings: compression, row group size, dictionaries where they pay.
+fn writer_properties(opts: &GenerateOptions) -> WriterProperties {
+    let mut b = WriterProperties::builder()
+        .set_compression(opts.compression)
+        .set_max_row_group_row_count(Some(opts.row_group_rows))
+        // Pages close at 1 MiB or at this many rows; dictionary-encoded pages stay far below
+        // 1 MiB, and each open page buffers 8 bytes per value until it closes.
+        .set_data_page_row_count_limit(PAGE_ROWS);
+    for name in NO_DICTIONARY {
+        b = b.set_column_dictionary_enabled(ColumnPath::from(name), false);
+    }
+    b.build()
+}
+
 /// Generate the export into `out`, atomically. Returns what was written.
 pub fn generate(
     plan: &Plan,
@@ -837,10 +867,7 @@ pub fn generate(
     }
     let schema = ctx.schema();
     let tags = TagTable::new(plan);
-    let props = WriterProperties::builder()
-        .set_compression(opts.compression)
-        .set_max_row_group_row_count(Some(opts.row_group_rows))
-        .build();
+    let props = writer_properties(opts);
     // Column writers are the same for every file; a factory made on a throwaway writer serves
     // all encoder workers.
     let factory = match plan.export.format {
@@ -874,8 +901,9 @@ pub fn generate(
                     };
                     // A closed channel: the writer is done (or gave up).
                     let Ok(job) = job else { return };
-                    let r = encoder.encode(&job, &mut maker);
-                    if results_tx.send((job.seq, r)).is_err() {
+                    let seq = job.seq;
+                    let r = encoder.encode(job, &mut maker);
+                    if results_tx.send((seq, r)).is_err() {
                         return;
                     }
                 }
@@ -915,8 +943,9 @@ pub fn generate(
             done: BTreeMap::new(),
             next_seq: 0,
             written: 0,
-            // One row group waiting per worker keeps them busy; more would only hold memory.
-            max_in_flight: threads + 1,
+            // One row group per worker, and the next one cut and waiting, keeps them busy;
+            // more would only hold memory.
+            max_in_flight: threads,
             open: None,
         };
         let parts = drive(plan, &tags, threads, opts.part, progress, |e| {

@@ -273,51 +273,115 @@ fn string_cell<'a>(ctx: &'a BatchContext, k: S, r: &'a Row) -> Option<Cow<'a, st
     }
 }
 
-/// A double cell.
-fn double_cell(name: &str, r: &Row) -> Option<f64> {
-    let usage = r.kind != RowKind::Tax;
+/// The double columns curlab fills, resolved once per column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum D {
+    Cost,
+    UsageAmount,
+    NormalizationFactor,
+    NormalizedUsage,
+    PublicCost,
+    /// 0.0 on every row (non-net reservation and Savings Plan money).
+    Zero,
+    /// Null on every row.
+    Null,
+}
+
+fn double_kind(name: &str) -> D {
     match name {
-        "line_item_blended_cost" | "line_item_unblended_cost" => Some(r.cost()),
-        "line_item_usage_amount" => Some(r.usage_amount()),
-        "line_item_normalization_factor" => Some(if r.sku.instance_type.is_some() {
+        "line_item_blended_cost" | "line_item_unblended_cost" => D::Cost,
+        "line_item_usage_amount" => D::UsageAmount,
+        "line_item_normalization_factor" => D::NormalizationFactor,
+        "line_item_normalized_usage_amount" => D::NormalizedUsage,
+        "pricing_public_on_demand_cost" => D::PublicCost,
+        n if n.contains("_net_") => D::Null,
+        n if n.starts_with("reservation_") || n.starts_with("savings_plan_") => D::Zero,
+        _ => D::Null,
+    }
+}
+
+/// A double cell.
+fn double_cell(k: D, r: &Row) -> Option<f64> {
+    let usage = r.kind != RowKind::Tax;
+    match k {
+        D::Cost => Some(r.cost()),
+        D::UsageAmount => Some(r.usage_amount()),
+        D::NormalizationFactor => Some(if r.sku.instance_type.is_some() {
             4.0
         } else {
             0.0
         }),
-        "line_item_normalized_usage_amount" => Some(if r.sku.instance_type.is_some() {
+        D::NormalizedUsage => Some(if r.sku.instance_type.is_some() {
             r.usage_amount() * 4.0
         } else {
             0.0
         }),
-        "pricing_public_on_demand_cost" if usage => Some(match r.sku.public_rate_e10 {
+        D::PublicCost if usage => Some(match r.sku.public_rate_e10 {
             Some(rate) => crate::rows::e16_to_usd(i128::from(r.amount_e6) * i128::from(rate)),
             None => 0.0,
         }),
-        n if n.contains("_net_") => None,
-        n if n.starts_with("reservation_") || n.starts_with("savings_plan_") => Some(0.0),
-        _ => None,
+        D::Zero => Some(0.0),
+        D::PublicCost | D::Null => None,
     }
 }
 
-fn ts_cell(ctx: &BatchContext, name: &str, r: &Row) -> Option<i64> {
+/// The timestamp columns curlab fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum T {
+    PeriodStart,
+    PeriodEnd,
+    UsageStart,
+    UsageEnd,
+    Null,
+}
+
+fn ts_kind(name: &str) -> T {
+    match name {
+        "bill_billing_period_start_date" => T::PeriodStart,
+        "bill_billing_period_end_date" => T::PeriodEnd,
+        "line_item_usage_start_date" => T::UsageStart,
+        "line_item_usage_end_date" => T::UsageEnd,
+        _ => T::Null,
+    }
+}
+
+fn ts_cell(ctx: &BatchContext, k: T, r: &Row) -> Option<i64> {
     let per = &ctx.periods[r.period];
     Some(
-        1000 * match name {
-            "bill_billing_period_start_date" => per.start,
-            "bill_billing_period_end_date" => per.end,
-            "line_item_usage_start_date" => r.start,
-            "line_item_usage_end_date" => r.end,
-            _ => return None,
+        1000 * match k {
+            T::PeriodStart => per.start,
+            T::PeriodEnd => per.end,
+            T::UsageStart => r.start,
+            T::UsageEnd => r.end,
+            T::Null => return None,
         },
     )
 }
 
-fn map_cell<'r>(name: &str, r: &'r Row) -> &'r [(String, String)] {
+/// The map columns curlab fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum M {
+    Product,
+    Tags,
+    ResourceTags,
+    Empty,
+}
+
+fn map_kind(name: &str) -> M {
     match name {
-        "product" => &r.sku.product_map,
-        "tags" => &r.tags,
-        "resource_tags" => &r.resource_tags,
-        _ => &[],
+        "product" => M::Product,
+        "tags" => M::Tags,
+        "resource_tags" => M::ResourceTags,
+        _ => M::Empty,
+    }
+}
+
+fn map_cell(k: M, r: &Row) -> &[(String, String)] {
+    match k {
+        M::Product => &r.sku.product_map,
+        M::Tags => &r.tags,
+        M::ResourceTags => &r.resource_tags,
+        M::Empty => &[],
     }
 }
 
@@ -360,23 +424,31 @@ pub fn to_batch(
             }
             ColumnType::Double => {
                 let mut b = Float64Builder::with_capacity(rows.len());
-                for r in rows {
-                    b.append_option(double_cell(c.name, r));
+                match double_kind(c.name) {
+                    D::Null => b.append_nulls(rows.len()),
+                    D::Zero => b.append_value_n(0.0, rows.len()),
+                    k => {
+                        for r in rows {
+                            b.append_option(double_cell(k, r));
+                        }
+                    }
                 }
                 Arc::new(b.finish())
             }
             ColumnType::Timestamp => {
                 let mut b =
                     TimestampMillisecondBuilder::with_capacity(rows.len()).with_timezone("UTC");
+                let k = ts_kind(c.name);
                 for r in rows {
-                    b.append_option(ts_cell(ctx, c.name, r));
+                    b.append_option(ts_cell(ctx, k, r));
                 }
                 Arc::new(b.finish())
             }
             ColumnType::MapStr | ColumnType::MapDouble if ctx.maps_as_strings => {
                 let mut b = StringBuilder::with_capacity(rows.len(), rows.len() * 8);
+                let k = map_kind(c.name);
                 for r in rows {
-                    b.append_value(map_json(map_cell(c.name, r)));
+                    b.append_value(map_json(map_cell(k, r)));
                 }
                 Arc::new(b.finish())
             }
@@ -386,8 +458,9 @@ pub fn to_batch(
                     StringBuilder::new(),
                     StringBuilder::new(),
                 );
+                let kind = map_kind(c.name);
                 for r in rows {
-                    for (k, v) in map_cell(c.name, r) {
+                    for (k, v) in map_cell(kind, r) {
                         b.keys().append_value(k);
                         b.values().append_value(v);
                     }

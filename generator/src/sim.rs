@@ -18,6 +18,10 @@ use crate::plan::{rfc3339, Plan, Ts};
 use crate::rows::{bedrock_sku, e16_to_usd, Pairs, Row, RowKind, Sku};
 use crate::scenario::model::{BatchPrincipal, Granularity, TagSource};
 
+/// A hash map with rustc's FxHash: one multiply per word, fast for the simulation's small
+/// integer keys. Deterministic; nothing here depends on a map's iteration order.
+pub type FxMap<K, V> = rustc_hash::FxHashMap<K, V>;
+
 /// No principal on an aggregation key.
 const NO_PRINCIPAL: u32 = u32::MAX;
 
@@ -181,9 +185,9 @@ pub struct BackgroundKey {
 #[derive(Debug, Default, Clone)]
 pub struct TruthDelta {
     /// Per caller index.
-    pub by_caller: HashMap<u32, u128>,
+    pub by_caller: FxMap<u32, u128>,
     /// Per tag set.
-    pub by_tagset: HashMap<u32, u128>,
+    pub by_tagset: FxMap<u32, u128>,
     /// Bedrock cost without a principal.
     pub unattributed: u128,
     /// All Bedrock cost.
@@ -212,9 +216,9 @@ pub struct DayOutput {
     /// Day (days since epoch).
     pub day: i64,
     /// Tokens per key.
-    pub bedrock: HashMap<BedrockKey, u64>,
+    pub bedrock: FxMap<BedrockKey, u64>,
     /// Usage (1e-6 units) per key.
-    pub background: HashMap<BackgroundKey, i64>,
+    pub background: FxMap<BackgroundKey, i64>,
     /// Truth from the requests.
     pub truth: TruthDelta,
 }
@@ -509,13 +513,13 @@ fn period_of_day(plan: &Plan, day: i64) -> usize {
 /// caches on different threads agree.
 #[derive(Debug, Default)]
 pub struct SkuCache {
-    bedrock: HashMap<(u16, u8, UsageKey), (Arc<Sku>, u32)>,
-    background: HashMap<(u32, u8), (Arc<Sku>, u32)>,
-    codes: HashMap<String, u32>,
+    bedrock: FxMap<(u16, u8, UsageKey), (Arc<Sku>, u32)>,
+    background: FxMap<(u32, u8), (Arc<Sku>, u32)>,
+    codes: FxMap<String, u32>,
 }
 
 impl SkuCache {
-    fn code(codes: &mut HashMap<String, u32>, sku: &Sku) -> u32 {
+    fn code(codes: &mut FxMap<String, u32>, sku: &Sku) -> u32 {
         let n = codes.len() as u32;
         *codes.entry(sku.product_code.clone()).or_insert(n)
     }
@@ -599,7 +603,7 @@ pub struct DayBlock {
 /// Adds up block costs per (account, product code) in order of first appearance.
 #[derive(Default)]
 struct CostSum {
-    index: HashMap<(usize, u32), usize>,
+    index: FxMap<(usize, u32), usize>,
     costs: Vec<(usize, Arc<Sku>, i128)>,
 }
 
@@ -692,14 +696,14 @@ pub fn simulate_day(
             truth: None,
         }
     };
-    let sorted_bedrock = |m: &mut HashMap<BedrockKey, u64>| {
+    let sorted_bedrock = |m: &mut FxMap<BedrockKey, u64>| {
         let mut v: Vec<(BedrockKey, u64)> = m.drain().collect();
         v.sort_unstable_by_key(|(k, _)| *k);
         v
     };
     // Streams run a few hours at a time: fewer re-seeds than hour by hour, and only those
     // hours' keys in memory.
-    const HOURS_AT_ONCE: usize = 4;
+    const HOURS_AT_ONCE: usize = 2;
     for g in (0..24).step_by(HOURS_AT_ONCE) {
         let hours = g..g + HOURS_AT_ONCE;
         for s in &mut streams {
@@ -817,8 +821,8 @@ type PeriodProduct = (usize, usize, String);
 pub struct Emitter<'a> {
     plan: &'a Plan,
     skus: SkuCache,
-    pending_bedrock: HashMap<BedrockKey, u64>,
-    pending_background: HashMap<BackgroundKey, i64>,
+    pending_bedrock: FxMap<BedrockKey, u64>,
+    pending_background: FxMap<BackgroundKey, i64>,
     /// (period, unit) of the last block.
     pending_unit: Option<(usize, Ts)>,
     period_cost: BTreeMap<PeriodProduct, (i128, Arc<Sku>)>,
@@ -837,8 +841,8 @@ impl<'a> Emitter<'a> {
         Emitter {
             plan,
             skus: SkuCache::default(),
-            pending_bedrock: HashMap::new(),
-            pending_background: HashMap::new(),
+            pending_bedrock: FxMap::default(),
+            pending_background: FxMap::default(),
             pending_unit: None,
             period_cost: BTreeMap::new(),
             truth: TruthDelta::default(),
@@ -1098,7 +1102,7 @@ pub struct RowMaker<'a> {
     plan: &'a Plan,
     tags: &'a TagTable,
     skus: SkuCache,
-    resource_ids: HashMap<(u16, u8), Arc<str>>,
+    resource_ids: FxMap<(u16, u8), Arc<str>>,
     ids: Option<(Ts, IdStream)>,
     empty: Pairs,
     operations: [Arc<str>; 2],
@@ -1111,7 +1115,7 @@ impl<'a> RowMaker<'a> {
             plan,
             tags,
             skus: SkuCache::default(),
-            resource_ids: HashMap::new(),
+            resource_ids: FxMap::default(),
             ids: None,
             empty: Arc::new(Vec::new()),
             operations: [

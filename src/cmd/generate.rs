@@ -62,8 +62,9 @@ pub struct GenerateArgs {
     /// Parquet compression.
     #[arg(long, value_enum, default_value_t = CompressionArg::Snappy)]
     pub compression: CompressionArg,
-    /// Rows per Parquet row group.
-    #[arg(long, default_value_t = 262_144)]
+    /// Rows per Parquet row group (also the unit of parallel encoding; the default keeps
+    /// memory flat).
+    #[arg(long, default_value_t = 131_072)]
     pub row_group_rows: usize,
     /// Start a new numbered data file after this many rows (default: the scenario's
     /// `max_rows_per_file`, 5,000,000).
