@@ -8,6 +8,8 @@
 
 #![warn(missing_docs)]
 
+pub mod accum;
+pub mod dupes;
 pub mod engine;
 pub mod error;
 pub mod finding;
@@ -19,6 +21,7 @@ pub mod read;
 pub mod report;
 pub mod row;
 pub mod rules;
+pub mod view;
 
 pub use engine::{verify, VerifyOptions};
 pub use error::VerifyError;
