@@ -6,11 +6,13 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use arrow_array::Array;
 use rustc_hash::FxHashMap;
 
 use crate::dupes::{DupStore, IdSink};
 use crate::money::to_nanos;
 use crate::rules::{Aggregates, KeySeen, Spend, Track};
+use crate::read::{Col, MapCol};
 use crate::view::{Interner, View, K_IAM, R_INFERENCE, R_PRINCIPAL};
 
 /// A worker's aggregates.
@@ -32,6 +34,8 @@ pub struct Accum {
     pub ids: Option<IdSink>,
     /// Last `bill_billing_period_start_date` turned into a period number, and the number.
     last_period: Option<(i64, u32)>,
+    /// Scratch: per dictionary key of the batch's `tags` keys, entries and first row.
+    key_rows: Vec<(u64, u64)>,
 }
 
 /// A billing period as a number (`2026-04` → 202604; 0 when unknown).
@@ -55,6 +59,7 @@ impl Accum {
             tag_case: FxHashMap::default(),
             ids: ids.map(|s| IdSink::new(s.clone())),
             last_period: None,
+            key_rows: Vec::new(),
         }
     }
 
@@ -75,21 +80,45 @@ impl Accum {
         if self.track.spend {
             self.observe_spend(v);
         }
-        if self.track.tag_case && v.has_tags_column() {
-            for i in 0..v.len {
-                let at = (v.file, v.row(i));
-                for t in v.tags(i) {
-                    let e = self
-                        .tag_case
-                        .entry(t.k.id)
-                        .or_insert(KeySeen { first: at, rows: 0 });
-                    e.rows += 1;
-                    e.first = e.first.min(at);
-                }
+        if self.track.tag_case {
+            if let Some(m) = v.tag_map() {
+                self.observe_tag_keys(v, m);
             }
         }
         if self.ids.is_some() {
             self.observe_ids(v);
+        }
+    }
+
+    /// Count each key of the batch by its dictionary key, then fold the counts in once per
+    /// distinct key.
+    fn observe_tag_keys(&mut self, v: &View<'_>, m: &MapCol) {
+        let n = m.keys.values().len();
+        self.key_rows.clear();
+        self.key_rows.resize(n, (0, 0));
+        for i in 0..v.len {
+            let Some(r) = m.range(i) else { continue };
+            for j in r {
+                if let Some(k) = m.keys.key(j) {
+                    let e = &mut self.key_rows[k];
+                    if e.0 == 0 {
+                        e.1 = v.row(i);
+                    }
+                    e.0 += 1;
+                }
+            }
+        }
+        for (k, (rows, first)) in self.key_rows.iter().enumerate() {
+            if *rows == 0 {
+                continue;
+            }
+            let at = (v.file, *first);
+            let e = self
+                .tag_case
+                .entry(v.key_facts(k).id)
+                .or_insert(KeySeen { first: at, rows: 0 });
+            e.rows += rows;
+            e.first = e.first.min(at);
         }
     }
 
@@ -123,10 +152,17 @@ impl Accum {
     fn observe_ids(&mut self, v: &View<'_>) {
         let Some(ids) = self.ids.as_mut() else { return };
         let folder = v.folder_period.map(period_number);
+        let Some(col) = v.batch.strings(Col::LineItemId) else {
+            return;
+        };
         for i in 0..v.len {
-            let Some(id) = v.line_item_id(i) else {
+            if col.is_null(i) {
                 continue;
-            };
+            }
+            let id = col.value(i);
+            if id.trim().is_empty() {
+                continue;
+            }
             let period = match folder {
                 Some(p) => p,
                 None => match v.period_start(i) {

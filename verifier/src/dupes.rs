@@ -7,8 +7,9 @@
 //! memory and, once it holds more than [`IN_MEMORY_RECORDS`] in all, appends full buffers to
 //! the partition's temporary file (in `TMPDIR`, removed at the end). Two occurrences of one id
 //! in one period always land in the same partition, so after the scan each partition is read
-//! on its own — file plus what is still buffered — into a hash map keyed by (digest, period)
-//! that keeps the first occurrence (smallest file, row); every other occurrence is a duplicate.
+//! on its own — file plus what is still buffered — and sorted by (digest, period, file, row):
+//! in each run of equal (digest, period) the first record is the first occurrence, every other
+//! one a duplicate.
 //! Memory is then bounded by the buffers plus one partition per thread, whatever the number of
 //! rows: `P` grows with the export's row count (from the Parquet footers; CSV from the file
 //! size) so a partition stays around 150,000 records (6 MB) up to 150M rows.
@@ -19,12 +20,10 @@
 //! could hide or invent a duplicate, which matters only for a deliberately forged export.
 
 use std::fs::File;
-use std::io::{BufReader, Read, Write};
+use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-
-use rustc_hash::FxHashMap;
 
 use crate::error::VerifyError;
 use crate::rules::Duplicate;
@@ -248,47 +247,36 @@ impl DupStore {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take();
-        let mut first: FxHashMap<(u128, u32), (u32, u64, u64, bool)> = FxHashMap::default();
-        let mut add = |r: Record| {
-            let period = r.period & !HAS_COST;
-            let at = (r.file, r.row, r.cost, r.period & HAS_COST != 0);
-            match first.get_mut(&(r.digest, period)) {
-                None => {
-                    first.insert((r.digest, period), at);
-                }
-                Some(f) => {
-                    let later = if (at.0, at.1) < (f.0, f.1) {
-                        std::mem::replace(f, at)
-                    } else {
-                        at
-                    };
-                    out.push(Duplicate {
-                        pos: (later.0 as usize, later.1),
-                        cost: later.3.then(|| f64::from_bits(later.2)),
-                        id: None,
-                        period: format!("{:04}-{:02}", period / 100, period % 100),
-                    });
-                }
-            }
-        };
-        if let Some(f) = file {
+        let mut recs = mem;
+        if let Some(mut f) = file {
             let path = self.path(p);
-            let mut f = f;
-            use std::io::Seek;
-            f.seek(std::io::SeekFrom::Start(0))
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let read_err = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+            let len = f.seek(SeekFrom::End(0)).map_err(read_err)?;
+            f.seek(SeekFrom::Start(0)).map_err(read_err)?;
+            recs.reserve(len as usize / RECORD_BYTES);
             let mut reader = BufReader::with_capacity(1 << 16, f);
             let mut rec = [0u8; RECORD_BYTES];
             loop {
                 match reader.read_exact(&mut rec) {
-                    Ok(()) => add(Record::from_bytes(&rec)),
+                    Ok(()) => recs.push(Record::from_bytes(&rec)),
                     Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
-                    Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+                    Err(e) => return Err(read_err(e)),
                 }
             }
         }
-        for r in mem {
-            add(r);
+        // Equal (digest, period) end up next to each other; within a group the first
+        // occurrence is the smallest (file, row), every other one is a duplicate.
+        recs.sort_unstable_by_key(|r| (r.digest, r.period & !HAS_COST, r.file, r.row));
+        for group in recs.chunk_by(|a, b| a.digest == b.digest && a.period & !HAS_COST == b.period & !HAS_COST) {
+            for r in &group[1..] {
+                let period = r.period & !HAS_COST;
+                out.push(Duplicate {
+                    pos: (r.file as usize, r.row),
+                    cost: (r.period & HAS_COST != 0).then(|| f64::from_bits(r.cost)),
+                    id: None,
+                    period: format!("{:04}-{:02}", period / 100, period % 100),
+                });
+            }
         }
         Ok(())
     }

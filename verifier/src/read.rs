@@ -509,6 +509,16 @@ impl DictStr {
         (k < self.values.len() && !self.values.is_null(k)).then_some(k)
     }
 
+    /// The keys, one per row (arbitrary where the row is null, see [`DictStr::nulls`]).
+    pub fn keys(&self) -> &ScalarBuffer<i32> {
+        &self.keys
+    }
+
+    /// Which rows are null, if any are.
+    pub fn nulls(&self) -> Option<&NullBuffer> {
+        self.nulls.as_ref()
+    }
+
     /// The distinct values.
     pub fn values(&self) -> &StringArray {
         &self.values
@@ -659,6 +669,14 @@ impl Batch {
         match self.cols[c as usize].as_ref()? {
             ColData::Str(a) => (!a.is_null(i)).then(|| a.value(i)),
             ColData::Dict(d) => d.get(i),
+            _ => None,
+        }
+    }
+
+    /// A text column read one string per row (the line item id).
+    pub fn strings(&self, c: Col) -> Option<&StringArray> {
+        match self.cols[c as usize].as_ref()? {
+            ColData::Str(a) => Some(a),
             _ => None,
         }
     }

@@ -160,6 +160,33 @@ pub const R_CREDIT_REFUND: u8 = 8;
 /// Row flag: a principal is present.
 pub const R_PRINCIPAL: u8 = 16;
 
+/// What a row's product code, family, billing entity and operation say (`is_bedrock` and
+/// `is_bedrock_inference` of the vocabulary, in bits).
+const B_CODE: u8 = 1;
+const B_FAMILY: u8 = 2;
+const B_MARKETPLACE: u8 = 4;
+const B_INVOKE: u8 = 8;
+
+/// `out[i] |= table[key of row i]` for a dictionary column (nothing for null cells).
+fn or_bits(out: &mut [u8], d: Option<&DictStr>, table: &[u8]) {
+    let Some(d) = d else { return };
+    let keys = d.keys();
+    match d.nulls() {
+        None => {
+            for (o, k) in out.iter_mut().zip(keys.iter()) {
+                *o |= table.get(*k as usize).copied().unwrap_or(0);
+            }
+        }
+        Some(n) => {
+            for (i, (o, k)) in out.iter_mut().zip(keys.iter()).enumerate() {
+                if n.is_valid(i) {
+                    *o |= table.get(*k as usize).copied().unwrap_or(0);
+                }
+            }
+        }
+    }
+}
+
 /// Facts per distinct value of one dictionary, kept while batches bring the same dictionary.
 #[derive(Debug)]
 struct Memo<T> {
@@ -225,11 +252,13 @@ pub struct FactCache {
     usage_types: Memo<UsageTypeFacts>,
     pricing_units: Memo<Option<BillingForm>>,
     rates: Memo<Option<f64>>,
-    product_codes: Memo<bool>,
-    families: Memo<bool>,
-    entities: Memo<bool>,
-    operations: Memo<bool>,
+    product_codes: Memo<u8>,
+    families: Memo<u8>,
+    entities: Memo<u8>,
+    operations: Memo<u8>,
     item_types: Memo<u8>,
+    /// `R_PRINCIPAL` per distinct principal.
+    principal_flags: Vec<u8>,
     tag_keys: Memo<KeyFacts>,
     tag_values: Memo<ValueFacts>,
     empty_value: ValueFacts,
@@ -341,6 +370,12 @@ impl FactCache {
             .update(batch.dict(Col::Principal), |p| principal_facts(p, ctx, interner))
         {
             self.principal_errors = self.principals.facts.iter().any(|f| f.error.is_some());
+            self.principal_flags = self
+                .principals
+                .facts
+                .iter()
+                .map(|f| if f.present { R_PRINCIPAL } else { 0 })
+                .collect();
             self.session_errors = self
                 .principals
                 .facts
@@ -363,14 +398,32 @@ impl FactCache {
             r.trim().parse::<f64>().ok()
         });
         self.product_codes.update(batch.dict(Col::ProductCode), |c| {
-            BEDROCK_PRODUCT_CODES.contains(&c)
+            if BEDROCK_PRODUCT_CODES.contains(&c) {
+                B_CODE
+            } else {
+                0
+            }
         });
-        self.families
-            .update(batch.dict(Col::ProductFamily), |f| f == "Amazon Bedrock");
-        self.entities
-            .update(batch.dict(Col::BillingEntity), |e| e == "AWS Marketplace");
+        self.families.update(batch.dict(Col::ProductFamily), |f| {
+            if f == "Amazon Bedrock" {
+                B_FAMILY
+            } else {
+                0
+            }
+        });
+        self.entities.update(batch.dict(Col::BillingEntity), |e| {
+            if e == "AWS Marketplace" {
+                B_MARKETPLACE
+            } else {
+                0
+            }
+        });
         self.operations.update(batch.dict(Col::Operation), |o| {
-            matches!(o, OP_INVOKE | OP_INVOKE_STREAMING)
+            if matches!(o, OP_INVOKE | OP_INVOKE_STREAMING) {
+                B_INVOKE
+            } else {
+                0
+            }
         });
         self.item_types
             .update(batch.dict(Col::LineItemType), |t| match t {
@@ -453,34 +506,31 @@ impl<'a> View<'a> {
         display: &'a str,
         folder_period: Option<&'a str>,
     ) -> View<'a> {
-        let code = batch.dict(Col::ProductCode);
-        let family = batch.dict(Col::ProductFamily);
-        let entity = batch.dict(Col::BillingEntity);
-        let operation = batch.dict(Col::Operation);
-        let item_type = batch.dict(Col::LineItemType);
+        // Column by column over the dictionary keys: a table lookup per row and column.
+        let n = batch.len;
+        let mut what = vec![0u8; n];
+        or_bits(&mut what, batch.dict(Col::ProductCode), &facts.product_codes.facts);
+        or_bits(&mut what, batch.dict(Col::ProductFamily), &facts.families.facts);
+        or_bits(&mut what, batch.dict(Col::BillingEntity), &facts.entities.facts);
+        or_bits(&mut what, batch.dict(Col::Operation), &facts.operations.facts);
+        let mut flags = vec![0u8; n];
+        or_bits(&mut flags, batch.dict(Col::LineItemType), &facts.item_types.facts);
         let principal = batch.dict(Col::Principal);
+        or_bits(&mut flags, principal, &facts.principal_flags);
         let product = batch.map(Col::Product);
-        let flags = (0..batch.len)
-            .map(|i| {
-                let mut f = facts.item_types.of(item_type, i).copied().unwrap_or(0);
-                let bedrock = facts.product_codes.of(code, i) == Some(&true)
-                    || facts.families.of(family, i) == Some(&true)
-                    || (facts.entities.of(entity, i) == Some(&true)
-                        && product
-                            .and_then(|m| m.get(i, "product_name"))
-                            .is_some_and(|n| n.contains("Bedrock")));
-                if bedrock {
-                    f |= R_BEDROCK;
-                    if f & R_USAGE != 0 && facts.operations.of(operation, i) == Some(&true) {
-                        f |= R_INFERENCE;
-                    }
+        for (i, (f, w)) in flags.iter_mut().zip(&what).enumerate() {
+            let bedrock = w & (B_CODE | B_FAMILY) != 0
+                || (w & B_MARKETPLACE != 0
+                    && product
+                        .and_then(|m| m.get(i, "product_name"))
+                        .is_some_and(|n| n.contains("Bedrock")));
+            if bedrock {
+                *f |= R_BEDROCK;
+                if *f & R_USAGE != 0 && w & B_INVOKE != 0 {
+                    *f |= R_INFERENCE;
                 }
-                if facts.principals.of(principal, i).is_some_and(|p| p.present) {
-                    f |= R_PRINCIPAL;
-                }
-                f
-            })
-            .collect();
+            }
+        }
         View {
             file,
             display,
@@ -702,6 +752,16 @@ impl<'a> View<'a> {
     /// Whether any value in the batch's `tags` dictionary breaks a value rule.
     pub fn any_value_problem(&self) -> bool {
         self.tags.is_some() && self.facts.value_problems
+    }
+
+    /// The `tags` column, if the file has one.
+    pub fn tag_map(&self) -> Option<&'a MapCol> {
+        self.tags
+    }
+
+    /// Facts of the `tags` key with dictionary key `k` (see [`View::tag_map`]).
+    pub fn key_facts(&self, k: usize) -> &'a KeyFacts {
+        &self.facts.tag_keys.facts[k]
     }
 
     /// Number of `tags` entries of row `i` (0 for a null map).

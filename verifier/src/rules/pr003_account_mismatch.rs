@@ -28,17 +28,18 @@ impl Rule for AccountMismatch {
 
     fn check_batch(&self, v: &View<'_>, _ctx: &Ctx, out: &mut Tally) {
         for i in 0..v.len {
-            let Some((p, f)) = v.principal(i) else {
-                continue;
-            };
-            // Both are 12 digits when they parse, so equal numbers mean equal text.
-            let Some(arn_account) = f.account else {
+            // The ARN's account when it parses (12 digits), and the usage account's number
+            // when it is 12 digits: equal numbers mean equal text.
+            let Some(arn_account) = v.principal_facts(i).and_then(|f| f.account) else {
                 continue;
             };
             let Some(a) = v.account_facts(i) else {
                 continue;
             };
-            if !a.empty && a.number != Some(arn_account) {
+            if a.empty || a.number == Some(arn_account) {
+                continue;
+            }
+            if let Some((p, _)) = v.principal(i) {
                 out.hit(
                     v.file,
                     v.cost(i),
