@@ -136,9 +136,9 @@ pub fn observe_batch(b: &Batch, agg: &mut Aggregator) -> Result<(), String> {
     for i in 0..b.len {
         let s = |c: Col| b.str(c, i).unwrap_or("");
         let product_name = b
-            .pairs(Col::Product, i)
-            .and_then(|p| p.iter().find(|(k, _)| k == "product_name"))
-            .map_or("", |(_, v)| v.as_str());
+            .map(Col::Product)
+            .and_then(|m| m.get(i, "product_name"))
+            .unwrap_or("");
         let ident = RowIdentity {
             product_code: s(Col::ProductCode),
             billing_entity: s(Col::BillingEntity),
@@ -162,6 +162,10 @@ pub fn observe_batch(b: &Batch, agg: &mut Aggregator) -> Result<(), String> {
             ));
         }
         let usage = b.f64(Col::UsageAmount, i).unwrap_or(0.0);
+        let tags: Vec<(String, String)> = b
+            .entries(Col::Tags, i)
+            .map(|e| e.map(|(k, v)| (k.to_string(), v.to_string())).collect())
+            .unwrap_or_default();
         agg.observe(&LineItem {
             principal: b.str(Col::Principal, i).filter(|p| !p.trim().is_empty()),
             usage_account: s(Col::UsageAccount),
@@ -175,7 +179,7 @@ pub fn observe_batch(b: &Batch, agg: &mut Aggregator) -> Result<(), String> {
             } else {
                 0
             },
-            tags: b.pairs(Col::Tags, i).unwrap_or(&[]),
+            tags: &tags,
         });
     }
     Ok(())

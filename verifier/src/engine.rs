@@ -7,18 +7,21 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use curlab_vocab::bedrock::principal_data_start;
 use curlab_vocab::truth::{Truth, TRUTH_VERSION};
 
+use crate::accum::Accum;
+use crate::dupes::{DupStore, IdSink};
 use crate::error::VerifyError;
 use crate::finding::{Report, Skipped, Tally};
 use crate::input;
 use crate::meta::Applicability;
 use crate::policy::{self, full_tag_key, Policy};
 use crate::read::{self, parse_ts, Col, Task};
-use crate::row::Row;
 use crate::rules::{registry, Aggregates, Ctx, FileCtx, Granularity, KeyActivation, Rule, Track};
+use crate::view::{FactCache, View};
 
 /// What to verify and how.
 #[derive(Debug, Clone)]
@@ -276,7 +279,39 @@ fn build_context(opts: &VerifyOptions) -> Result<(Ctx, Vec<String>), VerifyError
     Ok((ctx, inputs.notes))
 }
 
-/// Per-worker state.
+/// Per-worker state while scanning.
+struct Worker {
+    tallies: Vec<Tally>,
+    accum: Accum,
+    facts: FactCache,
+    rows: u64,
+}
+
+impl Worker {
+    fn new(n: usize, max_samples: usize, track: Track, ids: Option<&Arc<DupStore>>) -> Self {
+        Worker {
+            tallies: (0..n).map(|_| Tally::new(max_samples)).collect(),
+            accum: Accum::new(track, ids),
+            facts: FactCache::new(),
+            rows: 0,
+        }
+    }
+
+    /// The worker's results with string keys, and its line item id buffers.
+    fn into_state(self) -> (State, Option<IdSink>) {
+        let (agg, ids) = self.accum.into_aggregates(&self.facts.interner);
+        (
+            State {
+                tallies: self.tallies,
+                agg,
+                rows: self.rows,
+            },
+            ids,
+        )
+    }
+}
+
+/// Results of the scan (per worker, then merged).
 struct State {
     tallies: Vec<Tally>,
     agg: Aggregates,
@@ -309,27 +344,35 @@ fn scan_task(
     ctx: &Ctx,
     rules: &[&'static dyn Rule],
     needed: &[Col],
-    state: &mut State,
+    w: &mut Worker,
 ) -> Result<(), VerifyError> {
     let f = &ctx.files[task.file];
     let display = f.file.display.as_str();
     let period = f.file.period.as_deref();
     read::read_task(&f.file, &f.opened, task, needed, &mut |batch| {
-        for i in 0..batch.len {
-            let row = Row::from_batch(&batch, i, task.file, display, period);
-            state.agg.observe(&row);
-            for (rule, tally) in rules.iter().zip(state.tallies.iter_mut()) {
-                rule.check_row(&row, ctx, tally);
-            }
+        w.facts.prepare(&batch, ctx);
+        let view = View::new(&batch, &w.facts, task.file, display, period);
+        w.accum.observe(&view);
+        for (rule, tally) in rules.iter().zip(w.tallies.iter_mut()) {
+            rule.check_batch(&view, ctx, tally);
         }
-        for err in &batch.cell_errors {
-            let row = Row::from_batch(&batch, err.row, task.file, display, period);
-            for (rule, tally) in rules.iter().zip(state.tallies.iter_mut()) {
-                rule.check_cell(&row, err, ctx, tally);
-            }
-        }
-        state.rows += batch.len as u64;
+        w.rows += batch.len as u64;
     })
+}
+
+/// Rows the scan will see, for sizing the duplicate-id partitions: exact for Parquet (footer
+/// row counts), an over-estimate for CSV (file size / 64 bytes).
+fn expected_rows(ctx: &Ctx) -> u64 {
+    ctx.files
+        .iter()
+        .map(|f| {
+            if f.opened.row_groups.is_empty() {
+                std::fs::metadata(&f.file.path).map_or(0, |m| m.len() / 64)
+            } else {
+                f.opened.row_groups.iter().sum()
+            }
+        })
+        .sum()
 }
 
 /// Read back the `identity_line_item_id` of the duplicates that will be sampled (the first
@@ -402,6 +445,7 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
         spend: codes
             .iter()
             .any(|c| c.starts_with("RC") || c.starts_with("GW") || *c == "PO001" || *c == "PO002"),
+        by_tag: codes.iter().any(|c| *c == "RC003" || *c == "PO001"),
         tag_case: codes.contains(&"TG006"),
         duplicates: codes.contains(&"CT004"),
     };
@@ -450,22 +494,28 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
         opts.threads
     }
     .clamp(1, tasks.len().max(1));
+    let ids = track.duplicates.then(|| DupStore::new(expected_rows(&ctx)));
     let next = AtomicUsize::new(0);
-    let results: Vec<(State, Option<(usize, VerifyError)>)> = std::thread::scope(|s| {
+    type Outcome = (State, Option<IdSink>, Option<(usize, VerifyError)>);
+    let results: Vec<Outcome> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
-                    let mut state = State::new(run.len(), opts.max_samples, track);
+                    let mut w = Worker::new(run.len(), opts.max_samples, track, ids.as_ref());
+                    let mut err = None;
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(task) = tasks.get(i) else {
-                            return (state, None);
+                            break;
                         };
-                        if let Err(e) = scan_task(task, &ctx, &run, &needed, &mut state) {
+                        if let Err(e) = scan_task(task, &ctx, &run, &needed, &mut w) {
                             next.store(tasks.len(), Ordering::Relaxed);
-                            return (state, Some((i, e)));
+                            err = Some((i, e));
+                            break;
                         }
                     }
+                    let (state, sink) = w.into_state();
+                    (state, sink, err)
                 })
             })
             .collect();
@@ -475,6 +525,7 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
                 w.join().unwrap_or_else(|_| {
                     (
                         State::new(0, 0, track),
+                        None,
                         Some((
                             usize::MAX,
                             VerifyError::Usage("internal error: a worker thread panicked".into()),
@@ -485,8 +536,10 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
             .collect()
     });
     let mut first_error: Option<(usize, VerifyError)> = None;
-    for (state, err) in results {
+    let mut sinks = Vec::new();
+    for (state, sink, err) in results {
         main.merge(state);
+        sinks.extend(sink);
         if let Some((i, e)) = err {
             if first_error.as_ref().is_none_or(|(j, _)| i < *j) {
                 first_error = Some((i, e));
@@ -497,7 +550,8 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
         return Err(e);
     }
 
-    if track.duplicates {
+    if let Some(store) = &ids {
+        main.agg.duplicates = store.finish(sinks, threads)?;
         resolve_duplicate_ids(&ctx, &mut main.agg, opts.max_samples)?;
     }
     for (rule, tally) in run.iter().zip(main.tallies.iter_mut()) {

@@ -8,6 +8,8 @@
 
 #![warn(missing_docs)]
 
+pub mod accum;
+pub mod dupes;
 pub mod engine;
 pub mod error;
 pub mod finding;
@@ -22,6 +24,7 @@ pub mod report;
 pub mod row;
 pub mod rules;
 pub mod sql;
+pub mod view;
 
 pub use engine::{verify, VerifyOptions};
 pub use error::VerifyError;

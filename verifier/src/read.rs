@@ -11,14 +11,18 @@ use std::io::{BufReader, Read};
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::TimestampMicrosecondType;
+use arrow_array::types::{Int32Type, TimestampMicrosecondType};
 use arrow_array::{
-    Array, ArrayRef, Float64Array, MapArray, RecordBatch, StringArray, TimestampMicrosecondArray,
+    Array, ArrayRef, DictionaryArray, Float64Array, MapArray, RecordBatch, StringArray,
+    TimestampMicrosecondArray,
 };
-use arrow_schema::{DataType, TimeUnit};
+use arrow_buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow_schema::{DataType, Field, Fields, Schema, TimeUnit};
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use curlab_vocab::columns::{column, ColumnType};
-use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
 use parquet::arrow::ProjectionMask;
 
 use crate::error::VerifyError;
@@ -118,6 +122,13 @@ impl Col {
     /// The column for a CUR 2.0 name.
     pub fn from_name(name: &str) -> Option<Col> {
         Col::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// Whether the column is read in dictionary form (one key per row into its distinct
+    /// values), so the rules can work out facts once per distinct value. Every text column the
+    /// verifier reads repeats heavily except the line item id.
+    pub fn dictionary(self) -> bool {
+        self != Col::LineItemId && self.ty() == ColumnType::Str
     }
 
     /// The documented type.
@@ -292,7 +303,7 @@ pub fn open(file: &DataFile) -> Result<Opened, VerifyError> {
                 )
             })?;
             let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-            let meta = crate::guard::catch(|| ArrowReaderMetadata::load(&f, Default::default()))
+            let natural = crate::guard::catch(|| ArrowReaderMetadata::load(&f, Default::default()))
                 .map_err(|panic| format!("the Parquet reader failed: {panic}"))
                 .and_then(|r| r.map_err(|e| e.to_string()))
                 .map_err(|e| VerifyError::Read {
@@ -301,20 +312,22 @@ pub fn open(file: &DataFile) -> Result<Opened, VerifyError> {
                     place: Some(format!("footer; the file is {len} bytes")),
                     fix: "re-download the file; a truncated or partially written object cannot be read".into(),
                 })?;
-            let columns = meta
+            let columns = natural
                 .schema()
                 .fields()
                 .iter()
                 .map(|f| (f.name().clone(), Found::of(f.data_type())))
                 .collect();
-            let row_groups = meta
+            let row_groups = natural
                 .metadata()
                 .row_groups()
                 .iter()
                 .map(|rg| rg.num_rows().max(0) as u64)
                 .collect();
+            let schema = FileSchema::new(columns);
+            let meta = with_dictionaries(&natural, &schema).unwrap_or(natural);
             Ok(Opened {
-                schema: FileSchema::new(columns),
+                schema,
                 row_groups,
                 parquet: Some(meta),
             })
@@ -349,6 +362,78 @@ pub fn open(file: &DataFile) -> Result<Opened, VerifyError> {
             })
         }
     }
+}
+
+/// The file's Arrow schema with the text columns the verifier reads (and the keys and values
+/// of its map columns) asked for as `Dictionary(Int32, Utf8)`: the Parquet reader then hands
+/// over the column chunk's dictionary and one key per row instead of a string per row. `None`
+/// when the file has no such column or the reader refuses the hint (the natural schema is
+/// used then; every string column is still turned into dictionary form per batch).
+fn with_dictionaries(
+    meta: &ArrowReaderMetadata,
+    schema: &FileSchema,
+) -> Option<ArrowReaderMetadata> {
+    let dict = || DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+    let mut changed = false;
+    let fields: Vec<Field> = meta
+        .schema()
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let col = Col::ALL
+                .into_iter()
+                .find(|c| schema.index_of(c.name()) == Some(i));
+            let hinted = match (col, f.data_type()) {
+                (Some(c), DataType::Utf8) if c.dictionary() => Some(dict()),
+                (Some(c), DataType::Map(entries, sorted)) if c.ty().is_map() => {
+                    match entries.data_type() {
+                        DataType::Struct(kv)
+                            if kv.len() == 2
+                                && kv[0].data_type() == &DataType::Utf8
+                                && kv[1].data_type() == &DataType::Utf8 =>
+                        {
+                            let kv: Fields = vec![
+                                kv[0].as_ref().clone().with_data_type(dict()),
+                                kv[1].as_ref().clone().with_data_type(dict()),
+                            ]
+                            .into();
+                            Some(DataType::Map(
+                                Arc::new(
+                                    entries
+                                        .as_ref()
+                                        .clone()
+                                        .with_data_type(DataType::Struct(kv)),
+                                ),
+                                *sorted,
+                            ))
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            match hinted {
+                Some(dt) => {
+                    changed = true;
+                    f.as_ref().clone().with_data_type(dt)
+                }
+                None => f.as_ref().clone(),
+            }
+        })
+        .collect();
+    if !changed {
+        return None;
+    }
+    let hint = Arc::new(Schema::new_with_metadata(
+        fields,
+        meta.schema().metadata().clone(),
+    ));
+    ArrowReaderMetadata::try_new(
+        meta.metadata().clone(),
+        ArrowReaderOptions::new().with_schema(hint),
+    )
+    .ok()
 }
 
 fn csv_reader(file: &DataFile, gzip: bool) -> Result<csv::Reader<Box<dyn Read>>, VerifyError> {
@@ -393,20 +478,167 @@ fn csv_error(file: &DataFile, e: csv::Error) -> VerifyError {
     }
 }
 
-/// A map column turned into key/value pairs, per row (`None` for a null map).
-pub type Pairs = Vec<Option<Vec<(String, String)>>>;
+/// A text column in dictionary form: per row a key into the column's distinct values. Parquet
+/// dictionary pages arrive this way as they are; other text (CSV, plain-encoded pages) is put
+/// into this form per batch. Rules compute facts once per distinct value and look them up by
+/// key per row.
+#[derive(Debug, Clone)]
+pub struct DictStr {
+    keys: ScalarBuffer<i32>,
+    nulls: Option<NullBuffer>,
+    values: StringArray,
+}
+
+impl DictStr {
+    fn from_dictionary(d: &DictionaryArray<Int32Type>) -> Option<DictStr> {
+        let values = cast_str(d.values())?;
+        Some(DictStr {
+            keys: d.keys().values().clone(),
+            nulls: d.keys().nulls().cloned(),
+            values,
+        })
+    }
+
+    /// Any text array (plain, dictionary with any key type, large or view strings).
+    pub(crate) fn from_array(arr: &ArrayRef) -> Option<DictStr> {
+        if let Some(d) = arr.as_dictionary_opt::<Int32Type>() {
+            if let Some(out) = DictStr::from_dictionary(d) {
+                return Some(out);
+            }
+        }
+        let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+        let cast = arrow_cast::cast(arr, &dict).ok()?;
+        DictStr::from_dictionary(cast.as_dictionary_opt::<Int32Type>()?)
+    }
+
+    /// Number of rows (or map entries).
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The key of row `i` (an index into [`DictStr::values`]), `None` when the cell is null.
+    #[inline]
+    pub fn key(&self, i: usize) -> Option<usize> {
+        if self.nulls.as_ref().is_some_and(|n| n.is_null(i)) {
+            return None;
+        }
+        let k = self.keys[i] as usize;
+        (k < self.values.len() && !self.values.is_null(k)).then_some(k)
+    }
+
+    /// The keys, one per row (arbitrary where the row is null, see [`DictStr::nulls`]).
+    pub fn keys(&self) -> &ScalarBuffer<i32> {
+        &self.keys
+    }
+
+    /// Which rows are null, if any are.
+    pub fn nulls(&self) -> Option<&NullBuffer> {
+        self.nulls.as_ref()
+    }
+
+    /// The distinct values.
+    pub fn values(&self) -> &StringArray {
+        &self.values
+    }
+
+    /// The text of row `i` (`None` for null).
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<&str> {
+        self.key(i).map(|k| self.values.value(k))
+    }
+}
+
+/// A map column (`tags`, `product`): per row a range of entries, keys and values in
+/// dictionary form (a null value reads as the empty string; entries with a null key are
+/// skipped).
+#[derive(Debug, Clone)]
+pub struct MapCol {
+    offsets: OffsetBuffer<i32>,
+    nulls: Option<NullBuffer>,
+    /// Keys, one per entry.
+    pub keys: DictStr,
+    /// Values, one per entry.
+    pub values: DictStr,
+}
+
+impl MapCol {
+    /// The entries of row `i` (`None` for a null map).
+    #[inline]
+    pub fn range(&self, i: usize) -> Option<std::ops::Range<usize>> {
+        if self.nulls.as_ref().is_some_and(|n| n.is_null(i)) {
+            return None;
+        }
+        Some(self.offsets[i] as usize..self.offsets[i + 1] as usize)
+    }
+
+    /// The `(key, value)` pairs of row `i` (`None` for a null map).
+    pub fn entries(&self, i: usize) -> Option<impl Iterator<Item = (&str, &str)> + '_> {
+        let r = self.range(i)?;
+        Some(r.filter_map(move |j| Some((self.keys.get(j)?, self.values.get(j).unwrap_or("")))))
+    }
+
+    /// The value of `key` in row `i`, if present.
+    pub fn get(&self, i: usize, key: &str) -> Option<&str> {
+        self.entries(i)?.find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    fn from_map(m: &MapArray) -> Option<MapCol> {
+        Some(MapCol {
+            offsets: m.offsets().clone(),
+            nulls: m.nulls().cloned(),
+            keys: DictStr::from_array(m.keys())?,
+            values: DictStr::from_array(m.values())?,
+        })
+    }
+
+    /// Build from parsed pairs per row (`None` for a null map): CSV JSON cells and tests.
+    pub fn from_pairs<'p>(rows: impl IntoIterator<Item = Option<&'p [(String, String)]>>) -> Self {
+        let mut offsets = vec![0i32];
+        let mut valid = Vec::new();
+        let mut keys: Vec<&str> = Vec::new();
+        let mut values: Vec<&str> = Vec::new();
+        for r in rows {
+            valid.push(r.is_some());
+            for (k, v) in r.unwrap_or(&[]) {
+                keys.push(k);
+                values.push(v);
+            }
+            offsets.push(keys.len() as i32);
+        }
+        let dict = |v: Vec<&str>| {
+            let arr: ArrayRef = Arc::new(StringArray::from(v));
+            DictStr::from_array(&arr).expect("text casts to a dictionary")
+        };
+        MapCol {
+            offsets: OffsetBuffer::new(ScalarBuffer::from(offsets)),
+            nulls: valid
+                .iter()
+                .any(|v| !v)
+                .then(|| NullBuffer::from(valid.clone())),
+            keys: dict(keys),
+            values: dict(values),
+        }
+    }
+}
 
 /// One column of a batch, normalised.
 #[derive(Debug)]
 pub enum ColData {
-    /// Text.
+    /// Text, one string per row (the line item id).
     Str(StringArray),
+    /// Text in dictionary form.
+    Dict(DictStr),
     /// Doubles.
     F64(Float64Array),
     /// UTC timestamps in microseconds.
     Ts(TimestampMicrosecondArray),
-    /// A map column as pairs.
-    Pairs(Pairs),
+    /// A map column.
+    Map(Box<MapCol>),
 }
 
 /// A CSV (or string-typed Parquet) cell whose text does not parse as its documented type.
@@ -454,35 +686,72 @@ impl Batch {
     }
 
     /// A text cell (`None` for null or an absent column).
+    #[inline]
     pub fn str(&self, c: Col, i: usize) -> Option<&str> {
         match self.cols[c as usize].as_ref()? {
             ColData::Str(a) => (!a.is_null(i)).then(|| a.value(i)),
+            ColData::Dict(d) => d.get(i),
+            _ => None,
+        }
+    }
+
+    /// A text column read one string per row (the line item id).
+    pub fn strings(&self, c: Col) -> Option<&StringArray> {
+        match self.cols[c as usize].as_ref()? {
+            ColData::Str(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// A text column in dictionary form.
+    pub fn dict(&self, c: Col) -> Option<&DictStr> {
+        match self.cols[c as usize].as_ref()? {
+            ColData::Dict(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// A double column.
+    pub fn f64s(&self, c: Col) -> Option<&Float64Array> {
+        match self.cols[c as usize].as_ref()? {
+            ColData::F64(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// A timestamp column (UTC microseconds).
+    pub fn timestamps(&self, c: Col) -> Option<&TimestampMicrosecondArray> {
+        match self.cols[c as usize].as_ref()? {
+            ColData::Ts(a) => Some(a),
             _ => None,
         }
     }
 
     /// A double cell.
+    #[inline]
     pub fn f64(&self, c: Col, i: usize) -> Option<f64> {
-        match self.cols[c as usize].as_ref()? {
-            ColData::F64(a) => (!a.is_null(i)).then(|| a.value(i)),
-            _ => None,
-        }
+        self.f64s(c)
+            .and_then(|a| (!a.is_null(i)).then(|| a.value(i)))
     }
 
     /// A timestamp cell, UTC microseconds.
+    #[inline]
     pub fn ts(&self, c: Col, i: usize) -> Option<i64> {
+        self.timestamps(c)
+            .and_then(|a| (!a.is_null(i)).then(|| a.value(i)))
+    }
+
+    /// A map column.
+    pub fn map(&self, c: Col) -> Option<&MapCol> {
         match self.cols[c as usize].as_ref()? {
-            ColData::Ts(a) => (!a.is_null(i)).then(|| a.value(i)),
+            ColData::Map(m) => Some(m),
             _ => None,
         }
     }
 
-    /// A map cell as pairs.
-    pub fn pairs(&self, c: Col, i: usize) -> Option<&[(String, String)]> {
-        match self.cols[c as usize].as_ref()? {
-            ColData::Pairs(p) => p.get(i)?.as_deref(),
-            _ => None,
-        }
+    /// The `(key, value)` entries of a map cell (`None` for a null map or an absent column).
+    pub fn entries(&self, c: Col, i: usize) -> Option<impl Iterator<Item = (&str, &str)> + '_> {
+        self.map(c)?.entries(i)
     }
 
     /// Whether the batch carries a column at all.
@@ -673,6 +942,7 @@ fn cast_str(arr: &ArrayRef) -> Option<StringArray> {
 
 fn normalise_array(col: Col, arr: &ArrayRef, errors: &mut Vec<CellError>) -> Option<ColData> {
     match col.ty() {
+        ColumnType::Str if col.dictionary() => DictStr::from_array(arr).map(ColData::Dict),
         ColumnType::Str => cast_str(arr).map(ColData::Str),
         ColumnType::Double => match arr.data_type() {
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
@@ -697,8 +967,10 @@ fn normalise_array(col: Col, arr: &ArrayRef, errors: &mut Vec<CellError>) -> Opt
             _ => cast_str(arr).map(|s| ColData::Ts(parse_timestamps(col, &s, errors))),
         },
         ColumnType::MapStr | ColumnType::MapDouble => match arr.data_type() {
-            DataType::Map(_, _) => Some(map_pairs(col, arr.as_map())),
-            _ => cast_str(arr).map(|s| json_pairs(col, &s, errors)),
+            DataType::Map(_, _) => {
+                MapCol::from_map(arr.as_map()).map(|m| ColData::Map(Box::new(m)))
+            }
+            _ => cast_str(arr).map(|s| json_map(col, &s, errors)),
         },
     }
 }
@@ -753,13 +1025,14 @@ fn parse_timestamps(
         .collect()
 }
 
-/// Pairs of a map column; for `product` only the `product_name` entry is kept.
+/// Entries of a map column worth keeping: for `product` only `product_name` is read.
 fn keep_entry(col: Col, key: &str) -> bool {
     col != Col::Product || key == "product_name"
 }
 
-fn json_pairs(col: Col, s: &StringArray, errors: &mut Vec<CellError>) -> ColData {
-    let pairs = s
+/// A map column written as JSON text (CSV, or a Parquet file with maps as strings).
+fn json_map(col: Col, s: &StringArray, errors: &mut Vec<CellError>) -> ColData {
+    let pairs: Vec<Option<Vec<(String, String)>>> = s
         .iter()
         .enumerate()
         .map(|(i, v)| {
@@ -784,38 +1057,9 @@ fn json_pairs(col: Col, s: &StringArray, errors: &mut Vec<CellError>) -> ColData
             }
         })
         .collect();
-    ColData::Pairs(pairs)
-}
-
-fn map_pairs(col: Col, m: &MapArray) -> ColData {
-    let keys = cast_str(m.keys());
-    let vals = cast_str(m.values());
-    let offsets = m.value_offsets();
-    let pairs = (0..m.len())
-        .map(|i| {
-            if m.is_null(i) {
-                return None;
-            }
-            let (Some(k), Some(v)) = (&keys, &vals) else {
-                return Some(Vec::new());
-            };
-            let (a, z) = (offsets[i] as usize, offsets[i + 1] as usize);
-            Some(
-                (a..z)
-                    .filter(|j| !k.is_null(*j) && keep_entry(col, k.value(*j)))
-                    .map(|j| {
-                        let val = if v.is_null(j) {
-                            String::new()
-                        } else {
-                            v.value(j).to_string()
-                        };
-                        (k.value(j).to_string(), val)
-                    })
-                    .collect(),
-            )
-        })
-        .collect();
-    ColData::Pairs(pairs)
+    ColData::Map(Box::new(MapCol::from_pairs(
+        pairs.iter().map(|p| p.as_deref()),
+    )))
 }
 
 fn read_csv(

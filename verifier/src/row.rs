@@ -1,13 +1,11 @@
-//! One line item as the rules see it: the needed cells of a batch row, with empty strings and
-//! nulls already folded together where CUR treats them the same.
+//! Timestamps as reports show them, and (in tests) one line item written out cell by cell.
+//!
+//! The scan itself never builds rows: rules work on record batches ([`crate::view::View`]).
+//! Rule tests describe their input as [`Row`]s, which the test kit turns into one-row batches.
 
-use curlab_vocab::bedrock::{is_bedrock, is_bedrock_inference, RowIdentity};
-
-use crate::finding::Sample;
-use crate::read::{Batch, Col};
-use std::collections::BTreeMap;
-
-/// One data row.
+/// One data row, for rule tests (empty strings and nulls folded together where CUR treats them
+/// the same).
+#[cfg(test)]
 #[derive(Debug, Clone)]
 pub struct Row<'a> {
     /// Index of the file in discovery order.
@@ -60,91 +58,6 @@ pub struct Row<'a> {
     pub bedrock: bool,
     /// A Bedrock model-inference usage row (vocab `is_bedrock_inference`).
     pub inference: bool,
-}
-
-fn non_empty(s: Option<&str>) -> Option<&str> {
-    s.filter(|v| !v.trim().is_empty())
-}
-
-impl<'a> Row<'a> {
-    /// Row `i` of `batch`.
-    pub fn from_batch(
-        batch: &'a Batch,
-        i: usize,
-        file: usize,
-        display: &'a str,
-        folder_period: Option<&'a str>,
-    ) -> Row<'a> {
-        let s = |c: Col| batch.str(c, i).unwrap_or("");
-        let product_name = batch
-            .pairs(Col::Product, i)
-            .and_then(|p| p.iter().find(|(k, _)| k == "product_name"))
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("");
-        let ident = RowIdentity {
-            product_code: s(Col::ProductCode),
-            billing_entity: s(Col::BillingEntity),
-            product_family: s(Col::ProductFamily),
-            product_name,
-            operation: s(Col::Operation),
-            line_item_type: s(Col::LineItemType),
-        };
-        Row {
-            file,
-            display,
-            row: batch.first_row + i as u64 + 1,
-            folder_period,
-            line_item_id: non_empty(batch.str(Col::LineItemId, i)),
-            billing_entity: ident.billing_entity,
-            line_item_type: ident.line_item_type,
-            operation: ident.operation,
-            product_code: ident.product_code,
-            usage_account: s(Col::UsageAccount),
-            usage_type: s(Col::UsageType),
-            pricing_unit: s(Col::PricingUnit),
-            product_family: ident.product_family,
-            product_name,
-            principal: non_empty(batch.str(Col::Principal, i)),
-            has_principal_column: batch.has(Col::Principal),
-            cost: batch.f64(Col::UnblendedCost, i),
-            usage: batch.f64(Col::UsageAmount, i),
-            rate: non_empty(batch.str(Col::UnblendedRate, i)),
-            start: batch.ts(Col::UsageStart, i),
-            end: batch.ts(Col::UsageEnd, i),
-            period_start: batch.ts(Col::PeriodStart, i),
-            tags: if batch.has(Col::Tags) {
-                Some(batch.pairs(Col::Tags, i).unwrap_or(&[]))
-            } else {
-                None
-            },
-            bedrock: is_bedrock(&ident),
-            inference: is_bedrock_inference(&ident),
-        }
-    }
-
-    /// A sample of this row with the given offending values.
-    pub fn sample<K: Into<String>, V: Into<String>>(
-        &self,
-        values: impl IntoIterator<Item = (K, V)>,
-    ) -> Sample {
-        Sample {
-            file: Some(self.display.to_string()),
-            row: Some(self.row),
-            identity_line_item_id: self.line_item_id.map(str::to_string),
-            values: values
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect::<BTreeMap<_, _>>(),
-        }
-    }
-
-    /// The `tags` entries under `iamPrincipal/`, with the prefix removed.
-    pub fn principal_tags(&self) -> impl Iterator<Item = (&'a str, &'a str)> {
-        self.tags.unwrap_or(&[]).iter().filter_map(|(k, v)| {
-            k.strip_prefix(curlab_vocab::tags::IAM_PRINCIPAL_PREFIX)
-                .map(|rest| (rest, v.as_str()))
-        })
-    }
 }
 
 /// Format UTC microseconds as RFC 3339 (`2026-04-20T10:00:00Z`).

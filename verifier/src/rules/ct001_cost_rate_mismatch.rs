@@ -1,9 +1,9 @@
 //! CT001: unblended cost ≠ usage × unblended rate.
 
-use super::{Ctx, Rule};
+use super::{Ctx, Rule, View};
 use crate::finding::Tally;
 use crate::meta::*;
-use crate::row::Row;
+use crate::view::R_USAGE;
 
 /// CT001.
 pub struct CostRateMismatch;
@@ -33,28 +33,34 @@ impl Rule for CostRateMismatch {
         &META
     }
 
-    fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
-        if row.line_item_type != "Usage" {
-            return;
-        }
-        let (Some(cost), Some(usage), Some(rate)) = (row.cost, row.usage, row.rate) else {
-            return;
-        };
-        let Ok(r) = rate.trim().parse::<f64>() else {
-            return;
-        };
-        let expected = usage * r;
-        if (cost - expected).abs() > ABS_TOLERANCE + REL_TOLERANCE * expected.abs() {
-            out.hit(
-                row.file,
-                Some(cost),
-                row.sample([
-                    ("line_item_unblended_cost", cost.to_string()),
-                    ("line_item_usage_amount", usage.to_string()),
-                    ("line_item_unblended_rate", rate.to_string()),
-                    ("expected_cost", format!("{expected:.10}")),
-                ]),
-            );
+    fn check_batch(&self, v: &View<'_>, _ctx: &Ctx, out: &mut Tally) {
+        for i in 0..v.len {
+            if !v.is(i, R_USAGE) {
+                continue;
+            }
+            // The rate is text in CUR; it is parsed once per distinct value.
+            let (Some(cost), Some(usage), Some(r)) = (v.cost(i), v.usage(i), v.rate(i)) else {
+                continue;
+            };
+            let expected = usage * r;
+            if (cost - expected).abs() > ABS_TOLERANCE + REL_TOLERANCE * expected.abs() {
+                out.hit(
+                    v.file,
+                    Some(cost),
+                    v.sample(
+                        i,
+                        [
+                            ("line_item_unblended_cost", cost.to_string()),
+                            ("line_item_usage_amount", usage.to_string()),
+                            (
+                                "line_item_unblended_rate",
+                                v.rate_text(i).unwrap_or("").to_string(),
+                            ),
+                            ("expected_cost", format!("{expected:.10}")),
+                        ],
+                    ),
+                );
+            }
         }
     }
 }

@@ -1,9 +1,10 @@
 //! CT002: usage start/end not aligned to the granularity, or end ≤ start.
 
-use super::{is_month_start, month_bounds_of, Ctx, Granularity, Rule};
+use super::{is_month_start, month_bounds_of, Ctx, Granularity, Rule, View};
 use crate::finding::Tally;
 use crate::meta::*;
-use crate::row::{fmt_opt_ts, Row};
+use crate::row::fmt_opt_ts;
+use crate::view::R_USAGE;
 
 /// CT002.
 pub struct TimeMisaligned;
@@ -26,15 +27,19 @@ static META: RuleMeta = RuleMeta {
     sql: crate::sql::SqlForm::Query(crate::sql::rules::ct002),
 };
 
-fn problem(row: &Row<'_>, start: i64, end: i64, gran: Option<Granularity>) -> Option<&'static str> {
+/// Midnight of the first day of a month (cheap test for midnight first).
+fn month_start(t: i64) -> bool {
+    t % DAY == 0 && is_month_start(t)
+}
+
+fn problem(usage: bool, start: i64, end: i64, gran: Option<Granularity>) -> Option<&'static str> {
     if end <= start {
         return Some("end is not after start");
     }
-    let month_span = is_month_start(start) && is_month_start(end);
-    if month_span && row.line_item_type != "Usage" {
+    if !usage && month_start(start) && month_start(end) {
         return None;
     }
-    let one_month = month_bounds_of(start).is_some_and(|(s, e)| s == start && e == end);
+    let one_month = || month_bounds_of(start).is_some_and(|(s, e)| s == start && e == end);
     match gran {
         Some(Granularity::Hourly) if !(start % HOUR == 0 && end - start == HOUR) => {
             Some("not one whole hour")
@@ -43,9 +48,9 @@ fn problem(row: &Row<'_>, start: i64, end: i64, gran: Option<Granularity>) -> Op
             Some("not one day from midnight")
         }
         Some(Granularity::Monthly)
-            if !(one_month
-                || (is_month_start(start) && end % DAY == 0)
-                || (start % DAY == 0 && is_month_start(end))) =>
+            if !(one_month()
+                || (month_start(start) && end % DAY == 0)
+                || (start % DAY == 0 && month_start(end))) =>
         {
             Some("not aligned to the month")
         }
@@ -63,20 +68,25 @@ impl Rule for TimeMisaligned {
         &META
     }
 
-    fn check_row(&self, row: &Row<'_>, ctx: &Ctx, out: &mut Tally) {
-        let (Some(s), Some(e)) = (row.start, row.end) else {
-            return;
-        };
-        if let Some(p) = problem(row, s, e, ctx.granularity) {
-            out.hit(
-                row.file,
-                row.cost,
-                row.sample([
-                    ("line_item_usage_start_date", fmt_opt_ts(Some(s))),
-                    ("line_item_usage_end_date", fmt_opt_ts(Some(e))),
-                    ("problem", p.to_string()),
-                ]),
-            );
+    fn check_batch(&self, v: &View<'_>, ctx: &Ctx, out: &mut Tally) {
+        for i in 0..v.len {
+            let (Some(s), Some(e)) = (v.start(i), v.end(i)) else {
+                continue;
+            };
+            if let Some(p) = problem(v.is(i, R_USAGE), s, e, ctx.granularity) {
+                out.hit(
+                    v.file,
+                    v.cost(i),
+                    v.sample(
+                        i,
+                        [
+                            ("line_item_usage_start_date", fmt_opt_ts(Some(s))),
+                            ("line_item_usage_end_date", fmt_opt_ts(Some(e))),
+                            ("problem", p.to_string()),
+                        ],
+                    ),
+                );
+            }
         }
     }
 }

@@ -1,11 +1,9 @@
 //! CT003: a pricing unit that does not match the token usage type's billing form.
 
-use curlab_vocab::bedrock::{form_of_usage_type, token_type_of, BillingForm};
-
-use super::{Ctx, Rule};
+use super::{Ctx, Rule, View};
 use crate::finding::Tally;
 use crate::meta::*;
-use crate::row::Row;
+use crate::view::{R_BEDROCK, R_USAGE};
 
 /// CT003.
 pub struct PricingUnitMismatch;
@@ -30,22 +28,31 @@ impl Rule for PricingUnitMismatch {
         &META
     }
 
-    fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
-        if !row.bedrock || row.line_item_type != "Usage" || token_type_of(row.usage_type).is_none()
-        {
-            return;
-        }
-        let expected = form_of_usage_type(row.usage_type);
-        if BillingForm::from_pricing_unit(row.pricing_unit) != Some(expected) {
-            out.hit(
-                row.file,
-                row.cost,
-                row.sample([
-                    ("line_item_usage_type", row.usage_type.to_string()),
-                    ("pricing_unit", row.pricing_unit.to_string()),
-                    ("expected", expected.pricing_unit().to_string()),
-                ]),
-            );
+    fn check_batch(&self, v: &View<'_>, _ctx: &Ctx, out: &mut Tally) {
+        for i in 0..v.len {
+            if v.flags(i) & (R_BEDROCK | R_USAGE) != R_BEDROCK | R_USAGE {
+                continue;
+            }
+            // Token usage type and the form its name implies, once per distinct usage type
+            // (`token_type_of`, `form_of_usage_type`); the unit's form once per distinct unit.
+            let ut = v.usage_type_facts(i);
+            let Some(expected) = ut.form.filter(|_| ut.token) else {
+                continue;
+            };
+            if v.pricing_form(i) != Some(expected) {
+                out.hit(
+                    v.file,
+                    v.cost(i),
+                    v.sample(
+                        i,
+                        [
+                            ("line_item_usage_type", v.usage_type(i).to_string()),
+                            ("pricing_unit", v.pricing_unit(i).to_string()),
+                            ("expected", expected.pricing_unit().to_string()),
+                        ],
+                    ),
+                );
+            }
         }
     }
 }

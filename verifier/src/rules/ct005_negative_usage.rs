@@ -1,9 +1,9 @@
 //! CT005: negative usage on a Usage row.
 
-use super::{Ctx, Rule};
+use super::{Ctx, Rule, View};
 use crate::finding::Tally;
 use crate::meta::*;
-use crate::row::Row;
+use crate::view::R_USAGE;
 
 /// CT005.
 pub struct NegativeUsage;
@@ -28,14 +28,16 @@ impl Rule for NegativeUsage {
         &META
     }
 
-    fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
-        if let (Some(u), "Usage") = (row.usage, row.line_item_type) {
-            if u < 0.0 {
-                out.hit(
-                    row.file,
-                    row.cost,
-                    row.sample([("line_item_usage_amount", u.to_string())]),
-                );
+    fn check_batch(&self, v: &View<'_>, _ctx: &Ctx, out: &mut Tally) {
+        for i in 0..v.len {
+            if let (Some(u), true) = (v.usage(i), v.is(i, R_USAGE)) {
+                if u < 0.0 {
+                    out.hit(
+                        v.file,
+                        v.cost(i),
+                        v.sample(i, [("line_item_usage_amount", u.to_string())]),
+                    );
+                }
             }
         }
     }

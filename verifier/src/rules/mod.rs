@@ -1,9 +1,11 @@
 //! The rules: one module per rule, registered in [`registry`].
 //!
 //! A rule sees the export three ways, all optional: [`Rule::check_file`] once per data file
-//! (schema and layout), [`Rule::check_row`] for every row of the one streaming pass, and
-//! [`Rule::finish`] once at the end with the export-wide [`Aggregates`]. Per-thread tallies and
-//! aggregates are merged commutatively, so results never depend on the thread count.
+//! (schema and layout), [`Rule::check_batch`] for every record batch of the one streaming pass
+//! (a [`View`]: the batch's columns with facts worked out once per distinct value, so per row a
+//! rule only looks them up), and [`Rule::finish`] once at the end with the export-wide
+//! [`Aggregates`]. Per-thread tallies and aggregates are merged commutatively, so results never
+//! depend on the thread count.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -12,10 +14,9 @@ use curlab_vocab::truth::Truth;
 use crate::finding::Tally;
 use crate::input::{DataFile, ManifestCheck};
 use crate::meta::RuleMeta;
-use crate::money::to_nanos;
 use crate::policy::Policy;
-use crate::read::{CellError, Opened};
-use crate::row::Row;
+use crate::read::Opened;
+pub use crate::view::View;
 
 pub mod registry;
 
@@ -71,11 +72,9 @@ pub trait Rule: Sync {
     /// Called once per data file with its schema.
     fn check_file(&self, _file: usize, _ctx: &Ctx, _out: &mut Tally) {}
 
-    /// Called for every data row.
-    fn check_row(&self, _row: &Row<'_>, _ctx: &Ctx, _out: &mut Tally) {}
-
-    /// Called for every cell that did not parse as its documented type.
-    fn check_cell(&self, _row: &Row<'_>, _err: &CellError, _ctx: &Ctx, _out: &mut Tally) {}
+    /// Called for every record batch of the scan (its cells that did not parse as their
+    /// documented type are in `view.batch.cell_errors`).
+    fn check_batch(&self, _view: &View<'_>, _ctx: &Ctx, _out: &mut Tally) {}
 
     /// Called once after the scan.
     fn finish(&self, _agg: &Aggregates, _ctx: &Ctx, _out: &mut Tally) {}
@@ -179,31 +178,16 @@ pub struct Duplicate {
     pub period: String,
 }
 
-/// A billing period as a number (`2026-04` → 202604; 0 when unknown).
-fn period_number(p: &str) -> u32 {
-    p.get(..4).and_then(|y| y.parse::<u32>().ok()).unwrap_or(0) * 100
-        + p.get(5..7).and_then(|m| m.parse::<u32>().ok()).unwrap_or(0)
-}
-
-/// A 128-bit digest of a line item id (two SipHash passes with fixed keys: stable across
-/// runs and threads; a collision among 10^9 ids is about 10^-21 likely).
-fn id_digest(id: &str) -> u128 {
-    use std::hash::{Hash, Hasher};
-    let mut a = std::hash::DefaultHasher::new();
-    (0u8, id).hash(&mut a);
-    let mut b = std::hash::DefaultHasher::new();
-    (1u8, id).hash(&mut b);
-    (u128::from(a.finish()) << 64) | u128::from(b.finish())
-}
-
 /// What to aggregate (only what the selected rules use).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Track {
-    /// Spend per account and principal, per tag value.
+    /// Spend per account and principal.
     pub spend: bool,
+    /// Spend per `iamPrincipal/` tag value.
+    pub by_tag: bool,
     /// Tag key spellings.
     pub tag_case: bool,
-    /// `identity_line_item_id`s (one entry per row: the only per-row memory).
+    /// `identity_line_item_id`s (see [`crate::dupes`]).
     pub duplicates: bool,
 }
 
@@ -228,106 +212,11 @@ pub struct Aggregates {
     pub by_tag: BTreeMap<String, BTreeMap<String, i128>>,
     /// Every `tags` key by lower-cased key, then spelling.
     pub tag_case: BTreeMap<String, BTreeMap<String, KeySeen>>,
-    /// Smallest (file, row, cost) per (period as YYYYMM, digest of the line item id).
-    pub ids: HashMap<(u32, u128), (usize, u64, Option<f64>)>,
-    /// Every occurrence except the first.
+    /// Every occurrence of a line item id except the first (filled in after the scan).
     pub duplicates: Vec<Duplicate>,
 }
 
 impl Aggregates {
-    /// Account for one row.
-    pub fn observe(&mut self, row: &Row<'_>) {
-        if row.has_principal_column {
-            self.principal_column_rows += 1;
-            if row.principal.is_some() {
-                self.principal_rows += 1;
-                if let Some(s) = row.start {
-                    self.first_principal_start =
-                        Some(self.first_principal_start.map_or(s, |f| f.min(s)));
-                }
-            }
-        }
-        if self.track.spend && row.inference {
-            let nanos = to_nanos(row.cost.unwrap_or(0.0));
-            self.bedrock_nanos += nanos;
-            if row.principal.is_none() {
-                self.unattributed_nanos += nanos;
-            }
-            // Look keys up by reference first: allocate only the first time a key is seen.
-            let principal = row.principal.unwrap_or("");
-            let per_account = match self.spend.get_mut(row.usage_account) {
-                Some(m) => m,
-                None => self.spend.entry(row.usage_account.to_string()).or_default(),
-            };
-            let s = match per_account.get_mut(principal) {
-                Some(s) => s,
-                None => per_account.entry(principal.to_string()).or_default(),
-            };
-            s.nanos += nanos;
-            s.rows += 1;
-            let prefix = curlab_vocab::tags::IAM_PRINCIPAL_PREFIX;
-            for (k, v) in row.tags.unwrap_or(&[]) {
-                if !k.starts_with(prefix) {
-                    continue;
-                }
-                let values = match self.by_tag.get_mut(k.as_str()) {
-                    Some(m) => m,
-                    None => self.by_tag.entry(k.clone()).or_default(),
-                };
-                match values.get_mut(v.as_str()) {
-                    Some(n) => *n += nanos,
-                    None => {
-                        values.insert(v.clone(), nanos);
-                    }
-                }
-            }
-        }
-        if self.track.tag_case {
-            for (k, _) in row.tags.unwrap_or(&[]) {
-                let seen = self.tag_case.entry(k.to_lowercase()).or_default();
-                let e = seen.entry(k.clone()).or_insert(KeySeen {
-                    first: (row.file, row.row),
-                    rows: 0,
-                });
-                e.rows += 1;
-                e.first = e.first.min((row.file, row.row));
-            }
-        }
-        if self.track.duplicates {
-            if let Some(id) = row.line_item_id {
-                let period = match row.folder_period {
-                    Some(p) => period_number(p),
-                    None => row
-                        .period_start
-                        .map(|t| period_number(&crate::row::fmt_ts(t)))
-                        .unwrap_or(0),
-                };
-                self.add_id((period, id_digest(id)), (row.file, row.row, row.cost));
-            }
-        }
-    }
-
-    fn add_id(&mut self, key: (u32, u128), at: (usize, u64, Option<f64>)) {
-        match self.ids.get_mut(&key) {
-            None => {
-                self.ids.insert(key, at);
-            }
-            Some(first) => {
-                let later = if (at.0, at.1) < (first.0, first.1) {
-                    std::mem::replace(first, at)
-                } else {
-                    at
-                };
-                self.duplicates.push(Duplicate {
-                    pos: (later.0, later.1),
-                    cost: later.2,
-                    id: None,
-                    period: format!("{:04}-{:02}", key.0 / 100, key.0 % 100),
-                });
-            }
-        }
-    }
-
     /// Fold another thread's aggregates into this one.
     pub fn merge(&mut self, other: Aggregates) {
         self.principal_column_rows += other.principal_column_rows;
@@ -368,9 +257,6 @@ impl Aggregates {
             }
         }
         self.duplicates.extend(other.duplicates);
-        for (key, at) in other.ids {
-            self.add_id(key, at);
-        }
     }
 
     /// Bedrock inference spend per principal (all accounts), principals only.
@@ -463,6 +349,7 @@ pub fn is_month_start(micros: i64) -> bool {
 pub mod testkit {
     use super::*;
     use crate::read::parse_ts;
+    pub use crate::row::Row;
 
     /// A test timestamp.
     pub fn ts(s: &str) -> Option<i64> {
@@ -541,20 +428,29 @@ pub mod testkit {
     }
 
     /// Run one rule over rows (row checks, then finish) and return its tally.
+    /// Each row is its own one-row batch (so rows may differ in file and row number); the
+    /// aggregates see them through the same path as a scan.
     pub fn run(rule: &dyn Rule, rows: &[Row<'_>], ctx: &Ctx) -> Tally {
         let mut t = Tally::new(5);
-        let mut agg = Aggregates {
-            track: Track {
-                spend: true,
-                tag_case: true,
-                duplicates: true,
-            },
-            ..Default::default()
+        let track = Track {
+            spend: true,
+            by_tag: true,
+            tag_case: true,
+            duplicates: true,
         };
+        let store = crate::dupes::DupStore::new(rows.len() as u64);
+        let mut acc = crate::accum::Accum::new(track, Some(&store));
+        let mut cache = crate::view::FactCache::new();
         for r in rows {
-            agg.observe(r);
-            rule.check_row(r, ctx, &mut t);
+            crate::view::testrow::with_view(r, ctx, &mut cache, |v| {
+                acc.observe(v);
+                rule.check_batch(v, ctx, &mut t);
+            });
         }
+        let (mut agg, ids) = acc.into_aggregates(&cache.interner);
+        agg.duplicates = store
+            .finish(ids.into_iter().collect(), 1)
+            .expect("in-memory duplicate detection");
         rule.finish(&agg, ctx, &mut t);
         t
     }

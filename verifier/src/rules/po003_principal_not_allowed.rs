@@ -1,9 +1,8 @@
 //! PO003: a principal outside the policy's allowed patterns.
 
-use super::{Ctx, Rule};
+use super::{Ctx, Rule, View};
 use crate::finding::Tally;
 use crate::meta::*;
-use crate::row::Row;
 
 /// PO003.
 pub struct PrincipalNotAllowed;
@@ -35,17 +34,22 @@ impl Rule for PrincipalNotAllowed {
             .then(|| "the policy has no principals.allowed".to_string())
     }
 
-    fn check_row(&self, row: &Row<'_>, ctx: &Ctx, out: &mut Tally) {
-        let Some(p) = row.principal else { return };
-        if row.inference
-            && !ctx.allowed_principals.is_empty()
-            && !ctx.allowed_principals.iter().any(|pt| pt.matches(p))
-        {
-            out.hit(
-                row.file,
-                row.cost,
-                row.sample([("line_item_iam_principal", p.to_string())]),
-            );
+    fn check_batch(&self, v: &View<'_>, ctx: &Ctx, out: &mut Tally) {
+        if ctx.allowed_principals.is_empty() {
+            return;
+        }
+        for i in 0..v.len {
+            // Matched against the patterns once per distinct principal.
+            let Some((p, f)) = v.principal(i) else {
+                continue;
+            };
+            if v.inference(i) && !f.allowed {
+                out.hit(
+                    v.file,
+                    v.cost(i),
+                    v.sample(i, [("line_item_iam_principal", p.to_string())]),
+                );
+            }
         }
     }
 }

@@ -1,9 +1,9 @@
 //! PR001: a Bedrock inference row without a principal.
 
-use super::{Aggregates, Ctx, Rule};
+use super::{Aggregates, Ctx, Rule, View};
 use crate::finding::Tally;
 use crate::meta::*;
-use crate::row::{fmt_opt_ts, fmt_ts, Row};
+use crate::row::{fmt_opt_ts, fmt_ts};
 
 /// PR001.
 pub struct MissingPrincipal;
@@ -34,24 +34,31 @@ impl Rule for MissingPrincipal {
         &META
     }
 
-    fn check_row(&self, row: &Row<'_>, ctx: &Ctx, out: &mut Tally) {
-        let Some(start) = row.start else { return };
-        if row.inference
-            && row.has_principal_column
-            && row.principal.is_none()
-            && start >= ctx.principal_from
-        {
-            // Counted at the end, once the first day with principal data is known.
-            out.defer(
-                start,
-                row.file,
-                row.cost,
-                row.sample([
-                    ("line_item_usage_type", row.usage_type.to_string()),
-                    ("line_item_usage_start_date", fmt_opt_ts(row.start)),
-                    ("line_item_iam_principal", String::new()),
-                ]),
-            );
+    fn check_batch(&self, v: &View<'_>, ctx: &Ctx, out: &mut Tally) {
+        if !v.has_principal_column() {
+            return;
+        }
+        for i in 0..v.len {
+            if !v.inference(i) || v.is(i, crate::view::R_PRINCIPAL) {
+                continue;
+            }
+            let Some(start) = v.start(i) else { continue };
+            if start >= ctx.principal_from {
+                // Counted at the end, once the first day with principal data is known.
+                out.defer(
+                    start,
+                    v.file,
+                    v.cost(i),
+                    v.sample(
+                        i,
+                        [
+                            ("line_item_usage_type", v.usage_type(i).to_string()),
+                            ("line_item_usage_start_date", fmt_opt_ts(Some(start))),
+                            ("line_item_iam_principal", String::new()),
+                        ],
+                    ),
+                );
+            }
         }
     }
 

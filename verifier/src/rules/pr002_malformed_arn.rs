@@ -1,11 +1,8 @@
 //! PR002: a principal ARN that fits no identity grammar.
 
-use curlab_vocab::arn::parse_principal;
-
-use super::{Ctx, Rule};
+use super::{Ctx, Rule, View};
 use crate::finding::Tally;
 use crate::meta::*;
-use crate::row::Row;
 
 /// PR002.
 pub struct MalformedArn;
@@ -30,17 +27,25 @@ impl Rule for MalformedArn {
         &META
     }
 
-    fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
-        if let Some(p) = row.principal {
-            if let Err(e) = parse_principal(p) {
-                out.hit(
-                    row.file,
-                    row.cost,
-                    row.sample([
-                        ("line_item_iam_principal", p.to_string()),
-                        ("problem", e.to_string()),
-                    ]),
-                );
+    fn check_batch(&self, v: &View<'_>, _ctx: &Ctx, out: &mut Tally) {
+        if !v.any_principal_error() {
+            return;
+        }
+        for i in 0..v.len {
+            if let Some((p, f)) = v.principal(i) {
+                if let Some(e) = &f.error {
+                    out.hit(
+                        v.file,
+                        v.cost(i),
+                        v.sample(
+                            i,
+                            [
+                                ("line_item_iam_principal", p.to_string()),
+                                ("problem", e.clone()),
+                            ],
+                        ),
+                    );
+                }
             }
         }
     }

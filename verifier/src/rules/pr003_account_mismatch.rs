@@ -1,11 +1,8 @@
 //! PR003: the principal's account is not the usage account.
 
-use curlab_vocab::arn::parse_principal;
-
-use super::{Ctx, Rule};
+use super::{Ctx, Rule, View};
 use crate::finding::Tally;
 use crate::meta::*;
-use crate::row::Row;
 
 /// PR003.
 pub struct AccountMismatch;
@@ -30,18 +27,32 @@ impl Rule for AccountMismatch {
         &META
     }
 
-    fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
-        let Some(p) = row.principal else { return };
-        let Ok(arn) = parse_principal(p) else { return };
-        if !row.usage_account.is_empty() && arn.account != row.usage_account {
-            out.hit(
-                row.file,
-                row.cost,
-                row.sample([
-                    ("line_item_iam_principal", p.to_string()),
-                    ("line_item_usage_account_id", row.usage_account.to_string()),
-                ]),
-            );
+    fn check_batch(&self, v: &View<'_>, _ctx: &Ctx, out: &mut Tally) {
+        for i in 0..v.len {
+            // The ARN's account when it parses (12 digits), and the usage account's number
+            // when it is 12 digits: equal numbers mean equal text.
+            let Some(arn_account) = v.principal_facts(i).and_then(|f| f.account) else {
+                continue;
+            };
+            let Some(a) = v.account_facts(i) else {
+                continue;
+            };
+            if a.empty || a.number == Some(arn_account) {
+                continue;
+            }
+            if let Some((p, _)) = v.principal(i) {
+                out.hit(
+                    v.file,
+                    v.cost(i),
+                    v.sample(
+                        i,
+                        [
+                            ("line_item_iam_principal", p.to_string()),
+                            ("line_item_usage_account_id", v.usage_account(i).to_string()),
+                        ],
+                    ),
+                );
+            }
         }
     }
 }

@@ -1,9 +1,9 @@
 //! PR004: a principal on a non-Bedrock row.
 
-use super::{Ctx, Rule};
+use super::{Ctx, Rule, View};
 use crate::finding::Tally;
 use crate::meta::*;
-use crate::row::Row;
+use crate::view::{R_BEDROCK, R_PRINCIPAL};
 
 /// PR004.
 pub struct PrincipalOnNonBedrock;
@@ -28,16 +28,24 @@ impl Rule for PrincipalOnNonBedrock {
         &META
     }
 
-    fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
-        if let (Some(p), false) = (row.principal, row.bedrock) {
-            out.hit(
-                row.file,
-                row.cost,
-                row.sample([
-                    ("line_item_iam_principal", p.to_string()),
-                    ("line_item_product_code", row.product_code.to_string()),
-                ]),
-            );
+    fn check_batch(&self, v: &View<'_>, _ctx: &Ctx, out: &mut Tally) {
+        for i in 0..v.len {
+            if v.flags(i) & (R_PRINCIPAL | R_BEDROCK) != R_PRINCIPAL {
+                continue;
+            }
+            if let Some((p, _)) = v.principal(i) {
+                out.hit(
+                    v.file,
+                    v.cost(i),
+                    v.sample(
+                        i,
+                        [
+                            ("line_item_iam_principal", p.to_string()),
+                            ("line_item_product_code", v.product_code(i).to_string()),
+                        ],
+                    ),
+                );
+            }
         }
     }
 }

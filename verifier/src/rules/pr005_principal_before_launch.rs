@@ -2,10 +2,11 @@
 
 use curlab_vocab::bedrock::principal_data_start;
 
-use super::{Ctx, Rule};
+use super::{Ctx, Rule, View};
 use crate::finding::Tally;
 use crate::meta::*;
-use crate::row::{fmt_opt_ts, Row};
+use crate::row::fmt_opt_ts;
+use crate::view::R_PRINCIPAL;
 
 /// PR005.
 pub struct PrincipalBeforeLaunch;
@@ -30,19 +31,28 @@ impl Rule for PrincipalBeforeLaunch {
         &META
     }
 
-    fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
-        let launch = principal_data_start()
+    fn check_batch(&self, v: &View<'_>, _ctx: &Ctx, out: &mut Tally) {
+        let Some(launch) = principal_data_start()
             .and_hms_opt(0, 0, 0)
-            .map(|t| t.and_utc().timestamp_micros());
-        if let (Some(p), Some(s), Some(l)) = (row.principal, row.start, launch) {
-            if s < l {
+            .map(|t| t.and_utc().timestamp_micros())
+        else {
+            return;
+        };
+        for i in 0..v.len {
+            if !v.is(i, R_PRINCIPAL) || v.start(i).is_none_or(|s| s >= launch) {
+                continue;
+            }
+            if let (Some((p, _)), Some(s)) = (v.principal(i), v.start(i)) {
                 out.hit(
-                    row.file,
-                    row.cost,
-                    row.sample([
-                        ("line_item_iam_principal", p.to_string()),
-                        ("line_item_usage_start_date", fmt_opt_ts(Some(s))),
-                    ]),
+                    v.file,
+                    v.cost(i),
+                    v.sample(
+                        i,
+                        [
+                            ("line_item_iam_principal", p.to_string()),
+                            ("line_item_usage_start_date", fmt_opt_ts(Some(s))),
+                        ],
+                    ),
                 );
             }
         }

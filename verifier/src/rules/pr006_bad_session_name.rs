@@ -1,11 +1,8 @@
 //! PR006: an assumed-role session name that breaks the STS rules.
 
-use curlab_vocab::arn::{check_session_name, parse_principal};
-
-use super::{Ctx, Rule};
+use super::{Ctx, Rule, View};
 use crate::finding::Tally;
 use crate::meta::*;
-use crate::row::Row;
 
 /// PR006.
 pub struct BadSessionName;
@@ -30,18 +27,26 @@ impl Rule for BadSessionName {
         &META
     }
 
-    fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
-        let Some(p) = row.principal else { return };
-        let Ok(arn) = parse_principal(p) else { return };
-        if let Some(Err(e)) = arn.session.map(check_session_name) {
-            out.hit(
-                row.file,
-                row.cost,
-                row.sample([
-                    ("line_item_iam_principal", p.to_string()),
-                    ("problem", e.to_string()),
-                ]),
-            );
+    fn check_batch(&self, v: &View<'_>, _ctx: &Ctx, out: &mut Tally) {
+        if !v.any_session_error() {
+            return;
+        }
+        for i in 0..v.len {
+            if let Some((p, f)) = v.principal(i) {
+                if let Some(e) = &f.session_error {
+                    out.hit(
+                        v.file,
+                        v.cost(i),
+                        v.sample(
+                            i,
+                            [
+                                ("line_item_iam_principal", p.to_string()),
+                                ("problem", e.clone()),
+                            ],
+                        ),
+                    );
+                }
+            }
         }
     }
 }

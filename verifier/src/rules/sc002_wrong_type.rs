@@ -5,8 +5,8 @@ use curlab_vocab::columns::column;
 use super::{export_sample, Ctx, Rule};
 use crate::finding::Tally;
 use crate::meta::*;
-use crate::read::{CellError, Found};
-use crate::row::Row;
+use crate::read::Found;
+use crate::rules::View;
 
 /// SC002.
 pub struct WrongType;
@@ -59,16 +59,21 @@ impl Rule for WrongType {
         }
     }
 
-    fn check_cell(&self, row: &Row<'_>, err: &CellError, _ctx: &Ctx, out: &mut Tally) {
-        out.hit(
-            row.file,
-            None,
-            row.sample([
-                ("column", err.col.name().to_string()),
-                ("value", err.raw.clone()),
-                ("expected", err.expected.to_string()),
-            ]),
-        );
+    fn check_batch(&self, v: &View<'_>, _ctx: &Ctx, out: &mut Tally) {
+        for err in &v.batch.cell_errors {
+            out.hit(
+                v.file,
+                None,
+                v.sample(
+                    err.row,
+                    [
+                        ("column", err.col.name().to_string()),
+                        ("value", err.raw.clone()),
+                        ("expected", err.expected.to_string()),
+                    ],
+                ),
+            );
+        }
     }
 }
 
@@ -92,13 +97,21 @@ mod tests {
         WrongType.check_file(0, &ctx_with_columns(&cols), &mut t);
         assert_eq!(t.count, 1);
         let row = crate::rules::testkit::inference();
-        let err = CellError {
+        let mut batch = crate::view::testrow::batch_of(&row);
+        batch.cell_errors.push(crate::read::CellError {
             row: 0,
             col: Col::UsageAmount,
             raw: "abc".into(),
             expected: "double",
-        };
-        WrongType.check_cell(&row, &err, &crate::rules::testkit::ctx(), &mut t);
+        });
+        let ctx = crate::rules::testkit::ctx();
+        let mut facts = crate::view::FactCache::new();
+        facts.prepare(&batch, &ctx);
+        let v = View::new(&batch, &facts, 0, row.display, row.folder_period);
+        WrongType.check_batch(&v, &ctx, &mut t);
         assert_eq!(t.count, 2);
+        let s = t.samples().last().unwrap();
+        assert_eq!(s.row, Some(1));
+        assert_eq!(s.values["value"], "abc");
     }
 }

@@ -1,9 +1,10 @@
 //! SC007: a row outside its `BILLING_PERIOD=` folder.
 
-use super::{month_bounds_of, period_bounds, Ctx, Rule};
+use super::{month_bounds_of, period_bounds, Ctx, Rule, View};
 use crate::finding::Tally;
 use crate::meta::*;
-use crate::row::{fmt_opt_ts, Row};
+use crate::row::fmt_opt_ts;
+use crate::view::R_CREDIT_REFUND;
 
 /// SC007.
 pub struct OutsideBillingPeriod;
@@ -28,33 +29,47 @@ impl Rule for OutsideBillingPeriod {
         &META
     }
 
-    fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
-        let bounds = match row.folder_period {
-            Some(p) => period_bounds(p),
-            None => row.period_start.and_then(month_bounds_of),
-        };
-        let Some((lo, hi)) = bounds else { return };
-        let period_ok = row
-            .period_start
-            .is_none_or(|p| p == lo || row.folder_period.is_none());
-        let late_adjustment = matches!(row.line_item_type, "Credit" | "Refund");
-        let start_ok = late_adjustment || row.start.is_none_or(|s| (lo..hi).contains(&s));
-        if !(period_ok && start_ok) {
-            out.hit(
-                row.file,
-                row.cost,
-                row.sample([
-                    (
-                        "billing_period_folder",
-                        row.folder_period.unwrap_or("").to_string(),
+    fn check_batch(&self, v: &View<'_>, _ctx: &Ctx, out: &mut Tally) {
+        // The folder's bounds once per batch; a period start's month once per distinct value
+        // in a run.
+        let folder = v.folder_period.map(period_bounds);
+        let mut last: Option<(i64, Option<(i64, i64)>)> = None;
+        for i in 0..v.len {
+            let period_start = v.period_start(i);
+            let bounds = match folder {
+                Some(b) => b,
+                None => match (period_start, last) {
+                    (Some(p), Some((l, b))) if l == p => b,
+                    (Some(p), _) => {
+                        let b = month_bounds_of(p);
+                        last = Some((p, b));
+                        b
+                    }
+                    (None, _) => None,
+                },
+            };
+            let Some((lo, hi)) = bounds else { continue };
+            let period_ok = period_start.is_none_or(|p| p == lo || v.folder_period.is_none());
+            let late_adjustment = v.is(i, R_CREDIT_REFUND);
+            let start = v.start(i);
+            let start_ok = late_adjustment || start.is_none_or(|s| (lo..hi).contains(&s));
+            if !(period_ok && start_ok) {
+                out.hit(
+                    v.file,
+                    v.cost(i),
+                    v.sample(
+                        i,
+                        [
+                            (
+                                "billing_period_folder",
+                                v.folder_period.unwrap_or("").to_string(),
+                            ),
+                            ("bill_billing_period_start_date", fmt_opt_ts(period_start)),
+                            ("line_item_usage_start_date", fmt_opt_ts(start)),
+                        ],
                     ),
-                    (
-                        "bill_billing_period_start_date",
-                        fmt_opt_ts(row.period_start),
-                    ),
-                    ("line_item_usage_start_date", fmt_opt_ts(row.start)),
-                ]),
-            );
+                );
+            }
         }
     }
 }

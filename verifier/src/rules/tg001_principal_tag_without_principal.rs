@@ -1,9 +1,9 @@
 //! TG001: an `iamPrincipal/` tag on a row without a principal.
 
-use super::{Aggregates, Ctx, Rule};
+use super::{Aggregates, Ctx, Rule, View};
 use crate::finding::Tally;
 use crate::meta::*;
-use crate::row::Row;
+use crate::view::{K_IAM, R_PRINCIPAL};
 
 /// TG001.
 pub struct PrincipalTagWithoutPrincipal;
@@ -28,22 +28,30 @@ impl Rule for PrincipalTagWithoutPrincipal {
         &META
     }
 
-    fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
-        let Some(start) = row.start else { return };
-        if row.principal.is_some() || !row.has_principal_column {
+    fn check_batch(&self, v: &View<'_>, _ctx: &Ctx, out: &mut Tally) {
+        if !v.has_principal_column() || v.key_flags() & K_IAM == 0 {
             return;
         }
-        if let Some((k, v)) = row.principal_tags().next() {
-            // Counted at the end, once the first day with principal data is known.
-            out.defer(
-                start,
-                row.file,
-                row.cost,
-                row.sample([
-                    ("tag", format!("iamPrincipal/{k}")),
-                    ("value", v.to_string()),
-                ]),
-            );
+        for i in 0..v.len {
+            if v.is(i, R_PRINCIPAL) {
+                continue;
+            }
+            let Some(start) = v.start(i) else { continue };
+            if let Some((k, value)) = v.principal_tags(i).next() {
+                // Counted at the end, once the first day with principal data is known.
+                out.defer(
+                    start,
+                    v.file,
+                    v.cost(i),
+                    v.sample(
+                        i,
+                        [
+                            ("tag", format!("iamPrincipal/{k}")),
+                            ("value", value.to_string()),
+                        ],
+                    ),
+                );
+            }
         }
     }
 

@@ -1,11 +1,11 @@
 //! TG002: a `tags` key without a known source prefix.
 
-use curlab_vocab::tags::{split_prefix, KNOWN_TAG_PREFIXES};
+use curlab_vocab::tags::KNOWN_TAG_PREFIXES;
 
-use super::{Ctx, Rule};
+use super::{Ctx, Rule, View};
 use crate::finding::Tally;
 use crate::meta::*;
-use crate::row::Row;
+use crate::view::K_UNPREFIXED;
 
 /// TG002.
 pub struct UnprefixedKey;
@@ -30,17 +30,24 @@ impl Rule for UnprefixedKey {
         &META
     }
 
-    fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
-        for (k, v) in row.tags.unwrap_or(&[]) {
-            if split_prefix(k).is_none() {
+    fn check_batch(&self, v: &View<'_>, _ctx: &Ctx, out: &mut Tally) {
+        // Keys without a known prefix (`split_prefix` is `None`), found once per distinct key.
+        if v.key_flags() & K_UNPREFIXED == 0 {
+            return;
+        }
+        for i in 0..v.len {
+            for t in v.tags(i).filter(|t| t.k.has(K_UNPREFIXED)) {
                 out.hit(
-                    row.file,
-                    row.cost,
-                    row.sample([
-                        ("tag", k.clone()),
-                        ("value", v.clone()),
-                        ("known_prefixes", KNOWN_TAG_PREFIXES.join(" ")),
-                    ]),
+                    v.file,
+                    v.cost(i),
+                    v.sample(
+                        i,
+                        [
+                            ("tag", t.key.to_string()),
+                            ("value", t.value.to_string()),
+                            ("known_prefixes", KNOWN_TAG_PREFIXES.join(" ")),
+                        ],
+                    ),
                 );
             }
         }

@@ -5,10 +5,10 @@ use curlab_vocab::tags::{
     MAX_VALUE_CHARS,
 };
 
-use super::{Ctx, Rule};
+use super::{Ctx, Rule, View};
 use crate::finding::Tally;
 use crate::meta::*;
-use crate::row::Row;
+use crate::view::{K_IAM, K_PROBLEM};
 
 /// TG003.
 pub struct TagCharset;
@@ -33,39 +33,61 @@ impl Rule for TagCharset {
         &META
     }
 
-    fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
-        for (k, v) in row.tags.unwrap_or(&[]) {
-            let (prefix, key) = split_prefix(k).unwrap_or(("", k.as_str()));
-            let strict = prefix == IAM_PRINCIPAL_PREFIX;
-            let problem = if strict {
-                match check_key(key) {
-                    Err(TagProblem::AwsPrefix) | Ok(()) => check_value(v).err(),
-                    Err(e) => Some(e),
-                }
-            } else {
-                let (kn, vn) = (key.chars().count(), v.chars().count());
-                if kn == 0 || kn > MAX_KEY_CHARS {
-                    Some(TagProblem::KeyLength(kn))
-                } else if vn > MAX_VALUE_CHARS {
-                    Some(TagProblem::ValueLength(vn))
+    fn check_batch(&self, v: &View<'_>, _ctx: &Ctx, out: &mut Tally) {
+        if v.key_flags() & K_PROBLEM == 0 && !v.any_value_problem() {
+            return;
+        }
+        for i in 0..v.len {
+            for t in v.tags(i) {
+                // The key's own problem comes first; then the value's, by the key's rules.
+                let problem = t.k.problem.as_ref().or(if t.k.has(K_IAM) {
+                    t.v.problem.as_ref()
                 } else {
-                    None
+                    t.v.too_long.as_ref()
+                });
+                if let Some(p) = problem {
+                    let shown: String = t.value.chars().take(300).collect();
+                    out.hit(
+                        v.file,
+                        v.cost(i),
+                        v.sample(
+                            i,
+                            [
+                                ("tag", t.key.to_string()),
+                                ("value", shown),
+                                ("problem", p.to_string()),
+                            ],
+                        ),
+                    );
                 }
-            };
-            if let Some(p) = problem {
-                let shown: String = v.chars().take(300).collect();
-                out.hit(
-                    row.file,
-                    row.cost,
-                    row.sample([
-                        ("tag", k.clone()),
-                        ("value", shown),
-                        ("problem", p.to_string()),
-                    ]),
-                );
             }
         }
     }
+}
+
+/// The key's part of the check, once per distinct key: for an `iamPrincipal/` key the IAM
+/// key rules (the reserved `aws:` prefix is TG004's), for other keys only the length.
+pub(crate) fn key_problem(k: &str) -> Option<TagProblem> {
+    let (prefix, key) = split_prefix(k).unwrap_or(("", k));
+    if prefix == IAM_PRINCIPAL_PREFIX {
+        match check_key(key) {
+            Err(TagProblem::AwsPrefix) | Ok(()) => None,
+            Err(e) => Some(e),
+        }
+    } else {
+        let n = key.chars().count();
+        (n == 0 || n > MAX_KEY_CHARS).then_some(TagProblem::KeyLength(n))
+    }
+}
+
+/// The value's part, once per distinct value: what `check_value` finds (for `iamPrincipal/`
+/// keys) and whether it is too long (for other keys).
+pub(crate) fn value_problems(v: &str) -> (Option<TagProblem>, Option<TagProblem>) {
+    let n = v.chars().count();
+    (
+        check_value(v).err(),
+        (n > MAX_VALUE_CHARS).then_some(TagProblem::ValueLength(n)),
+    )
 }
 
 #[cfg(test)]

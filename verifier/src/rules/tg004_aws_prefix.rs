@@ -2,10 +2,10 @@
 
 use curlab_vocab::tags::{split_prefix, RESOURCE_TAGS_PREFIX};
 
-use super::{Ctx, Rule};
+use super::{Ctx, Rule, View};
 use crate::finding::Tally;
 use crate::meta::*;
-use crate::row::Row;
+use crate::view::K_AWS_PREFIX;
 
 /// TG004.
 pub struct AwsPrefix;
@@ -30,22 +30,34 @@ impl Rule for AwsPrefix {
         &META
     }
 
-    fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
-        for (k, v) in row.tags.unwrap_or(&[]) {
-            let Some((prefix, key)) = split_prefix(k) else {
-                continue;
-            };
-            if prefix != RESOURCE_TAGS_PREFIX
-                && key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:"))
-            {
+    fn check_batch(&self, v: &View<'_>, _ctx: &Ctx, out: &mut Tally) {
+        if v.key_flags() & K_AWS_PREFIX == 0 {
+            return;
+        }
+        for i in 0..v.len {
+            for t in v.tags(i).filter(|t| t.k.has(K_AWS_PREFIX)) {
                 out.hit(
-                    row.file,
-                    row.cost,
-                    row.sample([("tag", k.clone()), ("value", v.clone())]),
+                    v.file,
+                    v.cost(i),
+                    v.sample(
+                        i,
+                        [("tag", t.key.to_string()), ("value", t.value.to_string())],
+                    ),
                 );
             }
         }
     }
+}
+
+/// Whether a key carries the reserved `aws:` prefix after a source prefix other than
+/// `resourceTags/` (once per distinct key).
+pub(crate) fn aws_prefixed(k: &str) -> bool {
+    let Some((prefix, key)) = split_prefix(k) else {
+        return false;
+    };
+    prefix != RESOURCE_TAGS_PREFIX
+        && key.len() >= 4
+        && key.as_bytes()[..4].eq_ignore_ascii_case(b"aws:")
 }
 
 #[cfg(test)]

@@ -2,10 +2,9 @@
 
 use curlab_vocab::tags::MAX_TAGS;
 
-use super::{Ctx, Rule};
+use super::{Ctx, Rule, View};
 use crate::finding::Tally;
 use crate::meta::*;
-use crate::row::Row;
 
 /// TG005.
 pub struct TooManyTags;
@@ -30,14 +29,20 @@ impl Rule for TooManyTags {
         &META
     }
 
-    fn check_row(&self, row: &Row<'_>, _ctx: &Ctx, out: &mut Tally) {
-        let n = row.principal_tags().count();
-        if n > MAX_TAGS {
-            out.hit(
-                row.file,
-                row.cost,
-                row.sample([("iam_principal_tags", n.to_string())]),
-            );
+    fn check_batch(&self, v: &View<'_>, _ctx: &Ctx, out: &mut Tally) {
+        for i in 0..v.len {
+            // Only a row with more than 50 entries at all can have more than 50 of them.
+            if v.tag_count(i) <= MAX_TAGS {
+                continue;
+            }
+            let n = v.principal_tags(i).count();
+            if n > MAX_TAGS {
+                out.hit(
+                    v.file,
+                    v.cost(i),
+                    v.sample(i, [("iam_principal_tags", n.to_string())]),
+                );
+            }
         }
     }
 }

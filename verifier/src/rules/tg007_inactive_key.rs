@@ -2,10 +2,12 @@
 
 use curlab_vocab::tags::{split_prefix, IAM_PRINCIPAL_PREFIX};
 
-use super::{Ctx, Rule};
+use std::collections::BTreeMap;
+
+use super::{Ctx, KeyActivation, Rule, View};
 use crate::finding::Tally;
 use crate::meta::*;
-use crate::row::Row;
+use crate::view::K_INACTIVE;
 
 /// TG007.
 pub struct InactiveKey;
@@ -37,25 +39,33 @@ impl Rule for InactiveKey {
         })
     }
 
-    fn check_row(&self, row: &Row<'_>, ctx: &Ctx, out: &mut Tally) {
-        let Some(active) = &ctx.activation else {
+    fn check_batch(&self, v: &View<'_>, _ctx: &Ctx, out: &mut Tally) {
+        if v.key_flags() & K_INACTIVE == 0 {
             return;
-        };
-        for (k, v) in row.tags.unwrap_or(&[]) {
-            let Some((prefix, _)) = split_prefix(k) else {
-                continue;
-            };
-            let checked =
-                prefix == IAM_PRINCIPAL_PREFIX || active.keys().any(|a| a.starts_with(prefix));
-            if checked && !active.contains_key(k.as_str()) {
+        }
+        for i in 0..v.len {
+            for t in v.tags(i).filter(|t| t.k.has(K_INACTIVE)) {
                 out.hit(
-                    row.file,
-                    row.cost,
-                    row.sample([("tag", k.clone()), ("value", v.clone())]),
+                    v.file,
+                    v.cost(i),
+                    v.sample(
+                        i,
+                        [("tag", t.key.to_string()), ("value", t.value.to_string())],
+                    ),
                 );
             }
         }
     }
+}
+
+/// Whether a key is checked against the activation list and missing from it (once per
+/// distinct key).
+pub(crate) fn inactive(k: &str, active: &BTreeMap<String, KeyActivation>) -> bool {
+    let Some((prefix, _)) = split_prefix(k) else {
+        return false;
+    };
+    let checked = prefix == IAM_PRINCIPAL_PREFIX || active.keys().any(|a| a.starts_with(prefix));
+    checked && !active.contains_key(k)
 }
 
 #[cfg(test)]

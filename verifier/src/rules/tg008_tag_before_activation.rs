@@ -1,9 +1,14 @@
 //! TG008: an `iamPrincipal/` tag on a row before the key's activation took effect.
 
-use super::{Ctx, Rule};
+use std::collections::BTreeMap;
+
+use curlab_vocab::tags::IAM_PRINCIPAL_PREFIX;
+
+use super::{Ctx, KeyActivation, Rule, View};
 use crate::finding::Tally;
 use crate::meta::*;
-use crate::row::{fmt_opt_ts, Row};
+use crate::row::fmt_opt_ts;
+use crate::view::K_ACTIVATION;
 
 /// TG008.
 pub struct TagBeforeActivation;
@@ -36,31 +41,48 @@ impl Rule for TagBeforeActivation {
         (!known).then(|| "no activation times: the truth file is absent and the policy has no [[tags.activation]]".to_string())
     }
 
-    fn check_row(&self, row: &Row<'_>, ctx: &Ctx, out: &mut Tally) {
-        let (Some(active), Some(start)) = (&ctx.activation, row.start) else {
+    fn check_batch(&self, v: &View<'_>, _ctx: &Ctx, out: &mut Tally) {
+        if v.key_flags() & K_ACTIVATION == 0 {
             return;
-        };
-        for (k, v) in row.principal_tags() {
-            let full = format!("iamPrincipal/{k}");
-            let Some(a) = active.get(&full) else { continue };
-            let Some(eff) = a.effective_from else {
-                continue;
-            };
-            let backfilled = a.backfill_from.is_some_and(|b| start >= b);
-            if start < eff && !backfilled {
-                out.hit(
-                    row.file,
-                    row.cost,
-                    row.sample([
-                        ("tag", full.clone()),
-                        ("value", v.to_string()),
-                        ("line_item_usage_start_date", fmt_opt_ts(Some(start))),
-                        ("effective_from", fmt_opt_ts(Some(eff))),
-                    ]),
-                );
+        }
+        for i in 0..v.len {
+            let Some(start) = v.start(i) else { continue };
+            for t in v.tags(i) {
+                let Some((eff, backfill)) = t.k.activation else {
+                    continue;
+                };
+                let backfilled = backfill.is_some_and(|b| start >= b);
+                if start < eff && !backfilled {
+                    out.hit(
+                        v.file,
+                        v.cost(i),
+                        v.sample(
+                            i,
+                            [
+                                ("tag", t.key.to_string()),
+                                ("value", t.value.to_string()),
+                                ("line_item_usage_start_date", fmt_opt_ts(Some(start))),
+                                ("effective_from", fmt_opt_ts(Some(eff))),
+                            ],
+                        ),
+                    );
+                }
             }
         }
     }
+}
+
+/// `effective_from` and `backfill_from` of an `iamPrincipal/` key's activation, when known
+/// (once per distinct key).
+pub(crate) fn activation(
+    k: &str,
+    active: &BTreeMap<String, KeyActivation>,
+) -> Option<(i64, Option<i64>)> {
+    if !k.starts_with(IAM_PRINCIPAL_PREFIX) {
+        return None;
+    }
+    let a = active.get(k)?;
+    Some((a.effective_from?, a.backfill_from))
 }
 
 #[cfg(test)]

@@ -1,9 +1,8 @@
 //! TG009: a principal tag value where a session tag should have won.
 
-use super::{Ctx, Rule};
+use super::{Ctx, Rule, View};
 use crate::finding::Tally;
 use crate::meta::*;
-use crate::row::Row;
 
 /// TG009.
 pub struct SessionTagLost;
@@ -28,17 +27,31 @@ impl Rule for SessionTagLost {
         &META
     }
 
-    fn check_row(&self, row: &Row<'_>, ctx: &Ctx, out: &mut Tally) {
-        let (Some(p), Some(truth)) = (row.principal, &ctx.truth) else {
+    fn check_batch(&self, v: &View<'_>, ctx: &Ctx, out: &mut Tally) {
+        let Some(truth) = &ctx.truth else {
             return;
         };
-        let Some(tp) = ctx
-            .truth_principals
-            .get(p)
-            .and_then(|i| truth.principals.get(*i))
-        else {
-            return;
-        };
+        for i in 0..v.len {
+            let Some((p, f)) = v.principal(i) else {
+                continue;
+            };
+            let Some(tp) = f.truth.and_then(|t| truth.principals.get(t)) else {
+                continue;
+            };
+            check_row(v, i, p, tp, out);
+        }
+    }
+}
+
+/// The session tag keys of one row's truth principal.
+fn check_row(
+    v: &View<'_>,
+    i: usize,
+    p: &str,
+    tp: &curlab_vocab::truth::TruthPrincipal,
+    out: &mut Tally,
+) {
+    {
         for key in &tp.session_tag_keys {
             let Some(expected) = tp.tags.get(key).or_else(|| {
                 tp.tags
@@ -48,24 +61,27 @@ impl Rule for SessionTagLost {
             }) else {
                 continue;
             };
-            let shown = row
-                .principal_tags()
+            let shown = v
+                .principal_tags(i)
                 .find(|(k, _)| *k == key.as_str())
                 .or_else(|| {
-                    row.principal_tags()
+                    v.principal_tags(i)
                         .find(|(k, _)| k.eq_ignore_ascii_case(key))
                 });
-            if let Some((k, v)) = shown {
-                if v != expected {
+            if let Some((k, value)) = shown {
+                if value != expected {
                     out.hit(
-                        row.file,
-                        row.cost,
-                        row.sample([
-                            ("line_item_iam_principal", p.to_string()),
-                            ("tag", format!("iamPrincipal/{k}")),
-                            ("value", v.to_string()),
-                            ("session_value", expected.clone()),
-                        ]),
+                        v.file,
+                        v.cost(i),
+                        v.sample(
+                            i,
+                            [
+                                ("line_item_iam_principal", p.to_string()),
+                                ("tag", format!("iamPrincipal/{k}")),
+                                ("value", value.to_string()),
+                                ("session_value", expected.clone()),
+                            ],
+                        ),
                     );
                 }
             }

@@ -1,0 +1,228 @@
+//! A worker's export-wide aggregates while it scans: keyed by interned ids (see
+//! [`crate::view::Interner`]) in fast hash maps, allocating nothing per row. At the end of the
+//! scan each worker's accumulator becomes an [`Aggregates`] with string keys, and those merge
+//! commutatively, so the result does not depend on the thread count.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use arrow_array::Array;
+use rustc_hash::FxHashMap;
+
+use crate::dupes::{DupStore, IdSink};
+use crate::money::to_nanos;
+use crate::read::{Col, MapCol};
+use crate::rules::{Aggregates, KeySeen, Spend, Track};
+use crate::view::{Interner, View, K_IAM, R_INFERENCE, R_PRINCIPAL};
+
+/// A worker's aggregates.
+#[derive(Debug)]
+pub struct Accum {
+    track: Track,
+    principal_column_rows: u64,
+    principal_rows: u64,
+    first_principal_start: Option<i64>,
+    bedrock_nanos: i128,
+    unattributed_nanos: i128,
+    /// (account id, principal id) → spend.
+    spend: FxHashMap<(u32, u32), Spend>,
+    /// (key id, value id) → nano-dollars.
+    by_tag: FxHashMap<(u32, u32), i128>,
+    /// Key spelling id → where first seen and how often.
+    tag_case: FxHashMap<u32, KeySeen>,
+    /// Line item ids for CT004.
+    pub ids: Option<IdSink>,
+    /// Last `bill_billing_period_start_date` turned into a period number, and the number.
+    last_period: Option<(i64, u32)>,
+    /// Scratch: per dictionary key of the batch's `tags` keys, entries and first row.
+    key_rows: Vec<(u64, u64)>,
+}
+
+/// A billing period as a number (`2026-04` → 202604; 0 when unknown).
+pub fn period_number(p: &str) -> u32 {
+    p.get(..4).and_then(|y| y.parse::<u32>().ok()).unwrap_or(0) * 100
+        + p.get(5..7).and_then(|m| m.parse::<u32>().ok()).unwrap_or(0)
+}
+
+impl Accum {
+    /// An empty accumulator tracking `track`; line item ids go to `ids` when CT004 runs.
+    pub fn new(track: Track, ids: Option<&Arc<DupStore>>) -> Self {
+        Accum {
+            track,
+            principal_column_rows: 0,
+            principal_rows: 0,
+            first_principal_start: None,
+            bedrock_nanos: 0,
+            unattributed_nanos: 0,
+            spend: FxHashMap::default(),
+            by_tag: FxHashMap::default(),
+            tag_case: FxHashMap::default(),
+            ids: ids.map(|s| IdSink::new(s.clone())),
+            last_period: None,
+            key_rows: Vec::new(),
+        }
+    }
+
+    /// Account for the rows of one batch.
+    pub fn observe(&mut self, v: &View<'_>) {
+        if v.has_principal_column() {
+            self.principal_column_rows += v.len as u64;
+            for i in 0..v.len {
+                if v.is(i, R_PRINCIPAL) {
+                    self.principal_rows += 1;
+                    if let Some(s) = v.start(i) {
+                        self.first_principal_start =
+                            Some(self.first_principal_start.map_or(s, |f| f.min(s)));
+                    }
+                }
+            }
+        }
+        if self.track.spend {
+            self.observe_spend(v);
+        }
+        if self.track.tag_case {
+            if let Some(m) = v.tag_map() {
+                self.observe_tag_keys(v, m);
+            }
+        }
+        if self.ids.is_some() {
+            self.observe_ids(v);
+        }
+    }
+
+    /// Count each key of the batch by its dictionary key, then fold the counts in once per
+    /// distinct key.
+    fn observe_tag_keys(&mut self, v: &View<'_>, m: &MapCol) {
+        let n = m.keys.values().len();
+        self.key_rows.clear();
+        self.key_rows.resize(n, (0, 0));
+        for i in 0..v.len {
+            let Some(r) = m.range(i) else { continue };
+            for j in r {
+                if let Some(k) = m.keys.key(j) {
+                    let e = &mut self.key_rows[k];
+                    if e.0 == 0 {
+                        e.1 = v.row(i);
+                    }
+                    e.0 += 1;
+                }
+            }
+        }
+        for (k, (rows, first)) in self.key_rows.iter().enumerate() {
+            if *rows == 0 {
+                continue;
+            }
+            let at = (v.file, *first);
+            let e = self
+                .tag_case
+                .entry(v.key_facts(k).id)
+                .or_insert(KeySeen { first: at, rows: 0 });
+            e.rows += rows;
+            e.first = e.first.min(at);
+        }
+    }
+
+    fn observe_spend(&mut self, v: &View<'_>) {
+        for i in 0..v.len {
+            if !v.is(i, R_INFERENCE) {
+                continue;
+            }
+            let nanos = to_nanos(v.cost(i).unwrap_or(0.0));
+            self.bedrock_nanos += nanos;
+            let principal = v.principal_facts(i);
+            let present = principal.is_some_and(|p| p.present);
+            if !present {
+                self.unattributed_nanos += nanos;
+            }
+            let account = v.account_facts(i).map_or(Interner::EMPTY, |a| a.id);
+            let principal = principal.map_or(Interner::EMPTY, |p| p.id);
+            let s = self.spend.entry((account, principal)).or_default();
+            s.nanos += nanos;
+            s.rows += 1;
+            if self.track.by_tag {
+                for t in v.tags(i) {
+                    if t.k.has(K_IAM) {
+                        *self.by_tag.entry((t.k.id, t.v.id)).or_default() += nanos;
+                    }
+                }
+            }
+        }
+    }
+
+    fn observe_ids(&mut self, v: &View<'_>) {
+        let Some(ids) = self.ids.as_mut() else { return };
+        let folder = v.folder_period.map(period_number);
+        let Some(col) = v.batch.strings(Col::LineItemId) else {
+            return;
+        };
+        for i in 0..v.len {
+            if col.is_null(i) {
+                continue;
+            }
+            let id = col.value(i);
+            if id.trim().is_empty() {
+                continue;
+            }
+            let period = match folder {
+                Some(p) => p,
+                None => match v.period_start(i) {
+                    Some(t) => match self.last_period {
+                        Some((last, n)) if last == t => n,
+                        _ => {
+                            let n = period_number(&crate::row::fmt_ts(t));
+                            self.last_period = Some((t, n));
+                            n
+                        }
+                    },
+                    None => 0,
+                },
+            };
+            ids.push(period, id, v.file, v.row(i), v.cost(i));
+        }
+    }
+
+    /// The aggregates with string keys (the line item ids stay in the sink).
+    pub fn into_aggregates(self, interner: &Interner) -> (Aggregates, Option<IdSink>) {
+        let mut spend: BTreeMap<String, BTreeMap<String, Spend>> = BTreeMap::new();
+        for ((a, p), s) in self.spend {
+            let e = spend
+                .entry(interner.get(a).to_string())
+                .or_default()
+                .entry(interner.get(p).to_string())
+                .or_default();
+            e.nanos += s.nanos;
+            e.rows += s.rows;
+        }
+        let mut by_tag: BTreeMap<String, BTreeMap<String, i128>> = BTreeMap::new();
+        for ((k, v), n) in self.by_tag {
+            *by_tag
+                .entry(interner.get(k).to_string())
+                .or_default()
+                .entry(interner.get(v).to_string())
+                .or_default() += n;
+        }
+        let mut tag_case: BTreeMap<String, BTreeMap<String, KeySeen>> = BTreeMap::new();
+        for (k, seen) in self.tag_case {
+            let k = interner.get(k);
+            tag_case
+                .entry(k.to_lowercase())
+                .or_default()
+                .insert(k.to_string(), seen);
+        }
+        (
+            Aggregates {
+                track: self.track,
+                principal_column_rows: self.principal_column_rows,
+                principal_rows: self.principal_rows,
+                first_principal_start: self.first_principal_start,
+                bedrock_nanos: self.bedrock_nanos,
+                unattributed_nanos: self.unattributed_nanos,
+                spend,
+                by_tag,
+                tag_case,
+                duplicates: Vec::new(),
+            },
+            self.ids,
+        )
+    }
+}
