@@ -82,13 +82,15 @@ def check_athena_ddl(path):
             props["EXTERNAL"] = "true"
         elif isinstance(p, exp.PartitionedByProperty):
             partition = [c.name for c in p.this.expressions]
-        elif isinstance(p, exp.Property):
-            props[p.name] = p.args["value"].name
+        # LocationProperty and FileFormatProperty are Property subclasses: test them first.
         elif isinstance(p, exp.LocationProperty):
             props["LOCATION"] = p.this.name
         elif isinstance(p, exp.FileFormatProperty):
             props["STORED AS"] = p.this.name
-    types = {c.name: c.args["kind"].sql("athena") for c in columns}
+        elif isinstance(p, exp.Property):
+            props[p.name] = p.args["value"].name
+    # Athena DDL is Hive DDL (string, not varchar): render the parsed types in that dialect.
+    types = {c.name: c.args["kind"].sql("hive") for c in columns}
     return {"columns": len(columns), "types": types, "partition": partition, "properties": props}
 
 

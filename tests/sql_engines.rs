@@ -388,7 +388,7 @@ fn sql_counts_match_verify_on_duckdb_trino_and_spark() {
     assert!(src.contains(anchor));
     std::fs::write(
         &legacy,
-        src.replacen(anchor, "time_granularity = \"HOURLY\"\nlegacy_113_columns = true\ninclude_iam_principal_data = false", 1),
+        src.replacen(anchor, "time_granularity = \"HOURLY\"\nlegacy_113_columns = true\ninclude_iam_principal_data = false\ninclude_resources = false\ninclude_split_cost_allocation_data = false", 1),
     )
     .expect("write");
 
