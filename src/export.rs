@@ -1005,7 +1005,11 @@ pub fn generate(
             .insert(plan.export.periods[p].label.clone(), pf.rows);
     }
     let truth_tmp = tmp.path().join("truth.json");
-    fs::write(&truth_tmp, serde_json::to_string_pretty(&truth)? + "\n")?;
+    // Streamed: for tens of thousands of principals the JSON text alone is tens of MiB.
+    let mut w = BufWriter::new(File::create(&truth_tmp)?);
+    serde_json::to_writer_pretty(&mut w, &truth)?;
+    w.write_all(b"\n")?;
+    w.flush()?;
     // Last chance to stop before anything outside the temporary folder changes.
     crate::signal::check()?;
     // Swap into place: remove the old export only now that the new one is complete.
