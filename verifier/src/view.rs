@@ -265,6 +265,9 @@ pub struct FactCache {
     item_types: Memo<u8>,
     /// `R_PRINCIPAL` per distinct principal.
     principal_flags: Vec<u8>,
+    /// Facts per interned principal, kept across dictionaries: every row group brings its own
+    /// dictionary, and a large export repeats tens of thousands of principals in each.
+    principal_by_id: Vec<Option<PrincipalFacts>>,
     tag_keys: Memo<KeyFacts>,
     tag_values: Memo<ValueFacts>,
     empty_value: ValueFacts,
@@ -371,8 +374,18 @@ impl FactCache {
     /// Bring the facts up to date with the dictionaries of `batch`.
     pub fn prepare(&mut self, batch: &Batch, ctx: &Ctx) {
         let interner = &mut self.interner;
+        let by_id = &mut self.principal_by_id;
         if self.principals.update(batch.dict(Col::Principal), |p| {
-            principal_facts(p, ctx, interner)
+            let id = interner.id(p) as usize;
+            if let Some(Some(f)) = by_id.get(id) {
+                return f.clone();
+            }
+            let f = principal_facts(p, ctx, interner);
+            if by_id.len() <= id {
+                by_id.resize(id + 1, None);
+            }
+            by_id[id] = Some(f.clone());
+            f
         }) {
             self.principal_errors = self.principals.facts.iter().any(|f| f.error.is_some());
             self.principal_flags = self
