@@ -40,8 +40,11 @@ fn parse(text: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
+/// Header and rows as CSV. Flexible: some cases (a short header) deliberately give rows a
+/// different field count than the header.
 fn write_csv(header: &[String], rows: &[Vec<String>]) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new()
+        .flexible(true)
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
     w.write_record(header).expect("header");
@@ -58,13 +61,25 @@ fn col(header: &[String], name: &str) -> usize {
         .unwrap_or_else(|| panic!("no column {name}"))
 }
 
-/// Index of the first Bedrock usage row with a principal.
+/// Index of the first Bedrock usage row with a principal (any Bedrock product code: models
+/// billed as AmazonBedrockService count too). In blog-launch that is alice's IAM user ARN, so
+/// a principal made malformed is PR002 (an assumed-role session name would be PR006).
 fn bedrock_row(header: &[String], rows: &[Vec<String>]) -> usize {
     let p = col(header, "line_item_iam_principal");
     let c = col(header, "line_item_product_code");
-    rows.iter()
-        .position(|r| r[c] == "AmazonBedrock" && !r[p].is_empty())
-        .expect("a Bedrock row with a principal")
+    let b = rows
+        .iter()
+        .position(|r| {
+            curlab_vocab::bedrock::BEDROCK_PRODUCT_CODES.contains(&r[c].as_str())
+                && !r[p].is_empty()
+        })
+        .expect("a Bedrock row with a principal");
+    assert!(
+        rows[b][p].contains(":user/"),
+        "the first Bedrock principal is an IAM user: {}",
+        rows[b][p]
+    );
+    b
 }
 
 /// `(id, file bytes, expectation)`; `{file}` in needles is the case's file name.

@@ -112,7 +112,12 @@ fn cases() -> Vec<LayoutCase> {
         "layout-manifest-json-array",
         setup(|_, e| fs::write(manifest_path(e), "[]").expect("w")),
         None,
-        error(&[&mp, "manifest is not valid JSON"]),
+        error(&[
+            &mp,
+            "manifest is not a JSON object",
+            "an array",
+            "line 1, column 1",
+        ]),
     );
     add(
         "layout-manifest-datafiles-not-a-list",

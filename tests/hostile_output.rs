@@ -33,10 +33,15 @@ fn gz(bytes: &[u8]) -> Vec<u8> {
     e.finish().expect("gzip")
 }
 
+/// The shipped scenario planted with hostile values: one data file with thousands of Bedrock
+/// rows (blog-launch has 26 Bedrock rows with a principal, fewer than the two per hostile
+/// string this needs).
+const SCENARIO: &str = "s1-iam-users";
+
 /// A generated CSV export with hostile values planted in Bedrock rows.
 fn hostile_export(dir: &std::path::Path) -> std::path::PathBuf {
-    let out = hostile::generate(dir, "blog-launch", &["--format", "csv"]);
-    let file = hostile::only_data_file(&out.join("blog-launch"));
+    let out = hostile::generate(dir, SCENARIO, &["--format", "csv"]);
+    let file = hostile::only_data_file(&out.join(SCENARIO));
     let mut text = Vec::new();
     flate2::read::MultiGzDecoder::new(std::fs::File::open(&file).expect("open"))
         .read_to_end(&mut text)
@@ -59,10 +64,20 @@ fn hostile_export(dir: &std::path::Path) -> std::path::PathBuf {
         col("tags"),
         col("line_item_usage_type"),
     );
+    // Every Bedrock product code: models billed under AmazonBedrockService count as much.
     let bedrock: Vec<usize> = (0..rows.len())
-        .filter(|i| rows[*i][code] == "AmazonBedrock" && !rows[*i][principal].is_empty())
+        .filter(|i| {
+            curlab_vocab::bedrock::BEDROCK_PRODUCT_CODES.contains(&rows[*i][code].as_str())
+                && !rows[*i][principal].is_empty()
+        })
         .collect();
-    assert!(bedrock.len() >= EVIL.len() * 2, "not enough Bedrock rows");
+    assert!(
+        bedrock.len() >= EVIL.len() * 2,
+        "not enough Bedrock rows with a principal in {SCENARIO}: {} of {} rows, need {}",
+        bedrock.len(),
+        rows.len(),
+        EVIL.len() * 2
+    );
     for (k, evil) in EVIL.iter().enumerate() {
         let a = bedrock[2 * k];
         let b = bedrock[2 * k + 1];
@@ -158,7 +173,7 @@ fn formula_safe(what: &str, csv_text: &str) {
 fn hostile_values_are_escaped_in_every_output() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = hostile_export(dir.path());
-    let export = "blog-launch";
+    let export = SCENARIO;
 
     // verify: text, JSON, SARIF, JUnit.
     let text = run(&out, &["verify", export, "--max-samples", "50"]);
@@ -168,18 +183,29 @@ fn hostile_values_are_escaped_in_every_output() {
         "the planted ARNs are findings: {}",
         text.stdout
     );
-    for format in ["json", "sarif"] {
+    // The value survives, escaped: in JSON sample values as a JSON string escape; in SARIF,
+    // whose message text quotes sample values for display, as a visible `\u{1b}` (so SARIF
+    // viewers never receive a raw ESC, not even a JSON-escaped one).
+    for (format, escaped, absent) in [
+        ("json", "\\u001b[2J", None),
+        ("sarif", "\\\\u{1b}[2J", Some("\\u001b")),
+    ] {
         let o = run(
             &out,
             &["verify", export, "--format", format, "--max-samples", "50"],
         );
         serde_json::from_str::<serde_json::Value>(&o.stdout)
             .unwrap_or_else(|e| panic!("verify {format} is not JSON: {e}"));
-        // The value survives, escaped as a JSON string escape.
         assert!(
-            o.stdout.contains("\\u001b[2J"),
-            "verify {format}: ESC is escaped"
+            o.stdout.contains(escaped),
+            "verify {format}: ESC is escaped as {escaped}"
         );
+        if let Some(raw) = absent {
+            assert!(
+                !o.stdout.contains(raw),
+                "verify {format}: an ESC reaches the output as {raw}"
+            );
+        }
     }
     let junit = run(
         &out,

@@ -150,7 +150,8 @@ impl FromStr for FaultSpec {
         let Some(&(fault, _, _, default)) = FAULTS.iter().find(|f| f.1 == name) else {
             let names: Vec<&str> = FAULTS.iter().map(|f| f.1).collect();
             return Err(format!(
-                "unknown fault `{name}`; known faults: {}",
+                "unknown fault `{name}`; known faults: {}; fix: run `curlab faults` to list them \
+                 with what each plants",
                 names.join(", ")
             ));
         };
@@ -158,7 +159,12 @@ impl FromStr for FaultSpec {
             None => default,
             Some(r) => match r.parse::<f64>() {
                 Ok(v) if v > 0.0 && v <= 1.0 => v,
-                _ => return Err(format!("rate `{r}` for {name} must be a number in (0, 1]")),
+                _ => {
+                    return Err(format!(
+                        "rate `{r}` for {name} must be a number in (0, 1]; fix: give the share \
+                         of eligible rows, e.g. `{name}=0.1`, or no rate for the default ({default})"
+                    ))
+                }
             },
         };
         Ok(FaultSpec { fault, rate })

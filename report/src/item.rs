@@ -43,7 +43,7 @@ impl<'a> LineItem<'a> {
         let per_unit = BillingForm::from_pricing_unit(self.pricing_unit)
             .map(|f| f.tokens_per_unit())
             .unwrap_or(1);
-        self.usage_e6 * per_unit as i128
+        self.usage_e6.saturating_mul(per_unit as i128)
     }
 
     /// The model: the model token of an AWS-form usage type

@@ -7,10 +7,15 @@ pub type Units = i128;
 /// Units per dollar.
 pub const PER_USD: i128 = 10_000_000_000;
 
-/// Dollars (as read from a file) to units, rounded to the nearest unit.
+/// The largest magnitude of one amount read from a file: a quadrillion dollars. Corrupt data
+/// can hold any double (1e300); clamped, sums of them cannot overflow in any real export.
+pub const MAX_UNITS: Units = 1_000_000_000_000_000 * PER_USD;
+
+/// Dollars (as read from a file) to units, rounded to the nearest unit (non-finite is 0,
+/// beyond ±[`MAX_UNITS`] is clamped).
 pub fn from_usd(usd: f64) -> Units {
     if usd.is_finite() {
-        (usd * PER_USD as f64).round() as Units
+        ((usd * PER_USD as f64).round() as Units).clamp(-MAX_UNITS, MAX_UNITS)
     } else {
         0
     }
@@ -92,6 +97,13 @@ pub fn fmt_tokens(e6: i128) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absurd_amounts_are_clamped() {
+        assert_eq!(from_usd(1e300), MAX_UNITS);
+        assert_eq!(from_usd(-f64::MAX), -MAX_UNITS);
+        assert_eq!(from_usd(f64::NAN), 0);
+    }
 
     #[test]
     fn cents_round_half_away_from_zero() {

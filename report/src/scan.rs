@@ -166,6 +166,7 @@ pub fn observe_batch(b: &Batch, agg: &mut Aggregator) -> Result<(), String> {
             .entries(Col::Tags, i)
             .map(|e| e.map(|(k, v)| (k.to_string(), v.to_string())).collect())
             .unwrap_or_default();
+        const MAX_USAGE_E6: i128 = 1_000_000_000_000_000_000;
         agg.observe(&LineItem {
             principal: b.str(Col::Principal, i).filter(|p| !p.trim().is_empty()),
             usage_account: s(Col::UsageAccount),
@@ -174,8 +175,9 @@ pub fn observe_batch(b: &Batch, agg: &mut Aggregator) -> Result<(), String> {
             pricing_unit: s(Col::PricingUnit),
             start: b.ts(Col::UsageStart, i),
             cost: money::from_usd(b.f64(Col::UnblendedCost, i).unwrap_or(0.0)),
+            // Clamped to ±1e12 units: corrupt data (1e300) cannot overflow the token sums.
             usage_e6: if usage.is_finite() {
-                (usage * 1e6).round() as i128
+                ((usage * 1e6).round() as i128).clamp(-MAX_USAGE_E6, MAX_USAGE_E6)
             } else {
                 0
             },

@@ -210,9 +210,11 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode> {
     let faults = args
         .inject
         .iter()
-        .map(|s| s.parse::<FaultSpec>())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(anyhow::Error::msg)?;
+        .map(|s| {
+            s.parse::<FaultSpec>()
+                .map_err(|e| anyhow::anyhow!("--inject {s}: {e}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     if args.parts == 0 || args.part >= args.parts {
         bail!(
             "--part {} is not one of 0..{} (--parts {})",

@@ -10,7 +10,7 @@ use arrow_array::Array;
 use rustc_hash::FxHashMap;
 
 use crate::dupes::{DupStore, IdSink};
-use crate::money::to_nanos;
+use crate::money::{self, to_nanos};
 use crate::read::{Col, MapCol};
 use crate::rules::{Aggregates, KeySeen, Spend, Track};
 use crate::view::{Interner, View, K_IAM, R_INFERENCE, R_PRINCIPAL};
@@ -128,21 +128,22 @@ impl Accum {
                 continue;
             }
             let nanos = to_nanos(v.cost(i).unwrap_or(0.0));
-            self.bedrock_nanos += nanos;
+            self.bedrock_nanos = money::add(self.bedrock_nanos, nanos);
             let principal = v.principal_facts(i);
             let present = principal.is_some_and(|p| p.present);
             if !present {
-                self.unattributed_nanos += nanos;
+                self.unattributed_nanos = money::add(self.unattributed_nanos, nanos);
             }
             let account = v.account_facts(i).map_or(Interner::EMPTY, |a| a.id);
             let principal = principal.map_or(Interner::EMPTY, |p| p.id);
             let s = self.spend.entry((account, principal)).or_default();
-            s.nanos += nanos;
+            s.nanos = money::add(s.nanos, nanos);
             s.rows += 1;
             if self.track.by_tag {
                 for t in v.tags(i) {
                     if t.k.has(K_IAM) {
-                        *self.by_tag.entry((t.k.id, t.v.id)).or_default() += nanos;
+                        let e = self.by_tag.entry((t.k.id, t.v.id)).or_default();
+                        *e = money::add(*e, nanos);
                     }
                 }
             }
@@ -190,16 +191,17 @@ impl Accum {
                 .or_default()
                 .entry(interner.get(p).to_string())
                 .or_default();
-            e.nanos += s.nanos;
+            e.nanos = money::add(e.nanos, s.nanos);
             e.rows += s.rows;
         }
         let mut by_tag: BTreeMap<String, BTreeMap<String, i128>> = BTreeMap::new();
         for ((k, v), n) in self.by_tag {
-            *by_tag
+            let e = by_tag
                 .entry(interner.get(k).to_string())
                 .or_default()
                 .entry(interner.get(v).to_string())
-                .or_default() += n;
+                .or_default();
+            *e = money::add(*e, n);
         }
         let mut tag_case: BTreeMap<String, BTreeMap<String, KeySeen>> = BTreeMap::new();
         for (k, seen) in self.tag_case {

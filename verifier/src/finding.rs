@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::meta::{RuleMeta, Severity};
-use crate::money::{to_dollars, to_nanos};
+use crate::money::{self, to_dollars, to_nanos};
 
 /// One offending row (or file, or total) kept as an example.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -60,7 +60,7 @@ impl Tally {
         self.count += 1;
         if let Some(c) = cost {
             self.has_cost = true;
-            self.cost_nanos += to_nanos(c);
+            self.cost_nanos = money::add(self.cost_nanos, to_nanos(c));
         }
         self.keep((file_index, sample.row.unwrap_or(0)), sample);
     }
@@ -70,7 +70,7 @@ impl Tally {
         self.count += n;
         if let Some(c) = cost {
             self.has_cost = true;
-            self.cost_nanos += to_nanos(c);
+            self.cost_nanos = money::add(self.cost_nanos, to_nanos(c));
         }
         self.keep((order, sample.row.unwrap_or(0)), sample);
     }
@@ -95,7 +95,7 @@ impl Tally {
     /// Fold another tally of the same rule into this one.
     pub fn merge(&mut self, other: Tally) {
         self.count += other.count;
-        self.cost_nanos += other.cost_nanos;
+        self.cost_nanos = money::add(self.cost_nanos, other.cost_nanos);
         self.has_cost |= other.has_cost;
         for (key, s) in other.samples {
             self.keep(key, s);

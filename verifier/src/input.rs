@@ -508,12 +508,39 @@ fn read_manifest(path: &Path, export_name: &str) -> Result<ManifestContent, Veri
             "check the file and its permissions",
         )
     })?;
-    let raw: RawManifest = serde_json::from_str(&text).map_err(|e| VerifyError::Read {
+    let not_json = |e: serde_json::Error| VerifyError::Read {
         path: path.to_path_buf(),
         problem: format!("manifest is not valid JSON: {e}"),
         place: Some(format!("line {}, column {}", e.line(), e.column())),
         fix: "re-download the manifest; Data Exports writes it after all data files".into(),
-    })?;
+    };
+    // Serde would read a struct from a JSON array too (`[]` as an empty manifest, a nested
+    // array as a wrong-typed field): anything but an object is checked as plain JSON first,
+    // and valid JSON that is not an object is refused as clearly as malformed JSON.
+    let lead = text.len() - text.trim_start().len();
+    if !text[lead..].starts_with('{') {
+        let found = match serde_json::from_str::<serde_json::Value>(&text).map_err(not_json)? {
+            serde_json::Value::Array(_) => "an array",
+            serde_json::Value::String(_) => "a string",
+            serde_json::Value::Number(_) => "a number",
+            serde_json::Value::Bool(_) => "a boolean",
+            serde_json::Value::Null => "null",
+            serde_json::Value::Object(_) => "an object",
+        };
+        let before = &text[..lead];
+        let line = before.matches('\n').count() + 1;
+        let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        return Err(VerifyError::Read {
+            path: path.to_path_buf(),
+            problem: format!(
+                "manifest is not a JSON object: its top level is {found}; a Data Exports \
+                 manifest is an object with `columns` and `dataFiles`"
+            ),
+            place: Some(format!("line {line}, column {column}")),
+            fix: "re-download the manifest; Data Exports writes it after all data files".into(),
+        });
+    }
+    let raw: RawManifest = serde_json::from_str(&text).map_err(not_json)?;
     let columns = raw.columns.into_iter().map(|c| (c.name, c.ty)).collect();
     let data = raw
         .data_files
@@ -547,6 +574,42 @@ mod tests {
         assert_eq!(
             period_of_path(Path::new("x/data/BILLING_PERIOD=2026-05/e/f.parquet")).as_deref(),
             Some("2026-05")
+        );
+    }
+
+    #[test]
+    fn manifest_must_be_a_json_object() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("e-Manifest.json");
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        for (text, needles) in [
+            (
+                "[]",
+                &["not a JSON object", "an array", "line 1, column 1"][..],
+            ),
+            (
+                "\n  42",
+                &["not a JSON object", "a number", "line 2, column 3"],
+            ),
+            ("", &["not valid JSON", "EOF"]),
+            (deep.as_str(), &["not valid JSON", "recursion limit"]),
+            ("{\"dataFiles\": 42}", &["not valid JSON", "invalid type"]),
+        ] {
+            fs::write(&p, text).unwrap();
+            let e = read_manifest(&p, "e").unwrap_err().to_string();
+            for n in needles {
+                assert!(e.contains(n), "{text:.20}: {e}");
+            }
+        }
+        fs::write(
+            &p,
+            r#"{"dataFiles": ["s3://b/e/data/BILLING_PERIOD=2026-04/f.csv.gz"]}"#,
+        )
+        .unwrap();
+        let (_, data) = read_manifest(&p, "e").unwrap();
+        assert_eq!(
+            data,
+            vec!["data/BILLING_PERIOD=2026-04/f.csv.gz".to_string()]
         );
     }
 

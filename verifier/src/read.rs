@@ -457,6 +457,40 @@ fn csv_reader(file: &DataFile, gzip: bool) -> Result<csv::Reader<Box<dyn Read>>,
         .from_reader(inner))
 }
 
+/// [`csv_error`], but for a gzip file whose text did not parse the rest of the stream is read
+/// first: a corrupt deflate stream can decode to garbled rows before its checksum fails, and
+/// then the corruption, not the garbled row, is the error to report.
+fn csv_error_in(
+    file: &DataFile,
+    e: csv::Error,
+    reader: csv::Reader<Box<dyn Read>>,
+    gzip: bool,
+) -> VerifyError {
+    if !gzip || matches!(e.kind(), csv::ErrorKind::Io(_)) {
+        return csv_error(file, e);
+    }
+    let mut rest = reader.into_inner();
+    match std::io::copy(&mut rest, &mut std::io::sink()) {
+        Ok(_) => csv_error(file, e),
+        Err(io) => {
+            let garbled = csv_error(file, e);
+            let (shown, place) = match garbled {
+                VerifyError::Read { problem, place, .. } => (problem, place),
+                other => (other.to_string(), None),
+            };
+            VerifyError::Read {
+                path: file.path.clone(),
+                problem: format!(
+                    "cannot read CSV: the gzip stream is corrupt ({io}); before that its \
+                     garbled text gave: {shown}"
+                ),
+                place,
+                fix: "re-download the file; it is corrupt or truncated".into(),
+            }
+        }
+    }
+}
+
 fn csv_error(file: &DataFile, e: csv::Error) -> VerifyError {
     let place = e
         .position()
@@ -948,9 +982,10 @@ fn normalise_array(col: Col, arr: &ArrayRef, errors: &mut Vec<CellError>) -> Opt
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
                 cast_str(arr).map(|s| ColData::F64(parse_doubles(col, &s, errors)))
             }
-            _ => arrow_cast::cast(arr, &DataType::Float64)
-                .ok()
-                .map(|a| ColData::F64(a.as_primitive::<arrow_array::types::Float64Type>().clone())),
+            _ => arrow_cast::cast(arr, &DataType::Float64).ok().map(|a| {
+                let p = a.as_primitive::<arrow_array::types::Float64Type>().clone();
+                ColData::F64(finite_only(col, p, errors))
+            }),
         },
         ColumnType::Timestamp => match arr.data_type() {
             DataType::Timestamp(_, tz) => {
@@ -973,6 +1008,29 @@ fn normalise_array(col: Col, arr: &ArrayRef, errors: &mut Vec<CellError>) -> Opt
             _ => cast_str(arr).map(|s| json_map(col, &s, errors)),
         },
     }
+}
+
+/// A native double column with NaN and ±infinity (corrupt pages, hostile writers) turned into
+/// nulls, each reported as a cell error (SC002), as the CSV reader does for text.
+fn finite_only(col: Col, p: Float64Array, errors: &mut Vec<CellError>) -> Float64Array {
+    if p.values().iter().all(|x| x.is_finite()) {
+        return p;
+    }
+    p.iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            Some(x) if !x.is_finite() => {
+                errors.push(CellError {
+                    row: i,
+                    col,
+                    raw: x.to_string(),
+                    expected: "finite double",
+                });
+                None
+            }
+            v => v,
+        })
+        .collect()
 }
 
 fn parse_doubles(col: Col, s: &StringArray, errors: &mut Vec<CellError>) -> Float64Array {
@@ -1070,7 +1128,9 @@ fn read_csv(
 ) -> Result<(), VerifyError> {
     let gzip = matches!(file.format, Format::Csv { gzip: true });
     let mut reader = csv_reader(file, gzip)?;
-    reader.byte_headers().map_err(|e| csv_error(file, e))?;
+    if let Err(e) = reader.byte_headers() {
+        return Err(csv_error_in(file, e, reader, gzip));
+    }
     let wanted: Vec<(Col, usize)> = needed
         .iter()
         .filter_map(|c| opened.schema.index_of(c.name()).map(|i| (*c, i)))
@@ -1080,9 +1140,10 @@ fn read_csv(
     let mut first_row = 0u64;
     let mut rows = 0usize;
     loop {
-        let more = reader
-            .read_byte_record(&mut record)
-            .map_err(|e| csv_error(file, e))?;
+        let more = match reader.read_byte_record(&mut record) {
+            Ok(more) => more,
+            Err(e) => return Err(csv_error_in(file, e, reader, gzip)),
+        };
         if more {
             for (slot, (_, idx)) in cells.iter_mut().zip(&wanted) {
                 let cell = record.get(*idx).unwrap_or_default();
@@ -1156,5 +1217,22 @@ mod tests {
             vec![("a".into(), "b".into()), ("n".into(), "1".into())]
         );
         assert!(parse_json_map("[1]").is_err());
+    }
+
+    #[test]
+    fn non_finite_native_doubles_become_cell_errors() {
+        let mut errors = Vec::new();
+        let clean = Float64Array::from(vec![Some(1.5), None]);
+        assert_eq!(
+            finite_only(Col::UnblendedCost, clean.clone(), &mut errors),
+            clean
+        );
+        assert!(errors.is_empty());
+        let dirty = Float64Array::from(vec![Some(f64::NAN), Some(2.0), Some(f64::NEG_INFINITY)]);
+        let got = finite_only(Col::UnblendedCost, dirty, &mut errors);
+        assert_eq!(got, Float64Array::from(vec![None, Some(2.0), None]));
+        let rows: Vec<(usize, &str)> = errors.iter().map(|e| (e.row, e.raw.as_str())).collect();
+        assert_eq!(rows, vec![(0, "NaN"), (2, "-inf")]);
+        assert!(errors.iter().all(|e| e.expected == "finite double"));
     }
 }

@@ -9,8 +9,19 @@ use crate::summary::Summary;
 const UNTAGGED_SHOWN: usize = 10;
 
 /// Rows of text cells laid out in columns; the first row is the header. Columns listed in
-/// `right` are right-aligned (numbers).
+/// `right` are right-aligned (numbers). Cells come from the data (group names, tag keys,
+/// principals): every control character in them, tabs and line breaks included, becomes `�`,
+/// so a value cannot break the layout or forge a row.
 pub fn columns(rows: &[Vec<String>], right: &[usize]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| curlab_verifier::report::text::clean(c))
+                .collect()
+        })
+        .collect();
+    let rows = rows.as_slice();
     let n = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..n)
         .map(|c| {
@@ -120,7 +131,11 @@ pub fn render(s: &Summary, show_timeline: bool) -> String {
             .iter()
             .filter(|c| !c.untagged_by_principal.is_empty())
         {
-            let _ = writeln!(out, "\nUntagged spend for {}, by principal", c.key);
+            let _ = writeln!(
+                out,
+                "\nUntagged spend for {}, by principal",
+                curlab_verifier::report::text::clean(&c.key)
+            );
             let mut rows = vec![vec!["PRINCIPAL".to_string(), "COST (USD)".into()]];
             for a in c.untagged_by_principal.iter().take(UNTAGGED_SHOWN) {
                 rows.push(vec![a.name.clone(), fmt_cents(a.cost)]);
@@ -138,4 +153,24 @@ pub fn render(s: &Summary, show_timeline: bool) -> String {
     }
     // Group names, tag keys and principals come from the data.
     crate::escape::terminal(&out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_cannot_break_the_layout() {
+        let rows = vec![
+            vec!["GROUP".to_string(), "COST".to_string()],
+            vec!["a\tb\nFAKE  9.99\r".to_string(), "1.00".to_string()],
+        ];
+        let out = columns(&rows, &[1]);
+        assert_eq!(out.lines().count(), 2, "{out}");
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+        assert!(
+            out.contains("a\u{fffd}b\u{fffd}FAKE  9.99\u{fffd}  1.00"),
+            "{out:?}"
+        );
+    }
 }

@@ -41,10 +41,12 @@ fn problem(usage: bool, start: i64, end: i64, gran: Option<Granularity>) -> Opti
     }
     let one_month = || month_bounds_of(start).is_some_and(|(s, e)| s == start && e == end);
     match gran {
-        Some(Granularity::Hourly) if !(start % HOUR == 0 && end - start == HOUR) => {
+        Some(Granularity::Hourly)
+            if !(start % HOUR == 0 && end.checked_sub(start) == Some(HOUR)) =>
+        {
             Some("not one whole hour")
         }
-        Some(Granularity::Daily) if !(start % DAY == 0 && end - start == DAY) => {
+        Some(Granularity::Daily) if !(start % DAY == 0 && end.checked_sub(start) == Some(DAY)) => {
             Some("not one day from midnight")
         }
         Some(Granularity::Monthly)
@@ -56,7 +58,7 @@ fn problem(usage: bool, start: i64, end: i64, gran: Option<Granularity>) -> Opti
         }
         Some(_) => None,
         None if start % HOUR != 0 || end % HOUR != 0 => Some("not on whole hours"),
-        None if end - start == DAY && start % DAY != 0 => {
+        None if end.checked_sub(start) == Some(DAY) && start % DAY != 0 => {
             Some("one-day row not starting at midnight")
         }
         None => None,

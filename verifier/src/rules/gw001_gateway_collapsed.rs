@@ -81,10 +81,11 @@ impl Rule for GatewayCollapsed {
             let exec_nanos: i128 = exec
                 .as_deref()
                 .map(|e| {
-                    sessions_of(&mut actual.keys().copied(), e)
-                        .iter()
-                        .map(|p| actual[p.as_str()].nanos)
-                        .sum()
+                    crate::money::sum(
+                        sessions_of(&mut actual.keys().copied(), e)
+                            .iter()
+                            .map(|p| actual[p.as_str()].nanos),
+                    )
                 })
                 .unwrap_or(0);
             let truth_sessions =
@@ -104,7 +105,10 @@ impl Rule for GatewayCollapsed {
                 out.hit_n(
                     1,
                     gi,
-                    Some(to_dollars(exec_nanos + observed.values().sum::<i128>())),
+                    Some(to_dollars(crate::money::add(
+                        exec_nanos,
+                        crate::money::sum(observed.values().copied()),
+                    ))),
                     export_sample(
                         None,
                         [

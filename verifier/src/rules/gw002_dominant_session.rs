@@ -56,7 +56,7 @@ impl Rule for DominantSession {
             }
         }
         for (ai, (acct, principals)) in accounts.iter().enumerate() {
-            let total: i128 = principals.iter().map(|(_, s)| s.nanos).sum();
+            let total: i128 = crate::money::sum(principals.iter().map(|(_, s)| s.nanos));
             let rows: u64 = principals.iter().map(|(_, s)| s.rows).sum();
             if total <= 0 {
                 continue;

@@ -14,6 +14,7 @@ use curlab_vocab::truth::Truth;
 use crate::finding::Tally;
 use crate::input::{DataFile, ManifestCheck};
 use crate::meta::RuleMeta;
+use crate::money;
 use crate::policy::Policy;
 use crate::read::Opened;
 pub use crate::view::View;
@@ -226,20 +227,21 @@ impl Aggregates {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        self.bedrock_nanos += other.bedrock_nanos;
-        self.unattributed_nanos += other.unattributed_nanos;
+        self.bedrock_nanos = money::add(self.bedrock_nanos, other.bedrock_nanos);
+        self.unattributed_nanos = money::add(self.unattributed_nanos, other.unattributed_nanos);
         for (acct, principals) in other.spend {
             let mine = self.spend.entry(acct).or_default();
             for (p, s) in principals {
                 let e = mine.entry(p).or_default();
-                e.nanos += s.nanos;
+                e.nanos = money::add(e.nanos, s.nanos);
                 e.rows += s.rows;
             }
         }
         for (k, vals) in other.by_tag {
             let e = self.by_tag.entry(k).or_default();
             for (v, n) in vals {
-                *e.entry(v).or_default() += n;
+                let t = e.entry(v).or_default();
+                *t = money::add(*t, n);
             }
         }
         for (lower, spellings) in other.tag_case {
@@ -267,7 +269,7 @@ impl Aggregates {
                 continue;
             }
             let e = out.entry(p.as_str()).or_default();
-            e.nanos += s.nanos;
+            e.nanos = money::add(e.nanos, s.nanos);
             e.rows += s.rows;
         }
         out

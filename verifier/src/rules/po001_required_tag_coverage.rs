@@ -48,10 +48,11 @@ impl Rule for RequiredTagCoverage {
                 .by_tag
                 .get(&full)
                 .map(|vals| {
-                    vals.iter()
-                        .filter(|(v, _)| !v.trim().is_empty())
-                        .map(|(_, n)| *n)
-                        .sum()
+                    crate::money::sum(
+                        vals.iter()
+                            .filter(|(v, _)| !v.trim().is_empty())
+                            .map(|(_, n)| *n),
+                    )
                 })
                 .unwrap_or(0);
             let share = covered as f64 / agg.bedrock_nanos as f64;
@@ -59,7 +60,7 @@ impl Rule for RequiredTagCoverage {
                 out.hit_n(
                     1,
                     i,
-                    Some(to_dollars(agg.bedrock_nanos - covered)),
+                    Some(to_dollars(agg.bedrock_nanos.saturating_sub(covered))),
                     export_sample(
                         None,
                         [

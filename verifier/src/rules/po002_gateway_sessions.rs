@@ -58,7 +58,7 @@ impl Rule for GatewaySessions {
                 })
                 .map(|(arn, s)| (*arn, s.nanos))
                 .collect();
-            let total: i128 = sessions.values().sum();
+            let total: i128 = crate::money::sum(sessions.values().copied());
             if total <= 0 {
                 continue;
             }

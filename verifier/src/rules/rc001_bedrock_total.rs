@@ -43,8 +43,8 @@ pub fn compare(
     expected: f64,
     actual_nanos: i128,
 ) {
-    let diff = actual_nanos - to_nanos(expected);
-    if diff.abs() > TOLERANCE_NANOS {
+    let diff = actual_nanos.saturating_sub(to_nanos(expected));
+    if diff.saturating_abs() > TOLERANCE_NANOS {
         let mut values: Vec<(String, String)> = what
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
@@ -55,7 +55,7 @@ pub fn compare(
         out.hit_n(
             1,
             order,
-            Some(to_dollars(diff.abs())),
+            Some(to_dollars(diff.saturating_abs())),
             export_sample(None, values),
         );
     }
