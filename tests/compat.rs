@@ -13,34 +13,7 @@ use std::sync::OnceLock;
 
 fn python() -> &'static PathBuf {
     static PY: OnceLock<PathBuf> = OnceLock::new();
-    PY.get_or_init(|| {
-        if let Ok(p) = std::env::var("CURLAB_PYTHON") {
-            return PathBuf::from(p);
-        }
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let venv = root.join(".venv");
-        let py = venv.join("bin/python");
-        let ready = py.exists()
-            && Command::new(&py)
-                .args(["-c", "import duckdb, pyarrow"])
-                .status()
-                .is_ok_and(|s| s.success());
-        if !ready {
-            let ok = Command::new("python3")
-                .args(["-m", "venv"])
-                .arg(&venv)
-                .status()
-                .expect("python3 runs");
-            assert!(ok.success(), "python3 -m venv .venv failed");
-            let ok = Command::new(&py)
-                .args(["-m", "pip", "install", "-q", "-r"])
-                .arg(root.join("tests/requirements.txt"))
-                .status()
-                .expect("pip runs");
-            assert!(ok.success(), "pip install -r tests/requirements.txt failed");
-        }
-        py
-    })
+    PY.get_or_init(|| common::python("duckdb, pyarrow"))
 }
 
 fn check(scenario: &str, export: &str, extra: &[&str]) {

@@ -32,42 +32,10 @@ struct Server {
     run: String,
 }
 
+/// The virtualenv's Python with moto's server (or set CURLAB_TEST_S3_ENDPOINT to a running
+/// S3-compatible server instead).
 fn python() -> PathBuf {
-    if let Ok(p) = std::env::var("CURLAB_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let root = Path::new(ROOT);
-    let py = root.join(".venv/bin/python");
-    let ready = |py: &Path| {
-        py.exists()
-            && Command::new(py)
-                .args(["-c", "import moto.server, boto3"])
-                .status()
-                .is_ok_and(|s| s.success())
-    };
-    if !ready(&py) {
-        if !py.exists() {
-            let ok = Command::new("python3")
-                .args(["-m", "venv"])
-                .arg(root.join(".venv"))
-                .status()
-                .expect("python3 runs");
-            assert!(ok.success(), "python3 -m venv .venv failed");
-        }
-        let ok = Command::new(&py)
-            .args(["-m", "pip", "install", "-q", "-r"])
-            .arg(root.join("tests/requirements.txt"))
-            .status()
-            .expect("pip runs");
-        assert!(ok.success(), "pip install -r tests/requirements.txt failed");
-        assert!(
-            ready(&py),
-            "moto[server] is not importable from {} even after installing tests/requirements.txt; \
-             install it there or set CURLAB_TEST_S3_ENDPOINT to a running S3-compatible server",
-            py.display()
-        );
-    }
-    py
+    common::python("moto.server, boto3")
 }
 
 fn helper(args: &[&str], keys: Option<(&str, &str)>) -> Output {

@@ -113,40 +113,9 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The virtualenv's Python with duckdb, pyspark and sqlglot (set up here when missing).
+/// The virtualenv's Python with duckdb, pyspark and sqlglot.
 fn python() -> PathBuf {
-    if let Ok(p) = std::env::var("CURLAB_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let venv = root().join(".venv");
-    let py = venv.join("bin/python");
-    let ready = |py: &Path| {
-        Command::new(py)
-            .args(["-c", "import duckdb, pyspark, sqlglot"])
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if !ready(&py) {
-        if !py.exists() {
-            let ok = Command::new("python3")
-                .args(["-m", "venv"])
-                .arg(&venv)
-                .status()
-                .expect("python3 runs (install Python 3)");
-            assert!(ok.success(), "python3 -m venv .venv failed");
-        }
-        let ok = Command::new(&py)
-            .args(["-m", "pip", "install", "-q", "-r"])
-            .arg(root().join("tests/requirements.txt"))
-            .status()
-            .expect("pip runs");
-        assert!(ok.success(), "pip install -r tests/requirements.txt failed");
-        assert!(
-            ready(&py),
-            "duckdb, pyspark and sqlglot still do not import"
-        );
-    }
-    py
+    common::python("duckdb, pyspark, sqlglot")
 }
 
 fn require_java() {

@@ -75,3 +75,47 @@ pub fn truth(out: &Path, export: &str) -> serde_json::Value {
     let s = std::fs::read_to_string(out.join(format!("{export}.truth.json"))).expect("truth file");
     serde_json::from_str(&s).expect("truth json")
 }
+
+/// The Python of the project's virtualenv (`.venv`; `CURLAB_PYTHON` overrides) with `modules`
+/// importable (e.g. `"duckdb, pyarrow"`). Creates the virtualenv and installs
+/// `tests/requirements.txt` when they do not import; fails, never skips, when that does not help.
+pub fn python(modules: &str) -> PathBuf {
+    if let Ok(p) = std::env::var("CURLAB_PYTHON") {
+        return PathBuf::from(p);
+    }
+    // Tests of one binary run on several threads: one of them sets the virtualenv up.
+    static SETUP: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = SETUP.lock().unwrap_or_else(|p| p.into_inner());
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let venv = root.join(".venv");
+    let py = venv.join("bin/python");
+    let ready = || {
+        py.exists()
+            && Command::new(&py)
+                .args(["-c", &format!("import {modules}")])
+                .status()
+                .is_ok_and(|s| s.success())
+    };
+    if !ready() {
+        if !py.exists() {
+            let ok = Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(&venv)
+                .status()
+                .expect("python3 runs (install Python 3)");
+            assert!(ok.success(), "python3 -m venv .venv failed");
+        }
+        let ok = Command::new(&py)
+            .args(["-m", "pip", "install", "-q", "-r"])
+            .arg(root.join("tests/requirements.txt"))
+            .status()
+            .expect("pip runs");
+        assert!(ok.success(), "pip install -r tests/requirements.txt failed");
+        assert!(
+            ready(),
+            "`import {modules}` still fails in {} after installing tests/requirements.txt",
+            py.display()
+        );
+    }
+    py
+}

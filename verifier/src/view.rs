@@ -267,7 +267,7 @@ pub struct FactCache {
     principal_flags: Vec<u8>,
     /// Facts per interned principal, kept across dictionaries: every row group brings its own
     /// dictionary, and a large export repeats tens of thousands of principals in each.
-    principal_by_id: Vec<Option<PrincipalFacts>>,
+    principal_by_id: FxHashMap<u32, PrincipalFacts>,
     tag_keys: Memo<KeyFacts>,
     tag_values: Memo<ValueFacts>,
     empty_value: ValueFacts,
@@ -376,15 +376,12 @@ impl FactCache {
         let interner = &mut self.interner;
         let by_id = &mut self.principal_by_id;
         if self.principals.update(batch.dict(Col::Principal), |p| {
-            let id = interner.id(p) as usize;
-            if let Some(Some(f)) = by_id.get(id) {
+            let id = interner.id(p);
+            if let Some(f) = by_id.get(&id) {
                 return f.clone();
             }
             let f = principal_facts(p, ctx, interner);
-            if by_id.len() <= id {
-                by_id.resize(id + 1, None);
-            }
-            by_id[id] = Some(f.clone());
+            by_id.insert(id, f.clone());
             f
         }) {
             self.principal_errors = self.principals.facts.iter().any(|f| f.error.is_some());

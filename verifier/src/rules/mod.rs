@@ -346,6 +346,34 @@ pub fn is_month_start(micros: i64) -> bool {
     month_bounds_of(micros).is_some_and(|(s, _)| s == micros)
 }
 
+/// Count each row whose principal has the problem `problem` picks from its facts (worked out
+/// once per distinct principal), with the principal and the problem as the sample: PR002's
+/// parse errors and PR006's session-name errors.
+pub(crate) fn hit_principal_problems(
+    v: &View<'_>,
+    out: &mut Tally,
+    problem: impl Fn(&crate::view::PrincipalFacts) -> Option<&String>,
+) {
+    for i in 0..v.len {
+        let Some((p, f)) = v.principal(i) else {
+            continue;
+        };
+        if let Some(e) = problem(f) {
+            out.hit(
+                v.file,
+                v.cost(i),
+                v.sample(
+                    i,
+                    [
+                        ("line_item_iam_principal", p.to_string()),
+                        ("problem", e.clone()),
+                    ],
+                ),
+            );
+        }
+    }
+}
+
 /// Rows and tools for rule tests.
 #[cfg(test)]
 pub mod testkit {

@@ -28,25 +28,8 @@ impl Rule for MalformedArn {
     }
 
     fn check_batch(&self, v: &View<'_>, _ctx: &Ctx, out: &mut Tally) {
-        if !v.any_principal_error() {
-            return;
-        }
-        for i in 0..v.len {
-            if let Some((p, f)) = v.principal(i) {
-                if let Some(e) = &f.error {
-                    out.hit(
-                        v.file,
-                        v.cost(i),
-                        v.sample(
-                            i,
-                            [
-                                ("line_item_iam_principal", p.to_string()),
-                                ("problem", e.clone()),
-                            ],
-                        ),
-                    );
-                }
-            }
+        if v.any_principal_error() {
+            super::hit_principal_problems(v, out, |f| f.error.as_ref());
         }
     }
 }
