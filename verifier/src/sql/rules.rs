@@ -24,7 +24,7 @@ use crate::rules::{
 };
 
 /// A principal ARN that `curlab_vocab::arn::parse_principal` accepts (tested against it).
-pub const PRINCIPAL_RE: &str = r"^arn:(aws|aws-cn|aws-us-gov):(iam::[0-9]{12}:(user|role)/([\x21-\x7e]{0,510}/)?[A-Za-z0-9_+=,.@-]{1,64}|sts::[0-9]{12}:(assumed-role/[A-Za-z0-9_+=,.@-]{1,64}/[^/]+|federated-user/[A-Za-z0-9_+=,.@-]{2,32}))\z";
+pub const PRINCIPAL_RE: &str = r"^arn:(aws|aws-cn|aws-us-gov):(iam::[0-9]{12}:((user|role)/([\x21-\x7e]{0,510}/)?[A-Za-z0-9_+=,.@-]{1,64}|root)|sts::[0-9]{12}:(assumed-role/[A-Za-z0-9_+=,.@-]{1,64}/[^/]+|federated-user/[A-Za-z0-9_+=,.@-]{2,32}))\z";
 /// A valid assumed-role (or Identity Center) session ARN, any session name.
 pub const ASSUMED_ROLE_RE: &str =
     r"^arn:(aws|aws-cn|aws-us-gov):sts::[0-9]{12}:assumed-role/[A-Za-z0-9_+=,.@-]{1,64}/[^/]+\z";
@@ -797,6 +797,13 @@ mod tests {
             "arn:aws:iam::12345678901a:user/alice",
             "arn:aws:iam::123456789012:group/devs",
             "arn:aws:s3::123456789012:user/alice",
+            "arn:aws:iam::123456789012:root",
+            "arn:aws-cn:iam::123456789012:root",
+            "arn:aws:iam::123456789012:root/x",
+            "arn:aws:iam::123456789012:rootx",
+            "arn:aws:iam::123456789012:Root",
+            "arn:aws:sts::123456789012:root",
+            "arn:aws:iam::12345678901:root",
             "arn:aws:sts::123456789012:assumed-role/Role-1/user-1@acme.org",
             "arn:aws:sts::123456789012:assumed-role/Role-1/x",
             "arn:aws:sts::123456789012:assumed-role/Role-1/alice smith",
