@@ -602,16 +602,24 @@ pub fn ct003(cx: &SqlCx<'_>) -> Violations {
     ))
 }
 
-/// CT004: every occurrence of an identity_line_item_id after the first within a billing period.
+/// CT004: every occurrence of a line item (identity_line_item_id and identity_time_interval) after
+/// the first within a billing period.
 pub fn ct004(cx: &SqlCx<'_>) -> Violations {
     let d = cx.d;
     let period = format!(
         "coalesce(billing_period, {})",
         d.to_str(&d.month_floor_ms("period_start"))
     );
+    // The line item's key: id and interval; without an interval, the usage start and end (as
+    // epoch ms, marked so they never equal an interval's text), as the native check does.
+    let when = format!(
+        "coalesce(time_interval, 'usage:' || coalesce({}, '') || '/' || coalesce({}, ''))",
+        d.to_str("start_ms"),
+        d.to_str("end_ms")
+    );
     rows(format!(
-        "SELECT count(*) - 1 AS n, {s} AS sample\nFROM base\nWHERE line_item_id IS NOT NULL\nGROUP BY {period}, line_item_id\nHAVING count(*) > 1",
-        s = sample(d, &[id(), ("billing_period", period.clone()), ("occurrences", d.to_str("count(*)"))]),
+        "SELECT count(*) - 1 AS n, {s} AS sample\nFROM base\nWHERE line_item_id IS NOT NULL\nGROUP BY {period}, line_item_id, {when}\nHAVING count(*) > 1",
+        s = sample(d, &[id(), ("identity_time_interval", "min(time_interval)".into()), ("billing_period", period.clone()), ("occurrences", d.to_str("count(*)"))]),
     ))
 }
 
