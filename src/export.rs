@@ -856,11 +856,29 @@ pub fn generate(
         invoice_finalized: plan.export.invoice_finalized,
         missing_principal: plan.assumptions.missing_principal,
         maps_as_strings: has(Fault::MapAsString),
-        drop_columns: if has(Fault::MissingColumn) {
-            vec!["pricing_unit".into()]
-        } else {
-            vec![]
+        drop_columns: {
+            let mut d: Vec<String> = Vec::new();
+            if has(Fault::MissingColumn) {
+                d.push("pricing_unit".into());
+            }
+            if has(Fault::LegacyCurHeaders) {
+                // Legacy CUR has no map columns (it spreads their keys over one column each)
+                // and none of the columns CUR 2.0 added.
+                d.extend(
+                    plan.export
+                        .table
+                        .columns()
+                        .iter()
+                        .filter(|c| {
+                            c.ty.is_map()
+                                || curlab_vocab::columns::CUR2_ONLY_COLUMNS.contains(&c.name)
+                        })
+                        .map(|c| c.name.to_string()),
+                );
+            }
+            d
         },
+        legacy_names: has(Fault::LegacyCurHeaders),
     };
     if has(Fault::MapAsString) && plan.export.format == Format::Csv {
         bail!("fault map-as-string does not apply to CSV exports: CSV always writes map columns as JSON text");

@@ -39,6 +39,7 @@ const FAULTS: &[(&str, &str)] = &[
     ("map-as-string", "SC004"),
     ("manifest-mismatch", "SC005"),
     ("missing-column", "SC001"),
+    ("legacy-cur-headers", "SC008"),
 ];
 
 /// Pairs where the scenario has nothing the fault could change, with the reason the generator

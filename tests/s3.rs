@@ -526,12 +526,20 @@ fn errors_name_the_uri() {
     assert!(e.contains(&format!("{out_uri}/other")), "{e}");
     assert!(e.contains("is neither a Data Exports folder"), "{e}");
     assert!(!e.contains(".curlab-s3-"), "a temporary path leaked: {e}");
+    // A file that is not a data file at all is named as such (SC008), by its URI.
     let truth = format!("{out_uri}/blog-launch.truth.json");
     let o = run(&mut s3_cmd(&["verify", &truth]));
-    assert_eq!(o.status.code(), Some(2));
-    let e = stderr(&o);
-    assert!(e.contains(&truth), "{e}");
-    assert!(!e.contains(".curlab-s3-"), "a temporary path leaked: {e}");
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("error[SC008]") && out.contains("not a CUR export"),
+        "{out}"
+    );
+    assert!(out.contains(&truth), "{out}");
+    assert!(
+        !out.contains(".curlab-s3-"),
+        "a temporary path leaked: {out}"
+    );
     // The metadata folder reads the whole export, as locally.
     let o = run(&mut s3_cmd(&[
         "verify",

@@ -37,6 +37,9 @@ pub struct BatchContext {
     pub maps_as_strings: bool,
     /// Columns left out (the `missing-column` fault).
     pub drop_columns: Vec<String>,
+    /// Name the columns as legacy CUR CSV does, `lineItem/UsageAccountId` (the
+    /// `legacy-cur-headers` fault; the columns legacy CUR lacks go in `drop_columns`).
+    pub legacy_names: bool,
 }
 
 impl BatchContext {
@@ -54,7 +57,14 @@ impl BatchContext {
         let fields: Vec<Field> = self
             .columns()
             .into_iter()
-            .map(|c| Field::new(c.name, self.arrow_type(c.ty), true))
+            .map(|c| {
+                let legacy = self
+                    .legacy_names
+                    .then(|| curlab_vocab::columns::legacy_csv_name(c))
+                    .flatten();
+                let name = legacy.unwrap_or_else(|| c.name.to_string());
+                Field::new(name, self.arrow_type(c.ty), true)
+            })
             .collect();
         Arc::new(Schema::new(fields))
     }

@@ -51,6 +51,8 @@ pub enum Fault {
     ManifestMismatch,
     /// Leave out a required column.
     MissingColumn,
+    /// Name the columns as legacy CUR (CUR 1) does, without the map columns.
+    LegacyCurHeaders,
 }
 
 /// `(fault, name, rule meant to catch it, default rate)`.
@@ -102,6 +104,7 @@ pub const FAULTS: &[(Fault, &str, &str, f64)] = &[
     (Fault::MapAsString, "map-as-string", "SC004", 1.0),
     (Fault::ManifestMismatch, "manifest-mismatch", "SC005", 1.0),
     (Fault::MissingColumn, "missing-column", "SC001", 1.0),
+    (Fault::LegacyCurHeaders, "legacy-cur-headers", "SC008", 1.0),
 ];
 
 impl Fault {
@@ -120,7 +123,10 @@ impl Fault {
     pub fn is_layout(self) -> bool {
         matches!(
             self,
-            Fault::MapAsString | Fault::ManifestMismatch | Fault::MissingColumn
+            Fault::MapAsString
+                | Fault::ManifestMismatch
+                | Fault::MissingColumn
+                | Fault::LegacyCurHeaders
         )
     }
 }
@@ -317,7 +323,10 @@ impl<'a> Injector<'a> {
             | Fault::MisalignedHour
             | Fault::OutsideBillingPeriod
             | Fault::DuplicateLineItem => r.kind != RowKind::Tax,
-            Fault::MapAsString | Fault::ManifestMismatch | Fault::MissingColumn => false,
+            Fault::MapAsString
+            | Fault::ManifestMismatch
+            | Fault::MissingColumn
+            | Fault::LegacyCurHeaders => false,
         }
     }
 
@@ -421,7 +430,10 @@ impl<'a> Injector<'a> {
                 r.end -= back;
             }
             Fault::DuplicateLineItem => return Some(r.clone()),
-            Fault::MapAsString | Fault::ManifestMismatch | Fault::MissingColumn => {}
+            Fault::MapAsString
+            | Fault::ManifestMismatch
+            | Fault::MissingColumn
+            | Fault::LegacyCurHeaders => {}
         }
         None
     }

@@ -104,7 +104,11 @@ pub fn render(s: &Summary) -> String {
 
     o.push_str("<h2>Tag coverage</h2>\n");
     if s.coverage.is_empty() {
-        o.push_str("<p>No <code>iamPrincipal/</code> or <code>resourceTags/</code> key appears on any Bedrock row: no cost allocation tag is active yet.</p>\n");
+        o.push_str(if s.rows == 0 {
+            "<p>No Bedrock inference row in the data, so no tag coverage to show.</p>\n"
+        } else {
+            "<p>No <code>iamPrincipal/</code> or <code>resourceTags/</code> key appears on any Bedrock row (a key appears once its cost allocation tag is activated).</p>\n"
+        });
     } else {
         o.push_str("<table><tr><th>Key</th><th class=\"n\">Tagged (USD)</th><th class=\"n\">Untagged (USD)</th><th class=\"n\">Coverage</th><th></th></tr>\n");
         for c in &s.coverage {

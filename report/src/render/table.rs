@@ -112,7 +112,11 @@ pub fn render(s: &Summary, show_timeline: bool) -> String {
 
     out.push_str("\nTag coverage (share of Bedrock spend carrying each key)\n");
     if s.coverage.is_empty() {
-        out.push_str("no iamPrincipal/ or resourceTags/ key on any Bedrock row: no cost allocation tag is active yet\n");
+        out.push_str(if s.rows == 0 {
+            "no Bedrock inference row in the data, so no tag coverage to show\n"
+        } else {
+            "no iamPrincipal/ or resourceTags/ key on any Bedrock row (a key appears once its cost allocation tag is activated)\n"
+        });
     } else {
         let mut rows = vec![["KEY", "TAGGED (USD)", "UNTAGGED (USD)", "COVERAGE"]
             .map(String::from)
