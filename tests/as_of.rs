@@ -101,7 +101,9 @@ fn as_of_export_is_month_to_date_and_verifies_clean() {
         .iter()
         .filter_map(|p| {
             let s = p.to_string_lossy().to_string();
-            s.split("BILLING_PERIOD=").nth(1).map(|x| x[..7].to_string())
+            s.split("BILLING_PERIOD=")
+                .nth(1)
+                .map(|x| x[..7].to_string())
         })
         .collect();
     assert_eq!(
@@ -118,7 +120,9 @@ fn as_of_export_is_month_to_date_and_verifies_clean() {
         usage.iter().any(|l| l.end_ms == cut),
         "the day before the cut has usage"
     );
-    assert!(usage.iter().any(|l| l.start_ms < ms_of("2026-11-02T00:00:00Z")));
+    assert!(usage
+        .iter()
+        .any(|l| l.start_ms < ms_of("2026-11-02T00:00:00Z")));
 
     // Invoice ids on the closed month only; tax rows in both (on usage to date).
     for l in &rows {
@@ -305,18 +309,18 @@ fn every_date_of_the_scenario_moves_and_the_future_is_left_out() {
         .any(|a| a.ends_with("assumed-role/Batch/job-20260530-01")));
     // The request of May 31 moved to June 30, after the cut: not in the export, not in the
     // truth; the workload stops at the cut too.
-    assert!(rows.iter().all(|l| l.kind != "Usage" || l.end_ms <= ms_of("2026-06-20T00:00:00Z")));
+    assert!(rows
+        .iter()
+        .all(|l| l.kind != "Usage" || l.end_ms <= ms_of("2026-06-20T00:00:00Z")));
     assert!(!rows
         .iter()
         .any(|l| l.usage_type.contains("cross-region-global")));
-    assert!(rows
-        .iter()
-        .any(|l| l.kind == "Usage" && l.start_ms < ms_of("2026-05-04T00:00:00Z")
-            && l.start_ms >= ms_of("2026-05-03T00:00:00Z")));
-    assert!(!rows
-        .iter()
-        .any(|l| l.kind == "Usage" && l.start_ms < ms_of("2026-05-03T00:00:00Z")
-            && !l.usage_type.contains("NovaPro")));
+    assert!(rows.iter().any(|l| l.kind == "Usage"
+        && l.start_ms < ms_of("2026-05-04T00:00:00Z")
+        && l.start_ms >= ms_of("2026-05-03T00:00:00Z")));
+    assert!(!rows.iter().any(|l| l.kind == "Usage"
+        && l.start_ms < ms_of("2026-05-03T00:00:00Z")
+        && !l.usage_type.contains("NovaPro")));
 }
 
 #[test]
@@ -331,7 +335,14 @@ fn bad_dates_and_moves_before_the_launch_are_refused() {
     }
     // s1-iam-users is May 2026 with principal data from its first day: moving it to April
     // would put May 1-7 before the 2026-04-08 launch.
-    let o = curlab(&["generate", "s1-iam-users", "--out", out, "--as-of", "2026-04-20"]);
+    let o = curlab(&[
+        "generate",
+        "s1-iam-users",
+        "--out",
+        out,
+        "--as-of",
+        "2026-04-20",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(

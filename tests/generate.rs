@@ -682,16 +682,18 @@ fn bedrock_spellings_tiers_and_long_context_rates() {
             }
         }
     }
-    let cost_of = |usage_type: &str| -> f64 {
-        rows.iter()
-            .filter(|r| r.0 == usage_type)
-            .map(|r| r.3)
-            .sum()
-    };
+    let cost_of =
+        |usage_type: &str| -> f64 { rows.iter().filter(|r| r.0 == usage_type).map(|r| r.3).sum() };
     let near = |a: f64, b: f64| (a - b).abs() < 1e-9;
     // Priority: 1.75 × $0.15 and × $0.60 per 1M (1M tokens each).
-    assert!(near(cost_of("USE1-gpt-oss-120b-input-tokens-priority"), 0.2625));
-    assert!(near(cost_of("USE1-gpt-oss-120b-output-tokens-priority"), 1.05));
+    assert!(near(
+        cost_of("USE1-gpt-oss-120b-input-tokens-priority"),
+        0.2625
+    ));
+    assert!(near(
+        cost_of("USE1-gpt-oss-120b-output-tokens-priority"),
+        1.05
+    ));
     // Batch through the global profile: global first, batch last; half of $0.80.
     let nb = rows
         .iter()
@@ -699,7 +701,9 @@ fn bedrock_spellings_tiers_and_long_context_rates() {
         .expect("global batch row");
     assert!(near(nb.3, 0.40));
     assert!(
-        nb.4.starts_with("arn:aws:bedrock:us-east-1:111122223333:inference-profile/global.amazon.nova-pro"),
+        nb.4.starts_with(
+            "arn:aws:bedrock:us-east-1:111122223333:inference-profile/global.amazon.nova-pro"
+        ),
         "{}",
         nb.4
     );
@@ -718,11 +722,22 @@ fn bedrock_spellings_tiers_and_long_context_rates() {
         0.100 * 0.66
     ));
     // 150K alone stays at the standard rates ($3.30 / $16.50).
-    assert!(near(cost_of("USE1-Claude4.5Sonnet-input-tokens"), 0.150 * 3.30));
-    assert!(near(cost_of("USE1-Claude4.5Sonnet-output-tokens"), 0.010 * 16.50));
+    assert!(near(
+        cost_of("USE1-Claude4.5Sonnet-input-tokens"),
+        0.150 * 3.30
+    ));
+    assert!(near(
+        cost_of("USE1-Claude4.5Sonnet-output-tokens"),
+        0.010 * 16.50
+    ));
     // Sonnet 4.6 has no long-context surcharge.
-    assert!(near(cost_of("USE1-Claude4.6Sonnet-input-tokens"), 0.300 * 3.30));
-    assert!(!rows.iter().any(|r| r.0.contains("4.6Sonnet") && r.0.contains("long")));
+    assert!(near(
+        cost_of("USE1-Claude4.6Sonnet-input-tokens"),
+        0.300 * 3.30
+    ));
+    assert!(!rows
+        .iter()
+        .any(|r| r.0.contains("4.6Sonnet") && r.0.contains("long")));
     // Marketplace snake_case: Units of 1M tokens.
     let mp = rows
         .iter()
@@ -753,11 +768,7 @@ fn bedrock_spellings_tiers_and_long_context_rates() {
         "--truth",
         out.join("spellings.truth.json").to_str().expect("utf-8"),
     ]);
-    assert!(
-        o.status.success(),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
     // The report sees the token types and models in every spelling.
     let o = curlab(&[
         "report",

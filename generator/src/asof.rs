@@ -191,7 +191,11 @@ fn periods(file: &ScenarioFile) -> Vec<i32> {
 }
 
 fn month_label(index: i32) -> String {
-    format!("{:04}-{:02}", index.div_euclid(12), index.rem_euclid(12) + 1)
+    format!(
+        "{:04}-{:02}",
+        index.div_euclid(12),
+        index.rem_euclid(12) + 1
+    )
 }
 
 /// The first instant the scenario means to carry IAM principal data: the later of AWS's launch,
@@ -303,7 +307,10 @@ mod tests {
     #[test]
     fn texts_move_in_their_own_shape() {
         assert_eq!(shift_month_text("2026-11", 3).as_deref(), Some("2027-02"));
-        assert_eq!(shift_time_text("2026-05-03", 1).as_deref(), Some("2026-06-03"));
+        assert_eq!(
+            shift_time_text("2026-05-03", 1).as_deref(),
+            Some("2026-06-03")
+        );
         assert_eq!(
             shift_time_text("2026-05-03T10:00:00Z", 1).as_deref(),
             Some("2026-06-03T10:00:00Z")

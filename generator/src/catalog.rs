@@ -454,7 +454,11 @@ pub fn builtin() -> Vec<Model> {
                 prices: b.prices.map(|p| p.map(usd_to_micros)),
                 regional_premium_pct: b.premium,
                 tiers: if b.tiers {
-                    vec![ServiceTier::Standard, ServiceTier::Priority, ServiceTier::Flex]
+                    vec![
+                        ServiceTier::Standard,
+                        ServiceTier::Priority,
+                        ServiceTier::Flex,
+                    ]
                 } else {
                     vec![ServiceTier::Standard]
                 },
@@ -626,7 +630,12 @@ mod tests {
         );
         assert!(s.is_long_context(200_001) && !s.is_long_context(200_000));
         assert!(model("claude-sonnet-4").long_context);
-        for id in ["claude-sonnet-4.6", "claude-opus-4.6", "claude-haiku-4.5", "nova-pro"] {
+        for id in [
+            "claude-sonnet-4.6",
+            "claude-opus-4.6",
+            "claude-haiku-4.5",
+            "nova-pro",
+        ] {
             assert!(!model(id).is_long_context(900_000), "{id}");
         }
     }
@@ -643,7 +652,10 @@ mod tests {
             "nova-premier",
         ] {
             let m = model(id);
-            assert!(m.has_tier(ServiceTier::Priority) && m.has_tier(ServiceTier::Flex), "{id}");
+            assert!(
+                m.has_tier(ServiceTier::Priority) && m.has_tier(ServiceTier::Flex),
+                "{id}"
+            );
         }
         for m in builtin().iter().filter(|m| m.provider == "Anthropic") {
             assert!(!m.has_tier(ServiceTier::Priority) && !m.has_tier(ServiceTier::Flex));

@@ -2101,9 +2101,7 @@ fn resolve_requests(
                 );
             }
         }
-        if let Some((msg, hint)) =
-            catalog::tier_problem(models, &models[model], r.service_tier)
-        {
+        if let Some((msg, hint)) = catalog::tier_problem(models, &models[model], r.service_tier) {
             cx.problem(p.key("service_tier"), msg, hint);
         }
         if let Some(day) = b.callers[caller].active_day {

@@ -194,7 +194,11 @@ pub fn bedrock_sku(model: &Model, region: &str, region_code: &str, key: UsageKey
                     "{} {} per 1K {unit}{} in {location}",
                     format_usd_short(rate_e10),
                     model.display_name,
-                    if key.long_context { " (long context)" } else { "" }
+                    if key.long_context {
+                        " (long context)"
+                    } else {
+                        ""
+                    }
                 ),
             )
         }
@@ -212,7 +216,11 @@ pub fn bedrock_sku(model: &Model, region: &str, region_code: &str, key: UsageKey
                 None,
                 format!(
                     "AWS Marketplace software usage|{region}|{what}{}",
-                    if key.long_context { " Long Context" } else { "" }
+                    if key.long_context {
+                        " Long Context"
+                    } else {
+                        ""
+                    }
                 ),
             )
         }

@@ -1144,7 +1144,11 @@ fn resource_arn(
         )
         .into()
     } else {
-        format!("arn:aws:bedrock:{region}::foundation-model/{}", model.model_id).into()
+        format!(
+            "arn:aws:bedrock:{region}::foundation-model/{}",
+            model.model_id
+        )
+        .into()
     }
 }
 

@@ -150,7 +150,10 @@ mod tests {
                 "USE1-openai.gpt-oss-120b-mantle-input-tokens-standard",
                 "openai.gpt-oss-120b",
             ),
-            ("USE1-Mistral-Large-3-675b-Instruct-output-tokens", "Mistral-Large-3-675b-Instruct"),
+            (
+                "USE1-Mistral-Large-3-675b-Instruct-output-tokens",
+                "Mistral-Large-3-675b-Instruct",
+            ),
         ] {
             assert_eq!(item(u, "Amazon Bedrock").model(), model, "{u}");
         }

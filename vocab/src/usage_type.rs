@@ -107,7 +107,12 @@ fn tier_word(tier: ServiceTier) -> &'static str {
 /// Form A: `USE1-Claude4.6Sonnet-input-tokens[-priority|-flex][-long-context][-cross-region-global][-batch]`.
 /// Marketplace CamelCase: `USE1-MP:USE1_InputTokenCount[_LongContext][_Global][_Batch]-Units`.
 /// Marketplace snake_case: `USE1-MP:USE1_input_tokens[_long_context][_global]_{standard|batch}-Units`.
-pub fn usage_type(region_code: &str, model_token: &str, spelling: Spelling, key: UsageKey) -> String {
+pub fn usage_type(
+    region_code: &str,
+    model_token: &str,
+    spelling: Spelling,
+    key: UsageKey,
+) -> String {
     match spelling {
         Spelling::Aws => {
             let mut s = format!("{region_code}-{model_token}-{}", form_a_token(key.token));
@@ -384,7 +389,14 @@ fn parse_camel<'a>(region: &'a str, segs: &[&str]) -> Option<ParsedUsageType<'a>
             _ => return None,
         }
     }
-    Some(parsed(region, None, Spelling::MarketplaceCamel, false, token, q))
+    Some(parsed(
+        region,
+        None,
+        Spelling::MarketplaceCamel,
+        false,
+        token,
+        q,
+    ))
 }
 
 fn parse_snake<'a>(region: &'a str, segs: &[&str]) -> Option<ParsedUsageType<'a>> {
@@ -419,7 +431,14 @@ fn parse_snake<'a>(region: &'a str, segs: &[&str]) -> Option<ParsedUsageType<'a>
         }
         i += 1;
     }
-    Some(parsed(region, None, Spelling::MarketplaceSnake, false, token, q))
+    Some(parsed(
+        region,
+        None,
+        Spelling::MarketplaceSnake,
+        false,
+        token,
+        q,
+    ))
 }
 
 /// Read a Bedrock token usage type in any spelling curlab knows (module documentation), or

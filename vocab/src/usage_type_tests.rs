@@ -83,9 +83,17 @@ fn real_spellings_parse() {
         assert_eq!(p.model, model, "{u}");
         assert_eq!(p.token, token, "{u}");
         assert_eq!(p.tier, tier, "{u}");
-        assert_eq!((p.batch, p.global, p.long_context), (batch, global, long), "{u}");
+        assert_eq!(
+            (p.batch, p.global, p.long_context),
+            (batch, global, long),
+            "{u}"
+        );
         assert_eq!(crate::bedrock::token_type_of(u), Some(token), "{u}");
-        assert_eq!(crate::bedrock::form_of_usage_type(u), spelling.form(), "{u}");
+        assert_eq!(
+            crate::bedrock::form_of_usage_type(u),
+            spelling.form(),
+            "{u}"
+        );
         let lower = u.to_ascii_lowercase();
         assert!(
             TOKEN_NEEDLES.iter().any(|n| lower.contains(n)),
@@ -166,15 +174,60 @@ fn builder_writes_the_reference_spellings() {
         long_context,
     };
     let cases = [
-        (A, "Nova2.0Lite", k(Input, Standard, true, true, false), "USE1-Nova2.0Lite-input-tokens-cross-region-global-batch"),
-        (A, "Nova2.0Lite", k(Input, Flex, false, true, false), "USE1-Nova2.0Lite-input-tokens-flex-cross-region-global"),
-        (A, "NovaPro", k(Input, Standard, true, false, false), "USE1-NovaPro-input-tokens-batch"),
-        (A, "Claude4Sonnet", k(Input, Standard, false, true, true), "USE1-Claude4Sonnet-input-tokens-long-context-cross-region-global"),
-        (CAMEL, "x", k(Input, Standard, true, true, false), "USE1-MP:USE1_InputTokenCount_Global_Batch-Units"),
-        (CAMEL, "x", k(CacheWrite1h, Standard, false, true, false), "USE1-MP:USE1_CacheWrite1hInputTokenCount_Global-Units"),
-        (SNAKE, "x", k(Input, Standard, false, false, false), "USE1-MP:USE1_input_tokens_standard-Units"),
-        (SNAKE, "x", k(Input, Standard, false, true, false), "USE1-MP:USE1_input_tokens_global_standard-Units"),
-        (SNAKE, "x", k(CacheWrite1h, Standard, false, true, false), "USE1-MP:USE1_cache_write_tokens_1h_global_standard-Units"),
+        (
+            A,
+            "Nova2.0Lite",
+            k(Input, Standard, true, true, false),
+            "USE1-Nova2.0Lite-input-tokens-cross-region-global-batch",
+        ),
+        (
+            A,
+            "Nova2.0Lite",
+            k(Input, Flex, false, true, false),
+            "USE1-Nova2.0Lite-input-tokens-flex-cross-region-global",
+        ),
+        (
+            A,
+            "NovaPro",
+            k(Input, Standard, true, false, false),
+            "USE1-NovaPro-input-tokens-batch",
+        ),
+        (
+            A,
+            "Claude4Sonnet",
+            k(Input, Standard, false, true, true),
+            "USE1-Claude4Sonnet-input-tokens-long-context-cross-region-global",
+        ),
+        (
+            CAMEL,
+            "x",
+            k(Input, Standard, true, true, false),
+            "USE1-MP:USE1_InputTokenCount_Global_Batch-Units",
+        ),
+        (
+            CAMEL,
+            "x",
+            k(CacheWrite1h, Standard, false, true, false),
+            "USE1-MP:USE1_CacheWrite1hInputTokenCount_Global-Units",
+        ),
+        (
+            SNAKE,
+            "x",
+            k(Input, Standard, false, false, false),
+            "USE1-MP:USE1_input_tokens_standard-Units",
+        ),
+        (
+            SNAKE,
+            "x",
+            k(Input, Standard, false, true, false),
+            "USE1-MP:USE1_input_tokens_global_standard-Units",
+        ),
+        (
+            SNAKE,
+            "x",
+            k(CacheWrite1h, Standard, false, true, false),
+            "USE1-MP:USE1_cache_write_tokens_1h_global_standard-Units",
+        ),
     ];
     for (spelling, model, key, want) in cases {
         assert_eq!(usage_type("USE1", model, spelling, key), want);

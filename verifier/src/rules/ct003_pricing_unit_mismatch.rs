@@ -92,13 +92,25 @@ mod tests {
     fn every_real_spelling_has_its_unit() {
         // (usage type, its unit): each is clean with its own unit and a finding with the other.
         let spellings = [
-            ("USE1-Claude4Sonnet-input-tokens-long-context-cross-region-global", "1K tokens"),
-            ("USE1-Nova2.0Lite-input-tokens-cross-region-global-batch", "1K tokens"),
+            (
+                "USE1-Claude4Sonnet-input-tokens-long-context-cross-region-global",
+                "1K tokens",
+            ),
+            (
+                "USE1-Nova2.0Lite-input-tokens-cross-region-global-batch",
+                "1K tokens",
+            ),
             ("USE1-gpt-oss-120b-output-tokens-priority", "1K tokens"),
-            ("USE1-openai.gpt-oss-120b-mantle-input-tokens-standard", "1K tokens"),
+            (
+                "USE1-openai.gpt-oss-120b-mantle-input-tokens-standard",
+                "1K tokens",
+            ),
             ("USE1-MP:USE1_InputTokenCount_Global_Batch-Units", "Units"),
             ("USE2-MP:USE2_input_tokens_standard-Units", "Units"),
-            ("USE1-MP:USE1_cache_write_tokens_1h_global_standard-Units", "Units"),
+            (
+                "USE1-MP:USE1_cache_write_tokens_1h_global_standard-Units",
+                "Units",
+            ),
             ("USE1-MP:USE1_MillionBatchInputTokens-Units", "Units"),
         ];
         for (usage_type, unit) in spellings {
@@ -107,13 +119,25 @@ mod tests {
                 pricing_unit: unit,
                 ..inference()
             };
-            assert_eq!(run(&PricingUnitMismatch, &[row.clone()], &ctx()).count, 0, "{usage_type}");
-            let other = if unit == "Units" { "1K tokens" } else { "Units" };
+            assert_eq!(
+                run(&PricingUnitMismatch, std::slice::from_ref(&row), &ctx()).count,
+                0,
+                "{usage_type}"
+            );
+            let other = if unit == "Units" {
+                "1K tokens"
+            } else {
+                "Units"
+            };
             let bad = Row {
                 pricing_unit: other,
                 ..row
             };
-            assert_eq!(run(&PricingUnitMismatch, &[bad], &ctx()).count, 1, "{usage_type}");
+            assert_eq!(
+                run(&PricingUnitMismatch, &[bad], &ctx()).count,
+                1,
+                "{usage_type}"
+            );
         }
     }
 }
