@@ -1861,6 +1861,12 @@ fn resolve_workloads(
             );
         } else if let Some((msg, hint)) = catalog::tier_problem(models, m, w.service_tier) {
             cx.problem(p.key("service_tier"), msg, hint);
+        } else if w.batch_share > 0.0 && w.service_tier != ServiceTier::Standard {
+            cx.problem(
+                p.key("batch_share"),
+                "batch requests in the priority or flex tier: batch inference is a tier of its own",
+                "set batch_share = 0 here and put batch traffic in a standard-tier workload",
+            );
         }
         if w.weekday_shape.len() != 7 || w.weekday_shape.iter().any(|x| x.is_nan() || *x < 0.0) {
             cx.problem(
@@ -2103,6 +2109,12 @@ fn resolve_requests(
         }
         if let Some((msg, hint)) = catalog::tier_problem(models, &models[model], r.service_tier) {
             cx.problem(p.key("service_tier"), msg, hint);
+        } else if r.batch && r.service_tier != ServiceTier::Standard {
+            cx.problem(
+                p.key("batch"),
+                "a batch request in the priority or flex tier: batch inference is a tier of its own",
+                "set batch = false or service_tier = \"standard\"",
+            );
         }
         if let Some(day) = b.callers[caller].active_day {
             if ts / 86_400 != day {

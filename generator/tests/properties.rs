@@ -729,7 +729,8 @@ fn render(s: &Spec) -> String {
             w.input,
             w.output,
             w.shares.0,
-            w.shares.1,
+            // Batch is a tier of its own: no batch share in priority or flex.
+            if tier(w.model, w.tier) == "standard" { w.shares.1 } else { 0.0 },
             w.shares.2,
             tier(w.model, w.tier),
             ["business", "flat", "nightly"][w.hours],
@@ -752,7 +753,7 @@ fn render(s: &Spec) -> String {
             if c { tok[3] } else { 0 },
             if c1 { tok[4] } else { 0 },
             r.flags.0,
-            r.flags.1,
+            r.flags.1 && tier(r.model, r.tier) == "standard",
             r.flags.2,
             tier(r.model, r.tier),
         );
