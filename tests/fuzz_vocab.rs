@@ -1,5 +1,5 @@
-//! Property-based fuzzing of the ARN parser (`vocab/src/arn.rs`) and the tag rules
-//! (`vocab/src/tags.rs`): arbitrary strings and structure-aware mutations of valid ARNs and
+//! Property-based fuzzing of the ARN parser (`vocab/src/arn.rs`), the tag rules
+//! (`vocab/src/tags.rs`) and the Bedrock usage-type parser (`vocab/src/usage_type.rs`): arbitrary strings and structure-aware mutations of valid ARNs and
 //! keys, through the same entry points as the `cargo fuzz` targets (`fuzz/harness_vocab.rs`).
 //! Case counts are bounded for CI (`PROPTEST_CASES` raises them).
 
@@ -114,6 +114,157 @@ proptest! {
         at in any::<usize>(), c in hostile_char(), how in any::<u8>(),
     ) {
         harness::tags(mutate(key, at, c, how).as_bytes());
+    }
+}
+
+/// Usage-type-like strings: a region code, a model token, a token word and qualifiers in any
+/// order, in the three spelling families.
+fn usage_type_like() -> impl Strategy<Value = String> {
+    let region = prop::sample::select(vec!["USE1", "USW2", "EU", "APS3", "use1", ""]);
+    let model = "[A-Za-z0-9.]{0,14}(-[A-Za-z0-9]{1,5}){0,2}";
+    let dash_token = prop::sample::select(vec![
+        "input-tokens",
+        "output-tokens",
+        "cache-read-input-token-count",
+        "cache-write-input-token-count",
+        "mantle-input-tokens",
+        "mantle-cache-write-tokens",
+        "input-image-count",
+    ]);
+    let dash_q = prop::collection::vec(
+        prop::sample::select(vec![
+            "priority",
+            "flex",
+            "standard",
+            "batch",
+            "long-context",
+            "long-ctx",
+            "1h",
+            "5m",
+            "cross-region-global",
+            "cross-region-geo",
+            "cross-region",
+            "latency-optimized",
+            "x",
+        ]),
+        0..4,
+    );
+    let mp_token = prop::sample::select(vec![
+        "InputTokenCount",
+        "CacheWrite1hInputTokenCount",
+        "MillionBatchInputTokens",
+        "input_tokens",
+        "cache_write_tokens_1h",
+        "output",
+    ]);
+    let mp_q = prop::collection::vec(
+        prop::sample::select(vec![
+            "Global",
+            "Batch",
+            "LongContext",
+            "global",
+            "standard",
+            "batch",
+            "long_context",
+            "priority",
+            "Geo",
+            "x",
+        ]),
+        0..4,
+    );
+    (
+        region,
+        model,
+        dash_token,
+        dash_q,
+        mp_token,
+        mp_q,
+        any::<bool>(),
+    )
+        .prop_map(|(r, m, t, q, mt, mq, mp)| {
+            if mp {
+                let mut s = format!("{r}-MP:{r}_{mt}");
+                for x in mq {
+                    s.push('_');
+                    s.push_str(x);
+                }
+                s + "-Units"
+            } else {
+                let mut s = format!("{r}-{m}-{t}");
+                for x in q {
+                    s.push('-');
+                    s.push_str(x);
+                }
+                s
+            }
+        })
+}
+
+/// The usage-type parser never panics; what it reads, `token_type_of` agrees with, and the
+/// builder writes the parts back into a usage type that reads the same.
+fn check_usage_type(s: &str) {
+    use curlab_vocab::bedrock::{
+        parse_usage_type, token_type_of, usage_type, ServiceTier, Spelling, UsageKey,
+    };
+    let Some(p) = parse_usage_type(s) else {
+        let _ = token_type_of(s);
+        return;
+    };
+    assert_eq!(token_type_of(s), Some(p.token), "{s:?}");
+    let key = UsageKey {
+        token: p.token,
+        tier: p.tier,
+        batch: p.batch,
+        global: p.global,
+        long_context: p.long_context,
+    };
+    let unwritable = p.mantle
+        || p.geo
+        || p.latency_optimized
+        || (p.spelling == Spelling::MarketplaceCamel && p.tier != ServiceTier::Standard)
+        || (p.spelling == Spelling::MarketplaceSnake && p.batch && p.tier != ServiceTier::Standard);
+    if unwritable {
+        return;
+    }
+    let again = usage_type(p.region_code, p.model.unwrap_or("m"), p.spelling, key);
+    let q =
+        parse_usage_type(&again).unwrap_or_else(|| panic!("{again:?} (from {s:?}) does not parse"));
+    assert_eq!(
+        (
+            q.token,
+            q.tier,
+            q.batch,
+            q.global,
+            q.long_context,
+            q.spelling
+        ),
+        (
+            p.token,
+            p.tier,
+            p.batch,
+            p.global,
+            p.long_context,
+            p.spelling
+        ),
+        "{s:?} → {again:?}"
+    );
+    if p.model.is_some() {
+        assert_eq!(q.model, p.model, "{s:?} → {again:?}");
+    }
+}
+
+proptest! {
+    #![proptest_config(config(1024))]
+
+    #[test]
+    fn usage_type_parser_survives_any_string(s in any::<String>()) {
+        check_usage_type(&s);
+    }
+
+    #[test]
+    fn usage_type_like_strings_read_back(s in usage_type_like(), at in any::<usize>(), c in hostile_char(), how in any::<u8>(), edit in any::<bool>()) {
+        let s = if edit { mutate(s, at, c, how) } else { s };
+        check_usage_type(&s);
     }
 }
 

@@ -559,3 +559,226 @@ fn large_periods_split_into_numbered_files_all_in_the_manifest() {
     .expect("json");
     assert_eq!(m["dataFiles"].as_array().expect("files").len(), 5);
 }
+
+/// Priority on gpt-oss, Nova Pro batch through the global profile, Claude Sonnet 4.5 above and
+/// below 200K input tokens, Sonnet 4.6 far above it, Opus 4.6 on the Marketplace in the
+/// snake_case spelling, and a Sonnet 4 workload whose prompts straddle 200K.
+const SPELLINGS: &str = r#"
+[scenario]
+name = "spellings"
+seed = 3
+
+[export]
+billing_periods = ["2026-05"]
+
+[organization]
+payer = { id = "111122223333", name = "payer" }
+
+[[iam_users]]
+account = "payer"
+name = "alice"
+
+[[models]]
+id = "claude-opus-4.6"
+billing = "marketplace"
+marketplace_spelling = "snake"
+
+[[workloads]]
+principals = ["user:alice"]
+model = "claude-sonnet-4"
+requests_per_day = 20
+input_tokens = { mean = 180000, cv = 0.5 }
+output_tokens = { mean = 1000 }
+cache_read_share = 0.5
+global_share = 0.5
+
+[[requests]]
+time = "2026-05-04T10:00:00Z"
+principal = "user:alice"
+model = "gpt-oss-120b"
+input_tokens = 1000000
+output_tokens = 1000000
+service_tier = "priority"
+
+[[requests]]
+time = "2026-05-04T11:00:00Z"
+principal = "user:alice"
+model = "nova-pro"
+input_tokens = 1000000
+batch = true
+global = true
+
+[[requests]]
+time = "2026-05-04T12:00:00Z"
+principal = "user:alice"
+model = "claude-sonnet-4.5"
+input_tokens = 150000
+cache_read_tokens = 100000
+output_tokens = 10000
+
+[[requests]]
+time = "2026-05-04T13:00:00Z"
+principal = "user:alice"
+model = "claude-sonnet-4.5"
+input_tokens = 150000
+output_tokens = 10000
+
+[[requests]]
+time = "2026-05-04T14:00:00Z"
+principal = "user:alice"
+model = "claude-sonnet-4.6"
+input_tokens = 300000
+
+[[requests]]
+time = "2026-05-04T15:00:00Z"
+principal = "user:alice"
+model = "claude-opus-4.6"
+input_tokens = 1000000
+global = true
+
+[[requests]]
+time = "2026-05-04T16:00:00Z"
+principal = "user:alice"
+model = "claude-opus-4.6"
+output_tokens = 1000000
+"#;
+
+#[test]
+fn bedrock_spellings_tiers_and_long_context_rates() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("spellings.toml");
+    std::fs::write(&path, SPELLINGS).expect("write");
+    let out = dir.path().join("out");
+    let o = curlab(&[
+        "generate",
+        path.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // (usage type, unit, usage amount, cost, resource id) of every Bedrock row.
+    let mut rows: Vec<(String, String, f64, f64, String)> = Vec::new();
+    for f in data_files(&out.join("spellings")) {
+        for b in read_parquet(&f) {
+            let (u, unit, amount, cost, res, fam) = (
+                str_col(&b, "line_item_usage_type"),
+                str_col(&b, "pricing_unit"),
+                f64_col(&b, "line_item_usage_amount"),
+                f64_col(&b, "line_item_unblended_cost"),
+                str_col(&b, "line_item_resource_id"),
+                str_col(&b, "product_product_family"),
+            );
+            for i in 0..b.num_rows() {
+                if !fam.is_null(i) && fam.value(i) == "Amazon Bedrock" {
+                    rows.push((
+                        u.value(i).to_string(),
+                        unit.value(i).to_string(),
+                        amount.value(i),
+                        cost.value(i),
+                        res.value(i).to_string(),
+                    ));
+                }
+            }
+        }
+    }
+    let cost_of =
+        |usage_type: &str| -> f64 { rows.iter().filter(|r| r.0 == usage_type).map(|r| r.3).sum() };
+    let near = |a: f64, b: f64| (a - b).abs() < 1e-9;
+    // Priority: 1.75 × $0.15 and × $0.60 per 1M (1M tokens each).
+    assert!(near(
+        cost_of("USE1-gpt-oss-120b-input-tokens-priority"),
+        0.2625
+    ));
+    assert!(near(
+        cost_of("USE1-gpt-oss-120b-output-tokens-priority"),
+        1.05
+    ));
+    // Batch through the global profile: global first, batch last; half of $0.80.
+    let nb = rows
+        .iter()
+        .find(|r| r.0 == "USE1-NovaPro-input-tokens-cross-region-global-batch")
+        .expect("global batch row");
+    assert!(near(nb.3, 0.40));
+    assert!(
+        nb.4.starts_with(
+            "arn:aws:bedrock:us-east-1:111122223333:inference-profile/global.amazon.nova-pro"
+        ),
+        "{}",
+        nb.4
+    );
+    // Sonnet 4.5: 250K input tokens (150K + 100K cache reads) → the whole request at long-context
+    // rates, regional premium first: input $6.60, output $24.75, cache read $0.66 per 1M.
+    assert!(near(
+        cost_of("USE1-Claude4.5Sonnet-input-tokens-long-context"),
+        0.150 * 6.60
+    ));
+    assert!(near(
+        cost_of("USE1-Claude4.5Sonnet-output-tokens-long-context"),
+        0.010 * 24.75
+    ));
+    assert!(near(
+        cost_of("USE1-Claude4.5Sonnet-cache-read-input-token-count-long-context"),
+        0.100 * 0.66
+    ));
+    // 150K alone stays at the standard rates ($3.30 / $16.50).
+    assert!(near(
+        cost_of("USE1-Claude4.5Sonnet-input-tokens"),
+        0.150 * 3.30
+    ));
+    assert!(near(
+        cost_of("USE1-Claude4.5Sonnet-output-tokens"),
+        0.010 * 16.50
+    ));
+    // Sonnet 4.6 has no long-context surcharge.
+    assert!(near(
+        cost_of("USE1-Claude4.6Sonnet-input-tokens"),
+        0.300 * 3.30
+    ));
+    assert!(!rows
+        .iter()
+        .any(|r| r.0.contains("4.6Sonnet") && r.0.contains("long")));
+    // Marketplace snake_case: Units of 1M tokens.
+    let mp = rows
+        .iter()
+        .find(|r| r.0 == "USE1-MP:USE1_input_tokens_global_standard-Units")
+        .expect("snake global row");
+    assert_eq!((mp.1.as_str(), mp.2), ("Units", 1.0));
+    assert!(near(mp.3, 5.0));
+    assert!(near(
+        cost_of("USE1-MP:USE1_output_tokens_standard-Units"),
+        27.5
+    ));
+    // The Sonnet 4 workload: prompts on both sides of 200K, global and regional.
+    for u in [
+        "USE1-Claude4Sonnet-input-tokens-long-context-cross-region-global",
+        "USE1-Claude4Sonnet-cache-read-input-token-count-long-context",
+        "USE1-Claude4Sonnet-input-tokens",
+        "USE1-Claude4Sonnet-output-tokens-long-context",
+    ] {
+        assert!(rows.iter().any(|r| r.0 == u), "no {u} row");
+    }
+    // Every row's rate follows from its usage type, and the truth reconciles.
+    let total: f64 = rows.iter().map(|r| r.3).sum();
+    let t = truth(&out, "spellings");
+    assert!((total - t["bedrock_cost_total"].as_f64().expect("total")).abs() < 1e-6);
+    let o = curlab(&[
+        "verify",
+        out.join("spellings").to_str().expect("utf-8"),
+        "--truth",
+        out.join("spellings.truth.json").to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    // The report sees the token types and models in every spelling.
+    let o = curlab(&[
+        "report",
+        out.join("spellings").to_str().expect("utf-8"),
+        "--group-by",
+        "token-type",
+        "--format",
+        "csv",
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{text}");
+    assert!(!text.contains("(other)"), "{text}");
+}

@@ -117,6 +117,10 @@ fn cases() -> Vec<Case> {
         case("role selector matching nothing", workload("").replace("\"user:alice\"", "\"role:Ghost\""), "role:Ghost", "selector `role:Ghost` matches no principal", "has `sessions`"),
         case("selector with an unknown account", request("").replace("\"user:alice\"", "\"999999999999/user:alice\""), "999999999999/user:alice", "names unknown account `999999999999`", "210987654321 (member)"),
         case("generated users' attribute value breaking tag rules", "\n[[roles]]\naccount = \"payer\"\nname = \"Shared\"\ntrust_allows_tag_session = true\n\n[[identity_providers]]\nname = \"okta\"\nkind = \"okta-saml\"\naccount = \"payer\"\nrole = \"Shared\"\nsession_tags = { team = \"team\" }\nusers = { count = 2, attributes = { team = [\"ok\", \"bad#value\"] } }\n", "bad#value", "attribute `team` value: value contains `#`", "become session tag values"),
+        case("priority tier on Claude (request)", request("service_tier = \"priority\""), "service_tier", "Claude Sonnet 4.6 (`claude-sonnet-4.6`) is not sold in the priority tier", "AWS offers batch inference (batch_share) instead"),
+        case("flex tier on a model without it (workload)", workload("service_tier = \"flex\"").replace("nova-micro", "llama-3.3-70b"), "service_tier", "is not sold in the flex tier", "gpt-oss-120b"),
+        case("batch in the priority tier (request)", request("batch = true\nservice_tier = \"priority\"").replace("claude-sonnet-4.6", "gpt-oss-120b"), "batch = true", "batch request in the priority or flex tier", "set batch = false"),
+        case("Marketplace spelling on an AWS-billed model", "\n[[models]]\nid = \"claude-opus-4.6\"\nmarketplace_spelling = \"snake\"\n", "marketplace_spelling", "a Marketplace spelling is set on an AWS-billed model", "billing = \"marketplace\""),
         case("credential TTL above 60 minutes", "\n[[gateways]]\nname = \"gw\"\naccount = \"payer\"\nexecution_role = \"GwTask\"\ninvocation_role = \"Invoke\"\ncredential_ttl_minutes = 90\nusers = { count = 2 }\n", "credential_ttl_minutes", "90 minutes is outside 15..60", "caps them at 1 hour"),
     ]
 }

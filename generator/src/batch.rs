@@ -233,10 +233,9 @@ fn string_cell<'a>(ctx: &'a BatchContext, k: S, r: &'a Row) -> Option<Cow<'a, st
     match k {
         S::BillType => b("Anniversary"),
         S::BillingEntity => b(s.billing_entity),
-        S::InvoiceId if ctx.invoice_finalized => Some(Cow::Owned(invoice_id(
-            &ctx.payer.id,
-            &ctx.periods[r.period].label,
-        ))),
+        S::InvoiceId if ctx.invoice_finalized && !ctx.periods[r.period].open => Some(Cow::Owned(
+            invoice_id(&ctx.payer.id, &ctx.periods[r.period].label),
+        )),
         S::InvoicingEntity => b("Amazon Web Services, Inc."),
         S::PayerId => b(&ctx.payer.id),
         S::PayerName => b(&ctx.payer.name),

@@ -6,6 +6,7 @@
 
 #![warn(missing_docs)]
 
+pub mod asof;
 pub mod background;
 pub mod batch;
 pub mod catalog;

@@ -32,6 +32,8 @@ pub struct Period {
     pub start: Ts,
     /// First instant of the next month.
     pub end: Ts,
+    /// The month is still open (an `--as-of` export's last month): no invoice id yet.
+    pub open: bool,
 }
 
 /// The resolved export configuration.
@@ -59,6 +61,8 @@ pub struct ExportPlan {
     pub invoice_finalized: bool,
     /// Split threshold.
     pub max_rows_per_file: u64,
+    /// Set for a month-to-date export (`--as-of`, [`crate::asof`]).
+    pub as_of: Option<crate::asof::AsOfPlan>,
 }
 
 /// An AWS account.
@@ -285,6 +289,16 @@ impl Plan {
             .collect()
     }
 
+    /// Whether usage of `day` is in the export: every day, except after the data cut of a
+    /// month-to-date (`--as-of`) export. Days after the cut are still walked (their period's
+    /// files and tax rows), with no usage.
+    pub fn has_usage(&self, day: i64) -> bool {
+        self.export
+            .as_of
+            .as_ref()
+            .is_none_or(|a| day * 86_400 < a.data_until)
+    }
+
     /// Estimated requests, for the size guard.
     pub fn estimated_requests(&self) -> f64 {
         let days = self.days().len() as f64;
@@ -493,6 +507,7 @@ fn resolve_export(cx: &mut Ctx<'_>) -> Option<ExportPlan> {
                     label: s.clone(),
                     start: month_start(y, m),
                     end: month_start(ny, nm),
+                    open: false,
                 });
             }
             _ => cx.problem(
@@ -592,6 +607,7 @@ fn resolve_export(cx: &mut Ctx<'_>) -> Option<ExportPlan> {
         s3_prefix: e.s3_prefix.trim_end_matches('/').to_string(),
         invoice_finalized: e.invoice_finalized,
         max_rows_per_file: e.max_rows_per_file,
+        as_of: None,
     })
 }
 
@@ -777,6 +793,22 @@ fn check_models(cx: &mut Ctx<'_>, models: &[Model]) {
                     );
                 }
             }
+        }
+        if m.marketplace_spelling.is_some()
+            && model.is_some_and(|x| x.billing != BillingForm::Marketplace)
+        {
+            cx.problem(
+                p.key("marketplace_spelling"),
+                "a Marketplace spelling is set on an AWS-billed model",
+                "add billing = \"marketplace\" or remove marketplace_spelling",
+            );
+        }
+        if m.service_tiers.as_ref().is_some_and(|t| t.is_empty()) {
+            cx.problem(
+                p.key("service_tiers"),
+                "the model is sold in no tier",
+                "list at least \"standard\", e.g. service_tiers = [\"standard\", \"priority\", \"flex\"]",
+            );
         }
         if let Some(r) = m.regional_premium {
             if !(1.0..=2.0).contains(&r) {
@@ -1827,6 +1859,14 @@ fn resolve_workloads(
                 "priority and flex tiers are modelled for AWS-billed (form A) models only",
                 "use service_tier = \"standard\" or billing = \"aws\"",
             );
+        } else if let Some((msg, hint)) = catalog::tier_problem(models, m, w.service_tier) {
+            cx.problem(p.key("service_tier"), msg, hint);
+        } else if w.batch_share > 0.0 && w.service_tier != ServiceTier::Standard {
+            cx.problem(
+                p.key("batch_share"),
+                "batch requests in the priority or flex tier: batch inference is a tier of its own",
+                "set batch_share = 0 here and put batch traffic in a standard-tier workload",
+            );
         }
         if w.weekday_shape.len() != 7 || w.weekday_shape.iter().any(|x| x.is_nan() || *x < 0.0) {
             cx.problem(
@@ -2066,6 +2106,15 @@ fn resolve_requests(
                     "remove those tokens or add the price under [[models]]",
                 );
             }
+        }
+        if let Some((msg, hint)) = catalog::tier_problem(models, &models[model], r.service_tier) {
+            cx.problem(p.key("service_tier"), msg, hint);
+        } else if r.batch && r.service_tier != ServiceTier::Standard {
+            cx.problem(
+                p.key("batch"),
+                "a batch request in the priority or flex tier: batch inference is a tier of its own",
+                "set batch = false or service_tier = \"standard\"",
+            );
         }
         if let Some(day) = b.callers[caller].active_day {
             if ts / 86_400 != day {

@@ -144,13 +144,11 @@ pub fn format_rate(rate_e10: i64) -> String {
 /// The Bedrock SKU for one model, region and usage key.
 pub fn bedrock_sku(model: &Model, region: &str, region_code: &str, key: UsageKey) -> Sku {
     let form = model.billing;
-    let price = model
-        .price(key.token, key.tier, key.batch, key.global)
-        .unwrap_or(0);
+    let price = model.price(key).unwrap_or(0);
     // price is pico-dollars per token; per unit that is price × tokens_per_unit pico-dollars,
     // i.e. price × tokens_per_unit / 100 in 1e-10 USD.
     let rate_e10 = (price * form.tokens_per_unit() / 100) as i64;
-    let usage_type = bedrock::usage_type(region_code, &model.usage_name, form, key);
+    let usage_type = bedrock::usage_type(region_code, &model.usage_name, model.spelling, key);
     let location = bedrock::region_location(region);
     let feature = if key.batch {
         "Batch Inference"
@@ -166,7 +164,12 @@ pub fn bedrock_sku(model: &Model, region: &str, region_code: &str, key: UsageKey
         ("feature".to_string(), feature.to_string()),
         (
             "inference_type".to_string(),
-            key.token.inference_type().to_string(),
+            // The Price List's wording for the long-context rows: "Input tokens long context".
+            if key.long_context {
+                format!("{} long context", key.token.inference_type())
+            } else {
+                key.token.inference_type().to_string()
+            },
         ),
         ("model".to_string(), model.display_name.clone()),
         ("product_name".to_string(), product_name.clone()),
@@ -188,9 +191,14 @@ pub fn bedrock_sku(model: &Model, region: &str, region_code: &str, key: UsageKey
                 Some(model.product_code.clone()),
                 Some(rate_e10),
                 format!(
-                    "{} {} per 1K {unit} in {location}",
+                    "{} {} per 1K {unit}{} in {location}",
                     format_usd_short(rate_e10),
-                    model.display_name
+                    model.display_name,
+                    if key.long_context {
+                        " (long context)"
+                    } else {
+                        ""
+                    }
                 ),
             )
         }
@@ -206,7 +214,14 @@ pub fn bedrock_sku(model: &Model, region: &str, region_code: &str, key: UsageKey
                 "AWS Marketplace",
                 None,
                 None,
-                format!("AWS Marketplace software usage|{region}|{what}"),
+                format!(
+                    "AWS Marketplace software usage|{region}|{what}{}",
+                    if key.long_context {
+                        " Long Context"
+                    } else {
+                        ""
+                    }
+                ),
             )
         }
     };
@@ -291,6 +306,7 @@ mod tests {
             tier: ServiceTier::Standard,
             batch: false,
             global: false,
+            long_context: false,
         };
         let sku = bedrock_sku(&m, "us-east-1", "USE1", key);
         assert_eq!(sku.usage_type, "USE1-Claude4.6Sonnet-input-tokens");

@@ -16,7 +16,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::background;
 use crate::plan::{rfc3339, Plan, Ts};
 use crate::rows::{bedrock_sku, e16_to_usd, Pairs, Row, RowKind, Sku};
-use crate::scenario::model::{BatchPrincipal, Granularity, TagSource};
+use crate::scenario::model::{BatchPrincipal, Granularity, ProfileResourceId, TagSource};
 
 /// A hash map with rustc's FxHash: one multiply per word, fast for the simulation's small
 /// integer keys. Deterministic; nothing here depends on a map's iteration order.
@@ -341,11 +341,7 @@ fn record(plan: &Plan, tags: &TagTable, out: &mut DayOutput, r: &Request) {
         let key = r.usage[i];
         let with_principal = principal_on
             && !(key.batch && plan.assumptions.batch_principal == BatchPrincipal::None);
-        let price = u128::from(
-            model
-                .price(key.token, key.tier, key.batch, key.global)
-                .unwrap_or(0),
-        );
+        let price = u128::from(model.price(key).unwrap_or(0));
         let cost = u128::from(n) * price;
         out.truth.bedrock += cost;
         if with_principal {
@@ -374,12 +370,23 @@ fn record(plan: &Plan, tags: &TagTable, out: &mut DayOutput, r: &Request) {
     }
 }
 
-fn usage_keys(tier: ServiceTier, batch: bool, global: bool) -> [UsageKey; 5] {
+/// The usage keys of a request's five token types. Long context is decided per request from
+/// its input tokens (input + cache reads + cache writes), and then applies to all of them.
+fn usage_keys(
+    model: &crate::catalog::Model,
+    tokens: &[u64; 5],
+    tier: ServiceTier,
+    batch: bool,
+    global: bool,
+) -> [UsageKey; 5] {
+    let input = tokens[0] + tokens[2] + tokens[3] + tokens[4];
+    let long_context = model.is_long_context(input);
     TokenType::ALL.map(|token| UsageKey {
         token,
         tier,
         batch,
         global,
+        long_context,
     })
 }
 
@@ -445,15 +452,23 @@ impl StreamDay<'_> {
                 let input = prompt.saturating_sub(cr + cw + cw1);
                 let streaming = rng.random::<f64>() < w.streaming_share;
                 let batch = rng.random::<f64>() < w.batch_share;
-                let global = !batch && rng.random::<f64>() < w.global_share;
+                // Batch and global combine (reference §10.1). A batch request draws only when
+                // the workload goes global at all, so workloads without `global_share` keep
+                // the draws they always had.
+                let global = if batch {
+                    w.global_share > 0.0 && rng.random::<f64>() < w.global_share
+                } else {
+                    rng.random::<f64>() < w.global_share
+                };
+                let tokens = [input, output, cr, cw, cw1];
                 let req = Request {
                     ts,
                     caller,
                     model: w.model,
                     region: self.region,
-                    tokens: [input, output, cr, cw, cw1],
+                    tokens,
                     streaming: streaming && !batch,
-                    usage: usage_keys(w.tier, batch, global),
+                    usage: usage_keys(&plan.models[w.model], &tokens, w.tier, batch, global),
                 };
                 record(plan, tags, out, &req);
             }
@@ -642,6 +657,20 @@ pub fn simulate_day(
     } else {
         day * 86_400
     };
+    if !plan.has_usage(day) {
+        // After a month-to-date export's data cut: the day is walked (its period still gets
+        // its files and tax rows) but has no usage.
+        return emit(DayBlock {
+            day,
+            keys: KeyBlock {
+                period,
+                unit,
+                ..Default::default()
+            },
+            truth: Some(TruthDelta::default()),
+            ..Default::default()
+        });
+    }
     let mut out = DayOutput {
         day,
         ..Default::default()
@@ -719,7 +748,7 @@ pub fn simulate_day(
                 region: region_index(r.region_code),
                 tokens: r.tokens,
                 streaming: r.streaming && !r.batch,
-                usage: usage_keys(r.tier, r.batch, r.global),
+                usage: usage_keys(&plan.models[r.model], &r.tokens, r.tier, r.batch, r.global),
             };
             record(plan, tags, &mut out, &req);
         }
@@ -1097,12 +1126,39 @@ impl IdStream {
     }
 }
 
+/// `line_item_resource_id` of a Bedrock row: the foundation model's ARN, or for a call through
+/// the global cross-region profile (with `profile_resource_id = "profile"`) the system
+/// profile's ARN in the caller's account and source region (docs/export-format.md).
+fn resource_arn(
+    plan: &Plan,
+    model: &crate::catalog::Model,
+    region: &str,
+    profile: bool,
+    k: &BedrockKey,
+) -> Arc<str> {
+    if profile {
+        let account = &plan.accounts[k.account as usize].id;
+        format!(
+            "arn:aws:bedrock:{region}:{account}:inference-profile/global.{}",
+            model.model_id
+        )
+        .into()
+    } else {
+        format!(
+            "arn:aws:bedrock:{region}::foundation-model/{}",
+            model.model_id
+        )
+        .into()
+    }
+}
+
 /// Builds [`Row`]s from [`KeyBlock`]s; one per thread (it caches SKUs and resource ids).
 pub struct RowMaker<'a> {
     plan: &'a Plan,
     tags: &'a TagTable,
     skus: SkuCache,
-    resource_ids: FxMap<(u16, u8), Arc<str>>,
+    /// By (model, region, account of a profile call).
+    resource_ids: FxMap<(u16, u8, Option<u32>), Arc<str>>,
     ids: Option<(Ts, IdStream)>,
     empty: Pairs,
     operations: [Arc<str>; 2],
@@ -1148,16 +1204,12 @@ impl<'a> RowMaker<'a> {
                 let cost_e16 = i128::from(amount_e6) * i128::from(sku.rate_e10);
                 let principal = (k.principal != NO_PRINCIPAL)
                     .then(|| plan.callers[k.principal as usize].arn.clone());
+                let profile = k.usage.global
+                    && plan.assumptions.profile_resource_id == ProfileResourceId::Profile;
                 let resource_id = self
                     .resource_ids
-                    .entry((k.model, k.region))
-                    .or_insert_with(|| {
-                        format!(
-                            "arn:aws:bedrock:{}::foundation-model/{}",
-                            sku.region, model.model_id
-                        )
-                        .into()
-                    })
+                    .entry((k.model, k.region, profile.then_some(k.account)))
+                    .or_insert_with(|| resource_arn(plan, model, &sku.region, profile, k))
                     .clone();
                 out.push(Row {
                     period: block.period,
@@ -1353,5 +1405,17 @@ pub fn build_truth(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> Truth {
             })
             .collect(),
         faults: Vec::new(),
+        as_of: plan.export.as_of.as_ref().map(|a| truth::TruthAsOf {
+            date: a.date.format("%Y-%m-%d").to_string(),
+            months_shifted: a.months,
+            data_until: rfc3339(a.data_until),
+            data_delay_hours: crate::asof::DATA_DELAY_HOURS as u32,
+            open_billing_period: plan
+                .export
+                .periods
+                .last()
+                .map(|p| p.label.clone())
+                .unwrap_or_default(),
+        }),
     }
 }

@@ -287,7 +287,7 @@ const MODELS: [&str; 5] = [
     "claude-sonnet-4.6",
     "claude-opus-4.6",
     "nova-micro",
-    "llama-3.3-70b",
+    "gpt-oss-120b",
     "claude-haiku-4.5",
 ];
 
@@ -557,18 +557,19 @@ fn days(s: &Spec) -> i64 {
 fn has_cache(model: usize) -> (bool, bool) {
     // (cache read / 5-minute write, 1-hour write) prices exist.
     match MODELS[model] {
-        "llama-3.3-70b" => (false, false),
+        "gpt-oss-120b" => (false, false),
         "nova-micro" => (true, false),
         _ => (true, true),
     }
 }
 
-/// The service tier to write: curlab models priority and flex for AWS-billed models only.
-fn tier(s: &Spec, model: usize, tier: usize) -> &'static str {
-    if s.opus_marketplace && MODELS[model] == "claude-opus-4.6" {
-        "standard"
-    } else {
+/// The service tier to write: priority and flex exist only for the models AWS sells in them
+/// (of these, gpt-oss-120b), and curlab models them for AWS-billed models only.
+fn tier(model: usize, tier: usize) -> &'static str {
+    if MODELS[model] == "gpt-oss-120b" {
         ["standard", "priority", "flex"][tier]
+    } else {
+        "standard"
     }
 }
 
@@ -728,9 +729,10 @@ fn render(s: &Spec) -> String {
             w.input,
             w.output,
             w.shares.0,
-            w.shares.1,
+            // Batch is a tier of its own: no batch share in priority or flex.
+            if tier(w.model, w.tier) == "standard" { w.shares.1 } else { 0.0 },
             w.shares.2,
-            tier(s, w.model, w.tier),
+            tier(w.model, w.tier),
             ["business", "flat", "nightly"][w.hours],
         );
     }
@@ -751,9 +753,9 @@ fn render(s: &Spec) -> String {
             if c { tok[3] } else { 0 },
             if c1 { tok[4] } else { 0 },
             r.flags.0,
-            r.flags.1,
+            r.flags.1 && tier(r.model, r.tier) == "standard",
             r.flags.2,
-            tier(s, r.model, r.tier),
+            tier(r.model, r.tier),
         );
     }
     t

@@ -1,6 +1,6 @@
 //! One Bedrock line item as the report sees it, whatever it was read from.
 
-use curlab_vocab::bedrock::{form_of_usage_type, BillingForm, REGION_CODES};
+use curlab_vocab::bedrock::{form_of_usage_type, parse_usage_type, BillingForm, REGION_CODES};
 
 use crate::money::Units;
 
@@ -47,8 +47,9 @@ impl<'a> LineItem<'a> {
     }
 
     /// The model: the model token of an AWS-form usage type
-    /// (`USE1-Claude4.6Sonnet-input-tokens` → `Claude4.6Sonnet`), or the product name of a
-    /// Marketplace row, whose usage type does not name the model.
+    /// (`USE1-Claude4.6Sonnet-input-tokens` → `Claude4.6Sonnet`, the model id of a mantle one:
+    /// `USE1-openai.gpt-oss-120b-mantle-input-tokens-standard` → `openai.gpt-oss-120b`), or the
+    /// product name of a Marketplace row, whose usage type does not name the model.
     ///
     /// `product['model']` is not used: the shared reading layer keeps only
     /// `product['product_name']` of the product map, and files and in-memory rows must agree.
@@ -59,6 +60,9 @@ impl<'a> LineItem<'a> {
             } else {
                 self.product_name
             };
+        }
+        if let Some(model) = parse_usage_type(self.usage_type).and_then(|p| p.model) {
+            return model;
         }
         let rest = self
             .usage_type
@@ -133,5 +137,31 @@ mod tests {
         );
         assert_eq!(m.model(), "Claude Opus 4 (Amazon Bedrock Edition)");
         assert_eq!(m.region(), "us-west-2");
+        for (u, model) in [
+            (
+                "USE1-Claude4Sonnet-input-tokens-long-context-cross-region-global",
+                "Claude4Sonnet",
+            ),
+            (
+                "USE1-Nova2.0Lite-input-tokens-cross-region-global-batch",
+                "Nova2.0Lite",
+            ),
+            (
+                "USE1-openai.gpt-oss-120b-mantle-input-tokens-standard",
+                "openai.gpt-oss-120b",
+            ),
+            (
+                "USE1-Mistral-Large-3-675b-Instruct-output-tokens",
+                "Mistral-Large-3-675b-Instruct",
+            ),
+        ] {
+            assert_eq!(item(u, "Amazon Bedrock").model(), model, "{u}");
+        }
+        let snake = item(
+            "USE2-MP:USE2_input_tokens_standard-Units",
+            "Claude Sonnet 4.6 (Amazon Bedrock Edition)",
+        );
+        assert_eq!(snake.model(), "Claude Sonnet 4.6 (Amazon Bedrock Edition)");
+        assert_eq!(snake.region(), "us-east-2");
     }
 }

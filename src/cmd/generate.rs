@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
+use curlab_generator::asof::{self, AsOf};
 use curlab_generator::faults::FaultSpec;
 use curlab_generator::plan::{self, Plan};
 use curlab_generator::scenario::{self, model::Format};
@@ -81,6 +82,11 @@ pub struct GenerateArgs {
     /// 2e7 principals stay refused.
     #[arg(long)]
     pub allow_large: bool,
+    /// Write the export as it stood on DATE (YYYY-MM-DD): the scenario's months move so its
+    /// last billing period is DATE's month, usage stops 24 hours before the end of DATE, that
+    /// month is open (no invoice id) and earlier ones are invoiced (docs/scenarios.md).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
     /// No progress bar and no summary.
     #[arg(long, short)]
     pub quiet: bool,
@@ -103,6 +109,7 @@ pub fn load_plan(
     seed: Option<u64>,
     scale: f64,
     allow_large: bool,
+    as_of: Option<AsOf>,
 ) -> Result<Plan> {
     if !(scale > 0.0 && scale <= 10_000.0) {
         bail!("--scale {scale} is outside (0, 10000]; use e.g. --scale 2 for twice the population");
@@ -145,7 +152,12 @@ pub fn load_plan(
             (src, path.display().to_string())
         }
     };
-    let file = scenario::parse(&src, &label)?;
+    let mut file = scenario::parse(&src, &label)?;
+    let mut months = 0;
+    if let Some(a) = as_of {
+        let name = file.scenario.name.clone();
+        (file, months) = asof::shift(&file, a, &name).map_err(anyhow::Error::msg)?;
+    }
     let size = curlab_generator::size::estimate(&file, scale);
     if size.principals > curlab_generator::size::HARD_MAX_PRINCIPALS {
         bail!(
@@ -164,8 +176,20 @@ pub fn load_plan(
             curlab_generator::size::MAX_PRINCIPALS
         );
     }
-    let plan = plan::resolve(&file, seed, scale)
-        .map_err(|problems| scenario::with_positions(&src, &label, problems))?;
+    let mut plan = plan::resolve(&file, seed, scale).map_err(|mut problems| {
+        if months != 0 {
+            for p in &mut problems {
+                p.hint = format!(
+                    "{} (dates here are moved {months} months by --as-of)",
+                    p.hint
+                );
+            }
+        }
+        scenario::with_positions(&src, &label, problems)
+    })?;
+    if let Some(a) = as_of {
+        asof::apply(&mut plan, a, months);
+    }
     let estimate = plan.estimated_requests();
     if estimate > MAX_REQUESTS && !allow_large {
         // Rows are bounded by callers × buckets × usage types, and by the requests themselves.
@@ -188,7 +212,19 @@ const MAX_SCENARIO_BYTES: u64 = 4 * 1024 * 1024;
 pub fn run(args: GenerateArgs) -> Result<ExitCode> {
     // Before any work: a Ctrl-C from here on stops cleanly (no temporary folder left behind).
     crate::signal::install();
-    let mut plan = load_plan(&args.scenario, args.seed, args.scale, args.allow_large)?;
+    let as_of = args
+        .as_of
+        .as_deref()
+        .map(str::parse::<AsOf>)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let mut plan = load_plan(
+        &args.scenario,
+        args.seed,
+        args.scale,
+        args.allow_large,
+        as_of,
+    )?;
     let s3_out = crate::s3::S3Uri::parse(&args.out.to_string_lossy())?;
     if let Some(uri) = &s3_out {
         // The manifest lists the data files where they really are.
@@ -285,6 +321,12 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode> {
             t.background_cost_total,
             t.tax_cost_total
         );
+        if let Some(a) = &t.as_of {
+            eprintln!(
+                "  as of {}: months moved {:+}, usage until {}, {} open (no invoice id)",
+                a.date, a.months_shifted, a.data_until, a.open_billing_period
+            );
+        }
         for f in &t.faults {
             eprintln!(
                 "  planted {} ({} rows) for rule {}",

@@ -241,7 +241,7 @@ fn from_scenario(
     sel: &Selection,
     spec: &ReportSpec,
 ) -> Result<curlab_report::Summary> {
-    let plan = crate::cmd::generate::load_plan(name, seed, scale, false)?;
+    let plan = crate::cmd::generate::load_plan(name, seed, scale, false, None)?;
     let wanted = match &sel.period {
         Some(p) => Some(
             plan.export

@@ -9,3 +9,4 @@ mod column_table;
 pub mod columns;
 pub mod tags;
 pub mod truth;
+mod usage_type;

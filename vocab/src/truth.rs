@@ -47,6 +47,26 @@ pub struct Truth {
     pub gateways: Vec<TruthGateway>,
     /// Faults planted with `--inject`.
     pub faults: Vec<InjectedFault>,
+    /// Set for a month-to-date export (`curlab generate --as-of DATE`): the export as it
+    /// stood on that day. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<TruthAsOf>,
+}
+
+/// How a month-to-date export was cut (`curlab generate --as-of DATE`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TruthAsOf {
+    /// The `--as-of` date (`YYYY-MM-DD`).
+    pub date: String,
+    /// Whole months the scenario's dates moved (negative: back in time).
+    pub months_shifted: i32,
+    /// Usage before this instant is in the export, none after it (RFC 3339): the end of
+    /// `date` minus `data_delay_hours`.
+    pub data_until: String,
+    /// AWS's delivery delay assumed, in hours.
+    pub data_delay_hours: u32,
+    /// The billing period still open (no `bill_invoice_id`); the earlier ones are invoiced.
+    pub open_billing_period: String,
 }
 
 /// Export settings recorded in the truth file.

@@ -238,6 +238,10 @@ pub struct Assumptions {
     /// How a missing principal is written on rows that have none: `null` or `empty`.
     #[serde(default = "null_principal")]
     pub missing_principal: MissingPrincipal,
+    /// What `line_item_resource_id` holds for calls through the global cross-region inference
+    /// profile: the profile's ARN (`profile`) or the foundation model's (`foundation-model`).
+    #[serde(default = "profile_arn")]
+    pub profile_resource_id: ProfileResourceId,
 }
 
 impl Default for Assumptions {
@@ -246,8 +250,23 @@ impl Default for Assumptions {
             override_key_spelling: KeySpelling::Session,
             batch_principal: BatchPrincipal::Caller,
             missing_principal: MissingPrincipal::Null,
+            profile_resource_id: ProfileResourceId::Profile,
         }
     }
+}
+
+fn profile_arn() -> ProfileResourceId {
+    ProfileResourceId::Profile
+}
+
+/// See [`Assumptions::profile_resource_id`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProfileResourceId {
+    /// `arn:aws:bedrock:<region>:<account>:inference-profile/global.<model id>`.
+    Profile,
+    /// `arn:aws:bedrock:<region>::foundation-model/<model id>` on every row.
+    FoundationModel,
 }
 
 fn session_spelling() -> KeySpelling {
@@ -767,6 +786,26 @@ pub struct ModelSpec {
     /// Multiplier for regional (non-global) calls, 1.1 for Claude 4.5 and later.
     #[serde(default)]
     pub regional_premium: Option<f64>,
+    /// Service tiers the model is sold in: `standard`, `priority`, `flex`.
+    #[serde(default)]
+    pub service_tiers: Option<Vec<ServiceTier>>,
+    /// Whether requests above 200K input tokens pay the long-context rates.
+    #[serde(default)]
+    pub long_context: Option<bool>,
+    /// Marketplace usage-type spelling: `camel` (`InputTokenCount`) or `snake`
+    /// (`input_tokens_standard`). Only with `billing = "marketplace"`.
+    #[serde(default)]
+    pub marketplace_spelling: Option<MarketplaceSpelling>,
+}
+
+/// See [`ModelSpec::marketplace_spelling`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MarketplaceSpelling {
+    /// `USE1-MP:USE1_InputTokenCount-Units` (and `_Global`, `_Batch`).
+    Camel,
+    /// `USE1-MP:USE1_input_tokens_standard-Units` (and `_global_standard`).
+    Snake,
 }
 
 /// A background (non-Bedrock) service.

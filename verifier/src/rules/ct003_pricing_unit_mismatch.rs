@@ -16,7 +16,7 @@ static META: RuleMeta = RuleMeta {
     applies: Applicability::Always,
     columns: &["pricing_unit", "line_item_usage_type"],
     summary: "a Bedrock token row's pricing_unit does not match its usage type's billing form",
-    checks: "On Bedrock Usage rows whose usage type names a token type, `pricing_unit` is `1K tokens` for AWS-billed usage types (`USE1-Claude4.6Sonnet-input-tokens`) and `Units` (1M tokens) for Marketplace usage types (`USE1-MP:USE1_InputTokenCount-Units`).",
+    checks: "On Bedrock Usage rows whose usage type names a token type, `pricing_unit` is `1K tokens` for AWS-billed usage types (`USE1-Claude4.6Sonnet-input-tokens`, with any tier, `-long-context`, `-cross-region-global` or `-batch` suffix, and bedrock-mantle ones) and `Units` (1M tokens) for Marketplace usage types in either spelling (`USE1-MP:USE1_InputTokenCount_Global_Batch-Units`, `USE2-MP:USE2_input_tokens_standard-Units`). The spellings are listed in docs/export-format.md.",
     why: "The unit decides how usage converts to tokens (×1,000 or ×1,000,000); a wrong unit makes token counts and per-token prices off by 1,000×.",
     example: "`line_item_usage_type = USE1-MP:USE1_InputTokenCount-Units` with `pricing_unit = 1K tokens`.",
     fix: "Re-download the export; if a pipeline normalises units, keep `pricing_unit` consistent with the usage amount it writes.",
@@ -86,5 +86,58 @@ mod tests {
             ..mp
         };
         assert_eq!(run(&PricingUnitMismatch, &[bad], &ctx()).count, 1);
+    }
+
+    #[test]
+    fn every_real_spelling_has_its_unit() {
+        // (usage type, its unit): each is clean with its own unit and a finding with the other.
+        let spellings = [
+            (
+                "USE1-Claude4Sonnet-input-tokens-long-context-cross-region-global",
+                "1K tokens",
+            ),
+            (
+                "USE1-Nova2.0Lite-input-tokens-cross-region-global-batch",
+                "1K tokens",
+            ),
+            ("USE1-gpt-oss-120b-output-tokens-priority", "1K tokens"),
+            (
+                "USE1-openai.gpt-oss-120b-mantle-input-tokens-standard",
+                "1K tokens",
+            ),
+            ("USE1-MP:USE1_InputTokenCount_Global_Batch-Units", "Units"),
+            ("USE2-MP:USE2_input_tokens_standard-Units", "Units"),
+            (
+                "USE1-MP:USE1_cache_write_tokens_1h_global_standard-Units",
+                "Units",
+            ),
+            ("USE1-MP:USE1_MillionBatchInputTokens-Units", "Units"),
+        ];
+        for (usage_type, unit) in spellings {
+            let row = Row {
+                usage_type,
+                pricing_unit: unit,
+                ..inference()
+            };
+            assert_eq!(
+                run(&PricingUnitMismatch, std::slice::from_ref(&row), &ctx()).count,
+                0,
+                "{usage_type}"
+            );
+            let other = if unit == "Units" {
+                "1K tokens"
+            } else {
+                "Units"
+            };
+            let bad = Row {
+                pricing_unit: other,
+                ..row
+            };
+            assert_eq!(
+                run(&PricingUnitMismatch, &[bad], &ctx()).count,
+                1,
+                "{usage_type}"
+            );
+        }
     }
 }

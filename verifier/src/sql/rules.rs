@@ -579,20 +579,8 @@ pub fn ct002(cx: &SqlCx<'_>) -> Violations {
 pub fn ct003(cx: &SqlCx<'_>) -> Violations {
     let d = cx.d;
     let lower = d.ascii_lower("usage_type");
-    let needles = [
-        "cache-read",
-        "cacheread",
-        "cache_read",
-        "cache-write",
-        "cachewrite",
-        "cache_write",
-        "input-tokens",
-        "inputtokencount",
-        "input_tokens",
-        "output-tokens",
-        "outputtokencount",
-        "output_tokens",
-    ];
+    // The token words of every usage-type spelling (vocab's parser is the native test).
+    let needles = curlab_vocab::bedrock::TOKEN_NEEDLES;
     let token: Vec<String> = needles.iter().map(|n| d.contains(&lower, n)).collect();
     rows(format!(
         "SELECT 1 AS n, {s} AS sample\nFROM base\nWHERE bedrock AND line_item_type = 'Usage'\n  AND ({token})\n  AND pricing_unit <> CASE WHEN {mp} THEN 'Units' ELSE '1K tokens' END",
