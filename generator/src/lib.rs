@@ -9,6 +9,7 @@
 pub mod background;
 pub mod batch;
 pub mod catalog;
+pub mod csv_text;
 pub mod faults;
 pub mod plan;
 pub mod rows;
