@@ -140,6 +140,7 @@ enum S {
     Description,
     LineItemType,
     Operation,
+    ProductOperation,
     ProductCode,
     ResourceId,
     TaxType,
@@ -160,7 +161,6 @@ enum S {
     InstanceType,
     Location,
     LocationType,
-    ProductPricingUnit,
     Family,
     RegionCode,
     ServiceCode,
@@ -184,7 +184,8 @@ fn string_kind(name: &str) -> Option<S> {
         "line_item_legal_entity" => S::LegalEntity,
         "line_item_line_item_description" => S::Description,
         "line_item_line_item_type" => S::LineItemType,
-        "line_item_operation" | "product_operation" => S::Operation,
+        "line_item_operation" => S::Operation,
+        "product_operation" => S::ProductOperation,
         "line_item_product_code" => S::ProductCode,
         "line_item_resource_id" => S::ResourceId,
         "line_item_tax_type" => S::TaxType,
@@ -205,7 +206,6 @@ fn string_kind(name: &str) -> Option<S> {
         "product_instance_type" => S::InstanceType,
         "product_location" => S::Location,
         "product_location_type" => S::LocationType,
-        "product_pricing_unit" => S::ProductPricingUnit,
         "product_product_family" => S::Family,
         "product_region_code" => S::RegionCode,
         "product_servicecode" => S::ServiceCode,
@@ -230,7 +230,7 @@ fn string_cell<'a>(ctx: &'a BatchContext, k: S, r: &'a Row) -> Option<Cow<'a, st
         S::InvoicingEntity => b("Amazon Web Services, Inc."),
         S::PayerId => b(&ctx.payer.id),
         S::PayerName => b(&ctx.payer.name),
-        S::LineItemId => b(&r.id),
+        S::LineItemId => b(r.id.as_str()),
         S::TimeInterval => Some(Cow::Owned(interval(r.start, r.end))),
         S::AvailabilityZone => s.availability_zone.as_deref().map(Cow::Borrowed),
         S::Rate if usage => Some(Cow::Owned(format_rate(s.rate_e10))),
@@ -244,6 +244,7 @@ fn string_cell<'a>(ctx: &'a BatchContext, k: S, r: &'a Row) -> Option<Cow<'a, st
         S::Description => b(&s.description),
         S::LineItemType => b(r.line_item_type()),
         S::Operation if usage => b(&r.operation),
+        S::ProductOperation if usage && s.product_operation => b(&r.operation),
         S::ProductCode => b(&s.product_code),
         S::ResourceId => r.resource_id.as_deref().map(Cow::Borrowed),
         S::TaxType => r.tax_type.as_deref().map(Cow::Borrowed),
@@ -262,11 +263,11 @@ fn string_cell<'a>(ctx: &'a BatchContext, k: S, r: &'a Row) -> Option<Cow<'a, st
         S::ToLocationType if dt => b("Other"),
         S::InstanceFamily => s.instance_family.as_deref().map(Cow::Borrowed),
         S::InstanceType => s.instance_type.as_deref().map(Cow::Borrowed),
-        S::Location if usage && !s.location.is_empty() => b(s.location),
-        S::LocationType if usage => b("AWS Region"),
-        S::ProductPricingUnit if usage && r.kind == RowKind::Background => b(s.pricing_unit),
+        // Data transfer has a from and a to location instead (as in real exports).
+        S::Location if usage && !dt && !s.location.is_empty() => b(s.location),
+        S::LocationType if usage && !dt => b("AWS Region"),
         S::Family if usage => b(&s.family),
-        S::RegionCode if usage => b(&s.region),
+        S::RegionCode if usage && !dt => b(&s.region),
         S::ServiceCode => s.servicecode.as_deref().map(Cow::Borrowed),
         S::Sku if usage => b(&s.sku),
         _ => None,
@@ -306,22 +307,17 @@ fn double_cell(k: D, r: &Row) -> Option<f64> {
     match k {
         D::Cost => Some(r.cost()),
         D::UsageAmount => Some(r.usage_amount()),
-        D::NormalizationFactor => Some(if r.sku.instance_type.is_some() {
-            4.0
-        } else {
-            0.0
-        }),
-        D::NormalizedUsage => Some(if r.sku.instance_type.is_some() {
-            r.usage_amount() * 4.0
-        } else {
-            0.0
-        }),
-        D::PublicCost if usage => Some(match r.sku.public_rate_e10 {
-            Some(rate) => crate::rows::e16_to_usd(i128::from(r.amount_e6) * i128::from(rate)),
-            None => 0.0,
+        D::NormalizationFactor => Some(r.sku.normalization_factor),
+        D::NormalizedUsage => Some(r.usage_amount() * r.sku.normalization_factor),
+        // Tax rows have no public price: 0.0, as in real exports.
+        D::PublicCost => Some(match r.sku.public_rate_e10 {
+            Some(rate) if usage => {
+                crate::rows::e16_to_usd(i128::from(r.amount_e6) * i128::from(rate))
+            }
+            _ => 0.0,
         }),
         D::Zero => Some(0.0),
-        D::PublicCost | D::Null => None,
+        D::Null => None,
     }
 }
 

@@ -11,6 +11,7 @@ pub mod batch;
 pub mod catalog;
 pub mod csv_text;
 pub mod faults;
+pub mod ids;
 pub mod plan;
 pub mod rows;
 pub mod scenario;
