@@ -73,10 +73,14 @@ struct Service {
     lines: &'static [Line],
 }
 
+/// What `line_item_availability_zone` holds.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Zone {
+    /// Null.
     None,
-    FirstZone,
+    /// The region's first zone (`us-east-1a`).
+    First,
+    /// The region code itself.
     Region,
 }
 
@@ -99,7 +103,7 @@ const EC2: Service = Service {
     product_name: "Amazon Elastic Compute Cloud",
     servicename: "Amazon Elastic Compute Cloud",
     prefix: Prefix::NotInUsEast1,
-    zone: Zone::FirstZone,
+    zone: Zone::First,
     data_transfer: false,
     lines: &[Line {
         usage: "BoxUsage:m5.large",
@@ -603,7 +607,7 @@ pub fn sku(e: &BackgroundPlan, line: u8) -> Sku {
         instance_family: l.instance.as_ref().map(|i| i.family.into()),
         availability_zone: match svc.zone {
             Zone::None => None,
-            Zone::FirstZone => Some(format!("{}a", e.region)),
+            Zone::First => Some(format!("{}a", e.region)),
             Zone::Region => Some(e.region.clone()),
         },
         to_location: svc.data_transfer.then(|| "External".into()),

@@ -109,6 +109,16 @@ pub fn map_json(pairs: &[(String, String)]) -> String {
     serde_json::Value::Object(m).to_string()
 }
 
+/// `reservation_subscription_id` of a usage row. In the real export it is a 9–11 digit number
+/// shared by the rows of one service (`product_servicecode`) in one account, data transfer
+/// rows of every product sharing theirs; here a hash of the payer, usage account and service.
+fn subscription_id(ctx: &BatchContext, r: &Row) -> String {
+    let service = r.sku.servicecode.as_deref().unwrap_or(&r.sku.product_code);
+    let key = format!("{}|{}|{service}", ctx.payer.id, ctx.accounts[r.account].id);
+    let h = u64::from(curlab_vocab::arn::fnv1a32(key.as_bytes()));
+    (100_000_000 + h * 23).to_string()
+}
+
 fn interval(start: Ts, end: Ts) -> String {
     format!("{}/{}", rfc3339(start), rfc3339(end))
 }
@@ -135,6 +145,7 @@ enum S {
     AvailabilityZone,
     Rate,
     Currency,
+    PricingCurrency,
     Principal,
     LegalEntity,
     Description,
@@ -165,6 +176,10 @@ enum S {
     RegionCode,
     ServiceCode,
     Sku,
+    /// `''` on every row (the reservation quantity columns, as in the real export).
+    EmptyText,
+    /// A number per usage account and service, on usage rows.
+    SubscriptionId,
 }
 
 fn string_kind(name: &str) -> Option<S> {
@@ -179,7 +194,8 @@ fn string_kind(name: &str) -> Option<S> {
         "identity_time_interval" => S::TimeInterval,
         "line_item_availability_zone" => S::AvailabilityZone,
         "line_item_blended_rate" | "line_item_unblended_rate" => S::Rate,
-        "line_item_currency_code" | "pricing_currency" => S::Currency,
+        "line_item_currency_code" => S::Currency,
+        "pricing_currency" => S::PricingCurrency,
         "line_item_iam_principal" => S::Principal,
         "line_item_legal_entity" => S::LegalEntity,
         "line_item_line_item_description" => S::Description,
@@ -210,6 +226,12 @@ fn string_kind(name: &str) -> Option<S> {
         "product_region_code" => S::RegionCode,
         "product_servicecode" => S::ServiceCode,
         "product_sku" => S::Sku,
+        "reservation_normalized_units_per_reservation"
+        | "reservation_number_of_reservations"
+        | "reservation_total_reserved_normalized_units"
+        | "reservation_total_reserved_units"
+        | "reservation_units_per_reservation" => S::EmptyText,
+        "reservation_subscription_id" => S::SubscriptionId,
         _ => return None,
     })
 }
@@ -235,6 +257,7 @@ fn string_cell<'a>(ctx: &'a BatchContext, k: S, r: &'a Row) -> Option<Cow<'a, st
         S::AvailabilityZone => s.availability_zone.as_deref().map(Cow::Borrowed),
         S::Rate if usage => Some(Cow::Owned(format_rate(s.rate_e10))),
         S::Currency => b("USD"),
+        S::PricingCurrency if usage => b("USD"),
         S::Principal => match (&r.principal, ctx.missing_principal) {
             (Some(p), _) => b(p),
             (None, MissingPrincipal::Empty) => b(""),
@@ -270,6 +293,8 @@ fn string_cell<'a>(ctx: &'a BatchContext, k: S, r: &'a Row) -> Option<Cow<'a, st
         S::RegionCode if usage && !dt => b(&s.region),
         S::ServiceCode => s.servicecode.as_deref().map(Cow::Borrowed),
         S::Sku if usage => b(&s.sku),
+        S::EmptyText => b(""),
+        S::SubscriptionId if usage => Some(Cow::Owned(subscription_id(ctx, r))),
         _ => None,
     }
 }
@@ -406,6 +431,27 @@ pub fn to_batch(
                                     let text = interval(r.start, r.end);
                                     b.append_value(&text);
                                     last = Some((r.start, r.end, text));
+                                }
+                            }
+                        }
+                    }
+                    Some(S::SubscriptionId) => {
+                        // Consecutive rows mostly share their account and SKU: hash once.
+                        let mut last: Option<(usize, *const crate::rows::Sku, String)> = None;
+                        for r in rows {
+                            if r.kind == RowKind::Tax {
+                                b.append_null();
+                                continue;
+                            }
+                            let sku = Arc::as_ptr(&r.sku);
+                            match &last {
+                                Some((a, p, text)) if *a == r.account && *p == sku => {
+                                    b.append_value(text)
+                                }
+                                _ => {
+                                    let text = subscription_id(ctx, r);
+                                    b.append_value(&text);
+                                    last = Some((r.account, sku, text));
                                 }
                             }
                         }

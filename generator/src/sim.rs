@@ -1,8 +1,10 @@
 //! Simulate requests one day at a time and aggregate them into CUR rows.
 //!
 //! [`simulate_day`] is pure and seeded per (stream, day), so days can run on any thread in any
-//! order; [`Emitter`] takes the days back in order, numbers the rows, adds tax rows at each
-//! period's end and keeps the ground truth, which is summed per request, not per row.
+//! order; [`Emitter`] takes the days back in order, adds tax rows at each period's end and
+//! keeps the ground truth, which is summed per request, not per row. [`RowMaker`] turns keys
+//! into rows on any thread; a row's line item id is a hash of its key ([`crate::ids`]), not of
+//! its position.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

@@ -167,6 +167,8 @@ fn services_scenario(granularity: &str) -> String {
         .enumerate()
         .map(|(i, s)| {
             let region = if i % 2 == 0 { "us-east-1" } else { "eu-west-1" };
+            // S3 also in Tokyo (APN1).
+            let region = if *s == "s3" { "ap-northeast-1" } else { region };
             format!(
                 "[[background]]\nservice = \"{s}\"\naccount = \"apps\"\nregion = \"{region}\"\nresources = 2\nresource_tags = {{ team = \"ml\" }}\n"
             )
@@ -250,4 +252,243 @@ fn tax_rows_are_shaped_like_real_ones() {
     ] {
         assert!(names.contains(want), "{want} in {names:?}");
     }
+}
+
+/// The columns of usage and tax rows in the record batch, as in the real CUR 2.0 export.
+#[test]
+fn batch_columns_follow_the_real_export() {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::Float64Type;
+    use arrow_array::Array;
+    use curlab_generator::batch::{to_batch, BatchContext};
+
+    let plan = resolve(&services_scenario("HOURLY"), "services.toml");
+    let rows = rows_of(&plan);
+    let ctx = BatchContext {
+        table: plan.export.table,
+        payer: plan.payer.clone(),
+        accounts: plan.accounts.clone(),
+        periods: plan.export.periods.clone(),
+        invoice_finalized: plan.export.invoice_finalized,
+        missing_principal: plan.assumptions.missing_principal,
+        maps_as_strings: false,
+        drop_columns: vec![],
+    };
+    let b = to_batch(&ctx, &ctx.schema(), &rows).expect("batch");
+    let s = |name: &str| {
+        b.column_by_name(name)
+            .expect(name)
+            .as_string::<i32>()
+            .clone()
+    };
+    let d = |name: &str| {
+        b.column_by_name(name)
+            .expect(name)
+            .as_primitive::<Float64Type>()
+            .clone()
+    };
+    let (kind, code, sub) = (
+        s("line_item_line_item_type"),
+        s("line_item_product_code"),
+        s("reservation_subscription_id"),
+    );
+    let mut subs: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for i in 0..b.num_rows() {
+        for c in [
+            "reservation_normalized_units_per_reservation",
+            "reservation_number_of_reservations",
+            "reservation_total_reserved_normalized_units",
+            "reservation_total_reserved_units",
+            "reservation_units_per_reservation",
+        ] {
+            assert_eq!(s(c).value(i), "", "{c} is '' on every row");
+            assert!(s(c).is_valid(i));
+        }
+        assert!(s("product_pricing_unit").is_null(i));
+        if kind.value(i) == "Tax" {
+            for c in [
+                "pricing_currency",
+                "product_servicecode",
+                "line_item_usage_type",
+                "line_item_operation",
+                "line_item_unblended_rate",
+                "pricing_unit",
+                "product_location",
+                "product_sku",
+                "reservation_subscription_id",
+            ] {
+                assert!(s(c).is_null(i), "{c} on a tax row");
+            }
+            assert_eq!(d("line_item_usage_amount").value(i), 1.0);
+            assert_eq!(d("pricing_public_on_demand_cost").value(i), 0.0);
+            assert_eq!(s("line_item_currency_code").value(i), "USD");
+        } else {
+            assert_eq!(s("pricing_currency").value(i), "USD");
+            let id = sub.value(i);
+            assert!(
+                (9..=11).contains(&id.len()) && id.bytes().all(|c| c.is_ascii_digit()),
+                "subscription id {id}"
+            );
+            subs.entry(code.value(i)).or_default().insert(id);
+        }
+        let dt = s("product_to_location").is_valid(i);
+        if dt {
+            assert!(s("product_location").is_null(i) && s("product_region_code").is_null(i));
+        }
+    }
+    // One subscription id per service in the (single) usage account.
+    assert!(subs.values().all(|v| v.len() == 1), "{subs:?}");
+    let distinct: BTreeSet<&&str> = subs.values().flatten().collect();
+    assert_eq!(distinct.len(), subs.len());
+}
+
+/// Product maps, families and usage type prefixes per service, as the real export (or, for
+/// services it lacks, the Price List) has them.
+#[test]
+fn background_rows_carry_the_product_attributes_dashboards_read() {
+    let plan = resolve(&services_scenario("DAILY"), "services.toml");
+    let rows = rows_of(&plan);
+    let first = |code: &str, usage: &str| {
+        rows.iter()
+            .find(|r| {
+                r.kind == RowKind::Background
+                    && r.sku.product_code == code
+                    && r.sku.usage_type.ends_with(usage)
+            })
+            .unwrap_or_else(|| panic!("{code} {usage}"))
+    };
+    let map = |r: &Row| -> BTreeMap<String, String> { r.sku.product_map.iter().cloned().collect() };
+    // (code, usage suffix, region of the entry, expected usage type, family, keys that must be there)
+    let cases: &[(&str, &str, &str, &str, &[&str])] = &[
+        (
+            "AmazonEC2",
+            "BoxUsage:m5.large",
+            "BoxUsage:m5.large",
+            "Compute Instance",
+            &[
+                "vcpu",
+                "memory",
+                "physical_processor",
+                "clock_speed",
+                "operating_system",
+                "tenancy",
+                "processor_architecture",
+                "network_performance",
+                "current_generation",
+            ],
+        ),
+        (
+            "AmazonS3",
+            "TimedStorage-ByteHrs",
+            "{APN1}-TimedStorage-ByteHrs",
+            "Storage",
+            &["storage_class", "volume_type", "availability", "durability"],
+        ),
+        (
+            "AWSLambda",
+            "Lambda-GB-Second",
+            "Lambda-GB-Second",
+            "Serverless",
+            &["group", "group_description"],
+        ),
+        (
+            "AmazonCloudWatch",
+            "DataProcessing-Bytes",
+            "{EU}-DataProcessing-Bytes",
+            "Data Payload",
+            &["group", "group_description", "logs_destination"],
+        ),
+        (
+            "AWSDataTransfer",
+            "DataTransfer-Out-Bytes",
+            "DataTransfer-Out-Bytes",
+            "Data Transfer",
+            &["transfer_type"],
+        ),
+        (
+            "AmazonRDS",
+            "InstanceUsage:db.m5.large",
+            "{EU}-InstanceUsage:db.m5.large",
+            "Database Instance",
+            &[
+                "database_engine",
+                "deployment_option",
+                "instance_type_family",
+                "vcpu",
+                "memory",
+            ],
+        ),
+        (
+            "AmazonEKS",
+            "AmazonEKS-Hours:perCluster",
+            "USE1-AmazonEKS-Hours:perCluster",
+            "Compute",
+            &["tiertype"],
+        ),
+        (
+            "AmazonSES",
+            "Recipients",
+            "{EU}-Recipients",
+            "Sending Email",
+            &["recipient", "content_type"],
+        ),
+        (
+            "AmazonSNS",
+            "Requests-Tier1",
+            "Requests-Tier1",
+            "API Request",
+            &["group"],
+        ),
+        (
+            "AWSQueueService",
+            "Requests-RBP",
+            "{EU}-Requests-RBP",
+            "API Request",
+            &["queue_type", "group"],
+        ),
+        (
+            "AWSSecretsManager",
+            "AWSSecretsManager-Secrets",
+            "USE1-AWSSecretsManager-Secrets",
+            "Secret",
+            &["group"],
+        ),
+    ];
+    for (code, usage, want_usage, family, keys) in cases {
+        let r = first(code, usage);
+        let m = map(r);
+        // The billing codes come from the vocabulary's region table.
+        let code_of = |region: &str| curlab_vocab::bedrock::region_code(region).expect(region);
+        let want_usage = want_usage
+            .replace("{EU}", code_of("eu-west-1"))
+            .replace("{APN1}", code_of("ap-northeast-1"));
+        assert_eq!(r.sku.usage_type, want_usage, "{code}");
+        assert_eq!(&r.sku.family, family, "{code}");
+        for k in ["product_name", "servicename", "region"]
+            .iter()
+            .chain(keys.iter())
+        {
+            assert!(
+                m.contains_key(*k),
+                "{code}: product['{k}'] missing in {m:?}"
+            );
+        }
+        assert_eq!(m["region"], r.sku.region, "{code}");
+        // Top-level columns are not repeated as map keys.
+        for k in [
+            "instance_type",
+            "instance_family",
+            "location",
+            "sku",
+            "usagetype",
+            "operation",
+            "servicecode",
+        ] {
+            assert!(!m.contains_key(k), "{code}: {k} is a column, not a map key");
+        }
+    }
+    let ec2 = first("AmazonEC2", "BoxUsage:m5.large");
+    assert_eq!(ec2.sku.instance_type.as_deref(), Some("m5.large"));
+    assert_eq!(ec2.sku.instance_family.as_deref(), Some("General purpose"));
+    assert_eq!(ec2.sku.normalization_factor, 4.0);
 }
