@@ -24,13 +24,15 @@ fn valid_arn() -> impl Strategy<Value = String> {
     let partition = prop_oneof!["aws", "aws-cn", "aws-us-gov"];
     let account = "[0-9]{12}";
     let name = "[A-Za-z0-9_+=,.@-]{1,64}";
-    (partition, account, name, name, 0..6u8).prop_map(|(p, a, n, s, k)| match k {
+    (partition, account, name, name, 0..7u8).prop_map(|(p, a, n, s, k)| match k {
         0 => format!("arn:{p}:iam::{a}:user/{n}"),
         1 => format!("arn:{p}:iam::{a}:user/team/{n}"),
         2 => format!("arn:{p}:iam::{a}:role/{n}"),
         3 => format!("arn:{p}:sts::{a}:assumed-role/{n}/{s}"),
         // GetFederationToken names are 2-32 characters.
         4 => format!("arn:{p}:sts::{a}:federated-user/{}", federated_name(&n)),
+        // The account root user.
+        5 => format!("arn:{p}:iam::{a}:root"),
         // Role names are 1-64 characters: `AWSReservedSSO_` + permission set (≤32) + `_` + 16 hex.
         _ => format!(
             "arn:{p}:sts::{a}:assumed-role/AWSReservedSSO_{}_0123456789abcdef/{s}",

@@ -1,6 +1,8 @@
 //! Hostile and broken CSV / CSV.gz, through the real binary: each case is a generated CSV.gz
 //! export file changed in one way. It either exits 2 naming the file, the line and a fix, or is
-//! read and judged by the rules; none may panic or hang.
+//! read and judged by the rules; none may panic or hang. A case whose bytes are gzip is written
+//! as `<id>.csv.gz`, any other as `<id>.csv` (a `.gz` name must hold gzip), except the cases
+//! whose id ends in `-named-gz`, which test exactly that.
 
 mod hostile;
 
@@ -98,6 +100,16 @@ fn cases(good_gz: &[u8]) -> Vec<(String, Vec<u8>, Expect)> {
 
     add("csv-reference", good_gz.to_vec(), SameAsReference);
     add("csv-plain-not-gzipped", text.clone(), SameAsReference);
+    add(
+        "csv-plain-named-gz",
+        text.clone(),
+        error(&["{file}", "not a gzip file", "byte 0", "rename it to .csv"]),
+    );
+    add(
+        "csv-parquet-bytes-named-gz",
+        b"PAR1\x00\x01\x02PAR1".to_vec(),
+        error(&["{file}", "not a gzip file", "PAR1"]),
+    );
     let bom = [&b"\xef\xbb\xbf"[..], &text[..]].concat();
     add("csv-bom", gz(&bom), SameAsReference);
     add("csv-bom-plain", bom.clone(), SameAsReference);
@@ -578,7 +590,26 @@ fn cases(good_gz: &[u8]) -> Vec<(String, Vec<u8>, Expect)> {
     add(
         "csv-header-but-no-known-column",
         gz(b"a,b,c\n1,2,3\n"),
-        Findings(vec!["SC001"]),
+        Findings(vec!["SC008"]),
+    );
+    let legacy: Vec<String> = header
+        .iter()
+        .filter(|h| {
+            !matches!(
+                h.as_str(),
+                "product" | "tags" | "resource_tags" | "cost_category" | "discount"
+            ) && !curlab_vocab::columns::CUR2_ONLY_COLUMNS.contains(&h.as_str())
+        })
+        .map(|h| {
+            curlab_vocab::columns::column(h)
+                .and_then(curlab_vocab::columns::legacy_csv_name)
+                .unwrap_or_else(|| h.clone())
+        })
+        .collect();
+    add(
+        "csv-header-all-legacy-cur",
+        gz(&write_csv(&legacy, &[])),
+        Findings(vec!["SC008"]),
     );
 
     // Random bytes (not Parquet magic): detected as CSV or gzip, then read or refused.
@@ -629,7 +660,11 @@ fn hostile_csv_files_give_an_error_or_a_finding_never_a_panic() {
     let reference = hostile::findings(&serde_json::from_str(&base.stdout).expect("JSON"));
     let mut all = Vec::new();
     for (id, bytes, expect) in cases(&good) {
-        let file = format!("{id}.csv.gz");
+        let file = if bytes.starts_with(&[0x1f, 0x8b]) || id.ends_with("-named-gz") {
+            format!("{id}.csv.gz")
+        } else {
+            format!("{id}.csv")
+        };
         fs::write(cases_dir.join(&file), bytes).expect("write");
         let expect = match expect {
             Expect::Error(n) => {

@@ -176,12 +176,12 @@ fn shaped() -> Vec<(&'static str, Expect)> {
         (
             "missing-principal",
             Mentions(vec![
-                "column line_item_iam_principal is absent from every data file",
+                "column line_item_iam_principal is not in any data file",
             ]),
         ),
         (
             "missing-tags",
-            Mentions(vec!["column tags is absent from every data file"]),
+            Mentions(vec!["column tags is not in any data file"]),
         ),
         ("missing-cost", Findings(vec!["SC001"])),
         ("missing-usage-type-and-product", Findings(vec!["SC001"])),

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use arrow_array::Array;
 use rustc_hash::FxHashMap;
 
-use crate::dupes::{DupStore, IdSink};
+use crate::dupes::{DupStore, IdSink, When};
 use crate::money::{self, to_nanos};
 use crate::read::{Col, MapCol};
 use crate::rules::{Aggregates, KeySeen, Spend, Track};
@@ -156,6 +156,7 @@ impl Accum {
         let Some(col) = v.batch.strings(Col::LineItemId) else {
             return;
         };
+        let intervals = v.batch.dict(Col::TimeInterval);
         for i in 0..v.len {
             if col.is_null(i) {
                 continue;
@@ -164,6 +165,14 @@ impl Accum {
             if id.trim().is_empty() {
                 continue;
             }
+            // A line item is one id per interval: key on both (usage start/end without one).
+            let when = match intervals
+                .and_then(|d| d.get(i))
+                .filter(|t| !t.trim().is_empty())
+            {
+                Some(t) => When::Interval(t),
+                None => When::Usage(v.start(i), v.end(i)),
+            };
             let period = match folder {
                 Some(p) => p,
                 None => match v.period_start(i) {
@@ -178,7 +187,7 @@ impl Accum {
                     None => 0,
                 },
             };
-            ids.push(period, id, v.file, v.row(i), v.cost(i));
+            ids.push(period, id, when, v.file, v.row(i), v.cost(i));
         }
     }
 

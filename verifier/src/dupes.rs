@@ -1,22 +1,28 @@
-//! Exact duplicate `identity_line_item_id` detection (CT004) in bounded memory.
+//! Exact duplicate line item detection (CT004) in bounded memory.
 //!
-//! Finding repeated ids needs, in principle, memory per id. Instead of a set of every id the
-//! scan keeps one fixed-size record per row — the 128-bit XXH3 digest of the id, its billing
-//! period, file, row and cost (40 bytes) — and sends it to one of `P` hash partitions chosen by
-//! the digest's top bits. Each worker buffers up to [`BUFFER_RECORDS`] records per partition in
-//! memory and, once it holds more than [`IN_MEMORY_RECORDS`] in all, appends full buffers to
-//! the partition's temporary file (in `TMPDIR`, removed at the end). Two occurrences of one id
-//! in one period always land in the same partition, so after the scan each partition is read
-//! on its own — file plus what is still buffered — and sorted by (digest, period, file, row):
-//! in each run of equal (digest, period) the first record is the first occurrence, every other
-//! one a duplicate.
+//! A line item row is named by `identity_line_item_id` *and* `identity_time_interval`: AWS
+//! repeats one line item id for every hour (or day) the line item has usage, so the same id in
+//! many intervals of one file is normal, and the same id in the same interval twice is a
+//! duplicate. A file without `identity_time_interval` is keyed on the row's usage start and
+//! end instead (see [`When`]).
+//!
+//! Finding repeated keys needs, in principle, memory per key. Instead of a set of every key
+//! the scan keeps one fixed-size record per row — the 128-bit XXH3 digest of (id, interval),
+//! its billing period, file, row and cost (40 bytes) — and sends it to one of `P` hash
+//! partitions chosen by the digest's top bits. Each worker buffers up to [`BUFFER_RECORDS`]
+//! records per partition in memory and, once it holds more than [`IN_MEMORY_RECORDS`] in all,
+//! appends full buffers to the partition's temporary file (in `TMPDIR`, removed at the end).
+//! Two occurrences of one key in one period always land in the same partition, so after the
+//! scan each partition is read on its own — file plus what is still buffered — and sorted by
+//! (digest, period, file, row): in each run of equal (digest, period) the first record is the
+//! first occurrence, every other one a duplicate.
 //! Memory is then bounded by the buffers plus one partition per thread, whatever the number of
 //! rows: `P` grows with the export's row count (from the Parquet footers; CSV from the file
 //! size) so a partition stays around 150,000 records (6 MB) up to 150M rows.
 //!
-//! Collisions: two different ids are taken for one when their 128-bit digests are equal. For
-//! `n` ids the chance that any pair collides is about n²/2¹²⁹: 1.5 × 10⁻²⁴ for ten million
-//! ids, 1.5 × 10⁻²¹ for a billion. XXH3 is not a cryptographic hash: a file crafted to collide
+//! Collisions: two different keys are taken for one when their 128-bit digests are equal. For
+//! `n` keys (rows) the chance that any pair collides is about n²/2¹²⁹: 1.5 × 10⁻²⁴ for ten
+//! million, 1.5 × 10⁻²¹ for a billion. XXH3 is not a cryptographic hash: a file crafted to collide
 //! could hide or invent a duplicate, which matters only for a deliberately forged export.
 
 use std::fs::File;
@@ -74,9 +80,42 @@ impl Record {
     }
 }
 
-/// The 128-bit digest of a line item id (XXH3, fixed seed: stable across runs and threads).
-pub fn digest(id: &str) -> u128 {
-    twox_hash::XxHash3_128::oneshot(id.as_bytes())
+/// The time a line item row covers, the second half of its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When<'a> {
+    /// The row's `identity_time_interval` text (`2026-04-20T10:00:00Z/2026-04-20T11:00:00Z`).
+    Interval(&'a str),
+    /// No interval (the file lacks the column, or the cell is blank): the usage start and end
+    /// (UTC µs). Rows keyed this way never match rows keyed by an interval.
+    Usage(Option<i64>, Option<i64>),
+}
+
+/// Write the key of a line item row into `buf`: the id, a separator no id contains, then the
+/// interval or the usage instants.
+fn key_bytes(buf: &mut Vec<u8>, id: &str, when: When<'_>) {
+    buf.clear();
+    buf.extend_from_slice(id.as_bytes());
+    buf.push(0x1f);
+    match when {
+        When::Interval(text) => {
+            buf.push(b'I');
+            buf.extend_from_slice(text.trim().as_bytes());
+        }
+        When::Usage(start, end) => {
+            buf.push(b'U');
+            for t in [start, end] {
+                buf.extend_from_slice(&t.unwrap_or(i64::MIN).to_le_bytes());
+            }
+        }
+    }
+}
+
+/// The 128-bit digest of a line item row's key, (id, interval) (XXH3, fixed seed: stable
+/// across runs and threads).
+pub fn digest(id: &str, when: When<'_>) -> u128 {
+    let mut buf = Vec::with_capacity(id.len() + 48);
+    key_bytes(&mut buf, id, when);
+    twox_hash::XxHash3_128::oneshot(&buf)
 }
 
 /// The partitions shared by all workers: their temporary files, created on first use.
@@ -182,7 +221,7 @@ impl DupStore {
             .map_err(|e| format!("cannot create {}: {e}", path.display()))
     }
 
-    /// Find every repeated (period, id) after the scan, given the workers' sinks. Each
+    /// Find every repeated (period, id, interval) after the scan, given the workers' sinks. Each
     /// duplicate is the later occurrence (by file, then row); the first one is not counted.
     pub fn finish(
         self: &Arc<Self>,
@@ -276,6 +315,7 @@ impl DupStore {
                     pos: (r.file as usize, r.row),
                     cost: (r.period & HAS_COST != 0).then(|| f64::from_bits(r.cost)),
                     id: None,
+                    interval: None,
                     period: format!("{:04}-{:02}", period / 100, period % 100),
                 });
             }
@@ -299,6 +339,8 @@ pub struct IdSink {
     bufs: Vec<Vec<Record>>,
     buffered: usize,
     spilling: bool,
+    /// Scratch for the key bytes of one row.
+    key: Vec<u8>,
 }
 
 impl IdSink {
@@ -309,13 +351,23 @@ impl IdSink {
             store,
             buffered: 0,
             spilling: false,
+            key: Vec::with_capacity(128),
         }
     }
 
-    /// Record one row's line item id.
+    /// Record one row's line item key: its id and the time it covers.
     #[inline]
-    pub fn push(&mut self, period: u32, id: &str, file: usize, row: u64, cost: Option<f64>) {
-        let digest = digest(id);
+    pub fn push(
+        &mut self,
+        period: u32,
+        id: &str,
+        when: When<'_>,
+        file: usize,
+        row: u64,
+        cost: Option<f64>,
+    ) {
+        key_bytes(&mut self.key, id, when);
+        let digest = twox_hash::XxHash3_128::oneshot(&self.key);
         let p = self.store.partition(digest);
         self.bufs[p].push(Record {
             digest,
@@ -368,7 +420,7 @@ mod tests {
     #[test]
     fn records_round_trip() {
         let r = Record {
-            digest: digest("abc"),
+            digest: digest("abc", When::Interval("x")),
             row: 7,
             cost: 1.5f64.to_bits(),
             file: 3,
@@ -385,15 +437,19 @@ mod tests {
             let mut b = IdSink::new(store.clone());
             // 600k distinct ids over two sinks: both spill.
             let n = if rows > 10 { 600_000 } else { 1_000 };
+            let h = When::Interval("2026-04-20T10:00:00Z/2026-04-20T11:00:00Z");
             for i in 0..n {
                 let s = if i % 2 == 0 { &mut a } else { &mut b };
-                s.push(202604, &format!("id-{i}"), 0, i + 1, Some(1.0));
+                s.push(202604, &format!("id-{i}"), h, 0, i + 1, Some(1.0));
             }
             // id-5 again later in file 1 (counted), id-9 again in another period (not counted),
-            // id-11 again in file 0 before its first sighting in row 12 (the later one counts).
-            b.push(202604, "id-5", 1, 1, Some(2.5));
-            a.push(202605, "id-9", 1, 2, Some(1.0));
-            a.push(202604, "id-11", 0, n + 5, None);
+            // id-11 again in file 0 before its first sighting in row 12 (the later one counts),
+            // id-7 again in another hour (the same line item's next hour: not counted).
+            b.push(202604, "id-5", h, 1, 1, Some(2.5));
+            a.push(202605, "id-9", h, 1, 2, Some(1.0));
+            a.push(202604, "id-11", h, 0, n + 5, None);
+            let next = When::Interval("2026-04-20T11:00:00Z/2026-04-20T12:00:00Z");
+            a.push(202604, "id-7", next, 1, 3, Some(1.0));
             let spilled = store.spilled();
             let d = find(&store, vec![a, b]);
             assert_eq!(d, vec![((0, n + 5), None), ((1, 1), Some(2.5))]);
@@ -403,5 +459,46 @@ mod tests {
                 "spills only beyond the in-memory budget"
             );
         }
+    }
+
+    #[test]
+    fn the_key_is_id_and_interval() {
+        let hour = |h: u32| format!("2026-04-20T{h:02}:00:00Z/2026-04-20T{:02}:00:00Z", h + 1);
+        let (h10, h11) = (hour(10), hour(11));
+        let a = digest("id-1", When::Interval(&h10));
+        assert_eq!(a, digest("id-1", When::Interval(&format!(" {h10} "))));
+        assert_ne!(a, digest("id-1", When::Interval(&h11)));
+        assert_ne!(a, digest("id-2", When::Interval(&h10)));
+        let (s, e) = (Some(1_776_679_200_000_000), Some(1_776_682_800_000_000));
+        let u = digest("id-1", When::Usage(s, e));
+        assert_eq!(u, digest("id-1", When::Usage(s, e)));
+        assert_ne!(u, digest("id-1", When::Usage(s, None)));
+        assert_ne!(u, a, "usage-keyed rows never match interval-keyed rows");
+        // The separator keeps `ab` + `c…` apart from `a` + `bc…`.
+        assert_ne!(
+            digest("ab", When::Interval("c")),
+            digest("a", When::Interval("bc"))
+        );
+
+        // One id over 24 hours is one line item, not 23 duplicates; the same hour twice is one.
+        let store = DupStore::new(100);
+        let mut sink = IdSink::new(store.clone());
+        for h in 0..24u32 {
+            let t = format!(
+                "2026-04-20T{h:02}:00:00Z/2026-04-{}T{:02}:00:00Z",
+                if h == 23 { 21 } else { 20 },
+                (h + 1) % 24
+            );
+            sink.push(
+                202604,
+                "id-1",
+                When::Interval(&t),
+                0,
+                u64::from(h) + 1,
+                Some(0.1),
+            );
+        }
+        sink.push(202604, "id-1", When::Interval(&h10), 0, 25, Some(0.1));
+        assert_eq!(find(&store, vec![sink]), vec![((0, 25), Some(0.1))]);
     }
 }

@@ -189,12 +189,18 @@ pub(crate) fn applicability_reason(a: Applicability, ctx: &Ctx) -> Option<String
 
 fn column_reason(columns: &[&str], ctx: &Ctx) -> Option<String> {
     let missing = columns.iter().find(|c| !ctx.any_file_has(c))?;
+    // What was observed, then what would add the column, as a possibility: the files alone do
+    // not show why a column is absent (a column selection, an older table, a pipeline).
     Some(match *missing {
-        "line_item_iam_principal" => "column line_item_iam_principal is absent from every data file: the export does not include IAM principal data (INCLUDE_IAM_PRINCIPAL_DATA is off)".to_string(),
-        "tags" => "column tags is absent from every data file: an older 113-column CUR 2.0 export (or a column selection without it)".to_string(),
-        other => format!("column {other} is absent from every data file"),
+        "line_item_iam_principal" => "column line_item_iam_principal is not in any data file; exports with INCLUDE_IAM_PRINCIPAL_DATA enabled have it".to_string(),
+        "tags" => "column tags is not in any data file; the current CUR 2.0 table has it (an older 113-column export or a column selection may not)".to_string(),
+        other => format!("column {other} is not in any data file"),
     })
 }
+
+/// Why every rule but SC008 is skipped when no data file is CUR 2.0 data.
+const NO_CUR2_REASON: &str =
+    "no data file is CUR 2.0 data (SC008 says what each one is), so the CUR 2.0 rules have nothing to check";
 
 /// The rules' context without data files: truth, policy, the activation table and the instants
 /// derived from them. `curlab verify` adds the files; `curlab sql` builds its queries from it.
@@ -268,9 +274,11 @@ fn build_context(opts: &VerifyOptions) -> Result<(Ctx, Vec<String>), VerifyError
         .files
         .iter()
         .map(|f| {
+            let opened = read::open(f)?;
             Ok(FileCtx {
                 file: f.clone(),
-                opened: read::open(f)?,
+                kind: crate::kind::classify(&opened.schema),
+                opened,
             })
         })
         .collect::<Result<Vec<_>, VerifyError>>()?;
@@ -365,6 +373,7 @@ fn scan_task(
 fn expected_rows(ctx: &Ctx) -> u64 {
     ctx.files
         .iter()
+        .filter(|f| f.kind.is_cur2())
         .map(|f| {
             if f.opened.row_groups.is_empty() {
                 std::fs::metadata(&f.file.path).map_or(0, |m| m.len() / 64)
@@ -375,13 +384,15 @@ fn expected_rows(ctx: &Ctx) -> u64 {
         .sum()
 }
 
-/// Read back the `identity_line_item_id` of the duplicates that will be sampled (the first
-/// `n` by file and row). The scan keeps only digests of the ids; re-reading at most `n` row
-/// groups (or CSV files) keeps memory small and the samples identical for any thread count.
+/// Read back the `identity_line_item_id` and `identity_time_interval` of the duplicates that
+/// will be sampled (the first `n` by file and row). The scan keeps only digests of the keys;
+/// re-reading at most `n` row groups (or CSV files) keeps memory small and the samples
+/// identical for any thread count.
 fn resolve_duplicate_ids(ctx: &Ctx, agg: &mut Aggregates, n: usize) -> Result<(), VerifyError> {
     agg.duplicates.sort_by_key(|d| d.pos);
     let wanted: Vec<(usize, u64)> = agg.duplicates.iter().take(n).map(|d| d.pos).collect();
-    let mut found: std::collections::HashMap<(usize, u64), String> = Default::default();
+    type Found = (String, Option<String>);
+    let mut found: std::collections::HashMap<(usize, u64), Found> = Default::default();
     for (fi, f) in ctx.files.iter().enumerate() {
         let rows: Vec<u64> = wanted
             .iter()
@@ -402,11 +413,17 @@ fn resolve_duplicate_ids(ctx: &Ctx, agg: &mut Aggregates, n: usize) -> Result<()
             {
                 continue;
             }
-            read::read_task(&f.file, &f.opened, &task, &[Col::LineItemId], &mut |b| {
+            let cols = [Col::LineItemId, Col::TimeInterval];
+            read::read_task(&f.file, &f.opened, &task, &cols, &mut |b| {
                 for r in &rows {
                     if *r > b.first_row && *r <= b.first_row + b.len as u64 {
-                        if let Some(id) = b.str(Col::LineItemId, (*r - b.first_row - 1) as usize) {
-                            found.insert((fi, *r), id.to_string());
+                        let i = (*r - b.first_row - 1) as usize;
+                        if let Some(id) = b.str(Col::LineItemId, i) {
+                            let interval = b
+                                .str(Col::TimeInterval, i)
+                                .filter(|t| !t.trim().is_empty())
+                                .map(str::to_string);
+                            found.insert((fi, *r), (id.to_string(), interval));
                         }
                     }
                 }
@@ -414,7 +431,10 @@ fn resolve_duplicate_ids(ctx: &Ctx, agg: &mut Aggregates, n: usize) -> Result<()
         }
     }
     for d in agg.duplicates.iter_mut().take(n) {
-        d.id = found.remove(&d.pos);
+        if let Some((id, interval)) = found.remove(&d.pos) {
+            d.id = Some(id);
+            d.interval = interval;
+        }
     }
     Ok(())
 }
@@ -426,9 +446,12 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
 
     let mut run: Vec<&'static dyn Rule> = Vec::new();
     let mut skipped = Vec::new();
+    let no_cur2 = !ctx.any_cur2_file();
     for rule in selected {
         let m = rule.meta();
-        let reason = applicability_reason(m.applies, &ctx)
+        let reason = (no_cur2 && !rule.judges_every_file())
+            .then(|| NO_CUR2_REASON.to_string())
+            .or_else(|| applicability_reason(m.applies, &ctx))
             .or_else(|| column_reason(m.columns, &ctx))
             .or_else(|| rule.skip_reason(&ctx));
         match reason {
@@ -468,22 +491,29 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
         run.iter()
             .flat_map(|r| r.meta().columns.iter().filter_map(|c| Col::from_name(c))),
     );
+    if track.duplicates {
+        // CT004's key: the interval, or the usage start and end where a file has none.
+        needed.extend([Col::TimeInterval, Col::UsageEnd]);
+    }
     needed.sort();
     needed.dedup();
 
-    // Schema and layout checks, once per file.
+    // Schema and layout checks, once per file (files that are not CUR 2.0 data only for SC008).
     let mut main = State::new(run.len(), opts.max_samples, track);
-    for fi in 0..ctx.files.len() {
+    for (fi, f) in ctx.files.iter().enumerate() {
         for (rule, tally) in run.iter().zip(main.tallies.iter_mut()) {
-            rule.check_file(fi, &ctx, tally);
+            if f.kind.is_cur2() || rule.judges_every_file() {
+                rule.check_file(fi, &ctx, tally);
+            }
         }
     }
 
-    // The one streaming pass.
+    // The one streaming pass, over the CUR 2.0 files.
     let tasks: Vec<Task> = ctx
         .files
         .iter()
         .enumerate()
+        .filter(|(_, f)| f.kind.is_cur2())
         .flat_map(|(i, f)| read::tasks_of(i, &f.opened))
         .collect();
     let threads = if opts.threads == 0 {

@@ -4,7 +4,8 @@
 //! (`<export>/data/BILLING_PERIOD=YYYY-MM/[<execution>/]<export>-00001.snappy.parquet|.csv.gz`
 //! plus `<export>/metadata/BILLING_PERIOD=YYYY-MM/<export>-Manifest.json`), its `data` folder,
 //! a folder holding exactly one export, single Parquet / CSV / CSV.gz files, and globs.
-//! File formats are detected from their first bytes, not their names.
+//! File formats are detected from their first bytes, not their names; only a `*.gz` name is
+//! held to its content (it must be gzip).
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -203,7 +204,8 @@ pub fn period_of_path(path: &Path) -> Option<String> {
     })
 }
 
-/// Detect the encoding from the first bytes.
+/// Detect the encoding from the first bytes. A file named `*.gz` must be gzip: one that is not
+/// is an error, not read as plain CSV.
 pub fn detect_format(path: &Path) -> Result<Format, VerifyError> {
     let mut head = [0u8; 4];
     let mut f = fs::File::open(path).map_err(|e| {
@@ -234,9 +236,29 @@ pub fn detect_format(path: &Path) -> Result<Format, VerifyError> {
             "re-download it; an export data file always has at least a header or a Parquet footer",
         ));
     }
+    let gzip = n >= 2 && head[0] == 0x1f && head[1] == 0x8b;
+    let named_gz = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.to_ascii_lowercase().ends_with(".gz"));
+    if named_gz && !gzip {
+        // Reading it as plain text would hide a mislabelled or damaged download.
+        let seen = if head[..n] == *b"PAR1" {
+            "it starts with PAR1, the Parquet magic".to_string()
+        } else {
+            let hex: Vec<String> = head[..n].iter().map(|b| format!("{b:02x}")).collect();
+            format!("it starts with the bytes {}, not 1f 8b", hex.join(" "))
+        };
+        return Err(VerifyError::Read {
+            path: path.to_path_buf(),
+            problem: format!("not a gzip file: the name ends in .gz but {seen}"),
+            place: Some("byte 0".into()),
+            fix: "re-download the file (Data Exports gzips every CSV data file); if it is plain CSV or Parquet, rename it to .csv or .parquet".into(),
+        });
+    }
     Ok(if head[..n] == *b"PAR1" {
         Format::Parquet
-    } else if n >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+    } else if gzip {
         Format::Csv { gzip: true }
     } else {
         Format::Csv { gzip: false }
@@ -575,6 +597,34 @@ mod tests {
             period_of_path(Path::new("x/data/BILLING_PERIOD=2026-05/e/f.parquet")).as_deref(),
             Some("2026-05")
         );
+    }
+
+    #[test]
+    fn a_gz_name_must_hold_gzip() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("x-00001.csv.gz");
+        fs::write(&plain, "identity_line_item_id\nid-1\n").unwrap();
+        let e = detect_format(&plain).unwrap_err().to_string();
+        for needle in [
+            "x-00001.csv.gz",
+            "not a gzip file",
+            "69 64 65 6e",
+            "byte 0",
+            "fix: re-download",
+        ] {
+            assert!(e.contains(needle), "{needle} in {e}");
+        }
+        let parquet = dir.path().join("y.GZ");
+        fs::write(&parquet, b"PAR1....PAR1").unwrap();
+        let e = detect_format(&parquet).unwrap_err().to_string();
+        assert!(e.contains("PAR1, the Parquet magic"), "{e}");
+        // The same bytes under other names are read for what they are.
+        let csv = dir.path().join("x.csv");
+        fs::write(&csv, "identity_line_item_id\nid-1\n").unwrap();
+        assert_eq!(detect_format(&csv).unwrap(), Format::Csv { gzip: false });
+        let gz = dir.path().join("z.csv.gz");
+        fs::write(&gz, [0x1f, 0x8b, 8, 0]).unwrap();
+        assert_eq!(detect_format(&gz).unwrap(), Format::Csv { gzip: true });
     }
 
     #[test]

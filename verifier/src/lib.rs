@@ -15,6 +15,7 @@ pub mod error;
 pub mod finding;
 pub mod guard;
 pub mod input;
+pub mod kind;
 pub mod layout;
 pub mod meta;
 pub mod money;

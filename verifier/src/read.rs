@@ -40,6 +40,8 @@ pub enum Col {
     PeriodStart,
     /// `identity_line_item_id`
     LineItemId,
+    /// `identity_time_interval` (the line item's hour, day or month; CT004 keys on it)
+    TimeInterval,
     /// `line_item_iam_principal`
     Principal,
     /// `line_item_line_item_type`
@@ -74,10 +76,11 @@ pub enum Col {
 
 impl Col {
     /// Every column the verifier can read.
-    pub const ALL: [Col; 18] = [
+    pub const ALL: [Col; 19] = [
         Col::BillingEntity,
         Col::PeriodStart,
         Col::LineItemId,
+        Col::TimeInterval,
         Col::Principal,
         Col::LineItemType,
         Col::Operation,
@@ -101,6 +104,7 @@ impl Col {
             Col::BillingEntity => "bill_billing_entity",
             Col::PeriodStart => "bill_billing_period_start_date",
             Col::LineItemId => "identity_line_item_id",
+            Col::TimeInterval => "identity_time_interval",
             Col::Principal => "line_item_iam_principal",
             Col::LineItemType => "line_item_line_item_type",
             Col::Operation => "line_item_operation",
@@ -197,7 +201,8 @@ impl Found {
 }
 
 /// The CUR 2.0 name a mis-cased or CUR-1 style name stands for (`lineItem/UsageType` →
-/// `line_item_usage_type`, `Line_Item_Usage_Type` → `line_item_usage_type`).
+/// `line_item_usage_type`, `savingsPlan/SavingsPlanARN` → `savings_plan_savings_plan_a_r_n`,
+/// `Line_Item_Usage_Type` → `line_item_usage_type`).
 pub fn canonical_name(name: &str) -> Option<&'static str> {
     let candidate = if name.contains('/') {
         name.split('/').map(snake).collect::<Vec<_>>().join("_")
@@ -207,14 +212,16 @@ pub fn canonical_name(name: &str) -> Option<&'static str> {
     column(&candidate).map(|c| c.name)
 }
 
+/// A legacy CUR name part in CUR 2.0 spelling, the way AWS converts them: every capital
+/// letter but a leading one starts a new `_`-separated word (`UsageAccountId` →
+/// `usage_account_id`, `SavingsPlanARN` → `savings_plan_a_r_n`, `publicOnDemandCost` →
+/// `public_on_demand_cost`).
 fn snake(part: &str) -> String {
     let mut out = String::with_capacity(part.len() + 4);
-    let mut prev_lower = false;
-    for c in part.chars() {
-        if c.is_ascii_uppercase() && prev_lower {
+    for (i, c) in part.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
             out.push('_');
         }
-        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
         out.push(c.to_ascii_lowercase());
     }
     out
@@ -1206,6 +1213,14 @@ mod tests {
         assert_eq!(
             canonical_name("product/ProductFamily"),
             Some("product_product_family")
+        );
+        assert_eq!(
+            canonical_name("savingsPlan/SavingsPlanARN"),
+            Some("savings_plan_savings_plan_a_r_n")
+        );
+        assert_eq!(
+            canonical_name("pricing/publicOnDemandCost"),
+            Some("pricing_public_on_demand_cost")
         );
         assert_eq!(canonical_name("nonsense"), None);
     }

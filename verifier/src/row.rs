@@ -18,6 +18,8 @@ pub struct Row<'a> {
     pub folder_period: Option<&'a str>,
     /// `identity_line_item_id` (None when null or empty).
     pub line_item_id: Option<&'a str>,
+    /// `identity_time_interval` (None: null, or the file has no such column).
+    pub time_interval: Option<&'a str>,
     /// `bill_billing_entity` ("" when null).
     pub billing_entity: &'a str,
     /// `line_item_line_item_type`.

@@ -869,6 +869,7 @@ pub mod testrow {
                 Col::LineItemId,
                 ColData::Str(StringArray::from(vec![r.line_item_id])),
             ),
+            (Col::TimeInterval, dict(r.time_interval)),
             (Col::BillingEntity, dict(Some(r.billing_entity))),
             (Col::LineItemType, dict(Some(r.line_item_type))),
             (Col::Operation, dict(Some(r.operation))),

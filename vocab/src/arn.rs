@@ -2,7 +2,10 @@
 //!
 //! Reference §5.1: users are `arn:aws:iam::<acct>:user[/<path>]/<name>`, sessions are
 //! `arn:aws:sts::<acct>:assumed-role/<RoleName>/<RoleSessionName>` (no role path), and the
-//! Billing doc also lists the plain `role/<name>` form and STS `federated-user/<name>`.
+//! Billing doc also lists the plain `role/<name>` form and STS `federated-user/<name>`. The
+//! account root user, `arn:aws:iam::<acct>:root`, is a principal too: the AWS Budgets API's
+//! `SpendPrincipal` pattern lists it next to users, roles, assumed roles and federated users
+//! (docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_SpendPrincipal.html).
 
 use std::fmt;
 
@@ -21,6 +24,8 @@ pub enum IdentityKind {
     IdentityCenter,
     /// `sts::<acct>:federated-user/<name>` (GetFederationToken).
     FederatedUser,
+    /// `iam::<acct>:root`: the account's root user.
+    Root,
 }
 
 impl IdentityKind {
@@ -33,6 +38,7 @@ impl IdentityKind {
             IdentityKind::AssumedRole => "assumed-role",
             IdentityKind::IdentityCenter => "identity-center",
             IdentityKind::FederatedUser => "federated-user",
+            IdentityKind::Root => "root",
         }
     }
 }
@@ -48,7 +54,7 @@ pub struct PrincipalArn<'a> {
     pub kind: IdentityKind,
     /// IAM path for users and roles (`/` when none), empty for sessions.
     pub path: &'a str,
-    /// User name, role name, or federated user name.
+    /// User name, role name, or federated user name (`root` for the root user).
     pub name: &'a str,
     /// The RoleSessionName of an assumed-role ARN.
     pub session: Option<&'a str>,
@@ -144,6 +150,16 @@ pub fn parse_principal(arn: &str) -> Result<PrincipalArn<'_>, ArnError> {
     if !is_account_id(account) {
         return err(format!("account `{account}` is not 12 digits"));
     }
+    if service == "iam" && rest == "root" {
+        return Ok(PrincipalArn {
+            partition,
+            account,
+            kind: IdentityKind::Root,
+            path: "",
+            name: rest,
+            session: None,
+        });
+    }
     let (kind_word, tail) = rest
         .split_once('/')
         .ok_or_else(|| ArnError(format!("resource `{rest}` has no `/`")))?;
@@ -212,7 +228,7 @@ pub fn parse_principal(arn: &str) -> Result<PrincipalArn<'_>, ArnError> {
             })
         }
         _ => err(format!(
-            "`{service}:{kind_word}` is not a principal type (expected iam user/role, sts assumed-role/federated-user)"
+            "`{service}:{kind_word}` is not a principal type (expected iam user/role/root, sts assumed-role/federated-user)"
         )),
     }
 }
@@ -281,6 +297,14 @@ mod tests {
         assert_eq!((r.kind, r.name), (IdentityKind::Role, "app"));
         let f = parse_principal("arn:aws:sts::123456789012:federated-user/carol").unwrap();
         assert_eq!(f.kind, IdentityKind::FederatedUser);
+        let root = parse_principal("arn:aws:iam::123456789012:root").unwrap();
+        assert_eq!(
+            (root.kind, root.account, root.name, root.session),
+            (IdentityKind::Root, "123456789012", "root", None)
+        );
+        assert_eq!(root.role_arn(), None, "the root user is not a role");
+        let gov = parse_principal("arn:aws-us-gov:iam::123456789012:root").unwrap();
+        assert_eq!(gov.kind, IdentityKind::Root);
     }
 
     #[test]
@@ -295,6 +319,12 @@ mod tests {
             "arn:aws:iam::123456789012:group/devs",
             "arn:aws:s3::123456789012:user/alice",
             "arn:aws:iam::123456789012:user/al ice",
+            // Only IAM has a root user, with nothing after `root`.
+            "arn:aws:sts::123456789012:root",
+            "arn:aws:iam::123456789012:root/alice",
+            "arn:aws:iam::123456789012:Root",
+            "arn:aws:iam::12345678901:root",
+            "arn:aws:iam:us-east-1:123456789012:root",
         ] {
             assert!(parse_principal(bad).is_err(), "{bad} should fail");
         }

@@ -139,6 +139,43 @@ pub fn column(name: &str) -> Option<&'static Column> {
         .map(|i| &ALL_COLUMNS[i])
 }
 
+/// Columns only CUR 2.0 has: AWS's CUR 2.0 migration page lists them as new (legacy CUR has no
+/// counterpart).
+pub const CUR2_ONLY_COLUMNS: &[&str] = &[
+    "bill_payer_account_name",
+    "line_item_iam_principal",
+    "line_item_usage_account_name",
+    "line_item_user_identifier",
+];
+
+/// The column's name in legacy CUR (CUR 1) CSV style, `category/Name`: the group in
+/// lower camel case, then the rest of the name in upper camel case, one capital per word
+/// (`line_item_usage_account_id` → `lineItem/UsageAccountId`, `savings_plan_savings_plan_a_r_n`
+/// → `savingsPlan/SavingsPlanARN`). AWS derived the CUR 2.0 names from these by starting a new
+/// word at every capital letter. `None` for the map columns (`product`, `tags`, …), which
+/// legacy CUR does not have: it spreads their keys over one column each.
+pub fn legacy_csv_name(c: &Column) -> Option<String> {
+    let rest = c.name.strip_prefix(c.group)?.strip_prefix('_')?;
+    let mut category = String::new();
+    for (i, word) in c.group.split('_').enumerate() {
+        category.push_str(&if i == 0 {
+            word.to_string()
+        } else {
+            capitalized(word)
+        });
+    }
+    let name: String = rest.split('_').map(capitalized).collect();
+    Some(format!("{category}/{name}"))
+}
+
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
 /// The columns every CUR 2.0 reader needs to attribute Bedrock spend.
 pub const REQUIRED_COLUMNS: &[&str] = &[
     "bill_billing_entity",
@@ -198,5 +235,31 @@ mod tests {
         assert_eq!(manual.columns().len(), 113);
         assert!(column("tags").is_some());
         assert!(column("Tags").is_none());
+    }
+
+    #[test]
+    fn legacy_csv_names() {
+        let name = |n: &str| legacy_csv_name(column(n).unwrap());
+        assert_eq!(
+            name("line_item_usage_account_id").as_deref(),
+            Some("lineItem/UsageAccountId")
+        );
+        assert_eq!(name("bill_bill_type").as_deref(), Some("bill/BillType"));
+        assert_eq!(
+            name("identity_line_item_id").as_deref(),
+            Some("identity/LineItemId")
+        );
+        assert_eq!(
+            name("savings_plan_savings_plan_a_r_n").as_deref(),
+            Some("savingsPlan/SavingsPlanARN")
+        );
+        assert_eq!(name("product"), None);
+        assert_eq!(name("tags"), None);
+        let all: Vec<String> = ALL_COLUMNS.iter().filter_map(legacy_csv_name).collect();
+        assert_eq!(
+            all.len(),
+            ALL_COLUMNS.len() - 5,
+            "every column but the five maps"
+        );
     }
 }

@@ -84,20 +84,32 @@ pub fn render(r: &Report) -> String {
     if !r.findings.is_empty() {
         out.push('\n');
     }
+    // One line per reason, listing the rules it skips, in order of first appearance.
+    let mut by_reason: Vec<(&str, Vec<&str>)> = Vec::new();
     for s in &r.rules_skipped {
-        out.push_str(&format!("skipped {}: {}\n", s.rule, clean(&s.reason)));
+        match by_reason.iter_mut().find(|(reason, _)| *reason == s.reason) {
+            Some((_, rules)) => rules.push(&s.rule),
+            None => by_reason.push((&s.reason, vec![&s.rule])),
+        }
+    }
+    for (reason, rules) in by_reason {
+        out.push_str(&format!(
+            "skipped {}: {}\n",
+            clean(&rules.join(", ")),
+            clean(reason)
+        ));
     }
     for n in &r.notes {
         out.push_str(&format!("note: {}\n", clean(n)));
     }
     out.push_str(&format!(
-        "{} in {} from {}: {}, {} ({} rules run, {} skipped)\n",
+        "{} in {} from {}: {}, {} ({} run, {} skipped)\n",
         if r.errors() == 0 { "OK" } else { "FAILED" },
         plural(r.rows_scanned, "row", "rows"),
         plural(r.files.len() as u64, "file", "files"),
         plural(r.errors(), "error", "errors"),
         plural(r.warnings(), "warning", "warnings"),
-        r.rules_run.len(),
+        plural(r.rules_run.len() as u64, "rule", "rules"),
         r.rules_skipped.len()
     ));
     out
@@ -106,6 +118,32 @@ pub fn render(r: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Skipped;
+
+    #[test]
+    fn skipped_rules_share_a_line_per_reason() {
+        let skip = |rule: &str, reason: &str| Skipped {
+            rule: rule.into(),
+            reason: reason.into(),
+        };
+        let r = Report {
+            files: vec!["x.csv".into()],
+            rows_scanned: 0,
+            rules_run: vec![],
+            rules_skipped: vec![
+                skip("PR001", "no principal column"),
+                skip("TG001", "no tags column"),
+                skip("PR002", "no principal column"),
+            ],
+            findings: vec![],
+            notes: vec![],
+        };
+        let text = render(&r);
+        assert!(text.starts_with(
+            "skipped PR001, PR002: no principal column\nskipped TG001: no tags column\n"
+        ));
+        assert!(text.ends_with("(0 rules run, 3 skipped)\n"), "{text}");
+    }
 
     #[test]
     fn strips_escape_sequences() {

@@ -1,5 +1,6 @@
-//! CT004: the same line item twice in a billing period. The bounded-memory detection (hash
-//! partitions spilled to temporary files) is in [`crate::dupes`].
+//! CT004: the same line item twice in a billing period: the same `identity_line_item_id` in
+//! the same `identity_time_interval`. The bounded-memory detection (hash partitions spilled to
+//! temporary files) is in [`crate::dupes`].
 
 use super::{Aggregates, Ctx, Rule};
 use crate::finding::{Sample, Tally};
@@ -15,10 +16,10 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     applies: Applicability::Always,
     columns: &["identity_line_item_id"],
-    summary: "an identity_line_item_id occurs more than once in a billing period",
-    checks: "Within one billing period, every `identity_line_item_id` occurs once (ids are unique per partition, not across refreshes). Every occurrence after the first (in file and row order) is counted. Memory stays flat: the scan reduces each row to a 40-byte record (the 128-bit XXH3 digest of the id, the period, file, row and cost) and sends it to one of 16–1,024 hash partitions by the digest's top bits; past about 260,000 rows per worker, full partition buffers are appended to temporary files in TMPDIR (40 bytes per row of disk, removed at the end). Both occurrences of an id in a period land in one partition, so after the scan each partition is checked on its own: sorted by (digest, period, file, row), the first record of each run of equal (digest, period) is the first occurrence and every other one a duplicate. The result is exact unless two different ids share a 128-bit digest: for n ids that chance is about n²/2^129 (10^-24 for ten million ids, 10^-21 for a billion); XXH3 is not cryptographic, so only a deliberately forged file could make that happen.",
+    summary: "the same line item (identity_line_item_id and identity_time_interval) occurs more than once in a billing period",
+    checks: "Within one billing period, every (`identity_line_item_id`, `identity_time_interval`) pair occurs once. An id alone names a line item, not a row: AWS repeats it for every hour (or day) in which the line item has usage, so one id over many intervals is normal; the same id in the same interval twice is a duplicate. In a file without `identity_time_interval` (or a row with it blank) the row's `line_item_usage_start_date` and `line_item_usage_end_date` stand in for it; such rows never match rows that have an interval; without those too, the id alone is the key. Every occurrence after the first (in file and row order) is counted. Memory stays flat: the scan reduces each row to a 40-byte record (the 128-bit XXH3 digest of the id and interval, the period, file, row and cost) and sends it to one of 16–1,024 hash partitions by the digest's top bits; past about 260,000 rows per worker, full partition buffers are appended to temporary files in TMPDIR (40 bytes per row of disk, removed at the end). Both occurrences of a key in a period land in one partition, so after the scan each partition is checked on its own: sorted by (digest, period, file, row), the first record of each run of equal (digest, period) is the first occurrence and every other one a duplicate. The result is exact unless two different keys share a 128-bit digest: for n rows that chance is about n²/2^129 (10^-24 for ten million, 10^-21 for a billion); XXH3 is not cryptographic, so only a deliberately forged file could make that happen.",
     why: "Duplicated rows double count spend. They typically come from reading two refreshes of the same period (an old execution folder, a copied file) or from a faulty merge.",
-    example: "Two rows with `identity_line_item_id = ggj6pdvt…c6xa` in `BILLING_PERIOD=2026-04`.",
+    example: "Two rows with `identity_line_item_id = ggj6pdvt…c6xa` and `identity_time_interval = 2026-04-20T10:00:00Z/2026-04-20T11:00:00Z` in `BILLING_PERIOD=2026-04` (the same id at 11:00–12:00 is the line item's next hour, not a duplicate).",
     fix: "Read only the files the period's manifest lists (the latest execution folder); remove stray copies from the period folder.",
     sql: crate::sql::SqlForm::Query(crate::sql::rules::ct004),
 };
@@ -31,6 +32,10 @@ impl Rule for DuplicateLineItem {
     fn finish(&self, agg: &Aggregates, ctx: &Ctx, out: &mut Tally) {
         for d in &agg.duplicates {
             let file = ctx.files.get(d.pos.0).map(|f| f.file.display.clone());
+            let mut values = vec![("billing_period", d.period.as_str())];
+            if let Some(t) = &d.interval {
+                values.push(("identity_time_interval", t.as_str()));
+            }
             out.hit(
                 d.pos.0,
                 d.cost,
@@ -38,7 +43,7 @@ impl Rule for DuplicateLineItem {
                     file,
                     row: Some(d.pos.1),
                     identity_line_item_id: d.id.clone(),
-                    values: crate::finding::values([("billing_period", d.period.as_str())]),
+                    values: crate::finding::values(values),
                 },
             );
         }
@@ -50,6 +55,49 @@ mod tests {
     use super::*;
     use crate::row::Row;
     use crate::rules::testkit::*;
+
+    #[test]
+    fn one_id_over_many_hours_is_one_line_item() {
+        let hours: Vec<String> = (0..5)
+            .map(|h| format!("2026-04-20T{h:02}:00:00Z/2026-04-20T{:02}:00:00Z", h + 1))
+            .collect();
+        let rows: Vec<Row> = hours
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Row {
+                row: i as u64 + 1,
+                time_interval: Some(t.as_str()),
+                start: ts(&t[..20]),
+                end: ts(&t[21..]),
+                ..inference()
+            })
+            .collect();
+        assert_eq!(run(&DuplicateLineItem, &rows, &ctx()).count, 0);
+        let again = Row {
+            row: 9,
+            ..rows[2].clone()
+        };
+        let t = run(&DuplicateLineItem, &[rows, vec![again]].concat(), &ctx());
+        assert_eq!(t.count, 1, "the same id in the same hour twice");
+        assert_eq!(t.samples().next().unwrap().row, Some(9));
+    }
+
+    #[test]
+    fn without_an_interval_usage_start_and_end_stand_in() {
+        let at = |h: &str| Row {
+            time_interval: None,
+            start: ts(&format!("2026-04-20T{h}:00:00Z")),
+            ..inference()
+        };
+        let next = Row {
+            row: 2,
+            end: ts("2026-04-20T12:00:00Z"),
+            ..at("11")
+        };
+        assert_eq!(run(&DuplicateLineItem, &[at("10"), next], &ctx()).count, 0);
+        let again = Row { row: 3, ..at("10") };
+        assert_eq!(run(&DuplicateLineItem, &[at("10"), again], &ctx()).count, 1);
+    }
 
     #[test]
     fn fires_on_repeated_id() {

@@ -28,7 +28,7 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     applies: Applicability::NoTruthNorPolicy,
     columns: &["line_item_iam_principal", "line_item_usage_account_id"],
-    summary: "one assumed-role session carries most of an account's Bedrock spend (likely a shared gateway identity)",
+    summary: "one assumed-role session carries most of an account's Bedrock spend (what a gateway calling Bedrock with one shared identity looks like; a single application looks the same)",
     checks: "A heuristic, run only without --truth and --policy (then GW001/PO002 decide). Per usage account, over Bedrock inference rows with a principal: warns when one assumed-role ARN (not an Identity Center session) carries more than 80 % of the account's attributed spend, that spend is at least $1.00 or covers at least 50 % of the account's attributed rows, and the session has at least 10 Bedrock rows (sustained traffic, not a one-off test). An account whose only Bedrock caller is one application session also matches: that is expected for a dedicated app account, and the fix below says how to silence it.",
     why: "A gateway (LiteLLM, Kong, a homegrown proxy) that calls Bedrock with its own role session makes all users' spend look like one identity; per-user chargeback from CUR is then impossible.",
     example: "`arn:aws:sts::111122223333:assumed-role/LiteLLMTaskRole/4f1c…` carries $950 of the account's $1,000 Bedrock spend.",

@@ -13,6 +13,7 @@ use curlab_vocab::truth::Truth;
 
 use crate::finding::Tally;
 use crate::input::{DataFile, ManifestCheck};
+use crate::kind::FileKind;
 use crate::meta::RuleMeta;
 use crate::money;
 use crate::policy::Policy;
@@ -50,6 +51,7 @@ pub mod sc004_map_as_string;
 pub mod sc005_manifest_files;
 pub mod sc006_manifest_columns;
 pub mod sc007_outside_billing_period;
+pub mod sc008_not_cur2_data;
 pub mod tg001_principal_tag_without_principal;
 pub mod tg002_unprefixed_key;
 pub mod tg003_tag_charset;
@@ -70,7 +72,14 @@ pub trait Rule: Sync {
         None
     }
 
-    /// Called once per data file with its schema.
+    /// Whether [`Rule::check_file`] sees every data file. Other rules see only CUR 2.0 files
+    /// (see [`crate::kind`]); only SC008, which says what the others are, sees all.
+    fn judges_every_file(&self) -> bool {
+        false
+    }
+
+    /// Called once per data file with its schema (only CUR 2.0 files unless
+    /// [`Rule::judges_every_file`]).
     fn check_file(&self, _file: usize, _ctx: &Ctx, _out: &mut Tally) {}
 
     /// Called for every record batch of the scan (its cells that did not parse as their
@@ -88,6 +97,8 @@ pub struct FileCtx {
     pub file: DataFile,
     /// Its schema.
     pub opened: Opened,
+    /// CUR 2.0, legacy CUR or not CUR data (from its columns); only CUR 2.0 files are scanned.
+    pub kind: FileKind,
 }
 
 /// When a cost allocation tag key took effect.
@@ -141,9 +152,16 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// Whether any data file has this column.
+    /// Whether any CUR 2.0 data file has this column.
     pub fn any_file_has(&self, column: &str) -> bool {
-        self.files.iter().any(|f| f.opened.schema.has(column))
+        self.files
+            .iter()
+            .any(|f| f.kind.is_cur2() && f.opened.schema.has(column))
+    }
+
+    /// Whether any data file is CUR 2.0 data (see [`crate::kind`]).
+    pub fn any_cur2_file(&self) -> bool {
+        self.files.iter().any(|f| f.kind.is_cur2())
     }
 }
 
@@ -165,7 +183,7 @@ pub struct KeySeen {
     pub rows: u64,
 }
 
-/// A repeated `identity_line_item_id`.
+/// A repeated line item: the same `identity_line_item_id` and `identity_time_interval`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Duplicate {
     /// (file index, row) of the repeated occurrence.
@@ -175,6 +193,8 @@ pub struct Duplicate {
     /// The id; filled in after the scan for the sampled duplicates only (see
     /// `engine::resolve_duplicate_ids`), so the scan keeps 16 bytes per row, not the id.
     pub id: Option<String>,
+    /// Its `identity_time_interval`, filled in with the id (`None` when the file has none).
+    pub interval: Option<String>,
     /// Billing period it repeats in (`YYYY-MM`).
     pub period: String,
 }
@@ -411,6 +431,7 @@ pub mod testkit {
             row: 1,
             folder_period: Some("2026-04"),
             line_item_id: Some("id-1"),
+            time_interval: Some("2026-04-20T10:00:00Z/2026-04-20T11:00:00Z"),
             billing_entity: "AWS",
             line_item_type: "Usage",
             operation: "InvokeModelInference",

@@ -22,7 +22,7 @@ static META: RuleMeta = RuleMeta {
         "line_item_line_item_type",
     ],
     summary: "a Bedrock inference row has no IAM principal",
-    checks: "Every Bedrock model-inference usage row (AWS-billed or Marketplace-billed) carries a non-empty `line_item_iam_principal` from the day principal data starts: with --truth the export's `iam_principal_data_from`; otherwise the later of 2026-04-08 and the first day on which the export shows any principal (an export may have enabled INCLUDE_IAM_PRINCIPAL_DATA after the launch). Null and the empty string both count as missing. When the column is empty on every row of the whole export, the finding says the export likely lacks INCLUDE_IAM_PRINCIPAL_DATA or predates enabling it, and counts the rows from 2026-04-08 on.",
+    checks: "Every Bedrock model-inference usage row (AWS-billed or Marketplace-billed) carries a non-empty `line_item_iam_principal` from the day principal data starts: with --truth the export's `iam_principal_data_from`; otherwise the later of 2026-04-08 and the first day on which the export shows any principal (an export may have enabled INCLUDE_IAM_PRINCIPAL_DATA after the launch). Null and the empty string both count as missing. When the column is empty on every row of the whole export, the finding says so (it does not guess why; one possibility is usage before INCLUDE_IAM_PRINCIPAL_DATA was enabled) and counts the rows from 2026-04-08 on.",
     why: "Unattributed Bedrock spend cannot be charged back to a user, team or application; it is exactly what the IAM principal column was launched to remove.",
     example: "`line_item_product_code = AmazonBedrock`, `line_item_operation = InvokeModelInference`, usage start 2026-04-20, `line_item_iam_principal` empty.",
     fix: "Enable `INCLUDE_IAM_PRINCIPAL_DATA` on the CUR 2.0 export (a new export may be needed, see the Billing doc), and wait for the next refresh; rows before the flag was enabled stay empty.",
@@ -69,7 +69,7 @@ impl Rule for MissingPrincipal {
         );
         if out.count > 0 && agg.principal_rows == 0 {
             out.message = Some(format!(
-                "line_item_iam_principal is empty on every row of the export: it likely lacks INCLUDE_IAM_PRINCIPAL_DATA or predates enabling it ({} Bedrock inference rows from {} on have no principal)",
+                "line_item_iam_principal is empty on every row of the export ({} Bedrock inference rows from {} on have no principal); the column fills from the day INCLUDE_IAM_PRINCIPAL_DATA is enabled on the export, so this usage may predate that",
                 out.count,
                 fmt_ts(ctx.principal_from).get(..10).unwrap_or("2026-04-08")
             ));

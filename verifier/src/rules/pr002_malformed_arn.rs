@@ -14,8 +14,8 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     applies: Applicability::Always,
     columns: &["line_item_iam_principal"],
-    summary: "line_item_iam_principal is not a valid IAM user, role, assumed-role or federated-user ARN",
-    checks: "A non-empty `line_item_iam_principal` parses as `arn:<partition>:iam::<12 digits>:user/[path/]<name>`, `...:role/[path/]<name>`, `arn:<partition>:sts::<12 digits>:assumed-role/<role>/<session>` or `...:federated-user/<name>`, with IAM name characters and lengths.",
+    summary: "line_item_iam_principal is not a valid IAM user, role, root user, assumed-role or federated-user ARN",
+    checks: "A non-empty `line_item_iam_principal` parses as `arn:<partition>:iam::<12 digits>:user/[path/]<name>`, `...:role/[path/]<name>`, the account root user `arn:<partition>:iam::<12 digits>:root`, `arn:<partition>:sts::<12 digits>:assumed-role/<role>/<session>` or `...:federated-user/<name>`, with IAM name characters and lengths. The root user is listed with the others by the AWS Budgets API's `SpendPrincipal` pattern.",
     why: "Chargeback joins principals to users, roles and accounts by parsing the ARN; a malformed value lands in an `unknown` bucket or breaks the job.",
     example: "`arn:aws:sts::1234:assumed-role/Role` (short account id, no session name).",
     fix: "The value comes from AWS; if it is malformed the file was edited or produced by a faulty tool. Re-download the export; report genuinely malformed AWS data to AWS Support.",
@@ -47,5 +47,19 @@ mod tests {
             ..inference()
         };
         assert_eq!(run(&MalformedArn, &[bad], &ctx()).count, 1);
+    }
+
+    #[test]
+    fn the_account_root_user_is_a_valid_principal() {
+        let root = Row {
+            principal: Some("arn:aws:iam::111122223333:root"),
+            ..inference()
+        };
+        assert_eq!(run(&MalformedArn, &[root], &ctx()).count, 0);
+        let not_root = Row {
+            principal: Some("arn:aws:iam::111122223333:root/alice"),
+            ..inference()
+        };
+        assert_eq!(run(&MalformedArn, &[not_root], &ctx()).count, 1);
     }
 }

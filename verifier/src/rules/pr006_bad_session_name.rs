@@ -51,5 +51,14 @@ mod tests {
             ..inference()
         };
         assert_eq!(run(&BadSessionName, &[bad], &ctx()).count, 1);
+        let root = Row {
+            principal: Some("arn:aws:iam::111122223333:root"),
+            ..inference()
+        };
+        assert_eq!(
+            run(&BadSessionName, &[root], &ctx()).count,
+            0,
+            "the root user has no session name to check"
+        );
     }
 }

@@ -13,6 +13,7 @@ pub static RULES: &[&dyn Rule] = &[
     &sc005_manifest_files::ManifestFiles,
     &sc006_manifest_columns::ManifestColumns,
     &sc007_outside_billing_period::OutsideBillingPeriod,
+    &sc008_not_cur2_data::NotCur2Data,
     &pr001_missing_principal::MissingPrincipal,
     &pr002_malformed_arn::MalformedArn,
     &pr003_account_mismatch::AccountMismatch,

@@ -69,6 +69,7 @@ pub(crate) mod tests {
                 period: None,
                 format: Format::Parquet,
             },
+            kind: crate::kind::classify(&schema),
             opened: Opened::for_tests(schema),
         });
         ctx

@@ -143,6 +143,7 @@ fn base_ctes(d: Dialect, table: &str) -> String {
     let text = |c: &str| format!("coalesce({c}, '')");
     let cols: Vec<(String, &str)> = vec![
         (blank_to_null("identity_line_item_id"), "line_item_id"),
+        (blank_to_null("identity_time_interval"), "time_interval"),
         (text("bill_billing_entity"), "billing_entity"),
         (text("line_item_line_item_type"), "line_item_type"),
         (text("line_item_operation"), "operation"),

@@ -24,7 +24,7 @@ use crate::rules::{
 };
 
 /// A principal ARN that `curlab_vocab::arn::parse_principal` accepts (tested against it).
-pub const PRINCIPAL_RE: &str = r"^arn:(aws|aws-cn|aws-us-gov):(iam::[0-9]{12}:(user|role)/([\x21-\x7e]{0,510}/)?[A-Za-z0-9_+=,.@-]{1,64}|sts::[0-9]{12}:(assumed-role/[A-Za-z0-9_+=,.@-]{1,64}/[^/]+|federated-user/[A-Za-z0-9_+=,.@-]{2,32}))\z";
+pub const PRINCIPAL_RE: &str = r"^arn:(aws|aws-cn|aws-us-gov):(iam::[0-9]{12}:((user|role)/([\x21-\x7e]{0,510}/)?[A-Za-z0-9_+=,.@-]{1,64}|root)|sts::[0-9]{12}:(assumed-role/[A-Za-z0-9_+=,.@-]{1,64}/[^/]+|federated-user/[A-Za-z0-9_+=,.@-]{2,32}))\z";
 /// A valid assumed-role (or Identity Center) session ARN, any session name.
 pub const ASSUMED_ROLE_RE: &str =
     r"^arn:(aws|aws-cn|aws-us-gov):sts::[0-9]{12}:assumed-role/[A-Za-z0-9_+=,.@-]{1,64}/[^/]+\z";
@@ -602,16 +602,24 @@ pub fn ct003(cx: &SqlCx<'_>) -> Violations {
     ))
 }
 
-/// CT004: every occurrence of an identity_line_item_id after the first within a billing period.
+/// CT004: every occurrence of a line item (identity_line_item_id and identity_time_interval) after
+/// the first within a billing period.
 pub fn ct004(cx: &SqlCx<'_>) -> Violations {
     let d = cx.d;
     let period = format!(
         "coalesce(billing_period, {})",
         d.to_str(&d.month_floor_ms("period_start"))
     );
+    // The line item's key: id and interval; without an interval, the usage start and end (as
+    // epoch ms, marked so they never equal an interval's text), as the native check does.
+    let when = format!(
+        "coalesce(time_interval, 'usage:' || coalesce({}, '') || '/' || coalesce({}, ''))",
+        d.to_str("start_ms"),
+        d.to_str("end_ms")
+    );
     rows(format!(
-        "SELECT count(*) - 1 AS n, {s} AS sample\nFROM base\nWHERE line_item_id IS NOT NULL\nGROUP BY {period}, line_item_id\nHAVING count(*) > 1",
-        s = sample(d, &[id(), ("billing_period", period.clone()), ("occurrences", d.to_str("count(*)"))]),
+        "SELECT count(*) - 1 AS n, {s} AS sample\nFROM base\nWHERE line_item_id IS NOT NULL\nGROUP BY {period}, line_item_id, {when}\nHAVING count(*) > 1",
+        s = sample(d, &[id(), ("identity_time_interval", "min(time_interval)".into()), ("billing_period", period.clone()), ("occurrences", d.to_str("count(*)"))]),
     ))
 }
 
@@ -797,6 +805,13 @@ mod tests {
             "arn:aws:iam::12345678901a:user/alice",
             "arn:aws:iam::123456789012:group/devs",
             "arn:aws:s3::123456789012:user/alice",
+            "arn:aws:iam::123456789012:root",
+            "arn:aws-cn:iam::123456789012:root",
+            "arn:aws:iam::123456789012:root/x",
+            "arn:aws:iam::123456789012:rootx",
+            "arn:aws:iam::123456789012:Root",
+            "arn:aws:sts::123456789012:root",
+            "arn:aws:iam::12345678901:root",
             "arn:aws:sts::123456789012:assumed-role/Role-1/user-1@acme.org",
             "arn:aws:sts::123456789012:assumed-role/Role-1/x",
             "arn:aws:sts::123456789012:assumed-role/Role-1/alice smith",
