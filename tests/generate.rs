@@ -345,6 +345,114 @@ fn csv_export_has_header_json_maps_and_all_rows() {
     );
 }
 
+/// The CSV export's cells are the Parquet export's values as AWS's CSV writes them: every
+/// double in Java `Double.toString` form and bit-for-bit the same value, tax rows as real ones.
+#[test]
+fn csv_doubles_are_java_strings_of_the_parquet_values() {
+    use curlab_generator::csv_text::java_double;
+    // s1-iam-users (hourly) plus a service whose hourly cost is below 1e-3 (exponent form).
+    let src = format!(
+        "{}\n[[background]]\nservice = \"secrets-manager\"\naccount = \"ml-dev\"\n",
+        include_str!("../scenarios/s1-iam-users.toml")
+    );
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("s1.toml");
+    std::fs::write(&path, src).expect("write");
+    let path = path.to_str().expect("utf-8");
+    let pq = generate(path, &[]);
+    let cv = generate(path, &["--format", "csv"]);
+    let export = "s1-iam-users";
+    let mut want: Vec<BTreeMap<String, String>> = Vec::new();
+    let mut doubles: Vec<String> = Vec::new();
+    for f in data_files(&pq.path().join(export)) {
+        for b in read_parquet(&f) {
+            let schema = b.schema();
+            doubles = schema
+                .fields()
+                .iter()
+                .filter(|f| f.data_type() == &arrow_schema::DataType::Float64)
+                .map(|f| f.name().clone())
+                .collect();
+            for i in 0..b.num_rows() {
+                let mut row = BTreeMap::new();
+                for name in &doubles {
+                    let c = f64_col(&b, name);
+                    if !c.is_null(i) {
+                        row.insert(name.clone(), java_double(c.value(i)));
+                    }
+                }
+                for name in ["identity_line_item_id", "identity_time_interval"] {
+                    row.insert(name.into(), str_col(&b, name).value(i).to_string());
+                }
+                want.push(row);
+            }
+        }
+    }
+    assert!(doubles.len() > 20, "{doubles:?}");
+    let mut got: Vec<BTreeMap<String, String>> = Vec::new();
+    let mut saw_exponent = false;
+    let mut tax_rows = 0;
+    for f in data_files(&cv.path().join(export)) {
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(&f).expect("csv.gz"))
+            .read_to_string(&mut text)
+            .expect("gunzip");
+        assert!(
+            !text.contains('\r') && text.ends_with('\n'),
+            "\\n line ends"
+        );
+        let mut rdr = csv::Reader::from_reader(text.as_bytes());
+        let header = rdr.headers().expect("header").clone();
+        let at = |n: &str| header.iter().position(|h| h == n).expect(n);
+        for rec in rdr.records() {
+            let rec = rec.expect("record");
+            let mut row = BTreeMap::new();
+            for name in &doubles {
+                let cell = &rec[at(name)];
+                if cell.is_empty() {
+                    continue;
+                }
+                let x: f64 = cell.parse().expect("a number");
+                assert_eq!(cell, java_double(x), "{name}: {cell} is not in Java form");
+                saw_exponent |= cell.contains('E');
+                row.insert(name.clone(), cell.to_string());
+            }
+            for name in ["identity_line_item_id", "identity_time_interval"] {
+                row.insert(name.into(), rec[at(name)].to_string());
+            }
+            if &rec[at("line_item_line_item_type")] == "Tax" {
+                tax_rows += 1;
+                assert_eq!(&rec[at("line_item_usage_amount")], "1.0");
+                assert_eq!(&rec[at("pricing_public_on_demand_cost")], "0.0");
+                assert_eq!(&rec[at("product_servicecode")], "");
+                let product: serde_json::Value =
+                    serde_json::from_str(&rec[at("product")]).expect("JSON map");
+                assert_eq!(product.as_object().map(|m| m.len()), Some(1));
+                assert!(product["product_name"].is_string());
+            }
+            got.push(row);
+        }
+    }
+    assert!(saw_exponent, "small costs print in exponent form");
+    assert!(tax_rows > 0, "s1-iam-users has tax rows");
+    let key = |r: &BTreeMap<String, String>| {
+        (
+            r["identity_line_item_id"].clone(),
+            r["identity_time_interval"].clone(),
+        )
+    };
+    want.sort_by_key(key);
+    got.sort_by_key(key);
+    assert_eq!(
+        want.len() as u64,
+        truth(pq.path(), export)["rows"].as_u64().expect("rows")
+    );
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g, w, "CSV and Parquet differ");
+    }
+}
+
 #[test]
 fn existing_export_needs_force_and_is_replaced_whole() {
     let dir = generate("blog-launch", &[]);

@@ -119,6 +119,16 @@ pub fn map_json(pairs: &[(String, String)]) -> String {
     serde_json::Value::Object(m).to_string()
 }
 
+/// `reservation_subscription_id` of a usage row. In the real export it is a 9–11 digit number
+/// shared by the rows of one service (`product_servicecode`) in one account, data transfer
+/// rows of every product sharing theirs; here a hash of the payer, usage account and service.
+fn subscription_id(ctx: &BatchContext, r: &Row) -> String {
+    let service = r.sku.servicecode.as_deref().unwrap_or(&r.sku.product_code);
+    let key = format!("{}|{}|{service}", ctx.payer.id, ctx.accounts[r.account].id);
+    let h = u64::from(curlab_vocab::arn::fnv1a32(key.as_bytes()));
+    (100_000_000 + h * 23).to_string()
+}
+
 fn interval(start: Ts, end: Ts) -> String {
     format!("{}/{}", rfc3339(start), rfc3339(end))
 }
@@ -145,11 +155,13 @@ enum S {
     AvailabilityZone,
     Rate,
     Currency,
+    PricingCurrency,
     Principal,
     LegalEntity,
     Description,
     LineItemType,
     Operation,
+    ProductOperation,
     ProductCode,
     ResourceId,
     TaxType,
@@ -170,11 +182,14 @@ enum S {
     InstanceType,
     Location,
     LocationType,
-    ProductPricingUnit,
     Family,
     RegionCode,
     ServiceCode,
     Sku,
+    /// `''` on every row (the reservation quantity columns, as in the real export).
+    EmptyText,
+    /// A number per usage account and service, on usage rows.
+    SubscriptionId,
 }
 
 fn string_kind(name: &str) -> Option<S> {
@@ -189,12 +204,14 @@ fn string_kind(name: &str) -> Option<S> {
         "identity_time_interval" => S::TimeInterval,
         "line_item_availability_zone" => S::AvailabilityZone,
         "line_item_blended_rate" | "line_item_unblended_rate" => S::Rate,
-        "line_item_currency_code" | "pricing_currency" => S::Currency,
+        "line_item_currency_code" => S::Currency,
+        "pricing_currency" => S::PricingCurrency,
         "line_item_iam_principal" => S::Principal,
         "line_item_legal_entity" => S::LegalEntity,
         "line_item_line_item_description" => S::Description,
         "line_item_line_item_type" => S::LineItemType,
-        "line_item_operation" | "product_operation" => S::Operation,
+        "line_item_operation" => S::Operation,
+        "product_operation" => S::ProductOperation,
         "line_item_product_code" => S::ProductCode,
         "line_item_resource_id" => S::ResourceId,
         "line_item_tax_type" => S::TaxType,
@@ -215,11 +232,16 @@ fn string_kind(name: &str) -> Option<S> {
         "product_instance_type" => S::InstanceType,
         "product_location" => S::Location,
         "product_location_type" => S::LocationType,
-        "product_pricing_unit" => S::ProductPricingUnit,
         "product_product_family" => S::Family,
         "product_region_code" => S::RegionCode,
         "product_servicecode" => S::ServiceCode,
         "product_sku" => S::Sku,
+        "reservation_normalized_units_per_reservation"
+        | "reservation_number_of_reservations"
+        | "reservation_total_reserved_normalized_units"
+        | "reservation_total_reserved_units"
+        | "reservation_units_per_reservation" => S::EmptyText,
+        "reservation_subscription_id" => S::SubscriptionId,
         _ => return None,
     })
 }
@@ -239,11 +261,12 @@ fn string_cell<'a>(ctx: &'a BatchContext, k: S, r: &'a Row) -> Option<Cow<'a, st
         S::InvoicingEntity => b("Amazon Web Services, Inc."),
         S::PayerId => b(&ctx.payer.id),
         S::PayerName => b(&ctx.payer.name),
-        S::LineItemId => b(&r.id),
+        S::LineItemId => b(r.id.as_str()),
         S::TimeInterval => Some(Cow::Owned(interval(r.start, r.end))),
         S::AvailabilityZone => s.availability_zone.as_deref().map(Cow::Borrowed),
         S::Rate if usage => Some(Cow::Owned(format_rate(s.rate_e10))),
         S::Currency => b("USD"),
+        S::PricingCurrency if usage => b("USD"),
         S::Principal => match (&r.principal, ctx.missing_principal) {
             (Some(p), _) => b(p),
             (None, MissingPrincipal::Empty) => b(""),
@@ -253,6 +276,7 @@ fn string_cell<'a>(ctx: &'a BatchContext, k: S, r: &'a Row) -> Option<Cow<'a, st
         S::Description => b(&s.description),
         S::LineItemType => b(r.line_item_type()),
         S::Operation if usage => b(&r.operation),
+        S::ProductOperation if usage && s.product_operation => b(&r.operation),
         S::ProductCode => b(&s.product_code),
         S::ResourceId => r.resource_id.as_deref().map(Cow::Borrowed),
         S::TaxType => r.tax_type.as_deref().map(Cow::Borrowed),
@@ -271,13 +295,15 @@ fn string_cell<'a>(ctx: &'a BatchContext, k: S, r: &'a Row) -> Option<Cow<'a, st
         S::ToLocationType if dt => b("Other"),
         S::InstanceFamily => s.instance_family.as_deref().map(Cow::Borrowed),
         S::InstanceType => s.instance_type.as_deref().map(Cow::Borrowed),
-        S::Location if usage && !s.location.is_empty() => b(s.location),
-        S::LocationType if usage => b("AWS Region"),
-        S::ProductPricingUnit if usage && r.kind == RowKind::Background => b(s.pricing_unit),
+        // Data transfer has a from and a to location instead (as in real exports).
+        S::Location if usage && !dt && !s.location.is_empty() => b(s.location),
+        S::LocationType if usage && !dt => b("AWS Region"),
         S::Family if usage => b(&s.family),
-        S::RegionCode if usage => b(&s.region),
+        S::RegionCode if usage && !dt => b(&s.region),
         S::ServiceCode => s.servicecode.as_deref().map(Cow::Borrowed),
         S::Sku if usage => b(&s.sku),
+        S::EmptyText => b(""),
+        S::SubscriptionId if usage => Some(Cow::Owned(subscription_id(ctx, r))),
         _ => None,
     }
 }
@@ -315,22 +341,17 @@ fn double_cell(k: D, r: &Row) -> Option<f64> {
     match k {
         D::Cost => Some(r.cost()),
         D::UsageAmount => Some(r.usage_amount()),
-        D::NormalizationFactor => Some(if r.sku.instance_type.is_some() {
-            4.0
-        } else {
-            0.0
-        }),
-        D::NormalizedUsage => Some(if r.sku.instance_type.is_some() {
-            r.usage_amount() * 4.0
-        } else {
-            0.0
-        }),
-        D::PublicCost if usage => Some(match r.sku.public_rate_e10 {
-            Some(rate) => crate::rows::e16_to_usd(i128::from(r.amount_e6) * i128::from(rate)),
-            None => 0.0,
+        D::NormalizationFactor => Some(r.sku.normalization_factor),
+        D::NormalizedUsage => Some(r.usage_amount() * r.sku.normalization_factor),
+        // Tax rows have no public price: 0.0, as in real exports.
+        D::PublicCost => Some(match r.sku.public_rate_e10 {
+            Some(rate) if usage => {
+                crate::rows::e16_to_usd(i128::from(r.amount_e6) * i128::from(rate))
+            }
+            _ => 0.0,
         }),
         D::Zero => Some(0.0),
-        D::PublicCost | D::Null => None,
+        D::Null => None,
     }
 }
 
@@ -419,6 +440,27 @@ pub fn to_batch(
                                     let text = interval(r.start, r.end);
                                     b.append_value(&text);
                                     last = Some((r.start, r.end, text));
+                                }
+                            }
+                        }
+                    }
+                    Some(S::SubscriptionId) => {
+                        // Consecutive rows mostly share their account and SKU: hash once.
+                        let mut last: Option<(usize, *const crate::rows::Sku, String)> = None;
+                        for r in rows {
+                            if r.kind == RowKind::Tax {
+                                b.append_null();
+                                continue;
+                            }
+                            let sku = Arc::as_ptr(&r.sku);
+                            match &last {
+                                Some((a, p, text)) if *a == r.account && *p == sku => {
+                                    b.append_value(text)
+                                }
+                                _ => {
+                                    let text = subscription_id(ctx, r);
+                                    b.append_value(&text);
+                                    last = Some((r.account, sku, text));
                                 }
                             }
                         }

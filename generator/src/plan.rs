@@ -2286,6 +2286,37 @@ fn resolve_background(cx: &mut Ctx<'_>, accounts: &[Account]) -> Vec<BackgroundP
                     format!("arn:aws:logs:{}:{id}:log-group:/app/service-{k}", bg.region)
                 }
                 BackgroundService::DataTransfer => format!("i-0{}", hex(&mut rng, 16)),
+                BackgroundService::Rds => {
+                    format!(
+                        "arn:aws:rds:{}:{id}:db:db-{k}-{}",
+                        bg.region,
+                        hex(&mut rng, 6)
+                    )
+                }
+                BackgroundService::Eks => format!(
+                    "arn:aws:eks:{}:{id}:cluster/cluster-{k}-{}",
+                    bg.region,
+                    hex(&mut rng, 6)
+                ),
+                BackgroundService::Ses => format!(
+                    "arn:aws:ses:{}:{id}:identity/mail{k}.example.com",
+                    bg.region
+                ),
+                BackgroundService::Sns => format!(
+                    "arn:aws:sns:{}:{id}:topic-{k}-{}",
+                    bg.region,
+                    hex(&mut rng, 6)
+                ),
+                BackgroundService::Sqs => format!(
+                    "arn:aws:sqs:{}:{id}:queue-{k}-{}",
+                    bg.region,
+                    hex(&mut rng, 6)
+                ),
+                BackgroundService::SecretsManager => format!(
+                    "arn:aws:secretsmanager:{}:{id}:secret:app/secret-{k}-{}",
+                    bg.region,
+                    hex(&mut rng, 6)
+                ),
             })
             .collect();
         out.push(BackgroundPlan {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use curlab_vocab::bedrock::{self, BillingForm, ServiceTier, TokenType, UsageKey};
 
 use crate::catalog::Model;
+use crate::ids::LineItemId;
 use crate::plan::Ts;
 
 /// Sorted `(key, value)` pairs of a map column.
@@ -58,6 +59,10 @@ pub struct Sku {
     pub availability_zone: Option<String>,
     /// `product_to_location` (data transfer).
     pub to_location: Option<String>,
+    /// Whether `product_operation` is set (the price list has an `operation` attribute).
+    pub product_operation: bool,
+    /// `line_item_normalization_factor` (instance lines; 0.0 otherwise).
+    pub normalization_factor: f64,
 }
 
 /// What kind of line a row is.
@@ -100,8 +105,8 @@ pub struct Row {
     pub tags: Pairs,
     /// `resource_tags` map (normalised keys, sorted).
     pub resource_tags: Pairs,
-    /// `identity_line_item_id`.
-    pub id: String,
+    /// `identity_line_item_id`: the same for every interval of the line item.
+    pub id: LineItemId,
     /// Tax type (Tax rows).
     pub tax_type: Option<String>,
 }
@@ -123,6 +128,44 @@ impl Row {
             RowKind::Tax => "Tax",
             _ => "Usage",
         }
+    }
+}
+
+/// `line_item_usage_amount` of a tax row (1.0, as in real exports), in 1e-6 units.
+pub const TAX_USAGE_E6: i64 = 1_000_000;
+
+/// The SKU of the tax line for the product `usage` belongs to, as real exports write tax rows:
+/// the product code and billing/legal entity of the product, `product` holding only
+/// `product_name`, description `Tax for product code <CODE>`, and no usage type, operation,
+/// rate, unit, service code, SKU or location.
+pub fn tax_sku(usage: &Sku) -> Sku {
+    Sku {
+        product_code: usage.product_code.clone(),
+        servicecode: None,
+        product_name: usage.product_name.clone(),
+        family: String::new(),
+        billing_entity: usage.billing_entity,
+        legal_entity: usage.legal_entity.clone(),
+        usage_type: String::new(),
+        pricing_unit: "",
+        rate_e10: 0,
+        public_rate_e10: None,
+        description: format!("Tax for product code {}", usage.product_code),
+        region: String::new(),
+        location: "",
+        product_map: Arc::new(vec![(
+            "product_name".to_string(),
+            usage.product_name.clone(),
+        )]),
+        sku: String::new(),
+        rate_code: String::new(),
+        rate_id: String::new(),
+        instance_type: None,
+        instance_family: None,
+        availability_zone: None,
+        to_location: None,
+        product_operation: false,
+        normalization_factor: 0.0,
     }
 }
 
@@ -248,6 +291,8 @@ pub fn bedrock_sku(model: &Model, region: &str, region_code: &str, key: UsageKey
         instance_family: None,
         availability_zone: None,
         to_location: None,
+        product_operation: true,
+        normalization_factor: 0.0,
     }
 }
 

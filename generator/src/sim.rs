@@ -1,8 +1,10 @@
 //! Simulate requests one day at a time and aggregate them into CUR rows.
 //!
 //! [`simulate_day`] is pure and seeded per (stream, day), so days can run on any thread in any
-//! order; [`Emitter`] takes the days back in order, numbers the rows, adds tax rows at each
-//! period's end and keeps the ground truth, which is summed per request, not per row.
+//! order; [`Emitter`] takes the days back in order, adds tax rows at each period's end and
+//! keeps the ground truth, which is summed per request, not per row. [`RowMaker`] turns keys
+//! into rows on any thread; a row's line item id is a hash of its key ([`crate::ids`]), not of
+//! its position.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -10,12 +12,13 @@ use std::sync::Arc;
 use curlab_vocab::bedrock::{self, ServiceTier, TokenType, UsageKey};
 use curlab_vocab::tags::{resource_tags_column_key, IAM_PRINCIPAL_PREFIX, RESOURCE_TAGS_PREFIX};
 use curlab_vocab::truth::{self, Truth};
-use rand::{Rng, RngExt, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::background;
+use crate::ids::LineItemIds;
 use crate::plan::{rfc3339, Plan, Ts};
-use crate::rows::{bedrock_sku, e16_to_usd, Pairs, Row, RowKind, Sku};
+use crate::rows::{bedrock_sku, e16_to_usd, tax_sku, Pairs, Row, RowKind, Sku, TAX_USAGE_E6};
 use crate::scenario::model::{BatchPrincipal, Granularity, ProfileResourceId, TagSource};
 
 /// A hash map with rustc's FxHash: one multiply per word, fast for the simulation's small
@@ -569,17 +572,15 @@ fn bedrock_amount_e6(plan: &Plan, k: &BedrockKey, tokens: u64) -> i64 {
     tokens as i64 * (1_000_000 / model.billing.tokens_per_unit() as i64).max(1)
 }
 
-/// Aggregated rows, sorted in output order, with the position of their first line item id in
-/// their emit unit (a day, or a billing period for monthly granularity). Rows are built from
-/// the keys only when they are written ([`RowMaker`]), so a block costs ~40 bytes a row.
+/// Aggregated rows, sorted in output order, of one emit unit (a day, or a billing period for
+/// monthly granularity). Rows are built from the keys only when they are written
+/// ([`RowMaker`]), so a block costs ~40 bytes a row.
 #[derive(Debug, Default)]
 pub struct KeyBlock {
     /// Billing period index.
     pub period: usize,
-    /// Emit unit start: seeds the line item ids.
+    /// Emit unit start.
     pub unit: Ts,
-    /// Index of the block's first row within its unit.
-    pub first: u64,
     /// Bedrock rows (they come first), tokens per key.
     pub bedrock: Vec<(BedrockKey, u64)>,
     /// Background rows, usage (1e-6 units) per key.
@@ -681,12 +682,11 @@ pub fn simulate_day(
         let hi = plan.explicit.partition_point(|r| r.ts < (day + 1) * 86_400);
         &plan.explicit[lo..hi]
     };
-    let mut first = 0u64;
     // Monthly rows are priced when the period is complete (see `Emitter`), so their blocks
     // carry no costs.
-    let mut block = |bedrock: Vec<(BedrockKey, u64)>,
-                     background: Vec<(BackgroundKey, i64)>,
-                     skus: &mut SkuCache|
+    let block = |bedrock: Vec<(BedrockKey, u64)>,
+                 background: Vec<(BackgroundKey, i64)>,
+                 skus: &mut SkuCache|
      -> DayBlock {
         let mut costs = CostSum::default();
         let mut background_e16 = 0;
@@ -712,11 +712,9 @@ pub fn simulate_day(
         let keys = KeyBlock {
             period,
             unit,
-            first,
             bedrock,
             background,
         };
-        first += keys.len() as u64;
         DayBlock {
             day,
             keys,
@@ -792,7 +790,6 @@ pub fn simulate_day(
         keys: KeyBlock {
             period,
             unit,
-            first,
             ..Default::default()
         },
         truth: Some(out.truth),
@@ -862,6 +859,7 @@ pub struct Emitter<'a> {
     owned: Option<std::ops::RangeInclusive<i64>>,
     pending_owned: bool,
     empty: Pairs,
+    ids: LineItemIds,
 }
 
 impl<'a> Emitter<'a> {
@@ -881,6 +879,7 @@ impl<'a> Emitter<'a> {
             owned: None,
             pending_owned: true,
             empty: Arc::new(Vec::new()),
+            ids: LineItemIds::new(plan),
         }
     }
 
@@ -996,7 +995,6 @@ impl<'a> Emitter<'a> {
         let keys = KeyBlock {
             period,
             unit,
-            first: 0,
             bedrock,
             background,
         };
@@ -1032,97 +1030,37 @@ impl<'a> Emitter<'a> {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         self.period_cost.retain(|(p, _, _), _| *p != period);
-        // One tax line per usage account and product code, spanning the billing period.
-        for ((_, account, _), (cost, sku)) in entries {
+        // One tax line per usage account and product code, spanning the billing period, also
+        // when it rounds to $0.00: real exports carry such lines.
+        for ((_, account, code), (cost, sku)) in entries {
             // Round to the cent: 1 cent = 1e14 in 1e-16 USD.
             let raw = cost * rate_bp / 1_000_000;
             let cents = (raw + 50_000_000_000_000) / 100_000_000_000_000;
             let tax_e16 = cents * 100_000_000_000_000;
-            if tax_e16 == 0 {
-                continue;
-            }
             self.tax_e16 += tax_e16;
-            let tax_sku = Sku {
-                usage_type: String::new(),
-                pricing_unit: "",
-                rate_e10: 0,
-                public_rate_e10: None,
-                description: format!("Tax for product code {}", sku.product_code),
-                product_map: self.empty.clone(),
-                instance_type: None,
-                instance_family: None,
-                availability_zone: None,
-                to_location: None,
-                ..(*sku).clone()
-            };
             rows.push(Row {
                 period,
                 account,
                 start: per.start,
                 end: per.end,
                 kind: RowKind::Tax,
-                sku: Arc::new(tax_sku),
+                sku: Arc::new(tax_sku(&sku)),
                 operation: "".into(),
                 principal: None,
                 resource_id: None,
-                amount_e6: 0,
+                amount_e6: TAX_USAGE_E6,
                 cost_e16: tax_e16,
                 tags: self.empty.clone(),
                 resource_tags: self.empty.clone(),
-                id: String::new(),
+                id: self.ids.tax(per.start, account, &code),
                 tax_type: Some(tax.tax_type.clone()),
             });
         }
         if rows.is_empty() {
             return vec![];
         }
-        let mut ids = IdStream::new(self.plan.seed, 8, per.end);
-        for r in &mut rows {
-            r.id = ids.next_id();
-        }
         *self.rows_by_period.entry(per.label.clone()).or_default() += rows.len() as u64;
         vec![Emitted::Rows(Chunk { period, rows })]
-    }
-}
-
-/// Line item ids: 52 base-32 characters, one 32-bit word of a ChaCha stream each. They depend
-/// only on the seed, the unit and the row's position in it, so every part of a sharded export
-/// and every thread numbers a row exactly as the whole export would, and a row's id can be
-/// computed without the rows before it.
-struct IdStream {
-    rng: ChaCha8Rng,
-    /// Row index the stream is positioned at.
-    at: u64,
-}
-
-impl IdStream {
-    const CHARS: usize = 52;
-
-    fn new(seed: u64, purpose: u64, unit: Ts) -> Self {
-        IdStream {
-            rng: rng_for(seed, purpose, 0, unit / 3600),
-            at: 0,
-        }
-    }
-
-    /// Position the stream at row `index` of its unit.
-    fn seek(&mut self, index: u64) {
-        if index != self.at {
-            self.rng
-                .set_word_pos(u128::from(index) * Self::CHARS as u128);
-            self.at = index;
-        }
-    }
-
-    fn next_id(&mut self) -> String {
-        const A: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
-        let mut id = String::with_capacity(Self::CHARS);
-        for _ in 0..Self::CHARS {
-            // The top five bits: the same pick as `random_range(0..32)` on one word.
-            id.push(A[(self.rng.next_u32() >> 27) as usize] as char);
-        }
-        self.at += 1;
-        id
     }
 }
 
@@ -1159,7 +1097,7 @@ pub struct RowMaker<'a> {
     skus: SkuCache,
     /// By (model, region, account of a profile call).
     resource_ids: FxMap<(u16, u8, Option<u32>), Arc<str>>,
-    ids: Option<(Ts, IdStream)>,
+    ids: LineItemIds,
     empty: Pairs,
     operations: [Arc<str>; 2],
 }
@@ -1172,7 +1110,7 @@ impl<'a> RowMaker<'a> {
             tags,
             skus: SkuCache::default(),
             resource_ids: FxMap::default(),
-            ids: None,
+            ids: LineItemIds::new(plan),
             empty: Arc::new(Vec::new()),
             operations: [
                 bedrock::OP_INVOKE.into(),
@@ -1184,19 +1122,9 @@ impl<'a> RowMaker<'a> {
     /// Append rows `range` of `block` to `out`.
     pub fn rows(&mut self, block: &KeyBlock, range: std::ops::Range<usize>, out: &mut Vec<Row>) {
         let plan = self.plan;
-        let seed = plan.seed;
-        let ids = match &mut self.ids {
-            Some((unit, ids)) if *unit == block.unit => ids,
-            slot => {
-                &mut slot
-                    .insert((block.unit, IdStream::new(seed, 7, block.unit)))
-                    .1
-            }
-        };
-        ids.seek(block.first + range.start as u64);
+        let period_start = plan.export.periods[block.period].start;
         let nb = block.bedrock.len();
         for i in range {
-            let id = ids.next_id();
             if let Some((k, tokens)) = block.bedrock.get(i) {
                 let sku = self.skus.bedrock(plan, k).0.clone();
                 let model = &plan.models[k.model as usize];
@@ -1224,7 +1152,7 @@ impl<'a> RowMaker<'a> {
                     cost_e16,
                     tags: self.tags.set(k.tags).clone(),
                     resource_tags: self.empty.clone(),
-                    id,
+                    id: self.ids.bedrock(period_start, k),
                     tax_type: None,
                     sku,
                 });
@@ -1248,7 +1176,7 @@ impl<'a> RowMaker<'a> {
                     cost_e16,
                     tags: self.tags.set(t).clone(),
                     resource_tags: self.tags.set(rt).clone(),
-                    id,
+                    id: self.ids.background(period_start, entry.account, k, (t, rt)),
                     tax_type: None,
                     sku,
                 });

@@ -822,6 +822,18 @@ pub enum BackgroundService {
     Cloudwatch,
     /// Data transfer out.
     DataTransfer,
+    /// RDS PostgreSQL instance hours and GP3 storage.
+    Rds,
+    /// EKS cluster hours.
+    Eks,
+    /// SES email recipients.
+    Ses,
+    /// SNS API requests.
+    Sns,
+    /// SQS requests.
+    Sqs,
+    /// Secrets Manager secrets and API requests.
+    SecretsManager,
 }
 
 /// `[[background]]`
