@@ -1,6 +1,6 @@
 //! The fuzz entry points that need the generator and the verifier (the vocabulary ones are in
 //! `harness_vocab.rs`), shared by the `cargo fuzz` targets (`fuzz/fuzz_targets/*.rs`), the
-//! proptest suites (`tests/fuzz_*.rs`) and the corpus replay (`tests/fuzz_corpus.rs`). Each
+//! proptest suites (`tests/it/fuzz_*.rs`) and the corpus replay (`tests/it/fuzz_corpus.rs`). Each
 //! takes arbitrary bytes, must never panic, and checks properties that hold for any input.
 //! A violated property panics with the input, which the fuzzer or proptest then minimises.
 #![allow(dead_code)]

@@ -1,5 +1,5 @@
 //! The fuzz entry points for the vocabulary (ARN parser, tag rules), shared by the `cargo fuzz`
-//! targets `arn` and `tags`, `tests/fuzz_vocab.rs` and `tests/fuzz_corpus.rs`. They depend on
+//! targets `arn` and `tags`, `tests/it/fuzz_vocab.rs` and `tests/it/fuzz_corpus.rs`. They depend on
 //! `curlab-vocab` only, so those targets build in a minute. Each must never panic; a violated
 //! property panics with the input.
 #![allow(dead_code)]

@@ -1,4 +1,4 @@
-"""A local S3-compatible server (moto) for tests/s3.rs, and the few bucket operations the tests
+"""A local S3-compatible server (moto) for tests/it/s3.rs, and the few bucket operations the tests
 need that curlab itself does not do (create buckets and users, list with checksums, copy).
 
     python tests/s3_moto.py serve [--forever]

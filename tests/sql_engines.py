@@ -2,7 +2,7 @@
 
 Usage: sql_engines.py <plan.json> <results.json>
 
-The plan (written by tests/sql_engines.rs) lists exports, each with the files `curlab ddl`
+The plan (written by tests/it/sql_engines.rs) lists exports, each with the files `curlab ddl`
 and `curlab sql` wrote for it:
 
   {"exports": [{"name": ..., "ddl": {"duckdb": path, "spark": path, "athena": path},

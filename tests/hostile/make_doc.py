@@ -1,7 +1,6 @@
 """Rebuild the case tables of docs/robustness.md from a run of the hostile tests.
 
-    CURLAB_ROBUSTNESS_DUMP=/tmp/cases.tsv cargo test --test hostile_parquet --test hostile_csv \
-        --test hostile_layout --test hostile_scenario
+    CURLAB_ROBUSTNESS_DUMP=/tmp/cases.tsv cargo test --test it hostile_
     python3 tests/hostile/make_doc.py /tmp/cases.tsv
 
 Replaces everything between `<!-- cases:begin -->` and `<!-- cases:end -->` with one table per
@@ -13,11 +12,11 @@ import os
 import sys
 
 TESTS = [
-    ("pq-", "Parquet", "tests/hostile_parquet.rs"),
-    ("csv-", "CSV and CSV.gz", "tests/hostile_csv.rs"),
-    ("layout-", "Export layout and paths", "tests/hostile_layout.rs"),
-    ("scn-", "Scenario files and generate flags", "tests/hostile_scenario.rs"),
-    ("out-", "Output safety", "tests/hostile_output.rs"),
+    ("pq-", "Parquet", "tests/it/hostile_parquet.rs"),
+    ("csv-", "CSV and CSV.gz", "tests/it/hostile_csv.rs"),
+    ("layout-", "Export layout and paths", "tests/it/hostile_layout.rs"),
+    ("scn-", "Scenario files and generate flags", "tests/it/hostile_scenario.rs"),
+    ("out-", "Output safety", "tests/it/hostile_output.rs"),
 ]
 OUTPUT = [
     ("out-verify-text", "control characters and bidi overrides from the data replaced by U+FFFD; values kept"),
@@ -56,7 +55,7 @@ def main(dump):
     for target in sorted(os.listdir("fuzz/corpus")):
         for name in sorted(os.listdir(f"fuzz/corpus/{target}")):
             seeds.append((target, name))
-    out += [f"### Fuzz corpus seeds ({len(seeds)} seeds, `tests/fuzz_corpus.rs`)", "",
+    out += [f"### Fuzz corpus seeds ({len(seeds)} seeds, `tests/it/fuzz_corpus.rs`)", "",
             "Each seed is replayed through its target's entry point in `fuzz/harness.rs`: no panic, "
             "and the target's properties hold.", "", "| case | target |", "|---|---|"]
     for target, name in seeds:

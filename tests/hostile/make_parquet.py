@@ -1,4 +1,4 @@
-"""Write odd but possible Parquet shapes of one curlab data file, for tests/hostile_parquet.rs.
+"""Write odd but possible Parquet shapes of one curlab data file, for tests/it/hostile_parquet.rs.
 
 Usage: make_parquet.py <source.parquet> <out-dir>
 

@@ -6,14 +6,13 @@
 //! and stops it when the test process ends. The server checks request signatures, so wrong
 //! keys are rejected as on AWS. Each run writes under its own prefix.
 
-mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 
-use common::{curlab, generate};
+use crate::common::{curlab, generate};
 use serde_json::Value;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -35,7 +34,7 @@ struct Server {
 /// The virtualenv's Python with moto's server (or set CURLAB_TEST_S3_ENDPOINT to a running
 /// S3-compatible server instead).
 fn python() -> PathBuf {
-    common::python("moto.server, boto3")
+    crate::common::python("moto.server, boto3")
 }
 
 fn helper(args: &[&str], keys: Option<(&str, &str)>) -> Output {
@@ -203,7 +202,7 @@ fn round_trip(test: &str, scenario: &str, extra: &[&str], export: &str, period: 
         .iter()
         .map(|(k, _, _)| k[prefix(test).len() + 1..].to_string())
         .collect();
-    let mut local_names: Vec<String> = common::files(local.path())
+    let mut local_names: Vec<String> = crate::common::files(local.path())
         .iter()
         .map(|p| p.to_string_lossy().replace('\\', "/"))
         .collect();
@@ -404,7 +403,7 @@ fn create_new_delivery_and_superseded_folders_match_local() {
         "generate",
     );
     // An older delivery of the same period, in an earlier execution folder, on both sides.
-    let data = common::data_files(&local.path().join("blog-launch"));
+    let data = crate::common::data_files(&local.path().join("blog-launch"));
     assert_eq!(data.len(), 1);
     let exec = data[0].parent().expect("exec folder");
     let old_exec =
@@ -769,6 +768,8 @@ fn endpoint_flag_and_large_files_in_parts() {
         "--quiet",
         "--compression",
         "none",
+        "--scale",
+        "2",
         "--endpoint-url",
         &s.endpoint,
     ];
@@ -787,7 +788,10 @@ fn endpoint_flag_and_large_files_in_parts() {
         etag.contains('-'),
         "{key} was uploaded in parts (etag {etag})"
     );
-    let local = generate("s4-gateway-per-user", &["--compression", "none"]);
+    let local = generate(
+        "s4-gateway-per-user",
+        &["--compression", "none", "--scale", "2"],
+    );
     let rel = &key[p.len() + 1..];
     assert_eq!(
         *size,

@@ -3,8 +3,7 @@
 //! keys, through the same entry points as the `cargo fuzz` targets (`fuzz/harness_vocab.rs`).
 //! Case counts are bounded for CI (`PROPTEST_CASES` raises them).
 
-#[path = "../fuzz/harness_vocab.rs"]
-mod harness;
+use crate::harness_vocab as harness;
 
 use proptest::prelude::*;
 

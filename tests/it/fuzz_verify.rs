@@ -4,8 +4,7 @@
 //! process through `curlab_verifier::verify`. Never a panic or an "internal error"; an error
 //! names the file and a fix; a report renders as well-formed text, JSON, SARIF and JUnit XML.
 
-#[path = "../fuzz/harness.rs"]
-mod harness;
+use crate::harness;
 
 use std::io::Read;
 use std::sync::OnceLock;

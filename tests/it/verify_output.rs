@@ -2,13 +2,12 @@
 //! SARIF). The export is generated into a temporary folder and verified with paths relative to
 //! it, so the snapshots hold no machine-specific paths.
 
-mod common;
 
 use std::process::Command;
 
 fn snapshot_settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
-    s.set_snapshot_path("../snapshots");
+    s.set_snapshot_path("../../snapshots");
     s.set_prepend_module_to_snapshot(false);
     s
 }
@@ -35,7 +34,7 @@ fn verify_in(dir: &std::path::Path, format: &str) -> (i32, String) {
 
 #[test]
 fn faulty_export_outputs_are_stable() {
-    let dir = common::generate(
+    let dir = crate::common::generate(
         "blog-launch",
         &["--inject", "malformed-arn", "--inject", "cost-mismatch"],
     );

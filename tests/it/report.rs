@@ -2,17 +2,16 @@
 //! every shipped scenario (files and in-memory), a CSV export, snapshots of the tables, CSV
 //! formula neutralisation, HTML escaping and the gateway strategy diff.
 
-mod common;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use common::{curlab, generate, truth};
+use crate::common::{curlab, generate, truth};
 use serde_json::Value;
 
 fn snapshot_settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
-    s.set_snapshot_path("../snapshots");
+    s.set_snapshot_path("../../snapshots");
     s.set_prepend_module_to_snapshot(false);
     s
 }

@@ -14,13 +14,12 @@
 //! here when missing) and Java 17 for Spark (`.ci/run` installs openjdk-17-jre-headless). A
 //! missing tool fails the test with what to install; nothing is skipped.
 
-mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::curlab;
+use crate::common::curlab;
 use curlab_verifier::registry;
 use curlab_verifier::sql::SqlForm;
 use serde_json::{json, Value};
@@ -116,7 +115,7 @@ fn root() -> PathBuf {
 
 /// The virtualenv's Python with duckdb, pyspark and sqlglot.
 fn python() -> PathBuf {
-    common::python("duckdb, pyspark, sqlglot")
+    crate::common::python("duckdb, pyspark, sqlglot")
 }
 
 fn require_java() {

@@ -5,7 +5,6 @@
 //! tests/requirements.txt when missing; `.ci/run` creates it up front). Set CURLAB_PYTHON to
 //! use another interpreter that has duckdb and pyarrow.
 
-mod common;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -13,11 +12,11 @@ use std::sync::OnceLock;
 
 fn python() -> &'static PathBuf {
     static PY: OnceLock<PathBuf> = OnceLock::new();
-    PY.get_or_init(|| common::python("duckdb, pyarrow"))
+    PY.get_or_init(|| crate::common::python("duckdb, pyarrow"))
 }
 
 fn check(scenario: &str, export: &str, extra: &[&str]) {
-    let dir = common::generate(scenario, extra);
+    let dir = crate::common::generate(scenario, extra);
     let o = Command::new(python())
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/compat.py"))
         .arg(dir.path())

@@ -3,11 +3,10 @@
 //!
 //! Generation happens once per scenario and fault, at a reduced scale so the matrix stays fast.
 
-mod common;
 
 use std::path::Path;
 
-use common::curlab;
+use crate::common::curlab;
 
 const SCENARIOS: &[(&str, &str)] = &[
     ("blog-launch", "blog-launch"),

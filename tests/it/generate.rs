@@ -1,6 +1,5 @@
 //! End-to-end tests of `curlab generate`: layout, schema, blog numbers, determinism, atomicity.
 
-mod common;
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -8,11 +7,11 @@ use std::io::Read;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
 use arrow_array::{Array, RecordBatch};
-use common::{curlab, data_files, files, generate, read_parquet, truth};
+use crate::common::{curlab, data_files, files, generate, read_parquet, truth};
 
 fn snapshot_settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
-    s.set_snapshot_path("../snapshots");
+    s.set_snapshot_path("../../snapshots");
     s.set_prepend_module_to_snapshot(false);
     s
 }

@@ -2,11 +2,10 @@
 //! CSV.gz) and of its truth file, so a refactor that should not change what curlab writes is
 //! proven not to. A change in output is then a visible snapshot diff that its commit explains.
 
-mod common;
 
 use std::fmt::Write as _;
 
-use common::{files, generate};
+use crate::common::{files, generate};
 
 /// The shipped scenarios, from `scenarios/`.
 fn shipped() -> Vec<String> {
@@ -49,7 +48,7 @@ fn shipped_scenario_exports_are_pinned() {
             all.push_str(&digest_lines(dir.path()));
         }
     }
-    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+    insta::with_settings!({snapshot_path => "../../snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("shipped_export_digests", all);
     });
 }

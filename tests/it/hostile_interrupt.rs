@@ -2,7 +2,6 @@
 //! no hidden temporary folder, no truth file; an export already in place survives; a second
 //! run succeeds. Every wait is bounded and a hung child is killed, so this test cannot hang CI.
 
-mod common;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -146,7 +145,7 @@ fn sigint_and_sigterm_leave_no_partial_export_and_a_rerun_succeeds() {
     assert!(out.join(EXPORT).join("metadata").is_dir());
     assert!(out.join(format!("{EXPORT}.truth.json")).is_file());
     assert!(temp_folders(&out).is_empty());
-    let v = common::curlab(&[
+    let v = crate::common::curlab(&[
         "verify",
         out.join(EXPORT).to_str().expect("utf-8"),
         "--select",
@@ -160,7 +159,7 @@ fn sigint_and_sigterm_leave_no_partial_export_and_a_rerun_succeeds() {
     );
 
     // Interrupting a --force regeneration keeps the export already in place, byte for byte.
-    let manifest = common::files(&out.join(EXPORT))
+    let manifest = crate::common::files(&out.join(EXPORT))
         .into_iter()
         .find(|p| p.to_string_lossy().ends_with("Manifest.json"))
         .expect("a manifest");

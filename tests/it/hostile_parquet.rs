@@ -3,12 +3,11 @@
 //! export; broken bytes are made here. Each case either exits 2 with a message naming the file,
 //! what is wrong, where and a fix, or is read and judged by the rules; none may panic or hang.
 
-mod hostile;
 
 use std::fs;
 use std::time::Duration;
 
-use hostile::{error, Case, Expect};
+use crate::hostile::{error, Case, Expect};
 
 /// A small deterministic byte generator (no dependency, reproducible cases).
 fn xorshift(seed: u64) -> impl FnMut() -> u8 {
@@ -253,13 +252,13 @@ fn shaped() -> Vec<(&'static str, Expect)> {
 #[test]
 fn hostile_parquet_files_give_an_error_or_a_finding_never_a_panic() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = hostile::generate(dir.path(), "blog-launch", &[]);
-    let src = hostile::only_data_file(&out.join("blog-launch"));
+    let out = crate::hostile::generate(dir.path(), "blog-launch", &[]);
+    let src = crate::hostile::only_data_file(&out.join("blog-launch"));
     let cases_dir = dir.path().join("pq");
     fs::create_dir_all(&cases_dir).expect("mkdir");
-    let py = hostile::python();
+    let py = crate::hostile::python();
     let made = std::process::Command::new(&py)
-        .arg(hostile::repo().join("tests/hostile/make_parquet.py"))
+        .arg(crate::hostile::repo().join("tests/hostile/make_parquet.py"))
         .arg(&src)
         .arg(&cases_dir)
         .output()
@@ -271,7 +270,7 @@ fn hostile_parquet_files_give_an_error_or_a_finding_never_a_panic() {
     );
 
     // The reference findings: the source as pyarrow rewrote it.
-    let base = hostile::run_in(
+    let base = crate::hostile::run_in(
         &cases_dir,
         &[
             "verify".into(),
@@ -282,7 +281,7 @@ fn hostile_parquet_files_give_an_error_or_a_finding_never_a_panic() {
         Duration::from_secs(120),
     );
     let base_json: serde_json::Value = serde_json::from_str(&base.stdout).expect("base report");
-    let reference = hostile::findings(&base_json);
+    let reference = crate::hostile::findings(&base_json);
     // The generated export verifies clean, so the shapes below are judged against no findings
     // from the data itself.
     assert_eq!(base.code, Some(0), "base: {}", base.stdout);
@@ -313,11 +312,11 @@ fn hostile_parquet_files_give_an_error_or_a_finding_never_a_panic() {
     let (pages, rest): (Vec<Case>, Vec<Case>) = cases
         .into_iter()
         .partition(|c| c.id.starts_with("pq-data-pages"));
-    hostile::run_all(&cases_dir, &rest, Some(&reference));
+    crate::hostile::run_all(&cases_dir, &rest, Some(&reference));
     let mut failures = Vec::new();
     for c in &pages {
-        let o = hostile::run_in(&cases_dir, &c.args, Duration::from_secs(120));
-        hostile::record(&c.id, &o);
+        let o = crate::hostile::run_in(&cases_dir, &c.args, Duration::from_secs(120));
+        crate::hostile::record(&c.id, &o);
         let file = c.args[1].clone();
         let ok = match o.code {
             Some(2) => {
@@ -333,17 +332,17 @@ fn hostile_parquet_files_give_an_error_or_a_finding_never_a_panic() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    hostile::documented(&pages.iter().map(|c| c.id.as_str()).collect::<Vec<_>>());
+    crate::hostile::documented(&pages.iter().map(|c| c.id.as_str()).collect::<Vec<_>>());
 }
 
 /// One row group of two million rows: read batch by batch, memory stays flat.
 #[test]
 fn one_huge_row_group_is_streamed_in_bounded_memory() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let py = hostile::python();
+    let py = crate::hostile::python();
     let rows = 2_000_000;
     let made = std::process::Command::new(&py)
-        .arg(hostile::repo().join("tests/hostile/make_parquet.py"))
+        .arg(crate::hostile::repo().join("tests/hostile/make_parquet.py"))
         .args(["--huge-row-group", &rows.to_string()])
         .arg(dir.path())
         .output()
@@ -356,7 +355,7 @@ fn one_huge_row_group_is_streamed_in_bounded_memory() {
     let file = "huge-row-group.parquet";
     // CT004 (duplicate line item ids) must remember every id, so its memory grows with the
     // rows by design (docs/robustness.md); the reader itself is measured without it.
-    let o = hostile::run_in(
+    let o = crate::hostile::run_in(
         dir.path(),
         &[
             "verify".into(),
@@ -370,7 +369,7 @@ fn one_huge_row_group_is_streamed_in_bounded_memory() {
         ],
         Duration::from_secs(300),
     );
-    hostile::record("pq-huge-row-group", &o);
+    crate::hostile::record("pq-huge-row-group", &o);
     assert!(matches!(o.code, Some(0 | 1)), "{}", o.stderr);
     let v: serde_json::Value = serde_json::from_str(&o.stdout).expect("JSON report");
     assert_eq!(v["summary"]["rows_scanned"], rows);
@@ -381,5 +380,5 @@ fn one_huge_row_group_is_streamed_in_bounded_memory() {
         "peak RSS {} KiB reading one row group of {rows} rows",
         o.peak_kib
     );
-    hostile::documented(&["pq-huge-row-group"]);
+    crate::hostile::documented(&["pq-huge-row-group"]);
 }

@@ -4,13 +4,12 @@
 //! as `<id>.csv.gz`, any other as `<id>.csv` (a `.gz` name must hold gzip), except the cases
 //! whose id ends in `-named-gz`, which test exactly that.
 
-mod hostile;
 
 use std::fs;
 use std::io::{Read, Write};
 use std::time::Duration;
 
-use hostile::{error, Case, Expect};
+use crate::hostile::{error, Case, Expect};
 
 fn gz(bytes: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -641,12 +640,12 @@ fn cases(good_gz: &[u8]) -> Vec<(String, Vec<u8>, Expect)> {
 #[test]
 fn hostile_csv_files_give_an_error_or_a_finding_never_a_panic() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = hostile::generate(dir.path(), "blog-launch", &["--format", "csv"]);
-    let src = hostile::only_data_file(&out.join("blog-launch"));
+    let out = crate::hostile::generate(dir.path(), "blog-launch", &["--format", "csv"]);
+    let src = crate::hostile::only_data_file(&out.join("blog-launch"));
     let good = fs::read(&src).expect("read csv.gz");
     let cases_dir = dir.path().join("csv");
     fs::create_dir_all(&cases_dir).expect("mkdir");
-    let base = hostile::run_in(
+    let base = crate::hostile::run_in(
         dir.path(),
         &[
             "verify".into(),
@@ -657,7 +656,7 @@ fn hostile_csv_files_give_an_error_or_a_finding_never_a_panic() {
         Duration::from_secs(120),
     );
     assert_eq!(base.code, Some(0), "reference: {}", base.stdout);
-    let reference = hostile::findings(&serde_json::from_str(&base.stdout).expect("JSON"));
+    let reference = crate::hostile::findings(&serde_json::from_str(&base.stdout).expect("JSON"));
     let mut all = Vec::new();
     for (id, bytes, expect) in cases(&good) {
         let file = if bytes.starts_with(&[0x1f, 0x8b]) || id.ends_with("-named-gz") {
@@ -675,5 +674,5 @@ fn hostile_csv_files_give_an_error_or_a_finding_never_a_panic() {
         };
         all.push(Case::verify(&id, &file, expect));
     }
-    hostile::run_all(&cases_dir, &all, Some(&reference));
+    crate::hostile::run_all(&cases_dir, &all, Some(&reference));
 }

@@ -4,7 +4,6 @@
 //! is escaped, CSV cells cannot start a formula, and JSON, SARIF and JUnit XML parse (XML with
 //! Python's strict parser).
 
-mod hostile;
 
 use std::io::{Read, Write};
 use std::time::Duration;
@@ -40,8 +39,8 @@ const SCENARIO: &str = "s1-iam-users";
 
 /// A generated CSV export with hostile values planted in Bedrock rows.
 fn hostile_export(dir: &std::path::Path) -> std::path::PathBuf {
-    let out = hostile::generate(dir, SCENARIO, &["--format", "csv"]);
-    let file = hostile::only_data_file(&out.join(SCENARIO));
+    let out = crate::hostile::generate(dir, SCENARIO, &["--format", "csv"]);
+    let file = crate::hostile::only_data_file(&out.join(SCENARIO));
     let mut text = Vec::new();
     flate2::read::MultiGzDecoder::new(std::fs::File::open(&file).expect("open"))
         .read_to_end(&mut text)
@@ -114,7 +113,7 @@ fn no_terminal_controls(what: &str, s: &str) {
 }
 
 fn xml_parses(what: &str, xml: &str) {
-    let py = hostile::python();
+    let py = crate::hostile::python();
     let mut child = std::process::Command::new(py)
         .args([
             "-c",
@@ -138,9 +137,9 @@ fn xml_parses(what: &str, xml: &str) {
     );
 }
 
-fn run(cwd: &std::path::Path, args: &[&str]) -> hostile::Outcome {
+fn run(cwd: &std::path::Path, args: &[&str]) -> crate::hostile::Outcome {
     let a: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let o = hostile::run_in(cwd, &a, Duration::from_secs(120));
+    let o = crate::hostile::run_in(cwd, &a, Duration::from_secs(120));
     assert!(
         matches!(o.code, Some(0 | 1)),
         "curlab {}: {}",
@@ -272,7 +271,7 @@ fn hostile_values_are_escaped_in_every_output() {
     );
     formula_safe("diff csv", &diff_csv.stdout);
 
-    hostile::documented(&[
+    crate::hostile::documented(&[
         "out-verify-text",
         "out-verify-json",
         "out-verify-sarif",
@@ -292,7 +291,7 @@ fn errors_on_stderr_have_no_terminal_controls() {
     let dir = tempfile::tempdir().expect("tempdir");
     let name = "evil\u{1b}[2J\u{7}.parquet";
     std::fs::write(dir.path().join(name), b"PAR1garbagePAR1").expect("write");
-    let o = hostile::run_in(
+    let o = crate::hostile::run_in(
         dir.path(),
         &["verify".to_string(), name.to_string()],
         Duration::from_secs(60),
@@ -310,14 +309,14 @@ fn errors_on_stderr_have_no_terminal_controls() {
         "[scenario]\nname = \"a\\u001b]0;x\\u0007\"\n[export]\nbilling_periods = [\"2026-05\"]\n[organization]\npayer = { id = \"123456789012\", name = \"p\" }\n",
     )
     .expect("write");
-    let o = hostile::run_in(
+    let o = crate::hostile::run_in(
         dir.path(),
         &["generate", "s.toml", "--out", "out"].map(String::from),
         Duration::from_secs(60),
     );
     assert_eq!(o.code, Some(2), "{}", o.stderr);
     no_terminal_controls("generate error", &o.stderr);
-    hostile::documented(&[
+    crate::hostile::documented(&[
         "out-error-file-name-escape",
         "out-error-scenario-value-escape",
     ]);

@@ -14,7 +14,6 @@
 //! - a `.gz` file that is not gzip: exit 2;
 //! - `arn:aws:iam::<account>:root` as the principal: valid.
 
-mod common;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -25,7 +24,7 @@ use std::sync::Arc;
 use arrow_array::builder::{MapBuilder, StringBuilder};
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
-use common::curlab;
+use crate::common::curlab;
 use curlab_verifier::{verify, Report, VerifyOptions};
 use curlab_vocab::columns::{legacy_csv_name, ColumnType, TableConfig, CUR2_ONLY_COLUMNS};
 
@@ -393,7 +392,7 @@ fn a_real_like_parquet_export_with_recurring_ids_and_microseconds_verifies_clean
     let file = data_dir(dir.path()).join("lab-00001.snappy.parquet");
     write_parquet(&file, &cur2_columns(), &clean_rows());
     // The fixture has the shapes it is about.
-    let batches = common::read_parquet(&file);
+    let batches = crate::common::read_parquet(&file);
     let schema = batches[0].schema();
     assert_eq!(
         schema

@@ -2,9 +2,8 @@
 //! UTF-8, deep nesting, out-of-range numbers, absurd sizes (refused before any work with an
 //! estimate of rows and bytes), and export names that would escape `--out`. Each exits 2 with a
 //! message naming the file, creates no output folder, and never panics or hangs.
-//! (tests/scenario_errors.rs pins the 40 ordinary mistakes with line and hint.)
+//! (tests/it/scenario_errors.rs pins the 40 ordinary mistakes with line and hint.)
 
-mod hostile;
 
 use std::path::Path;
 use std::time::Duration;
@@ -111,8 +110,8 @@ fn hostile_scenarios_are_refused_before_any_work() {
                 .map(|s| s.to_string()),
         );
         let start = std::time::Instant::now();
-        let o = hostile::run_in(&case, &args, Duration::from_secs(60));
-        hostile::record(id, &o);
+        let o = crate::hostile::run_in(&case, &args, Duration::from_secs(60));
+        crate::hostile::record(id, &o);
         let mut why = Vec::new();
         if o.code != Some(2) {
             why.push(format!("exit {:?}, want 2", o.code));
@@ -153,7 +152,7 @@ fn hostile_scenarios_are_refused_before_any_work() {
         failures.len(),
         failures.join("\n")
     );
-    hostile::documented(&ids);
+    crate::hostile::documented(&ids);
 }
 
 #[test]
@@ -164,7 +163,7 @@ fn allow_large_is_the_consent_that_lifts_the_size_guard() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("s.toml"), workload("0", "1200000")).expect("write");
     let args = ["generate", "s.toml", "--out", "out", "--quiet"].map(String::from);
-    let refused = hostile::run_in(dir.path(), &args, Duration::from_secs(60));
+    let refused = crate::hostile::run_in(dir.path(), &args, Duration::from_secs(60));
     assert_eq!(refused.code, Some(2), "{}", refused.stderr);
     assert!(
         refused.stderr.contains("1.2e6 principals"),
@@ -178,7 +177,7 @@ fn allow_large_is_the_consent_that_lifts_the_size_guard() {
     );
     let mut consent = args.to_vec();
     consent.push("--allow-large".into());
-    let resolved = hostile::run_in(dir.path(), &consent, Duration::from_secs(60));
+    let resolved = crate::hostile::run_in(dir.path(), &consent, Duration::from_secs(60));
     assert_eq!(resolved.code, Some(2), "{}", resolved.stderr);
     assert!(
         !resolved.stderr.contains("safety limit"),

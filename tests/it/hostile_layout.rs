@@ -3,14 +3,13 @@
 //! were), symlink loops, billing-period folders that contradict their rows, and paths and globs
 //! that match nothing. Through the real binary, each with a time limit.
 
-mod hostile;
 
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use hostile::{error, Case, Expect};
+use crate::hostile::{error, Case, Expect};
 
 const EXPORT: &str = "blog-launch";
 const PERIOD: &str = "BILLING_PERIOD=2026-04";
@@ -471,9 +470,9 @@ fn cases() -> Vec<LayoutCase> {
 #[test]
 fn hostile_export_folders_are_refused_or_judged_and_outside_paths_never_read() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = hostile::generate(dir.path(), EXPORT, &[]);
+    let out = crate::hostile::generate(dir.path(), EXPORT, &[]);
     let pristine = out.join(EXPORT);
-    let base = hostile::run_in(
+    let base = crate::hostile::run_in(
         &out,
         &[
             "verify".into(),
@@ -484,7 +483,7 @@ fn hostile_export_folders_are_refused_or_judged_and_outside_paths_never_read() {
         Duration::from_secs(120),
     );
     assert_eq!(base.code, Some(0), "reference: {}", base.stdout);
-    let reference = hostile::findings(&serde_json::from_str(&base.stdout).expect("JSON"));
+    let reference = crate::hostile::findings(&serde_json::from_str(&base.stdout).expect("JSON"));
     let mut failures = Vec::new();
     let mut ids = Vec::new();
     for (id, setup, args, expect) in cases() {
@@ -505,8 +504,8 @@ fn hostile_export_folders_are_refused_or_judged_and_outside_paths_never_read() {
             expect,
         };
         // 60 s: far above a normal run; a FIFO opened by mistake blocks forever.
-        let o = hostile::run_in(&case_dir, &c.args, Duration::from_secs(60));
-        if let Some(f) = hostile::judge(&c, &o, Some(&reference)) {
+        let o = crate::hostile::run_in(&case_dir, &c.args, Duration::from_secs(60));
+        if let Some(f) = crate::hostile::judge(&c, &o, Some(&reference)) {
             failures.push(f);
         }
         ids.push(id);
@@ -517,5 +516,5 @@ fn hostile_export_folders_are_refused_or_judged_and_outside_paths_never_read() {
         failures.len(),
         failures.join("\n\n")
     );
-    hostile::documented(&ids);
+    crate::hostile::documented(&ids);
 }

@@ -3,8 +3,7 @@
 //! scenarios (lines deleted, duplicated, swapped or cut; values replaced by other types or
 //! extreme numbers). Never a panic; every error names the file and a line inside it.
 
-#[path = "../fuzz/harness.rs"]
-mod harness;
+use crate::harness;
 
 use proptest::prelude::*;
 

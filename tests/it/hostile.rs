@@ -1,4 +1,4 @@
-//! Shared harness of the hostile-input tests (`tests/hostile_*.rs`): run `curlab` with a time
+//! Shared harness of the hostile-input tests (`tests/it/hostile_*.rs`): run `curlab` with a time
 //! limit, classify the outcome, and check it against what the case expects. Every case id must
 //! appear in the table of `docs/robustness.md`.
 #![allow(dead_code)]

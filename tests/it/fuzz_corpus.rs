@@ -2,10 +2,8 @@
 //! entry points (`fuzz/harness.rs`), so CI runs them all without libFuzzer. A seed that once
 //! crashed a target stays here as a regression test; each is listed in docs/robustness.md.
 
-#[path = "../fuzz/harness.rs"]
-mod harness;
-#[path = "../fuzz/harness_vocab.rs"]
-mod harness_vocab;
+use crate::harness;
+use crate::harness_vocab;
 
 use std::path::PathBuf;
 

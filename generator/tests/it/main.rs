@@ -1,0 +1,5 @@
+//! The generator's integration tests, as one test binary (one link instead of one per file).
+
+mod doc_keys;
+mod line_items;
+mod properties;
