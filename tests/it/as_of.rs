@@ -1,13 +1,12 @@
 //! `curlab generate --as-of DATE`: the month-to-date export (docs/scenarios.md, "Month to date").
 
-
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use crate::common::{curlab, data_files, files, generate, read_parquet, truth};
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMillisecondType;
 use arrow_array::{Array, RecordBatch};
-use crate::common::{curlab, data_files, files, generate, read_parquet, truth};
 
 /// One row of an export, as the test needs it.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,7 +5,6 @@
 //! tests/requirements.txt when missing; `.ci/run` creates it up front). Set CURLAB_PYTHON to
 //! use another interpreter that has duckdb and pyarrow.
 
-
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;

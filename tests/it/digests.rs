@@ -2,7 +2,6 @@
 //! CSV.gz) and of its truth file, so a refactor that should not change what curlab writes is
 //! proven not to. A change in output is then a visible snapshot diff that its commit explains.
 
-
 use std::fmt::Write as _;
 
 use crate::common::{files, generate};
@@ -39,7 +38,10 @@ fn digest_lines(out: &std::path::Path) -> String {
 #[test]
 fn shipped_scenario_exports_are_pinned() {
     let names = shipped();
-    assert!(names.len() >= 8, "expected the shipped scenarios, found {names:?}");
+    assert!(
+        names.len() >= 8,
+        "expected the shipped scenarios, found {names:?}"
+    );
     let mut all = String::new();
     for name in &names {
         for format in ["parquet", "csv"] {

@@ -3,7 +3,6 @@
 //!
 //! Generation happens once per scenario and fault, at a reduced scale so the matrix stays fast.
 
-
 use std::path::Path;
 
 use crate::common::curlab;

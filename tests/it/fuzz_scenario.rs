@@ -8,14 +8,14 @@ use crate::harness;
 use proptest::prelude::*;
 
 const SHIPPED: &[&str] = &[
-    include_str!("../scenarios/blog-launch.toml"),
-    include_str!("../scenarios/enterprise.toml"),
-    include_str!("../scenarios/s1-iam-users.toml"),
-    include_str!("../scenarios/s2-app-roles.toml"),
-    include_str!("../scenarios/s3-entra-oidc.toml"),
-    include_str!("../scenarios/s3-okta-saml.toml"),
-    include_str!("../scenarios/s4-gateway-per-user.toml"),
-    include_str!("../scenarios/s4-gateway-shared-role.toml"),
+    include_str!("../../scenarios/blog-launch.toml"),
+    include_str!("../../scenarios/enterprise.toml"),
+    include_str!("../../scenarios/s1-iam-users.toml"),
+    include_str!("../../scenarios/s2-app-roles.toml"),
+    include_str!("../../scenarios/s3-entra-oidc.toml"),
+    include_str!("../../scenarios/s3-okta-saml.toml"),
+    include_str!("../../scenarios/s4-gateway-per-user.toml"),
+    include_str!("../../scenarios/s4-gateway-shared-role.toml"),
 ];
 
 fn config(cases: u32) -> ProptestConfig {

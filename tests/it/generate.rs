@@ -1,13 +1,12 @@
 //! End-to-end tests of `curlab generate`: layout, schema, blog numbers, determinism, atomicity.
 
-
 use std::collections::BTreeMap;
 use std::io::Read;
 
+use crate::common::{curlab, data_files, files, generate, read_parquet, truth};
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
 use arrow_array::{Array, RecordBatch};
-use crate::common::{curlab, data_files, files, generate, read_parquet, truth};
 
 fn snapshot_settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
@@ -352,7 +351,7 @@ fn csv_doubles_are_java_strings_of_the_parquet_values() {
     // s1-iam-users (hourly) plus a service whose hourly cost is below 1e-3 (exponent form).
     let src = format!(
         "{}\n[[background]]\nservice = \"secrets-manager\"\naccount = \"ml-dev\"\n",
-        include_str!("../scenarios/s1-iam-users.toml")
+        include_str!("../../scenarios/s1-iam-users.toml")
     );
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().join("s1.toml");
@@ -479,7 +478,7 @@ fn existing_export_needs_force_and_is_replaced_whole() {
 
 #[test]
 fn create_new_delivery_uses_execution_folders() {
-    let src = include_str!("../scenarios/blog-launch.toml").replace(
+    let src = include_str!("../../scenarios/blog-launch.toml").replace(
         "time_granularity = \"HOURLY\"",
         "time_granularity = \"DAILY\"\ndelivery = \"create-new\"",
     );

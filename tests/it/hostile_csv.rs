@@ -4,7 +4,6 @@
 //! as `<id>.csv.gz`, any other as `<id>.csv` (a `.gz` name must hold gzip), except the cases
 //! whose id ends in `-named-gz`, which test exactly that.
 
-
 use std::fs;
 use std::io::{Read, Write};
 use std::time::Duration;

@@ -2,7 +2,6 @@
 //! no hidden temporary folder, no truth file; an export already in place survives; a second
 //! run succeeds. Every wait is bounded and a hung child is killed, so this test cannot hang CI.
 
-
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

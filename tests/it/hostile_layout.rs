@@ -3,7 +3,6 @@
 //! were), symlink loops, billing-period folders that contradict their rows, and paths and globs
 //! that match nothing. Through the real binary, each with a time limit.
 
-
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};

@@ -4,7 +4,6 @@
 //! is escaped, CSV cells cannot start a formula, and JSON, SARIF and JUnit XML parse (XML with
 //! Python's strict parser).
 
-
 use std::io::{Read, Write};
 use std::time::Duration;
 

@@ -3,7 +3,6 @@
 //! export; broken bytes are made here. Each case either exits 2 with a message naming the file,
 //! what is wrong, where and a fix, or is read and judged by the rules; none may panic or hang.
 
-
 use std::fs;
 use std::time::Duration;
 

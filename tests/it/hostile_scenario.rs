@@ -4,7 +4,6 @@
 //! message naming the file, creates no output folder, and never panics or hangs.
 //! (tests/it/scenario_errors.rs pins the 40 ordinary mistakes with line and hint.)
 
-
 use std::path::Path;
 use std::time::Duration;
 

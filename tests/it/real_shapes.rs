@@ -14,17 +14,16 @@
 //! - a `.gz` file that is not gzip: exit 2;
 //! - `arn:aws:iam::<account>:root` as the principal: valid.
 
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::common::curlab;
 use arrow_array::builder::{MapBuilder, StringBuilder};
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
-use crate::common::curlab;
 use curlab_verifier::{verify, Report, VerifyOptions};
 use curlab_vocab::columns::{legacy_csv_name, ColumnType, TableConfig, CUR2_ONLY_COLUMNS};
 

@@ -2,7 +2,6 @@
 //! every shipped scenario (files and in-memory), a CSV export, snapshots of the tables, CSV
 //! formula neutralisation, HTML escaping and the gateway strategy diff.
 
-
 use std::io::Read;
 use std::path::{Path, PathBuf};
 

@@ -3,7 +3,6 @@
 //! is missing and the tests run as root (CI, the project's machines), the test installs it with
 //! apt-get, as `.ci/run` does; otherwise it fails (never skips) and says how to install it.
 
-
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};

@@ -6,7 +6,6 @@
 //! and stops it when the test process ends. The server checks request signatures, so wrong
 //! keys are rejected as on AWS. Each run writes under its own prefix.
 
-
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -386,7 +385,7 @@ fn faulty_round_trip_matches_local() {
 /// (not downloaded) exactly as locally.
 #[test]
 fn create_new_delivery_and_superseded_folders_match_local() {
-    let src = include_str!("../scenarios/blog-launch.toml").replace(
+    let src = include_str!("../../scenarios/blog-launch.toml").replace(
         "time_granularity = \"HOURLY\"",
         "time_granularity = \"DAILY\"\ndelivery = \"create-new\"",
     );

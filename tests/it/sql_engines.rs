@@ -14,7 +14,6 @@
 //! here when missing) and Java 17 for Spark (`.ci/run` installs openjdk-17-jre-headless). A
 //! missing tool fails the test with what to install; nothing is skipped.
 
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -2,7 +2,6 @@
 //! SARIF). The export is generated into a temporary folder and verified with paths relative to
 //! it, so the snapshots hold no machine-specific paths.
 
-
 use std::process::Command;
 
 fn snapshot_settings() -> insta::Settings {
