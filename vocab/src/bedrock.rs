@@ -166,7 +166,9 @@ pub fn form_of_usage_type(usage_type: &str) -> BillingForm {
     }
 }
 
-/// Billing region codes (reference §4.2). `ap-south-1` is `APS3`.
+/// Billing region codes (reference §4.2). `ap-south-1` is `APS3`; `eu-west-1` is plain `EU`
+/// (the Price List's oldest European code, as in `EU-BoxUsage:…` and the Bedrock usage type
+/// `EU-Qwen3-32B-input-tokens-batch` of reference §4.2), not `EUW1`.
 pub const REGION_CODES: &[(&str, &str)] = &[
     ("us-east-1", "USE1"),
     ("us-east-2", "USE2"),
@@ -174,7 +176,7 @@ pub const REGION_CODES: &[(&str, &str)] = &[
     ("us-west-2", "USW2"),
     ("ca-central-1", "CAN1"),
     ("eu-central-1", "EUC1"),
-    ("eu-west-1", "EUW1"),
+    ("eu-west-1", "EU"),
     ("eu-west-2", "EUW2"),
     ("eu-west-3", "EUW3"),
     ("eu-north-1", "EUN1"),
@@ -252,6 +254,17 @@ pub fn is_bedrock_inference(r: &RowIdentity<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn region_codes_follow_the_price_list() {
+        assert_eq!(region_code("eu-west-1"), Some("EU"));
+        assert_eq!(region_code("ap-south-1"), Some("APS3"));
+        assert_eq!(region_code("us-east-1"), Some("USE1"));
+        let p = crate::usage_type::parse_usage_type("EU-Qwen3-32B-input-tokens-batch")
+            .expect("the reference's eu-west-1 batch usage type parses");
+        assert!(p.batch);
+        assert_eq!(p.region_code, "EU");
+    }
 
     #[test]
     fn token_words_decide_unknown_suffixes() {
