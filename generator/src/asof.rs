@@ -11,8 +11,9 @@
 use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
 use curlab_vocab::bedrock::principal_data_start;
 
-use crate::plan::{parse_instant, parse_month, rfc3339, Plan, Ts};
+use crate::plan::{AsOfPlan, Plan};
 use crate::scenario::ScenarioFile;
+use crate::time::{day_of, parse_instant, parse_month, rfc3339, Ts};
 
 /// Hours between usage and its first appearance in an export: AWS refreshes CUR 2.0 exports
 /// at least once a day (up to three times), with usage typically lagging up to 24 hours.
@@ -47,24 +48,13 @@ impl std::str::FromStr for AsOf {
 impl AsOf {
     /// First instant after DATE (the export is the one delivered by the end of DATE).
     pub fn end(&self) -> Ts {
-        crate::plan::day_of(self.date) * 86_400 + 86_400
+        day_of(self.date) * 86_400 + 86_400
     }
 
     /// End (exclusive) of the usage the export holds: the end of DATE minus the delay.
     pub fn data_until(&self) -> Ts {
         self.end() - DATA_DELAY_HOURS * 3600
     }
-}
-
-/// What an as-of export records in its plan (and truth file).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AsOfPlan {
-    /// The `--as-of` date.
-    pub date: NaiveDate,
-    /// Months the scenario moved (negative: back in time).
-    pub months: i32,
-    /// Usage before this instant is in the export, none after it.
-    pub data_until: Ts,
 }
 
 /// `d` moved by `months`, the day clamped to the target month's length.
@@ -205,18 +195,18 @@ fn first_principal_instant(file: &ScenarioFile, first_period: i32) -> Option<Ts>
     if !e.include_iam_principal_data {
         return None;
     }
-    let launch = crate::plan::day_of(principal_data_start()) * 86_400;
+    let launch = day_of(principal_data_start()) * 86_400;
     let enabled = e
         .iam_principal_data_enabled_on
         .as_deref()
         .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-        .map_or(launch, |d| crate::plan::day_of(d) * 86_400);
+        .map_or(launch, |d| day_of(d) * 86_400);
     let start = NaiveDate::from_ymd_opt(
         first_period.div_euclid(12),
         first_period.rem_euclid(12) as u32 + 1,
         1,
     )
-    .map_or(launch, |d| crate::plan::day_of(d) * 86_400);
+    .map_or(launch, |d| day_of(d) * 86_400);
     Some(launch.max(enabled).max(start))
 }
 
@@ -243,10 +233,10 @@ pub fn shift(file: &ScenarioFile, as_of: AsOf, label: &str) -> Result<(ScenarioF
         ));
     }
     if let Some(p0) = first_principal_instant(file, first) {
-        let launch = crate::plan::day_of(principal_data_start()) * 86_400;
+        let launch = day_of(principal_data_start()) * 86_400;
         let end = NaiveDate::from_ymd_opt(last.div_euclid(12), last.rem_euclid(12) as u32 + 1, 1)
             .and_then(|d| d.checked_add_months(Months::new(1)))
-            .map_or(Ts::MAX, |d| crate::plan::day_of(d) * 86_400);
+            .map_or(Ts::MAX, |d| day_of(d) * 86_400);
         if p0 < end && shift_ts(p0, months) < launch {
             // The earliest move that keeps every principal day on or after the launch.
             let ok = (months..months + 1200)

@@ -14,9 +14,10 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
 use curlab_vocab::columns::{Column, ColumnType, TableConfig};
 
-use crate::plan::{rfc3339, Account, Period, Ts};
+use crate::plan::{Account, Period};
 use crate::rows::{format_rate, Row, RowKind};
 use crate::scenario::model::MissingPrincipal;
+use crate::time::{rfc3339, Ts};
 
 /// What the batch builder needs besides the rows.
 #[derive(Debug, Clone)]

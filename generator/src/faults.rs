@@ -213,7 +213,7 @@ impl<'a> Injector<'a> {
             seen: HashMap::new(),
             changed: HashMap::new(),
             by_arn: plan.callers.iter().map(|c| (c.arn.clone(), c)).collect(),
-            launch: crate::plan::day_of(bedrock::principal_data_start()) * 86_400,
+            launch: crate::time::day_of(bedrock::principal_data_start()) * 86_400,
         }
     }
 

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::NaiveDate;
 use curlab_vocab::arn::{
     check_session_name, is_account_id, is_iam_name_char, sanitize_session_name, IdentityKind,
 };
@@ -13,15 +13,14 @@ use curlab_vocab::bedrock::{self, BillingForm, ServiceTier, TokenType};
 use curlab_vocab::columns::TableConfig;
 use curlab_vocab::tags;
 use fake::Fake;
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use rand::RngExt;
 
 use crate::catalog::{self, Model};
 use crate::scenario::model::*;
 use crate::scenario::{Path, Problem};
-
-/// Seconds since the Unix epoch, UTC.
-pub type Ts = i64;
+use crate::seed;
+pub use crate::time::{day_of, parse_instant, parse_month, rfc3339, Ts};
+use crate::time::{month_start, next_month};
 
 /// One billing period (a calendar month).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +61,19 @@ pub struct ExportPlan {
     /// Split threshold.
     pub max_rows_per_file: u64,
     /// Set for a month-to-date export (`--as-of`, [`crate::asof`]).
-    pub as_of: Option<crate::asof::AsOfPlan>,
+    pub as_of: Option<AsOfPlan>,
+}
+
+/// What a month-to-date (`--as-of`) export records in its plan (and truth file); set by
+/// [`crate::asof::apply`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AsOfPlan {
+    /// The `--as-of` date.
+    pub date: NaiveDate,
+    /// Months the scenario moved (negative: back in time).
+    pub months: i32,
+    /// Usage before this instant is in the export, none after it.
+    pub data_until: Ts,
 }
 
 /// An AWS account.
@@ -312,59 +323,6 @@ impl Plan {
             .sum::<f64>()
             + self.explicit.len() as f64
     }
-}
-
-/// Days since epoch of a date.
-pub fn day_of(d: NaiveDate) -> i64 {
-    d.and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc().timestamp() / 86_400)
-        .unwrap_or(0)
-}
-
-/// Parse `YYYY-MM`.
-pub fn parse_month(s: &str) -> Option<(i32, u32)> {
-    let (y, m) = s.split_once('-')?;
-    if y.len() != 4 || m.len() != 2 {
-        return None;
-    }
-    let y: i32 = y.parse().ok()?;
-    let m: u32 = m.parse().ok()?;
-    NaiveDate::from_ymd_opt(y, m, 1)?;
-    Some((y, m))
-}
-
-fn month_start(y: i32, m: u32) -> Ts {
-    Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0)
-        .single()
-        .map_or(0, |t| t.timestamp())
-}
-
-fn next_month(y: i32, m: u32) -> (i32, u32) {
-    if m == 12 {
-        (y + 1, 1)
-    } else {
-        (y, m + 1)
-    }
-}
-
-/// Parse `YYYY-MM-DD` or an RFC 3339 instant.
-pub fn parse_instant(s: &str) -> Option<Ts> {
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp());
-    }
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.timestamp());
-    }
-    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
-        .ok()
-        .map(|t| t.and_utc().timestamp())
-}
-
-/// Format a timestamp as RFC 3339 UTC with seconds.
-pub fn rfc3339(ts: Ts) -> String {
-    DateTime::from_timestamp(ts, 0)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_default()
 }
 
 /// Scenarios may not reach past this many generated principals without `--scale` consent.
@@ -953,20 +911,6 @@ fn check_session(cx: &mut Ctx<'_>, name: &str, path: Path) {
     }
 }
 
-fn seeded(seed: u64, salt: &str) -> ChaCha8Rng {
-    let mut h = seed ^ 0x5851_f42d_4c95_7f2d;
-    for b in salt.bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    ChaCha8Rng::seed_from_u64(h)
-}
-
-fn hex(rng: &mut ChaCha8Rng, n: usize) -> String {
-    (0..n)
-        .map(|_| char::from_digit(rng.random_range(0..16u32), 16).unwrap_or('0'))
-        .collect()
-}
-
 struct EndUser {
     name: String,
     email: String,
@@ -1040,7 +984,7 @@ fn users_of(cx: &mut Ctx<'_>, spec: &UsersSpec, salt: &str, path: Path) -> Vec<E
     if spec.attributes.values().any(|p| p.is_empty()) {
         return out;
     }
-    let mut rng = seeded(cx.seed, salt);
+    let mut rng = seed::named(cx.seed, salt);
     for i in 0..count {
         let first: String = fake::faker::name::en::FirstName().fake_with_rng(&mut rng);
         let last: String = fake::faker::name::en::LastName().fake_with_rng(&mut rng);
@@ -1084,7 +1028,7 @@ fn app_sessions(
     days: &[i64],
     path: Path,
 ) -> Vec<(String, Option<i64>)> {
-    let mut rng = seeded(cx.seed, salt);
+    let mut rng = seed::named(cx.seed, salt);
     match naming {
         SessionNaming::Fixed { name } => {
             check_session(cx, name, path.key("name"));
@@ -1108,7 +1052,7 @@ fn app_sessions(
             if n == 0 {
                 cx.problem(path.key("tasks"), "no ECS tasks", "use at least 1");
             }
-            (0..n).map(|_| (hex(&mut rng, 32), None)).collect()
+            (0..n).map(|_| (seed::hex(&mut rng, 32), None)).collect()
         }
         SessionNaming::Ec2 { instances } => {
             let n = scaled(cx, u64::from(*instances));
@@ -1116,7 +1060,7 @@ fn app_sessions(
                 cx.problem(path.key("instances"), "no EC2 instances", "use at least 1");
             }
             (0..n)
-                .map(|_| (format!("i-0{}", hex(&mut rng, 16)), None))
+                .map(|_| (format!("i-0{}", seed::hex(&mut rng, 16)), None))
                 .collect()
         }
         SessionNaming::Batch {
@@ -1199,7 +1143,7 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
         });
     }
     // Scenario 1: Bedrock API keys.
-    let mut rng = seeded(cx.seed, "api-keys");
+    let mut rng = seed::named(cx.seed, "api-keys");
     for (i, k) in f.api_keys.iter().enumerate() {
         let p = root().key("api_keys").index(i);
         let Some(acct) = b.account(cx, &k.account, p.key("account")) else {
@@ -1355,8 +1299,11 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
                         "permission set names are 1-32 characters of letters, digits and _+=,.@-",
                     );
                 }
-                let mut r = seeded(cx.seed, &format!("sso:{}:{ps}", b.accounts[acct].id));
-                (format!("AWSReservedSSO_{ps}_{}", hex(&mut r, 16)), None)
+                let mut r = seed::named(cx.seed, &format!("sso:{}:{ps}", b.accounts[acct].id));
+                (
+                    format!("AWSReservedSSO_{ps}_{}", seed::hex(&mut r, 16)),
+                    None,
+                )
             }
             _ => {
                 let Some(role) = idp.role.clone() else {
@@ -2264,39 +2211,39 @@ fn resolve_background(cx: &mut Ctx<'_>, accounts: &[Account]) -> Vec<BackgroundP
             );
             continue;
         }
-        let mut rng = seeded(cx.seed, &format!("bg:{i}"));
+        let mut rng = seed::named(cx.seed, &format!("bg:{i}"));
         let id = &accounts[acct].id;
         let resources = (0..n)
             .map(|k| match bg.service {
-                BackgroundService::Ec2 => format!("i-0{}", hex(&mut rng, 16)),
+                BackgroundService::Ec2 => format!("i-0{}", seed::hex(&mut rng, 16)),
                 BackgroundService::S3 => format!(
                     "{}-data-{k}-{}",
                     accounts[acct]
                         .name
                         .to_lowercase()
                         .replace(|c: char| !c.is_ascii_alphanumeric(), "-"),
-                    hex(&mut rng, 6)
+                    seed::hex(&mut rng, 6)
                 ),
                 BackgroundService::Lambda => format!(
                     "arn:aws:lambda:{}:{id}:function:fn-{k}-{}",
                     bg.region,
-                    hex(&mut rng, 6)
+                    seed::hex(&mut rng, 6)
                 ),
                 BackgroundService::Cloudwatch => {
                     format!("arn:aws:logs:{}:{id}:log-group:/app/service-{k}", bg.region)
                 }
-                BackgroundService::DataTransfer => format!("i-0{}", hex(&mut rng, 16)),
+                BackgroundService::DataTransfer => format!("i-0{}", seed::hex(&mut rng, 16)),
                 BackgroundService::Rds => {
                     format!(
                         "arn:aws:rds:{}:{id}:db:db-{k}-{}",
                         bg.region,
-                        hex(&mut rng, 6)
+                        seed::hex(&mut rng, 6)
                     )
                 }
                 BackgroundService::Eks => format!(
                     "arn:aws:eks:{}:{id}:cluster/cluster-{k}-{}",
                     bg.region,
-                    hex(&mut rng, 6)
+                    seed::hex(&mut rng, 6)
                 ),
                 BackgroundService::Ses => format!(
                     "arn:aws:ses:{}:{id}:identity/mail{k}.example.com",
@@ -2305,17 +2252,17 @@ fn resolve_background(cx: &mut Ctx<'_>, accounts: &[Account]) -> Vec<BackgroundP
                 BackgroundService::Sns => format!(
                     "arn:aws:sns:{}:{id}:topic-{k}-{}",
                     bg.region,
-                    hex(&mut rng, 6)
+                    seed::hex(&mut rng, 6)
                 ),
                 BackgroundService::Sqs => format!(
                     "arn:aws:sqs:{}:{id}:queue-{k}-{}",
                     bg.region,
-                    hex(&mut rng, 6)
+                    seed::hex(&mut rng, 6)
                 ),
                 BackgroundService::SecretsManager => format!(
                     "arn:aws:secretsmanager:{}:{id}:secret:app/secret-{k}-{}",
                     bg.region,
-                    hex(&mut rng, 6)
+                    seed::hex(&mut rng, 6)
                 ),
             })
             .collect();

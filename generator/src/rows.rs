@@ -9,7 +9,7 @@ use curlab_vocab::bedrock::{self, BillingForm, ServiceTier, TokenType, UsageKey}
 
 use crate::catalog::Model;
 use crate::ids::LineItemId;
-use crate::plan::Ts;
+use crate::time::Ts;
 
 /// Sorted `(key, value)` pairs of a map column.
 pub type Pairs = Arc<Vec<(String, String)>>;

@@ -12,21 +12,17 @@ use std::sync::Arc;
 use curlab_vocab::bedrock::{self, ServiceTier, TokenType, UsageKey};
 use curlab_vocab::tags::{resource_tags_column_key, IAM_PRINCIPAL_PREFIX, RESOURCE_TAGS_PREFIX};
 use curlab_vocab::truth::{self, Truth};
-use rand::{RngExt, SeedableRng};
+use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use crate::background;
 use crate::ids::LineItemIds;
-use crate::plan::{rfc3339, Plan, Ts};
+use crate::keys::{bucket_end, bucket_of, BackgroundKey, BedrockKey, FxMap, NO_PRINCIPAL};
+use crate::plan::Plan;
 use crate::rows::{bedrock_sku, e16_to_usd, tax_sku, Pairs, Row, RowKind, Sku, TAX_USAGE_E6};
 use crate::scenario::model::{BatchPrincipal, Granularity, ProfileResourceId, TagSource};
-
-/// A hash map with rustc's FxHash: one multiply per word, fast for the simulation's small
-/// integer keys. Deterministic; nothing here depends on a map's iteration order.
-pub type FxMap<K, V> = rustc_hash::FxHashMap<K, V>;
-
-/// No principal on an aggregation key.
-const NO_PRINCIPAL: u32 = u32::MAX;
+use crate::seed::{self, Daily};
+use crate::time::{rfc3339, Ts};
 
 /// Tags each caller (and background entry) carries, per activation interval.
 #[derive(Debug)]
@@ -44,7 +40,7 @@ pub struct TagTable {
 impl TagTable {
     /// Build the table for a plan.
     pub fn new(plan: &Plan) -> Self {
-        let launch = crate::plan::day_of(bedrock::principal_data_start()) * 86_400;
+        let launch = crate::time::day_of(bedrock::principal_data_start()) * 86_400;
         let mut breaks = vec![i64::MIN, launch];
         for a in &plan.activations {
             breaks.push(a.effective);
@@ -150,40 +146,6 @@ impl TagTable {
     }
 }
 
-/// Aggregation key of a Bedrock row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct BedrockKey {
-    /// Bucket start.
-    pub bucket: Ts,
-    /// Account index.
-    pub account: u32,
-    /// Model index.
-    pub model: u16,
-    /// Region index into `REGION_CODES`.
-    pub region: u8,
-    /// Usage key.
-    pub usage: UsageKey,
-    /// Streaming operation.
-    pub streaming: bool,
-    /// Caller index or [`NO_PRINCIPAL`].
-    pub principal: u32,
-    /// Tag set index.
-    pub tags: u32,
-}
-
-/// Aggregation key of a background row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct BackgroundKey {
-    /// Bucket start.
-    pub bucket: Ts,
-    /// Background entry index.
-    pub entry: u32,
-    /// Resource index.
-    pub resource: u32,
-    /// Line kind within the service (e.g. Lambda compute vs requests).
-    pub line: u8,
-}
-
 /// Cost in pico-dollars of each token type of a request, summed into the truth.
 #[derive(Debug, Default, Clone)]
 pub struct TruthDelta {
@@ -226,28 +188,6 @@ pub struct DayOutput {
     pub truth: TruthDelta,
 }
 
-fn mix(seed: u64, a: u64, b: u64) -> u64 {
-    let mut h = seed ^ 0x9e37_79b9_7f4a_7c15;
-    for x in [a, b] {
-        h ^= x
-            .wrapping_add(0x9e37_79b9_7f4a_7c15)
-            .wrapping_add(h << 6)
-            .wrapping_add(h >> 2);
-        h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        h ^= h >> 31;
-    }
-    h
-}
-
-/// A seeded RNG for one (purpose, index, day).
-pub fn rng_for(seed: u64, purpose: u64, index: u64, day: i64) -> ChaCha8Rng {
-    ChaCha8Rng::seed_from_u64(mix(
-        seed,
-        purpose.wrapping_mul(1_000_003) ^ index,
-        day as u64,
-    ))
-}
-
 fn normal(rng: &mut ChaCha8Rng) -> f64 {
     let u1: f64 = rng.random::<f64>().max(1e-300);
     let u2: f64 = rng.random();
@@ -280,34 +220,6 @@ fn lognormal(rng: &mut ChaCha8Rng, mean: f64, cv: f64) -> u64 {
     let s2 = (1.0 + cv * cv).ln();
     let mu = mean.ln() - s2 / 2.0;
     (mu + s2.sqrt() * normal(rng)).exp().round().clamp(1.0, 5e6) as u64
-}
-
-/// The bucket a usage instant falls in.
-pub fn bucket_of(plan: &Plan, t: Ts) -> Ts {
-    match plan.export.granularity {
-        Granularity::Hourly => t - t.rem_euclid(3600),
-        Granularity::Daily => t - t.rem_euclid(86_400),
-        Granularity::Monthly => plan
-            .export
-            .periods
-            .iter()
-            .find(|p| t >= p.start && t < p.end)
-            .map_or(t, |p| p.start),
-    }
-}
-
-/// End of the bucket that starts at `b`.
-pub fn bucket_end(plan: &Plan, b: Ts) -> Ts {
-    match plan.export.granularity {
-        Granularity::Hourly => b + 3600,
-        Granularity::Daily => b + 86_400,
-        Granularity::Monthly => plan
-            .export
-            .periods
-            .iter()
-            .find(|p| p.start == b)
-            .map_or(b + 86_400, |p| p.end),
-    }
 }
 
 struct Request {
@@ -424,7 +336,7 @@ impl StreamDay<'_> {
         if hours.clone().all(|h| self.lambda_day * w.hours[h] <= 0.0) {
             return; // no draws at all (see `poisson`)
         }
-        let mut rng = rng_for(plan.seed, 1, u64::from(self.si), day);
+        let mut rng = seed::daily(plan.seed, Daily::Requests, u64::from(self.si), day);
         if self.pos > 0 {
             rng.set_word_pos(self.pos);
         }
@@ -769,7 +681,7 @@ pub fn simulate_day(
             return false;
         }
     }
-    background::simulate_day(plan, day, &mut out);
+    background::simulate_day(plan, day, &mut out.background);
     let mut bg: Vec<(BackgroundKey, i64)> = out.background.drain().collect();
     bg.sort_unstable_by_key(|(k, _)| *k);
     let mut rest = bg.as_slice();

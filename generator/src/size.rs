@@ -7,6 +7,7 @@
 //! requester whatever its sessions; an identity provider or gateway is one per end user).
 
 use crate::scenario::model::{ScenarioFile, SessionNaming, UsersSpec};
+use crate::time::{next_month, parse_month};
 
 /// Bytes per row of a Parquet export (measured on the shipped scenarios, snappy, 131 columns).
 pub const PARQUET_BYTES_PER_ROW: f64 = 75.0;
@@ -74,9 +75,9 @@ fn days(file: &ScenarioFile) -> f64 {
         .billing_periods
         .iter()
         .map(|p| {
-            crate::plan::parse_month(p)
+            parse_month(p)
                 .and_then(|(y, m)| {
-                    let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+                    let (ny, nm) = next_month(y, m);
                     let a = chrono::NaiveDate::from_ymd_opt(y, m, 1)?;
                     let b = chrono::NaiveDate::from_ymd_opt(ny, nm, 1)?;
                     Some((b - a).num_days() as f64)
