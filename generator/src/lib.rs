@@ -18,6 +18,7 @@ pub mod plan;
 pub mod rows;
 pub mod scenario;
 mod seed;
+mod selector;
 pub mod sim;
 pub mod size;
 mod time;

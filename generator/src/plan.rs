@@ -19,6 +19,8 @@ use crate::catalog::{self, Model};
 use crate::scenario::model::*;
 use crate::scenario::{Path, Problem};
 use crate::seed;
+use crate::selector::{self, Selectable, SelectorError, SelectorKind, Target};
+use crate::size::scaled;
 pub use crate::time::{day_of, parse_instant, parse_month, rfc3339, Ts};
 use crate::time::{month_start, next_month};
 
@@ -88,6 +90,54 @@ pub struct Account {
 /// Sorted `(key, value)` pairs.
 pub type Tags = Vec<(String, String)>;
 
+/// How an identity reaches Bedrock: the four scenarios of the launch blog (reference §2.5 to
+/// §2.9), with federation split by identity provider. Each is built
+/// by its own module under `plan/patterns/`; the name is the `pattern` of the truth file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AccessPattern {
+    /// An IAM user's long-term keys (`[[iam_users]]`).
+    IamUser,
+    /// A long-term Bedrock API key: an IAM user `BedrockAPIKey-<id>` (`[[api_keys]]`).
+    ApiKey,
+    /// An application's role sessions (`[[roles]]` with `sessions`).
+    AppRole,
+    /// Okta users federated by SAML into a shared role (`[[identity_providers]]`).
+    OktaSaml,
+    /// Entra ID users federated by OIDC into a shared role (`[[identity_providers]]`).
+    EntraOidc,
+    /// IAM Identity Center users in `AWSReservedSSO_<permission set>_<hex>` roles.
+    IdentityCenter,
+    /// An LLM gateway's execution role, or its per-user invocation-role sessions
+    /// (`[[gateways]]`).
+    Gateway,
+}
+
+impl AccessPattern {
+    /// Stable name, as in the truth file (`iam-user`, `api-key`, `app-role`, `okta-saml`,
+    /// `entra-oidc`, `identity-center`, `gateway`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessPattern::IamUser => "iam-user",
+            AccessPattern::ApiKey => "api-key",
+            AccessPattern::AppRole => "app-role",
+            AccessPattern::OktaSaml => IdpKind::OktaSaml.as_str(),
+            AccessPattern::EntraOidc => IdpKind::EntraOidc.as_str(),
+            AccessPattern::IdentityCenter => IdpKind::IdentityCenter.as_str(),
+            AccessPattern::Gateway => "gateway",
+        }
+    }
+}
+
+impl From<IdpKind> for AccessPattern {
+    fn from(k: IdpKind) -> Self {
+        match k {
+            IdpKind::OktaSaml => AccessPattern::OktaSaml,
+            IdpKind::EntraOidc => AccessPattern::EntraOidc,
+            IdpKind::IdentityCenter => AccessPattern::IdentityCenter,
+        }
+    }
+}
+
 /// An identity as it reaches Bedrock: one ARN with one effective tag set.
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -95,8 +145,8 @@ pub struct Caller {
     pub arn: Arc<str>,
     /// Identity type.
     pub identity: IdentityKind,
-    /// Access pattern (`iam-user`, `api-key`, `app-role`, `okta-saml`, ...).
-    pub pattern: &'static str,
+    /// How the identity reaches Bedrock.
+    pub pattern: AccessPattern,
     /// Index into [`Plan::accounts`].
     pub account: usize,
     /// Effective tags: principal tags overlaid by session and transitive tags (unprefixed).
@@ -363,7 +413,7 @@ pub fn resolve(file: &ScenarioFile, seed: Option<u64>, scale: f64) -> Result<Pla
         accounts: &accounts,
         callers: Vec::new(),
         requesters: Vec::new(),
-        selectors: Vec::new(),
+        selectables: Vec::new(),
         gateways: Vec::new(),
         spelling: file.assumptions.override_key_spelling,
         days: export
@@ -780,22 +830,11 @@ fn check_models(cx: &mut Ctx<'_>, models: &[Model]) {
     }
 }
 
-struct Selector {
-    kind: &'static str,
-    account: usize,
-    name: String,
-    /// Alternative names a `/<sub>` selector may use (session name, email, user name).
-    sub: Vec<String>,
-    requester: usize,
-    /// The single caller, for explicit requests.
-    caller: Option<usize>,
-}
-
 struct Builder<'a> {
     accounts: &'a [Account],
     callers: Vec<Caller>,
     requesters: Vec<Requester>,
-    selectors: Vec<Selector>,
+    selectables: Vec<Selectable>,
     gateways: Vec<GatewayPlan>,
     spelling: KeySpelling,
     days: Vec<i64>,
@@ -917,14 +956,6 @@ struct EndUser {
     attributes: TagMap,
 }
 
-fn scaled(cx: &Ctx<'_>, n: u64) -> u64 {
-    if n == 0 {
-        0
-    } else {
-        ((n as f64 * cx.scale).round() as u64).max(1)
-    }
-}
-
 fn users_of(cx: &mut Ctx<'_>, spec: &UsersSpec, salt: &str, path: Path) -> Vec<EndUser> {
     let mut out = Vec::new();
     let mut names = BTreeSet::new();
@@ -952,7 +983,7 @@ fn users_of(cx: &mut Ctx<'_>, spec: &UsersSpec, salt: &str, path: Path) -> Vec<E
             attributes: u.attributes.clone(),
         });
     }
-    let count = scaled(cx, spec.count);
+    let count = scaled(spec.count, cx.scale);
     if count > MAX_PRINCIPALS {
         cx.problem(
             path.key("count"),
@@ -1048,14 +1079,14 @@ fn app_sessions(
             functions.iter().map(|f| (f.clone(), None)).collect()
         }
         SessionNaming::Ecs { tasks } => {
-            let n = scaled(cx, u64::from(*tasks));
+            let n = scaled(u64::from(*tasks), cx.scale);
             if n == 0 {
                 cx.problem(path.key("tasks"), "no ECS tasks", "use at least 1");
             }
             (0..n).map(|_| (seed::hex(&mut rng, 32), None)).collect()
         }
         SessionNaming::Ec2 { instances } => {
-            let n = scaled(cx, u64::from(*instances));
+            let n = scaled(u64::from(*instances), cx.scale);
             if n == 0 {
                 cx.problem(path.key("instances"), "no EC2 instances", "use at least 1");
             }
@@ -1124,7 +1155,7 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
         let c = b.push_caller(Caller {
             arn: arn.into(),
             identity,
-            pattern: "iam-user",
+            pattern: AccessPattern::IamUser,
             account: acct,
             tags: tags.clone(),
             session_keys: vec![],
@@ -1133,8 +1164,8 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
             active_day: None,
         });
         let r = b.push_requester(vec![(c, 1.0)]);
-        b.selectors.push(Selector {
-            kind: "user",
+        b.selectables.push(Selectable {
+            target: Target::User,
             account: acct,
             name: u.name.clone(),
             sub: vec![],
@@ -1169,7 +1200,7 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
         let c = b.push_caller(Caller {
             arn: arn.into(),
             identity: IdentityKind::BedrockApiKey,
-            pattern: "api-key",
+            pattern: AccessPattern::ApiKey,
             account: acct,
             tags: tags.clone(),
             session_keys: vec![],
@@ -1178,8 +1209,8 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
             active_day: None,
         });
         let r = b.push_requester(vec![(c, 1.0)]);
-        b.selectors.push(Selector {
-            kind: "api-key",
+        b.selectables.push(Selectable {
+            target: Target::ApiKey,
             account: acct,
             name: id.clone(),
             sub: vec![name],
@@ -1221,7 +1252,7 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
             let c = b.push_caller(Caller {
                 arn: arn.into(),
                 identity: IdentityKind::AssumedRole,
-                pattern: "app-role",
+                pattern: AccessPattern::AppRole,
                 account: acct,
                 tags: tags.clone(),
                 session_keys: session_keys.clone(),
@@ -1249,8 +1280,8 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
         } else {
             None
         };
-        b.selectors.push(Selector {
-            kind: "role",
+        b.selectables.push(Selectable {
+            target: Target::Role,
             account: acct,
             name: r.name.clone(),
             sub: vec![],
@@ -1259,8 +1290,8 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
         });
         for (s, c) in subs {
             let rr = b.push_requester(vec![(c, 1.0)]);
-            b.selectors.push(Selector {
-                kind: "role-session",
+            b.selectables.push(Selectable {
+                target: Target::RoleSession,
                 account: acct,
                 name: r.name.clone(),
                 sub: vec![s],
@@ -1373,7 +1404,7 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
         }
         let users = users_of(cx, &idp.users, &format!("idp:{}", idp.name), p.key("users"));
         let base_tags = role_spec.map(|r| to_tags(&r.tags)).unwrap_or_default();
-        let pattern = idp.kind.as_str();
+        let pattern = AccessPattern::from(idp.kind);
         let identity = if idp.kind == IdpKind::IdentityCenter {
             IdentityKind::IdentityCenter
         } else {
@@ -1427,8 +1458,8 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
                 active_day: None,
             });
             let r = b.push_requester(vec![(c, 1.0)]);
-            b.selectors.push(Selector {
-                kind: "idp-user",
+            b.selectables.push(Selectable {
+                target: Target::IdpUser,
                 account: acct,
                 name: idp.name.clone(),
                 sub: vec![session, u.name.clone(), u.email.clone()],
@@ -1495,10 +1526,10 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
         // When the execution role also runs as an app (scenario 2), reuse those callers.
         let exec_callers: Vec<usize> = {
             let existing: Vec<usize> = b
-                .selectors
+                .selectables
                 .iter()
                 .filter(|s| {
-                    s.kind == "role-session"
+                    s.target == Target::RoleSession
                         && s.account == acct
                         && s.name.eq_ignore_ascii_case(&g.execution_role)
                 })
@@ -1522,7 +1553,7 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
                         b.push_caller(Caller {
                             arn: arn.into(),
                             identity: IdentityKind::AssumedRole,
-                            pattern: "gateway",
+                            pattern: AccessPattern::Gateway,
                             account: acct,
                             tags: exec_tags.clone(),
                             session_keys: vec![],
@@ -1558,7 +1589,7 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
                         let c = b.push_caller(Caller {
                             arn: arn.into(),
                             identity: IdentityKind::AssumedRole,
-                            pattern: "gateway",
+                            pattern: AccessPattern::Gateway,
                             account: acct,
                             tags,
                             session_keys: skeys,
@@ -1584,8 +1615,8 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
                 }
                 None => exec_callers.first().copied(),
             };
-            b.selectors.push(Selector {
-                kind: "gateway-user",
+            b.selectables.push(Selectable {
+                target: Target::GatewayUser,
                 account: acct,
                 name: g.name.clone(),
                 sub,
@@ -1620,13 +1651,12 @@ fn build_identities(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
 
 /// Resolve selectors to requesters (for workloads).
 fn select(cx: &mut Ctx<'_>, b: &Builder<'_>, sel: &str, path: Path) -> Vec<usize> {
-    let (acct_filter, rest) = match sel.split_once('/') {
-        Some((a, r)) if b.accounts.iter().any(|x| x.id == a || x.name == a) && r.contains(':') => {
-            (b.accounts.iter().position(|x| x.id == a || x.name == a), r)
-        }
+    let is_account = |a: &str| b.accounts.iter().any(|x| x.id == a || x.name == a);
+    let s = match selector::parse(sel, is_account) {
+        Ok(s) => s,
         // `<account>/<kind>:...` with an account nobody defined: say so, rather than report
         // `<account>/<kind>` as an unknown kind.
-        Some((a, r)) if !a.contains(':') && r.contains(':') => {
+        Err(SelectorError::UnknownAccount(a)) => {
             let known: Vec<String> = b
                 .accounts
                 .iter()
@@ -1642,28 +1672,15 @@ fn select(cx: &mut Ctx<'_>, b: &Builder<'_>, sel: &str, path: Path) -> Vec<usize
             );
             return vec![];
         }
-        _ => (None, sel),
-    };
-    let Some((kind, name)) = rest.split_once(':') else {
-        cx.problem(
-            path,
-            format!("selector `{sel}` has no kind"),
-            "write user:<name>, api-key:<id>, role:<name>, idp:<name> or gateway:<name>",
-        );
-        return vec![];
-    };
-    let (name, sub) = match name.split_once('/') {
-        Some((n, s)) => (n, Some(s)),
-        None => (name, None),
-    };
-    let kinds: &[&str] = match (kind, sub.is_some()) {
-        ("user", _) => &["user"],
-        ("api-key", _) => &["api-key"],
-        ("role", false) => &["role"],
-        ("role", true) => &["role-session"],
-        ("idp", _) => &["idp-user"],
-        ("gateway", _) => &["gateway-user"],
-        _ => {
+        Err(SelectorError::NoKind) => {
+            cx.problem(
+                path,
+                format!("selector `{sel}` has no kind"),
+                "write user:<name>, api-key:<id>, role:<name>, idp:<name> or gateway:<name>",
+            );
+            return vec![];
+        }
+        Err(SelectorError::UnknownKind(kind)) => {
             cx.problem(
                 path,
                 format!("unknown selector kind `{kind}`"),
@@ -1672,20 +1689,17 @@ fn select(cx: &mut Ctx<'_>, b: &Builder<'_>, sel: &str, path: Path) -> Vec<usize
             return vec![];
         }
     };
+    let account = s
+        .account
+        .and_then(|a| b.accounts.iter().position(|x| x.id == a || x.name == a));
     let found: Vec<usize> = b
-        .selectors
+        .selectables
         .iter()
-        .filter(|s| kinds.contains(&s.kind) && acct_filter.is_none_or(|a| s.account == a))
-        .filter(|s| {
-            name == "*"
-                || s.name == name
-                || (s.kind == "api-key" && s.sub.iter().any(|x| x == name))
-        })
-        .filter(|s| sub.is_none_or(|x| s.sub.iter().any(|y| y == x)))
-        .map(|s| s.requester)
+        .filter(|x| s.finds(x, account))
+        .map(|x| x.requester)
         .collect();
     if found.is_empty() {
-        let hint = if kind == "role" {
+        let hint = if s.kind == SelectorKind::Role {
             "name a role defined in [[roles]] that has `sessions`, or a gateway/IdP instead"
         } else {
             "check the name; selectors match names defined in this file"
@@ -2202,7 +2216,7 @@ fn resolve_background(cx: &mut Ctx<'_>, accounts: &[Account]) -> Vec<BackgroundP
             );
             continue;
         }
-        let n = scaled(cx, u64::from(bg.resources));
+        let n = scaled(u64::from(bg.resources), cx.scale);
         if n > 100_000 {
             cx.problem(
                 p.key("resources"),

@@ -1176,7 +1176,7 @@ pub fn build_truth(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> Truth {
             truth::TruthPrincipal {
                 arn: c.arn.to_string(),
                 identity: c.identity.as_str().into(),
-                pattern: c.pattern.into(),
+                pattern: c.pattern.as_str().into(),
                 account: plan.accounts[c.account].id.clone(),
                 tags: c.tags.iter().cloned().collect(),
                 session_tag_keys: c.session_keys.clone(),
