@@ -1,7 +1,6 @@
-//! Identities: every access pattern builds its callers (ARN, identity kind, effective tags),
-//! its requesters and what selectors can find into one [`Builder`], in a fixed order —
-//! IAM users, API keys, application roles, identity providers, gateways — since caller
-//! indices (and so every export) depend on it.
+//! Identities: every access pattern (`super::patterns`, in a fixed order) builds its callers
+//! (ARN, identity kind, effective tags), its requesters and what selectors can find into one
+//! [`Builder`]; [`select`] resolves a workload's selector to those requesters.
 
 use std::collections::HashMap;
 
@@ -9,8 +8,7 @@ use crate::scenario::model::{KeySpelling, RoleSpec, ScenarioFile};
 use crate::scenario::Path;
 use crate::selector::{self, Selectable, SelectorError, SelectorKind};
 
-use super::context::{root, Ctx};
-use super::patterns;
+use super::context::Ctx;
 use super::types::{Account, Caller, GatewayPlan, Requester};
 
 /// Scenarios may not reach past this many generated principals without `--scale` consent.
@@ -110,23 +108,6 @@ impl<'a> Builder<'a> {
             r.name.eq_ignore_ascii_case(name)
                 && (r.account == self.accounts[acct].id || r.account == self.accounts[acct].name)
         })
-    }
-}
-
-/// Build every access pattern's identities, in order, then check the total.
-pub(crate) fn build(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
-    patterns::iam_user::build(cx, b);
-    patterns::api_key::build(cx, b);
-    patterns::app_role::build(cx, b);
-    patterns::idp::build(cx, b);
-    patterns::gateway::build(cx, b);
-    let total = b.callers.len() as u64;
-    if total > MAX_PRINCIPALS {
-        cx.problem(
-            root(),
-            format!("the scenario makes {total} principals, more than {MAX_PRINCIPALS}"),
-            "lower user counts or --scale",
-        );
     }
 }
 

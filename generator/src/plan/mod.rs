@@ -58,7 +58,7 @@ pub fn resolve(file: &ScenarioFile, seed: Option<u64>, scale: f64) -> Result<Pla
         .map(|e| days_of(&e.periods))
         .unwrap_or_default();
     let mut b = Builder::new(&accounts, file.assumptions.override_key_spelling, days);
-    identities::build(&mut cx, &mut b);
+    patterns::build(&mut cx, &mut b);
     let workloads = workloads::resolve_workloads(&mut cx, &models, export.as_ref());
     let streams = workloads::resolve_streams(&mut cx, &b);
     let explicit = requests::resolve_requests(&mut cx, &b, &models, export.as_ref());

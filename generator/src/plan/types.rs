@@ -16,7 +16,7 @@ use crate::scenario::model::{
 };
 use crate::time::Ts;
 
-use super::patterns::AccessPattern;
+use super::patterns::kind::AccessPattern;
 
 /// One billing period (a calendar month).
 #[derive(Debug, Clone, PartialEq, Eq)]

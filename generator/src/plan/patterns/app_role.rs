@@ -19,7 +19,7 @@ use super::super::context::{root, Ctx};
 use super::super::identities::Builder;
 use super::super::tags::{overlay, to_tags};
 use super::super::types::Caller;
-use super::AccessPattern;
+use super::kind::AccessPattern;
 
 /// Check every role's tags and session tags, and that session tags are allowed.
 pub(crate) fn check_tags(cx: &mut Ctx<'_>) {

@@ -17,7 +17,8 @@ use super::super::identities::Builder;
 use super::super::tags::{overlay, session_tags_from, to_tags};
 use super::super::types::{Caller, GatewayPlan};
 use super::super::users::users_of;
-use super::{app_role, AccessPattern};
+use super::app_role;
+use super::kind::AccessPattern;
 
 /// The callers, requesters and plan of every gateway; end users are drawn from the
 /// population `gw:<name>`, execution-role sessions from `gwexec:<name>`.

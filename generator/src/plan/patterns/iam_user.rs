@@ -11,7 +11,7 @@ use super::super::context::{root, Ctx};
 use super::super::identities::Builder;
 use super::super::tags::to_tags;
 use super::super::types::Caller;
-use super::AccessPattern;
+use super::kind::AccessPattern;
 
 /// Check every user's tags.
 pub(crate) fn check_tags(cx: &mut Ctx<'_>) {

@@ -18,7 +18,8 @@ use super::super::identities::Builder;
 use super::super::tags::{overlay, session_tags_from, to_tags};
 use super::super::types::{Caller, Tags};
 use super::super::users::users_of;
-use super::{identity_center, AccessPattern};
+use super::identity_center;
+use super::kind::AccessPattern;
 
 /// One caller and one requester per user of every identity provider (all kinds, in file
 /// order); users are drawn from the population `idp:<name>`.
