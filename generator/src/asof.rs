@@ -17,7 +17,7 @@ use crate::time::{day_of, parse_instant, parse_month, rfc3339, Ts};
 
 /// Hours between usage and its first appearance in an export: AWS refreshes CUR 2.0 exports
 /// at least once a day (up to three times), with usage typically lagging up to 24 hours.
-pub const DATA_DELAY_HOURS: i64 = 24;
+pub(crate) const DATA_DELAY_HOURS: i64 = 24;
 
 /// Billing periods curlab accepts (`[export] billing_periods`).
 const YEARS: std::ops::RangeInclusive<i32> = 2020..=2035;
@@ -58,7 +58,7 @@ impl AsOf {
 }
 
 /// `d` moved by `months`, the day clamped to the target month's length.
-pub fn shift_date(d: NaiveDate, months: i32) -> NaiveDate {
+pub(crate) fn shift_date(d: NaiveDate, months: i32) -> NaiveDate {
     let m = Months::new(months.unsigned_abs());
     let out = if months >= 0 {
         d.checked_add_months(m)
@@ -69,7 +69,7 @@ pub fn shift_date(d: NaiveDate, months: i32) -> NaiveDate {
 }
 
 /// An instant moved by `months`, keeping its time of day.
-pub fn shift_ts(ts: Ts, months: i32) -> Ts {
+pub(crate) fn shift_ts(ts: Ts, months: i32) -> Ts {
     match chrono::DateTime::from_timestamp(ts, 0) {
         Some(t) => {
             let n = t.naive_utc();
@@ -131,7 +131,7 @@ fn replace_opt(v: &mut Option<String>, f: impl Fn(&str) -> Option<String>) {
 
 /// The scenario with every date moved by `months`. Values that do not parse stay as they
 /// are, so the scenario check reports them at their place in the file.
-pub fn shift_file(file: &ScenarioFile, months: i32) -> ScenarioFile {
+pub(crate) fn shift_file(file: &ScenarioFile, months: i32) -> ScenarioFile {
     let mut f = file.clone();
     for p in &mut f.export.billing_periods {
         replace(p, |s| shift_month_text(s, months));

@@ -84,7 +84,7 @@ impl BatchContext {
 
 /// Timestamps are written as INT64 milliseconds, UTC-adjusted (documented choice; see
 /// docs/export-format.md).
-pub fn timestamp_type() -> DataType {
+pub(crate) fn timestamp_type() -> DataType {
     DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))
 }
 
@@ -112,7 +112,7 @@ fn map_type(value: DataType) -> DataType {
 }
 
 /// JSON object text of a map, as CSV exports write map columns.
-pub fn map_json(pairs: &[(String, String)]) -> String {
+pub(crate) fn map_json(pairs: &[(String, String)]) -> String {
     let m: serde_json::Map<String, serde_json::Value> = pairs
         .iter()
         .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))

@@ -120,7 +120,7 @@ impl Fault {
         self.entry().2
     }
     /// Whether the fault changes the layout or schema rather than rows.
-    pub fn is_layout(self) -> bool {
+    pub(crate) fn is_layout(self) -> bool {
         matches!(
             self,
             Fault::MapAsString

@@ -7,18 +7,28 @@
 #![warn(missing_docs)]
 
 pub mod asof;
-pub mod background;
 pub mod batch;
-pub mod catalog;
 pub mod csv_text;
 pub mod faults;
-pub mod ids;
-mod keys;
 pub mod plan;
 pub mod rows;
 pub mod scenario;
-mod seed;
-mod selector;
 pub mod sim;
 pub mod size;
+
+mod background;
+mod catalog;
+mod ids;
+mod keys;
+mod seed;
+mod selector;
 mod time;
+
+// The entry points and the types every caller handles, at the crate root. The stages stay
+// modules (`scenario::parse`, `plan::resolve`, `sim::simulate_day`, …) for everything else.
+pub use asof::AsOf;
+pub use faults::{Fault, FaultSpec, Injector};
+pub use plan::{resolve, Plan};
+pub use rows::{Row, RowKind};
+pub use scenario::{parse, with_positions, ScenarioError, ScenarioFile};
+pub use sim::{build_truth, run_in_order, TagTable};

@@ -202,7 +202,7 @@ pub struct ActivationPlan {
 
 impl ActivationPlan {
     /// Whether a row starting at `t` carries this key.
-    pub fn applies_at(&self, t: Ts) -> bool {
+    pub(crate) fn applies_at(&self, t: Ts) -> bool {
         t >= self.effective || self.backfill.is_some_and(|b| t >= b)
     }
 
@@ -299,7 +299,7 @@ impl Plan {
     /// Whether usage of `day` is in the export: every day, except after the data cut of a
     /// month-to-date (`--as-of`) export. Days after the cut are still walked (their period's
     /// files and tax rows), with no usage.
-    pub fn has_usage(&self, day: i64) -> bool {
+    pub(crate) fn has_usage(&self, day: i64) -> bool {
         self.export
             .as_of
             .as_ref()

@@ -38,9 +38,7 @@ impl TruthDelta {
 
 /// One simulated day: token totals per Bedrock key, usage per background key, and the truth.
 #[derive(Debug, Default)]
-pub struct DayOutput {
-    /// Day (days since epoch).
-    pub day: i64,
+pub(super) struct DayOutput {
     /// Tokens per key.
     pub bedrock: FxMap<BedrockKey, u64>,
     /// Usage (1e-6 units) per key.

@@ -79,10 +79,7 @@ pub fn simulate_day(
             ..Default::default()
         });
     }
-    let mut out = DayOutput {
-        day,
-        ..Default::default()
-    };
+    let mut out = DayOutput::default();
     let mut streams = streams_of_day(plan, day);
     let explicit = {
         let lo = plan.explicit.partition_point(|r| r.ts < day * 86_400);

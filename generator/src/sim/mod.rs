@@ -21,7 +21,7 @@ mod sku;
 mod tag_table;
 mod truth;
 
-pub use blocks::{Chunk, DayBlock, DayOutput, Emitted, KeyBlock, TruthDelta};
+pub use blocks::{Chunk, DayBlock, Emitted, KeyBlock, TruthDelta};
 pub use day::simulate_day;
 pub use emit::Emitter;
 pub use in_order::run_in_order;

@@ -124,7 +124,7 @@ impl TagTable {
     }
 
     /// The `tags` set a caller's row starting at `t` carries.
-    pub fn caller_set(&self, caller: usize, t: Ts) -> u32 {
+    pub(crate) fn caller_set(&self, caller: usize, t: Ts) -> u32 {
         self.callers[caller][self.interval(t)]
     }
 
