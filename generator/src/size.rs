@@ -3,7 +3,7 @@
 //!
 //! The numbers are estimates from the file alone: populations are counted with `--scale`
 //! applied, and a workload's requests are `requests_per_day × requesters × days × 0.8` (the
-//! average weekday weight), with selectors ([`crate::selector`]) counted the way `plan`
+//! average weekday weight), with selectors (`crate::selector`) counted the way `plan`
 //! resolves them (a role is one requester whatever its sessions; an identity provider or
 //! gateway is one per end user).
 

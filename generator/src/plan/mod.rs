@@ -3,11 +3,11 @@
 //! problem names its place in the file.
 //!
 //! [`resolve`] runs the sections in a fixed order (the order problems are reported in):
-//! `[export]` ([`export`]), `[organization]` ([`accounts`]), the tag maps, `[[models]]`
-//! ([`models`]), the identities of every access pattern ([`identities`], one module per
-//! pattern under [`patterns`]), `[[workloads]]` and their streams ([`workloads`]),
-//! `[[requests]]` ([`requests`]), `[[cost_allocation_tags]]` ([`activations`]),
-//! `[[background]]` ([`background`]) and `[tax]`.
+//! `[export]` (`export`), `[organization]` (`accounts`), the tag maps, `[[models]]`
+//! (`models`), the identities of every access pattern (`identities`, one module per
+//! pattern under `patterns`), `[[workloads]]` and their streams (`workloads`),
+//! `[[requests]]` (`requests`), `[[cost_allocation_tags]]` (`activations`),
+//! `[[background]]` (`background`) and `[tax]`.
 
 mod accounts;
 mod activations;

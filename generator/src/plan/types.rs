@@ -157,7 +157,7 @@ pub struct Stream {
     pub workload: usize,
 }
 
-/// Token counts by [`TokenType`] order.
+/// Token counts by [`TokenType`](curlab_vocab::bedrock::TokenType) order.
 pub type TokenCounts = [u64; 5];
 
 /// One explicit request.

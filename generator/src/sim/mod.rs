@@ -3,7 +3,7 @@
 //! [`simulate_day`] is pure and seeded per (stream, day), so days can run on any thread in any
 //! order; [`Emitter`] takes the days back in order, adds tax rows at each period's end and
 //! keeps the ground truth, which is summed per request, not per row. [`RowMaker`] turns keys
-//! into rows on any thread; a row's line item id is a hash of its key ([`crate::ids`]), not of
+//! into rows on any thread; a row's line item id is a hash of its key (`ids.rs`), not of
 //! its position.
 //!
 //! One module per job: `tag_table` (tags over time), `requests` and `day` (the day
