@@ -2,7 +2,7 @@
 //! hostile value cannot rewrite the terminal.
 
 use crate::finding::{Finding, Report};
-use crate::rules::usd;
+use crate::money::usd;
 
 /// Whether a character must not reach a terminal as is: C0 and C1 controls (ESC, BEL, CR,
 /// CSI, ...) and the bidirectional overrides and isolates that reorder what is shown.
