@@ -13,19 +13,17 @@ pub mod dupes;
 pub mod engine;
 pub mod error;
 pub mod finding;
-pub mod guard;
-pub mod input;
-pub mod kind;
-pub mod layout;
 pub mod meta;
 pub mod money;
 pub mod policy;
-pub mod read;
 pub mod report;
 pub mod row;
 pub mod rules;
 pub mod sql;
 pub mod view;
+
+// The reading layer lives in `curlab-reader`; these paths keep `crate::read::…` and friends.
+pub(crate) use curlab_reader::{input, kind, read};
 
 pub use engine::{verify, VerifyOptions};
 pub use error::VerifyError;

@@ -25,7 +25,7 @@ use parquet::arrow::arrow_reader::{
 };
 use parquet::arrow::ProjectionMask;
 
-use crate::error::VerifyError;
+use crate::error::Error;
 use crate::input::{DataFile, Format};
 
 /// Rows per record batch.
@@ -290,8 +290,8 @@ pub struct Opened {
     parquet: Option<ArrowReaderMetadata>,
 }
 
-fn parquet_error(file: &DataFile, e: impl std::fmt::Display) -> VerifyError {
-    VerifyError::read(
+fn parquet_error(file: &DataFile, e: impl std::fmt::Display) -> Error {
+    Error::read(
         &file.path,
         format!("not a readable Parquet file: {e}"),
         "re-download the file; a truncated or partially written object cannot be read",
@@ -299,11 +299,11 @@ fn parquet_error(file: &DataFile, e: impl std::fmt::Display) -> VerifyError {
 }
 
 /// Open a data file and read its schema (Parquet footer or CSV header).
-pub fn open(file: &DataFile) -> Result<Opened, VerifyError> {
+pub fn open(file: &DataFile) -> Result<Opened, Error> {
     match file.format {
         Format::Parquet => {
             let f = File::open(&file.path).map_err(|e| {
-                VerifyError::read(
+                Error::read(
                     &file.path,
                     format!("cannot open: {e}"),
                     "check the path and its permissions",
@@ -313,7 +313,7 @@ pub fn open(file: &DataFile) -> Result<Opened, VerifyError> {
             let natural = crate::guard::catch(|| ArrowReaderMetadata::load(&f, Default::default()))
                 .map_err(|panic| format!("the Parquet reader failed: {panic}"))
                 .and_then(|r| r.map_err(|e| e.to_string()))
-                .map_err(|e| VerifyError::Read {
+                .map_err(|e| Error::Read {
                     path: file.path.clone(),
                     problem: format!("not a readable Parquet file: {e}"),
                     place: Some(format!("footer; the file is {len} bytes")),
@@ -343,7 +343,7 @@ pub fn open(file: &DataFile) -> Result<Opened, VerifyError> {
             let mut reader = csv_reader(file, gzip)?;
             let headers = reader.byte_headers().map_err(|e| csv_error(file, e))?;
             if headers.iter().all(|h| h.is_empty()) {
-                return Err(VerifyError::Read {
+                return Err(Error::Read {
                     path: file.path.clone(),
                     problem: "the CSV has no header row (the file is empty or blank)".into(),
                     place: Some("line 1".into()),
@@ -443,9 +443,9 @@ fn with_dictionaries(
     .ok()
 }
 
-fn csv_reader(file: &DataFile, gzip: bool) -> Result<csv::Reader<Box<dyn Read>>, VerifyError> {
+fn csv_reader(file: &DataFile, gzip: bool) -> Result<csv::Reader<Box<dyn Read>>, Error> {
     let f = File::open(&file.path).map_err(|e| {
-        VerifyError::read(
+        Error::read(
             &file.path,
             format!("cannot open: {e}"),
             "check the path and its permissions",
@@ -472,7 +472,7 @@ fn csv_error_in(
     e: csv::Error,
     reader: csv::Reader<Box<dyn Read>>,
     gzip: bool,
-) -> VerifyError {
+) -> Error {
     if !gzip || matches!(e.kind(), csv::ErrorKind::Io(_)) {
         return csv_error(file, e);
     }
@@ -482,10 +482,10 @@ fn csv_error_in(
         Err(io) => {
             let garbled = csv_error(file, e);
             let (shown, place) = match garbled {
-                VerifyError::Read { problem, place, .. } => (problem, place),
+                Error::Read { problem, place, .. } => (problem, place),
                 other => (other.to_string(), None),
             };
-            VerifyError::Read {
+            Error::Read {
                 path: file.path.clone(),
                 problem: format!(
                     "cannot read CSV: the gzip stream is corrupt ({io}); before that its \
@@ -498,7 +498,7 @@ fn csv_error_in(
     }
 }
 
-fn csv_error(file: &DataFile, e: csv::Error) -> VerifyError {
+fn csv_error(file: &DataFile, e: csv::Error) -> Error {
     let place = e
         .position()
         .map(|p| format!("line {}, record {}", p.line(), p.record()));
@@ -511,7 +511,7 @@ fn csv_error(file: &DataFile, e: csv::Error) -> VerifyError {
         }
         _ => format!("invalid CSV: {e}"),
     };
-    VerifyError::Read {
+    Error::Read {
         path: file.path.clone(),
         problem,
         place,
@@ -541,7 +541,7 @@ impl DictStr {
     }
 
     /// Any text array (plain, dictionary with any key type, large or view strings).
-    pub(crate) fn from_array(arr: &ArrayRef) -> Option<DictStr> {
+    pub fn from_array(arr: &ArrayRef) -> Option<DictStr> {
         if let Some(d) = arr.as_dictionary_opt::<Int32Type>() {
             if let Some(out) = DictStr::from_dictionary(d) {
                 return Some(out);
@@ -887,7 +887,7 @@ pub fn read_task(
     task: &Task,
     needed: &[Col],
     sink: &mut dyn FnMut(Batch),
-) -> Result<(), VerifyError> {
+) -> Result<(), Error> {
     match (&opened.parquet, task.row_group) {
         (Some(meta), Some(rg)) => {
             read_parquet(file, opened, meta, rg, task.first_row, needed, sink)
@@ -904,7 +904,7 @@ fn read_parquet(
     first_row: u64,
     needed: &[Col],
     sink: &mut dyn FnMut(Batch),
-) -> Result<(), VerifyError> {
+) -> Result<(), Error> {
     let wanted: Vec<(Col, usize)> = needed
         .iter()
         .filter_map(|c| opened.schema.index_of(c.name()).map(|i| (*c, i)))
@@ -913,7 +913,7 @@ fn read_parquet(
     roots.sort_unstable();
     roots.dedup();
     let f = File::open(&file.path).map_err(|e| {
-        VerifyError::read(
+        Error::read(
             &file.path,
             format!("cannot open: {e}"),
             "check the path and its permissions",
@@ -932,7 +932,7 @@ fn read_parquet(
             let text = e.to_string();
             // A codec left out of this build (curlab reads SNAPPY, as AWS writes, and ZSTD).
             let codec = text.contains("Disabled feature") || text.contains("not supported");
-            VerifyError::Read {
+            Error::Read {
                 path: file.path.clone(),
                 problem: if codec {
                     format!("uses a compression codec curlab does not read: {text}")
@@ -1132,7 +1132,7 @@ fn read_csv(
     opened: &Opened,
     needed: &[Col],
     sink: &mut dyn FnMut(Batch),
-) -> Result<(), VerifyError> {
+) -> Result<(), Error> {
     let gzip = matches!(file.format, Format::Csv { gzip: true });
     let mut reader = csv_reader(file, gzip)?;
     if let Err(e) = reader.byte_headers() {
@@ -1175,9 +1175,9 @@ fn read_csv(
     }
 }
 
-#[cfg(test)]
 impl Opened {
-    /// An opened CSV-like file with this schema, for rule tests.
+    /// An opened CSV-like file with this schema and no file behind it, for tests of code that
+    /// looks at schemas (the verifier's file rules).
     pub fn for_tests(schema: FileSchema) -> Self {
         Opened {
             schema,
