@@ -969,7 +969,7 @@ fn manifest_exec_dirs(text: &str, export_name: &str) -> Option<BTreeSet<String>>
         files
             .iter()
             .filter_map(|f| f.as_str())
-            .map(|u| curlab_verifier::input::data_relative(u, export_name))
+            .map(|u| curlab_reader::input::data_relative(u, export_name))
             .filter_map(|d| d.rsplit_once('/').map(|(dir, _)| dir.to_string()))
             .collect(),
     )

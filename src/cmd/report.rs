@@ -141,7 +141,7 @@ pub struct DiffArgs {
 
 fn spec_of(sel: &Selection, granularity: Option<GranularityArg>) -> Result<ReportSpec> {
     if let Some(p) = &sel.period {
-        if !curlab_verifier::input::is_period(p) {
+        if !curlab_reader::input::is_period(p) {
             bail!("--period {p} is not a billing period; write YYYY-MM, e.g. --period 2026-05");
         }
     }

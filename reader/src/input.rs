@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::error::VerifyError;
+use crate::error::Error;
 
 /// How a data file is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,15 +105,15 @@ pub fn is_period(s: &str) -> bool {
 }
 
 /// Discover the data files behind `paths`, keeping only billing period `period` if given.
-pub fn discover(paths: &[String], period: Option<&str>) -> Result<Inputs, VerifyError> {
+pub fn discover(paths: &[String], period: Option<&str>) -> Result<Inputs, Error> {
     if paths.is_empty() {
-        return Err(VerifyError::Usage(
+        return Err(Error::Usage(
             "no PATH given; fix: pass an export folder, data files or a glob, e.g. `curlab verify out/my-export`".into(),
         ));
     }
     if let Some(p) = period {
         if !is_period(p) {
-            return Err(VerifyError::Usage(format!(
+            return Err(Error::Usage(format!(
                 "--period `{p}` is not a billing period; fix: use YYYY-MM, e.g. --period 2026-04"
             )));
         }
@@ -130,7 +130,7 @@ pub fn discover(paths: &[String], period: Option<&str>) -> Result<Inputs, Verify
         } else if given.contains(['*', '?', '[']) {
             let found = crate::layout::expand_glob(given)?;
             if found.is_empty() {
-                return Err(VerifyError::Input {
+                return Err(Error::Input {
                     path: given.clone(),
                     problem: "the glob matches no file".into(),
                     fix: "check the pattern; quote it so the shell does not expand it first".into(),
@@ -141,7 +141,7 @@ pub fn discover(paths: &[String], period: Option<&str>) -> Result<Inputs, Verify
                 add_single(&f, shown, period, &mut inputs)?;
             }
         } else {
-            return Err(VerifyError::Input {
+            return Err(Error::Input {
                 path: given.clone(),
                 problem: "no such file or folder".into(),
                 fix: "pass an existing export folder, data file or glob".into(),
@@ -152,7 +152,7 @@ pub fn discover(paths: &[String], period: Option<&str>) -> Result<Inputs, Verify
         let scope = period
             .map(|p| format!(" for billing period {p}"))
             .unwrap_or_default();
-        return Err(VerifyError::Input {
+        return Err(Error::Input {
             path: paths.join(" "),
             problem: format!("no data files found{scope}"),
             fix: "pass an export folder containing data/BILLING_PERIOD=YYYY-MM/*.parquet|*.csv.gz, or the files themselves".into(),
@@ -178,7 +178,7 @@ fn add_single(
     display: String,
     period: Option<&str>,
     inputs: &mut Inputs,
-) -> Result<(), VerifyError> {
+) -> Result<(), Error> {
     let folder_period = period_of_path(path);
     if let (Some(want), Some(have)) = (period, folder_period.as_deref()) {
         if want != have {
@@ -206,10 +206,10 @@ pub fn period_of_path(path: &Path) -> Option<String> {
 
 /// Detect the encoding from the first bytes. A file named `*.gz` must be gzip: one that is not
 /// is an error, not read as plain CSV.
-pub fn detect_format(path: &Path) -> Result<Format, VerifyError> {
+pub fn detect_format(path: &Path) -> Result<Format, Error> {
     let mut head = [0u8; 4];
     let mut f = fs::File::open(path).map_err(|e| {
-        VerifyError::read(
+        Error::read(
             path,
             format!("cannot open: {e}"),
             "check the path and its permissions",
@@ -221,7 +221,7 @@ pub fn detect_format(path: &Path) -> Result<Format, VerifyError> {
             Ok(0) => break,
             Ok(k) => n += k,
             Err(e) => {
-                return Err(VerifyError::read(
+                return Err(Error::read(
                     path,
                     format!("cannot read: {e}"),
                     "check the file and its permissions",
@@ -230,7 +230,7 @@ pub fn detect_format(path: &Path) -> Result<Format, VerifyError> {
         }
     }
     if n == 0 {
-        return Err(VerifyError::read(
+        return Err(Error::read(
             path,
             "the file is empty",
             "re-download it; an export data file always has at least a header or a Parquet footer",
@@ -249,7 +249,7 @@ pub fn detect_format(path: &Path) -> Result<Format, VerifyError> {
             let hex: Vec<String> = head[..n].iter().map(|b| format!("{b:02x}")).collect();
             format!("it starts with the bytes {}, not 1f 8b", hex.join(" "))
         };
-        return Err(VerifyError::Read {
+        return Err(Error::Read {
             path: path.to_path_buf(),
             problem: format!("not a gzip file: the name ends in .gz but {seen}"),
             place: Some("byte 0".into()),
@@ -269,9 +269,9 @@ fn is_data_file_name(name: &str) -> bool {
     name.ends_with(".parquet") || name.ends_with(".csv") || name.ends_with(".csv.gz")
 }
 
-fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, VerifyError> {
+fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let rd = fs::read_dir(dir).map_err(|e| {
-        VerifyError::read(
+        Error::read(
             dir,
             format!("cannot list folder: {e}"),
             "check the path and its permissions",
@@ -295,7 +295,7 @@ fn discover_dir(
     dir: &Path,
     period: Option<&str>,
     inputs: &mut Inputs,
-) -> Result<(), VerifyError> {
+) -> Result<(), Error> {
     // `<export>/` itself.
     if dir.join("data").is_dir() {
         return discover_export(dir, dir, period, inputs);
@@ -318,7 +318,7 @@ fn discover_dir(
         1 => return discover_export(exports[0], dir, period, inputs),
         0 => {}
         n => {
-            return Err(VerifyError::Input {
+            return Err(Error::Input {
                 path: given.to_string(),
                 problem: format!(
                     "holds {n} exports ({})",
@@ -346,7 +346,7 @@ fn discover_dir(
         crate::layout::require_file(f)?;
     }
     if files.is_empty() {
-        return Err(VerifyError::Input {
+        return Err(Error::Input {
             path: given.to_string(),
             problem: "is neither a Data Exports folder (no data/BILLING_PERIOD=YYYY-MM/) nor a folder of .parquet/.csv/.csv.gz files".into(),
             fix: "pass the export folder (the one containing data/ and metadata/) or the data files".into(),
@@ -363,7 +363,7 @@ fn discover_export(
     base: &Path,
     period: Option<&str>,
     inputs: &mut Inputs,
-) -> Result<(), VerifyError> {
+) -> Result<(), Error> {
     inputs.has_export_layout = true;
     let export_name = root
         .file_name()
@@ -383,7 +383,7 @@ fn discover_export(
             continue;
         }
         if !is_period(&p) {
-            return Err(VerifyError::read(
+            return Err(Error::read(
                 &pdir,
                 format!("folder BILLING_PERIOD={p} is not a billing period (YYYY-MM)"),
                 "rename it to the month of its rows, e.g. BILLING_PERIOD=2026-04, or pass its files directly",
@@ -491,7 +491,7 @@ fn discover_export(
 
 /// The newest `*Manifest.json` under a metadata period folder (searched one level deep too,
 /// for execution folders).
-fn find_manifest(dir: &Path) -> Result<Option<PathBuf>, VerifyError> {
+fn find_manifest(dir: &Path) -> Result<Option<PathBuf>, Error> {
     if dir.symlink_metadata().is_err() {
         return Ok(None);
     }
@@ -522,15 +522,15 @@ fn is_manifest(p: &Path) -> bool {
 }
 
 /// Read a manifest: its columns, and its `dataFiles` reduced to `data/...` paths.
-fn read_manifest(path: &Path, export_name: &str) -> Result<ManifestContent, VerifyError> {
+fn read_manifest(path: &Path, export_name: &str) -> Result<ManifestContent, Error> {
     let text = fs::read_to_string(path).map_err(|e| {
-        VerifyError::read(
+        Error::read(
             path,
             format!("cannot read manifest: {e}"),
             "check the file and its permissions",
         )
     })?;
-    let not_json = |e: serde_json::Error| VerifyError::Read {
+    let not_json = |e: serde_json::Error| Error::Read {
         path: path.to_path_buf(),
         problem: format!("manifest is not valid JSON: {e}"),
         place: Some(format!("line {}, column {}", e.line(), e.column())),
@@ -552,7 +552,7 @@ fn read_manifest(path: &Path, export_name: &str) -> Result<ManifestContent, Veri
         let before = &text[..lead];
         let line = before.matches('\n').count() + 1;
         let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-        return Err(VerifyError::Read {
+        return Err(Error::Read {
             path: path.to_path_buf(),
             problem: format!(
                 "manifest is not a JSON object: its top level is {found}; a Data Exports \
