@@ -1,6 +1,6 @@
 //! CT004: the same line item twice in a billing period: the same `identity_line_item_id` in
 //! the same `identity_time_interval`. The bounded-memory detection (hash partitions spilled to
-//! temporary files) is in [`crate::dupes`].
+//! temporary files) is in `facts/dupes.rs`.
 
 use crate::context::Ctx;
 use crate::facts::{Aggregate, Aggregates, Needs};
