@@ -29,6 +29,7 @@ use curlab_generator::scenario::model::{Delivery, Format};
 use curlab_generator::sim::{
     self, Chunk, DayBlock, Emitted, Emitter, KeyBlock, RowMaker, SkuCache, TagTable,
 };
+use curlab_vocab::export_layout as layout;
 use curlab_vocab::truth::Truth;
 use parquet::arrow::arrow_writer::{compute_leaves, ArrowColumnChunk, ArrowRowGroupWriterFactory};
 use parquet::arrow::ArrowWriter;
@@ -317,28 +318,27 @@ fn uuid_from(seed: u64, salt: &str) -> String {
 
 fn data_dir_rel(plan: &Plan, period: usize) -> String {
     let p = &plan.export.periods[period];
-    let base = format!("{}/data/BILLING_PERIOD={}", plan.export.name, p.label);
+    let base = layout::data_period_dir(&plan.export.name, &p.label);
     match plan.export.delivery {
         Delivery::Overwrite => base,
         Delivery::CreateNew => {
             // One execution folder per refresh: `<ISO-8601 ms>Z-<execution id>`.
-            let t = chrono::DateTime::from_timestamp(p.end + 85_682, 356_000_000)
-                .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
-                .unwrap_or_default();
-            format!(
-                "{base}/{t}-{}",
-                uuid_from(plan.seed, &format!("exec:{}", p.label))
-            )
+            let at = chrono::DateTime::from_timestamp(p.end + 85_682, 356_000_000);
+            let id = uuid_from(plan.seed, &format!("exec:{}", p.label));
+            format!("{base}/{}", layout::execution_folder(at, &id))
         }
     }
 }
 
+fn encoding(format: Format) -> layout::Encoding {
+    match format {
+        Format::Parquet => layout::Encoding::Parquet,
+        Format::Csv => layout::Encoding::CsvGz,
+    }
+}
+
 fn file_name(plan: &Plan, n: usize) -> String {
-    let ext = match plan.export.format {
-        Format::Parquet => "snappy.parquet",
-        Format::Csv => "csv.gz",
-    };
-    format!("{}-{n:05}.{ext}", plan.export.name)
+    layout::data_file_name(&plan.export.name, n, encoding(plan.export.format))
 }
 
 /// A run of rows of one row group: a slice of a key block or of finished rows.
@@ -740,60 +740,38 @@ fn write_csv<W: Write>(w: &mut csv::Writer<W>, b: &RecordBatch) -> Result<()> {
     Ok(())
 }
 
-fn manifest(
-    plan: &Plan,
-    ctx: &BatchContext,
-    period: usize,
-    files: &[String],
-    extra_missing: bool,
-) -> serde_json::Value {
+fn manifest(plan: &Plan, period: usize, files: &[String], extra_missing: bool) -> layout::Manifest {
     let p = &plan.export.periods[period];
-    let mut uris: Vec<String> = files
+    let e = &plan.export;
+    let mut data_files: Vec<String> = files
         .iter()
-        .map(|f| {
-            let prefix = if plan.export.s3_prefix.is_empty() {
-                String::new()
-            } else {
-                format!("{}/", plan.export.s3_prefix)
-            };
-            format!("s3://{}/{prefix}{f}", plan.export.s3_bucket)
-        })
+        .map(|f| layout::s3_uri(&e.s3_bucket, &e.s3_prefix, f))
         .collect();
     if extra_missing {
         // The manifest-mismatch fault: a file the manifest promises but nobody wrote.
-        let n = 99_999;
-        let prefix = if plan.export.s3_prefix.is_empty() {
-            String::new()
-        } else {
-            format!("{}/", plan.export.s3_prefix)
-        };
-        uris.push(format!(
-            "s3://{}/{prefix}{}/{}",
-            plan.export.s3_bucket,
-            data_dir_rel(plan, period),
-            file_name(plan, n)
-        ));
+        let missing = format!("{}/{}", data_dir_rel(plan, period), file_name(plan, 99_999));
+        data_files.push(layout::s3_uri(&e.s3_bucket, &e.s3_prefix, &missing));
     }
-    let columns: Vec<serde_json::Value> = plan
-        .export
-        .table
-        .columns()
-        .iter()
-        .map(|c| serde_json::json!({"name": c.name, "type": c.ty.manifest_name()}))
-        .collect();
-    let _ = ctx;
-    serde_json::json!({
-        "executionId": uuid_from(plan.seed, &format!("exec:{}", p.label)),
-        "exportArn": format!(
+    layout::Manifest {
+        additional_output_files: Vec::new(),
+        columns: e
+            .table
+            .columns()
+            .iter()
+            .map(|c| layout::ManifestColumn {
+                name: c.name.to_string(),
+                ty: c.ty.manifest_name().to_string(),
+            })
+            .collect(),
+        data_files,
+        execution_id: uuid_from(plan.seed, &format!("exec:{}", p.label)),
+        export_arn: format!(
             "arn:aws:bcm-data-exports:us-east-1:{}:export/{}-{}",
             plan.payer.id,
-            plan.export.name,
+            e.name,
             uuid_from(plan.seed, "export")
         ),
-        "columns": columns,
-        "dataFiles": uris,
-        "additionalOutputFiles": [],
-    })
+    }
 }
 
 /// Rows per Parquet data page, at most.
@@ -997,13 +975,12 @@ pub fn generate(
         let label = &plan.export.periods[p].label;
         let dir = tmp
             .path()
-            .join(&plan.export.name)
-            .join("metadata")
-            .join(format!("BILLING_PERIOD={label}"));
+            .join(layout::metadata_period_dir(&plan.export.name, label));
         fs::create_dir_all(&dir)?;
-        let m = manifest(plan, &ctx, p, &pf.files, has(Fault::ManifestMismatch));
+        let m = manifest(plan, p, &pf.files, has(Fault::ManifestMismatch));
         fs::write(
-            dir.join(format!("{}-Manifest.json", plan.export.name)),
+            tmp.path()
+                .join(layout::manifest_path(&plan.export.name, label)),
             serde_json::to_string_pretty(&m)? + "\n",
         )?;
         for f in &pf.files {

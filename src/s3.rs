@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
+use curlab_vocab::export_layout::{self as layout, Area, Located};
 use futures_util::{StreamExt, TryStreamExt};
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path as Key;
@@ -721,8 +722,10 @@ pub fn generate(
     let local_export = tmp.path().join(name);
     let rels = walk(&local_export)?;
     let to_key = |rel: &str| join_key(&export_uri.key, rel);
-    let (manifests, data): (Vec<&String>, Vec<&String>) =
-        rels.iter().partition(|r| r.starts_with("metadata/"));
+    let (manifests, data): (Vec<&String>, Vec<&String>) = rels.iter().partition(|r| {
+        r.strip_prefix(layout::METADATA_DIR)
+            .is_some_and(|rest| rest.starts_with('/'))
+    });
     let data: Vec<(PathBuf, String)> = data
         .into_iter()
         .map(|r| (local_export.join(r), to_key(r)))
@@ -874,25 +877,6 @@ pub struct Plan {
     pub placeholders: Vec<String>,
 }
 
-fn is_data_name(name: &str) -> bool {
-    name.ends_with(".parquet") || name.ends_with(".csv") || name.ends_with(".csv.gz")
-}
-
-/// Where a key sits in the Data Exports layout: (export root key, period, rest after the
-/// period folder), for keys `<root>/data/BILLING_PERIOD=P/<rest>` or `…/metadata/…`.
-fn layout_parts<'a>(key: &'a str, folder: &str) -> Option<(&'a str, &'a str, &'a str)> {
-    let marker = format!("{folder}/BILLING_PERIOD=");
-    let at = if key.starts_with(&marker) {
-        0
-    } else {
-        key.find(&format!("/{marker}"))? + 1
-    };
-    let root = key[..at].trim_end_matches('/');
-    let after = &key[at + marker.len()..];
-    let (period, rest) = after.split_once('/')?;
-    Some((root, period, rest))
-}
-
 /// Decide which listed objects the reader needs. `manifest_dirs(root, period)` returns the
 /// execution folders (`data/BILLING_PERIOD=P/<exec>`) the period's newest manifest points into,
 /// `None` when there is no readable manifest. `base` is the listed prefix (`""` or ending `/`).
@@ -907,8 +891,11 @@ pub fn plan_fetch(
     let mut execs: BTreeMap<(String, String), BTreeMap<String, Vec<String>>> = BTreeMap::new();
     for key in keys {
         let name = key.rsplit('/').next().unwrap_or(key);
-        if let Some((_, p, rest)) = layout_parts(key, "metadata") {
-            if name.ends_with("Manifest.json")
+        if let Some(Located {
+            period: p, rest, ..
+        }) = layout::locate(key, Area::Metadata)
+        {
+            if layout::is_manifest_name(name)
                 && rest.split('/').count() <= 2
                 && period.is_none_or(|w| w == p)
             {
@@ -916,10 +903,15 @@ pub fn plan_fetch(
             }
             continue;
         }
-        if !is_data_name(name) {
+        if !layout::is_data_file_name(name) {
             continue;
         }
-        if let Some((root, p, rest)) = layout_parts(key, "data") {
+        if let Some(Located {
+            root,
+            period: p,
+            rest,
+        }) = layout::locate(key, Area::Data)
+        {
             if period.is_some_and(|w| w != p) {
                 continue;
             }
@@ -944,12 +936,12 @@ pub fn plan_fetch(
         let current = manifest_dirs(&root, &p).unwrap_or_else(|| {
             dirs.keys()
                 .last()
-                .map(|d| format!("data/BILLING_PERIOD={p}/{d}"))
+                .map(|d| exec_dir(&p, d))
                 .into_iter()
                 .collect()
         });
         for (exec, files) in dirs {
-            if current.contains(&format!("data/BILLING_PERIOD={p}/{exec}")) {
+            if current.contains(&exec_dir(&p, &exec)) {
                 plan.fetch.extend(files);
             } else {
                 plan.placeholders.extend(files);
@@ -961,6 +953,15 @@ pub fn plan_fetch(
     plan
 }
 
+/// `data/BILLING_PERIOD=<period>/<exec>`: an execution folder relative to its export.
+fn exec_dir(period: &str, exec: &str) -> String {
+    format!(
+        "{}/{}/{exec}",
+        layout::DATA_DIR,
+        layout::period_folder(period)
+    )
+}
+
 /// The execution folders a manifest's `dataFiles` point into (`data/BILLING_PERIOD=P/<exec>`).
 fn manifest_exec_dirs(text: &str, export_name: &str) -> Option<BTreeSet<String>> {
     let v: serde_json::Value = serde_json::from_str(text).ok()?;
@@ -969,8 +970,8 @@ fn manifest_exec_dirs(text: &str, export_name: &str) -> Option<BTreeSet<String>>
         files
             .iter()
             .filter_map(|f| f.as_str())
-            .map(|u| curlab_reader::input::data_relative(u, export_name))
-            .filter_map(|d| d.rsplit_once('/').map(|(dir, _)| dir.to_string()))
+            .map(|u| layout::data_relative(u, export_name))
+            .filter_map(|d| layout::parent_dir(&d).map(str::to_string))
             .collect(),
     )
 }
@@ -993,8 +994,10 @@ pub fn mirror(given: &str, period: Option<&str>, args: &S3Args) -> Result<Mirror
     // A `data/` (or `metadata/`) folder is read with its whole export, as the local reader
     // does: list the parent.
     let list_key = match uri.key.rsplit_once('/') {
-        Some((parent, "data" | "metadata")) => parent.to_string(),
-        None if matches!(uri.key.as_str(), "data" | "metadata") => String::new(),
+        Some((parent, layout::DATA_DIR | layout::METADATA_DIR)) => parent.to_string(),
+        None if matches!(uri.key.as_str(), layout::DATA_DIR | layout::METADATA_DIR) => {
+            String::new()
+        }
         _ => uri.key.clone(),
     };
     let list_prefix = if list_key.is_empty() {
@@ -1046,11 +1049,14 @@ pub fn mirror(given: &str, period: Option<&str>, args: &S3Args) -> Result<Mirror
     let manifests: Vec<String> = plan_fetch(&keys, &base, period, |_, _| None)
         .fetch
         .into_iter()
-        .filter(|k| k.ends_with("Manifest.json"))
+        .filter(|k| layout::is_manifest_name(k))
         .collect();
     let mut fetched = (manifests.len(), bucket.download(&manifests, &root)?);
     let plan = plan_fetch(&keys, &base, period, |export_root, p| {
-        let prefix = join_key(export_root, &format!("metadata/BILLING_PERIOD={p}/"));
+        let prefix = join_key(
+            export_root,
+            &format!("{}/{}/", layout::METADATA_DIR, layout::period_folder(p)),
+        );
         // The newest manifest, as the reader picks it: last in path order, one level deep.
         let mut candidates: Vec<&String> = manifests
             .iter()
