@@ -11,15 +11,15 @@
 
 #![warn(missing_docs)]
 
-pub mod agg;
-pub mod diff;
-pub mod dim;
-pub mod escape;
-pub mod item;
+pub(crate) mod agg;
+pub(crate) mod diff;
+pub(crate) mod dim;
+pub(crate) mod escape;
+pub(crate) mod item;
 pub mod money;
 pub mod render;
 pub mod scan;
-pub mod summary;
+pub(crate) mod summary;
 
 pub use agg::{Aggregator, Granularity, ReportSpec};
 pub use diff::Diff;

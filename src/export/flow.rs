@@ -219,7 +219,7 @@ pub(super) fn drive(
 
 /// Run the simulation on `threads` workers and hand every finished chunk of rows (at most
 /// [`BATCH_ROWS`] each), in order, to `sink`. Memory stays flat whatever the scenario's size.
-pub fn simulate(
+pub(crate) fn simulate(
     plan: &Plan,
     threads: usize,
     part: Option<(usize, usize)>,

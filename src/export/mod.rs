@@ -28,11 +28,11 @@ use curlab_vocab::export_layout as layout;
 use curlab_vocab::truth::Truth;
 use parquet::basic::Compression;
 
-pub use flow::simulate;
+pub(crate) use flow::simulate;
 
 /// How to generate.
 #[derive(Debug, Clone)]
-pub struct GenerateOptions {
+pub(crate) struct GenerateOptions {
     /// Worker threads for the simulation, and as many for encoding.
     pub threads: usize,
     /// Faults to plant.
@@ -47,7 +47,7 @@ pub struct GenerateOptions {
 
 /// What was written.
 #[derive(Debug, Default)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// Data files, relative to the output folder.
     pub files: Vec<String>,
     /// Rows written.
@@ -59,7 +59,7 @@ pub struct Summary {
 }
 
 /// Generate the export into `out`, atomically. Returns what was written.
-pub fn generate(
+pub(crate) fn generate(
     plan: &Plan,
     out: &Path,
     force: bool,

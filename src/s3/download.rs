@@ -12,7 +12,7 @@ use super::client::connect;
 use super::{is_s3, join_key, S3Args, S3Uri};
 
 /// A local copy of what the reader needs from one `s3://` location.
-pub struct Mirror {
+pub(crate) struct Mirror {
     _tmp: tempfile::TempDir,
     /// `<tmp>/<bucket>`: local paths are this joined with the key.
     root: PathBuf,
@@ -293,7 +293,7 @@ pub(super) fn mirror(given: &str, period: Option<&str>, args: &S3Args) -> Result
 }
 
 /// Download one object (a `--truth` or `--policy` file) to a temporary file.
-pub fn fetch_file(given: &str, args: &S3Args) -> Result<Mirror> {
+pub(crate) fn fetch_file(given: &str, args: &S3Args) -> Result<Mirror> {
     let uri = S3Uri::parse(given)?.ok_or_else(|| anyhow!("{given}: not an s3:// URI"))?;
     if uri.key.is_empty() {
         bail!("{given}: names a bucket, not an object; fix: give the file's full URI, e.g. s3://BUCKET/PREFIX/EXPORT.truth.json");
@@ -314,7 +314,7 @@ pub fn fetch_file(given: &str, args: &S3Args) -> Result<Mirror> {
 }
 
 /// Mirrors for the `s3://` arguments among `paths`; the paths rewritten to the local copies.
-pub struct Mirrors {
+pub(crate) struct Mirrors {
     /// One per `s3://` argument.
     pub mirrors: Vec<Mirror>,
     /// The paths to hand to the reader.

@@ -23,12 +23,12 @@ mod upload;
 use anyhow::{bail, Context, Result};
 use object_store::path::Path as Key;
 
-pub use download::{fetch_file, Mirror, Mirrors};
-pub use upload::generate;
+pub(crate) use download::{fetch_file, Mirror, Mirrors};
+pub(crate) use upload::generate;
 
 /// Where the S3 endpoint is, for commands that take `s3://` URIs.
 #[derive(Debug, Clone, Default, clap::Args)]
-pub struct S3Args {
+pub(crate) struct S3Args {
     /// S3-compatible endpoint (MinIO, Ceph, moto, LocalStack, ...), e.g. http://127.0.0.1:9000;
     /// default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's endpoint_url, else AWS.
     /// Only used for s3:// URIs.
@@ -38,7 +38,7 @@ pub struct S3Args {
 
 /// `s3://bucket/key`, the key without leading or trailing slashes (empty: the bucket root).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct S3Uri {
+pub(crate) struct S3Uri {
     /// Bucket name.
     pub bucket: String,
     /// Key or prefix, without leading or trailing `/`.
@@ -101,7 +101,7 @@ fn join_key(a: &str, b: &str) -> String {
 }
 
 /// True for arguments that name an S3 location.
-pub fn is_s3(s: &str) -> bool {
+pub(crate) fn is_s3(s: &str) -> bool {
     s.starts_with("s3://")
 }
 

@@ -39,7 +39,7 @@ fn walk(dir: &FsPath) -> Result<Vec<String>> {
 /// `<out>/<export>/metadata/…` last. An existing export there is replaced only with `force`;
 /// objects of the old export that the new one does not have are deleted after the new
 /// manifests are in place.
-pub fn generate(
+pub(crate) fn generate(
     plan: &curlab_generator::plan::Plan,
     out: &S3Uri,
     args: &S3Args,
