@@ -1,4 +1,4 @@
-//! The table of rules (declared in [`super`]) and what is read off it: selection by code
+//! The table of rules (declared in `rules/mod.rs`) and what is read off it: selection by code
 //! (`--select`, `--ignore`), `curlab rules`, `curlab explain`, `docs/rules.md`.
 
 use super::RULES;

@@ -2,7 +2,7 @@
 //! Athena/Trino, Apache Spark and DuckDB.
 //!
 //! Every rule's [`RuleMeta::sql`](crate::meta::RuleMeta::sql) says whether it has a SQL form
-//! (a builder in the rule's own file, see [`form`]) or runs only in the native verifier, and
+//! (a builder in the rule's own file, see `form.rs`) or runs only in the native verifier, and
 //! why. [`rule_set`] puts the selected rules into one query that returns one row per rule:
 //! `code`, `violations` (the count `curlab verify` reports, in the same unit) and `sample` (up
 //! to five offending rows or totals). The truth file, when given, is inlined as `VALUES` lists.
@@ -14,7 +14,7 @@
 //! through a table definition; rules reading it are then reported as skipped (violations
 //! NULL), as `curlab verify` skips rules whose column no data file has.
 //!
-//! Nothing here names a rule: shared pieces of the rules' SQL are in [`fragment`], dialect
+//! Nothing here names a rule: shared pieces of the rules' SQL are in `fragment.rs`, dialect
 //! spellings in [`dialect`].
 
 use std::collections::BTreeMap;
