@@ -10,7 +10,7 @@ use curlab_generator::plan::Plan;
 use curlab_generator::rows::Row;
 use curlab_report::render;
 use curlab_report::scan::Export;
-use curlab_report::{money, Aggregator, Diff, Dim, Filter, Granularity, LineItem, ReportSpec};
+use curlab_report::{money, Aggregator, Diff, Dim, Filter, LineItem, ReportSpec, TimeBucket};
 use curlab_vocab::bedrock::{is_bedrock_inference, RowIdentity};
 
 /// Output format of `curlab report`.
@@ -40,7 +40,7 @@ pub(crate) enum DiffFormat {
 
 /// Time bucket size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum GranularityArg {
+pub(crate) enum TimeBucketArg {
     /// One bucket per UTC day.
     Daily,
     /// One bucket per calendar month.
@@ -102,7 +102,7 @@ pub(crate) struct ReportArgs {
     pub sel: Selection,
     /// Time bucket size of the spend-over-time data (the table shows it only when given).
     #[arg(long, value_enum)]
-    pub granularity: Option<GranularityArg>,
+    pub granularity: Option<TimeBucketArg>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
@@ -139,7 +139,7 @@ pub(crate) struct DiffArgs {
     pub out: Option<PathBuf>,
 }
 
-fn spec_of(sel: &Selection, granularity: Option<GranularityArg>) -> Result<ReportSpec> {
+fn spec_of(sel: &Selection, granularity: Option<TimeBucketArg>) -> Result<ReportSpec> {
     if let Some(p) = &sel.period {
         if !curlab_reader::input::is_period(p) {
             bail!("--period {p} is not a billing period; write YYYY-MM, e.g. --period 2026-05");
@@ -153,8 +153,8 @@ fn spec_of(sel: &Selection, granularity: Option<GranularityArg>) -> Result<Repor
         },
         filters: sel.filters.clone(),
         granularity: match granularity {
-            Some(GranularityArg::Monthly) => Granularity::Monthly,
-            _ => Granularity::Daily,
+            Some(TimeBucketArg::Monthly) => TimeBucket::Monthly,
+            _ => TimeBucket::Daily,
         },
         period: sel.period.clone(),
     })

@@ -5,14 +5,15 @@
 //! hands their output back in day order; [`pipeline`] cuts it into row groups, has encoder
 //! workers build and encode them with the export's [`format::OutputFormat`] (Parquet or CSV)
 //! and appends them to the data files in order, rotating files; [`manifest`] names the files
-//! and writes the manifests; [`atomic`] holds the temporary folder and the final rename. Every
-//! stage is bounded, so memory does not grow with the export, and the bytes do not depend on
-//! the thread count.
+//! and builds the manifests; [`options`] says what to write and what was written; [`atomic`]
+//! holds the temporary folder and the final rename. Every stage is bounded, so memory does not
+//! grow with the export, and the bytes do not depend on the thread count.
 
 mod atomic;
 mod flow;
 mod format;
 mod manifest;
+mod options;
 mod pipeline;
 
 use std::fs;
@@ -20,43 +21,14 @@ use std::path::Path;
 
 use anyhow::{bail, Result};
 use curlab_generator::batch::BatchContext;
-use curlab_generator::faults::{Fault, FaultSpec};
+use curlab_generator::faults::Fault;
 use curlab_generator::plan::Plan;
 use curlab_generator::scenario::model::Format;
 use curlab_generator::sim::{self, TagTable};
 use curlab_vocab::export_layout as layout;
-use curlab_vocab::truth::Truth;
-use parquet::basic::Compression;
 
 pub(crate) use flow::simulate;
-
-/// How to generate.
-#[derive(Debug, Clone)]
-pub(crate) struct GenerateOptions {
-    /// Worker threads for the simulation, and as many for encoding.
-    pub threads: usize,
-    /// Faults to plant.
-    pub faults: Vec<FaultSpec>,
-    /// Parquet compression.
-    pub compression: Compression,
-    /// Rows per Parquet row group.
-    pub row_group_rows: usize,
-    /// `(index, count)`: write only part `index` of `count` (0-based).
-    pub part: Option<(usize, usize)>,
-}
-
-/// What was written.
-#[derive(Debug, Default)]
-pub(crate) struct Summary {
-    /// Data files, relative to the output folder.
-    pub files: Vec<String>,
-    /// Rows written.
-    pub rows: u64,
-    /// Bytes of data files.
-    pub bytes: u64,
-    /// The truth.
-    pub truth: Truth,
-}
+pub(crate) use options::{GenerateOptions, Summary};
 
 /// Generate the export into `out`, atomically. Returns what was written.
 pub(crate) fn generate(

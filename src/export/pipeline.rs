@@ -23,7 +23,7 @@ use curlab_vocab::truth::InjectedFault;
 use super::flow::{drive, part_days, BATCH_ROWS};
 use super::format::OutputFormat;
 use super::manifest::{data_dir_rel, file_name};
-use super::GenerateOptions;
+use super::options::GenerateOptions;
 
 /// What the pipeline wrote: the truth's parts, the files and rows per period, all rows, and
 /// the faults planted.

@@ -13,7 +13,7 @@ use object_store::path::Path as Key;
 use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, RetryConfig, WriteMultipart};
 
 use super::profile::{home_file, load_profile};
-use super::S3Args;
+use super::uri::S3Args;
 
 /// Files up to this size are uploaded with one PUT; larger ones in parts of this size.
 const PART_BYTES: usize = 8 << 20;

@@ -9,7 +9,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use curlab_vocab::export_layout::{self as layout, Area, Located};
 
 use super::client::connect;
-use super::{is_s3, join_key, S3Args, S3Uri};
+use super::uri::{is_s3, join_key, S3Args, S3Uri};
 
 /// A local copy of what the reader needs from one `s3://` location.
 pub(crate) struct Mirror {

@@ -8,7 +8,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use curlab_vocab::export_layout as layout;
 
 use super::client::{byte_bar, connect, Bucket};
-use super::{join_key, S3Args, S3Uri};
+use super::uri::{join_key, S3Args, S3Uri};
 
 /// Every file under `dir`, relative, `/`-separated, sorted.
 fn walk(dir: &FsPath) -> Result<Vec<String>> {
