@@ -222,7 +222,7 @@ fn resource_sets(
     plan: &Plan,
     tags: &[(String, String)],
     t: Ts,
-) -> (Vec<(String, String)>, Vec<(String, String)>) {
+) -> (crate::plan::Tags, crate::plan::Tags) {
     let active: Vec<&(String, String)> = tags
         .iter()
         .filter(|(k, _)| {

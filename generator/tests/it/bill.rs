@@ -146,14 +146,7 @@ fn full_bill_truth_equals_the_rows() {
     assert!(b.totals.discounts < 0.0, "{:?}", b.totals);
     assert!(b.totals.net_unblended < b.totals.unblended);
     assert!(b.totals.credits == -25.0 && b.totals.refunds == -4.5);
-    for key in [
-        "bedrock-without-principal",
-        "discount-rows",
-        "credits",
-        "refunds",
-        "tax",
-        "non-bedrock",
-    ] {
+    for key in ["discount-rows", "credits", "refunds", "tax", "non-bedrock"] {
         assert!(
             b.unattributable.contains_key(key),
             "{key}: {:?}",
@@ -165,6 +158,29 @@ fn full_bill_truth_equals_the_rows() {
     assert_eq!(b.totals_by_period.len(), 2);
     let per: f64 = b.totals_by_period.values().map(|t| t.invoice_total).sum();
     assert!((per - b.totals.invoice_total).abs() < 1e-9);
+}
+
+#[test]
+fn bedrock_rows_without_a_principal_are_an_unattributable_line() {
+    // Batch rows without a principal (`batch_principal = "none"`): their gross and net move
+    // from the principals to `bedrock-without-principal`.
+    let src = FULL_BILL.replacen(
+        "[[iam_users]]",
+        "[assumptions]\nbatch_principal = \"none\"\n\n[[iam_users]]",
+        1,
+    );
+    let plan = resolve(&src);
+    let (rows, truth) = run(&plan);
+    check_truth_against_rows(&rows, &truth);
+    let line = truth.bill.unattributable["bedrock-without-principal"];
+    let batch: i128 = rows
+        .iter()
+        .filter(|r| r.kind == RowKind::Bedrock && r.principal.is_none())
+        .map(|r| r.cost_e16)
+        .sum();
+    assert!(batch > 0);
+    assert_eq!(line.gross, e16_to_usd(batch));
+    assert!(line.net < line.gross, "Nova batch rows are EDP-discounted");
 }
 
 #[test]
