@@ -11,7 +11,7 @@ use super::common::TagMap;
 pub enum DiscountRepresentation {
     /// The `discount` map, `discount_total_discount` and the net columns on each discounted
     /// usage row, and a separate negative `EdpDiscount` / `PrivateRateDiscount` row per
-    /// discounted usage row (what the CID dashboards read).
+    /// discounted usage line and program (what the CID dashboards read).
     #[default]
     MapAndRows,
     /// Only the map, total and net columns on the usage rows; no separate rows.
@@ -115,7 +115,7 @@ fn amazon_bedrock() -> String {
 pub struct InferenceProfileSpec {
     /// Name, referenced by `inference_profile` in `[[workloads]]` and `[[requests]]`.
     pub name: String,
-    /// Account that owns it (id or name); calls through it must come from this account.
+    /// Account that owns it (id or name); its id is in the ARN.
     pub account: String,
     /// Region it lives in; default `us-east-1`.
     #[serde(default = "super::common::us_east_1")]
