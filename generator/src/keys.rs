@@ -34,6 +34,8 @@ pub struct BedrockKey {
     pub principal: u32,
     /// Tag set index.
     pub tags: u32,
+    /// Application inference profile: index + 1 into `Plan::profiles`, 0 for none.
+    pub profile: u16,
 }
 
 /// Aggregation key of a background row.

@@ -13,6 +13,7 @@ mod harness;
 mod harness_vocab;
 
 mod as_of;
+mod bill;
 mod compat;
 mod digests;
 mod fault_matrix;

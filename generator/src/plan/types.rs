@@ -138,6 +138,8 @@ pub struct Workload {
     pub batch_share: f64,
     /// Service tier.
     pub tier: ServiceTier,
+    /// Application inference profile: index + 1 into [`Plan::profiles`], 0 for none.
+    pub profile: u16,
     /// Global cross-region share.
     pub global_share: f64,
     /// Monday..Sunday weights.
@@ -284,6 +286,12 @@ pub struct Plan {
     pub background: Vec<BackgroundPlan>,
     /// Tax.
     pub tax: Option<TaxSpec>,
+    /// Discount programs.
+    pub discounts: super::bill::DiscountPlan,
+    /// Credit and refund rows.
+    pub adjustments: Vec<super::bill::AdjustmentPlan>,
+    /// Application inference profiles.
+    pub profiles: Vec<super::bill::ProfilePlan>,
 }
 
 impl Plan {

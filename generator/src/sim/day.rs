@@ -116,6 +116,7 @@ pub fn simulate_day(
         let keys = KeyBlock {
             period,
             unit,
+            discounts: super::sku::discount_rows(plan, &bedrock),
             bedrock,
             background,
         };
@@ -151,6 +152,7 @@ pub fn simulate_day(
                 tokens: r.tokens,
                 streaming: r.streaming && !r.batch,
                 usage: usage_keys(&plan.models[r.model], &r.tokens, r.tier, r.batch, r.global),
+                profile: 0,
             };
             record(plan, tags, &mut out, &req);
         }
