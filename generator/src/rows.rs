@@ -134,6 +134,9 @@ pub struct Row {
     /// ≤ 0 (1e-16 USD), EDP and private rate (`[0, 0]` for rows without). None: the export
     /// has no such columns filled (null net columns, empty map).
     pub discount_e16: Option<[i128; 2]>,
+    /// Added to a usage row's net cost beyond its discounts (1e-16 USD): always 0, except where
+    /// the `discount-net-mismatch` fault plants a net cost its discount columns do not explain.
+    pub net_skew_e16: i128,
 }
 
 impl Row {
@@ -159,7 +162,7 @@ impl Row {
         let d = self.total_discount_e16()?;
         Some(match self.kind {
             RowKind::EdpDiscount | RowKind::PrivateRateDiscount => 0,
-            _ => self.cost_e16 + d,
+            _ => self.cost_e16 + d + self.net_skew_e16,
         })
     }
 

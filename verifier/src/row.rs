@@ -46,6 +46,10 @@ pub struct Row<'a> {
     pub cost: Option<f64>,
     /// `line_item_usage_amount`.
     pub usage: Option<f64>,
+    /// `line_item_net_unblended_cost` (null where no discount program applies).
+    pub net_cost: Option<f64>,
+    /// `discount_total_discount` (null where no discount applies).
+    pub total_discount: Option<f64>,
     /// `line_item_unblended_rate` (text; None when null or empty).
     pub rate: Option<&'a str>,
     /// `line_item_usage_start_date`, UTC microseconds.

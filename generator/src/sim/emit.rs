@@ -257,6 +257,7 @@ impl<'a> Emitter<'a> {
                 id: self.ids.tax(per.start, account, &code),
                 tax_type: Some(tax.tax_type.clone()),
                 discount_e16: self.net_columns.then_some([0, 0]),
+                net_skew_e16: 0,
             });
         }
         if rows.is_empty() {
@@ -305,6 +306,7 @@ impl<'a> Emitter<'a> {
                 id: self.ids.adjustment(per.start, a.account, n),
                 tax_type: None,
                 discount_e16: self.net_columns.then_some([0, 0]),
+                net_skew_e16: 0,
             });
         }
         if rows.is_empty() {

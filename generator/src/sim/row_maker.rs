@@ -149,6 +149,7 @@ impl<'a> RowMaker<'a> {
                     id: self.ids.background(period_start, entry.account, k, (t, rt)),
                     tax_type: None,
                     discount_e16: self.net_columns.then_some([0, 0]),
+                    net_skew_e16: 0,
                     sku,
                 });
             }
@@ -206,6 +207,7 @@ impl<'a> RowMaker<'a> {
             id: self.ids.bedrock(period_start, k),
             tax_type: None,
             discount_e16,
+            net_skew_e16: 0,
             sku,
         }
     }

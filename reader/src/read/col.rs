@@ -43,11 +43,15 @@ pub enum Col {
     ProductFamily,
     /// `tags`
     Tags,
+    /// `line_item_net_unblended_cost` (null where no discount program applies)
+    NetUnblendedCost,
+    /// `discount_total_discount` (null where no discount applies)
+    TotalDiscount,
 }
 
 impl Col {
     /// Every column the verifier can read.
-    pub const ALL: [Col; 19] = [
+    pub const ALL: [Col; 21] = [
         Col::BillingEntity,
         Col::PeriodStart,
         Col::LineItemId,
@@ -67,6 +71,8 @@ impl Col {
         Col::Product,
         Col::ProductFamily,
         Col::Tags,
+        Col::NetUnblendedCost,
+        Col::TotalDiscount,
     ];
 
     /// The CUR 2.0 column name.
@@ -91,6 +97,8 @@ impl Col {
             Col::Product => "product",
             Col::ProductFamily => "product_product_family",
             Col::Tags => "tags",
+            Col::NetUnblendedCost => "line_item_net_unblended_cost",
+            Col::TotalDiscount => "discount_total_discount",
         }
     }
 

@@ -120,6 +120,8 @@ pub struct View<'a> {
     tags: Option<&'a MapCol>,
     cost: Option<&'a Float64Array>,
     usage: Option<&'a Float64Array>,
+    net_cost: Option<&'a Float64Array>,
+    total_discount: Option<&'a Float64Array>,
     start: Option<&'a TimestampMicrosecondArray>,
     end: Option<&'a TimestampMicrosecondArray>,
     period_start: Option<&'a TimestampMicrosecondArray>,
@@ -201,6 +203,8 @@ impl<'a> View<'a> {
             tags: batch.map(Col::Tags),
             cost: batch.f64s(Col::UnblendedCost),
             usage: batch.f64s(Col::UsageAmount),
+            net_cost: batch.f64s(Col::NetUnblendedCost),
+            total_discount: batch.f64s(Col::TotalDiscount),
             start: batch.timestamps(Col::UsageStart),
             end: batch.timestamps(Col::UsageEnd),
             period_start: batch.timestamps(Col::PeriodStart),
@@ -369,6 +373,18 @@ impl<'a> View<'a> {
     #[inline]
     pub fn usage(&self, i: usize) -> Option<f64> {
         f64_at(self.usage, i)
+    }
+
+    /// `line_item_net_unblended_cost` (None when null or the column was not read).
+    #[inline]
+    pub fn net_cost(&self, i: usize) -> Option<f64> {
+        f64_at(self.net_cost, i)
+    }
+
+    /// `discount_total_discount` (None when null or the column was not read).
+    #[inline]
+    pub fn total_discount(&self, i: usize) -> Option<f64> {
+        f64_at(self.total_discount, i)
     }
 
     /// `line_item_usage_start_date`, UTC µs.

@@ -56,6 +56,8 @@ pub fn inference() -> Row<'static> {
         has_principal_column: true,
         cost: Some(0.8),
         usage: Some(1000.0),
+        net_cost: None,
+        total_discount: None,
         rate: Some("0.0008000000"),
         start: ts("2026-04-20T10:00:00Z"),
         end: ts("2026-04-20T11:00:00Z"),
@@ -157,6 +159,14 @@ pub fn batch_of(r: &Row<'_>) -> Batch {
         (
             Col::UsageAmount,
             ColData::F64(Float64Array::from(vec![r.usage])),
+        ),
+        (
+            Col::NetUnblendedCost,
+            ColData::F64(Float64Array::from(vec![r.net_cost])),
+        ),
+        (
+            Col::TotalDiscount,
+            ColData::F64(Float64Array::from(vec![r.total_discount])),
         ),
         (
             Col::UsageStart,

@@ -108,6 +108,8 @@ fn base_ctes(d: Dialect, table: &str) -> String {
         (blank_to_null("line_item_iam_principal"), "principal"),
         ("line_item_unblended_cost".into(), "cost"),
         ("line_item_usage_amount".into(), "usage_amount"),
+        ("line_item_net_unblended_cost".into(), "net_cost"),
+        ("discount_total_discount".into(), "total_discount"),
         (blank_to_null("line_item_unblended_rate"), "rate"),
         ("line_item_usage_start_date".into(), "usage_start"),
         ("line_item_usage_end_date".into(), "usage_end"),
