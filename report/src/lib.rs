@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub(crate) mod agg;
+pub mod chargeback;
 pub(crate) mod diff;
 pub(crate) mod dim;
 pub(crate) mod escape;

@@ -108,6 +108,12 @@ pub(crate) struct ReportArgs {
     /// Write to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Chargeback over every row of the export (not only Bedrock inference): spend per
+    /// principal, gross and net, and the lines no principal carries (principal-free Bedrock
+    /// charges, other services, discount rows, credits, refunds, tax), adding up to the invoice
+    /// total. Files only; table, CSV or JSON.
+    #[arg(long, conflicts_with_all = ["scenario", "granularity", "group_by", "filters"])]
+    pub chargeback: bool,
 }
 
 /// Arguments of `curlab diff`.
@@ -322,6 +328,9 @@ fn emit(text: &str, out: Option<&PathBuf>) -> Result<()> {
 
 /// Run `curlab report`.
 pub(crate) fn run(args: ReportArgs) -> Result<ExitCode> {
+    if args.chargeback {
+        return chargeback(&args);
+    }
     let spec = spec_of(&args.sel, args.granularity)?;
     let summary = match &args.scenario {
         Some(name) => from_scenario(name, args.seed, args.scale, &args.sel, &spec)?,
@@ -332,6 +341,29 @@ pub(crate) fn run(args: ReportArgs) -> Result<ExitCode> {
         ReportFormat::Csv => render::csv::render(&summary, args.granularity.is_some()),
         ReportFormat::Json => render::json(&summary),
         ReportFormat::Html => render::html::render(&summary),
+    };
+    emit(&text, args.out.as_ref())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `curlab report --chargeback`.
+fn chargeback(args: &ReportArgs) -> Result<ExitCode> {
+    if let Some(p) = &args.sel.period {
+        if !curlab_reader::input::is_period(p) {
+            bail!("--period {p} is not a billing period; write YYYY-MM, e.g. --period 2026-05");
+        }
+    }
+    let mirrors = crate::s3::Mirrors::open(&args.paths, args.sel.period.as_deref(), &args.sel.s3)?;
+    let local_err = |e: anyhow::Error| anyhow::anyhow!(mirrors.text(&format!("{e:#}")));
+    let export = Export::open(&mirrors.paths, args.sel.period.as_deref()).map_err(local_err)?;
+    let c = export.chargeback().map_err(local_err)?;
+    let text = match args.format {
+        ReportFormat::Table => c.table(),
+        ReportFormat::Csv => c.csv(),
+        ReportFormat::Json => c.json(),
+        ReportFormat::Html => {
+            bail!("--chargeback has no HTML form; fix: use --format table, csv or json")
+        }
     };
     emit(&text, args.out.as_ref())?;
     Ok(ExitCode::SUCCESS)

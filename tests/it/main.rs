@@ -14,6 +14,7 @@ mod harness_vocab;
 
 mod as_of;
 mod bill;
+mod chargeback;
 mod compat;
 mod digests;
 mod fault_matrix;
