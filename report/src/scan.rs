@@ -9,13 +9,14 @@ use curlab_reader::input::{self, DataFile};
 use curlab_reader::read::{self, Batch, Col, Opened, Task};
 use curlab_vocab::bedrock::{is_bedrock, is_bedrock_inference, RowIdentity};
 
-use crate::agg::{Aggregator, ReportSpec};
+use crate::agg::{Aggregator, CostMetric, ReportSpec};
 use crate::chargeback::{ChargeRow, Chargeback};
 use crate::item::LineItem;
 use crate::money;
 
 /// The columns a report reads.
-const NEEDED: [Col; 14] = [
+const NEEDED: [Col; 15] = [
+    Col::NetUnblendedCost,
     Col::BillingEntity,
     Col::LineItemType,
     Col::Operation,
@@ -169,6 +170,11 @@ pub fn observe_batch(b: &Batch, agg: &mut Aggregator) -> Result<(), String> {
             .map(|e| e.map(|(k, v)| (k.to_string(), v.to_string())).collect())
             .unwrap_or_default();
         const MAX_USAGE_E6: i128 = 1_000_000_000_000_000_000;
+        let unblended = b.f64(Col::UnblendedCost, i).unwrap_or(0.0);
+        let cost = match agg.spec().cost {
+            CostMetric::Net => b.f64(Col::NetUnblendedCost, i).unwrap_or(unblended),
+            CostMetric::Unblended | CostMetric::Amortized => unblended,
+        };
         agg.observe(&LineItem {
             principal: b.str(Col::Principal, i).filter(|p| !p.trim().is_empty()),
             usage_account: s(Col::UsageAccount),
@@ -176,7 +182,7 @@ pub fn observe_batch(b: &Batch, agg: &mut Aggregator) -> Result<(), String> {
             product_name,
             pricing_unit: s(Col::PricingUnit),
             start: b.ts(Col::UsageStart, i),
-            cost: money::from_usd(b.f64(Col::UnblendedCost, i).unwrap_or(0.0)),
+            cost: money::from_usd(cost),
             // Clamped to ±1e12 units: corrupt data (1e300) cannot overflow the token sums.
             usage_e6: if usage.is_finite() {
                 ((usage * 1e6).round() as i128).clamp(-MAX_USAGE_E6, MAX_USAGE_E6)

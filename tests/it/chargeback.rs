@@ -93,3 +93,76 @@ fn chargeback_refuses_html_and_scenarios() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--format table, csv or json"));
 }
+
+fn report_json(args: &[&str]) -> Value {
+    let mut a = vec!["report"];
+    a.extend_from_slice(args);
+    a.extend(["--format", "json", "--quiet"]);
+    let o = curlab(&a);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).expect("report json")
+}
+
+fn by_principal(r: &Value) -> Vec<(String, f64)> {
+    let mut v: Vec<(String, f64)> = r["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| {
+            (
+                g["key"][0].as_str().expect("key").to_string(),
+                g["cost_usd"].as_f64().expect("cost"),
+            )
+        })
+        .collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+#[test]
+fn cost_metrics_of_full_bill_match_the_truth_in_files_and_in_memory() {
+    let dir = generate("full-bill", &[]);
+    let t = truth(dir.path(), "full-bill");
+    let export = dir.path().join("full-bill");
+    let export = export.to_str().expect("utf-8");
+    let unblended = report_json(&[export]);
+    assert!(
+        unblended.get("cost").is_none(),
+        "unblended keeps the old shape"
+    );
+    let net = report_json(&[export, "--cost", "net"]);
+    assert_eq!(net["cost"], "net");
+    let amortized = report_json(&[export, "--cost", "amortized"]);
+    assert_eq!(
+        by_principal(&amortized),
+        by_principal(&unblended),
+        "amortized = unblended for Bedrock inference rows"
+    );
+    let want = t["bill"]["by_principal"].as_object().expect("truth");
+    let got = by_principal(&net);
+    assert_eq!(got.len(), want.len());
+    for (arn, cost) in &got {
+        cents(
+            &format!("{arn} net"),
+            &Value::from(*cost),
+            &want[arn]["net"],
+        );
+    }
+    for (arn, cost) in by_principal(&unblended) {
+        cents(
+            &format!("{arn} gross"),
+            &Value::from(cost),
+            &want[&arn]["gross"],
+        );
+    }
+    // Net is lower than gross in this scenario (EDP and private rates apply).
+    assert!(net["total_usd"].as_f64() < unblended["total_usd"].as_f64());
+    let in_memory = report_json(&["--scenario", "full-bill", "--cost", "net"]);
+    assert_eq!(by_principal(&in_memory), got, "files and --scenario agree");
+    let o = curlab(&["report", export, "--cost", "net"]);
+    let table = String::from_utf8(o.stdout).expect("utf-8");
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path("../../snapshots");
+    s.set_prepend_module_to_snapshot(false);
+    s.bind(|| insta::assert_snapshot!("report_full_bill_net", table));
+}
