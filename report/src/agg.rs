@@ -373,6 +373,7 @@ mod tests {
             filters: vec![Filter::parse("principal=arn:b").unwrap()],
             granularity: TimeBucket::Monthly,
             period: None,
+            cost: CostMetric::Unblended,
         };
         let mut a = Aggregator::new(spec);
         a.observe(&item(Some("arn:a"), 1.0, &[]));
