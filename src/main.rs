@@ -65,14 +65,14 @@ fn main() -> ExitCode {
         Err(e) if e.chain().any(|c| c.is::<signal::Interrupted>()) => {
             eprintln!(
                 "{}",
-                curlab_verifier::report::text::clean_lines(&format!("curlab: {e:#}"))
+                curlab_reader::clean::clean_lines(&format!("curlab: {e:#}"))
             );
             ExitCode::from(signal::EXIT_CODE)
         }
         Err(e) => {
             eprintln!(
                 "{}",
-                curlab_verifier::report::text::clean_lines(&format!("error: {e:#}"))
+                curlab_reader::clean::clean_lines(&format!("error: {e:#}"))
             );
             ExitCode::from(2)
         }

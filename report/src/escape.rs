@@ -22,7 +22,7 @@ pub fn html(s: &str) -> String {
 /// Make text safe for a terminal: control characters (ESC sequences, CR, BEL, C1) and bidi
 /// overrides from the data become `�`; line breaks and tabs stay.
 pub fn terminal(s: &str) -> String {
-    curlab_verifier::report::text::clean_lines(s)
+    curlab_reader::clean::clean_lines(s)
 }
 
 /// Neutralise a text cell a spreadsheet would run as a formula: cells starting with `=`, `+`,

@@ -1,11 +1,12 @@
-//! Reading CUR 2.0 data files into an [`Aggregator`], through the verifier's reading layer
-//! (discovery, Parquet and CSV decoding, typed cells) so both commands read exports alike.
+//! Reading CUR 2.0 data files into an [`Aggregator`], through the reading layer (`curlab-reader`:
+//! discovery, Parquet and CSV decoding, typed cells) the verifier uses too, so both commands
+//! read exports alike.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Result;
-use curlab_verifier::input::{self, DataFile};
-use curlab_verifier::read::{self, Batch, Col, Opened, Task};
+use curlab_reader::input::{self, DataFile};
+use curlab_reader::read::{self, Batch, Col, Opened, Task};
 use curlab_vocab::bedrock::{is_bedrock_inference, RowIdentity};
 
 use crate::agg::{Aggregator, ReportSpec};

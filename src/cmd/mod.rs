@@ -1,6 +1,6 @@
 //! One module per subcommand. The CLI owns files, threads and output formats.
 
-pub mod generate;
-pub mod report;
-pub mod sql;
-pub mod verify;
+pub(crate) mod generate;
+pub(crate) mod report;
+pub(crate) mod sql;
+pub(crate) mod verify;

@@ -1,50 +1,5 @@
 //! Errors that stop a verification run (exit code 2): unreadable input or a bad command line.
-//! Problems *in* the data are findings, never errors.
+//! Problems *in* the data are findings, never errors. The type is the reading layer's
+//! ([`curlab_reader::Error`]): a run stops for the same reasons reading does.
 
-use std::path::PathBuf;
-
-/// Why a verification could not run. Every message names the file, what is wrong and the fix.
-#[derive(Debug, thiserror::Error)]
-pub enum VerifyError {
-    /// A path given on the command line does not exist or matches nothing.
-    #[error("{path}: {problem}; fix: {fix}")]
-    Input {
-        /// The path as given.
-        path: String,
-        /// What is wrong.
-        problem: String,
-        /// How to fix it.
-        fix: String,
-    },
-    /// A file exists but could not be read or decoded.
-    #[error("{path}: {problem}{}; fix: {fix}", .place.as_deref().map(|p| format!(" (at {p})")).unwrap_or_default())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        problem: String,
-        /// Where in the file, if known (row, byte, line).
-        place: Option<String>,
-        /// How to fix it.
-        fix: String,
-    },
-    /// A command-line value is wrong (unknown rule code, bad period, ...).
-    #[error("{0}")]
-    Usage(String),
-}
-
-impl VerifyError {
-    /// A read error without a position.
-    pub fn read(
-        path: impl Into<PathBuf>,
-        problem: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Self {
-        VerifyError::Read {
-            path: path.into(),
-            problem: problem.into(),
-            place: None,
-            fix: fix.into(),
-        }
-    }
-}
+pub use curlab_reader::Error as VerifyError;

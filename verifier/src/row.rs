@@ -1,7 +1,7 @@
 //! Timestamps as reports show them, and (in tests) one line item written out cell by cell.
 //!
-//! The scan itself never builds rows: rules work on record batches ([`crate::view::View`]).
-//! Rule tests describe their input as [`Row`]s, which the test kit turns into one-row batches.
+//! The scan itself never builds rows: rules work on record batches ([`View`](crate::facts::View)).
+//! Rule tests describe their input as `Row`s, which the test kit turns into one-row batches.
 
 /// One data row, for rule tests (empty strings and nulls folded together where CUR treats them
 /// the same).

@@ -15,11 +15,7 @@ const UNTAGGED_SHOWN: usize = 10;
 pub fn columns(rows: &[Vec<String>], right: &[usize]) -> String {
     let rows: Vec<Vec<String>> = rows
         .iter()
-        .map(|r| {
-            r.iter()
-                .map(|c| curlab_verifier::report::text::clean(c))
-                .collect()
-        })
+        .map(|r| r.iter().map(|c| curlab_reader::clean::clean(c)).collect())
         .collect();
     let rows = rows.as_slice();
     let n = rows.iter().map(Vec::len).max().unwrap_or(0);
@@ -138,7 +134,7 @@ pub fn render(s: &Summary, show_timeline: bool) -> String {
             let _ = writeln!(
                 out,
                 "\nUntagged spend for {}, by principal",
-                curlab_verifier::report::text::clean(&c.key)
+                curlab_reader::clean::clean(&c.key)
             );
             let mut rows = vec![vec!["PRINCIPAL".to_string(), "COST (USD)".into()]];
             for a in c.untagged_by_principal.iter().take(UNTAGGED_SHOWN) {

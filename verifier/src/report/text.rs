@@ -2,36 +2,9 @@
 //! hostile value cannot rewrite the terminal.
 
 use crate::finding::{Finding, Report};
-use crate::rules::usd;
+use crate::money::usd;
 
-/// Whether a character must not reach a terminal as is: C0 and C1 controls (ESC, BEL, CR,
-/// CSI, ...) and the bidirectional overrides and isolates that reorder what is shown.
-pub fn is_unsafe(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
-/// Replace control characters (ESC, BEL, CR, ...) and bidi overrides by `�`; keep the text
-/// otherwise.
-pub fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| if is_unsafe(c) { '\u{fffd}' } else { c })
-        .collect()
-}
-
-/// Like [`clean`], but keeps line breaks and tabs: for multi-line messages (errors on stderr)
-/// that may quote file names or values from the data. A carriage return is replaced too, so a
-/// value cannot overwrite the start of its line.
-pub fn clean_lines(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if is_unsafe(c) && c != '\n' && c != '\t' {
-                '\u{fffd}'
-            } else {
-                c
-            }
-        })
-        .collect()
-}
+pub use curlab_reader::clean::{clean, clean_lines, is_unsafe};
 
 fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -143,14 +116,5 @@ mod tests {
             "skipped PR001, PR002: no principal column\nskipped TG001: no tags column\n"
         ));
         assert!(text.ends_with("(0 rules run, 3 skipped)\n"), "{text}");
-    }
-
-    #[test]
-    fn strips_escape_sequences() {
-        assert_eq!(clean("a\u{1b}[2Jb\r"), "a\u{fffd}[2Jb\u{fffd}");
-        assert_eq!(
-            clean_lines("a\u{1b}]0;x\u{7}\nb\tc\r\u{9b}"),
-            "a\u{fffd}]0;x\u{fffd}\nb\tc\u{fffd}\u{fffd}"
-        );
     }
 }

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
-use crate::error::VerifyError;
+use crate::error::Error;
 
 /// What a directory entry is, after following symbolic links.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub enum Kind {
 
 /// Follow `path` and say what it is; a link that cannot be followed (a loop, a missing target)
 /// is an error naming it.
-pub fn kind(path: &Path) -> Result<Kind, VerifyError> {
+pub fn kind(path: &Path) -> Result<Kind, Error> {
     match fs::metadata(path) {
         Ok(m) if m.is_file() => Ok(Kind::File),
         Ok(m) if m.is_dir() => Ok(Kind::Dir),
@@ -31,13 +31,13 @@ pub fn kind(path: &Path) -> Result<Kind, VerifyError> {
                 .map(|m| m.file_type().is_symlink())
                 .unwrap_or(false);
             Err(if is_link {
-                VerifyError::read(
+                Error::read(
                     path,
                     format!("is a symbolic link that cannot be followed (a loop or a missing target): {e}"),
                     "remove the link or point it at the real file or folder",
                 )
             } else {
-                VerifyError::read(
+                Error::read(
                     path,
                     format!("cannot inspect: {e}"),
                     "check the path and its permissions",
@@ -49,15 +49,15 @@ pub fn kind(path: &Path) -> Result<Kind, VerifyError> {
 
 /// A data file candidate must be a regular file: a FIFO would block the reader forever and a
 /// device would never end.
-pub fn require_file(path: &Path) -> Result<(), VerifyError> {
+pub fn require_file(path: &Path) -> Result<(), Error> {
     match kind(path)? {
         Kind::File => Ok(()),
-        Kind::Dir => Err(VerifyError::read(
+        Kind::Dir => Err(Error::read(
             path,
             "is a folder, not a data file",
             "pass the files inside it, or the export folder",
         )),
-        Kind::Special => Err(VerifyError::read(
+        Kind::Special => Err(Error::read(
             path,
             "is not a regular file (a FIFO, socket or device); it is not read",
             "remove it from the export folder; Data Exports only writes regular files",
@@ -83,8 +83,8 @@ const MAX_GLOB_DIRS: usize = 100_000;
 /// Expand a glob. Patterns without `**` go to the `glob` crate (their depth is bounded by the
 /// pattern); `**` patterns are walked here, remembering each folder by device and inode so a
 /// symbolic-link cycle is reported instead of walked forever.
-pub fn expand_glob(pattern: &str) -> Result<Vec<PathBuf>, VerifyError> {
-    let bad = |e: &dyn std::fmt::Display| VerifyError::Input {
+pub fn expand_glob(pattern: &str) -> Result<Vec<PathBuf>, Error> {
+    let bad = |e: &dyn std::fmt::Display| Error::Input {
         path: pattern.to_string(),
         problem: format!("not a valid glob: {e}"),
         fix: "quote the pattern and use *, ? or [..] as in a shell".into(),
@@ -125,7 +125,7 @@ pub fn expand_glob(pattern: &str) -> Result<Vec<PathBuf>, VerifyError> {
     while let Some(dir) = stack.pop() {
         if let Some(id) = dir_id(&dir) {
             if !seen.insert(id) {
-                return Err(VerifyError::Input {
+                return Err(Error::Input {
                     path: pattern.to_string(),
                     problem: format!(
                         "the glob walks into a symbolic link cycle at {} (a folder already visited)",
@@ -136,7 +136,7 @@ pub fn expand_glob(pattern: &str) -> Result<Vec<PathBuf>, VerifyError> {
             }
         }
         if seen.len() > MAX_GLOB_DIRS {
-            return Err(VerifyError::Input {
+            return Err(Error::Input {
                 path: pattern.to_string(),
                 problem: format!("the glob walks more than {MAX_GLOB_DIRS} folders"),
                 fix: "narrow the pattern".into(),

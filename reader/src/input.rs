@@ -12,9 +12,9 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use curlab_vocab::export_layout::{self as layout, is_data_file_name};
 
-use crate::error::VerifyError;
+use crate::error::Error;
 
 /// How a data file is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,43 +77,18 @@ pub struct Inputs {
 /// A manifest's `columns` (name, type) and `dataFiles` (as `data/...` paths).
 type ManifestContent = (Vec<(String, String)>, Vec<String>);
 
-#[derive(Deserialize)]
-struct RawManifest {
-    #[serde(default)]
-    columns: Vec<RawColumn>,
-    #[serde(default, rename = "dataFiles")]
-    data_files: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct RawColumn {
-    name: String,
-    #[serde(rename = "type", default)]
-    ty: String,
-}
-
-/// True for `YYYY-MM`.
-pub fn is_period(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 7
-        && b[4] == b'-'
-        && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit)
-        && matches!(
-            &s[5..],
-            "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "12"
-        )
-}
+pub use curlab_vocab::export_layout::{data_relative, is_period};
 
 /// Discover the data files behind `paths`, keeping only billing period `period` if given.
-pub fn discover(paths: &[String], period: Option<&str>) -> Result<Inputs, VerifyError> {
+pub fn discover(paths: &[String], period: Option<&str>) -> Result<Inputs, Error> {
     if paths.is_empty() {
-        return Err(VerifyError::Usage(
+        return Err(Error::Usage(
             "no PATH given; fix: pass an export folder, data files or a glob, e.g. `curlab verify out/my-export`".into(),
         ));
     }
     if let Some(p) = period {
         if !is_period(p) {
-            return Err(VerifyError::Usage(format!(
+            return Err(Error::Usage(format!(
                 "--period `{p}` is not a billing period; fix: use YYYY-MM, e.g. --period 2026-04"
             )));
         }
@@ -130,7 +105,7 @@ pub fn discover(paths: &[String], period: Option<&str>) -> Result<Inputs, Verify
         } else if given.contains(['*', '?', '[']) {
             let found = crate::layout::expand_glob(given)?;
             if found.is_empty() {
-                return Err(VerifyError::Input {
+                return Err(Error::Input {
                     path: given.clone(),
                     problem: "the glob matches no file".into(),
                     fix: "check the pattern; quote it so the shell does not expand it first".into(),
@@ -141,7 +116,7 @@ pub fn discover(paths: &[String], period: Option<&str>) -> Result<Inputs, Verify
                 add_single(&f, shown, period, &mut inputs)?;
             }
         } else {
-            return Err(VerifyError::Input {
+            return Err(Error::Input {
                 path: given.clone(),
                 problem: "no such file or folder".into(),
                 fix: "pass an existing export folder, data file or glob".into(),
@@ -152,7 +127,7 @@ pub fn discover(paths: &[String], period: Option<&str>) -> Result<Inputs, Verify
         let scope = period
             .map(|p| format!(" for billing period {p}"))
             .unwrap_or_default();
-        return Err(VerifyError::Input {
+        return Err(Error::Input {
             path: paths.join(" "),
             problem: format!("no data files found{scope}"),
             fix: "pass an export folder containing data/BILLING_PERIOD=YYYY-MM/*.parquet|*.csv.gz, or the files themselves".into(),
@@ -178,7 +153,7 @@ fn add_single(
     display: String,
     period: Option<&str>,
     inputs: &mut Inputs,
-) -> Result<(), VerifyError> {
+) -> Result<(), Error> {
     let folder_period = period_of_path(path);
     if let (Some(want), Some(have)) = (period, folder_period.as_deref()) {
         if want != have {
@@ -199,17 +174,17 @@ fn add_single(
 pub fn period_of_path(path: &Path) -> Option<String> {
     path.ancestors().skip(1).find_map(|a| {
         let name = a.file_name()?.to_str()?;
-        let p = name.strip_prefix("BILLING_PERIOD=")?;
+        let p = layout::parse_period_folder(name)?;
         is_period(p).then(|| p.to_string())
     })
 }
 
 /// Detect the encoding from the first bytes. A file named `*.gz` must be gzip: one that is not
 /// is an error, not read as plain CSV.
-pub fn detect_format(path: &Path) -> Result<Format, VerifyError> {
+pub fn detect_format(path: &Path) -> Result<Format, Error> {
     let mut head = [0u8; 4];
     let mut f = fs::File::open(path).map_err(|e| {
-        VerifyError::read(
+        Error::read(
             path,
             format!("cannot open: {e}"),
             "check the path and its permissions",
@@ -221,7 +196,7 @@ pub fn detect_format(path: &Path) -> Result<Format, VerifyError> {
             Ok(0) => break,
             Ok(k) => n += k,
             Err(e) => {
-                return Err(VerifyError::read(
+                return Err(Error::read(
                     path,
                     format!("cannot read: {e}"),
                     "check the file and its permissions",
@@ -230,7 +205,7 @@ pub fn detect_format(path: &Path) -> Result<Format, VerifyError> {
         }
     }
     if n == 0 {
-        return Err(VerifyError::read(
+        return Err(Error::read(
             path,
             "the file is empty",
             "re-download it; an export data file always has at least a header or a Parquet footer",
@@ -249,7 +224,7 @@ pub fn detect_format(path: &Path) -> Result<Format, VerifyError> {
             let hex: Vec<String> = head[..n].iter().map(|b| format!("{b:02x}")).collect();
             format!("it starts with the bytes {}, not 1f 8b", hex.join(" "))
         };
-        return Err(VerifyError::Read {
+        return Err(Error::Read {
             path: path.to_path_buf(),
             problem: format!("not a gzip file: the name ends in .gz but {seen}"),
             place: Some("byte 0".into()),
@@ -265,13 +240,9 @@ pub fn detect_format(path: &Path) -> Result<Format, VerifyError> {
     })
 }
 
-fn is_data_file_name(name: &str) -> bool {
-    name.ends_with(".parquet") || name.ends_with(".csv") || name.ends_with(".csv.gz")
-}
-
-fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, VerifyError> {
+fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let rd = fs::read_dir(dir).map_err(|e| {
-        VerifyError::read(
+        Error::read(
             dir,
             format!("cannot list folder: {e}"),
             "check the path and its permissions",
@@ -295,9 +266,9 @@ fn discover_dir(
     dir: &Path,
     period: Option<&str>,
     inputs: &mut Inputs,
-) -> Result<(), VerifyError> {
+) -> Result<(), Error> {
     // `<export>/` itself.
-    if dir.join("data").is_dir() {
+    if dir.join(layout::DATA_DIR).is_dir() {
         return discover_export(dir, dir, period, inputs);
     }
     // `<export>/data/`.
@@ -306,19 +277,22 @@ fn discover_dir(
         e.is_dir()
             && e.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("BILLING_PERIOD="))
+                .is_some_and(|n| n.starts_with(layout::PERIOD_PREFIX))
     });
     if has_periods {
         let root = dir.parent().unwrap_or(dir);
         return discover_export(root, dir, period, inputs);
     }
     // A parent folder holding exactly one export.
-    let exports: Vec<&PathBuf> = entries.iter().filter(|e| e.join("data").is_dir()).collect();
+    let exports: Vec<&PathBuf> = entries
+        .iter()
+        .filter(|e| e.join(layout::DATA_DIR).is_dir())
+        .collect();
     match exports.len() {
         1 => return discover_export(exports[0], dir, period, inputs),
         0 => {}
         n => {
-            return Err(VerifyError::Input {
+            return Err(Error::Input {
                 path: given.to_string(),
                 problem: format!(
                     "holds {n} exports ({})",
@@ -346,7 +320,7 @@ fn discover_dir(
         crate::layout::require_file(f)?;
     }
     if files.is_empty() {
-        return Err(VerifyError::Input {
+        return Err(Error::Input {
             path: given.to_string(),
             problem: "is neither a Data Exports folder (no data/BILLING_PERIOD=YYYY-MM/) nor a folder of .parquet/.csv/.csv.gz files".into(),
             fix: "pass the export folder (the one containing data/ and metadata/) or the data files".into(),
@@ -363,18 +337,18 @@ fn discover_export(
     base: &Path,
     period: Option<&str>,
     inputs: &mut Inputs,
-) -> Result<(), VerifyError> {
+) -> Result<(), Error> {
     inputs.has_export_layout = true;
     let export_name = root
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let data_dir = root.join("data");
+    let data_dir = root.join(layout::DATA_DIR);
     for pdir in sorted_entries(&data_dir)? {
         let Some(p) = pdir
             .file_name()
             .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_prefix("BILLING_PERIOD="))
+            .and_then(layout::parse_period_folder)
             .map(str::to_string)
         else {
             continue;
@@ -383,7 +357,7 @@ fn discover_export(
             continue;
         }
         if !is_period(&p) {
-            return Err(VerifyError::read(
+            return Err(Error::read(
                 &pdir,
                 format!("folder BILLING_PERIOD={p} is not a billing period (YYYY-MM)"),
                 "rename it to the month of its rows, e.g. BILLING_PERIOD=2026-04, or pass its files directly",
@@ -392,7 +366,9 @@ fn discover_export(
         if period.is_some_and(|want| want != p) {
             continue;
         }
-        let metadata_dir = root.join("metadata").join(format!("BILLING_PERIOD={p}"));
+        let metadata_dir = root
+            .join(layout::METADATA_DIR)
+            .join(layout::period_folder(&p));
         let manifest = find_manifest(&metadata_dir)?;
         if manifest.is_none() {
             inputs.notes.push(format!(
@@ -436,7 +412,7 @@ fn discover_export(
             Some((_, (_, data_files))) => data_files
                 .iter()
                 .filter(|d| crate::layout::stays_in_data(d))
-                .filter_map(|d| d.rsplit_once('/').map(|(dir, _)| dir.to_string()))
+                .filter_map(|d| layout::parent_dir(d).map(str::to_string))
                 .collect(),
             None => exec_dirs
                 .last()
@@ -491,7 +467,7 @@ fn discover_export(
 
 /// The newest `*Manifest.json` under a metadata period folder (searched one level deep too,
 /// for execution folders).
-fn find_manifest(dir: &Path) -> Result<Option<PathBuf>, VerifyError> {
+fn find_manifest(dir: &Path) -> Result<Option<PathBuf>, Error> {
     if dir.symlink_metadata().is_err() {
         return Ok(None);
     }
@@ -518,19 +494,19 @@ fn find_manifest(dir: &Path) -> Result<Option<PathBuf>, VerifyError> {
 fn is_manifest(p: &Path) -> bool {
     p.file_name()
         .and_then(|n| n.to_str())
-        .is_some_and(|n| n.ends_with("Manifest.json"))
+        .is_some_and(layout::is_manifest_name)
 }
 
 /// Read a manifest: its columns, and its `dataFiles` reduced to `data/...` paths.
-fn read_manifest(path: &Path, export_name: &str) -> Result<ManifestContent, VerifyError> {
+fn read_manifest(path: &Path, export_name: &str) -> Result<ManifestContent, Error> {
     let text = fs::read_to_string(path).map_err(|e| {
-        VerifyError::read(
+        Error::read(
             path,
             format!("cannot read manifest: {e}"),
             "check the file and its permissions",
         )
     })?;
-    let not_json = |e: serde_json::Error| VerifyError::Read {
+    let not_json = |e: serde_json::Error| Error::Read {
         path: path.to_path_buf(),
         problem: format!("manifest is not valid JSON: {e}"),
         place: Some(format!("line {}, column {}", e.line(), e.column())),
@@ -552,7 +528,7 @@ fn read_manifest(path: &Path, export_name: &str) -> Result<ManifestContent, Veri
         let before = &text[..lead];
         let line = before.matches('\n').count() + 1;
         let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-        return Err(VerifyError::Read {
+        return Err(Error::Read {
             path: path.to_path_buf(),
             problem: format!(
                 "manifest is not a JSON object: its top level is {found}; a Data Exports \
@@ -562,7 +538,7 @@ fn read_manifest(path: &Path, export_name: &str) -> Result<ManifestContent, Veri
             fix: "re-download the manifest; Data Exports writes it after all data files".into(),
         });
     }
-    let raw: RawManifest = serde_json::from_str(&text).map_err(not_json)?;
+    let raw: layout::ManifestListing = serde_json::from_str(&text).map_err(not_json)?;
     let columns = raw.columns.into_iter().map(|c| (c.name, c.ty)).collect();
     let data = raw
         .data_files
@@ -570,18 +546,6 @@ fn read_manifest(path: &Path, export_name: &str) -> Result<ManifestContent, Veri
         .map(|u| data_relative(u, export_name))
         .collect();
     Ok((columns, data))
-}
-
-/// `s3://bucket/prefix/<export>/data/BILLING_PERIOD=.../f` → `data/BILLING_PERIOD=.../f`.
-pub fn data_relative(uri: &str, export_name: &str) -> String {
-    let marker = format!("{export_name}/data/");
-    if let Some(i) = uri.find(&marker) {
-        return uri[i + export_name.len() + 1..].to_string();
-    }
-    if let Some(i) = uri.find("/data/BILLING_PERIOD=") {
-        return uri[i + 1..].to_string();
-    }
-    uri.to_string()
 }
 
 #[cfg(test)]
