@@ -199,3 +199,28 @@ fn duckdb_over_full_bill_matches_the_truth_gross_and_net_to_the_cent() {
     assert_eq!(sql["map_mismatch"], 0);
     assert!(sql["discounted_rows"].as_u64().unwrap_or(0) > 0);
 }
+
+#[test]
+fn full_bill_month_to_date_moves_its_credits_with_the_months() {
+    // --as-of moves every date of the scenario, the adjustments' billing periods too.
+    let dir = generate("full-bill", &["--as-of", "2026-11-20"]);
+    let t = truth(dir.path(), "full-bill");
+    let periods = t["bill"]["totals_by_period"].as_object().expect("periods");
+    assert_eq!(
+        periods.keys().collect::<Vec<_>>(),
+        ["2026-10", "2026-11"],
+        "the two months move to the as-of date"
+    );
+    assert_eq!(usd(&periods["2026-10"]["credits"]), -25.0);
+    assert_eq!(usd(&periods["2026-11"]["refunds"]), -4.5);
+    let o = crate::common::curlab(&[
+        "verify",
+        dir.path().join("full-bill").to_str().expect("utf-8"),
+        "--truth",
+        dir.path()
+            .join("full-bill.truth.json")
+            .to_str()
+            .expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+}

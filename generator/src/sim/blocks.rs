@@ -118,8 +118,11 @@ pub struct DayBlock {
     /// Cost (1e-16 USD) per usage account and product code, in the order the codes first
     /// appear in the rows, with the SKU of that first row (tax rows copy it).
     pub costs: Vec<(usize, Arc<Sku>, i128)>,
-    /// Background cost of the rows (1e-16 USD).
+    /// Background cost of the rows (1e-16 USD): non-Bedrock services only.
     pub background_e16: i128,
+    /// Cost of the rows' Bedrock charges that are not model calls (1e-16 USD): commitments,
+    /// other (`BedrockCharge` order).
+    pub charges_e16: [i128; 2],
     /// The day's request-level truth: set on the day's last block, and only there.
     pub truth: Option<TruthDelta>,
 }

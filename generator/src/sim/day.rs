@@ -94,6 +94,7 @@ pub fn simulate_day(
      -> DayBlock {
         let mut costs = CostSum::default();
         let mut background_e16 = 0;
+        let mut charges_e16 = [0i128; 2];
         if !monthly {
             for (k, tokens) in &bedrock {
                 let amount = bedrock_amount_e6(plan, k, *tokens);
@@ -109,7 +110,10 @@ pub fn simulate_day(
                 let account = plan.background[k.entry as usize].account;
                 let sku = skus.background(plan, k);
                 let cost = i128::from(*amount) * i128::from(sku.0.rate_e10);
-                background_e16 += cost;
+                match plan.background[k.entry as usize].service.bedrock_charge() {
+                    Some(c) => charges_e16[c as usize] += cost,
+                    None => background_e16 += cost,
+                }
                 costs.add(account, sku, cost);
             }
         }
@@ -125,6 +129,7 @@ pub fn simulate_day(
             keys,
             costs: costs.costs,
             background_e16,
+            charges_e16,
             truth: None,
         }
     };

@@ -12,8 +12,8 @@ use crate::ids::LineItemIds;
 use crate::keys::{BackgroundKey, BedrockKey, FxMap};
 use crate::plan::Plan;
 use crate::rows::{adjustment_sku, tax_sku, Pairs, Row, RowKind, Sku, TAX_USAGE_E6};
-use crate::scenario::model::AdjustmentKind;
 use crate::scenario::model::Granularity;
+use crate::scenario::model::{AdjustmentKind, BedrockCharge};
 use crate::time::Ts;
 
 /// (period, usage account, product code): the grain of tax rows.
@@ -85,6 +85,7 @@ impl<'a> Emitter<'a> {
             keys,
             costs,
             background_e16,
+            charges_e16,
             truth,
         } = block;
         let (period, unit) = (keys.period, keys.unit);
@@ -122,7 +123,10 @@ impl<'a> Emitter<'a> {
         if self.pending_owned && !keys.is_empty() {
             // Another part writes the rows of days it owns; here only their costs counted.
             self.background_e16 += background_e16;
-            self.bill(period).background_e16 += background_e16;
+            let b = self.bill(period);
+            b.background_e16 += background_e16;
+            b.commitment_e16 += charges_e16[0];
+            b.other_charges_e16 += charges_e16[1];
             *self
                 .rows_by_period
                 .entry(self.plan.export.periods[period].label.clone())
@@ -172,8 +176,16 @@ impl<'a> Emitter<'a> {
             let sku = self.skus.background(plan, k).0.clone();
             let cost = i128::from(*amount) * i128::from(sku.rate_e10);
             if self.pending_owned {
-                self.background_e16 += cost;
-                self.bill(period).background_e16 += cost;
+                let charge = plan.background[k.entry as usize].service.bedrock_charge();
+                if charge.is_none() {
+                    self.background_e16 += cost;
+                }
+                let b = self.bill(period);
+                match charge {
+                    Some(BedrockCharge::Commitment) => b.commitment_e16 += cost,
+                    Some(BedrockCharge::Other) => b.other_charges_e16 += cost,
+                    None => b.background_e16 += cost,
+                }
             }
             let account = plan.background[k.entry as usize].account;
             self.add_period_cost(period, account, &sku, cost);

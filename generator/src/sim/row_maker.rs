@@ -141,7 +141,9 @@ impl<'a> RowMaker<'a> {
                     kind: RowKind::Background,
                     operation: background::operation(entry.service, k.line).into(),
                     principal: None,
-                    resource_id: Some(entry.resources[k.resource as usize].as_str().into()),
+                    resource_id: Some(entry.resources[k.resource as usize].as_str())
+                        .filter(|r| !r.is_empty())
+                        .map(Into::into),
                     amount_e6: *amount_e6,
                     cost_e16,
                     tags: self.tags.set(t).clone(),

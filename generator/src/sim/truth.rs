@@ -40,6 +40,10 @@ pub struct PeriodBill {
     pub credits_e16: i128,
     /// Refund rows (1e-16 USD, ≤ 0).
     pub refunds_e16: i128,
+    /// Provisioned Throughput and Reserved tier rows (1e-16 USD).
+    pub commitment_e16: i128,
+    /// Other Bedrock charges without a principal: guardrails, rerank, AgentCore (1e-16 USD).
+    pub other_charges_e16: i128,
 }
 
 /// How discounts show: (on the usage rows' net columns, as separate rows).
@@ -77,17 +81,18 @@ fn totals(plan: &Plan, b: &PeriodBill) -> truth::BillTotals {
     let (g, n) = gross_net(plan, &b.bedrock);
     let d = b.bedrock.discount as i128;
     let discount_rows = if rows { -d } else { 0 };
+    let other = b.background_e16 + b.commitment_e16 + b.other_charges_e16;
     truth::BillTotals {
-        unblended: e16_to_usd(g + b.background_e16),
-        net_unblended: e16_to_usd(n + b.background_e16),
-        public_on_demand: e16_to_usd(g - e16(b.bedrock.marketplace) + b.background_e16),
+        unblended: e16_to_usd(g + other),
+        net_unblended: e16_to_usd(n + other),
+        public_on_demand: e16_to_usd(g - e16(b.bedrock.marketplace) + other),
         discounts: e16_to_usd(if map || rows { -d } else { 0 }),
         credits: e16_to_usd(b.credits_e16),
         refunds: e16_to_usd(b.refunds_e16),
-        commitment_fees: 0.0,
+        commitment_fees: e16_to_usd(b.commitment_e16),
         tax: e16_to_usd(b.tax_e16),
         invoice_total: e16_to_usd(
-            g + b.background_e16 + b.tax_e16 + b.credits_e16 + b.refunds_e16 + discount_rows,
+            g + other + b.tax_e16 + b.credits_e16 + b.refunds_e16 + discount_rows,
         ),
     }
 }
@@ -97,8 +102,14 @@ fn unattributable(plan: &Plan, b: &PeriodBill) -> BTreeMap<String, truth::Money>
     let (map, rows) = shown(plan);
     let (ug, un) = gross_net(plan, &b.unattributed);
     let d = b.bedrock.discount as i128;
-    let lines: [(&str, i128, i128); 6] = [
+    let lines: [(&str, i128, i128); 8] = [
         ("bedrock-without-principal", ug, un),
+        ("commitment-fees", b.commitment_e16, b.commitment_e16),
+        (
+            "bedrock-other-charges",
+            b.other_charges_e16,
+            b.other_charges_e16,
+        ),
         ("non-bedrock", b.background_e16, b.background_e16),
         // Discount rows: their net is 0 when the usage rows' net columns carry the discount
         // (the same dollars), their unblended cost when the net columns are null.
@@ -135,6 +146,8 @@ fn build_bill(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> truth::TruthB
         all.tax_e16 += b.tax_e16;
         all.credits_e16 += b.credits_e16;
         all.refunds_e16 += b.refunds_e16;
+        all.commitment_e16 += b.commitment_e16;
+        all.other_charges_e16 += b.other_charges_e16;
     }
     let mut by_principal: BTreeMap<String, Sums> = BTreeMap::new();
     for (c, v) in &parts.delta.by_caller {

@@ -265,7 +265,11 @@ fn discounted_rows_carry_the_map_and_separate_rows() {
         .collect();
     assert_eq!(edp.len(), edp_lines.len());
     assert_eq!(private.len(), private_lines.len());
-    assert!(edp.len() < edp_rows, "lines aggregate principals and tags");
+    // Claude Sonnet 4.6 is called by alice and bob: one private-rate row for both.
+    assert!(
+        private.len() < private_rows,
+        "lines aggregate principals and tags"
+    );
     for r in edp.iter().chain(&private) {
         assert!(r.cost_e16 < 0 && r.amount_e6 == 0);
         assert!(r.principal.is_none() && r.resource_id.is_none() && r.tags.is_empty());
@@ -452,4 +456,77 @@ fn bad_bill_keys_name_their_place() {
         scenario::with_positions(&src, "t.toml", plan::resolve(&file, None, 1.0).unwrap_err())
             .to_string();
     assert!(text.contains("unknown inference profile `nope`"), "{text}");
+}
+
+#[test]
+fn commitments_and_other_bedrock_charges_carry_no_principal() {
+    let plan = resolve(FULL_BILL);
+    let (rows, truth) = run(&plan);
+    let of = |needle: &str| -> Vec<&Row> {
+        rows.iter()
+            .filter(|r| r.kind == RowKind::Background && r.sku.usage_type.contains(needle))
+            .collect()
+    };
+    let pt = of("ProvisionedThroughput-1month-ModelUnits");
+    let reserved = of("_Reserved_1Month_");
+    let guardrails = of("Guardrail-");
+    let rerank = of("AmazonRerank-v1-searchunits");
+    let agentcore = of("Runtime:Consumption-based:");
+    for (what, set) in [
+        ("pt", &pt),
+        ("reserved", &reserved),
+        ("guardrails", &guardrails),
+        ("rerank", &rerank),
+        ("agentcore", &agentcore),
+    ] {
+        assert!(!set.is_empty(), "{what} rows");
+        for r in set.iter() {
+            assert!(r.principal.is_none(), "{what}: no principal");
+            assert_eq!(&*r.operation, "Usage", "{what}");
+            assert_eq!(r.line_item_type(), "Usage", "{what}");
+        }
+    }
+    // Daily rows: one model unit for 24 hours at $55.00.
+    assert!(pt
+        .iter()
+        .all(|r| r.amount_e6 == 24_000_000 && r.sku.pricing_unit == "Hrs"));
+    assert!(pt.iter().all(|r| r.resource_id.as_deref().is_some_and(
+        |id| id.starts_with("arn:aws:bedrock:us-east-1:345678901234:provisioned-model/")
+    )));
+    assert!(reserved.iter().all(|r| r.resource_id.is_none()));
+    assert!(reserved.iter().all(|r| r
+        .sku
+        .usage_type
+        .starts_with("USE1-MP:USE1_Reserved_1Month_")));
+    assert!(agentcore
+        .iter()
+        .all(|r| r.sku.product_code == "AmazonBedrockAgentCore"));
+    let sum = |set: &[&Row]| -> i128 { set.iter().map(|r| r.cost_e16).sum() };
+    let commitments = sum(&pt) + sum(&reserved);
+    let other = sum(&guardrails) + sum(&rerank) + sum(&agentcore);
+    let b = &truth.bill;
+    assert_eq!(b.totals.commitment_fees, e16_to_usd(commitments));
+    assert_eq!(
+        b.unattributable["commitment-fees"].gross,
+        e16_to_usd(commitments)
+    );
+    assert_eq!(
+        b.unattributable["bedrock-other-charges"].gross,
+        e16_to_usd(other)
+    );
+    // They are neither model-call Bedrock cost nor non-Bedrock spend.
+    let non_bedrock: i128 = rows
+        .iter()
+        .filter(|r| {
+            r.kind == RowKind::Background
+                && r.sku.family != "Amazon Bedrock"
+                && r.sku.family != "Amazon Bedrock AgentCore"
+        })
+        .map(|r| r.cost_e16)
+        .sum();
+    assert_eq!(truth.background_cost_total, e16_to_usd(non_bedrock));
+    assert_eq!(
+        b.unattributable["non-bedrock"].gross,
+        e16_to_usd(non_bedrock)
+    );
 }
