@@ -17,8 +17,10 @@ use crate::escape;
 use crate::money::{fmt_cents, fmt_exact, to_usd, Units};
 
 /// The unattributable lines, in display order, by the name the truth file uses for them.
-pub const LINES: [&str; 6] = [
+pub const LINES: [&str; 8] = [
     "bedrock-without-principal",
+    "commitment-fees",
+    "bedrock-other-charges",
     "non-bedrock",
     "discount-rows",
     "credits",
@@ -35,20 +37,35 @@ pub struct ChargeRow<'a> {
     pub line_item_type: &'a str,
     /// Whether the row is Amazon Bedrock's (vocab `is_bedrock`).
     pub bedrock: bool,
+    /// `line_item_usage_type`.
+    pub usage_type: &'a str,
+    /// `line_item_product_code`.
+    pub product_code: &'a str,
     /// `line_item_unblended_cost`.
     pub gross: Units,
     /// `line_item_net_unblended_cost`, or the unblended cost where it is null.
     pub net: Units,
 }
 
-/// The unattributable line a principal-free row belongs to.
-pub fn line_of(line_item_type: &str, bedrock: bool) -> &'static str {
-    match line_item_type {
+/// The unattributable line a principal-free row belongs to. Commitments are Provisioned
+/// Throughput and Reserved-tier usage types; the other Bedrock charges are guardrails, rerank,
+/// prompt-cache storage and AgentCore (product `AmazonBedrockAgentCore`).
+pub fn line_of(r: &ChargeRow<'_>) -> &'static str {
+    let ut = r.usage_type;
+    match r.line_item_type {
         "Tax" => "tax",
         "Credit" => "credits",
         "Refund" => "refunds",
         t if t.ends_with("Discount") => "discount-rows",
-        _ if bedrock => "bedrock-without-principal",
+        _ if ut.contains("ProvisionedThroughput") || ut.contains("_Reserved_") => "commitment-fees",
+        _ if r.product_code == "AmazonBedrockAgentCore"
+            || ut.contains("Guardrail")
+            || ut.contains("Rerank")
+            || ut.contains("CacheStorage") =>
+        {
+            "bedrock-other-charges"
+        }
+        _ if r.bedrock => "bedrock-without-principal",
         _ => "non-bedrock",
     }
 }
@@ -90,11 +107,7 @@ impl Chargeback {
         self.rows += 1;
         match r.principal {
             Some(p) => self.principals.entry(p.to_string()).or_default().add(v),
-            None => self
-                .lines
-                .entry(line_of(r.line_item_type, r.bedrock))
-                .or_default()
-                .add(v),
+            None => self.lines.entry(line_of(r)).or_default().add(v),
         }
     }
 
@@ -245,6 +258,8 @@ mod tests {
             principal: p,
             line_item_type: ty,
             bedrock,
+            usage_type: "",
+            product_code: "",
             gross: gross * PER_USD,
             net: net * PER_USD,
         }

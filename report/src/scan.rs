@@ -196,7 +196,8 @@ pub fn observe_batch(b: &Batch, agg: &mut Aggregator) -> Result<(), String> {
 }
 
 /// The columns the chargeback reads.
-const CHARGEBACK: [Col; 9] = [
+const CHARGEBACK: [Col; 10] = [
+    Col::UsageType,
     Col::BillingEntity,
     Col::LineItemType,
     Col::Operation,
@@ -266,6 +267,8 @@ pub fn observe_charges(b: &Batch, c: &mut Chargeback) -> Result<(), String> {
             principal: b.str(Col::Principal, i).filter(|p| !p.trim().is_empty()),
             line_item_type,
             bedrock: is_bedrock(&ident),
+            usage_type: s(Col::UsageType),
+            product_code: s(Col::ProductCode),
             gross,
             net: b
                 .f64(Col::NetUnblendedCost, i)
