@@ -114,6 +114,13 @@ impl Col {
         self != Col::LineItemId && self.ty() == ColumnType::Str
     }
 
+    /// Whether real exports leave the column null on every row when nothing applies to it:
+    /// `line_item_net_unblended_cost` and `discount_total_discount` without a discount program.
+    /// Through a table definition such a column looks absent, but it is not.
+    pub fn null_everywhere_is_normal(self) -> bool {
+        matches!(self, Col::NetUnblendedCost | Col::TotalDiscount)
+    }
+
     /// The documented type.
     pub fn ty(self) -> ColumnType {
         column(self.name()).map(|c| c.ty).unwrap_or(ColumnType::Str)
