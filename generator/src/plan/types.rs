@@ -9,10 +9,11 @@ use curlab_vocab::arn::IdentityKind;
 use curlab_vocab::bedrock::ServiceTier;
 use curlab_vocab::columns::TableConfig;
 use curlab_vocab::tags;
+use curlab_vocab::Granularity;
 
 use crate::catalog::Model;
 use crate::scenario::model::{
-    Assumptions, BackgroundService, Delivery, Format, Granularity, TagSource, TaxSpec, TokenDist,
+    Assumptions, BackgroundService, Delivery, Format, TagSource, TaxSpec, TokenDist,
 };
 use crate::time::Ts;
 

@@ -11,8 +11,8 @@ use crate::ids::LineItemIds;
 use crate::keys::{BackgroundKey, BedrockKey, FxMap};
 use crate::plan::Plan;
 use crate::rows::{tax_sku, Pairs, Row, RowKind, Sku, TAX_USAGE_E6};
-use crate::scenario::model::Granularity;
 use crate::time::Ts;
+use curlab_vocab::Granularity;
 
 /// (period, usage account, product code): the grain of tax rows.
 type PeriodProduct = (usize, usize, String);

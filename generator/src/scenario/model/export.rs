@@ -2,30 +2,9 @@
 
 use serde::Deserialize;
 
+use curlab_vocab::Granularity;
+
 use super::common::yes;
-
-/// `TIME_GRANULARITY`
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Granularity {
-    /// One row per hour.
-    Hourly,
-    /// One row per day.
-    Daily,
-    /// One row per month.
-    Monthly,
-}
-
-impl Granularity {
-    /// The configuration value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Granularity::Hourly => "HOURLY",
-            Granularity::Daily => "DAILY",
-            Granularity::Monthly => "MONTHLY",
-        }
-    }
-}
 
 /// Output format of the data files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
