@@ -8,6 +8,7 @@ use std::path::Path;
 
 use curlab_vocab::bedrock::principal_data_start;
 use curlab_vocab::truth::{Truth, TRUTH_VERSION};
+use curlab_vocab::Granularity;
 
 use crate::error::VerifyError;
 use crate::input::{DataFile, ManifestCheck};
@@ -33,17 +34,6 @@ pub struct KeyActivation {
     pub effective_from: Option<i64>,
     /// First instant of a backfilled month, if any.
     pub backfill_from: Option<i64>,
-}
-
-/// The export's time granularity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Granularity {
-    /// One-hour rows.
-    Hourly,
-    /// One-day rows.
-    Daily,
-    /// One row per month.
-    Monthly,
 }
 
 /// Everything a rule may consult besides the rows.
@@ -186,14 +176,9 @@ pub fn context_from_files(
         .and_then(|t| t.export.iam_principal_data_from.as_deref())
         .and_then(parse_ts);
     let principal_from = truth_from.map_or(launch, |t| t.max(launch));
-    let granularity = truth.as_ref().and_then(|t| {
-        match t.export.time_granularity.to_ascii_uppercase().as_str() {
-            "HOURLY" => Some(Granularity::Hourly),
-            "DAILY" => Some(Granularity::Daily),
-            "MONTHLY" => Some(Granularity::Monthly),
-            _ => None,
-        }
-    });
+    let granularity = truth
+        .as_ref()
+        .and_then(|t| Granularity::parse(&t.export.time_granularity));
     let truth_principals = truth
         .as_ref()
         .map(|t| {

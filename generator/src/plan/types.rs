@@ -9,10 +9,11 @@ use curlab_vocab::arn::IdentityKind;
 use curlab_vocab::bedrock::ServiceTier;
 use curlab_vocab::columns::TableConfig;
 use curlab_vocab::tags;
+use curlab_vocab::Granularity;
 
 use crate::catalog::Model;
 use crate::scenario::model::{
-    Assumptions, BackgroundService, Delivery, Format, Granularity, TagSource, TaxSpec, TokenDist,
+    Assumptions, BackgroundService, Delivery, ExportFormat, TagSource, TaxSpec, TokenDist,
 };
 use crate::time::Ts;
 
@@ -45,7 +46,7 @@ pub struct ExportPlan {
     /// First instant with principal data (None when the column is off).
     pub principal_from: Option<Ts>,
     /// Data file format.
-    pub format: Format,
+    pub format: ExportFormat,
     /// Delivery mode.
     pub delivery: Delivery,
     /// Manifest bucket.

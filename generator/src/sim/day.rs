@@ -11,7 +11,7 @@ use crate::background;
 use crate::keys::{BackgroundKey, BedrockKey, FxMap};
 use crate::plan::Plan;
 use crate::rows::Sku;
-use crate::scenario::model::Granularity;
+use curlab_vocab::Granularity;
 
 /// The period a day belongs to.
 fn period_of_day(plan: &Plan, day: i64) -> usize {

@@ -12,9 +12,9 @@ use crate::ids::LineItemIds;
 use crate::keys::{BackgroundKey, BedrockKey, FxMap};
 use crate::plan::Plan;
 use crate::rows::{adjustment_sku, tax_sku, Pairs, Row, RowKind, Sku, TAX_USAGE_E6};
-use crate::scenario::model::Granularity;
 use crate::scenario::model::{AdjustmentKind, BedrockCharge};
 use crate::time::Ts;
+use curlab_vocab::Granularity;
 
 /// (period, usage account, product code): the grain of tax rows.
 type PeriodProduct = (usize, usize, String);

@@ -1,7 +1,8 @@
 //! CT002: usage start/end not aligned to the granularity, or end ≤ start.
 
 use super::shared::{is_month_start, month_bounds_of};
-use crate::context::{Ctx, Granularity};
+use crate::context::Ctx;
+use curlab_vocab::Granularity;
 use crate::facts::{Needs, R_USAGE, View};
 use crate::finding::Tally;
 use crate::meta::{Applicability, Family, RuleMeta, Severity};

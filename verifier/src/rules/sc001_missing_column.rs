@@ -54,7 +54,7 @@ impl Rule for MissingColumn {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::input::{DataFile, Format};
+    use crate::input::{DataFile, FileEncoding};
     use crate::read::{FileSchema, Found, Opened};
     use crate::context::FileCtx;
 
@@ -71,7 +71,7 @@ pub(crate) mod tests {
                 path: "x.parquet".into(),
                 display: "x.parquet".into(),
                 period: None,
-                format: Format::Parquet,
+                format: FileEncoding::Parquet,
             },
             kind: crate::kind::classify(&schema),
             opened: Opened::for_tests(schema),

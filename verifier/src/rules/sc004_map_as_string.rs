@@ -6,7 +6,7 @@ use super::shared::export_sample;
 use crate::context::Ctx;
 use crate::facts::Needs;
 use crate::finding::Tally;
-use crate::input::Format;
+use crate::input::FileEncoding;
 use crate::meta::{Applicability, Family, RuleMeta, Severity};
 use crate::read::Found;
 use crate::rule::Rule;
@@ -37,7 +37,7 @@ impl Rule for MapAsString {
 
     fn check_file(&self, file: usize, ctx: &Ctx, out: &mut Tally) {
         let f = &ctx.files[file];
-        if f.file.format != Format::Parquet {
+        if f.file.format != FileEncoding::Parquet {
             return;
         }
         for (name, found) in &f.opened.schema.columns {

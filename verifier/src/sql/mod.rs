@@ -182,7 +182,7 @@ fn indent(s: &str) -> String {
 }
 
 /// The rules `curlab sql` can emit for these options, and the ones it leaves out with why.
-pub struct Plan {
+pub struct SqlPlan {
     /// Rules in the query.
     pub included: Vec<&'static dyn Rule>,
     /// Rules left out: (code, why).
@@ -192,7 +192,7 @@ pub struct Plan {
 }
 
 /// Decide which selected rules go into the query.
-pub fn plan(opts: &SqlOptions) -> Result<Plan, VerifyError> {
+pub fn plan(opts: &SqlOptions) -> Result<SqlPlan, VerifyError> {
     check_table_name(&opts.table)?;
     if opts.reconcile && opts.truth.is_none() {
         return Err(VerifyError::Usage(
@@ -218,7 +218,7 @@ pub fn plan(opts: &SqlOptions) -> Result<Plan, VerifyError> {
             None => included.push(rule),
         }
     }
-    Ok(Plan {
+    Ok(SqlPlan {
         included,
         left_out,
         ctx,
@@ -243,7 +243,7 @@ pub fn rule_set(opts: &SqlOptions) -> Result<String, VerifyError> {
 }
 
 /// Put the planned rules into one query.
-pub fn compose(d: Dialect, table: &str, plan: &Plan) -> String {
+pub fn compose(d: Dialect, table: &str, plan: &SqlPlan) -> String {
     let cx = SqlCx { d, ctx: &plan.ctx };
     let built: Vec<(&'static str, Vec<&'static str>, Violations)> = plan
         .included
