@@ -7,7 +7,6 @@
 //! Arithmetic saturates: corrupt data cannot overflow a total. Rounding to cents happens only
 //! when a value is shown ([`Money::fmt_cents`]).
 
-use std::fmt;
 use std::iter::Sum;
 use std::ops::{Add, AddAssign, Neg, Sub, SubAssign};
 
@@ -124,17 +123,6 @@ impl Money {
     }
 }
 
-/// `$12.34` (exact cents, see [`Money::fmt_cents`]).
-impl fmt::Display for Money {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self.fmt_cents();
-        match s.strip_prefix('-') {
-            Some(abs) => write!(f, "-${abs}"),
-            None => write!(f, "${s}"),
-        }
-    }
-}
-
 impl Add for Money {
     type Output = Money;
     fn add(self, rhs: Money) -> Money {
@@ -238,8 +226,8 @@ mod tests {
         assert_eq!(Money::from_usd(0.0049999999).fmt_cents(), "0.00");
         assert_eq!(Money::from_e16(PER_CENT / 2 - 1).fmt_cents(), "0.00");
         assert_eq!(Money::ZERO.fmt_cents(), "0.00");
-        assert_eq!(Money::from_usd(-1234.5678).to_string(), "-$1234.57");
-        assert_eq!(Money::HALF_CENT.to_string(), "$0.01");
+        assert_eq!(Money::from_usd(-1234.5678).fmt_cents(), "-1234.57");
+        assert_eq!(Money::HALF_CENT.fmt_cents(), "0.01");
         // Exact: ten decimals.
         assert_eq!(Money::from_e16(15_000_000).fmt_exact(), "0.0000000015");
         assert_eq!(Money::from_e16(-14_999_999).fmt_exact(), "-0.0000000015");
