@@ -264,7 +264,7 @@ fn observe_row(plan: &Plan, row: &Row, agg: &mut Aggregator) {
         product_name: &sku.product_name,
         pricing_unit: sku.pricing_unit,
         start: Some(row.start * 1_000_000),
-        cost: Money::from_e16(cost_e16).round_e10(),
+        cost: cost_e16.round_e10(),
         usage_e6: row.amount_e6 as i128,
         tags: &row.tags,
     });
