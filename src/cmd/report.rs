@@ -11,7 +11,6 @@ use curlab_report::render;
 use curlab_report::scan::Export;
 use curlab_report::{Aggregator, CostMetric, Diff, Dim, Filter, LineItem, ReportSpec, TimeBucket};
 use curlab_vocab::bedrock::{is_bedrock_inference, RowIdentity};
-use curlab_vocab::Money;
 
 /// Output format of `curlab report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
