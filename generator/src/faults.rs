@@ -10,6 +10,7 @@ use std::sync::Arc;
 use curlab_vocab::bedrock;
 use curlab_vocab::tags::IAM_PRINCIPAL_PREFIX;
 use curlab_vocab::truth::InjectedFault;
+use curlab_vocab::Money;
 
 use crate::plan::{Caller, Plan};
 use crate::rows::{Row, RowKind};
@@ -348,11 +349,11 @@ impl<'a> Injector<'a> {
             | Fault::OutsideBillingPeriod
             | Fault::DuplicateLineItem => r.kind != RowKind::Tax,
             Fault::NetAboveGross | Fault::DiscountNetMismatch => {
-                r.kind.is_usage() && r.cost_e16 >= MIN_FAULT_COST_E16
+                r.kind.is_usage() && r.cost_e16.e16() >= MIN_FAULT_COST_E16
             }
             Fault::AdjustmentSign => {
-                is_adjustment(r.kind) && r.cost_e16 < 0
-                    || r.kind.is_usage() && r.cost_e16 >= MIN_FAULT_COST_E16
+                is_adjustment(r.kind) && r.cost_e16 < Money::ZERO
+                    || r.kind.is_usage() && r.cost_e16.e16() >= MIN_FAULT_COST_E16
             }
             Fault::MapAsString
             | Fault::ManifestMismatch
@@ -450,7 +451,9 @@ impl<'a> Injector<'a> {
                     r.tags = Arc::new(t);
                 }
             }
-            Fault::CostMismatch => r.cost_e16 = r.cost_e16 * 11 / 10 + 100_000_000_000_000,
+            Fault::CostMismatch => {
+                r.cost_e16 = Money::from_e16(r.cost_e16.e16() * 11 / 10 + 100_000_000_000_000)
+            }
             Fault::MisalignedHour => {
                 r.start += 1800;
                 r.end += 1800;
@@ -463,12 +466,12 @@ impl<'a> Injector<'a> {
             Fault::DuplicateLineItem => return Some(r.clone()),
             Fault::NetAboveGross => {
                 // A "discount" of +10 %: net = 1.1 × unblended, the discount columns agree.
-                r.discount_e16 = Some([r.cost_e16 / 10, 0]);
+                r.discount_e16 = Some([Money::from_e16(r.cost_e16.e16() / 10), Money::ZERO]);
             }
             Fault::DiscountNetMismatch => {
                 // Net 10 % below what unblended + total discount says.
-                r.discount_e16 = Some(r.discount_e16.unwrap_or([0, 0]));
-                r.net_skew_e16 = -r.cost_e16 / 10;
+                r.discount_e16 = Some(r.discount_e16.unwrap_or_default());
+                r.net_skew_e16 = Money::from_e16(-r.cost_e16.e16() / 10);
             }
             Fault::AdjustmentSign if is_adjustment(r.kind) => r.cost_e16 = -r.cost_e16,
             Fault::AdjustmentSign => {
@@ -479,12 +482,12 @@ impl<'a> Injector<'a> {
                     principal: None,
                     resource_id: None,
                     amount_e6: 0,
-                    cost_e16: r.cost_e16 / 10,
+                    cost_e16: Money::from_e16(r.cost_e16.e16() / 10),
                     tags: empty.clone(),
                     resource_tags: empty,
                     id: self.ids.discount(&r.id, FAULT_PROGRAM),
-                    discount_e16: r.discount_e16.map(|_| [0, 0]),
-                    net_skew_e16: 0,
+                    discount_e16: r.discount_e16.map(|_| [Money::ZERO; 2]),
+                    net_skew_e16: Money::ZERO,
                     ..r.clone()
                 });
             }

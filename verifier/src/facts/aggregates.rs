@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::money;
+use curlab_vocab::Money;
 
 /// Bedrock spend of one (usage account, principal).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Spend {
     /// Cost, nano-dollars.
-    pub nanos: i128,
+    pub cost: Money,
     /// Rows.
     pub rows: u64,
 }
@@ -49,15 +49,15 @@ pub struct Aggregates {
     /// with a principal.
     pub first_principal_start: Option<i64>,
     /// [`Spend`](super::Aggregate::Spend): cost of Bedrock inference rows, nano-dollars.
-    pub bedrock_nanos: i128,
+    pub bedrock_cost: Money,
     /// [`Spend`](super::Aggregate::Spend): of that, cost without a principal.
-    pub unattributed_nanos: i128,
+    pub unattributed_cost: Money,
     /// [`Spend`](super::Aggregate::Spend): Bedrock inference spend by usage account, then
     /// principal (or "").
     pub spend: BTreeMap<String, BTreeMap<String, Spend>>,
     /// [`SpendByTag`](super::Aggregate::SpendByTag): Bedrock inference spend by
     /// `iamPrincipal/` key and value.
-    pub by_tag: BTreeMap<String, BTreeMap<String, i128>>,
+    pub by_tag: BTreeMap<String, BTreeMap<String, Money>>,
     /// [`TagSpellings`](super::Aggregate::TagSpellings): every `tags` key by lower-cased key,
     /// then spelling.
     pub tag_spellings: BTreeMap<String, BTreeMap<String, KeySeen>>,
@@ -75,13 +75,13 @@ impl Aggregates {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        self.bedrock_nanos = money::add(self.bedrock_nanos, other.bedrock_nanos);
-        self.unattributed_nanos = money::add(self.unattributed_nanos, other.unattributed_nanos);
+        self.bedrock_cost += other.bedrock_cost;
+        self.unattributed_cost += other.unattributed_cost;
         for (acct, principals) in other.spend {
             let mine = self.spend.entry(acct).or_default();
             for (p, s) in principals {
                 let e = mine.entry(p).or_default();
-                e.nanos = money::add(e.nanos, s.nanos);
+                e.cost += s.cost;
                 e.rows += s.rows;
             }
         }
@@ -89,7 +89,7 @@ impl Aggregates {
             let e = self.by_tag.entry(k).or_default();
             for (v, n) in vals {
                 let t = e.entry(v).or_default();
-                *t = money::add(*t, n);
+                *t += n;
             }
         }
         for (lower, spellings) in other.tag_spellings {
@@ -117,7 +117,7 @@ impl Aggregates {
                 continue;
             }
             let e = out.entry(p.as_str()).or_default();
-            e.nanos = money::add(e.nanos, s.nanos);
+            e.cost += s.cost;
             e.rows += s.rows;
         }
         out
