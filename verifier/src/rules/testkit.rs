@@ -58,6 +58,8 @@ pub fn inference() -> Row<'static> {
         usage: Some(1000.0),
         net_cost: None,
         total_discount: None,
+        public_cost: Some(0.8),
+        resource_id: Some("arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0"),
         rate: Some("0.0008000000"),
         start: ts("2026-04-20T10:00:00Z"),
         end: ts("2026-04-20T11:00:00Z"),
@@ -168,6 +170,11 @@ pub fn batch_of(r: &Row<'_>) -> Batch {
             Col::TotalDiscount,
             ColData::F64(Float64Array::from(vec![r.total_discount])),
         ),
+        (
+            Col::PublicOnDemandCost,
+            ColData::F64(Float64Array::from(vec![r.public_cost])),
+        ),
+        (Col::ResourceId, dict(r.resource_id)),
         (
             Col::UsageStart,
             ColData::Ts(TimestampMicrosecondArray::from(vec![r.start])),
