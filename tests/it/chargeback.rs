@@ -166,3 +166,32 @@ fn cost_metrics_of_full_bill_match_the_truth_in_files_and_in_memory() {
     s.set_prepend_module_to_snapshot(false);
     s.bind(|| insta::assert_snapshot!("report_full_bill_net", table));
 }
+
+/// A report grouped by a profile's resource tag says, in the table and in JSON, that it holds
+/// the same dollars as the principal view; a report by principal does not carry the note.
+#[test]
+fn the_resource_view_says_it_is_not_added_to_the_principal_view() {
+    let dir = generate("full-bill", &[]);
+    let export = dir.path().join("full-bill");
+    let export = export.to_str().expect("utf-8");
+    let report = |by: &str, format: &str| {
+        let o = curlab(&["report", export, "--group-by", by, "--format", format]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).expect("utf-8")
+    };
+    let table = report("resource-tag:Application", "table");
+    assert!(
+        table.contains("Note: Resource view") && table.contains("never both"),
+        "{table}"
+    );
+    let j: Value = serde_json::from_str(&report("resource-tag:Application", "json")).expect("json");
+    assert!(
+        j["note"].as_str().is_some_and(|n| n.contains("never both")),
+        "{j:#}"
+    );
+    // The profile's rows are in the resource view once and in the principal view once.
+    let by_principal: Value = serde_json::from_str(&report("principal", "json")).expect("json");
+    assert!(by_principal.get("note").is_none());
+    assert!(!report("principal", "table").contains("Resource view"));
+    cents("same total", &j["total_usd"], &by_principal["total_usd"]);
+}

@@ -54,6 +54,8 @@ pub struct Row<'a> {
     pub public_cost: Option<f64>,
     /// `line_item_resource_id` (None when null or empty).
     pub resource_id: Option<&'a str>,
+    /// `discount` entries (value text); empty when no discount applies.
+    pub discount: &'a [(String, String)],
     /// `line_item_unblended_rate` (text; None when null or empty).
     pub rate: Option<&'a str>,
     /// `line_item_usage_start_date`, UTC microseconds.

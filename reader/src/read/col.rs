@@ -51,11 +51,14 @@ pub enum Col {
     PublicOnDemandCost,
     /// `line_item_resource_id` (present only with INCLUDE_RESOURCES)
     ResourceId,
+    /// `discount` (`map<string,double>`: `edp_discount`, `private_rate_discount`, …; values
+    /// kept as their text, empty where no discount applies)
+    Discount,
 }
 
 impl Col {
     /// Every column the verifier can read.
-    pub const ALL: [Col; 23] = [
+    pub const ALL: [Col; 24] = [
         Col::BillingEntity,
         Col::PeriodStart,
         Col::LineItemId,
@@ -79,6 +82,7 @@ impl Col {
         Col::TotalDiscount,
         Col::PublicOnDemandCost,
         Col::ResourceId,
+        Col::Discount,
     ];
 
     /// The CUR 2.0 column name.
@@ -107,6 +111,7 @@ impl Col {
             Col::TotalDiscount => "discount_total_discount",
             Col::PublicOnDemandCost => "pricing_public_on_demand_cost",
             Col::ResourceId => "line_item_resource_id",
+            Col::Discount => "discount",
         }
     }
 

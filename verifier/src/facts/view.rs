@@ -409,6 +409,25 @@ impl<'a> View<'a> {
             .filter(|v| !v.trim().is_empty())
     }
 
+    /// The values of row `i`'s `discount` map, parsed as numbers (a value that is empty or not
+    /// a number counts as 0), and how many entries it has; `None` when the map is null or the
+    /// column was not read.
+    pub fn discount_sum(&self, i: usize) -> Option<(usize, f64)> {
+        let m = self.batch.map(Col::Discount)?;
+        let entries = m.entries(i)?;
+        let (mut n, mut sum) = (0, 0.0);
+        for (_, v) in entries {
+            n += 1;
+            sum += v
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .unwrap_or(0.0);
+        }
+        Some((n, sum))
+    }
+
     /// `bill_billing_entity` ("" when null).
     pub fn billing_entity(&self, i: usize) -> &'a str {
         self.text(Col::BillingEntity, i)

@@ -118,7 +118,7 @@ mod tests {
         };
         Truth {
             bill: TruthBill {
-                totals: totals.clone(),
+                totals,
                 totals_by_period: [("2026-04".to_string(), totals)].into(),
                 by_principal: [(
                     inference().principal.unwrap().to_string(),

@@ -60,6 +60,7 @@ pub fn inference() -> Row<'static> {
         total_discount: None,
         public_cost: Some(0.8),
         resource_id: Some("arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0"),
+        discount: &[],
         rate: Some("0.0008000000"),
         start: ts("2026-04-20T10:00:00Z"),
         end: ts("2026-04-20T11:00:00Z"),
@@ -175,6 +176,10 @@ pub fn batch_of(r: &Row<'_>) -> Batch {
             ColData::F64(Float64Array::from(vec![r.public_cost])),
         ),
         (Col::ResourceId, dict(r.resource_id)),
+        (
+            Col::Discount,
+            ColData::Map(Box::new(MapCol::from_pairs([Some(r.discount)]))),
+        ),
         (
             Col::UsageStart,
             ColData::Ts(TimestampMicrosecondArray::from(vec![r.start])),

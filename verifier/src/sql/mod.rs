@@ -119,6 +119,7 @@ fn base_ctes(d: Dialect, table: &str) -> String {
         (d.epoch_ms("line_item_usage_end_date"), "end_ms"),
         (d.epoch_ms("bill_billing_period_start_date"), "period_ms"),
         ("tags".into(), "tags"),
+        ("discount".into(), "discount"),
         ("billing_period".into(), "billing_period"),
     ];
     let select: Vec<String> = cols
