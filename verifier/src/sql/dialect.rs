@@ -229,7 +229,10 @@ impl Dialect {
     pub fn map_len(self, map: &str) -> String {
         match self {
             Dialect::Spark => format!("CASE WHEN {map} IS NULL THEN 0 ELSE size({map}) END"),
-            _ => format!("coalesce(cardinality({map}), 0)"),
+            Dialect::DuckDb => format!("coalesce(len(map_keys({map})), 0)"),
+            // Over the keys (an array): sqlglot's Trino-to-DuckDB transpilation, which the tests
+            // use, spells `cardinality` as DuckDB's array_length, which takes no map.
+            _ => format!("coalesce(cardinality(map_keys({map})), 0)"),
         }
     }
 
