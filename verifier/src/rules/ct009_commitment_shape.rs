@@ -4,7 +4,9 @@ use curlab_vocab::bedrock::is_commitment_usage_type;
 
 use super::shared::export_sample;
 use crate::context::Ctx;
-use crate::facts::{Aggregate, Aggregates, Needs, View, R_BEDROCK, R_INFERENCE, R_USAGE};
+use crate::facts::{
+    Aggregate, Aggregates, Distinct, Needs, PerValue, View, R_BEDROCK, R_INFERENCE, R_USAGE,
+};
 use crate::finding::Tally;
 use crate::meta::{Applicability, Family, RuleMeta, Severity};
 use crate::read::Col;
@@ -22,9 +24,9 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     applies: Applicability::Always,
     needs: Needs {
-        columns: &[Col::UsageType, Col::UsageAmount, Col::Principal],
+        columns: &[Col::UsageType, Col::UsageAmount],
         aggregates: &[Aggregate::Commitments],
-        ..Needs::NONE
+        facts: &[&PRINCIPAL],
     },
     summary: "a commitment row (Provisioned Throughput, Reserved tier) carries a principal, or its commitment is not one constant row per time bucket",
     checks: "Commitment rows are Bedrock usage rows that are not model calls whose usage type names Provisioned Throughput model units (`…ProvisionedThroughput…ModelUnits…`) or the Reserved tier (`…_Reserved_…TPM…`), case-insensitively. Each must have an empty `line_item_iam_principal` (one offence per row). Per commitment — usage account, usage type, `line_item_resource_id` (the provisioned model; empty for the Reserved tier) — and billing period, `line_item_usage_amount` is the same on every row (the model units or reserved TPM ÷ 1000 bought; one offence per commitment and period whose amount changes) and there is one row per time bucket (one offence per extra row with an already seen `line_item_usage_start_date`). Row length and alignment are CT002's.",
@@ -34,12 +36,23 @@ static META: RuleMeta = RuleMeta {
     sql: SqlForm::Query(sql),
 };
 
+/// Whether a principal is present. Through this fact the principal column is read when the
+/// export has it, without making it a column the rule needs: an export without principal data
+/// still has its commitments' amounts and buckets checked.
+static PRINCIPAL: PerValue<bool> = PerValue {
+    of: Distinct::Column(Col::Principal),
+    fact: |p, _| !p.trim().is_empty(),
+};
+
 impl Rule for CommitmentShape {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check_batch(&self, v: &View<'_>, _ctx: &Ctx, out: &mut Tally) {
+        if !v.facts(&PRINCIPAL).any() {
+            return;
+        }
         for i in 0..v.len {
             if v.flags(i) & (R_USAGE | R_BEDROCK | R_INFERENCE) != R_USAGE | R_BEDROCK {
                 continue;
