@@ -13,6 +13,7 @@ use arrow_array::builder::{
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
 use curlab_vocab::columns::{Column, ColumnType, TableConfig};
+use curlab_vocab::Money;
 
 use crate::plan::{Account, Period};
 use crate::rows::{format_rate, Row};
@@ -323,7 +324,7 @@ fn net_rate_e10(r: &Row) -> Option<i64> {
     }
     // cost_e16 = amount_e6 × rate_e10, so net / amount_e6 is in 1e-10 USD; round half up.
     let a = i128::from(r.amount_e6);
-    Some(((2 * net + a) / (2 * a)) as i64)
+    Some(((2 * net.e16() + a) / (2 * a)) as i64)
 }
 
 /// The double columns curlab fills, resolved once per column.
@@ -364,19 +365,19 @@ fn double_cell(k: D, r: &Row) -> Option<f64> {
     let usage = r.kind.is_usage();
     match k {
         D::Cost => Some(r.cost()),
-        D::NetCost => r.net_cost_e16().map(crate::rows::e16_to_usd),
+        D::NetCost => r.net_cost_e16().map(Money::to_usd),
         // Only on rows a discount applies to (the map is empty elsewhere).
         D::TotalDiscount => r
             .total_discount_e16()
-            .filter(|d| *d != 0)
-            .map(crate::rows::e16_to_usd),
+            .filter(|d| !d.is_zero())
+            .map(Money::to_usd),
         D::UsageAmount => Some(r.usage_amount()),
         D::NormalizationFactor => Some(r.sku.normalization_factor),
         D::NormalizedUsage => Some(r.usage_amount() * r.sku.normalization_factor),
         // Tax rows have no public price: 0.0, as in real exports.
         D::PublicCost => Some(match r.sku.public_rate_e10 {
             Some(rate) if usage => {
-                crate::rows::e16_to_usd(i128::from(r.amount_e6) * i128::from(rate))
+                Money::from_e16(i128::from(r.amount_e6) * i128::from(rate)).to_usd()
             }
             _ => 0.0,
         }),
@@ -445,8 +446,8 @@ pub(crate) fn discount_entries(r: &Row) -> Vec<(&'static str, f64)> {
     ["edp_discount", "private_rate_discount"]
         .into_iter()
         .zip(d)
-        .filter(|(_, v)| *v != 0)
-        .map(|(k, v)| (k, crate::rows::e16_to_usd(v)))
+        .filter(|(_, v)| !v.is_zero())
+        .map(|(k, v)| (k, v.to_usd()))
         .collect()
 }
 

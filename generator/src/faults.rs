@@ -10,6 +10,7 @@ use std::sync::Arc;
 use curlab_vocab::bedrock;
 use curlab_vocab::tags::{IAM_PRINCIPAL_PREFIX, RESOURCE_TAGS_PREFIX};
 use curlab_vocab::truth::InjectedFault;
+use curlab_vocab::Money;
 
 use crate::plan::{Caller, Plan};
 use crate::rows::{Row, RowKind};
@@ -373,11 +374,11 @@ impl<'a> Injector<'a> {
             | Fault::OutsideBillingPeriod
             | Fault::DuplicateLineItem => r.kind != RowKind::Tax,
             Fault::NetAboveGross | Fault::DiscountNetMismatch => {
-                r.kind.is_usage() && r.cost_e16 >= MIN_FAULT_COST_E16
+                r.kind.is_usage() && r.cost_e16.e16() >= MIN_FAULT_COST_E16
             }
             Fault::AdjustmentSign => {
-                is_adjustment(r.kind) && r.cost_e16 < 0
-                    || r.kind.is_usage() && r.cost_e16 >= MIN_FAULT_COST_E16
+                is_adjustment(r.kind) && r.cost_e16 < Money::ZERO
+                    || r.kind.is_usage() && r.cost_e16.e16() >= MIN_FAULT_COST_E16
             }
             Fault::CommitmentShape => {
                 r.kind.is_usage()
@@ -399,7 +400,7 @@ impl<'a> Injector<'a> {
                         .any(|(k, _)| k.starts_with(RESOURCE_TAGS_PREFIX))
             }
             Fault::NetTotalMismatch | Fault::InvoiceTotalMismatch => {
-                r.kind.is_usage() && r.cost_e16 >= MIN_FAULT_COST_E16
+                r.kind.is_usage() && r.cost_e16.e16() >= MIN_FAULT_COST_E16
             }
             Fault::MapAsString
             | Fault::ManifestMismatch
@@ -453,7 +454,7 @@ impl<'a> Injector<'a> {
                     r.principal = Some(self.caller_of_account(r));
                 } else {
                     r.amount_e6 *= 2;
-                    r.cost_e16 *= 2;
+                    r.cost_e16 += r.cost_e16;
                 }
             }
             Fault::ProfileTagsLost => {
@@ -465,13 +466,13 @@ impl<'a> Injector<'a> {
             }
             Fault::NetTotalMismatch => {
                 // An EDP discount of 10 % the truth does not know; the net columns agree.
-                let [edp, private] = r.discount_e16.unwrap_or([0, 0]);
-                r.discount_e16 = Some([edp - r.cost_e16 / 10, private]);
+                let [edp, private] = r.discount_e16.unwrap_or([Money::ZERO, Money::ZERO]);
+                r.discount_e16 = Some([edp - Money::from_e16(r.cost_e16.e16() / 10), private]);
             }
             Fault::InvoiceTotalMismatch => {
                 r.amount_e6 *= 2;
-                r.cost_e16 *= 2;
-                r.discount_e16 = r.discount_e16.map(|[e, p]| [2 * e, 2 * p]);
+                r.cost_e16 += r.cost_e16;
+                r.discount_e16 = r.discount_e16.map(|[e, p]| [e + e, p + p]);
             }
             Fault::UnprefixedTag => {
                 if let Some((k, v)) = r
@@ -531,7 +532,9 @@ impl<'a> Injector<'a> {
                     r.tags = Arc::new(t);
                 }
             }
-            Fault::CostMismatch => r.cost_e16 = r.cost_e16 * 11 / 10 + 100_000_000_000_000,
+            Fault::CostMismatch => {
+                r.cost_e16 = Money::from_e16(r.cost_e16.e16() * 11 / 10 + 100_000_000_000_000)
+            }
             Fault::MisalignedHour => {
                 r.start += 1800;
                 r.end += 1800;
@@ -544,12 +547,12 @@ impl<'a> Injector<'a> {
             Fault::DuplicateLineItem => return Some(r.clone()),
             Fault::NetAboveGross => {
                 // A "discount" of +10 %: net = 1.1 × unblended, the discount columns agree.
-                r.discount_e16 = Some([r.cost_e16 / 10, 0]);
+                r.discount_e16 = Some([Money::from_e16(r.cost_e16.e16() / 10), Money::ZERO]);
             }
             Fault::DiscountNetMismatch => {
                 // Net 10 % below what unblended + total discount says.
-                r.discount_e16 = Some(r.discount_e16.unwrap_or([0, 0]));
-                r.net_skew_e16 = -r.cost_e16 / 10;
+                r.discount_e16 = Some(r.discount_e16.unwrap_or_default());
+                r.net_skew_e16 = Money::from_e16(-r.cost_e16.e16() / 10);
             }
             Fault::AdjustmentSign if is_adjustment(r.kind) => r.cost_e16 = -r.cost_e16,
             Fault::AdjustmentSign => {
@@ -560,12 +563,12 @@ impl<'a> Injector<'a> {
                     principal: None,
                     resource_id: None,
                     amount_e6: 0,
-                    cost_e16: r.cost_e16 / 10,
+                    cost_e16: Money::from_e16(r.cost_e16.e16() / 10),
                     tags: empty.clone(),
                     resource_tags: empty,
                     id: self.ids.discount(&r.id, FAULT_PROGRAM),
-                    discount_e16: r.discount_e16.map(|_| [0, 0]),
-                    net_skew_e16: 0,
+                    discount_e16: r.discount_e16.map(|_| [Money::ZERO; 2]),
+                    net_skew_e16: Money::ZERO,
                     ..r.clone()
                 });
             }

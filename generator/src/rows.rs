@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use curlab_vocab::bedrock::{self, BillingForm, ServiceTier, TokenType, UsageKey};
+use curlab_vocab::Money;
 
 use crate::catalog::Model;
 use crate::ids::LineItemId;
@@ -121,7 +122,7 @@ pub struct Row {
     /// Usage in 1e-6 pricing units.
     pub amount_e6: i64,
     /// Cost in 1e-16 USD.
-    pub cost_e16: i128,
+    pub cost_e16: Money,
     /// `tags` map (prefixed keys, sorted).
     pub tags: Pairs,
     /// `resource_tags` map (normalised keys, sorted).
@@ -133,10 +134,10 @@ pub struct Row {
     /// With `[discounts]` showing the `discount` map and net columns: the row's discounts,
     /// ≤ 0 (1e-16 USD), EDP and private rate (`[0, 0]` for rows without). None: the export
     /// has no such columns filled (null net columns, empty map).
-    pub discount_e16: Option<[i128; 2]>,
+    pub discount_e16: Option<[Money; 2]>,
     /// Added to a usage row's net cost beyond its discounts (1e-16 USD): always 0, except where
     /// the `discount-net-mismatch` fault plants a net cost its discount columns do not explain.
-    pub net_skew_e16: i128,
+    pub net_skew_e16: Money,
 }
 
 impl Row {
@@ -147,21 +148,21 @@ impl Row {
 
     /// `line_item_unblended_cost`.
     pub fn cost(&self) -> f64 {
-        e16_to_usd(self.cost_e16)
+        self.cost_e16.to_usd()
     }
 
     /// `discount_total_discount` in 1e-16 USD (≤ 0), when the row carries discounts.
-    pub fn total_discount_e16(&self) -> Option<i128> {
+    pub fn total_discount_e16(&self) -> Option<Money> {
         self.discount_e16.map(|d| d[0] + d[1])
     }
 
     /// `line_item_net_unblended_cost` in 1e-16 USD: unblended + total discount; 0 on a
     /// separate discount row (its dollars are in the usage rows' net already); None when the
     /// export shows no net columns.
-    pub fn net_cost_e16(&self) -> Option<i128> {
+    pub fn net_cost_e16(&self) -> Option<Money> {
         let d = self.total_discount_e16()?;
         Some(match self.kind {
-            RowKind::EdpDiscount | RowKind::PrivateRateDiscount => 0,
+            RowKind::EdpDiscount | RowKind::PrivateRateDiscount => Money::ZERO,
             _ => self.cost_e16 + d + self.net_skew_e16,
         })
     }
@@ -264,12 +265,9 @@ pub(crate) fn adjustment_sku(a: &crate::plan::AdjustmentPlan) -> Sku {
     s
 }
 
-/// Dollars from 1e-16 USD.
+/// Dollars from 1e-16 USD ([`Money::to_usd`]).
 pub fn e16_to_usd(v: i128) -> f64 {
-    // Split to keep full precision for large totals.
-    let whole = v / 10_000_000_000_000_000;
-    let frac = v % 10_000_000_000_000_000;
-    whole as f64 + frac as f64 / 1e16
+    Money::from_e16(v).to_usd()
 }
 
 /// A rate in 1e-10 USD as AWS prints it: 10 decimals.

@@ -10,8 +10,8 @@ use curlab_vocab::tags::{IAM_PRINCIPAL_PREFIX, RESOURCE_TAGS_PREFIX};
 
 use crate::dim::{Dim, Filter, NO_PRINCIPAL};
 use crate::item::LineItem;
-use crate::money::{share, Units};
 use crate::summary::{Amount, Bucket, Coverage, Group, Summary, SCHEMA};
+use curlab_vocab::Money;
 
 /// Size of the report's time buckets (`--granularity`): how spend is summed over time. Not the
 /// export's time granularity (HOURLY/DAILY/MONTHLY line items), which is a property of the data.
@@ -82,17 +82,17 @@ const NO_DATE: i64 = i64::MIN;
 
 #[derive(Debug, Default, Clone)]
 struct Acc {
-    cost: Units,
+    cost: Money,
     tokens: i128,
     rows: u64,
-    by_bucket: HashMap<i64, Units>,
+    by_bucket: HashMap<i64, Money>,
 }
 
 /// Spend of one principal, and the part of it carrying each tag key.
 #[derive(Debug, Default, Clone)]
 struct PrincipalAcc {
-    cost: Units,
-    tagged: HashMap<String, Units>,
+    cost: Money,
+    tagged: HashMap<String, Money>,
 }
 
 /// Sums line items; see the module documentation.
@@ -101,7 +101,7 @@ pub struct Aggregator {
     spec: ReportSpec,
     groups: HashMap<String, Acc>,
     principals: HashMap<String, PrincipalAcc>,
-    total: Units,
+    total: Money,
     tokens: i128,
     rows: u64,
     /// Reused group-key buffer: rows of known groups allocate nothing.
@@ -133,11 +133,11 @@ fn bucket_label(b: i64, g: TimeBucket) -> String {
     }
 }
 
-fn add<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Units>, k: K, v: Units) {
+fn add<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Money>, k: K, v: Money) {
     *map.entry(k).or_default() += v;
 }
 
-fn sorted_amounts(map: impl IntoIterator<Item = (String, Units)>) -> Vec<Amount> {
+fn sorted_amounts(map: impl IntoIterator<Item = (String, Money)>) -> Vec<Amount> {
     let mut v: Vec<Amount> = map
         .into_iter()
         .map(|(name, cost)| Amount { name, cost })
@@ -247,14 +247,14 @@ impl Aggregator {
                     k.split(SEP).map(str::to_string).collect()
                 },
                 cost: a.cost,
-                share: share(a.cost, total),
+                share: a.cost.share_of(total),
                 tokens: a.tokens,
                 rows: a.rows,
             })
             .collect();
         groups.sort_by(|a, b| b.cost.cmp(&a.cost).then_with(|| a.key.cmp(&b.key)));
 
-        let mut buckets: BTreeMap<i64, Vec<(String, Units)>> = BTreeMap::new();
+        let mut buckets: BTreeMap<i64, Vec<(String, Money)>> = BTreeMap::new();
         for (k, a) in &self.groups {
             let label = if self.spec.group_by.is_empty() {
                 "total".to_string()
@@ -274,7 +274,7 @@ impl Aggregator {
             })
             .collect();
 
-        let mut keys: BTreeMap<String, HashMap<String, Units>> = BTreeMap::new();
+        let mut keys: BTreeMap<String, HashMap<String, Money>> = BTreeMap::new();
         for (p, acc) in &self.principals {
             for (k, c) in &acc.tagged {
                 keys.entry(k.clone()).or_default().insert(p.clone(), *c);
@@ -283,21 +283,25 @@ impl Aggregator {
         let coverage = keys
             .into_iter()
             .map(|(key, by_p)| {
-                let tagged: Units = by_p.values().sum();
+                let tagged: Money = by_p.values().sum();
                 let untagged = self.principals.iter().filter_map(|(p, acc)| {
-                    let left = acc.cost - by_p.get(p).copied().unwrap_or(0);
-                    (left != 0).then(|| (p.clone(), left))
+                    let left = acc.cost - by_p.get(p).copied().unwrap_or_default();
+                    (!left.is_zero()).then(|| (p.clone(), left))
                 });
                 Coverage {
                     key,
                     tagged,
                     untagged: total - tagged,
-                    coverage: share(tagged, total),
+                    coverage: tagged.share_of(total),
                     untagged_by_principal: sorted_amounts(untagged),
                 }
             })
             .collect();
-        let attributed = total - self.principals.get(NO_PRINCIPAL).map_or(0, |p| p.cost);
+        let attributed = total
+            - self
+                .principals
+                .get(NO_PRINCIPAL)
+                .map_or(Money::ZERO, |p| p.cost);
 
         Summary {
             schema: SCHEMA,
@@ -328,7 +332,6 @@ impl Aggregator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::money::from_usd;
 
     fn item<'a>(p: Option<&'a str>, cost: f64, tags: &'a [(String, String)]) -> LineItem<'a> {
         LineItem {
@@ -338,7 +341,7 @@ mod tests {
             product_name: "",
             pricing_unit: "1K tokens",
             start: Some(1_776_000_000_000_000),
-            cost: from_usd(cost),
+            cost: Money::from_usd(cost),
             usage_e6: 2_000_000,
             tags,
         }
@@ -358,14 +361,14 @@ mod tests {
         b.observe(&item(None, 0.5, &[]));
         a.merge(b);
         let s = a.finish(vec![]);
-        assert_eq!(s.total, from_usd(4.5));
-        assert_eq!(s.attributed, from_usd(4.0));
+        assert_eq!(s.total, Money::from_usd(4.5));
+        assert_eq!(s.attributed, Money::from_usd(4.0));
         assert_eq!(s.groups[0].key, vec!["(untagged)".to_string()]);
-        assert_eq!(s.groups[0].cost, from_usd(3.5));
+        assert_eq!(s.groups[0].cost, Money::from_usd(3.5));
         assert_eq!(s.groups[0].tokens, 4_000_000_000);
         let c = &s.coverage[0];
         assert_eq!(c.key, "iamPrincipal/team");
-        assert_eq!(c.tagged, from_usd(1.0));
+        assert_eq!(c.tagged, Money::from_usd(1.0));
         assert_eq!(c.untagged_by_principal[0].name, "arn:b");
         assert_eq!(c.untagged_by_principal[1].name, NO_PRINCIPAL);
         assert_eq!(s.timeline.len(), 1);
@@ -385,7 +388,7 @@ mod tests {
         a.observe(&item(Some("arn:a"), 1.0, &[]));
         a.observe(&item(Some("arn:b"), 2.0, &[]));
         let s = a.finish(vec![]);
-        assert_eq!(s.total, from_usd(2.0));
+        assert_eq!(s.total, Money::from_usd(2.0));
         assert_eq!(s.timeline[0].period, "2026-04");
     }
 }

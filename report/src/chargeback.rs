@@ -14,7 +14,7 @@ use std::fmt::Write;
 use serde_json::json;
 
 use crate::escape;
-use crate::money::{fmt_cents, fmt_exact, to_usd, Units};
+use curlab_vocab::Money;
 
 /// The unattributable lines, in display order, by the name the truth file uses for them.
 pub const LINES: [&str; 8] = [
@@ -42,9 +42,9 @@ pub struct ChargeRow<'a> {
     /// `line_item_product_code`.
     pub product_code: &'a str,
     /// `line_item_unblended_cost`.
-    pub gross: Units,
+    pub gross: Money,
     /// `line_item_net_unblended_cost`, or the unblended cost where it is null.
-    pub net: Units,
+    pub net: Money,
 }
 
 /// The unattributable line a principal-free row belongs to. Commitments are Provisioned
@@ -74,9 +74,9 @@ pub fn line_of(r: &ChargeRow<'_>) -> &'static str {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct GrossNet {
     /// Σ unblended.
-    pub gross: Units,
+    pub gross: Money,
     /// Σ net.
-    pub net: Units,
+    pub net: Money,
 }
 
 impl GrossNet {
@@ -153,26 +153,26 @@ impl Chargeback {
     pub fn table(&self) -> String {
         let mut rows: Vec<(String, String, String)> = Vec::new();
         for (p, v) in self.ranked() {
-            rows.push((escape::terminal(p), fmt_cents(v.gross), fmt_cents(v.net)));
+            rows.push((escape::terminal(p), v.gross.fmt_cents(), v.net.fmt_cents()));
         }
         let a = self.attributed();
         rows.push((
             "= attributed to principals".into(),
-            fmt_cents(a.gross),
-            fmt_cents(a.net),
+            a.gross.fmt_cents(),
+            a.net.fmt_cents(),
         ));
         for (l, v) in self.lines_in_order() {
             rows.push((
                 format!("(unattributable: {l})"),
-                fmt_cents(v.gross),
-                fmt_cents(v.net),
+                v.gross.fmt_cents(),
+                v.net.fmt_cents(),
             ));
         }
         let t = self.total();
         rows.push((
             "= invoice total".into(),
-            fmt_cents(t.gross),
-            fmt_cents(t.net),
+            t.gross.fmt_cents(),
+            t.net.fmt_cents(),
         ));
         let w0 = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
         let w1 = rows.iter().map(|r| r.1.len()).max().unwrap_or(0).max(5);
@@ -199,8 +199,8 @@ impl Chargeback {
                 out,
                 "{},{k},{},{}",
                 escape::csv_cell(g),
-                fmt_exact(v.gross),
-                fmt_exact(v.net)
+                v.gross.fmt_exact(),
+                v.net.fmt_exact()
             );
         };
         for (p, v) in self.ranked() {
@@ -215,11 +215,11 @@ impl Chargeback {
 
     /// The JSON document described in docs/report.md.
     pub fn json(&self) -> String {
-        let gn = |v: GrossNet| json!({ "gross": to_usd(v.gross), "net": to_usd(v.net) });
+        let gn = |v: GrossNet| json!({ "gross": v.gross.to_usd(), "net": v.net.to_usd() });
         let principals: Vec<_> = self
             .ranked()
             .into_iter()
-            .map(|(p, v)| json!({ "principal": p, "gross": to_usd(v.gross), "net": to_usd(v.net) }))
+            .map(|(p, v)| json!({ "principal": p, "gross": v.gross.to_usd(), "net": v.net.to_usd() }))
             .collect();
         let lines: serde_json::Map<String, serde_json::Value> = self
             .lines_in_order()
@@ -245,7 +245,10 @@ Spend per application inference profile (the resource view) is inside these rows
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::money::PER_USD;
+
+    fn usd(n: i128) -> Money {
+        Money::from_usd(n as f64)
+    }
 
     fn row(
         p: Option<&'static str>,
@@ -260,8 +263,8 @@ mod tests {
             bedrock,
             usage_type: "",
             product_code: "",
-            gross: gross * PER_USD,
-            net: net * PER_USD,
+            gross: usd(gross),
+            net: usd(net),
         }
     }
 
@@ -280,11 +283,11 @@ mod tests {
         ] {
             c.observe(&r);
         }
-        assert_eq!(c.attributed().gross, 100 * PER_USD);
-        assert_eq!(c.total().gross, 130 * PER_USD);
-        assert_eq!(c.total().net, 130 * PER_USD);
+        assert_eq!(c.attributed().gross, usd(100));
+        assert_eq!(c.total().gross, usd(130));
+        assert_eq!(c.total().net, usd(130));
         assert_eq!(c.lines.len(), 6);
-        assert_eq!(c.lines["discount-rows"].gross, -10 * PER_USD);
+        assert_eq!(c.lines["discount-rows"].gross, usd(-10));
         let t = c.table();
         assert!(t.contains("(unattributable: credits)") && t.contains("= invoice total"));
         assert!(t.contains("130.00"), "{t}");
@@ -295,7 +298,7 @@ mod tests {
         split.merge(other);
         assert_eq!(
             split.principals.values().next().map(|v| v.gross),
-            Some(3 * PER_USD)
+            Some(usd(3))
         );
     }
 }

@@ -9,9 +9,9 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use crate::escape::csv_cell;
-use crate::money::{fmt_cents, fmt_exact, share, Units};
 use crate::render::table::columns;
 use crate::summary::{usd, Amount, Summary};
+use curlab_vocab::Money;
 
 /// Schema identifier of the JSON output.
 pub const SCHEMA: &str = "curlab-diff/1";
@@ -26,10 +26,10 @@ pub struct Side {
     pub sources: Vec<String>,
     /// Bedrock inference spend, USD.
     #[serde(rename = "total_usd", serialize_with = "usd")]
-    pub total: Units,
+    pub total: Money,
     /// Spend carrying a principal, USD.
     #[serde(rename = "attributed_usd", serialize_with = "usd")]
-    pub attributed: Units,
+    pub attributed: Money,
     /// `attributed / total`, 0..1.
     pub attribution: f64,
     /// Distinct principals.
@@ -54,13 +54,13 @@ pub struct GroupChange {
     pub group: String,
     /// Spend in A, USD.
     #[serde(rename = "a_usd", serialize_with = "usd")]
-    pub a: Units,
+    pub a: Money,
     /// Spend in B, USD.
     #[serde(rename = "b_usd", serialize_with = "usd")]
-    pub b: Units,
+    pub b: Money,
     /// `b - a`, USD.
     #[serde(rename = "delta_usd", serialize_with = "usd")]
-    pub delta: Units,
+    pub delta: Money,
 }
 
 /// The comparison.
@@ -78,7 +78,7 @@ pub struct Diff {
     pub coverage: Vec<KeyChange>,
     /// Spend that changed group: the sum of the increases, USD.
     #[serde(rename = "moved_usd", serialize_with = "usd")]
-    pub moved: Units,
+    pub moved: Money,
     /// Groups whose spend changed, largest change first.
     pub groups: Vec<GroupChange>,
     /// Principals only in B, largest first.
@@ -92,7 +92,7 @@ fn side(s: &Summary) -> Side {
         sources: s.sources.clone(),
         total: s.total,
         attributed: s.attributed,
-        attribution: share(s.attributed, s.total),
+        attribution: s.attributed.share_of(s.total),
         principals: s
             .principals
             .iter()
@@ -125,7 +125,7 @@ impl Diff {
             })
             .collect();
 
-        let mut by_group: BTreeMap<String, (Units, Units)> = BTreeMap::new();
+        let mut by_group: BTreeMap<String, (Money, Money)> = BTreeMap::new();
         for g in &a.groups {
             by_group.entry(g.label()).or_default().0 += g.cost;
         }
@@ -148,7 +148,7 @@ impl Diff {
                 .cmp(&x.delta.abs())
                 .then_with(|| x.group.cmp(&y.group))
         });
-        let moved = groups.iter().map(|g| g.delta.max(0)).sum();
+        let moved = groups.iter().map(|g| g.delta.max(Money::ZERO)).sum();
 
         let only = |x: &Summary, y: &Summary| -> Vec<Amount> {
             let other: BTreeSet<&str> = y.principals.iter().map(|p| p.name.as_str()).collect();
@@ -185,9 +185,9 @@ impl Diff {
         for g in &self.groups {
             let _ = w.write_record([
                 csv_cell(&g.group).into_owned(),
-                fmt_exact(g.a),
-                fmt_exact(g.b),
-                fmt_exact(g.delta),
+                g.a.fmt_exact(),
+                g.b.fmt_exact(),
+                g.delta.fmt_exact(),
             ]);
         }
         String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
@@ -206,8 +206,8 @@ impl Diff {
         let mut rows = vec![vec![String::new(), "A".to_string(), "B".to_string()]];
         rows.push(vec![
             "total (USD)".into(),
-            fmt_cents(self.a.total),
-            fmt_cents(self.b.total),
+            self.a.total.fmt_cents(),
+            self.b.total.fmt_cents(),
         ]);
         rows.push(vec![
             "attributed to a principal".into(),
@@ -227,7 +227,7 @@ impl Diff {
         let _ = writeln!(
             o,
             "\nSpend that moved between groups: {} USD",
-            fmt_cents(self.moved)
+            self.moved.fmt_cents()
         );
         if !self.groups.is_empty() {
             let mut rows = vec![["GROUP", "A (USD)", "B (USD)", "CHANGE (USD)"]
@@ -236,8 +236,8 @@ impl Diff {
             for g in self.groups.iter().take(SHOWN) {
                 rows.push(vec![
                     g.group.clone(),
-                    fmt_cents(g.a),
-                    fmt_cents(g.b),
+                    g.a.fmt_cents(),
+                    g.b.fmt_cents(),
                     signed(g.delta),
                 ]);
             }
@@ -253,13 +253,13 @@ impl Diff {
             let _ = writeln!(o, "\n{title}: {}", list.len());
             let mut rows = Vec::new();
             for p in list.iter().take(SHOWN) {
-                rows.push(vec![format!("  {}", p.name), fmt_cents(p.cost)]);
+                rows.push(vec![format!("  {}", p.name), p.cost.fmt_cents()]);
             }
             if list.len() > SHOWN {
                 let rest = &list[SHOWN..];
                 rows.push(vec![
                     format!("  ({} more)", rest.len()),
-                    fmt_cents(rest.iter().map(|p| p.cost).sum()),
+                    rest.iter().map(|p| p.cost).sum::<Money>().fmt_cents(),
                 ]);
             }
             o.push_str(&columns(&rows, &[1]));
@@ -269,9 +269,9 @@ impl Diff {
     }
 }
 
-fn signed(u: Units) -> String {
-    let s = fmt_cents(u);
-    if u > 0 {
+fn signed(u: Money) -> String {
+    let s = u.fmt_cents();
+    if u > Money::ZERO {
         format!("+{s}")
     } else {
         s

@@ -195,7 +195,7 @@ mod tests {
             product_name: "",
             pricing_unit: "1K tokens",
             start: None,
-            cost: 0,
+            cost: curlab_vocab::Money::ZERO,
             usage_e6: 0,
             tags: &tags,
         };

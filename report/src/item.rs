@@ -2,7 +2,7 @@
 
 use curlab_vocab::bedrock::{form_of_usage_type, parse_usage_type, BillingForm, REGION_CODES};
 
-use crate::money::Units;
+use curlab_vocab::Money;
 
 /// The cells of one Bedrock inference usage row that reports need. Files and the in-memory
 /// generator both produce these, so both go through the same aggregation.
@@ -21,7 +21,7 @@ pub struct LineItem<'a> {
     /// `line_item_usage_start_date`, UTC microseconds.
     pub start: Option<i64>,
     /// `line_item_unblended_cost` in 1e-10 USD.
-    pub cost: Units,
+    pub cost: Money,
     /// `line_item_usage_amount` in millionths of a pricing unit.
     pub usage_e6: i128,
     /// `tags` entries (prefixed keys).
@@ -38,7 +38,7 @@ impl<'a> LineItem<'a> {
     }
 
     /// Tokens in millionths: usage amount times the tokens a pricing unit stands for
-    /// (1,000 for `1K tokens`, 1,000,000 for Marketplace `Units`, 1 for anything else).
+    /// (1,000 for `1K tokens`, 1,000,000 for Marketplace `Money`, 1 for anything else).
     pub fn tokens_e6(&self) -> i128 {
         let per_unit = BillingForm::from_pricing_unit(self.pricing_unit)
             .map(|f| f.tokens_per_unit())
@@ -111,7 +111,7 @@ mod tests {
             product_name,
             pricing_unit: "",
             start: None,
-            cost: 0,
+            cost: Money::ZERO,
             usage_e6: 0,
             tags: &[],
         }
@@ -132,7 +132,7 @@ mod tests {
         assert_eq!(c.model(), "Nova2.0Lite");
         assert_eq!(c.region(), "eu-central-1");
         let m = item(
-            "USW2-MP:USW2_InputTokenCount-Units",
+            "USW2-MP:USW2_InputTokenCount-Money",
             "Claude Opus 4 (Amazon Bedrock Edition)",
         );
         assert_eq!(m.model(), "Claude Opus 4 (Amazon Bedrock Edition)");
@@ -158,7 +158,7 @@ mod tests {
             assert_eq!(item(u, "Amazon Bedrock").model(), model, "{u}");
         }
         let snake = item(
-            "USE2-MP:USE2_input_tokens_standard-Units",
+            "USE2-MP:USE2_input_tokens_standard-Money",
             "Claude Sonnet 4.6 (Amazon Bedrock Edition)",
         );
         assert_eq!(snake.model(), "Claude Sonnet 4.6 (Amazon Bedrock Edition)");

@@ -6,7 +6,8 @@
 //! [`render`] modules print as a table, CSV, JSON or a self-contained HTML page. [`diff`]
 //! compares the summaries of two exports of the same workload.
 //!
-//! Money is summed as integer 1e-10 USD ([`money`]) and rounded only for display, so totals
+//! Money is summed as integer [`curlab_vocab::Money`] (amounts read round to 1e-10 USD, the ten
+//! decimals AWS prints) and rounded only for display, so totals
 //! equal the export's Bedrock total to the cent.
 
 #![warn(missing_docs)]
@@ -16,8 +17,8 @@ pub mod chargeback;
 pub(crate) mod diff;
 pub(crate) mod dim;
 pub(crate) mod escape;
+pub(crate) mod fmt;
 pub(crate) mod item;
-pub mod money;
 pub mod render;
 pub mod scan;
 pub(crate) mod summary;

@@ -12,7 +12,7 @@ use curlab_vocab::bedrock::{is_bedrock, is_bedrock_inference, RowIdentity};
 use crate::agg::{Aggregator, CostMetric, ReportSpec};
 use crate::chargeback::{ChargeRow, Chargeback};
 use crate::item::LineItem;
-use crate::money;
+use curlab_vocab::Money;
 
 /// The columns a report reads.
 const NEEDED: [Col; 15] = [
@@ -182,7 +182,7 @@ pub fn observe_batch(b: &Batch, agg: &mut Aggregator) -> Result<(), String> {
             product_name,
             pricing_unit: s(Col::PricingUnit),
             start: b.ts(Col::UsageStart, i),
-            cost: money::from_usd(cost),
+            cost: Money::from_usd(cost),
             // Clamped to ±1e12 units: corrupt data (1e300) cannot overflow the token sums.
             usage_e6: if usage.is_finite() {
                 ((usage * 1e6).round() as i128).clamp(-MAX_USAGE_E6, MAX_USAGE_E6)
@@ -262,7 +262,7 @@ pub fn observe_charges(b: &Batch, c: &mut Chargeback) -> Result<(), String> {
             operation: s(Col::Operation),
             line_item_type,
         };
-        let gross = money::from_usd(b.f64(Col::UnblendedCost, i).unwrap_or(0.0));
+        let gross = Money::from_usd(b.f64(Col::UnblendedCost, i).unwrap_or(0.0));
         c.observe(&ChargeRow {
             principal: b.str(Col::Principal, i).filter(|p| !p.trim().is_empty()),
             line_item_type,
@@ -272,7 +272,7 @@ pub fn observe_charges(b: &Batch, c: &mut Chargeback) -> Result<(), String> {
             gross,
             net: b
                 .f64(Col::NetUnblendedCost, i)
-                .map_or(gross, money::from_usd),
+                .map_or(gross, Money::from_usd),
         });
     }
     Ok(())

@@ -3,14 +3,14 @@
 
 use serde::{Serialize, Serializer};
 
-use crate::money::{self, Units};
+use curlab_vocab::Money;
 
 /// Schema identifier written in the JSON output.
 pub const SCHEMA: &str = "curlab-report/1";
 
 /// Serialise integer 1e-10 USD as a JSON number of dollars.
-pub fn usd<S: Serializer>(u: &Units, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64(money::to_usd(*u))
+pub fn usd<S: Serializer>(u: &Money, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(u.to_usd())
 }
 
 /// Serialise millionths of a token as a whole number of tokens.
@@ -41,13 +41,13 @@ pub struct Summary {
     pub rows: u64,
     /// Bedrock inference spend (after filters), USD.
     #[serde(rename = "total_usd", serialize_with = "usd")]
-    pub total: Units,
+    pub total: Money,
     /// Tokens over all counted rows.
     #[serde(serialize_with = "tokens")]
     pub tokens: i128,
     /// Spend that carries a principal, USD.
     #[serde(rename = "attributed_usd", serialize_with = "usd")]
-    pub attributed: Units,
+    pub attributed: Money,
     /// Spend per group, largest first.
     pub groups: Vec<Group>,
     /// Spend per time bucket and group, oldest first.
@@ -72,7 +72,7 @@ pub struct Group {
     pub key: Vec<String>,
     /// Spend, USD.
     #[serde(rename = "cost_usd", serialize_with = "usd")]
-    pub cost: Units,
+    pub cost: Money,
     /// Share of the report total, 0..1.
     pub share: f64,
     /// Tokens.
@@ -96,7 +96,7 @@ pub struct Bucket {
     pub period: String,
     /// Spend in the bucket, USD.
     #[serde(rename = "cost_usd", serialize_with = "usd")]
-    pub cost: Units,
+    pub cost: Money,
     /// Spend per group label (values joined with ` / `), largest first.
     pub groups: Vec<Amount>,
 }
@@ -108,7 +108,7 @@ pub struct Amount {
     pub name: String,
     /// Spend, USD.
     #[serde(rename = "cost_usd", serialize_with = "usd")]
-    pub cost: Units,
+    pub cost: Money,
 }
 
 /// How much Bedrock spend carries one tag key.
@@ -118,10 +118,10 @@ pub struct Coverage {
     pub key: String,
     /// Spend carrying the key, USD.
     #[serde(rename = "tagged_usd", serialize_with = "usd")]
-    pub tagged: Units,
+    pub tagged: Money,
     /// Spend without it, USD.
     #[serde(rename = "untagged_usd", serialize_with = "usd")]
-    pub untagged: Units,
+    pub untagged: Money,
     /// `tagged / total`, 0..1.
     pub coverage: f64,
     /// The untagged spend by principal, largest first.
@@ -130,11 +130,11 @@ pub struct Coverage {
 
 impl Summary {
     /// Spend of one principal (0 when absent).
-    pub fn principal_cost(&self, arn: &str) -> Units {
+    pub fn principal_cost(&self, arn: &str) -> Money {
         self.principals
             .iter()
             .find(|a| a.name == arn)
-            .map_or(0, |a| a.cost)
+            .map_or(Money::ZERO, |a| a.cost)
     }
 
     /// A one-line description of what was grouped, for headings.

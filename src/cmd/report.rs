@@ -9,9 +9,7 @@ use anyhow::{bail, Context, Result};
 use curlab_generator::{Plan, Row};
 use curlab_report::render;
 use curlab_report::scan::Export;
-use curlab_report::{
-    money, Aggregator, CostMetric, Diff, Dim, Filter, LineItem, ReportSpec, TimeBucket,
-};
+use curlab_report::{Aggregator, CostMetric, Diff, Dim, Filter, LineItem, ReportSpec, TimeBucket};
 use curlab_vocab::bedrock::{is_bedrock_inference, RowIdentity};
 
 /// Output format of `curlab report`.
@@ -265,7 +263,7 @@ fn observe_row(plan: &Plan, row: &Row, agg: &mut Aggregator) {
         product_name: &sku.product_name,
         pricing_unit: sku.pricing_unit,
         start: Some(row.start * 1_000_000),
-        cost: money::from_e16(cost_e16),
+        cost: cost_e16.round_e10(),
         usage_e6: row.amount_e6 as i128,
         tags: &row.tags,
     });

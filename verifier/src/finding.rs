@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::meta::{RuleMeta, Severity};
-use crate::money::{self, to_dollars, to_nanos};
+use curlab_vocab::Money;
 
 /// One offending row (or file, or total) kept as an example.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -32,7 +32,7 @@ pub struct Tally {
     /// Total number of offences.
     pub count: u64,
     /// Affected cost in nano-dollars.
-    pub cost_nanos: i128,
+    pub cost: Money,
     /// Whether cost is meaningful for this rule's offences.
     pub has_cost: bool,
     /// The smallest samples by (file index, row, values).
@@ -60,7 +60,7 @@ impl Tally {
         self.count += 1;
         if let Some(c) = cost {
             self.has_cost = true;
-            self.cost_nanos = money::add(self.cost_nanos, to_nanos(c));
+            self.cost += Money::from_usd(c);
         }
         self.keep((file_index, sample.row.unwrap_or(0)), sample);
     }
@@ -70,7 +70,7 @@ impl Tally {
         self.count += n;
         if let Some(c) = cost {
             self.has_cost = true;
-            self.cost_nanos = money::add(self.cost_nanos, to_nanos(c));
+            self.cost += Money::from_usd(c);
         }
         self.keep((order, sample.row.unwrap_or(0)), sample);
     }
@@ -95,7 +95,7 @@ impl Tally {
     /// Fold another tally of the same rule into this one.
     pub fn merge(&mut self, other: Tally) {
         self.count += other.count;
-        self.cost_nanos = money::add(self.cost_nanos, other.cost_nanos);
+        self.cost += other.cost;
         self.has_cost |= other.has_cost;
         for (key, s) in other.samples {
             self.keep(key, s);
@@ -154,11 +154,18 @@ impl Tally {
                 .clone()
                 .unwrap_or_else(|| meta.summary.to_string()),
             count: self.count,
-            cost: self
-                .has_cost
-                .then(|| round_cents6(to_dollars(self.cost_nanos))),
+            cost: self.has_cost.then(|| round_cents6(self.cost.to_usd())),
             samples: self.samples.into_iter().map(|(_, s)| s).collect(),
         })
+    }
+}
+
+/// Format dollars for messages (`$12.34`, or more digits for small amounts).
+pub(crate) fn usd(dollars: f64) -> String {
+    if dollars.abs() >= 0.01 || dollars == 0.0 {
+        format!("${dollars:.2}")
+    } else {
+        format!("${dollars:.6}")
     }
 }
 

@@ -20,7 +20,6 @@ mod error;
 mod facts;
 mod finding;
 mod meta;
-mod money;
 mod policy;
 pub mod report;
 mod row;

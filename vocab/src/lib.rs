@@ -9,8 +9,10 @@ mod column_table;
 pub mod columns;
 pub mod export_layout;
 mod granularity;
+pub mod money;
 pub mod tags;
 pub mod truth;
 mod usage_type;
 
 pub use granularity::Granularity;
+pub use money::Money;

@@ -7,6 +7,7 @@ use crate::catalog::Model;
 use crate::rows::short_id;
 use crate::scenario::model::{AdjustmentKind, DiscountRepresentation};
 use curlab_vocab::bedrock::BillingForm;
+use curlab_vocab::Money;
 
 use super::checks::check_tag_map;
 use super::context::{root, Ctx};
@@ -29,8 +30,8 @@ impl DiscountPlan {
 
     /// Discount (1e-16 USD, as a magnitude) of a program on `cost_e16` of unblended cost.
     /// Exact for Bedrock rows, whose cost is a multiple of 1e4 (pico-dollars × 1e4).
-    pub fn amount(cost_e16: i128, bp: u32) -> i128 {
-        cost_e16 * i128::from(bp) / 10_000
+    pub fn amount(cost_e16: Money, bp: u32) -> Money {
+        Money::from_e16(cost_e16.e16() * i128::from(bp) / 10_000)
     }
 }
 
@@ -44,7 +45,7 @@ pub struct AdjustmentPlan {
     /// Usage account index.
     pub account: usize,
     /// Cost (1e-16 USD), ≤ 0.
-    pub cost_e16: i128,
+    pub cost_e16: Money,
     /// `line_item_product_code`.
     pub product_code: String,
     /// `line_item_line_item_description`.
@@ -201,7 +202,7 @@ pub(crate) fn resolve_adjustments(
             kind: a.kind,
             period,
             account,
-            cost_e16: -cents * 100_000_000_000_000,
+            cost_e16: Money::from_e16(-cents * 100_000_000_000_000),
             product_code: a.product_code.clone(),
             description: a.description.clone().unwrap_or_else(|| {
                 match a.kind {

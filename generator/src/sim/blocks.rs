@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::keys::{BackgroundKey, BedrockKey, FxMap};
 use crate::rows::{Row, Sku};
 use crate::time::Ts;
+use curlab_vocab::Money;
 
 /// Gross, discount and Marketplace part of a group of requests.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -117,12 +118,12 @@ pub struct DayBlock {
     pub keys: KeyBlock,
     /// Cost (1e-16 USD) per usage account and product code, in the order the codes first
     /// appear in the rows, with the SKU of that first row (tax rows copy it).
-    pub costs: Vec<(usize, Arc<Sku>, i128)>,
+    pub costs: Vec<(usize, Arc<Sku>, Money)>,
     /// Background cost of the rows (1e-16 USD): non-Bedrock services only.
-    pub background_e16: i128,
+    pub background_e16: Money,
     /// Cost of the rows' Bedrock charges that are not model calls (1e-16 USD): commitments,
     /// other (`BedrockCharge` order).
-    pub charges_e16: [i128; 2],
+    pub charges_e16: [Money; 2],
     /// The day's request-level truth: set on the day's last block, and only there.
     pub truth: Option<TruthDelta>,
 }

@@ -11,7 +11,7 @@ use crate::background;
 use crate::keys::{BackgroundKey, BedrockKey, FxMap};
 use crate::plan::Plan;
 use crate::rows::Sku;
-use curlab_vocab::Granularity;
+use curlab_vocab::{Granularity, Money};
 
 /// The period a day belongs to.
 fn period_of_day(plan: &Plan, day: i64) -> usize {
@@ -27,15 +27,15 @@ fn period_of_day(plan: &Plan, day: i64) -> usize {
 #[derive(Default)]
 struct CostSum {
     index: FxMap<(usize, u32), usize>,
-    costs: Vec<(usize, Arc<Sku>, i128)>,
+    costs: Vec<(usize, Arc<Sku>, Money)>,
 }
 
 impl CostSum {
-    fn add(&mut self, account: usize, sku: &(Arc<Sku>, u32), cost: i128) {
+    fn add(&mut self, account: usize, sku: &(Arc<Sku>, u32), cost: Money) {
         let next = self.costs.len();
         let i = *self.index.entry((account, sku.1)).or_insert(next);
         if i == next {
-            self.costs.push((account, sku.0.clone(), 0));
+            self.costs.push((account, sku.0.clone(), Money::ZERO));
         }
         self.costs[i].2 += cost;
     }
@@ -93,8 +93,8 @@ pub fn simulate_day(
                  skus: &mut SkuCache|
      -> DayBlock {
         let mut costs = CostSum::default();
-        let mut background_e16 = 0;
-        let mut charges_e16 = [0i128; 2];
+        let mut background_e16 = Money::ZERO;
+        let mut charges_e16 = [Money::ZERO; 2];
         if !monthly {
             for (k, tokens) in &bedrock {
                 let amount = bedrock_amount_e6(plan, k, *tokens);
@@ -103,13 +103,13 @@ pub fn simulate_day(
                 costs.add(
                     account,
                     sku,
-                    i128::from(amount) * i128::from(sku.0.rate_e10),
+                    Money::from_e16(i128::from(amount) * i128::from(sku.0.rate_e10)),
                 );
             }
             for (k, amount) in &background {
                 let account = plan.background[k.entry as usize].account;
                 let sku = skus.background(plan, k);
-                let cost = i128::from(*amount) * i128::from(sku.0.rate_e10);
+                let cost = Money::from_e16(i128::from(*amount) * i128::from(sku.0.rate_e10));
                 match plan.background[k.entry as usize].service.bedrock_charge() {
                     Some(c) => charges_e16[c as usize] += cost,
                     None => background_e16 += cost,

@@ -14,7 +14,7 @@ use crate::plan::Plan;
 use crate::rows::{adjustment_sku, tax_sku, Pairs, Row, RowKind, Sku, TAX_USAGE_E6};
 use crate::scenario::model::{AdjustmentKind, BedrockCharge};
 use crate::time::Ts;
-use curlab_vocab::Granularity;
+use curlab_vocab::{Granularity, Money};
 
 /// (period, usage account, product code): the grain of tax rows.
 type PeriodProduct = (usize, usize, String);
@@ -29,10 +29,10 @@ pub struct Emitter<'a> {
     pending_background: FxMap<BackgroundKey, i64>,
     /// (period, unit) of the last block.
     pending_unit: Option<(usize, Ts)>,
-    period_cost: BTreeMap<PeriodProduct, (i128, Arc<Sku>)>,
+    period_cost: BTreeMap<PeriodProduct, (Money, Arc<Sku>)>,
     truth: TruthDelta,
-    background_e16: i128,
-    tax_e16: i128,
+    background_e16: Money,
+    tax_e16: Money,
     rows_by_period: BTreeMap<String, u64>,
     bill_by_period: BTreeMap<String, PeriodBill>,
     owned: Option<std::ops::RangeInclusive<i64>>,
@@ -54,8 +54,8 @@ impl<'a> Emitter<'a> {
             pending_unit: None,
             period_cost: BTreeMap::new(),
             truth: TruthDelta::default(),
-            background_e16: 0,
-            tax_e16: 0,
+            background_e16: Money::ZERO,
+            tax_e16: Money::ZERO,
             rows_by_period: BTreeMap::new(),
             bill_by_period: BTreeMap::new(),
             owned: None,
@@ -169,12 +169,12 @@ impl<'a> Emitter<'a> {
         for (k, tokens) in &bedrock {
             let amount = bedrock_amount_e6(plan, k, *tokens);
             let sku = self.skus.bedrock(plan, k).0.clone();
-            let cost = i128::from(amount) * i128::from(sku.rate_e10);
+            let cost = Money::from_e16(i128::from(amount) * i128::from(sku.rate_e10));
             self.add_period_cost(period, k.account as usize, &sku, cost);
         }
         for (k, amount) in &background {
             let sku = self.skus.background(plan, k).0.clone();
-            let cost = i128::from(*amount) * i128::from(sku.rate_e10);
+            let cost = Money::from_e16(i128::from(*amount) * i128::from(sku.rate_e10));
             if self.pending_owned {
                 let charge = plan.background[k.entry as usize].service.bedrock_charge();
                 if charge.is_none() {
@@ -214,10 +214,10 @@ impl<'a> Emitter<'a> {
             .or_default()
     }
 
-    fn add_period_cost(&mut self, period: usize, account: usize, sku: &Arc<Sku>, cost: i128) {
+    fn add_period_cost(&mut self, period: usize, account: usize, sku: &Arc<Sku>, cost: Money) {
         self.period_cost
             .entry((period, account, sku.product_code.clone()))
-            .or_insert_with(|| (0, sku.clone()))
+            .or_insert_with(|| (Money::ZERO, sku.clone()))
             .0 += cost;
     }
 
@@ -233,7 +233,7 @@ impl<'a> Emitter<'a> {
         let per = &self.plan.export.periods[period];
         let rate_bp = (tax.rate * 1e6).round() as i128; // parts per million
         let mut rows = Vec::new();
-        let entries: Vec<(PeriodProduct, (i128, Arc<Sku>))> = self
+        let entries: Vec<(PeriodProduct, (Money, Arc<Sku>))> = self
             .period_cost
             .iter()
             .filter(|((p, _, _), _)| *p == period)
@@ -244,9 +244,9 @@ impl<'a> Emitter<'a> {
         // when it rounds to $0.00: real exports carry such lines.
         for ((_, account, code), (cost, sku)) in entries {
             // Round to the cent: 1 cent = 1e14 in 1e-16 USD.
-            let raw = cost * rate_bp / 1_000_000;
+            let raw = cost.e16() * rate_bp / 1_000_000;
             let cents = (raw + 50_000_000_000_000) / 100_000_000_000_000;
-            let tax_e16 = cents * 100_000_000_000_000;
+            let tax_e16 = Money::from_e16(cents * 100_000_000_000_000);
             self.tax_e16 += tax_e16;
             self.bill_by_period
                 .entry(per.label.clone())
@@ -268,8 +268,8 @@ impl<'a> Emitter<'a> {
                 resource_tags: self.empty.clone(),
                 id: self.ids.tax(per.start, account, &code),
                 tax_type: Some(tax.tax_type.clone()),
-                discount_e16: self.net_columns.then_some([0, 0]),
-                net_skew_e16: 0,
+                discount_e16: self.net_columns.then_some([Money::ZERO; 2]),
+                net_skew_e16: Money::ZERO,
             });
         }
         if rows.is_empty() {
@@ -317,8 +317,8 @@ impl<'a> Emitter<'a> {
                 resource_tags: self.empty.clone(),
                 id: self.ids.adjustment(per.start, a.account, n),
                 tax_type: None,
-                discount_e16: self.net_columns.then_some([0, 0]),
-                net_skew_e16: 0,
+                discount_e16: self.net_columns.then_some([Money::ZERO; 2]),
+                net_skew_e16: Money::ZERO,
             });
         }
         if rows.is_empty() {

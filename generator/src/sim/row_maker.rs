@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use curlab_vocab::bedrock;
+use curlab_vocab::Money;
 
 use super::blocks::{Chunk, Emitted, KeyBlock};
 use super::sku::{bedrock_amount_e6, SkuCache};
@@ -85,12 +86,12 @@ impl<'a> RowMaker<'a> {
                 let (k, tokens) = &block.bedrock[keys.start as usize];
                 let usage = self.bedrock_row(block, period_start, k, *tokens);
                 let bp = plan.discounts.of(k.model as usize)[usize::from(program)];
-                let cost_e16: i128 = block.bedrock[keys.start as usize..keys.end as usize]
+                let cost_e16: Money = block.bedrock[keys.start as usize..keys.end as usize]
                     .iter()
                     .map(|(k, t)| {
                         let amount = bedrock_amount_e6(plan, k, *t);
                         -DiscountPlan::amount(
-                            i128::from(amount) * i128::from(usage.sku.rate_e10),
+                            Money::from_e16(i128::from(amount) * i128::from(usage.sku.rate_e10)),
                             bp,
                         )
                     })
@@ -118,7 +119,7 @@ impl<'a> RowMaker<'a> {
                     tags: self.empty.clone(),
                     resource_tags: self.empty.clone(),
                     id,
-                    discount_e16: usage.discount_e16.map(|_| [0, 0]),
+                    discount_e16: usage.discount_e16.map(|_| [Money::ZERO; 2]),
                     ..usage
                 });
                 continue;
@@ -130,7 +131,7 @@ impl<'a> RowMaker<'a> {
                 let (k, amount_e6) = &block.background[i - nb - nd];
                 let entry = &plan.background[k.entry as usize];
                 let sku = self.skus.background(plan, k).0.clone();
-                let cost_e16 = i128::from(*amount_e6) * i128::from(sku.rate_e10);
+                let cost_e16 = Money::from_e16(i128::from(*amount_e6) * i128::from(sku.rate_e10));
                 let interval = self.tags.interval(k.bucket);
                 let (t, rt) = self.tags.background[k.entry as usize][interval];
                 out.push(Row {
@@ -150,8 +151,8 @@ impl<'a> RowMaker<'a> {
                     resource_tags: self.tags.set(rt).clone(),
                     id: self.ids.background(period_start, entry.account, k, (t, rt)),
                     tax_type: None,
-                    discount_e16: self.net_columns.then_some([0, 0]),
-                    net_skew_e16: 0,
+                    discount_e16: self.net_columns.then_some([Money::ZERO; 2]),
+                    net_skew_e16: Money::ZERO,
                     sku,
                 });
             }
@@ -170,7 +171,7 @@ impl<'a> RowMaker<'a> {
         let sku = self.skus.bedrock(plan, k).0.clone();
         let model = &plan.models[k.model as usize];
         let amount_e6 = bedrock_amount_e6(plan, k, tokens);
-        let cost_e16 = i128::from(amount_e6) * i128::from(sku.rate_e10);
+        let cost_e16 = Money::from_e16(i128::from(amount_e6) * i128::from(sku.rate_e10));
         let principal =
             (k.principal != NO_PRINCIPAL).then(|| plan.callers[k.principal as usize].arn.clone());
         let (resource_id, resource_tags) = if k.profile != 0 {
@@ -209,7 +210,7 @@ impl<'a> RowMaker<'a> {
             id: self.ids.bedrock(period_start, k),
             tax_type: None,
             discount_e16,
-            net_skew_e16: 0,
+            net_skew_e16: Money::ZERO,
             sku,
         }
     }

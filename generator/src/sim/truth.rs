@@ -3,11 +3,11 @@
 use std::collections::BTreeMap;
 
 use curlab_vocab::truth::{self, Truth};
+use curlab_vocab::Money;
 
 use super::blocks::{Sums, TruthDelta};
 use super::tag_table::TagTable;
 use crate::plan::Plan;
-use crate::rows::e16_to_usd;
 use crate::time::rfc3339;
 
 /// Integer sums the truth file is built from.
@@ -16,9 +16,9 @@ pub struct TruthParts {
     /// Request-level sums.
     pub delta: TruthDelta,
     /// Background usage cost (1e-16 USD).
-    pub background_e16: i128,
+    pub background_e16: Money,
     /// Tax cost (1e-16 USD).
-    pub tax_e16: i128,
+    pub tax_e16: Money,
     /// Rows per period label.
     pub rows_by_period: BTreeMap<String, u64>,
     /// Bill sums per period label.
@@ -33,17 +33,17 @@ pub struct PeriodBill {
     /// Bedrock requests without a principal.
     pub unattributed: Sums,
     /// Non-Bedrock usage (1e-16 USD).
-    pub background_e16: i128,
+    pub background_e16: Money,
     /// Tax rows (1e-16 USD).
-    pub tax_e16: i128,
+    pub tax_e16: Money,
     /// Credit rows (1e-16 USD, ≤ 0).
-    pub credits_e16: i128,
+    pub credits_e16: Money,
     /// Refund rows (1e-16 USD, ≤ 0).
-    pub refunds_e16: i128,
+    pub refunds_e16: Money,
     /// Provisioned Throughput and Reserved tier rows (1e-16 USD).
-    pub commitment_e16: i128,
+    pub commitment_e16: Money,
     /// Other Bedrock charges without a principal: guardrails, rerank, AgentCore (1e-16 USD).
-    pub other_charges_e16: i128,
+    pub other_charges_e16: Money,
 }
 
 /// How discounts show: (on the usage rows' net columns, as separate rows).
@@ -53,15 +53,15 @@ fn shown(plan: &Plan) -> (bool, bool) {
         .map_or((false, false), |r| (r.map(), r.rows()))
 }
 
-fn e16(pico: u128) -> i128 {
-    pico as i128 * 10_000
+fn e16(pico: u128) -> Money {
+    Money::from_e16(pico as i128 * 10_000)
 }
 
 /// Gross and net (1e-16 USD) of request sums.
-fn gross_net(plan: &Plan, s: &Sums) -> (i128, i128) {
+fn gross_net(plan: &Plan, s: &Sums) -> (Money, Money) {
     let g = e16(s.gross);
     let net = if shown(plan).0 {
-        g - s.discount as i128
+        g - Money::from_e16(s.discount as i128)
     } else {
         g
     };
@@ -71,29 +71,28 @@ fn gross_net(plan: &Plan, s: &Sums) -> (i128, i128) {
 fn money(plan: &Plan, s: &Sums) -> truth::Money {
     let (g, n) = gross_net(plan, s);
     truth::Money {
-        gross: e16_to_usd(g),
-        net: e16_to_usd(n),
+        gross: g.to_usd(),
+        net: n.to_usd(),
     }
 }
 
 fn totals(plan: &Plan, b: &PeriodBill) -> truth::BillTotals {
     let (map, rows) = shown(plan);
     let (g, n) = gross_net(plan, &b.bedrock);
-    let d = b.bedrock.discount as i128;
-    let discount_rows = if rows { -d } else { 0 };
+    let d = Money::from_e16(b.bedrock.discount as i128);
+    let discount_rows = if rows { -d } else { Money::ZERO };
     let other = b.background_e16 + b.commitment_e16 + b.other_charges_e16;
     truth::BillTotals {
-        unblended: e16_to_usd(g + other),
-        net_unblended: e16_to_usd(n + other),
-        public_on_demand: e16_to_usd(g - e16(b.bedrock.marketplace) + other),
-        discounts: e16_to_usd(if map || rows { -d } else { 0 }),
-        credits: e16_to_usd(b.credits_e16),
-        refunds: e16_to_usd(b.refunds_e16),
-        commitment_fees: e16_to_usd(b.commitment_e16),
-        tax: e16_to_usd(b.tax_e16),
-        invoice_total: e16_to_usd(
-            g + other + b.tax_e16 + b.credits_e16 + b.refunds_e16 + discount_rows,
-        ),
+        unblended: (g + other).to_usd(),
+        net_unblended: (n + other).to_usd(),
+        public_on_demand: (g - e16(b.bedrock.marketplace) + other).to_usd(),
+        discounts: (if map || rows { -d } else { Money::ZERO }).to_usd(),
+        credits: b.credits_e16.to_usd(),
+        refunds: b.refunds_e16.to_usd(),
+        commitment_fees: b.commitment_e16.to_usd(),
+        tax: b.tax_e16.to_usd(),
+        invoice_total: (g + other + b.tax_e16 + b.credits_e16 + b.refunds_e16 + discount_rows)
+            .to_usd(),
     }
 }
 
@@ -101,8 +100,8 @@ fn totals(plan: &Plan, b: &PeriodBill) -> truth::BillTotals {
 fn unattributable(plan: &Plan, b: &PeriodBill) -> BTreeMap<String, truth::Money> {
     let (map, rows) = shown(plan);
     let (ug, un) = gross_net(plan, &b.unattributed);
-    let d = b.bedrock.discount as i128;
-    let lines: [(&str, i128, i128); 8] = [
+    let d = Money::from_e16(b.bedrock.discount as i128);
+    let lines: [(&str, Money, Money); 8] = [
         ("bedrock-without-principal", ug, un),
         ("commitment-fees", b.commitment_e16, b.commitment_e16),
         (
@@ -115,8 +114,8 @@ fn unattributable(plan: &Plan, b: &PeriodBill) -> BTreeMap<String, truth::Money>
         // (the same dollars), their unblended cost when the net columns are null.
         (
             "discount-rows",
-            if rows { -d } else { 0 },
-            if rows && !map { -d } else { 0 },
+            if rows { -d } else { Money::ZERO },
+            if rows && !map { -d } else { Money::ZERO },
         ),
         ("credits", b.credits_e16, b.credits_e16),
         ("refunds", b.refunds_e16, b.refunds_e16),
@@ -124,13 +123,13 @@ fn unattributable(plan: &Plan, b: &PeriodBill) -> BTreeMap<String, truth::Money>
     ];
     lines
         .iter()
-        .filter(|(_, g, n)| *g != 0 || *n != 0)
+        .filter(|(_, g, n)| !g.is_zero() || !n.is_zero())
         .map(|(k, g, n)| {
             (
                 k.to_string(),
                 truth::Money {
-                    gross: e16_to_usd(*g),
-                    net: e16_to_usd(*n),
+                    gross: (*g).to_usd(),
+                    net: (*n).to_usd(),
                 },
             )
         })
@@ -184,10 +183,10 @@ fn build_bill(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> truth::TruthB
                 (
                     k,
                     truth::PrincipalMoney {
-                        gross: e16_to_usd(g),
-                        net: e16_to_usd(n),
-                        public_on_demand: e16_to_usd(g - e16(s.marketplace)),
-                        marketplace: e16_to_usd(e16(s.marketplace)),
+                        gross: g.to_usd(),
+                        net: n.to_usd(),
+                        public_on_demand: (g - e16(s.marketplace)).to_usd(),
+                        marketplace: (e16(s.marketplace)).to_usd(),
                     },
                 )
             })
@@ -226,7 +225,7 @@ fn build_bill(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> truth::TruthB
 }
 
 fn pico_to_usd(v: u128) -> f64 {
-    e16_to_usd(v as i128 * 10_000)
+    e16(v).to_usd()
 }
 
 /// Build the truth file.
@@ -288,8 +287,8 @@ pub fn build_truth(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> Truth {
         rows: parts.rows_by_period.values().sum(),
         rows_by_period: parts.rows_by_period.clone(),
         bedrock_cost_total: pico_to_usd(parts.delta.bedrock),
-        background_cost_total: e16_to_usd(parts.background_e16),
-        tax_cost_total: e16_to_usd(parts.tax_e16),
+        background_cost_total: parts.background_e16.to_usd(),
+        tax_cost_total: parts.tax_e16.to_usd(),
         unattributed_bedrock_cost: pico_to_usd(parts.delta.unattributed),
         by_principal: by_principal
             .into_iter()

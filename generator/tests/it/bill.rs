@@ -29,7 +29,7 @@ fn run(plan: &Plan) -> (Vec<Row>, Truth) {
 
 /// Net of a row as a reader sums it: the net column, or unblended where it is null.
 fn net(r: &Row) -> i128 {
-    r.net_cost_e16().unwrap_or(r.cost_e16)
+    r.net_cost_e16().unwrap_or(r.cost_e16).e16()
 }
 
 #[derive(Default)]
@@ -40,7 +40,7 @@ struct Sum {
 
 impl Sum {
     fn add(&mut self, r: &Row) {
-        self.gross += r.cost_e16;
+        self.gross += r.cost_e16.e16();
         self.net += net(r);
     }
 }
@@ -48,17 +48,17 @@ impl Sum {
 /// Every `bill` figure recomputed from the rows and compared exactly.
 fn check_truth_against_rows(rows: &[Row], truth: &Truth) {
     let bill = &truth.bill;
-    let all: i128 = rows.iter().map(|r| r.cost_e16).sum();
+    let all: i128 = rows.iter().map(|r| r.cost_e16.e16()).sum();
     assert_eq!(bill.totals.invoice_total, e16_to_usd(all), "invoice total");
     let usage: Vec<&Row> = rows.iter().filter(|r| r.kind.is_usage()).collect();
-    let gross: i128 = usage.iter().map(|r| r.cost_e16).sum();
+    let gross: i128 = usage.iter().map(|r| r.cost_e16.e16()).sum();
     let net_usage: i128 = usage.iter().map(|r| net(r)).sum();
     assert_eq!(bill.totals.unblended, e16_to_usd(gross));
     assert_eq!(bill.totals.net_unblended, e16_to_usd(net_usage));
     let sum_kind = |k: RowKind| -> i128 {
         rows.iter()
             .filter(|r| r.kind == k)
-            .map(|r| r.cost_e16)
+            .map(|r| r.cost_e16.e16())
             .sum()
     };
     assert_eq!(bill.totals.credits, e16_to_usd(sum_kind(RowKind::Credit)));
@@ -82,7 +82,7 @@ fn check_truth_against_rows(rows: &[Row], truth: &Truth) {
             let e = by_principal.entry(p.to_string()).or_default();
             e.0.add(r);
             if r.sku.billing_entity == "AWS Marketplace" {
-                e.1 += r.cost_e16;
+                e.1 += r.cost_e16.e16();
             }
         }
         for (k, v) in r.tags.iter() {
@@ -176,7 +176,7 @@ fn bedrock_rows_without_a_principal_are_an_unattributable_line() {
     let batch: i128 = rows
         .iter()
         .filter(|r| r.kind == RowKind::Bedrock && r.principal.is_none())
-        .map(|r| r.cost_e16)
+        .map(|r| r.cost_e16.e16())
         .sum();
     assert!(batch > 0);
     assert_eq!(line.gross, e16_to_usd(batch));
@@ -209,7 +209,8 @@ fn discounted_rows_carry_the_map_and_separate_rows() {
     for r in rows.iter().filter(|r| r.kind == RowKind::Bedrock) {
         let d = r
             .discount_e16
-            .expect("map representation: every row has net columns");
+            .expect("map representation: every row has net columns")
+            .map(|m| m.e16());
         let claude_sonnet = r.sku.usage_type.contains("Claude4.6Sonnet")
             || r.sku.product_name.contains("Sonnet 4.6");
         let form_a = r.sku.billing_entity == "AWS";
@@ -217,7 +218,7 @@ fn discounted_rows_carry_the_map_and_separate_rows() {
         assert_eq!(
             d[0],
             if form_a {
-                -r.cost_e16 * 650 / 10_000
+                -r.cost_e16.e16() * 650 / 10_000
             } else {
                 0
             },
@@ -227,12 +228,15 @@ fn discounted_rows_carry_the_map_and_separate_rows() {
         assert_eq!(
             d[1],
             if claude_sonnet {
-                -r.cost_e16 * 1000 / 10_000
+                -r.cost_e16.e16() * 1000 / 10_000
             } else {
                 0
             }
         );
-        assert_eq!(r.net_cost_e16(), Some(r.cost_e16 + d[0] + d[1]));
+        assert_eq!(
+            r.net_cost_e16().map(|m| m.e16()),
+            Some(r.cost_e16.e16() + d[0] + d[1])
+        );
         edp_rows += usize::from(d[0] != 0);
         private_rows += usize::from(d[1] != 0);
         if d[0] != 0 {
@@ -251,7 +255,7 @@ fn discounted_rows_carry_the_map_and_separate_rows() {
         let got: BTreeMap<_, i128> = rows
             .iter()
             .filter(|r| r.kind == kind)
-            .map(|r| (line(r), r.cost_e16))
+            .map(|r| (line(r), r.cost_e16.e16()))
             .collect();
         assert_eq!(&got, lines, "{kind:?}");
     }
@@ -271,9 +275,9 @@ fn discounted_rows_carry_the_map_and_separate_rows() {
         "lines aggregate principals and tags"
     );
     for r in edp.iter().chain(&private) {
-        assert!(r.cost_e16 < 0 && r.amount_e6 == 0);
+        assert!(r.cost_e16.e16() < 0 && r.amount_e6 == 0);
         assert!(r.principal.is_none() && r.resource_id.is_none() && r.tags.is_empty());
-        assert_eq!(r.net_cost_e16(), Some(0));
+        assert_eq!(r.net_cost_e16().map(|m| m.e16()), Some(0));
         assert!(
             !by_id.contains_key(r.id.as_str()),
             "a discount row has its own id"
@@ -285,7 +289,7 @@ fn discounted_rows_carry_the_map_and_separate_rows() {
         .expect("credit row");
     assert_eq!(credit.line_item_type(), "Credit");
     assert_eq!(credit.bill_type(), "Anniversary");
-    assert_eq!(credit.cost_e16, -25 * 10_000_000_000_000_000);
+    assert_eq!(credit.cost_e16.e16(), -25 * 10_000_000_000_000_000);
     let refund = rows
         .iter()
         .find(|r| r.kind == RowKind::Refund)
@@ -501,7 +505,7 @@ fn commitments_and_other_bedrock_charges_carry_no_principal() {
     assert!(agentcore
         .iter()
         .all(|r| r.sku.product_code == "AmazonBedrockAgentCore"));
-    let sum = |set: &[&Row]| -> i128 { set.iter().map(|r| r.cost_e16).sum() };
+    let sum = |set: &[&Row]| -> i128 { set.iter().map(|r| r.cost_e16.e16()).sum() };
     let commitments = sum(&pt) + sum(&reserved);
     let other = sum(&guardrails) + sum(&rerank) + sum(&agentcore);
     let b = &truth.bill;
@@ -522,7 +526,7 @@ fn commitments_and_other_bedrock_charges_carry_no_principal() {
                 && r.sku.family != "Amazon Bedrock"
                 && r.sku.family != "Amazon Bedrock AgentCore"
         })
-        .map(|r| r.cost_e16)
+        .map(|r| r.cost_e16.e16())
         .sum();
     assert_eq!(truth.background_cost_total, e16_to_usd(non_bedrock));
     assert_eq!(

@@ -970,7 +970,7 @@ proptest! {
         let bedrock: Vec<&Row> = rows.iter().filter(|r| r.kind == RowKind::Bedrock).collect();
 
         // (a) Exact sums. The truth's integers are pico-dollars; rows are 1e-16 USD.
-        let sum = |it: &mut dyn Iterator<Item = &Row>| it.map(|r| r.cost_e16).sum::<i128>();
+        let sum = |it: &mut dyn Iterator<Item = &Row>| it.map(|r| r.cost_e16.e16()).sum::<i128>();
         let bedrock_e16 = sum(&mut bedrock.iter().copied());
         prop_assert_eq!(bedrock_e16, parts.delta.bedrock as i128 * 10_000);
         prop_assert_eq!(truth.bedrock_cost_total, e16_to_usd(bedrock_e16));
@@ -978,7 +978,7 @@ proptest! {
         prop_assert_eq!(unattributed, parts.delta.unattributed as i128 * 10_000);
         prop_assert_eq!(truth.unattributed_bedrock_cost, e16_to_usd(unattributed));
         let background = sum(&mut rows.iter().filter(|r| r.kind == RowKind::Background));
-        prop_assert_eq!(background, parts.background_e16);
+        prop_assert_eq!(background, parts.background_e16.e16());
         prop_assert_eq!(truth.background_cost_total, e16_to_usd(background));
         let tax = sum(&mut rows.iter().filter(|r| r.kind == RowKind::Tax));
         prop_assert_eq!(truth.tax_cost_total, e16_to_usd(tax));
@@ -987,10 +987,10 @@ proptest! {
         let mut by_tag: BTreeMap<String, BTreeMap<String, i128>> = BTreeMap::new();
         for r in &bedrock {
             if let Some(p) = &r.principal {
-                *by_principal.entry(p.to_string()).or_default() += r.cost_e16;
+                *by_principal.entry(p.to_string()).or_default() += r.cost_e16.e16();
             }
             for (k, v) in r.tags.iter() {
-                *by_tag.entry(k.clone()).or_default().entry(v.clone()).or_default() += r.cost_e16;
+                *by_tag.entry(k.clone()).or_default().entry(v.clone()).or_default() += r.cost_e16.e16();
             }
         }
         let want: BTreeMap<String, f64> = by_principal.iter().map(|(k, v)| (k.clone(), e16_to_usd(*v))).collect();

@@ -2,7 +2,7 @@
 //! spreadsheet: text cells that would start a formula are neutralised.
 
 use crate::escape::csv_cell;
-use crate::money::{fmt_cents, fmt_exact as exact};
+
 use crate::summary::Summary;
 
 fn write(rows: Vec<Vec<String>>) -> String {
@@ -35,8 +35,8 @@ pub fn render(s: &Summary, by_period: bool) -> String {
                 rows.push(vec![
                     csv_cell(&b.period).into_owned(),
                     csv_cell(&a.name).into_owned(),
-                    exact(a.cost),
-                    fmt_cents(a.cost),
+                    a.cost.fmt_exact(),
+                    a.cost.fmt_cents(),
                 ]);
             }
         }
@@ -49,8 +49,8 @@ pub fn render(s: &Summary, by_period: bool) -> String {
     for g in &s.groups {
         let mut r: Vec<String> = g.key.iter().map(|k| csv_cell(k).into_owned()).collect();
         r.extend([
-            exact(g.cost),
-            fmt_cents(g.cost),
+            g.cost.fmt_exact(),
+            g.cost.fmt_cents(),
             format!("{:.6}", g.share),
             ((g.tokens + 500_000).div_euclid(1_000_000)).to_string(),
         ]);
@@ -59,9 +59,9 @@ pub fn render(s: &Summary, by_period: bool) -> String {
     let mut t = vec!["TOTAL".to_string()];
     t.extend((1..n).map(|_| String::new()));
     t.extend([
-        exact(s.total),
-        fmt_cents(s.total),
-        if s.total == 0 { "0" } else { "1" }.to_string(),
+        s.total.fmt_exact(),
+        s.total.fmt_cents(),
+        if s.total.is_zero() { "0" } else { "1" }.to_string(),
         ((s.tokens + 500_000).div_euclid(1_000_000)).to_string(),
     ]);
     rows.push(t);

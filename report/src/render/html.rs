@@ -3,9 +3,10 @@
 use std::fmt::Write;
 
 use crate::escape::html;
-use crate::money::{fmt_cents, fmt_share, fmt_tokens};
+use crate::fmt::{fmt_share, fmt_tokens};
 use crate::render::svg;
 use crate::summary::Summary;
+use curlab_vocab::Money;
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:24px;color:#111827;background:#fff}\
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}\
@@ -39,7 +40,7 @@ pub fn render(s: &Summary) -> String {
         "<div class=\"cards\"><div class=\"card\"><span>Total Bedrock spend</span><b id=\"total\">${}</b></div>\
 <div class=\"card\"><span>Attributed to a principal</span><b>{}</b></div>\
 <div class=\"card\"><span>Rows</span><b>{}</b></div><div class=\"card\"><span>Tokens</span><b>{}</b></div></div>",
-        fmt_cents(s.total),
+        s.total.fmt_cents(),
         fmt_share(s.attributed, s.total),
         fmt_tokens(s.rows as i128 * 1_000_000),
         fmt_tokens(s.tokens)
@@ -78,7 +79,7 @@ pub fn render(s: &Summary) -> String {
         let _ = writeln!(
             o,
             "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            fmt_cents(g.cost),
+            g.cost.fmt_cents(),
             fmt_share(g.cost, s.total),
             fmt_tokens(g.tokens)
         );
@@ -90,14 +91,14 @@ pub fn render(s: &Summary) -> String {
             "<tr><td colspan=\"{}\">{} more groups</td><td class=\"n\">{}</td><td></td><td></td></tr>",
             s.group_by.len().max(1),
             rest.len(),
-            fmt_cents(rest.iter().map(|g| g.cost).sum())
+            rest.iter().map(|g| g.cost).sum::<Money>().fmt_cents()
         );
     }
     let _ = writeln!(
         o,
         "<tr class=\"total\"><td colspan=\"{}\">Total</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr></table>",
         s.group_by.len().max(1),
-        fmt_cents(s.total),
+        s.total.fmt_cents(),
         fmt_share(s.total, s.total),
         fmt_tokens(s.tokens)
     );
@@ -116,8 +117,8 @@ pub fn render(s: &Summary) -> String {
                 o,
                 "<tr><td class=\"k\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td><span class=\"bar\"><i style=\"width:{:.1}%\"></i></span></td></tr>",
                 html(&c.key),
-                fmt_cents(c.tagged),
-                fmt_cents(c.untagged),
+                c.tagged.fmt_cents(),
+                c.untagged.fmt_cents(),
                 fmt_share(c.tagged, s.total),
                 c.coverage * 100.0
             );
@@ -144,7 +145,7 @@ pub fn render(s: &Summary) -> String {
                     o,
                     "<tr><td class=\"k\">{}</td><td class=\"n\">{}</td></tr>",
                     html(&a.name),
-                    fmt_cents(a.cost)
+                    a.cost.fmt_cents()
                 );
             }
             if c.untagged_by_principal.len() > UNTAGGED_SHOWN {
@@ -153,7 +154,7 @@ pub fn render(s: &Summary) -> String {
                     o,
                     "<tr><td>{} more principals</td><td class=\"n\">{}</td></tr>",
                     rest.len(),
-                    fmt_cents(rest.iter().map(|a| a.cost).sum())
+                    rest.iter().map(|a| a.cost).sum::<Money>().fmt_cents()
                 );
             }
             o.push_str("</table>\n");

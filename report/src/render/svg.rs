@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::fmt::Write;
 
 use crate::escape::html;
-use crate::money::{fmt_cents, to_usd};
+
 use crate::summary::Summary;
 
 /// Colours of the charted groups; the last one is for "other".
@@ -71,7 +71,7 @@ pub fn timeline(s: &Summary) -> String {
     let max = nice_max(
         s.timeline
             .iter()
-            .map(|b| to_usd(b.cost))
+            .map(|b| b.cost.to_usd())
             .fold(0.0, f64::max),
     );
     let plot_h = h - bottom - top;
@@ -104,8 +104,8 @@ pub fn timeline(s: &Summary) -> String {
         let mut stack: Vec<(usize, f64, &str, &str)> = Vec::new();
         for a in &b.groups {
             match order.get(a.name.as_str()) {
-                Some(&i) => stack.push((i, to_usd(a.cost), legend[i].1, &a.name)),
-                None => other += to_usd(a.cost),
+                Some(&i) => stack.push((i, a.cost.to_usd(), legend[i].1, &a.name)),
+                None => other += a.cost.to_usd(),
             }
         }
         stack.sort_by_key(|(i, ..)| *i);
@@ -141,7 +141,7 @@ pub fn ranked(s: &Summary) -> String {
     let shown: Vec<_> = s.groups.iter().take(12).collect();
     let (w, row, label_w) = (1120.0, 26.0, 430.0);
     let h = row * shown.len().max(1) as f64 + 10.0;
-    let max = shown.first().map_or(0.0, |g| to_usd(g.cost)).max(1e-12);
+    let max = shown.first().map_or(0.0, |g| g.cost.to_usd()).max(1e-12);
     let bar_w = w - label_w - 120.0;
     let mut out = String::new();
     let _ = write!(
@@ -150,7 +150,7 @@ pub fn ranked(s: &Summary) -> String {
     );
     for (i, g) in shown.iter().enumerate() {
         let y = 5.0 + row * i as f64;
-        let len = (bar_w * to_usd(g.cost) / max).max(1.0);
+        let len = (bar_w * g.cost.to_usd() / max).max(1.0);
         let label = g.label();
         let colour = PALETTE[i.min(TOP)];
         let _ = write!(
@@ -164,7 +164,7 @@ pub fn ranked(s: &Summary) -> String {
             row - 8.0,
             label_w + len + 6.0,
             y + 16.0,
-            fmt_cents(g.cost)
+            g.cost.fmt_cents()
         );
     }
     out.push_str("</svg>");

@@ -2,8 +2,9 @@
 
 use std::fmt::Write;
 
-use crate::money::{fmt_cents, fmt_share, fmt_tokens};
+use crate::fmt::{fmt_share, fmt_tokens};
 use crate::summary::Summary;
+use curlab_vocab::Money;
 
 /// Most untagged principals listed per key (the rest are summed on one line).
 const UNTAGGED_SHOWN: usize = 10;
@@ -58,7 +59,7 @@ pub fn render(s: &Summary, show_timeline: bool) -> String {
         out,
         "{} Bedrock inference rows; {} USD attributed to a principal ({})\n",
         s.rows,
-        fmt_cents(s.attributed),
+        s.attributed.fmt_cents(),
         fmt_share(s.attributed, s.total)
     );
 
@@ -73,7 +74,7 @@ pub fn render(s: &Summary, show_timeline: bool) -> String {
     for g in &s.groups {
         let mut r = g.key.clone();
         r.extend([
-            fmt_cents(g.cost),
+            g.cost.fmt_cents(),
             fmt_share(g.cost, s.total),
             fmt_tokens(g.tokens),
         ]);
@@ -82,7 +83,7 @@ pub fn render(s: &Summary, show_timeline: bool) -> String {
     let mut total = vec!["TOTAL".to_string()];
     total.extend((1..dims).map(|_| String::new()));
     total.extend([
-        fmt_cents(s.total),
+        s.total.fmt_cents(),
         fmt_share(s.total, s.total),
         fmt_tokens(s.tokens),
     ]);
@@ -102,7 +103,7 @@ pub fn render(s: &Summary, show_timeline: bool) -> String {
         for b in &s.timeline {
             rows.push(vec![
                 b.period.clone(),
-                fmt_cents(b.cost),
+                b.cost.fmt_cents(),
                 b.groups.first().map(|a| a.name.clone()).unwrap_or_default(),
             ]);
         }
@@ -123,8 +124,8 @@ pub fn render(s: &Summary, show_timeline: bool) -> String {
         for c in &s.coverage {
             rows.push(vec![
                 c.key.clone(),
-                fmt_cents(c.tagged),
-                fmt_cents(c.untagged),
+                c.tagged.fmt_cents(),
+                c.untagged.fmt_cents(),
                 fmt_share(c.tagged, s.total),
             ]);
         }
@@ -141,14 +142,14 @@ pub fn render(s: &Summary, show_timeline: bool) -> String {
             );
             let mut rows = vec![vec!["PRINCIPAL".to_string(), "COST (USD)".into()]];
             for a in c.untagged_by_principal.iter().take(UNTAGGED_SHOWN) {
-                rows.push(vec![a.name.clone(), fmt_cents(a.cost)]);
+                rows.push(vec![a.name.clone(), a.cost.fmt_cents()]);
             }
             let rest =
                 &c.untagged_by_principal[c.untagged_by_principal.len().min(UNTAGGED_SHOWN)..];
             if !rest.is_empty() {
                 rows.push(vec![
                     format!("({} more principals)", rest.len()),
-                    fmt_cents(rest.iter().map(|a| a.cost).sum()),
+                    rest.iter().map(|a| a.cost).sum::<Money>().fmt_cents(),
                 ]);
             }
             out.push_str(&columns(&rows, &[1]));

@@ -15,8 +15,8 @@ use super::cache::{Interner, R_INFERENCE, R_PRINCIPAL};
 use super::dupes::{DupStore, IdSink, When};
 use super::needs::{Aggregate, Track};
 use super::view::View;
-use crate::money::{self, to_nanos};
 use crate::read::{Col, MapCol};
+use curlab_vocab::Money;
 
 /// A worker's aggregates.
 #[derive(Debug)]
@@ -24,12 +24,12 @@ pub struct Accum {
     track: Track,
     principal_rows: u64,
     first_principal_start: Option<i64>,
-    bedrock_nanos: i128,
-    unattributed_nanos: i128,
+    bedrock_cost: Money,
+    unattributed_cost: Money,
     /// (account id, principal id) → spend.
     spend: FxHashMap<(u32, u32), Spend>,
     /// (key id, value id) → nano-dollars.
-    by_tag: FxHashMap<(u32, u32), i128>,
+    by_tag: FxHashMap<(u32, u32), Money>,
     /// Key spelling id → where first seen and how often.
     tag_spellings: FxHashMap<u32, KeySeen>,
     /// Line item ids, when [`Aggregate::LineItemIds`] is tracked.
@@ -56,8 +56,8 @@ impl Accum {
             track,
             principal_rows: 0,
             first_principal_start: None,
-            bedrock_nanos: 0,
-            unattributed_nanos: 0,
+            bedrock_cost: Money::ZERO,
+            unattributed_cost: Money::ZERO,
             spend: FxHashMap::default(),
             by_tag: FxHashMap::default(),
             tag_spellings: FxHashMap::default(),
@@ -162,25 +162,25 @@ impl Accum {
             if !v.is(i, R_INFERENCE) {
                 continue;
             }
-            let nanos = to_nanos(v.cost(i).unwrap_or(0.0));
+            let cost = Money::from_usd(v.cost(i).unwrap_or(0.0));
             if spend {
-                self.bedrock_nanos = money::add(self.bedrock_nanos, nanos);
+                self.bedrock_cost += cost;
                 let principal = v.principal_facts(i);
                 let present = principal.is_some_and(|p| p.present);
                 if !present {
-                    self.unattributed_nanos = money::add(self.unattributed_nanos, nanos);
+                    self.unattributed_cost += cost;
                 }
                 let account = v.account_id(i).unwrap_or(Interner::EMPTY);
                 let principal = principal.map_or(Interner::EMPTY, |p| p.id);
                 let s = self.spend.entry((account, principal)).or_default();
-                s.nanos = money::add(s.nanos, nanos);
+                s.cost += cost;
                 s.rows += 1;
             }
             if by_tag {
                 for t in v.tags(i) {
                     if t.k.iam {
                         let e = self.by_tag.entry((t.k.id, t.value_id)).or_default();
-                        *e = money::add(*e, nanos);
+                        *e += cost;
                     }
                 }
             }
@@ -238,17 +238,17 @@ impl Accum {
                 .or_default()
                 .entry(interner.get(p).to_string())
                 .or_default();
-            e.nanos = money::add(e.nanos, s.nanos);
+            e.cost += s.cost;
             e.rows += s.rows;
         }
-        let mut by_tag: BTreeMap<String, BTreeMap<String, i128>> = BTreeMap::new();
+        let mut by_tag: BTreeMap<String, BTreeMap<String, Money>> = BTreeMap::new();
         for ((k, v), n) in self.by_tag {
             let e = by_tag
                 .entry(interner.get(k).to_string())
                 .or_default()
                 .entry(interner.get(v).to_string())
                 .or_default();
-            *e = money::add(*e, n);
+            *e += n;
         }
         let mut tag_spellings: BTreeMap<String, BTreeMap<String, KeySeen>> = BTreeMap::new();
         for (k, seen) in self.tag_spellings {
@@ -261,8 +261,8 @@ impl Accum {
         let mut agg = Aggregates {
             principal_rows: self.principal_rows,
             first_principal_start: self.first_principal_start,
-            bedrock_nanos: self.bedrock_nanos,
-            unattributed_nanos: self.unattributed_nanos,
+            bedrock_cost: self.bedrock_cost,
+            unattributed_cost: self.unattributed_cost,
             spend,
             by_tag,
             tag_spellings,

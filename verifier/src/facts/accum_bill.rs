@@ -15,7 +15,7 @@ use super::aggregates::{
 use super::cache::{Interner, R_BEDROCK, R_INFERENCE, R_PRINCIPAL, R_USAGE};
 use super::needs::{Aggregate, Track};
 use super::view::View;
-use crate::money::{self, to_nanos};
+use curlab_vocab::Money;
 
 /// The marker of an application inference profile ARN
 /// (`arn:aws:bedrock:<region>:<account>:application-inference-profile/<id>`).
@@ -51,21 +51,21 @@ fn period_text(n: u32) -> String {
 impl BillAccum {
     /// Account for row `i` of `v` in billing period `period` (a number, 0 when unknown).
     pub(super) fn observe(&mut self, track: Track, v: &View<'_>, i: usize, period: u32) {
-        let gross = to_nanos(v.cost(i).unwrap_or(0.0));
+        let gross = Money::from_usd(v.cost(i).unwrap_or(0.0));
         if track.has(Aggregate::Bill) {
             let e = self.periods.entry(period).or_default();
-            e.invoice = money::add(e.invoice, gross);
+            e.invoice += gross;
             if v.is(i, R_USAGE) {
-                let net = to_nanos(v.net_or_gross(i).unwrap_or(0.0));
-                e.usage_net = money::add(e.usage_net, net);
+                let net = Money::from_usd(v.net_or_gross(i).unwrap_or(0.0));
+                e.usage_net += net;
                 if v.is(i, R_PRINCIPAL) {
                     if let Some(p) = v.principal_facts(i) {
                         let b = self.principals.entry((p.id, period)).or_default();
-                        b.gross = money::add(b.gross, gross);
-                        b.net = money::add(b.net, net);
-                        b.public = money::add(b.public, to_nanos(v.public_cost(i).unwrap_or(0.0)));
+                        b.gross += gross;
+                        b.net += net;
+                        b.public += Money::from_usd(v.public_cost(i).unwrap_or(0.0));
                         if v.billing_entity(i) == "AWS Marketplace" {
-                            b.marketplace = money::add(b.marketplace, gross);
+                            b.marketplace += gross;
                         }
                     }
                 }
@@ -124,7 +124,7 @@ impl BillAccum {
                 };
                 let e = sets[at].1.entry(v.start(i).unwrap_or(0)).or_default();
                 e.0 += 1;
-                e.1 = money::add(e.1, gross);
+                e.1 += gross;
             }
         }
     }
@@ -133,8 +133,8 @@ impl BillAccum {
     pub(super) fn into_aggregates(self, interner: &Interner, agg: &mut Aggregates) {
         for (p, b) in self.periods {
             let e = agg.periods.entry(period_text(p)).or_default();
-            e.invoice = money::add(e.invoice, b.invoice);
-            e.usage_net = money::add(e.usage_net, b.usage_net);
+            e.invoice += b.invoice;
+            e.usage_net += b.usage_net;
         }
         for ((p, period), b) in self.principals {
             let mut one = Aggregates::default();
@@ -160,7 +160,7 @@ impl BillAccum {
                 for (start, (n, nanos)) in rows {
                     let r = e.entry(start).or_default();
                     r.0 += n;
-                    r.1 = money::add(r.1, nanos);
+                    r.1 += nanos;
                 }
             }
         }

@@ -4,13 +4,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::money;
+use curlab_vocab::Money;
 
 /// Bedrock spend of one (usage account, principal).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Spend {
     /// Cost, nano-dollars.
-    pub nanos: i128,
+    pub cost: Money,
     /// Rows.
     pub rows: u64,
 }
@@ -44,9 +44,9 @@ pub struct Duplicate {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PeriodBill {
     /// Σ `line_item_unblended_cost` of every row (usage, discounts, credits, refunds, tax).
-    pub invoice: i128,
+    pub invoice: Money,
     /// Σ net cost (`line_item_net_unblended_cost`, unblended where null) of the usage rows.
-    pub usage_net: i128,
+    pub usage_net: Money,
 }
 
 /// A principal's usage rows in one billing period ([`Bill`](super::Aggregate::Bill)),
@@ -54,21 +54,21 @@ pub struct PeriodBill {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PrincipalBill {
     /// Σ unblended cost.
-    pub gross: i128,
+    pub gross: Money,
     /// Σ net cost (unblended where the net column is null).
-    pub net: i128,
+    pub net: Money,
     /// Σ `pricing_public_on_demand_cost`.
-    pub public: i128,
+    pub public: Money,
     /// Σ unblended cost of its rows billed by AWS Marketplace (public on-demand cost 0).
-    pub marketplace: i128,
+    pub marketplace: Money,
 }
 
 impl PrincipalBill {
     fn add(&mut self, o: &PrincipalBill) {
-        self.gross = money::add(self.gross, o.gross);
-        self.net = money::add(self.net, o.net);
-        self.public = money::add(self.public, o.public);
-        self.marketplace = money::add(self.marketplace, o.marketplace);
+        self.gross += o.gross;
+        self.net += o.net;
+        self.public += o.public;
+        self.marketplace += o.marketplace;
     }
 }
 
@@ -85,20 +85,20 @@ pub struct CommitmentLine {
     pub starts: BTreeSet<i64>,
     /// (file index, row) of its first row.
     pub first: (usize, u64),
-    /// Σ unblended cost, nano-dollars.
-    pub nanos: i128,
+    /// Σ unblended cost.
+    pub cost: Money,
 }
 
 impl CommitmentLine {
     /// A line of one row.
-    pub fn of(amount: f64, start: Option<i64>, at: (usize, u64), nanos: i128) -> Self {
+    pub fn of(amount: f64, start: Option<i64>, at: (usize, u64), cost: Money) -> Self {
         CommitmentLine {
             rows: 1,
             min_amount: amount,
             max_amount: amount,
             starts: start.into_iter().collect(),
             first: at,
-            nanos,
+            cost,
         }
     }
 
@@ -109,7 +109,7 @@ impl CommitmentLine {
         self.max_amount = self.max_amount.max(o.max_amount);
         self.starts.extend(o.starts);
         self.first = self.first.min(o.first);
-        self.nanos = money::add(self.nanos, o.nanos);
+        self.cost += o.cost;
     }
 }
 
@@ -118,7 +118,7 @@ pub type CommitmentKey = (String, String, String, String);
 
 /// Rows of one application inference profile with one set of `resourceTags/` keys
 /// ([`ProfileTags`](super::Aggregate::ProfileTags)): (rows, nano-dollars) per usage start.
-pub type ProfileRows = BTreeMap<i64, (u64, i128)>;
+pub type ProfileRows = BTreeMap<i64, (u64, Money)>;
 
 /// Export-wide facts gathered during the scan.
 #[derive(Debug, Clone, Default)]
@@ -129,15 +129,15 @@ pub struct Aggregates {
     /// with a principal.
     pub first_principal_start: Option<i64>,
     /// [`Spend`](super::Aggregate::Spend): cost of Bedrock inference rows, nano-dollars.
-    pub bedrock_nanos: i128,
+    pub bedrock_cost: Money,
     /// [`Spend`](super::Aggregate::Spend): of that, cost without a principal.
-    pub unattributed_nanos: i128,
+    pub unattributed_cost: Money,
     /// [`Spend`](super::Aggregate::Spend): Bedrock inference spend by usage account, then
     /// principal (or "").
     pub spend: BTreeMap<String, BTreeMap<String, Spend>>,
     /// [`SpendByTag`](super::Aggregate::SpendByTag): Bedrock inference spend by
     /// `iamPrincipal/` key and value.
-    pub by_tag: BTreeMap<String, BTreeMap<String, i128>>,
+    pub by_tag: BTreeMap<String, BTreeMap<String, Money>>,
     /// [`TagSpellings`](super::Aggregate::TagSpellings): every `tags` key by lower-cased key,
     /// then spelling.
     pub tag_spellings: BTreeMap<String, BTreeMap<String, KeySeen>>,
@@ -164,13 +164,13 @@ impl Aggregates {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        self.bedrock_nanos = money::add(self.bedrock_nanos, other.bedrock_nanos);
-        self.unattributed_nanos = money::add(self.unattributed_nanos, other.unattributed_nanos);
+        self.bedrock_cost += other.bedrock_cost;
+        self.unattributed_cost += other.unattributed_cost;
         for (acct, principals) in other.spend {
             let mine = self.spend.entry(acct).or_default();
             for (p, s) in principals {
                 let e = mine.entry(p).or_default();
-                e.nanos = money::add(e.nanos, s.nanos);
+                e.cost += s.cost;
                 e.rows += s.rows;
             }
         }
@@ -178,7 +178,7 @@ impl Aggregates {
             let e = self.by_tag.entry(k).or_default();
             for (v, n) in vals {
                 let t = e.entry(v).or_default();
-                *t = money::add(*t, n);
+                *t += n;
             }
         }
         for (lower, spellings) in other.tag_spellings {
@@ -198,8 +198,8 @@ impl Aggregates {
         self.duplicates.extend(other.duplicates);
         for (p, b) in other.periods {
             let e = self.periods.entry(p).or_default();
-            e.invoice = money::add(e.invoice, b.invoice);
-            e.usage_net = money::add(e.usage_net, b.usage_net);
+            e.invoice += b.invoice;
+            e.usage_net += b.usage_net;
         }
         for (p, periods) in other.principal_bill {
             let mine = self.principal_bill.entry(p).or_default();
@@ -222,7 +222,7 @@ impl Aggregates {
                 for (start, (n, nanos)) in rows {
                     let r = e.entry(start).or_default();
                     r.0 += n;
-                    r.1 = money::add(r.1, nanos);
+                    r.1 += nanos;
                 }
             }
         }
@@ -246,7 +246,7 @@ impl Aggregates {
                 continue;
             }
             let e = out.entry(p.as_str()).or_default();
-            e.nanos = money::add(e.nanos, s.nanos);
+            e.cost += s.cost;
             e.rows += s.rows;
         }
         out

@@ -1,8 +1,8 @@
 //! Human-readable output. Terminal control characters from the data are replaced, so a
 //! hostile value cannot rewrite the terminal.
 
+use crate::finding::usd;
 use crate::finding::{Finding, Report};
-use crate::money::usd;
 
 pub use curlab_reader::clean::{clean, clean_lines, is_unsafe};
 

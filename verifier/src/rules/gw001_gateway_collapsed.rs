@@ -8,7 +8,9 @@ use crate::context::Ctx;
 use crate::facts::{Aggregate, Aggregates, Needs};
 use crate::finding::Tally;
 use crate::meta::{Applicability, Family, RuleMeta, Severity};
-use crate::money::{TOLERANCE_NANOS, to_dollars, usd};
+use crate::sql::fragment::TOLERANCE_E10;
+use curlab_vocab::Money;
+use crate::finding::usd;
 use crate::read::Col;
 use crate::rule::Rule;
 use crate::sql::dialect::Dialect;
@@ -81,23 +83,23 @@ impl Rule for GatewayCollapsed {
                         .map(|(p, _)| p.to_string())
                         .collect()
                 };
-            let observed: BTreeMap<String, i128> = sessions_of(&mut actual.keys().copied(), &inv)
+            let observed: BTreeMap<String, Money> = sessions_of(&mut actual.keys().copied(), &inv)
                 .into_iter()
                 .map(|p| {
-                    let n = actual.get(p.as_str()).map(|s| s.nanos).unwrap_or(0);
+                    let n = actual.get(p.as_str()).map(|s| s.cost).unwrap_or_default();
                     (p, n)
                 })
                 .collect();
-            let exec_nanos: i128 = exec
+            let exec_cost: Money = exec
                 .as_deref()
                 .map(|e| {
-                    crate::money::sum(
+                    (
                         sessions_of(&mut actual.keys().copied(), e)
                             .iter()
-                            .map(|p| actual[p.as_str()].nanos),
-                    )
+                            .map(|p| actual[p.as_str()].cost)
+                    ).sum::<Money>()
                 })
-                .unwrap_or(0);
+                .unwrap_or_default();
             let truth_sessions =
                 sessions_of(&mut truth.by_principal.keys().map(String::as_str), &inv).len() as u64;
             let expected = if truth_sessions > 0 {
@@ -106,7 +108,7 @@ impl Rule for GatewayCollapsed {
                 g.expected_principals
             };
             let too_few = expected >= 2 && (observed.len() as u64) * 2 < expected;
-            if exec_nanos > TOLERANCE_NANOS || too_few {
+            if exec_cost > Money::HALF_CENT || too_few {
                 let top = observed
                     .iter()
                     .max_by_key(|(_, n)| **n)
@@ -115,17 +117,14 @@ impl Rule for GatewayCollapsed {
                 out.hit_n(
                     1,
                     gi,
-                    Some(to_dollars(crate::money::add(
-                        exec_nanos,
-                        crate::money::sum(observed.values().copied()),
-                    ))),
+                    Some((exec_cost + observed.values().copied().sum::<Money>()).to_usd()),
                     export_sample(
                         None,
                         [
                             ("gateway", g.name.clone()),
                             ("expected_sessions", expected.to_string()),
                             ("observed_sessions", observed.len().to_string()),
-                            ("execution_role_cost", usd(to_dollars(exec_nanos))),
+                            ("execution_role_cost", usd(exec_cost.to_usd())),
                             ("top_session", top),
                         ],
                     ),
@@ -139,7 +138,7 @@ impl Rule for GatewayCollapsed {
 /// Identity Center sessions (`IdentityKind::AssumedRole` only).
 fn assumed_role_sessions(d: Dialect, from: &str) -> String {
     format!(
-        "SELECT principal, nanos, split_part(split_part(principal, ':', 6), '/', 2) AS role_name, split_part(principal, ':', 5) AS account\n  FROM {from}\n  WHERE {re} AND substr(split_part(split_part(principal, ':', 6), '/', 2), 1, 15) <> 'AWSReservedSSO_'",
+        "SELECT principal, e10, split_part(split_part(principal, ':', 6), '/', 2) AS role_name, split_part(principal, ':', 5) AS account\n  FROM {from}\n  WHERE {re} AND substr(split_part(split_part(principal, ':', 6), '/', 2), 1, 15) <> 'AWSReservedSSO_'",
         re = d.regex("principal", ASSUMED_ROLE_RE),
     )
 }
@@ -201,8 +200,8 @@ fn sql(cx: &SqlCx<'_>) -> Violations {
     );
     Violations {
         sql: format!(
-            "SELECT 1 AS n, {s} AS sample\nFROM (\n  SELECT g.gi, g.name, g.expected,\n    count(DISTINCT CASE WHEN s.role_name = g.invocation_role THEN s.principal END) AS observed,\n    coalesce(sum(CASE WHEN s.role_name = g.execution_role THEN s.nanos END), 0) AS execution_nanos\n  FROM {gw}\n  LEFT JOIN (\n  {sessions}\n  ) s ON (g.account = '' OR s.account = g.account)\n  GROUP BY g.gi, g.name, g.expected\n) t\nWHERE execution_nanos > {TOLERANCE_NANOS} OR (expected >= 2 AND observed * 2 < expected)",
-            s = sample(d, &[("gateway", "name".into()), ("expected_sessions", d.to_str("expected")), ("observed_sessions", d.to_str("observed")), ("execution_role_nanos", d.to_str("execution_nanos"))]),
+            "SELECT 1 AS n, {s} AS sample\nFROM (\n  SELECT g.gi, g.name, g.expected,\n    count(DISTINCT CASE WHEN s.role_name = g.invocation_role THEN s.principal END) AS observed,\n    coalesce(sum(CASE WHEN s.role_name = g.execution_role THEN s.e10 END), 0) AS execution_e10\n  FROM {gw}\n  LEFT JOIN (\n  {sessions}\n  ) s ON (g.account = '' OR s.account = g.account)\n  GROUP BY g.gi, g.name, g.expected\n) t\nWHERE execution_e10 > {TOLERANCE_E10} OR (expected >= 2 AND observed * 2 < expected)",
+            s = sample(d, &[("gateway", "name".into()), ("expected_sessions", d.to_str("expected")), ("observed_sessions", d.to_str("observed")), ("execution_role_e10", d.to_str("execution_e10"))]),
             sessions = assumed_role_sessions(d, "principals"),
         ),
         uses: &[Cte::Spend, Cte::Principals],

@@ -8,7 +8,8 @@ use crate::context::Ctx;
 use crate::facts::{Aggregate, Aggregates, Needs, Spend};
 use crate::finding::Tally;
 use crate::meta::{Applicability, Family, RuleMeta, Severity};
-use crate::money::{to_dollars, to_nanos, usd};
+use curlab_vocab::Money;
+use crate::finding::usd;
 use crate::read::Col;
 use crate::rule::Rule;
 use crate::sql::form::{Cte, SqlCx, SqlForm, Violations};
@@ -67,32 +68,32 @@ impl Rule for DominantSession {
             }
         }
         for (ai, (acct, principals)) in accounts.iter().enumerate() {
-            let total: i128 = crate::money::sum(principals.iter().map(|(_, s)| s.nanos));
+            let total: Money = (principals.iter().map(|(_, s)| s.cost)).sum::<Money>();
             let rows: u64 = principals.iter().map(|(_, s)| s.rows).sum();
-            if total <= 0 {
+            if total <= Money::ZERO {
                 continue;
             }
             for (p, s) in principals {
                 let is_session =
                     parse_principal(p).is_ok_and(|a| a.kind == IdentityKind::AssumedRole);
-                let share = s.nanos as f64 / total as f64;
+                let share = s.cost.share_of(total);
                 let row_share = s.rows as f64 / rows.max(1) as f64;
                 if is_session
                     && s.rows >= MIN_ROWS
                     && share > SPEND_SHARE
-                    && (to_dollars(s.nanos) >= MIN_SPEND || row_share >= ROW_SHARE)
+                    && (s.cost.to_usd() >= MIN_SPEND || row_share >= ROW_SHARE)
                 {
                     out.hit_n(
                         1,
                         ai,
-                        Some(to_dollars(s.nanos)),
+                        Some(s.cost.to_usd()),
                         export_sample(
                             None,
                             [
                                 ("line_item_usage_account_id", acct.to_string()),
                                 ("line_item_iam_principal", p.to_string()),
                                 ("share", format!("{:.1} %", share * 100.0)),
-                                ("cost", usd(to_dollars(s.nanos))),
+                                ("cost", usd(s.cost.to_usd())),
                                 ("account_principals", principals.len().to_string()),
                             ],
                         ),
@@ -107,17 +108,17 @@ impl Rule for DominantSession {
 /// at least 10 rows and $1.00 or half the rows; one per (account, session).
 fn sql(cx: &SqlCx<'_>) -> Violations {
     let d = cx.d;
-    let min_nanos = to_nanos(MIN_SPEND);
+    let min_e10 = Money::from_usd(MIN_SPEND).e10();
     let sessions = format!(
-        "SELECT usage_account, principal, nanos, row_count FROM spend\n  WHERE principal IS NOT NULL AND {} AND substr(split_part(split_part(principal, ':', 6), '/', 2), 1, 15) <> 'AWSReservedSSO_'",
+        "SELECT usage_account, principal, e10, row_count FROM spend\n  WHERE principal IS NOT NULL AND {} AND substr(split_part(split_part(principal, ':', 6), '/', 2), 1, 15) <> 'AWSReservedSSO_'",
         d.regex("principal", ASSUMED_ROLE_RE)
     );
     Violations {
         sql: format!(
-            "SELECT 1 AS n, {s} AS sample\nFROM (\n  {sessions}\n) p\nJOIN (\n  SELECT usage_account AS account, sum(nanos) AS total_nanos, sum(row_count) AS total_rows\n  FROM spend WHERE principal IS NOT NULL GROUP BY usage_account\n) a ON a.account = p.usage_account\nWHERE a.total_nanos > 0 AND p.row_count >= {min_rows}\n  AND {share} > {spend_share}\n  AND (p.nanos >= {min_nanos} OR {row_share} >= {row_share_min})",
-            s = sample(d, &[("line_item_usage_account_id", "p.usage_account".into()), ("line_item_iam_principal", "p.principal".into()), ("nanos", d.to_str("p.nanos")), ("account_nanos", d.to_str("a.total_nanos"))]),
+            "SELECT 1 AS n, {s} AS sample\nFROM (\n  {sessions}\n) p\nJOIN (\n  SELECT usage_account AS account, sum(e10) AS total_e10, sum(row_count) AS total_rows\n  FROM spend WHERE principal IS NOT NULL GROUP BY usage_account\n) a ON a.account = p.usage_account\nWHERE a.total_e10 > 0 AND p.row_count >= {min_rows}\n  AND {share} > {spend_share}\n  AND (p.e10 >= {min_e10} OR {row_share} >= {row_share_min})",
+            s = sample(d, &[("line_item_usage_account_id", "p.usage_account".into()), ("line_item_iam_principal", "p.principal".into()), ("e10", d.to_str("p.e10")), ("account_e10", d.to_str("a.total_e10"))]),
             min_rows = MIN_ROWS,
-            share = d.ratio("p.nanos", "a.total_nanos"),
+            share = d.ratio("p.e10", "a.total_e10"),
             spend_share = d.dbl(SPEND_SHARE),
             row_share = d.ratio("p.row_count", "greatest(a.total_rows, 1)"),
             row_share_min = d.dbl(ROW_SHARE),

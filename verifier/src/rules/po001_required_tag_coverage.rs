@@ -5,7 +5,7 @@ use crate::context::Ctx;
 use crate::facts::{Aggregate, Aggregates, Needs};
 use crate::finding::Tally;
 use crate::meta::{Applicability, Family, RuleMeta, Severity};
-use crate::money::to_dollars;
+use curlab_vocab::Money;
 use crate::policy::full_tag_key;
 use crate::read::Col;
 use crate::rule::Rule;
@@ -47,29 +47,29 @@ impl Rule for RequiredTagCoverage {
 
     fn finish(&self, agg: &Aggregates, ctx: &Ctx, out: &mut Tally) {
         let Some(p) = &ctx.policy else { return };
-        if agg.bedrock_nanos <= 0 {
+        if agg.bedrock_cost <= Money::ZERO {
             return;
         }
         let min = p.tags.min_coverage.unwrap_or(1.0);
         for (i, key) in p.tags.required.iter().enumerate() {
             let full = full_tag_key(key);
-            let covered: i128 = agg
+            let covered: Money = agg
                 .by_tag
                 .get(&full)
                 .map(|vals| {
-                    crate::money::sum(
+                    (
                         vals.iter()
                             .filter(|(v, _)| !v.trim().is_empty())
-                            .map(|(_, n)| *n),
-                    )
+                            .map(|(_, n)| *n)
+                    ).sum::<Money>()
                 })
-                .unwrap_or(0);
-            let share = covered as f64 / agg.bedrock_nanos as f64;
+                .unwrap_or_default();
+            let share = covered.share_of(agg.bedrock_cost);
             if share + 1e-12 < min {
                 out.hit_n(
                     1,
                     i,
-                    Some(to_dollars(agg.bedrock_nanos.saturating_sub(covered))),
+                    Some((agg.bedrock_cost - covered).to_usd()),
                     export_sample(
                         None,
                         [

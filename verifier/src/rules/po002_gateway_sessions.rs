@@ -8,7 +8,7 @@ use crate::context::Ctx;
 use crate::facts::{Aggregate, Aggregates, Needs};
 use crate::finding::Tally;
 use crate::meta::{Applicability, Family, RuleMeta, Severity};
-use crate::money::to_dollars;
+use curlab_vocab::Money;
 use crate::read::Col;
 use crate::rule::Rule;
 use crate::sql::form::SqlForm;
@@ -56,7 +56,7 @@ impl Rule for GatewaySessions {
                 .iter()
                 .filter_map(|r| glob::Pattern::new(r).ok())
                 .collect();
-            let sessions: BTreeMap<&str, i128> = actual
+            let sessions: BTreeMap<&str, Money> = actual
                 .iter()
                 .filter(|(arn, _)| {
                     parse_principal(arn).is_ok_and(|a| {
@@ -64,23 +64,23 @@ impl Rule for GatewaySessions {
                             && patterns.iter().any(|pt| pt.matches(a.name))
                     })
                 })
-                .map(|(arn, s)| (*arn, s.nanos))
+                .map(|(arn, s)| (*arn, s.cost))
                 .collect();
-            let total: i128 = crate::money::sum(sessions.values().copied());
-            if total <= 0 {
+            let total: Money = (sessions.values().copied()).sum::<Money>();
+            if total <= Money::ZERO {
                 continue;
             }
-            let (top, top_nanos) = sessions
+            let (top, top_cost) = sessions
                 .iter()
                 .max_by_key(|(_, n)| **n)
                 .map(|(a, n)| (*a, *n))
-                .unwrap_or(("", 0));
-            let share = top_nanos as f64 / total as f64;
+                .unwrap_or(("", Money::ZERO));
+            let share = top_cost.share_of(total);
             if (sessions.len() as u64) < g.min_sessions() || share > g.max_share() {
                 out.hit_n(
                     1,
                     gi,
-                    Some(to_dollars(total)),
+                    Some(total.to_usd()),
                     export_sample(
                         None,
                         [

@@ -5,7 +5,8 @@ use crate::context::Ctx;
 use crate::facts::{Aggregate, Aggregates, Needs, PrincipalBill};
 use crate::finding::Tally;
 use crate::meta::{Applicability, Family, RuleMeta, Severity};
-use crate::money::{to_dollars, to_nanos, usd};
+use crate::finding::usd;
+use curlab_vocab::Money;
 use crate::policy::{BudgetMetric, BudgetPolicy};
 use crate::read::Col;
 use crate::rule::Rule;
@@ -71,8 +72,8 @@ impl Matcher {
     }
 }
 
-/// The spend a budget's metric counts, nano-dollars.
-fn spend(metric: BudgetMetric, b: &PrincipalBill) -> i128 {
+/// The spend a budget's metric counts.
+fn spend(metric: BudgetMetric, b: &PrincipalBill) -> Money {
     match metric {
         BudgetMetric::PublicOnDemandCost => b.public,
         BudgetMetric::EstimatedContractedCost => b.net,
@@ -95,7 +96,7 @@ impl Rule for PrincipalOverBudget {
         let Some(policy) = &ctx.policy else { return };
         for (bi, b) in policy.budgets.iter().enumerate() {
             let matcher = Matcher::of(b);
-            let limit = to_nanos(b.limit);
+            let limit = Money::from_usd(b.limit);
             let name = b.name_or(bi);
             for (principal, periods) in &agg.principal_bill {
                 if !matcher.matches(principal) {
@@ -111,20 +112,20 @@ impl Rule for PrincipalOverBudget {
                         ("metric", b.metric.as_str().to_string()),
                         ("principal", principal.clone()),
                         ("billing_period", period.clone()),
-                        ("spend", usd(to_dollars(s))),
+                        ("spend", usd(s.to_usd())),
                         ("limit", usd(b.limit)),
                         ("limit_status", "LIMIT_REACHED".to_string()),
                     ];
                     if b.metric == BudgetMetric::PublicOnDemandCost {
                         values.push((
                             "marketplace_not_in_metric",
-                            usd(to_dollars(bill.marketplace)),
+                            usd(bill.marketplace.to_usd()),
                         ));
                     }
                     out.hit_n(
                         1,
                         bi,
-                        Some(to_dollars(s - limit)),
+                        Some((s - limit).to_usd()),
                         export_sample(None, values),
                     );
                 }

@@ -25,7 +25,7 @@ static META: RuleMeta = RuleMeta {
         ..Needs::NONE
     },
     summary: "the export's Bedrock inference total differs from the truth",
-    checks: "The sum of `line_item_unblended_cost` over Bedrock inference Usage rows (AWS- and Marketplace-billed) equals the truth's `bedrock_cost_total` within $0.005. Sums are exact (integer nano-dollars).",
+    checks: "The sum of `line_item_unblended_cost` over Bedrock inference Usage rows (AWS- and Marketplace-billed) equals the truth's `bedrock_cost_total` within $0.005. Sums are exact (integer money, amounts read rounded to 1e-10 USD).",
     why: "If the export's total is off, every per-principal or per-tag report built on it is off too.",
     example: "Truth $1,234.56, export $1,240.12.",
     fix: "For a generated export, see which fault the truth lists; for a real one, compare against Cost Explorer filtered to Amazon Bedrock and look for missing or duplicated files.",
@@ -43,7 +43,7 @@ impl Rule for BedrockTotal {
 
     fn finish(&self, agg: &Aggregates, ctx: &Ctx, out: &mut Tally) {
         let Some(t) = &ctx.truth else { return };
-        compare(out, 0, &[], t.bedrock_cost_total, agg.bedrock_nanos);
+        compare(out, 0, &[], t.bedrock_cost_total, agg.bedrock_cost);
     }
 }
 

@@ -5,7 +5,7 @@ use crate::context::Ctx;
 use crate::facts::{Aggregate, Aggregates, Needs};
 use crate::finding::Tally;
 use crate::meta::{Applicability, Family, RuleMeta, Severity};
-use crate::money::TOLERANCE_NANOS;
+use crate::sql::fragment::TOLERANCE_E10;
 use crate::read::Col;
 use crate::rule::Rule;
 use crate::sql::form::{Cte, SqlCx, SqlForm, Violations};
@@ -47,7 +47,7 @@ impl Rule for PrincipalTotals {
         let actual = agg.by_principal();
         for (i, (p, expected)) in t.by_principal.iter().enumerate() {
             if let Some(s) = actual.get(p.as_str()) {
-                compare(out, i, &[("principal", p.clone())], *expected, s.nanos);
+                compare(out, i, &[("principal", p.clone())], *expected, s.cost);
             }
         }
     }
@@ -58,8 +58,8 @@ fn sql(cx: &SqlCx<'_>) -> Violations {
     let d = cx.d;
     Violations {
         sql: format!(
-            "SELECT 1 AS n, {s} AS sample\nFROM truth_principals t\nJOIN principals p ON p.principal = t.arn\nWHERE t.nanos IS NOT NULL AND abs(p.nanos - t.nanos) > {TOLERANCE_NANOS}",
-            s = sample(d, &[("principal", "t.arn".into()), ("expected_nanos", d.to_str("t.nanos")), ("actual_nanos", d.to_str("p.nanos"))]),
+            "SELECT 1 AS n, {s} AS sample\nFROM truth_principals t\nJOIN principals p ON p.principal = t.arn\nWHERE t.e10 IS NOT NULL AND abs(p.e10 - t.e10) > {TOLERANCE_E10}",
+            s = sample(d, &[("principal", "t.arn".into()), ("expected_e10", d.to_str("t.e10")), ("actual_e10", d.to_str("p.e10"))]),
         ),
         uses: &[Cte::Spend, Cte::Principals, Cte::TruthPrincipals],
     }

@@ -8,7 +8,8 @@ use crate::context::Ctx;
 use crate::facts::{Aggregate, Aggregates, Needs};
 use crate::finding::Tally;
 use crate::meta::{Applicability, Family, RuleMeta, Severity};
-use crate::money::{TOLERANCE_NANOS, to_nanos};
+use crate::sql::fragment::{MONEY_TYPE, TOLERANCE_E10};
+use curlab_vocab::Money;
 use crate::policy::full_tag_key;
 use crate::read::Col;
 use crate::rule::Rule;
@@ -63,7 +64,7 @@ impl Rule for TagTotals {
                 .collect();
             for v in all {
                 let expected = values.get(v).copied().unwrap_or(0.0);
-                let got = actual.and_then(|a| a.get(v)).copied().unwrap_or(0);
+                let got = actual.and_then(|a| a.get(v)).copied().unwrap_or_default();
                 compare(
                     out,
                     order,
@@ -86,13 +87,13 @@ fn sql(cx: &SqlCx<'_>) -> Violations {
     for (key, values) in cx.ctx.truth.iter().flat_map(|t| t.by_tag.iter()) {
         let full = full_tag_key(key);
         for (v, cost) in values {
-            expected.push(vec![d.lit(&full), d.lit(v), to_nanos(*cost).to_string()]);
+            expected.push(vec![d.lit(&full), d.lit(v), Money::from_usd(*cost).e10().to_string()]);
         }
         // The native aggregates only see iamPrincipal/ keys.
         if full.starts_with(IAM_PRINCIPAL_PREFIX) {
             let k = d.lit(&full);
             actual.push(format!(
-                "  SELECT {k} AS tag_key, coalesce({get}, '') AS tag_value, nanos FROM base WHERE inference AND {has}",
+                "  SELECT {k} AS tag_key, coalesce({get}, '') AS tag_value, e10 FROM base WHERE inference AND {has}",
                 get = d.map_get("tags", &k),
                 has = d.map_has("tags", &k),
             ));
@@ -105,21 +106,21 @@ fn sql(cx: &SqlCx<'_>) -> Violations {
         &[
             ("tag_key", "VARCHAR"),
             ("tag_value", "VARCHAR"),
-            ("nanos", "BIGINT"),
+            ("e10", MONEY_TYPE),
         ],
         &expected,
     );
     let export = if actual.is_empty() {
-        format!("(SELECT CAST(NULL AS {v}) AS tag_key, CAST(NULL AS {v}) AS tag_value, CAST(0 AS BIGINT) AS nanos FROM (VALUES (0)) AS empty(x) WHERE 1 = 0) a", v = d.varchar())
+        format!("(SELECT CAST(NULL AS {v}) AS tag_key, CAST(NULL AS {v}) AS tag_value, CAST(0 AS {MONEY_TYPE}) AS e10 FROM (VALUES (0)) AS empty(x) WHERE 1 = 0) a", v = d.varchar())
     } else {
         format!(
-            "(\n  SELECT tag_key, tag_value, sum(nanos) AS nanos FROM (\n{}\n  ) x GROUP BY tag_key, tag_value\n) a",
+            "(\n  SELECT tag_key, tag_value, sum(e10) AS e10 FROM (\n{}\n  ) x GROUP BY tag_key, tag_value\n) a",
             actual.join("\n  UNION ALL\n")
         )
     };
     rows(format!(
-        "SELECT 1 AS n, {s} AS sample\nFROM {truth}\nFULL OUTER JOIN {export}\n  ON a.tag_key = e.tag_key AND a.tag_value = e.tag_value\nWHERE abs(coalesce(a.nanos, 0) - coalesce(e.nanos, 0)) > {TOLERANCE_NANOS}",
-        s = sample(d, &[("tag", "coalesce(e.tag_key, a.tag_key)".into()), ("value", "coalesce(e.tag_value, a.tag_value)".into()), ("expected_nanos", d.to_str("coalesce(e.nanos, 0)")), ("actual_nanos", d.to_str("coalesce(a.nanos, 0)"))]),
+        "SELECT 1 AS n, {s} AS sample\nFROM {truth}\nFULL OUTER JOIN {export}\n  ON a.tag_key = e.tag_key AND a.tag_value = e.tag_value\nWHERE abs(coalesce(a.e10, 0) - coalesce(e.e10, 0)) > {TOLERANCE_E10}",
+        s = sample(d, &[("tag", "coalesce(e.tag_key, a.tag_key)".into()), ("value", "coalesce(e.tag_value, a.tag_value)".into()), ("expected_e10", d.to_str("coalesce(e.e10, 0)")), ("actual_e10", d.to_str("coalesce(a.e10, 0)"))]),
     ))
 }
 

@@ -48,7 +48,7 @@ impl Rule for Unattributed {
             0,
             &[],
             t.unattributed_bedrock_cost,
-            agg.unattributed_nanos,
+            agg.unattributed_cost,
         );
     }
 }

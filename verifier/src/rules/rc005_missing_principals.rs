@@ -5,7 +5,9 @@ use crate::context::Ctx;
 use crate::facts::{Aggregate, Aggregates, Needs};
 use crate::finding::Tally;
 use crate::meta::{Applicability, Family, RuleMeta, Severity};
-use crate::money::{TOLERANCE_NANOS, to_nanos, usd};
+use crate::sql::fragment::TOLERANCE_E10;
+use curlab_vocab::Money;
+use crate::finding::usd;
 use crate::read::Col;
 use crate::rule::Rule;
 use crate::sql::form::{Cte, SqlCx, SqlForm, Violations};
@@ -46,7 +48,7 @@ impl Rule for MissingPrincipals {
         let Some(t) = &ctx.truth else { return };
         let actual = agg.by_principal();
         for (i, (p, cost)) in t.by_principal.iter().enumerate() {
-            if to_nanos(*cost) > TOLERANCE_NANOS && !actual.contains_key(p.as_str()) {
+            if Money::from_usd(*cost) > Money::HALF_CENT && !actual.contains_key(p.as_str()) {
                 out.hit_n(
                     1,
                     i,
@@ -63,8 +65,8 @@ fn sql(cx: &SqlCx<'_>) -> Violations {
     let d = cx.d;
     Violations {
         sql: format!(
-            "SELECT 1 AS n, {s} AS sample\nFROM truth_principals t\nLEFT JOIN principals p ON p.principal = t.arn\nWHERE t.nanos > {TOLERANCE_NANOS} AND p.principal IS NULL",
-            s = sample(d, &[("principal", "t.arn".into()), ("expected_nanos", d.to_str("t.nanos"))]),
+            "SELECT 1 AS n, {s} AS sample\nFROM truth_principals t\nLEFT JOIN principals p ON p.principal = t.arn\nWHERE t.e10 > {TOLERANCE_E10} AND p.principal IS NULL",
+            s = sample(d, &[("principal", "t.arn".into()), ("expected_e10", d.to_str("t.e10"))]),
         ),
         uses: &[Cte::Spend, Cte::Principals, Cte::TruthPrincipals],
     }

@@ -5,7 +5,7 @@ use crate::context::Ctx;
 use crate::facts::{Aggregate, Aggregates, Needs};
 use crate::finding::Tally;
 use crate::meta::{Applicability, Family, RuleMeta, Severity};
-use crate::money::{to_dollars, usd};
+use crate::finding::usd;
 use crate::read::Col;
 use crate::rule::Rule;
 use crate::sql::form::{Cte, SqlCx, SqlForm, Violations};
@@ -46,7 +46,7 @@ impl Rule for UnexpectedPrincipals {
         let Some(t) = &ctx.truth else { return };
         for (i, (p, s)) in agg.by_principal().into_iter().enumerate() {
             if !t.by_principal.contains_key(p) && !ctx.truth_principals.contains_key(p) {
-                let cost = to_dollars(s.nanos);
+                let cost = s.cost.to_usd();
                 out.hit_n(
                     1,
                     i,
@@ -64,7 +64,7 @@ fn sql(cx: &SqlCx<'_>) -> Violations {
     Violations {
         sql: format!(
             "SELECT 1 AS n, {s} AS sample\nFROM principals p\nLEFT JOIN truth_principals t ON t.arn = p.principal\nWHERE t.arn IS NULL",
-            s = sample(d, &[("principal", "p.principal".into()), ("actual_nanos", d.to_str("p.nanos"))]),
+            s = sample(d, &[("principal", "p.principal".into()), ("actual_e10", d.to_str("p.e10"))]),
         ),
         uses: &[Cte::Spend, Cte::Principals, Cte::TruthPrincipals],
     }

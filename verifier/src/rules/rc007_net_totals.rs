@@ -5,7 +5,8 @@ use crate::context::Ctx;
 use crate::facts::{Aggregate, Aggregates, Needs};
 use crate::finding::Tally;
 use crate::meta::{Applicability, Family, RuleMeta, Severity};
-use crate::money::{sum, to_nanos, TOLERANCE_NANOS};
+use crate::sql::fragment::{MONEY_TYPE, TOLERANCE_E10};
+use curlab_vocab::Money;
 use crate::read::Col;
 use crate::rule::Rule;
 use crate::sql::form::{SqlCx, SqlForm, Violations};
@@ -45,10 +46,10 @@ impl Rule for NetTotals {
     fn finish(&self, agg: &Aggregates, ctx: &Ctx, out: &mut Tally) {
         let Some(t) = &ctx.truth else { return };
         let b = &t.bill;
-        let all = sum(agg.periods.values().map(|p| p.usage_net));
+        let all: Money = agg.periods.values().map(|p| p.usage_net).sum();
         compare(out, 0, &[("total", "net_unblended".into())], b.totals.net_unblended, all);
         for (i, (period, totals)) in b.totals_by_period.iter().enumerate() {
-            let actual = agg.periods.get(period).map_or(0, |p| p.usage_net);
+            let actual = agg.periods.get(period).map_or(Money::ZERO, |p| p.usage_net);
             compare(
                 out,
                 1 + i,
@@ -66,17 +67,19 @@ impl Rule for NetTotals {
     }
 }
 
-/// A row's net cost in nano-dollars, as the native rule sums it.
-pub(crate) const NET_NANOS: &str = "CAST(round(coalesce(net_cost, cost, 0) * 1E9) AS BIGINT)";
+/// A row's net cost in 1e-10 USD, as the native rule sums it ([`Money::from_usd`]).
+fn net_e10() -> String {
+    format!("CAST(round(coalesce(net_cost, cost, 0) * 1E10) AS {MONEY_TYPE})")
+}
 
-/// The SQL form: the truth's net totals as a `VALUES` table (kind, key, nanos) joined to the
+/// The SQL form: the truth's net totals as a `VALUES` table (kind, key, e10) joined to the
 /// same sums over `base`.
 fn sql(cx: &SqlCx<'_>) -> Violations {
     let d = cx.d;
     let mut expected: Vec<Vec<String>> = Vec::new();
     if let Some(t) = &cx.ctx.truth {
         let b = &t.bill;
-        let row = |kind: &str, key: &str, v: f64| vec![d.lit(kind), d.lit(key), to_nanos(v).to_string()];
+        let row = |kind: &str, key: &str, v: f64| vec![d.lit(kind), d.lit(key), Money::from_usd(v).e10().to_string()];
         expected.push(row("total", "net_unblended", b.totals.net_unblended));
         for (p, totals) in &b.totals_by_period {
             expected.push(row("billing_period", p, totals.net_unblended));
@@ -88,18 +91,19 @@ fn sql(cx: &SqlCx<'_>) -> Violations {
     let e = values_table(
         d,
         "e",
-        &[("kind", "VARCHAR"), ("k", "VARCHAR"), ("nanos", "BIGINT")],
+        &[("kind", "VARCHAR"), ("k", "VARCHAR"), ("e10", MONEY_TYPE)],
         &expected,
     );
+    let net = net_e10();
     rows(format!(
-        "SELECT 1 AS n, {s} AS sample\nFROM (\n  SELECT 'total' AS kind, 'net_unblended' AS k, sum({NET_NANOS}) AS nanos FROM base WHERE line_item_type = 'Usage'\n  UNION ALL\n  SELECT 'billing_period' AS kind, billing_period AS k, sum({NET_NANOS}) AS nanos FROM base WHERE line_item_type = 'Usage' GROUP BY billing_period\n  UNION ALL\n  SELECT 'principal' AS kind, principal AS k, sum({NET_NANOS}) AS nanos FROM base WHERE line_item_type = 'Usage' AND principal IS NOT NULL GROUP BY principal\n) a\nRIGHT JOIN {e} ON e.kind = a.kind AND e.k = a.k\nWHERE (a.k IS NOT NULL OR e.kind <> 'principal') AND abs(coalesce(a.nanos, 0) - e.nanos) > {TOLERANCE_NANOS}",
+        "SELECT 1 AS n, {s} AS sample\nFROM (\n  SELECT 'total' AS kind, 'net_unblended' AS k, sum({net}) AS e10 FROM base WHERE line_item_type = 'Usage'\n  UNION ALL\n  SELECT 'billing_period' AS kind, billing_period AS k, sum({net}) AS e10 FROM base WHERE line_item_type = 'Usage' GROUP BY billing_period\n  UNION ALL\n  SELECT 'principal' AS kind, principal AS k, sum({net}) AS e10 FROM base WHERE line_item_type = 'Usage' AND principal IS NOT NULL GROUP BY principal\n) a\nRIGHT JOIN {e} ON e.kind = a.kind AND e.k = a.k\nWHERE (a.k IS NOT NULL OR e.kind <> 'principal') AND abs(coalesce(a.e10, 0) - e.e10) > {TOLERANCE_E10}",
         s = sample(
             d,
             &[
                 ("total", "e.kind".into()),
                 ("key", "e.k".into()),
-                ("expected_nanos", d.to_str("e.nanos")),
-                ("actual_nanos", d.to_str("coalesce(a.nanos, 0)")),
+                ("expected_e10", d.to_str("e.e10")),
+                ("actual_e10", d.to_str("coalesce(a.e10, 0)")),
             ]
         ),
     ))

@@ -5,7 +5,8 @@ use crate::context::Ctx;
 use crate::facts::{Aggregate, Aggregates, Needs};
 use crate::finding::Tally;
 use crate::meta::{Applicability, Family, RuleMeta, Severity};
-use crate::money::{to_nanos, TOLERANCE_NANOS};
+use crate::sql::fragment::{MONEY_TYPE, TOLERANCE_E10};
+use curlab_vocab::Money;
 use crate::read::Col;
 use crate::rule::Rule;
 use crate::sql::form::{SqlCx, SqlForm, Violations};
@@ -45,7 +46,7 @@ impl Rule for InvoiceTotal {
     fn finish(&self, agg: &Aggregates, ctx: &Ctx, out: &mut Tally) {
         let Some(t) = &ctx.truth else { return };
         for (i, (period, totals)) in t.bill.totals_by_period.iter().enumerate() {
-            let actual = agg.periods.get(period).map_or(0, |p| p.invoice);
+            let actual = agg.periods.get(period).map_or(Money::ZERO, |p| p.invoice);
             compare(
                 out,
                 i,
@@ -66,17 +67,17 @@ fn sql(cx: &SqlCx<'_>) -> Violations {
         .truth
         .iter()
         .flat_map(|t| t.bill.totals_by_period.iter())
-        .map(|(p, totals)| vec![d.lit(p), to_nanos(totals.invoice_total).to_string()])
+        .map(|(p, totals)| vec![d.lit(p), Money::from_usd(totals.invoice_total).e10().to_string()])
         .collect();
-    let e = values_table(d, "e", &[("period", "VARCHAR"), ("nanos", "BIGINT")], &expected);
+    let e = values_table(d, "e", &[("period", "VARCHAR"), ("e10", MONEY_TYPE)], &expected);
     rows(format!(
-        "SELECT 1 AS n, {s} AS sample\nFROM (SELECT billing_period AS period, sum(nanos) AS nanos FROM base GROUP BY billing_period) a\nRIGHT JOIN {e} ON e.period = a.period\nWHERE abs(coalesce(a.nanos, 0) - e.nanos) > {TOLERANCE_NANOS}",
+        "SELECT 1 AS n, {s} AS sample\nFROM (SELECT billing_period AS period, sum(e10) AS e10 FROM base GROUP BY billing_period) a\nRIGHT JOIN {e} ON e.period = a.period\nWHERE abs(coalesce(a.e10, 0) - e.e10) > {TOLERANCE_E10}",
         s = sample(
             d,
             &[
                 ("billing_period", "e.period".into()),
-                ("expected_nanos", d.to_str("e.nanos")),
-                ("actual_nanos", d.to_str("coalesce(a.nanos, 0)")),
+                ("expected_e10", d.to_str("e.e10")),
+                ("actual_e10", d.to_str("coalesce(a.e10, 0)")),
             ]
         ),
     ))

@@ -4,8 +4,9 @@
 
 use crate::context::Ctx;
 use crate::facts::{Aggregates, Facts, View};
+use crate::finding::usd;
 use crate::finding::{Sample, Tally};
-use crate::money::{to_dollars, to_nanos, usd, TOLERANCE_NANOS};
+use curlab_vocab::Money;
 
 /// A sample that is not tied to a row: a total, a principal, a key.
 pub fn export_sample<K: Into<String>, V: Into<String>>(
@@ -106,21 +107,21 @@ pub fn compare(
     order: usize,
     what: &[(&str, String)],
     expected: f64,
-    actual_nanos: i128,
+    actual: Money,
 ) {
-    let diff = actual_nanos.saturating_sub(to_nanos(expected));
-    if diff.saturating_abs() > TOLERANCE_NANOS {
+    let diff = actual - Money::from_usd(expected);
+    if diff.abs() > Money::HALF_CENT {
         let mut values: Vec<(String, String)> = what
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect();
         values.push(("expected".into(), usd(expected)));
-        values.push(("actual".into(), usd(to_dollars(actual_nanos))));
-        values.push(("difference".into(), usd(to_dollars(diff))));
+        values.push(("actual".into(), usd(actual.to_usd())));
+        values.push(("difference".into(), usd(diff.to_usd())));
         out.hit_n(
             1,
             order,
-            Some(to_dollars(diff.saturating_abs())),
+            Some((diff.abs()).to_usd()),
             export_sample(None, values),
         );
     }

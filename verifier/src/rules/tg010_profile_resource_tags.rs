@@ -9,7 +9,7 @@ use crate::context::Ctx;
 use crate::facts::{Aggregate, Aggregates, Distinct, Needs, PerValue, View};
 use crate::finding::Tally;
 use crate::meta::{Applicability, Family, RuleMeta, Severity};
-use crate::money::to_dollars;
+use curlab_vocab::Money;
 use crate::read::Col;
 use crate::rule::Rule;
 use crate::sql::form::{SqlCx, SqlForm, Violations};
@@ -127,7 +127,7 @@ impl Rule for ProfileResourceTags {
             }
             for (keys, rows) in sets {
                 let has: BTreeSet<&str> = keys.iter().map(String::as_str).collect();
-                let (mut n, mut nanos, mut missing) = (0u64, 0i128, BTreeSet::new());
+                let (mut n, mut cost_sum, mut missing) = (0u64, Money::ZERO, BTreeSet::new());
                 for (start, (count, cost)) in rows {
                     let lacking: Vec<&str> = first
                         .iter()
@@ -136,7 +136,7 @@ impl Rule for ProfileResourceTags {
                         .collect();
                     if !lacking.is_empty() {
                         n += count;
-                        nanos = crate::money::add(nanos, *cost);
+                        cost_sum += *cost;
                         missing.extend(lacking);
                     }
                 }
@@ -145,7 +145,7 @@ impl Rule for ProfileResourceTags {
                     out.hit_n(
                         n,
                         order,
-                        Some(to_dollars(nanos)),
+                        Some(cost_sum.to_usd()),
                         export_sample(
                             None,
                             [

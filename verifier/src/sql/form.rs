@@ -66,11 +66,11 @@ pub struct Violations {
 pub enum Cte {
     /// `first_principal(first_ms)`: the earliest usage start of a row with a principal.
     FirstPrincipal,
-    /// `spend(usage_account, principal, nanos, row_count)`: Bedrock inference spend.
+    /// `spend(usage_account, principal, e10, row_count)`: Bedrock inference spend (`e10`: 1e-10 USD).
     Spend,
-    /// `principals(principal, nanos)`: Bedrock inference spend per principal.
+    /// `principals(principal, e10)`: Bedrock inference spend per principal.
     Principals,
-    /// `truth_principals(arn, nanos)`: the truth's principals, with expected nanos for those in
+    /// `truth_principals(arn, e10)`: the truth's principals, with expected spend for those in
     /// `by_principal`.
     TruthPrincipals,
 }

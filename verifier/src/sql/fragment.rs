@@ -4,9 +4,19 @@
 
 use curlab_vocab::tags::{IAM_PRINCIPAL_PREFIX, KNOWN_TAG_PREFIXES};
 
+use curlab_vocab::Money;
+
 use super::dialect::Dialect;
 use super::form::{Cte, SqlCx, Violations};
-use crate::money::{to_nanos, TOLERANCE_NANOS};
+
+/// The SQL type of money in the SQL forms: integer 1e-10 USD ([`Money::e10`], AWS's ten
+/// printed decimals), as `DECIMAL(38, 0)` so that sums cannot overflow on any engine (a
+/// `BIGINT` holds only ±9.2e8 USD at 1e-10, and Athena/Trino and Spark sum `BIGINT`s as
+/// `BIGINT`).
+pub(crate) const MONEY_TYPE: &str = "DECIMAL(38, 0)";
+
+/// Half a cent in 1e-10 USD: the tolerance of every compared total ([`Money::HALF_CENT`]).
+pub(crate) const TOLERANCE_E10: i128 = Money::HALF_CENT.e10();
 
 /// A principal ARN that `curlab_vocab::arn::parse_principal` accepts (tested against it).
 pub const PRINCIPAL_RE: &str = r"^arn:(aws|aws-cn|aws-us-gov):(iam::[0-9]{12}:((user|role)/([\x21-\x7e]{0,510}/)?[A-Za-z0-9_+=,.@-]{1,64}|root)|sts::[0-9]{12}:(assumed-role/[A-Za-z0-9_+=,.@-]{1,64}/[^/]+|federated-user/[A-Za-z0-9_+=,.@-]{2,32}))\z";
@@ -135,10 +145,10 @@ pub(crate) fn values_table(
 
 /// A total compared with the truth: one offence when it differs by more than half a cent.
 pub(crate) fn total_vs_truth(d: Dialect, actual: &str, expected: f64) -> Violations {
-    let e = to_nanos(expected);
+    let e = Money::from_usd(expected).e10();
     rows(format!(
-        "SELECT 1 AS n, {s} AS sample\nFROM (SELECT coalesce(sum(nanos), 0) AS actual_nanos FROM base WHERE {actual}) t\nWHERE abs(actual_nanos - {e}) > {TOLERANCE_NANOS}",
-        s = sample(d, &[("expected_nanos", d.lit(&e.to_string())), ("actual_nanos", d.to_str("actual_nanos"))]),
+        "SELECT 1 AS n, {s} AS sample\nFROM (SELECT coalesce(sum(e10), 0) AS actual_e10 FROM base WHERE {actual}) t\nWHERE abs(actual_e10 - {e}) > {TOLERANCE_E10}",
+        s = sample(d, &[("expected_e10", d.lit(&e.to_string())), ("actual_e10", d.to_str("actual_e10"))]),
     ))
 }
 

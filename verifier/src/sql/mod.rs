@@ -23,9 +23,9 @@ use std::path::PathBuf;
 use crate::context::{context_from_files, Ctx};
 use crate::error::VerifyError;
 use crate::meta::Family;
-use crate::money::to_nanos;
 use crate::rule::Rule;
 use crate::rules::registry;
+use curlab_vocab::Money;
 
 pub mod ddl;
 pub mod dialect;
@@ -35,7 +35,7 @@ pub(crate) mod fragment;
 pub use dialect::Dialect;
 pub use form::SqlForm;
 use form::{Cte, SqlCx, Violations};
-use fragment::{values_table, BLANK_RE};
+use fragment::{values_table, BLANK_RE, MONEY_TYPE};
 
 /// What `curlab sql` emits.
 #[derive(Debug, Clone)]
@@ -136,7 +136,7 @@ fn base_ctes(d: Dialect, table: &str) -> String {
         d.contains("product_name", "Bedrock")
     );
     format!(
-        "src AS (\n  SELECT\n{}\n  FROM {}\n),\nbase AS (\n  SELECT src.*,\n    {bedrock} AS bedrock,\n    ({bedrock} AND line_item_type = 'Usage' AND operation IN ('{}', '{}')) AS inference,\n    CAST(round(coalesce(cost, 0) * 1E9) AS BIGINT) AS nanos\n  FROM src\n)",
+        "src AS (\n  SELECT\n{}\n  FROM {}\n),\nbase AS (\n  SELECT src.*,\n    {bedrock} AS bedrock,\n    ({bedrock} AND line_item_type = 'Usage' AND operation IN ('{}', '{}')) AS inference,\n    CAST(round(coalesce(cost, 0) * 1E10) AS {MONEY_TYPE}) AS e10\n  FROM src\n)",
         select.join(",\n"),
         d.ident(table),
         curlab_vocab::bedrock::OP_INVOKE,
@@ -147,13 +147,13 @@ fn base_ctes(d: Dialect, table: &str) -> String {
 fn shared_cte(cx: &SqlCx<'_>, cte: Cte) -> String {
     match cte {
         Cte::FirstPrincipal => "first_principal AS (\n  SELECT min(start_ms) AS first_ms FROM base WHERE principal IS NOT NULL\n)".into(),
-        Cte::Spend => "spend AS (\n  SELECT usage_account, principal, sum(nanos) AS nanos, count(*) AS row_count\n  FROM base WHERE inference\n  GROUP BY usage_account, principal\n)".into(),
-        Cte::Principals => "principals AS (\n  SELECT principal, sum(nanos) AS nanos FROM spend WHERE principal IS NOT NULL GROUP BY principal\n)".into(),
+        Cte::Spend => "spend AS (\n  SELECT usage_account, principal, sum(e10) AS e10, count(*) AS row_count\n  FROM base WHERE inference\n  GROUP BY usage_account, principal\n)".into(),
+        Cte::Principals => "principals AS (\n  SELECT principal, sum(e10) AS e10 FROM spend WHERE principal IS NOT NULL GROUP BY principal\n)".into(),
         Cte::TruthPrincipals => format!("truth_principals AS (\n  {}\n)", indent(&truth_principals_values(cx))),
     }
 }
 
-/// The truth's principals: every ARN of `by_principal` (with its expected nanos) or
+/// The truth's principals: every ARN of `by_principal` (with its expected cost) or
 /// `principals` (without).
 fn truth_principals_values(cx: &SqlCx<'_>) -> String {
     let d = cx.d;
@@ -163,7 +163,7 @@ fn truth_principals_values(cx: &SqlCx<'_>) -> String {
             all.insert(p.arn.as_str(), None);
         }
         for (p, cost) in &t.by_principal {
-            all.insert(p.as_str(), Some(to_nanos(*cost)));
+            all.insert(p.as_str(), Some(Money::from_usd(*cost).e10()));
         }
     }
     let rows: Vec<Vec<String>> = all
@@ -171,12 +171,12 @@ fn truth_principals_values(cx: &SqlCx<'_>) -> String {
         .map(|(arn, n)| {
             vec![
                 d.lit(arn),
-                n.map_or_else(|| "CAST(NULL AS BIGINT)".to_string(), |n| n.to_string()),
+                n.map_or_else(|| format!("CAST(NULL AS {MONEY_TYPE})"), |n| n.to_string()),
             ]
         })
         .collect();
-    let t = values_table(d, "t", &[("arn", "VARCHAR"), ("nanos", "BIGINT")], &rows);
-    format!("SELECT arn, nanos FROM {t}")
+    let t = values_table(d, "t", &[("arn", "VARCHAR"), ("e10", MONEY_TYPE)], &rows);
+    format!("SELECT arn, e10 FROM {t}")
 }
 
 fn indent(s: &str) -> String {
