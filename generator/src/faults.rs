@@ -8,7 +8,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use curlab_vocab::bedrock;
-use curlab_vocab::tags::IAM_PRINCIPAL_PREFIX;
+use curlab_vocab::tags::{IAM_PRINCIPAL_PREFIX, RESOURCE_TAGS_PREFIX};
 use curlab_vocab::truth::InjectedFault;
 use curlab_vocab::Money;
 
@@ -60,6 +60,16 @@ pub enum Fault {
     DiscountNetMismatch,
     /// Make credit, refund and discount rows positive (or add a positive discount row).
     AdjustmentSign,
+    /// Give Provisioned Throughput / Reserved tier rows a principal, or change their amount.
+    CommitmentShape,
+    /// Give Amazon Bedrock AgentCore rows a principal.
+    PrincipalOnAgentCore,
+    /// Drop the `resourceTags/` keys of application inference profile rows.
+    ProfileTagsLost,
+    /// Add a discount the truth does not know to usage rows (net columns consistent).
+    NetTotalMismatch,
+    /// Bill usage rows twice over (usage amount and cost doubled).
+    InvoiceTotalMismatch,
 }
 
 /// `(fault, name, rule meant to catch it, default rate)`.
@@ -120,6 +130,21 @@ pub const FAULTS: &[(Fault, &str, &str, f64)] = &[
         0.1,
     ),
     (Fault::AdjustmentSign, "adjustment-sign", "CT008", 0.1),
+    (Fault::CommitmentShape, "commitment-shape", "CT009", 0.1),
+    (
+        Fault::PrincipalOnAgentCore,
+        "principal-on-agentcore",
+        "PR007",
+        0.1,
+    ),
+    (Fault::ProfileTagsLost, "profile-tags-lost", "TG010", 0.1),
+    (Fault::NetTotalMismatch, "net-total-mismatch", "RC007", 0.1),
+    (
+        Fault::InvoiceTotalMismatch,
+        "invoice-total-mismatch",
+        "RC008",
+        0.1,
+    ),
 ];
 
 impl Fault {
@@ -355,11 +380,44 @@ impl<'a> Injector<'a> {
                 is_adjustment(r.kind) && r.cost_e16 < Money::ZERO
                     || r.kind.is_usage() && r.cost_e16.e16() >= MIN_FAULT_COST_E16
             }
+            Fault::CommitmentShape => {
+                r.kind.is_usage()
+                    && bedrock::is_commitment_usage_type(&r.sku.usage_type)
+                    && self.plan.export.table.include_iam_principal_data
+                    && !self.plan.callers.is_empty()
+            }
+            Fault::PrincipalOnAgentCore => {
+                r.sku.product_code == bedrock::AGENTCORE_PRODUCT_CODE
+                    && self.plan.export.table.include_iam_principal_data
+                    && !self.plan.callers.is_empty()
+            }
+            Fault::ProfileTagsLost => {
+                r.resource_id
+                    .as_deref()
+                    .is_some_and(|id| id.contains(":application-inference-profile/"))
+                    && r.tags
+                        .iter()
+                        .any(|(k, _)| k.starts_with(RESOURCE_TAGS_PREFIX))
+            }
+            Fault::NetTotalMismatch | Fault::InvoiceTotalMismatch => {
+                r.kind.is_usage() && r.cost_e16.e16() >= MIN_FAULT_COST_E16
+            }
             Fault::MapAsString
             | Fault::ManifestMismatch
             | Fault::MissingColumn
             | Fault::LegacyCurHeaders => false,
         }
+    }
+
+    /// A caller of the row's account (the first caller when the account has none).
+    fn caller_of_account(&self, r: &Row) -> Arc<str> {
+        self.plan
+            .callers
+            .iter()
+            .find(|c| c.account == r.account)
+            .unwrap_or(&self.plan.callers[0])
+            .arn
+            .clone()
     }
 
     /// Change the row; returns an extra row to insert after it (duplicates).
@@ -384,14 +442,37 @@ impl<'a> Injector<'a> {
                 let acct = &self.plan.accounts[r.account].id;
                 r.principal = r.principal.as_ref().map(|p| shift_account(p, acct).into());
             }
-            Fault::PrincipalOnNonBedrock | Fault::PrincipalBeforeLaunch => {
-                let c = self
-                    .plan
-                    .callers
-                    .iter()
-                    .find(|c| c.account == r.account)
-                    .unwrap_or(&self.plan.callers[0]);
-                r.principal = Some(c.arn.clone());
+            Fault::PrincipalOnNonBedrock
+            | Fault::PrincipalBeforeLaunch
+            | Fault::PrincipalOnAgentCore => {
+                r.principal = Some(self.caller_of_account(r));
+            }
+            Fault::CommitmentShape => {
+                // Odd picks (the first included) get a principal; even picks bill twice the
+                // committed amount in their bucket (cost = usage × rate still holds).
+                if self.changed.get(&fault).copied().unwrap_or(0) % 2 == 1 {
+                    r.principal = Some(self.caller_of_account(r));
+                } else {
+                    r.amount_e6 *= 2;
+                    r.cost_e16 += r.cost_e16;
+                }
+            }
+            Fault::ProfileTagsLost => {
+                let keep = |pairs: &crate::rows::Pairs, drop: &dyn Fn(&str) -> bool| {
+                    Arc::new(pairs.iter().filter(|(k, _)| !drop(k)).cloned().collect())
+                };
+                r.tags = keep(&r.tags, &|k| k.starts_with(RESOURCE_TAGS_PREFIX));
+                r.resource_tags = keep(&r.resource_tags, &|k| k.starts_with("user_"));
+            }
+            Fault::NetTotalMismatch => {
+                // An EDP discount of 10 % the truth does not know; the net columns agree.
+                let [edp, private] = r.discount_e16.unwrap_or([Money::ZERO, Money::ZERO]);
+                r.discount_e16 = Some([edp - Money::from_e16(r.cost_e16.e16() / 10), private]);
+            }
+            Fault::InvoiceTotalMismatch => {
+                r.amount_e6 *= 2;
+                r.cost_e16 += r.cost_e16;
+                r.discount_e16 = r.discount_e16.map(|[e, p]| [e + e, p + p]);
             }
             Fault::UnprefixedTag => {
                 if let Some((k, v)) = r
@@ -557,6 +638,18 @@ fn not_applicable_reason(f: Fault) -> &'static str {
         }
         Fault::AdjustmentSign => {
             "no credit, refund or discount row, and no usage row costs a ten-thousandth of a dollar or more"
+        }
+        Fault::CommitmentShape => {
+            "no Provisioned Throughput or Reserved tier row, or the export has no principal column"
+        }
+        Fault::PrincipalOnAgentCore => {
+            "no Amazon Bedrock AgentCore row, or the export has no principal column"
+        }
+        Fault::ProfileTagsLost => {
+            "no application inference profile row carries a resourceTags/ key"
+        }
+        Fault::NetTotalMismatch | Fault::InvoiceTotalMismatch => {
+            "no usage row costs a ten-thousandth of a dollar or more"
         }
         _ => "no eligible row",
     }

@@ -319,6 +319,12 @@ impl Aggregator {
             timeline,
             coverage,
             principals: sorted_amounts(self.principals.into_iter().map(|(p, a)| (p, a.cost))),
+            note: self
+                .spec
+                .group_by
+                .iter()
+                .any(|d| matches!(d, crate::dim::Dim::ResourceTag(_)))
+                .then_some(crate::summary::RESOURCE_VIEW_NOTE),
         }
     }
 }

@@ -56,7 +56,14 @@ pub struct Summary {
     pub coverage: Vec<Coverage>,
     /// Spend per principal ARN (`(no principal)` for rows without one), largest first.
     pub principals: Vec<Amount>,
+    /// Set when the groups are a resource view (`resource-tag:<key>`): it covers the same rows
+    /// as the principal view, so the two must never be added.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<&'static str>,
 }
+
+/// The note of a report grouped by a resource tag.
+pub const RESOURCE_VIEW_NOTE: &str = "Resource view: these groups (resourceTags/ of application inference profiles and other resources) hold the same rows as the principal view (--group-by principal, --chargeback, the per-principal totals): add one view or the other, never both.";
 
 /// One group of the report.
 #[derive(Debug, Clone, Serialize)]

@@ -2,6 +2,8 @@
 //! unattributable lines equal the truth file's gross and net to the cent and add up to the
 //! invoice total; the table is pinned by a snapshot.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use crate::common::{curlab, generate, truth};
@@ -165,4 +167,126 @@ fn cost_metrics_of_full_bill_match_the_truth_in_files_and_in_memory() {
     s.set_snapshot_path("../../snapshots");
     s.set_prepend_module_to_snapshot(false);
     s.bind(|| insta::assert_snapshot!("report_full_bill_net", table));
+}
+
+/// A report grouped by a profile's resource tag says, in the table and in JSON, that it holds
+/// the same dollars as the principal view; a report by principal does not carry the note.
+#[test]
+fn the_resource_view_says_it_is_not_added_to_the_principal_view() {
+    let dir = generate("full-bill", &[]);
+    let export = dir.path().join("full-bill");
+    let export = export.to_str().expect("utf-8");
+    let report = |by: &str, format: &str| {
+        let o = curlab(&["report", export, "--group-by", by, "--format", format]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).expect("utf-8")
+    };
+    let table = report("resource-tag:Application", "table");
+    assert!(
+        table.contains("Note: Resource view") && table.contains("never both"),
+        "{table}"
+    );
+    let j: Value = serde_json::from_str(&report("resource-tag:Application", "json")).expect("json");
+    assert!(
+        j["note"].as_str().is_some_and(|n| n.contains("never both")),
+        "{j:#}"
+    );
+    // The profile's rows are in the resource view once and in the principal view once.
+    let by_principal: Value = serde_json::from_str(&report("principal", "json")).expect("json");
+    assert!(by_principal.get("note").is_none());
+    assert!(!report("principal", "table").contains("Resource view"));
+    cents("same total", &j["total_usd"], &by_principal["total_usd"]);
+}
+
+/// `[[budgets]]` over full-bill: with a limit every principal reaches, PO004 reports each
+/// (principal, period), and per principal the reported spend adds up to the truth's
+/// `public_on_demand` (PublicOnDemandCost) or `net` (EstimatedContractedCost), and the
+/// Marketplace spend the public metric misses to its `marketplace`.
+#[test]
+fn budgets_per_principal_use_the_truths_metrics() {
+    let dir = generate("full-bill", &[]);
+    let t = truth(dir.path(), "full-bill");
+    let want = t["bill"]["by_principal"].as_object().expect("principals");
+    let export = dir.path().join("full-bill");
+    let policy = dir.path().join("budgets.toml");
+    let dollars = |v: &Value| -> f64 {
+        v.as_str()
+            .and_then(|s| s.strip_prefix('$'))
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("not dollars: {v}"))
+    };
+    for (metric, field) in [
+        ("PublicOnDemandCost", "public_on_demand"),
+        ("EstimatedContractedCost", "net"),
+    ] {
+        std::fs::write(
+            &policy,
+            format!("[[budgets]]\nname = \"all\"\nmetric = \"{metric}\"\nlimit = 0.000001\n"),
+        )
+        .expect("policy");
+        let o = curlab(&[
+            "verify",
+            export.to_str().expect("utf-8"),
+            "--policy",
+            policy.to_str().expect("utf-8"),
+            "--select",
+            "PO004",
+            "--format",
+            "json",
+            "--max-samples",
+            "1000",
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let r: Value = serde_json::from_slice(&o.stdout).expect("json");
+        let f = &r["findings"][0];
+        assert_eq!(f["rule"], "PO004");
+        let mut spend: BTreeMap<String, (f64, f64, usize)> = BTreeMap::new();
+        for s in f["samples"].as_array().expect("samples") {
+            let v = &s["values"];
+            assert_eq!(v["limit_status"], "LIMIT_REACHED");
+            assert_eq!(v["metric"], metric);
+            let e = spend
+                .entry(v["principal"].as_str().expect("principal").to_string())
+                .or_default();
+            e.0 += dollars(&v["spend"]);
+            if metric == "PublicOnDemandCost" {
+                e.1 += dollars(&v["marketplace_not_in_metric"]);
+            } else {
+                assert!(v.get("marketplace_not_in_metric").is_none());
+            }
+            e.2 += 1;
+        }
+        assert_eq!(
+            f["count"].as_u64(),
+            Some(spend.values().map(|e| e.2 as u64).sum())
+        );
+        for (arn, w) in want {
+            // Principals with no spend under this metric never reach the limit.
+            let wanted = w[field].as_f64().expect(field);
+            let (got, marketplace, periods) = spend.get(arn).copied().unwrap_or_default();
+            // Each period's amount is shown to the cent.
+            let slack = 0.005 * periods.max(1) as f64 + 1e-9;
+            assert!(
+                (got - wanted).abs() <= slack,
+                "{metric} {arn}: {got} vs {wanted}"
+            );
+            if metric == "PublicOnDemandCost" && periods > 0 {
+                let m = w["marketplace"].as_f64().expect("marketplace");
+                assert!(
+                    (marketplace - m).abs() <= slack,
+                    "{arn} marketplace {marketplace} vs {m}"
+                );
+            }
+        }
+    }
+    // Marketplace-only principals are invisible to PublicOnDemandCost: the truth has some.
+    assert!(want
+        .values()
+        .any(|w| w["public_on_demand"].as_f64() == Some(0.0)
+            && w["marketplace"].as_f64() > Some(0.0)));
 }

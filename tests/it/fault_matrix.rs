@@ -42,6 +42,11 @@ const FAULTS: &[(&str, &str)] = &[
     ("net-above-gross", "CT006"),
     ("discount-net-mismatch", "CT007"),
     ("adjustment-sign", "CT008"),
+    ("commitment-shape", "CT009"),
+    ("principal-on-agentcore", "PR007"),
+    ("profile-tags-lost", "TG010"),
+    ("net-total-mismatch", "RC007"),
+    ("invoice-total-mismatch", "RC008"),
 ];
 
 /// Pairs where the scenario has nothing the fault could change, with the reason the generator
@@ -173,6 +178,126 @@ const NOT_APPLICABLE: &[(&str, &str, &str)] = &[
         "full-bill",
         "gateway-collapse",
         "no gateway with per-user sessions",
+    ),
+    (
+        "blog-launch",
+        "commitment-shape",
+        "no Provisioned Throughput or Reserved tier row",
+    ),
+    (
+        "blog-launch",
+        "principal-on-agentcore",
+        "no Amazon Bedrock AgentCore row",
+    ),
+    (
+        "blog-launch",
+        "profile-tags-lost",
+        "no application inference profile row",
+    ),
+    (
+        "s1-iam-users",
+        "commitment-shape",
+        "no Provisioned Throughput or Reserved tier row",
+    ),
+    (
+        "s1-iam-users",
+        "principal-on-agentcore",
+        "no Amazon Bedrock AgentCore row",
+    ),
+    (
+        "s1-iam-users",
+        "profile-tags-lost",
+        "no application inference profile row",
+    ),
+    (
+        "s2-app-roles",
+        "commitment-shape",
+        "no Provisioned Throughput or Reserved tier row",
+    ),
+    (
+        "s2-app-roles",
+        "principal-on-agentcore",
+        "no Amazon Bedrock AgentCore row",
+    ),
+    (
+        "s2-app-roles",
+        "profile-tags-lost",
+        "no application inference profile row",
+    ),
+    (
+        "s3-okta-saml",
+        "commitment-shape",
+        "no Provisioned Throughput or Reserved tier row",
+    ),
+    (
+        "s3-okta-saml",
+        "principal-on-agentcore",
+        "no Amazon Bedrock AgentCore row",
+    ),
+    (
+        "s3-okta-saml",
+        "profile-tags-lost",
+        "no application inference profile row",
+    ),
+    (
+        "s3-entra-oidc",
+        "commitment-shape",
+        "no Provisioned Throughput or Reserved tier row",
+    ),
+    (
+        "s3-entra-oidc",
+        "principal-on-agentcore",
+        "no Amazon Bedrock AgentCore row",
+    ),
+    (
+        "s3-entra-oidc",
+        "profile-tags-lost",
+        "no application inference profile row",
+    ),
+    (
+        "s4-gateway-shared-role",
+        "commitment-shape",
+        "no Provisioned Throughput or Reserved tier row",
+    ),
+    (
+        "s4-gateway-shared-role",
+        "principal-on-agentcore",
+        "no Amazon Bedrock AgentCore row",
+    ),
+    (
+        "s4-gateway-shared-role",
+        "profile-tags-lost",
+        "no application inference profile row",
+    ),
+    (
+        "s4-gateway-per-user",
+        "commitment-shape",
+        "no Provisioned Throughput or Reserved tier row",
+    ),
+    (
+        "s4-gateway-per-user",
+        "principal-on-agentcore",
+        "no Amazon Bedrock AgentCore row",
+    ),
+    (
+        "s4-gateway-per-user",
+        "profile-tags-lost",
+        "no application inference profile row",
+    ),
+    (
+        "enterprise",
+        "commitment-shape",
+        "no Provisioned Throughput or Reserved tier row",
+    ),
+    (
+        "enterprise",
+        "principal-on-agentcore",
+        "no Amazon Bedrock AgentCore row",
+    ),
+    (
+        "enterprise",
+        "profile-tags-lost",
+        "no application inference profile row",
     ),
 ];
 

@@ -454,7 +454,7 @@ fn a_real_like_csv_gz_export_with_exponent_numbers_verifies_clean() {
     let (code, out, _) = cli_verify(&export);
     assert_eq!(code, 0, "{out}");
     // Skip reasons state what was seen, one line per reason.
-    assert!(out.contains("skipped PR001, PR002, PR003, PR004, PR005, PR006, GW002: column line_item_iam_principal is not in any data file"), "{out}");
+    assert!(out.contains("skipped PR001, PR002, PR003, PR004, PR005, PR006, PR007, GW002: column line_item_iam_principal is not in any data file"), "{out}");
     assert!(
         !out.contains("is off") && !out.contains("the export does not include"),
         "{out}"

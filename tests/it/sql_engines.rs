@@ -103,6 +103,26 @@ const CASES: &[(&str, &str, &str, Option<&str>)] = &[
     ("full-bill", "full-bill", "1", Some("net-above-gross")),
     ("full-bill", "full-bill", "1", Some("discount-net-mismatch")),
     ("full-bill", "full-bill", "1", Some("adjustment-sign")),
+    ("full-bill", "full-bill", "1", Some("commitment-shape")),
+    (
+        "full-bill",
+        "full-bill",
+        "1",
+        Some("principal-on-agentcore"),
+    ),
+    ("full-bill", "full-bill", "1", Some("profile-tags-lost")),
+    (
+        "s2-app-roles",
+        "s2-app-roles",
+        "1",
+        Some("net-total-mismatch"),
+    ),
+    (
+        "full-bill",
+        "full-bill",
+        "1",
+        Some("invoice-total-mismatch"),
+    ),
 ];
 
 /// Exports whose rule set also runs without --truth on Spark (DuckDB and sqlglot run it for
@@ -531,6 +551,11 @@ fn fault_rule(fault: &str) -> &'static str {
         "net-above-gross" => "CT006",
         "discount-net-mismatch" => "CT007",
         "adjustment-sign" => "CT008",
+        "commitment-shape" => "CT009",
+        "principal-on-agentcore" => "PR007",
+        "profile-tags-lost" => "TG010",
+        "net-total-mismatch" => "RC007",
+        "invoice-total-mismatch" => "RC008",
         other => panic!("unknown fault {other}"),
     }
 }

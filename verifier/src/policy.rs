@@ -23,6 +23,77 @@ pub struct Policy {
     /// Gateway roles that must open one session per end user (`[[gateway]]` tables).
     #[serde(default, rename = "gateway")]
     pub gateways: Vec<GatewayPolicy>,
+    /// Spend limits per IAM principal (`[[budgets]]`, PO004).
+    #[serde(default)]
+    pub budgets: Vec<BudgetPolicy>,
+}
+
+/// The cost metric of a user-based AWS budget (`DescribeBudgetSpendForPrincipal`: "A user-based
+/// budget uses the `PublicOnDemandCost` or `EstimatedContractedCost` metric").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum BudgetMetric {
+    /// Σ `pricing_public_on_demand_cost` of the principal's usage rows (0 on rows billed by
+    /// AWS Marketplace).
+    PublicOnDemandCost,
+    /// Σ `line_item_net_unblended_cost` (unblended where null) of the principal's usage rows:
+    /// after EDP and private-rate discounts, before credits, refunds and tax.
+    EstimatedContractedCost,
+}
+
+impl BudgetMetric {
+    /// The AWS spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BudgetMetric::PublicOnDemandCost => "PublicOnDemandCost",
+            BudgetMetric::EstimatedContractedCost => "EstimatedContractedCost",
+        }
+    }
+}
+
+/// `[[budgets]]`: a limit per IAM principal (an AWS Budgets limit with the `IAM_PRINCIPAL`
+/// dimension).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetPolicy {
+    /// A name for messages; default `budget-<n>` (1-based).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The cost metric.
+    pub metric: BudgetMetric,
+    /// `MONTHLY` (the billing period), the only period checked.
+    #[serde(default)]
+    pub period: Option<String>,
+    /// USD per principal per billing period.
+    pub limit: f64,
+    /// Principals it limits: globs (`*` also matches `/`) or exact principal ARNs, as AWS's
+    /// `SpendPrincipal` ids (`arn:aws:iam::<acct>:root`, `…:user/…`, `…:role/…`,
+    /// `arn:aws:sts::<acct>:assumed-role/<role>/<session>`, `…:federated-user/…`); an id
+    /// written without `arn:<partition>:` gets `arn:aws:`. Empty: every principal.
+    #[serde(default)]
+    pub principals: Vec<String>,
+}
+
+impl BudgetPolicy {
+    /// The budget's name (`budget-<n>` when none is given; `index` is 0-based).
+    pub fn name_or(&self, index: usize) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("budget-{}", index + 1))
+    }
+
+    /// The principal patterns with `arn:aws:` added where the id was written without it.
+    pub fn patterns(&self) -> Vec<String> {
+        self.principals
+            .iter()
+            .map(|p| {
+                if p.starts_with("iam::") || p.starts_with("sts::") {
+                    format!("arn:aws:{p}")
+                } else {
+                    p.clone()
+                }
+            })
+            .collect()
+    }
 }
 
 /// `[tags]`.
@@ -167,6 +238,35 @@ pub fn parse(path: &Path, text: &str) -> Result<Policy, VerifyError> {
             )));
         }
     }
+    for (i, b) in policy.budgets.iter().enumerate() {
+        let name = b.name_or(i);
+        if !(b.limit.is_finite() && b.limit > 0.0) {
+            return Err(bad(format!(
+                "budgets `{name}` limit {} is not a positive amount of USD",
+                b.limit
+            )));
+        }
+        if let Some(p) = &b.period {
+            if p != "MONTHLY" {
+                return Err(bad(format!(
+                    "budgets `{name}` period `{p}` is not supported; curlab checks MONTHLY budgets (one billing period)"
+                )));
+            }
+        }
+        for p in b.patterns() {
+            if p.contains(['*', '?', '[']) {
+                glob::Pattern::new(&p).map_err(|e| {
+                    bad(format!(
+                        "budgets `{name}` principal pattern `{p}` is not a valid glob: {e}"
+                    ))
+                })?;
+            } else if let Err(e) = curlab_vocab::arn::parse_principal(&p) {
+                return Err(bad(format!(
+                    "budgets `{name}` principal `{p}` is not an IAM principal ARN ({e}); write an ARN such as arn:aws:iam::111122223333:user/alice, arn:aws:iam::111122223333:root or arn:aws:sts::111122223333:assumed-role/Role/session, or a glob"
+                )));
+            }
+        }
+    }
     for a in &policy.tags.activation {
         if crate::read::parse_ts(&a.effective_from).is_none() {
             return Err(bad(format!(
@@ -193,6 +293,46 @@ pub fn load(path: &Path) -> Result<Policy, VerifyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn budgets_parse_and_check() {
+        let p = parse(
+            Path::new("p.toml"),
+            r#"
+[[budgets]]
+name = "per-user"
+metric = "PublicOnDemandCost"
+period = "MONTHLY"
+limit = 100.0
+principals = ["arn:aws:iam::*:user/*", "iam::111122223333:root"]
+[[budgets]]
+metric = "EstimatedContractedCost"
+limit = 5
+"#,
+        )
+        .unwrap();
+        assert_eq!(p.budgets.len(), 2);
+        assert_eq!(p.budgets[0].metric, BudgetMetric::PublicOnDemandCost);
+        assert_eq!(p.budgets[0].patterns()[1], "arn:aws:iam::111122223333:root");
+        assert_eq!(p.budgets[1].name_or(1), "budget-2");
+        for (bad, says) in [
+            ("metric = \"Cost\"\nlimit = 1", "line 3"),
+            ("metric = \"PublicOnDemandCost\"\nlimit = 0", "positive"),
+            (
+                "metric = \"PublicOnDemandCost\"\nlimit = 1\nperiod = \"DAILY\"",
+                "MONTHLY",
+            ),
+            (
+                "metric = \"PublicOnDemandCost\"\nlimit = 1\nprincipals = [\"alice\"]",
+                "not an IAM principal ARN",
+            ),
+        ] {
+            let err = parse(Path::new("p.toml"), &format!("\n[[budgets]]\n{bad}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(says) && err.contains("p.toml"), "{bad}: {err}");
+        }
+    }
 
     #[test]
     fn unknown_keys_name_the_line() {
@@ -224,6 +364,7 @@ roles = ["LiteLLM*"]
         )
         .unwrap();
         assert_eq!(p.gateways[0].max_share(), 0.5);
+        assert!(p.budgets.is_empty());
         assert_eq!(full_tag_key("team"), "iamPrincipal/team");
     }
 }

@@ -50,6 +50,12 @@ pub struct Row<'a> {
     pub net_cost: Option<f64>,
     /// `discount_total_discount` (null where no discount applies).
     pub total_discount: Option<f64>,
+    /// `pricing_public_on_demand_cost`.
+    pub public_cost: Option<f64>,
+    /// `line_item_resource_id` (None when null or empty).
+    pub resource_id: Option<&'a str>,
+    /// `discount` entries (value text); empty when no discount applies.
+    pub discount: &'a [(String, String)],
     /// `line_item_unblended_rate` (text; None when null or empty).
     pub rate: Option<&'a str>,
     /// `line_item_usage_start_date`, UTC microseconds.

@@ -311,3 +311,48 @@ mod tests {
         assert!(!is_bedrock(&ec2));
     }
 }
+
+/// `line_item_product_code` of Amazon Bedrock AgentCore (Runtime, Gateway, Memory, tools), which
+/// IAM principal attribution does not cover (AgentCore developer guide, "per-agent cost").
+pub const AGENTCORE_PRODUCT_CODE: &str = "AmazonBedrockAgentCore";
+
+/// Whether a usage type is a Bedrock commitment: Provisioned Throughput model units
+/// (`USE1-<Model>-ProvisionedThroughput-1month-ModelUnits`,
+/// `USE1-MP:USE1_ProvisionedThroughput_1MonthCommit_ModelUnits_Usage-Units`) or the Reserved
+/// tier (`USE1-MP:USE1_Reserved_1Month_InputTPM_Geo-Units`). Case-insensitive substrings, as
+/// the CUDOS dashboard classifies them (`provisionedthroughput`, `reserved`), narrowed by the
+/// unit each spelling carries (`modelunits`, `tpm`).
+pub fn is_commitment_usage_type(usage_type: &str) -> bool {
+    let has = |needle: &str| {
+        usage_type
+            .as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    };
+    (has("provisionedthroughput") && has("modelunits")) || (has("_reserved_") && has("tpm"))
+}
+
+#[cfg(test)]
+mod commitment_tests {
+    use super::*;
+
+    #[test]
+    fn commitment_usage_types() {
+        for yes in [
+            "USE1-Nova2.0Lite-ProvisionedThroughput-1month-ModelUnits",
+            "USE1-MP:USE1_ProvisionedThroughput_1MonthCommit_ModelUnits_Usage-Units",
+            "USE1-MP:USE1_Reserved_1Month_InputTPM_Geo-Units",
+            "USW2-MP:USW2_Reserved_3Month_OutputTPM_Global-Units",
+        ] {
+            assert!(is_commitment_usage_type(yes), "{yes}");
+        }
+        for no in [
+            "USE1-NovaPro-input-tokens",
+            "USE1-MP:USE1_InputTokenCount-Units",
+            "USE1-Guardrail-ContentPolicyUnitsConsumed",
+            "USE1-Reserved-Something",
+        ] {
+            assert!(!is_commitment_usage_type(no), "{no}");
+        }
+    }
+}

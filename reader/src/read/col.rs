@@ -47,11 +47,18 @@ pub enum Col {
     NetUnblendedCost,
     /// `discount_total_discount` (null where no discount applies)
     TotalDiscount,
+    /// `pricing_public_on_demand_cost` (0 on Marketplace-billed and tax rows)
+    PublicOnDemandCost,
+    /// `line_item_resource_id` (present only with INCLUDE_RESOURCES)
+    ResourceId,
+    /// `discount` (`map<string,double>`: `edp_discount`, `private_rate_discount`, …; values
+    /// kept as their text, empty where no discount applies)
+    Discount,
 }
 
 impl Col {
     /// Every column the verifier can read.
-    pub const ALL: [Col; 21] = [
+    pub const ALL: [Col; 24] = [
         Col::BillingEntity,
         Col::PeriodStart,
         Col::LineItemId,
@@ -73,6 +80,9 @@ impl Col {
         Col::Tags,
         Col::NetUnblendedCost,
         Col::TotalDiscount,
+        Col::PublicOnDemandCost,
+        Col::ResourceId,
+        Col::Discount,
     ];
 
     /// The CUR 2.0 column name.
@@ -99,6 +109,9 @@ impl Col {
             Col::Tags => "tags",
             Col::NetUnblendedCost => "line_item_net_unblended_cost",
             Col::TotalDiscount => "discount_total_discount",
+            Col::PublicOnDemandCost => "pricing_public_on_demand_cost",
+            Col::ResourceId => "line_item_resource_id",
+            Col::Discount => "discount",
         }
     }
 

@@ -89,6 +89,9 @@ pub fn render(s: &Summary, show_timeline: bool) -> String {
     ]);
     rows.push(total);
     out.push_str(&columns(&rows, &[dims, dims + 1, dims + 2]));
+    if let Some(n) = s.note {
+        let _ = writeln!(out, "Note: {n}");
+    }
 
     if show_timeline {
         let _ = writeln!(out, "\nSpend by {} bucket", s.granularity);

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use arrow_array::Array;
 use rustc_hash::FxHashMap;
 
+use super::accum_bill::BillAccum;
 use super::aggregates::{Aggregates, KeySeen, Spend};
 use super::cache::{Interner, R_INFERENCE, R_PRINCIPAL};
 use super::dupes::{DupStore, IdSink, When};
@@ -37,6 +38,8 @@ pub struct Accum {
     last_period: Option<(i64, u32)>,
     /// Scratch: per dictionary key of the batch's `tags` keys, entries and first row.
     key_rows: Vec<(u64, u64)>,
+    /// The bill, commitment and profile aggregates.
+    bill: BillAccum,
 }
 
 /// A billing period as a number (`2026-04` → 202604; 0 when unknown).
@@ -61,6 +64,7 @@ impl Accum {
             ids: ids.map(|s| IdSink::new(s.clone())),
             last_period: None,
             key_rows: Vec::new(),
+            bill: BillAccum::default(),
         }
     }
 
@@ -87,6 +91,35 @@ impl Accum {
         }
         if self.ids.is_some() {
             self.observe_ids(v);
+        }
+        if self.track.has(Aggregate::Bill)
+            || self.track.has(Aggregate::Commitments)
+            || self.track.has(Aggregate::ProfileTags)
+        {
+            let folder = v.folder_period.map(period_number);
+            for i in 0..v.len {
+                let period = match folder {
+                    Some(p) => p,
+                    None => self.period_of(v, i),
+                };
+                self.bill.observe(self.track, v, i, period);
+            }
+        }
+    }
+
+    /// The billing period of row `i` from `bill_billing_period_start_date` (0 when unknown),
+    /// remembering the last one turned into a number.
+    fn period_of(&mut self, v: &View<'_>, i: usize) -> u32 {
+        match v.period_start(i) {
+            Some(t) => match self.last_period {
+                Some((last, n)) if last == t => n,
+                _ => {
+                    let n = period_number(&crate::row::fmt_ts(t));
+                    self.last_period = Some((t, n));
+                    n
+                }
+            },
+            None => 0,
         }
     }
 
@@ -155,6 +188,7 @@ impl Accum {
     }
 
     fn observe_ids(&mut self, v: &View<'_>) {
+        let last_period = &mut self.last_period;
         let Some(ids) = self.ids.as_mut() else { return };
         let folder = v.folder_period.map(period_number);
         let Some(col) = v.batch.strings(Col::LineItemId) else {
@@ -180,11 +214,11 @@ impl Accum {
             let period = match folder {
                 Some(p) => p,
                 None => match v.period_start(i) {
-                    Some(t) => match self.last_period {
+                    Some(t) => match *last_period {
                         Some((last, n)) if last == t => n,
                         _ => {
                             let n = period_number(&crate::row::fmt_ts(t));
-                            self.last_period = Some((t, n));
+                            *last_period = Some((t, n));
                             n
                         }
                     },
@@ -224,18 +258,18 @@ impl Accum {
                 .or_default()
                 .insert(k.to_string(), seen);
         }
-        (
-            Aggregates {
-                principal_rows: self.principal_rows,
-                first_principal_start: self.first_principal_start,
-                bedrock_cost: self.bedrock_cost,
-                unattributed_cost: self.unattributed_cost,
-                spend,
-                by_tag,
-                tag_spellings,
-                duplicates: Vec::new(),
-            },
-            self.ids,
-        )
+        let mut agg = Aggregates {
+            principal_rows: self.principal_rows,
+            first_principal_start: self.first_principal_start,
+            bedrock_cost: self.bedrock_cost,
+            unattributed_cost: self.unattributed_cost,
+            spend,
+            by_tag,
+            tag_spellings,
+            duplicates: Vec::new(),
+            ..Default::default()
+        };
+        self.bill.into_aggregates(interner, &mut agg);
+        (agg, self.ids)
     }
 }

@@ -2,7 +2,7 @@
 //! [`Aggregate`](super::Aggregate)s the selected rules need are filled in. Merging is
 //! commutative, so the result does not depend on the thread count.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use curlab_vocab::Money;
 
@@ -40,6 +40,86 @@ pub struct Duplicate {
     pub period: String,
 }
 
+/// One billing period's bill ([`Bill`](super::Aggregate::Bill)), nano-dollars.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PeriodBill {
+    /// Σ `line_item_unblended_cost` of every row (usage, discounts, credits, refunds, tax).
+    pub invoice: Money,
+    /// Σ net cost (`line_item_net_unblended_cost`, unblended where null) of the usage rows.
+    pub usage_net: Money,
+}
+
+/// A principal's usage rows in one billing period ([`Bill`](super::Aggregate::Bill)),
+/// nano-dollars.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PrincipalBill {
+    /// Σ unblended cost.
+    pub gross: Money,
+    /// Σ net cost (unblended where the net column is null).
+    pub net: Money,
+    /// Σ `pricing_public_on_demand_cost`.
+    pub public: Money,
+    /// Σ unblended cost of its rows billed by AWS Marketplace (public on-demand cost 0).
+    pub marketplace: Money,
+}
+
+impl PrincipalBill {
+    fn add(&mut self, o: &PrincipalBill) {
+        self.gross += o.gross;
+        self.net += o.net;
+        self.public += o.public;
+        self.marketplace += o.marketplace;
+    }
+}
+
+/// One commitment's rows in one billing period ([`Commitments`](super::Aggregate::Commitments)).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommitmentLine {
+    /// Rows.
+    pub rows: u64,
+    /// Smallest and largest `line_item_usage_amount`.
+    pub min_amount: f64,
+    /// Largest `line_item_usage_amount`.
+    pub max_amount: f64,
+    /// Distinct usage starts (UTC µs): one per time bucket.
+    pub starts: BTreeSet<i64>,
+    /// (file index, row) of its first row.
+    pub first: (usize, u64),
+    /// Σ unblended cost.
+    pub cost: Money,
+}
+
+impl CommitmentLine {
+    /// A line of one row.
+    pub fn of(amount: f64, start: Option<i64>, at: (usize, u64), cost: Money) -> Self {
+        CommitmentLine {
+            rows: 1,
+            min_amount: amount,
+            max_amount: amount,
+            starts: start.into_iter().collect(),
+            first: at,
+            cost,
+        }
+    }
+
+    /// Fold another part of the same line in.
+    pub fn add(&mut self, o: CommitmentLine) {
+        self.rows += o.rows;
+        self.min_amount = self.min_amount.min(o.min_amount);
+        self.max_amount = self.max_amount.max(o.max_amount);
+        self.starts.extend(o.starts);
+        self.first = self.first.min(o.first);
+        self.cost += o.cost;
+    }
+}
+
+/// (usage account, usage type, resource id or "", billing period `YYYY-MM`).
+pub type CommitmentKey = (String, String, String, String);
+
+/// Rows of one application inference profile with one set of `resourceTags/` keys
+/// ([`ProfileTags`](super::Aggregate::ProfileTags)): (rows, nano-dollars) per usage start.
+pub type ProfileRows = BTreeMap<i64, (u64, Money)>;
+
 /// Export-wide facts gathered during the scan.
 #[derive(Debug, Clone, Default)]
 pub struct Aggregates {
@@ -64,6 +144,15 @@ pub struct Aggregates {
     /// [`LineItemIds`](super::Aggregate::LineItemIds): every occurrence of a line item except
     /// the first (filled in after the scan).
     pub duplicates: Vec<Duplicate>,
+    /// [`Bill`](super::Aggregate::Bill): per billing period (`YYYY-MM`, "" when unknown).
+    pub periods: BTreeMap<String, PeriodBill>,
+    /// [`Bill`](super::Aggregate::Bill): per principal, then billing period.
+    pub principal_bill: BTreeMap<String, BTreeMap<String, PrincipalBill>>,
+    /// [`Commitments`](super::Aggregate::Commitments): per commitment line.
+    pub commitments: BTreeMap<CommitmentKey, CommitmentLine>,
+    /// [`ProfileTags`](super::Aggregate::ProfileTags): per profile ARN, per sorted set of
+    /// `resourceTags/` keys.
+    pub profiles: BTreeMap<String, BTreeMap<Vec<String>, ProfileRows>>,
 }
 
 impl Aggregates {
@@ -107,6 +196,46 @@ impl Aggregates {
             }
         }
         self.duplicates.extend(other.duplicates);
+        for (p, b) in other.periods {
+            let e = self.periods.entry(p).or_default();
+            e.invoice += b.invoice;
+            e.usage_net += b.usage_net;
+        }
+        for (p, periods) in other.principal_bill {
+            let mine = self.principal_bill.entry(p).or_default();
+            for (period, b) in periods {
+                mine.entry(period).or_default().add(&b);
+            }
+        }
+        for (k, line) in other.commitments {
+            match self.commitments.get_mut(&k) {
+                Some(mine) => mine.add(line),
+                None => {
+                    self.commitments.insert(k, line);
+                }
+            }
+        }
+        for (arn, sets) in other.profiles {
+            let mine = self.profiles.entry(arn).or_default();
+            for (keys, rows) in sets {
+                let e = mine.entry(keys).or_default();
+                for (start, (n, nanos)) in rows {
+                    let r = e.entry(start).or_default();
+                    r.0 += n;
+                    r.1 += nanos;
+                }
+            }
+        }
+    }
+
+    /// A principal's usage rows summed over every billing period.
+    pub fn principal_total(&self, principal: &str) -> Option<PrincipalBill> {
+        let periods = self.principal_bill.get(principal)?;
+        let mut t = PrincipalBill::default();
+        for b in periods.values() {
+            t.add(b);
+        }
+        Some(t)
     }
 
     /// Bedrock inference spend per principal (all accounts), principals only.

@@ -5,6 +5,7 @@
 //! line items through hash partitions spilled to disk, `dupes.rs`). Nothing here knows a rule.
 
 mod accum;
+mod accum_bill;
 mod aggregates;
 mod cache;
 mod dupes;
@@ -13,8 +14,9 @@ mod needs;
 mod view;
 
 pub use accum::Accum;
-pub use aggregates::{Aggregates, Spend};
-pub use cache::{FactCache, R_BEDROCK, R_CREDIT_REFUND, R_PRINCIPAL, R_USAGE};
+pub use accum_bill::PROFILE_MARKER;
+pub use aggregates::{Aggregates, PrincipalBill, Spend};
+pub use cache::{FactCache, R_BEDROCK, R_CREDIT_REFUND, R_INFERENCE, R_PRINCIPAL, R_USAGE};
 pub use dupes::{DupStore, IdSink};
 pub use memo::Fact;
 pub use needs::{Aggregate, Distinct, Needs, PerValue, Wanted};

@@ -62,6 +62,16 @@ pub enum Aggregate {
     TagSpellings,
     /// Every line item's identity (id and interval) per billing period, for repeats.
     LineItemIds,
+    /// The bill per billing period (Σ unblended of every row; Σ net of the usage rows) and per
+    /// principal and period (gross, net, public on-demand and Marketplace-billed cost of its
+    /// usage rows).
+    Bill,
+    /// Commitment rows (Provisioned Throughput, Reserved tier) per usage account, usage type,
+    /// resource id and period: their usage amounts and time buckets.
+    Commitments,
+    /// Rows whose resource id is an application inference profile: per profile, per set of
+    /// `resourceTags/` keys, rows and cost per usage start.
+    ProfileTags,
 }
 
 impl Aggregate {
@@ -72,6 +82,13 @@ impl Aggregate {
             Aggregate::SpendByTag | Aggregate::TagSpellings => &[Col::Tags],
             // A line item is its id and interval; without an interval, its usage start and end.
             Aggregate::LineItemIds => &[Col::TimeInterval, Col::UsageEnd],
+            Aggregate::Bill => &[
+                Col::Principal,
+                Col::NetUnblendedCost,
+                Col::PublicOnDemandCost,
+            ],
+            Aggregate::Commitments => &[Col::UsageAmount, Col::ResourceId],
+            Aggregate::ProfileTags => &[Col::ResourceId, Col::Tags],
         }
     }
 

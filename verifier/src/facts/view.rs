@@ -122,6 +122,7 @@ pub struct View<'a> {
     usage: Option<&'a Float64Array>,
     net_cost: Option<&'a Float64Array>,
     total_discount: Option<&'a Float64Array>,
+    public_cost: Option<&'a Float64Array>,
     start: Option<&'a TimestampMicrosecondArray>,
     end: Option<&'a TimestampMicrosecondArray>,
     period_start: Option<&'a TimestampMicrosecondArray>,
@@ -205,6 +206,7 @@ impl<'a> View<'a> {
             usage: batch.f64s(Col::UsageAmount),
             net_cost: batch.f64s(Col::NetUnblendedCost),
             total_discount: batch.f64s(Col::TotalDiscount),
+            public_cost: batch.f64s(Col::PublicOnDemandCost),
             start: batch.timestamps(Col::UsageStart),
             end: batch.timestamps(Col::UsageEnd),
             period_start: batch.timestamps(Col::PeriodStart),
@@ -385,6 +387,50 @@ impl<'a> View<'a> {
     #[inline]
     pub fn total_discount(&self, i: usize) -> Option<f64> {
         f64_at(self.total_discount, i)
+    }
+
+    /// `pricing_public_on_demand_cost` (None when null or the column was not read).
+    #[inline]
+    pub fn public_cost(&self, i: usize) -> Option<f64> {
+        f64_at(self.public_cost, i)
+    }
+
+    /// The net cost of row `i` as chargeback and budgets count it: `line_item_net_unblended_cost`,
+    /// or the unblended cost where the net column is null.
+    #[inline]
+    pub fn net_or_gross(&self, i: usize) -> Option<f64> {
+        self.net_cost(i).or_else(|| self.cost(i))
+    }
+
+    /// `line_item_resource_id` (None when null, blank or the column was not read).
+    pub fn resource_id(&self, i: usize) -> Option<&'a str> {
+        self.batch
+            .str(Col::ResourceId, i)
+            .filter(|v| !v.trim().is_empty())
+    }
+
+    /// The values of row `i`'s `discount` map, parsed as numbers (a value that is empty or not
+    /// a number counts as 0), and how many entries it has; `None` when the map is null or the
+    /// column was not read.
+    pub fn discount_sum(&self, i: usize) -> Option<(usize, f64)> {
+        let m = self.batch.map(Col::Discount)?;
+        let entries = m.entries(i)?;
+        let (mut n, mut sum) = (0, 0.0);
+        for (_, v) in entries {
+            n += 1;
+            sum += v
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .unwrap_or(0.0);
+        }
+        Some((n, sum))
+    }
+
+    /// `bill_billing_entity` ("" when null).
+    pub fn billing_entity(&self, i: usize) -> &'a str {
+        self.text(Col::BillingEntity, i)
     }
 
     /// `line_item_usage_start_date`, UTC µs.

@@ -126,3 +126,14 @@ pub fn compare(
         );
     }
 }
+
+/// Why the bill reconciliation rules (RC007, RC008) cannot run, if they cannot: the
+/// reconciliation reasons, or a truth file without its `bill`.
+pub fn bill_skip(ctx: &Ctx) -> Option<String> {
+    reconciliation_skip(ctx).or_else(|| {
+        ctx.truth
+            .as_ref()
+            .is_some_and(|t| t.bill.totals_by_period.is_empty())
+            .then(|| "the truth file has no bill (totals_by_period is empty)".to_string())
+    })
+}

@@ -58,6 +58,9 @@ pub fn inference() -> Row<'static> {
         usage: Some(1000.0),
         net_cost: None,
         total_discount: None,
+        public_cost: Some(0.8),
+        resource_id: Some("arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0"),
+        discount: &[],
         rate: Some("0.0008000000"),
         start: ts("2026-04-20T10:00:00Z"),
         end: ts("2026-04-20T11:00:00Z"),
@@ -167,6 +170,15 @@ pub fn batch_of(r: &Row<'_>) -> Batch {
         (
             Col::TotalDiscount,
             ColData::F64(Float64Array::from(vec![r.total_discount])),
+        ),
+        (
+            Col::PublicOnDemandCost,
+            ColData::F64(Float64Array::from(vec![r.public_cost])),
+        ),
+        (Col::ResourceId, dict(r.resource_id)),
+        (
+            Col::Discount,
+            ColData::Map(Box::new(MapCol::from_pairs([Some(r.discount)]))),
         ),
         (
             Col::UsageStart,

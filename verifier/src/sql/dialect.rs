@@ -212,6 +212,30 @@ impl Dialect {
         }
     }
 
+    /// The sum of a `map<string,double>`'s values (NULL values count 0; 0 for an empty map).
+    pub fn map_values_sum(self, map: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("coalesce(list_sum(map_values({map})), 0)"),
+            Dialect::Spark => format!(
+                "aggregate(map_values({map}), CAST(0 AS DOUBLE), (s, x) -> s + coalesce(x, 0))"
+            ),
+            _ => format!(
+                "reduce(map_values({map}), CAST(0 AS DOUBLE), (s, x) -> s + coalesce(x, 0), s -> s)"
+            ),
+        }
+    }
+
+    /// How many entries a map has (0 for a NULL map).
+    pub fn map_len(self, map: &str) -> String {
+        match self {
+            Dialect::Spark => format!("CASE WHEN {map} IS NULL THEN 0 ELSE size({map}) END"),
+            Dialect::DuckDb => format!("coalesce(len(map_keys({map})), 0)"),
+            // Over the keys (an array): sqlglot's Trino-to-DuckDB transpilation, which the tests
+            // use, spells `cardinality` as DuckDB's array_length, which takes no map.
+            _ => format!("coalesce(cardinality(map_keys({map})), 0)"),
+        }
+    }
+
     /// The keys of `map` for which `cond` (an expression of [`KEY`]) holds, as an array.
     pub fn keys_where(self, map: &str, cond: &str) -> String {
         match self {

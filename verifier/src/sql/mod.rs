@@ -111,6 +111,7 @@ fn base_ctes(d: Dialect, table: &str) -> String {
         ("line_item_net_unblended_cost".into(), "net_cost"),
         ("discount_total_discount".into(), "total_discount"),
         (blank_to_null("line_item_unblended_rate"), "rate"),
+        (blank_to_null("line_item_resource_id"), "resource_id"),
         ("line_item_usage_start_date".into(), "usage_start"),
         ("line_item_usage_end_date".into(), "usage_end"),
         ("bill_billing_period_start_date".into(), "period_start"),
@@ -118,6 +119,7 @@ fn base_ctes(d: Dialect, table: &str) -> String {
         (d.epoch_ms("line_item_usage_end_date"), "end_ms"),
         (d.epoch_ms("bill_billing_period_start_date"), "period_ms"),
         ("tags".into(), "tags"),
+        ("discount".into(), "discount"),
         ("billing_period".into(), "billing_period"),
     ];
     let select: Vec<String> = cols
