@@ -136,6 +136,55 @@ pub fn discover(paths: &[String], period: Option<&str>) -> Result<Inputs, Error>
     Ok(inputs)
 }
 
+/// How deep [`find_exports`] looks below the folder given (`<scenario>/cur2/<payer>/<export>`
+/// is 3 levels).
+const MAX_EXPORT_DEPTH: usize = 4;
+
+/// A folder holding several exports: the CUR 2.0 exports below `dir`, one per payer in a
+/// multi-payer output (`<scenario>/cur2/<payer-id>/<export>/`, the layout the AWS Cloud
+/// Intelligence Dashboards collect several sources in) or side by side. `None` when `dir` is
+/// one export itself, its `data/` folder, a folder holding exactly one export directly, or a
+/// folder of data files: [`discover`] reads those as one export. Symbolic links and hidden
+/// folders are not walked; export folders are not looked into.
+pub fn find_exports(dir: &Path) -> Result<Option<Vec<PathBuf>>, Error> {
+    let is_export = |d: &Path| d.join(layout::DATA_DIR).is_dir();
+    if is_export(dir) {
+        return Ok(None);
+    }
+    let entries = sorted_entries(dir)?;
+    let direct_exports = entries.iter().filter(|e| is_export(e)).count();
+    let single = entries.iter().any(|e| {
+        e.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+            (e.is_dir() && n.starts_with(layout::PERIOD_PREFIX))
+                || (!e.is_dir() && is_data_file_name(n))
+        })
+    });
+    if single || direct_exports == 1 {
+        return Ok(None);
+    }
+    let mut found = Vec::new();
+    let mut stack = vec![(dir.to_path_buf(), 0usize)];
+    while let Some((d, depth)) = stack.pop() {
+        for e in sorted_entries(&d)?.into_iter().rev() {
+            let hidden = e
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_none_or(|n| n.starts_with('.'));
+            let is_dir = e.symlink_metadata().is_ok_and(|m| m.is_dir());
+            if hidden || !is_dir {
+                continue;
+            }
+            if is_export(&e) {
+                found.push(e);
+            } else if depth + 1 < MAX_EXPORT_DEPTH {
+                stack.push((e, depth + 1));
+            }
+        }
+    }
+    found.sort();
+    Ok((!found.is_empty()).then_some(found))
+}
+
 /// A single file is shown as given when relative, else by its file name.
 fn display_of_single(given: &str) -> String {
     let p = Path::new(given);

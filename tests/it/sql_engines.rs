@@ -99,10 +99,30 @@ const CASES: &[(&str, &str, &str, Option<&str>)] = &[
     ("blog-launch", "blog-launch", "1", Some("map-as-string")),
     ("blog-launch", "blog-launch", "1", Some("manifest-mismatch")),
     ("s1-iam-users", "s1-iam-users", "1", Some("missing-column")),
-    ("full-bill", "full-bill", "1", None),
-    ("full-bill", "full-bill", "1", Some("net-above-gross")),
-    ("full-bill", "full-bill", "1", Some("discount-net-mismatch")),
-    ("full-bill", "full-bill", "1", Some("adjustment-sign")),
+    (
+        "full-bill",
+        "full-bill/cur2/210987654321/full-bill",
+        "1",
+        None,
+    ),
+    (
+        "full-bill",
+        "full-bill/cur2/210987654321/full-bill",
+        "1",
+        Some("net-above-gross"),
+    ),
+    (
+        "full-bill",
+        "full-bill/cur2/210987654321/full-bill",
+        "1",
+        Some("discount-net-mismatch"),
+    ),
+    (
+        "full-bill",
+        "full-bill/cur2/210987654321/full-bill",
+        "1",
+        Some("adjustment-sign"),
+    ),
 ];
 
 /// Exports whose rule set also runs without --truth on Spark (DuckDB and sqlglot run it for

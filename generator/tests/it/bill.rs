@@ -13,10 +13,13 @@ use curlab_vocab::truth::Truth;
 
 const FULL_BILL: &str = include_str!("../../../scenarios/full-bill.toml");
 
+/// The plan of the scenario's first payer (full-bill has two; the first is `acme-payer`).
 fn resolve(src: &str) -> Plan {
     let file = scenario::parse(src, "t.toml").unwrap_or_else(|e| panic!("{e}"));
-    plan::resolve(&file, None, 1.0)
+    plan::resolve_payers(&file, None, 1.0)
         .unwrap_or_else(|p| panic!("{}", scenario::with_positions(src, "t.toml", p)))
+        .remove(0)
+        .plan
 }
 
 fn run(plan: &Plan) -> (Vec<Row>, Truth) {
@@ -416,19 +419,19 @@ fn bad_bill_keys_name_their_place() {
             "matches no model",
         ),
         (
-            "[[adjustments]]\ntype = \"credit\"\nperiod = \"2027-01\"\namount = 5.0\n",
+            "[[adjustments]]\ntype = \"credit\"\nperiod = \"2027-01\"\namount = 5.0\naccount = \"ml-prod\"\n",
             "adjustments[0].period",
             "not in the export",
         ),
         (
-            "[[adjustments]]\ntype = \"refund\"\nperiod = \"2026-05\"\namount = -5.0\n",
+            "[[adjustments]]\ntype = \"refund\"\nperiod = \"2026-05\"\namount = -5.0\naccount = \"ml-prod\"\n",
             "adjustments[0].amount",
             "positive",
         ),
         (
             "[[inference_profiles]]\nname = \"x\"\naccount = \"nobody\"\n",
             "inference_profiles[0].account",
-            "unknown account",
+            "is not an account of any payer",
         ),
         (
             "[[inference_profiles]]\nname = \"x\"\naccount = \"ml-prod\"\nid = \"UPPER\"\n",
@@ -440,7 +443,7 @@ fn bad_bill_keys_name_their_place() {
     for (extra, place, words) in cases {
         let src = format!("{base}{extra}");
         let file = scenario::parse(&src, "t.toml").unwrap_or_else(|e| panic!("{e}"));
-        let problems = plan::resolve(&file, None, 1.0).expect_err(extra);
+        let problems = plan::resolve_payers(&file, None, 1.0).expect_err(extra);
         let text = scenario::with_positions(&src, "t.toml", problems).to_string();
         assert!(text.contains(words), "{extra}: {text}");
         // The message names the file and the line of the offending key.
@@ -452,9 +455,12 @@ fn bad_bill_keys_name_their_place() {
         "inference_profile = \"nope\"",
     );
     let file = scenario::parse(&src, "t.toml").unwrap();
-    let text =
-        scenario::with_positions(&src, "t.toml", plan::resolve(&file, None, 1.0).unwrap_err())
-            .to_string();
+    let text = scenario::with_positions(
+        &src,
+        "t.toml",
+        plan::resolve_payers(&file, None, 1.0).unwrap_err(),
+    )
+    .to_string();
     assert!(text.contains("unknown inference profile `nope`"), "{text}");
 }
 
