@@ -184,6 +184,26 @@ fn bedrock_rows_without_a_principal_are_an_unattributable_line() {
     assert!(batch > 0);
     assert_eq!(line.gross, e16_to_usd(batch));
     assert!(line.net < line.gross, "Nova batch rows are EDP-discounted");
+    // No principal, no principal tags: a row without `line_item_iam_principal` carries none of
+    // the caller's `iamPrincipal/` keys (else PR001/TG001 would see tags without a principal).
+    let batch_rows: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.kind == RowKind::Bedrock && r.sku.usage_type.ends_with("-batch"))
+        .collect();
+    assert!(!batch_rows.is_empty());
+    for r in &batch_rows {
+        assert!(r.principal.is_none(), "{}", r.sku.usage_type);
+        assert!(
+            r.tags.iter().all(|(k, _)| !k.starts_with("iamPrincipal/")),
+            "{} {:?}",
+            r.sku.usage_type,
+            r.tags
+        );
+    }
+    // The same caller's other rows keep theirs.
+    assert!(rows.iter().any(|r| r.kind == RowKind::Bedrock
+        && r.principal.is_some()
+        && r.tags.iter().any(|(k, _)| k == "iamPrincipal/team")));
 }
 
 #[test]
@@ -478,12 +498,14 @@ fn commitments_and_other_bedrock_charges_carry_no_principal() {
     let guardrails = of("Guardrail-");
     let rerank = of("AmazonRerank-v1-searchunits");
     let agentcore = of("Runtime:Consumption-based:");
+    let cache_storage = of("_CacheStorage-Units");
     for (what, set) in [
         ("pt", &pt),
         ("reserved", &reserved),
         ("guardrails", &guardrails),
         ("rerank", &rerank),
         ("agentcore", &agentcore),
+        ("cache storage", &cache_storage),
     ] {
         assert!(!set.is_empty(), "{what} rows");
         for r in set.iter() {
@@ -509,7 +531,10 @@ fn commitments_and_other_bedrock_charges_carry_no_principal() {
         .all(|r| r.sku.product_code == "AmazonBedrockAgentCore"));
     let sum = |set: &[&Row]| -> i128 { set.iter().map(|r| r.cost_e16).sum() };
     let commitments = sum(&pt) + sum(&reserved);
-    let other = sum(&guardrails) + sum(&rerank) + sum(&agentcore);
+    assert!(cache_storage.iter().all(|r| r.resource_id.is_none()
+        && r.sku.usage_type == "USE1-MP:USE1_CacheStorage-Units"
+        && r.sku.product_code == "AmazonBedrockService"));
+    let other = sum(&guardrails) + sum(&rerank) + sum(&agentcore) + sum(&cache_storage);
     let b = &truth.bill;
     assert_eq!(b.totals.commitment_fees, e16_to_usd(commitments));
     assert_eq!(
@@ -531,6 +556,20 @@ fn commitments_and_other_bedrock_charges_carry_no_principal() {
         .map(|r| r.cost_e16)
         .sum();
     assert_eq!(truth.background_cost_total, e16_to_usd(non_bedrock));
+    // A knowledge base's vector store is OpenSearch Serverless, not Bedrock: non-Bedrock spend.
+    let ocu = of("OCU");
+    assert_eq!(
+        ocu.len(),
+        2 * 61,
+        "search and indexing, daily, May and June"
+    );
+    assert!(ocu.iter().all(|r| r.sku.product_code == "AmazonES"
+        && r.sku.family == "Amazon OpenSearch Serverless"
+        && r.principal.is_none()
+        && r.resource_id
+            .as_deref()
+            .is_some_and(|id| id.starts_with("arn:aws:aoss:us-east-1:345678901234:collection/"))));
+    assert!(sum(&ocu) > 0 && sum(&ocu) < non_bedrock);
     assert_eq!(
         b.unattributable["non-bedrock"].gross,
         e16_to_usd(non_bedrock)
