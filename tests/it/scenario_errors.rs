@@ -399,6 +399,16 @@ fn several_payers_mistakes_name_file_place_and_fix() {
             "[[organization.payers]]",
         ),
         case(
+            "a payer key naming another payer in a single-payer file",
+            format!(
+                "[scenario]\nname = \"bad\"\n\n[export]\nbilling_periods = [\"2026-05\"]\n\n[organization]\npayer = {{ id = \"123456789012\", name = \"payer-a\" }}\n\n[[iam_users]]\naccount = \"payer-a\"\nname = \"alice\"\n{}",
+                payer_workload("payer = \"payer-b\"", "user:alice")
+            ),
+            "payer = \"payer-b\"",
+            "`payer-b` is not this scenario's payer",
+            "`123456789012` or `payer-a`",
+        ),
+        case(
             "a bad value in a payer's part keeps its place in the file",
             format!(
                 "{ok_a}\n[[cost_allocation_tags]]\nkey = \"team\"\nactivated_at = \"2026-13-01\"\npayer = \"payer-b\"\n"
