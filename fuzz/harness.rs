@@ -38,7 +38,7 @@ pub fn scenario(data: &[u8]) {
             assert!(size.principals >= 0.0 && size.requests >= 0.0);
             // Resolving is linear in the populations; keep fuzz cases fast.
             if size.principals <= 20_000.0 {
-                if let Err(problems) = curlab_generator::plan::resolve(&file, None, 1.0) {
+                if let Err(problems) = curlab_generator::plan::resolve_payers(&file, None, 1.0) {
                     let e = curlab_generator::scenario::with_positions(src, "fuzz.toml", problems);
                     check_positions(&e);
                 }

@@ -518,6 +518,8 @@ fn service(s: BackgroundService) -> &'static Service {
         BackgroundService::BedrockGuardrails => &bedrock_charges::BEDROCK_GUARDRAILS,
         BackgroundService::BedrockRerank => &bedrock_charges::BEDROCK_RERANK,
         BackgroundService::BedrockAgentcoreRuntime => &bedrock_charges::BEDROCK_AGENTCORE,
+        BackgroundService::BedrockCacheStorage => &bedrock_charges::BEDROCK_CACHE_STORAGE,
+        BackgroundService::OpensearchServerless => &bedrock_charges::OPENSEARCH_SERVERLESS,
     }
 }
 

@@ -136,6 +136,55 @@ pub fn discover(paths: &[String], period: Option<&str>) -> Result<Inputs, Error>
     Ok(inputs)
 }
 
+/// How deep [`find_exports`] looks below the folder given (`<scenario>/cur2/<payer>/<export>`
+/// is 3 levels).
+const MAX_EXPORT_DEPTH: usize = 4;
+
+/// A folder holding several exports: the CUR 2.0 exports below `dir`, one per payer in a
+/// multi-payer output (`<scenario>/cur2/<payer-id>/<export>/`, the layout the AWS Cloud
+/// Intelligence Dashboards collect several sources in) or side by side. `None` when `dir` is
+/// one export itself, its `data/` folder, a folder holding exactly one export directly, or a
+/// folder of data files: [`discover`] reads those as one export. Symbolic links and hidden
+/// folders are not walked; export folders are not looked into.
+pub fn find_exports(dir: &Path) -> Result<Option<Vec<PathBuf>>, Error> {
+    let is_export = |d: &Path| d.join(layout::DATA_DIR).is_dir();
+    if is_export(dir) {
+        return Ok(None);
+    }
+    let entries = sorted_entries(dir)?;
+    let direct_exports = entries.iter().filter(|e| is_export(e)).count();
+    let single = entries.iter().any(|e| {
+        e.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+            (e.is_dir() && n.starts_with(layout::PERIOD_PREFIX))
+                || (!e.is_dir() && is_data_file_name(n))
+        })
+    });
+    if single || direct_exports == 1 {
+        return Ok(None);
+    }
+    let mut found = Vec::new();
+    let mut stack = vec![(dir.to_path_buf(), 0usize)];
+    while let Some((d, depth)) = stack.pop() {
+        for e in sorted_entries(&d)?.into_iter().rev() {
+            let hidden = e
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_none_or(|n| n.starts_with('.'));
+            let is_dir = e.symlink_metadata().is_ok_and(|m| m.is_dir());
+            if hidden || !is_dir {
+                continue;
+            }
+            if is_export(&e) {
+                found.push(e);
+            } else if depth + 1 < MAX_EXPORT_DEPTH {
+                stack.push((e, depth + 1));
+            }
+        }
+    }
+    found.sort();
+    Ok((!found.is_empty()).then_some(found))
+}
+
 /// A single file is shown as given when relative, else by its file name.
 fn display_of_single(given: &str) -> String {
     let p = Path::new(given);
@@ -551,6 +600,85 @@ fn read_manifest(path: &Path, export_name: &str) -> Result<ManifestContent, Erro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A hand-made create-new export whose period was delivered twice (a restated month):
+    /// two execution folders, each with its data file and its own manifest.
+    fn two_executions(with_manifests: bool) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tmp");
+        let e = dir.path().join("x");
+        let execs = [
+            "2026-06-01T23:48:02.356Z-aaaa",
+            "2026-06-09T23:48:02.356Z-bbbb",
+        ];
+        for exec in execs {
+            let d = e.join("data/BILLING_PERIOD=2026-05").join(exec);
+            fs::create_dir_all(&d).expect("mkdir");
+            fs::write(d.join("x-00001.csv"), "a,b\n1,2\n").expect("write");
+            if with_manifests {
+                let m = e.join("metadata/BILLING_PERIOD=2026-05").join(exec);
+                fs::create_dir_all(&m).expect("mkdir");
+                let uri = format!("s3://b/p/x/data/BILLING_PERIOD=2026-05/{exec}/x-00001.csv");
+                fs::write(
+                    m.join("x-Manifest.json"),
+                    format!(r#"{{"columns": [], "dataFiles": ["{uri}"]}}"#),
+                )
+                .expect("write");
+            }
+        }
+        dir
+    }
+
+    #[test]
+    fn a_restated_period_is_read_once_from_its_latest_execution() {
+        for with_manifests in [true, false] {
+            let dir = two_executions(with_manifests);
+            let export = dir.path().join("x");
+            let got = discover(&[export.to_string_lossy().into_owned()], None).expect("ok");
+            let files: Vec<&str> = got.files.iter().map(|f| f.display.as_str()).collect();
+            assert_eq!(
+                files,
+                ["data/BILLING_PERIOD=2026-05/2026-06-09T23:48:02.356Z-bbbb/x-00001.csv"],
+                "manifests: {with_manifests}"
+            );
+            assert!(
+                got.notes
+                    .iter()
+                    .any(|n| n.contains("aaaa: superseded execution folder")),
+                "{:?}",
+                got.notes
+            );
+            if with_manifests {
+                assert_eq!(got.manifests.len(), 1);
+                assert!(got.manifests[0].missing_files.is_empty());
+                assert!(got.manifests[0].unlisted_files.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn several_exports_are_found_below_a_folder() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let root = dir.path().join("org/cur2");
+        for payer in ["111111111111", "222222222222"] {
+            fs::create_dir_all(root.join(payer).join("e/data/BILLING_PERIOD=2026-05"))
+                .expect("mkdir");
+            fs::write(root.join(payer).join("e.truth.json"), "{}").expect("write");
+        }
+        // A hidden folder (a temporary one) is not walked.
+        fs::create_dir_all(root.join(".tmp/e/data")).expect("mkdir");
+        for from in [dir.path().join("org"), root.clone()] {
+            let found = find_exports(&from).expect("ok").expect("several");
+            let rel: Vec<String> = found.iter().map(|f| rel_display(&root, f)).collect();
+            assert_eq!(rel, ["111111111111/e", "222222222222/e"]);
+        }
+        // One export, its data folder: read as one export.
+        let one = root.join("111111111111/e");
+        assert!(find_exports(&one).expect("ok").is_none());
+        assert!(find_exports(&one.join("data")).expect("ok").is_none());
+        assert!(find_exports(&root.join("111111111111"))
+            .expect("ok")
+            .is_none());
+    }
 
     #[test]
     fn periods() {

@@ -7,11 +7,12 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use curlab_generator::asof::{self, AsOf};
 use curlab_generator::faults::FaultSpec;
-use curlab_generator::plan::{self, Plan};
+use curlab_generator::plan::{self, PayerPlan, Plan};
 use curlab_generator::scenario::{self, model::ExportFormat};
 
 use crate::export::{self, GenerateOptions};
 use crate::shipped;
+use curlab_vocab::export_layout as layout;
 
 /// Output format override.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -101,16 +102,17 @@ fn default_threads() -> usize {
 /// Refuse work above this many simulated requests without `--allow-large`.
 const MAX_REQUESTS: f64 = 1e8;
 
-/// Load and resolve a scenario given as a path or a shipped name. Absurd sizes are refused
+/// Load and resolve a scenario given as a path or a shipped name: one plan per payer (one
+/// plan, `payer_id` `None`, for a single-payer scenario). Absurd sizes are refused
 /// before anything is built (populations from the parsed file), and again after resolving
 /// (requests from the resolved streams), unless `allow_large`.
-pub(crate) fn load_plan(
+pub(crate) fn load_plans(
     name_or_path: &str,
     seed: Option<u64>,
     scale: f64,
     allow_large: bool,
     as_of: Option<AsOf>,
-) -> Result<Plan> {
+) -> Result<Vec<PayerPlan>> {
     if !(scale > 0.0 && scale <= 10_000.0) {
         bail!("--scale {scale} is outside (0, 10000]; use e.g. --scale 2 for twice the population");
     }
@@ -176,7 +178,7 @@ pub(crate) fn load_plan(
             curlab_generator::size::MAX_PRINCIPALS
         );
     }
-    let mut plan = plan::resolve(&file, seed, scale).map_err(|mut problems| {
+    let mut plans = plan::resolve_payers(&file, seed, scale).map_err(|mut problems| {
         if months != 0 {
             for p in &mut problems {
                 p.hint = format!(
@@ -187,14 +189,17 @@ pub(crate) fn load_plan(
         }
         scenario::with_positions(&src, &label, problems)
     })?;
-    if let Some(a) = as_of {
-        asof::apply(&mut plan, a, months);
+    for PayerPlan { plan, .. } in &mut plans {
+        if let Some(a) = as_of {
+            asof::apply(plan, a, months);
+        }
     }
-    let estimate = plan.estimated_requests();
+    let estimate: f64 = plans.iter().map(|p| p.plan.estimated_requests()).sum();
     if estimate > MAX_REQUESTS && !allow_large {
         // Rows are bounded by callers × buckets × usage types, and by the requests themselves.
-        let buckets = plan.days().len() as f64 * 24.0;
-        let rows = (plan.callers.len().max(1) as f64 * buckets * 4.0).min(estimate * 3.0);
+        let buckets = plans[0].plan.days().len() as f64 * 24.0;
+        let callers: usize = plans.iter().map(|p| p.plan.callers.len()).sum();
+        let rows = (callers.max(1) as f64 * buckets * 4.0).min(estimate * 3.0);
         bail!(
             "{label} would simulate about {:.2e} requests, about {:.1e} rows and {:.0} MiB of Parquet; that is above the safety limit of {MAX_REQUESTS:.0e} requests. Lower requests_per_day, user counts or --scale, or pass --allow-large",
             estimate,
@@ -202,7 +207,7 @@ pub(crate) fn load_plan(
             rows * curlab_generator::size::PARQUET_BYTES_PER_ROW / 1_048_576.0,
         );
     }
-    Ok(plan)
+    Ok(plans)
 }
 
 /// Largest scenario file read (scenarios are a few KiB; the shipped enterprise one is 9 KiB).
@@ -218,7 +223,7 @@ pub(crate) fn run(args: GenerateArgs) -> Result<ExitCode> {
         .map(str::parse::<AsOf>)
         .transpose()
         .map_err(anyhow::Error::msg)?;
-    let mut plan = load_plan(
+    let plans = load_plans(
         &args.scenario,
         args.seed,
         args.scale,
@@ -226,22 +231,10 @@ pub(crate) fn run(args: GenerateArgs) -> Result<ExitCode> {
         as_of,
     )?;
     let s3_out = crate::s3::S3Uri::parse(&args.out.to_string_lossy())?;
-    if let Some(uri) = &s3_out {
-        // The manifest lists the data files where they really are.
-        plan.export.s3_bucket = uri.bucket.clone();
-        plan.export.s3_prefix = uri.key.clone();
-    }
-    if let Some(f) = args.format {
-        plan.export.format = match f {
-            FormatArg::Parquet => ExportFormat::Parquet,
-            FormatArg::Csv => ExportFormat::Csv,
-        };
-    }
     if let Some(n) = args.max_rows_per_file {
         if n == 0 {
             bail!("--max-rows-per-file must be at least 1");
         }
-        plan.export.max_rows_per_file = n;
     }
     let faults = args
         .inject
@@ -276,6 +269,66 @@ pub(crate) fn run(args: GenerateArgs) -> Result<ExitCode> {
         row_group_rows: args.row_group_rows,
         part: (args.parts > 1).then_some((args.part, args.parts)),
     };
+    for PayerPlan { payer_id, mut plan } in plans {
+        // Several payers: each its own export under `<out>/<scenario>/cur2/<payer-id>/`, as
+        // the AWS Cloud Intelligence Dashboards collect several sources (docs/export-format.md).
+        let sub = payer_id
+            .as_deref()
+            .map(|id| format!("{}/{}/{id}", plan.name, layout::MULTI_PAYER_DIR));
+        let out = match &sub {
+            Some(sub) => args.out.join(sub),
+            None => args.out.clone(),
+        };
+        let s3_here = s3_out.as_ref().map(|u| match &sub {
+            Some(sub) => u.join(sub),
+            None => u.clone(),
+        });
+        if let Some(uri) = &s3_here {
+            // The manifest lists the data files where they really are.
+            plan.export.s3_bucket = uri.bucket.clone();
+            plan.export.s3_prefix = uri.key.clone();
+        } else if let Some(id) = &payer_id {
+            // The data files' URIs in the manifest: `<prefix>/<payer-id>/<export>/…` (CID's
+            // `S3Prefix: cur2/${AWS::AccountId}`).
+            plan.export.s3_prefix = if plan.export.s3_prefix.is_empty() {
+                id.clone()
+            } else {
+                format!("{}/{id}", plan.export.s3_prefix)
+            };
+        }
+        if let Some(f) = args.format {
+            plan.export.format = match f {
+                FormatArg::Parquet => ExportFormat::Parquet,
+                FormatArg::Csv => ExportFormat::Csv,
+            };
+        }
+        if let Some(n) = args.max_rows_per_file {
+            plan.export.max_rows_per_file = n;
+        }
+        generate_one(
+            &args,
+            &plan,
+            payer_id.as_deref(),
+            &out,
+            s3_here.as_ref(),
+            &opts,
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Write one export (one payer's) and print what was written.
+fn generate_one(
+    args: &GenerateArgs,
+    plan: &Plan,
+    payer_id: Option<&str>,
+    out: &std::path::Path,
+    s3_out: Option<&crate::s3::S3Uri>,
+    opts: &GenerateOptions,
+) -> Result<()> {
+    let of_payer = payer_id
+        .map(|id| format!(" of payer {id}"))
+        .unwrap_or_default();
     let bar = if !args.quiet && std::io::stderr().is_terminal() {
         let b = indicatif::ProgressBar::new(plan.days().len() as u64);
         b.set_style(
@@ -284,7 +337,7 @@ pub(crate) fn run(args: GenerateArgs) -> Result<ExitCode> {
             )
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
-        b.set_message(format!("generating {}", plan.export.name));
+        b.set_message(format!("generating {}{of_payer}", plan.export.name));
         Some(b)
     } else {
         None
@@ -294,24 +347,28 @@ pub(crate) fn run(args: GenerateArgs) -> Result<ExitCode> {
             b.set_position(done as u64);
         }
     };
-    let summary = match &s3_out {
-        Some(uri) => crate::s3::generate(&plan, uri, &args.s3, args.force, &opts, &progress)?,
-        None => export::generate(&plan, &args.out, args.force, &opts, &progress)?,
+    let summary = match s3_out {
+        Some(uri) => crate::s3::generate(plan, uri, &args.s3, args.force, opts, &progress)?,
+        None => export::generate(plan, out, args.force, opts, &progress)?,
     };
     if let Some(b) = bar {
         b.finish_and_clear();
     }
     if !args.quiet {
         let t = &summary.truth;
+        let shown = match (payer_id, s3_out) {
+            (None, _) => args.out.display().to_string(),
+            (Some(_), Some(uri)) => uri.to_string(),
+            (Some(_), None) => out.display().to_string(),
+        };
         eprintln!(
-            "wrote {} ({} file{}, {} rows, {:.1} MiB) and {}.truth.json to {}",
+            "wrote {}{of_payer} ({} file{}, {} rows, {:.1} MiB) and {}.truth.json to {shown}",
             plan.export.name,
             summary.files.len(),
             if summary.files.len() == 1 { "" } else { "s" },
             summary.rows,
             summary.bytes as f64 / 1_048_576.0,
             plan.export.name,
-            args.out.display()
         );
         eprintln!(
             "  Bedrock ${:.2} ({} principals, ${:.2} unattributed), background ${:.2}, tax ${:.2}",
@@ -334,7 +391,7 @@ pub(crate) fn run(args: GenerateArgs) -> Result<ExitCode> {
             );
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// Run `curlab scenarios`.

@@ -207,6 +207,23 @@ fn bar(len: usize, unit: &str, msg: String, quiet: bool) -> Option<indicatif::Pr
     Some(b)
 }
 
+/// One folder holding several exports (one per payer, `<scenario>/cur2/<payer-id>/<export>/`)
+/// → the exports' folders, read together; any other PATHs as given.
+fn expand_exports(paths: &[String]) -> Result<Vec<String>> {
+    if let [only] = paths {
+        let dir = std::path::Path::new(only);
+        if dir.is_dir() {
+            if let Some(found) = curlab_reader::input::find_exports(dir)? {
+                return Ok(found
+                    .into_iter()
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .collect());
+            }
+        }
+    }
+    Ok(paths.to_vec())
+}
+
 /// Summarise the files behind `paths`.
 fn from_files(
     paths: &[String],
@@ -216,7 +233,8 @@ fn from_files(
     // s3:// arguments are copied to a local mirror first; sources then name the URIs.
     let mirrors = crate::s3::Mirrors::open(paths, sel.period.as_deref(), &sel.s3)?;
     let local_err = |e: anyhow::Error| anyhow::anyhow!(mirrors.text(&format!("{e:#}")));
-    let export = Export::open(&mirrors.paths, sel.period.as_deref()).map_err(local_err)?;
+    let paths = expand_exports(&mirrors.paths).map_err(local_err)?;
+    let export = Export::open(&paths, sel.period.as_deref()).map_err(local_err)?;
     let pb = bar(export.task_count(), "parts", "reading".into(), sel.quiet);
     let progress = |done: usize| {
         if let Some(b) = &pb {
@@ -277,62 +295,66 @@ fn from_scenario(
     sel: &Selection,
     spec: &ReportSpec,
 ) -> Result<curlab_report::Summary> {
-    let plan = crate::cmd::generate::load_plan(name, seed, scale, false, None)?;
-    let wanted = match &sel.period {
-        Some(p) => Some(
-            plan.export
-                .periods
-                .iter()
-                .position(|x| &x.label == p)
-                .with_context(|| {
-                    let have: Vec<&str> = plan
-                        .export
-                        .periods
-                        .iter()
-                        .map(|x| x.label.as_str())
-                        .collect();
-                    format!(
-                        "scenario {name} has no billing period {p}; its periods are {}",
-                        have.join(", ")
-                    )
-                })?,
-        ),
-        None => None,
-    };
-    let pb = bar(
-        plan.days().len(),
-        "days",
-        format!("simulating {}", plan.name),
-        sel.quiet,
-    );
+    // A scenario with several payers: every payer's export, summed (the organisations'
+    // group view; `curlab report` over the multi-payer folder reads the same).
+    let plans = crate::cmd::generate::load_plans(name, seed, scale, false, None)?;
     let mut agg = Aggregator::new(spec.clone());
-    let threads = if sel.threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        sel.threads
-    };
-    crate::export::simulate(
-        &plan,
-        threads,
-        None,
-        |done, _| {
-            if let Some(b) = &pb {
-                b.set_position(done as u64);
-            }
-        },
-        |chunk| {
-            if wanted.is_none_or(|w| w == chunk.period) {
-                for row in &chunk.rows {
-                    observe_row(&plan, row, &mut agg);
+    for plan in plans.iter().map(|p| &p.plan) {
+        let wanted = match &sel.period {
+            Some(p) => Some(
+                plan.export
+                    .periods
+                    .iter()
+                    .position(|x| &x.label == p)
+                    .with_context(|| {
+                        let have: Vec<&str> = plan
+                            .export
+                            .periods
+                            .iter()
+                            .map(|x| x.label.as_str())
+                            .collect();
+                        format!(
+                            "scenario {name} has no billing period {p}; its periods are {}",
+                            have.join(", ")
+                        )
+                    })?,
+            ),
+            None => None,
+        };
+        let pb = bar(
+            plan.days().len(),
+            "days",
+            format!("simulating {}", plan.name),
+            sel.quiet,
+        );
+        let threads = if sel.threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            sel.threads
+        };
+        crate::export::simulate(
+            plan,
+            threads,
+            None,
+            |done, _| {
+                if let Some(b) = &pb {
+                    b.set_position(done as u64);
                 }
-            }
-            Ok(())
-        },
-    )?;
-    if let Some(b) = pb {
-        b.finish_and_clear();
+            },
+            |chunk| {
+                if wanted.is_none_or(|w| w == chunk.period) {
+                    for row in &chunk.rows {
+                        observe_row(plan, row, &mut agg);
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        if let Some(b) = pb {
+            b.finish_and_clear();
+        }
     }
-    Ok(agg.finish(vec![format!("scenario:{}", plan.name)]))
+    Ok(agg.finish(vec![format!("scenario:{}", plans[0].plan.name)]))
 }
 
 fn emit(text: &str, out: Option<&PathBuf>) -> Result<()> {
@@ -387,7 +409,8 @@ fn chargeback(args: &ReportArgs) -> Result<ExitCode> {
     }
     let mirrors = crate::s3::Mirrors::open(&args.paths, args.sel.period.as_deref(), &args.sel.s3)?;
     let local_err = |e: anyhow::Error| anyhow::anyhow!(mirrors.text(&format!("{e:#}")));
-    let export = Export::open(&mirrors.paths, args.sel.period.as_deref()).map_err(local_err)?;
+    let paths = expand_exports(&mirrors.paths).map_err(local_err)?;
+    let export = Export::open(&paths, args.sel.period.as_deref()).map_err(local_err)?;
     let c = export.chargeback().map_err(local_err)?;
     let text = match args.format {
         ReportFormat::Table => c.table(),

@@ -101,9 +101,47 @@ pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             other => Ok((other, None)),
         }
     };
-    let (truth, truth_mirror) = s3_file(args.truth)?;
-    let (policy, policy_mirror) = s3_file(args.policy)?;
+    let truth_is_s3 = args
+        .truth
+        .as_ref()
+        .is_some_and(|t| s3::is_s3(&t.to_string_lossy()));
+    let local_truth_dir = args
+        .truth
+        .as_ref()
+        .filter(|t| !truth_is_s3 && t.is_dir())
+        .cloned();
+    let (truth, truth_mirror) = match local_truth_dir {
+        Some(_) => (None, None),
+        None => s3_file(args.truth.clone())?,
+    };
+    let (policy, policy_mirror) = s3_file(args.policy.clone())?;
     let mirrors = Mirrors::open(&args.paths, args.period.as_deref(), &args.s3)?;
+    // A folder holding several exports (one per payer, `<scenario>/cur2/<payer-id>/<export>/`):
+    // each export is verified on its own, against its own truth file.
+    if let [only] = &mirrors.paths[..] {
+        let root = std::path::Path::new(only);
+        if root.is_dir() {
+            let found = curlab_reader::input::find_exports(root)
+                .map_err(|e| anyhow::anyhow!("{}", mirrors.text(&e.to_string())));
+            match found {
+                Ok(Some(exports)) => {
+                    return run_several(&args, &mirrors, root, &exports, policy, truth_is_s3);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    eprintln!("{}", report::text::clean_lines(&format!("error: {e}")));
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+    }
+    if let Some(dir) = args.truth.as_ref().filter(|t| !truth_is_s3 && t.is_dir()) {
+        eprintln!(
+            "error: --truth {}: is a folder, and PATH is one export; fix: pass that export's <export>.truth.json (a folder is for a PATH holding several exports, one per payer)",
+            dir.display()
+        );
+        return Ok(ExitCode::from(2));
+    }
     let opts = VerifyOptions {
         paths: mirrors.paths.clone(),
         truth,
@@ -148,6 +186,167 @@ pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     };
     print(&report::render(&report, format))?;
     Ok(ExitCode::from(report.exit_code(args.strict)))
+}
+
+/// `curlab verify ROOT` where ROOT holds several exports: verify each with its own truth file
+/// (`--truth DIR`: `<DIR>/<path of the export's folder>/<export>.truth.json`, the layout
+/// `curlab generate` writes), report per export, and exit with the worst exit status.
+fn run_several(
+    args: &VerifyArgs,
+    mirrors: &Mirrors,
+    root: &std::path::Path,
+    exports: &[PathBuf],
+    policy: Option<PathBuf>,
+    truth_is_s3: bool,
+) -> anyhow::Result<ExitCode> {
+    let rel_of = |e: &std::path::Path| {
+        e.strip_prefix(root)
+            .unwrap_or(e)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let listed = exports
+        .iter()
+        .map(|e| rel_of(e))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if matches!(args.format, OutputFormatArg::Junit | OutputFormatArg::Sarif) {
+        eprintln!(
+            "error: {}: holds {} exports ({listed}), and --format junit/sarif describe one; fix: verify each export folder on its own, or use --format text or json",
+            args.paths[0],
+            exports.len()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    if truth_is_s3 {
+        eprintln!(
+            "error: --truth: an s3:// truth file names one export, and {} holds {} exports ({listed}); fix: download the truth files and pass their folder (--truth DIR), or verify one export at a time",
+            args.paths[0],
+            exports.len()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    if let Some(t) = args.truth.as_ref().filter(|t| !t.is_dir()) {
+        eprintln!(
+            "error: --truth {}: is one file, and {} holds {} exports ({listed}); fix: pass the folder holding every export's <export>.truth.json beside its export folder (what `curlab generate` writes), e.g. --truth {}",
+            t.display(),
+            args.paths[0],
+            exports.len(),
+            args.paths[0]
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let mut worst = 0u8;
+    let mut text = String::new();
+    let mut docs = Vec::new();
+    let mut failed = 0usize;
+    for export in exports {
+        let rel = rel_of(export);
+        let truth = match &args.truth {
+            Some(dir) => {
+                let name = export
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let parent = std::path::Path::new(&rel)
+                    .parent()
+                    .map(PathBuf::from)
+                    .unwrap_or_default();
+                let t = dir.join(parent).join(format!("{name}.truth.json"));
+                if !t.is_file() {
+                    eprintln!(
+                        "error: --truth {}: no truth file {} for the export {rel}; fix: pass the folder `curlab generate` wrote (the truth file sits beside each export folder)",
+                        dir.display(),
+                        t.display()
+                    );
+                    return Ok(ExitCode::from(2));
+                }
+                Some(t)
+            }
+            None => None,
+        };
+        let opts = VerifyOptions {
+            paths: vec![export.to_string_lossy().into_owned()],
+            truth: truth.clone(),
+            policy: policy.clone(),
+            period: args.period.clone(),
+            select: args.select.clone(),
+            ignore: args.ignore.clone(),
+            threads: args.threads,
+            max_samples: args.max_samples,
+        };
+        let mut report = match verify(&opts) {
+            Ok(r) => r,
+            Err(
+                e @ (VerifyError::Input { .. } | VerifyError::Read { .. } | VerifyError::Usage(_)),
+            ) => {
+                let t = mirrors.text(&e.to_string());
+                eprintln!(
+                    "{}",
+                    report::text::clean_lines(&format!("error: {rel}: {t}"))
+                );
+                return Ok(ExitCode::from(2));
+            }
+        };
+        let shown = |f: &str| mirrors.display(&format!("{rel}/{f}"));
+        for f in &mut report.files {
+            *f = shown(f);
+        }
+        for finding in &mut report.findings {
+            for s in &mut finding.samples {
+                if let Some(f) = &mut s.file {
+                    *f = shown(f);
+                }
+            }
+        }
+        for n in &mut report.notes {
+            *n = mirrors.note(&format!("{rel}/{n}"));
+        }
+        let code = report.exit_code(args.strict);
+        if code != 0 {
+            failed += 1;
+        }
+        worst = worst.max(code);
+        let shown_export = mirrors.display(&rel);
+        match args.format {
+            OutputFormatArg::Json => {
+                let value = report::json::to_value(&report);
+                docs.push(serde_json::json!({
+                    "export": shown_export,
+                    "truth": truth.map(|t| t.display().to_string()),
+                    "exit_code": code,
+                    "report": value,
+                }));
+            }
+            _ => {
+                text.push_str(&format!("== export {shown_export} ==\n"));
+                text.push_str(&report::render(&report, report::OutputFormat::Text));
+                text.push('\n');
+            }
+        }
+    }
+    let out = match args.format {
+        OutputFormatArg::Json => {
+            let mut s = serde_json::to_string_pretty(&serde_json::json!({
+                "exports": docs,
+                "exit_code": worst,
+            }))?;
+            s.push('\n');
+            s
+        }
+        _ => {
+            text.push_str(&format!(
+                "{} exports: {} passed, {failed} failed\n",
+                exports.len(),
+                exports.len() - failed
+            ));
+            text
+        }
+    };
+    print(&out)?;
+    Ok(ExitCode::from(worst))
 }
 
 /// Run `curlab rules`.

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::common::{generate, python, truth};
+use crate::common::{curlab, generate, payer_exports, python, truth};
 
 /// The queries: a reader's view of the bill, nothing curlab-specific beyond the column names.
 const QUERIES: &str = r#"
@@ -70,13 +70,54 @@ fn cents(what: &str, sql: f64, truth: f64) {
 }
 
 #[test]
-fn duckdb_over_full_bill_matches_the_truth_gross_and_net_to_the_cent() {
+fn duckdb_over_each_full_bill_export_matches_its_truth_gross_and_net_to_the_cent() {
     let dir = generate("full-bill", &[]);
-    let t = truth(dir.path(), "full-bill");
+    let payers = payer_exports(dir.path(), "full-bill");
+    let ids: Vec<&str> = payers.iter().map(|(id, _, _)| id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["210987654321", "456789012345"],
+        "two payers, two exports"
+    );
+    for (id, export, t) in &payers {
+        assert_eq!(t["export"]["payer_account_id"], id.as_str(), "{id}");
+        duckdb_matches_the_truth(id, export, t);
+    }
+    // Only a payer activates cost allocation tags: the EMEA payer never activated
+    // `cost-center`, so its export and truth have no such tag.
+    let keys = |t: &Value| -> Vec<String> {
+        t["bill"]["by_tag"]
+            .as_object()
+            .expect("by_tag")
+            .keys()
+            .cloned()
+            .collect()
+    };
+    assert_eq!(
+        keys(&payers[0].2),
+        ["iamPrincipal/cost-center", "iamPrincipal/team"]
+    );
+    assert_eq!(keys(&payers[1].2), ["iamPrincipal/team"]);
+    // No principal is in both exports: each payer's members are its own.
+    let principals = |t: &Value| -> Vec<String> {
+        t["bill"]["by_principal"]
+            .as_object()
+            .expect("p")
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let (a, b) = (principals(&payers[0].2), principals(&payers[1].2));
+    assert!(!a.is_empty() && !b.is_empty());
+    assert!(a.iter().all(|p| !b.contains(p)), "{a:?} / {b:?}");
+}
+
+/// DuckDB over one export's Parquet files gives its truth's bill to the cent.
+fn duckdb_matches_the_truth(payer: &str, export: &std::path::Path, t: &Value) {
     let bill = &t["bill"];
     let py = python("duckdb");
-    let results = dir.path().join("bill.json");
-    let glob = dir.path().join("full-bill/data/*/*.parquet");
+    let results = export.with_extension("bill.json");
+    let glob = export.join("data/*/*.parquet");
     let o = Command::new(&py)
         .args(["-c", QUERIES])
         .arg(&glob)
@@ -120,10 +161,12 @@ fn duckdb_over_full_bill_matches_the_truth_gross_and_net_to_the_cent() {
         usd(&sql["discount_rows"]),
         usd(&bill["unattributable"]["discount-rows"]["gross"]),
     );
-    // The bill is not trivial: discounts, credits, refunds and tax all move it.
-    for f in ["discounts", "credits", "refunds"] {
-        assert!(usd(&bill["totals"][f]) < 0.0, "{f}");
-    }
+    // The bill is not trivial: discounts, credits or refunds, and tax all move it.
+    assert!(usd(&bill["totals"]["discounts"]) < 0.0, "{payer}");
+    assert!(
+        usd(&bill["totals"]["credits"]) + usd(&bill["totals"]["refunds"]) < 0.0,
+        "{payer}"
+    );
     assert!(usd(&bill["totals"]["net_unblended"]) < usd(&bill["totals"]["unblended"]));
 
     // Per principal: gross, net, public on-demand, Marketplace.
@@ -144,7 +187,7 @@ fn duckdb_over_full_bill_matches_the_truth_gross_and_net_to_the_cent() {
         }
         assert!(
             usd(&t["net"]) < usd(&t["gross"]),
-            "{arn}: every model is discounted"
+            "{payer} {arn}: every model is discounted"
         );
     }
 
@@ -201,10 +244,76 @@ fn duckdb_over_full_bill_matches_the_truth_gross_and_net_to_the_cent() {
 }
 
 #[test]
+fn verify_of_the_two_payer_root_checks_each_export_against_its_truth() {
+    let dir = generate("full-bill", &[]);
+    let root = dir.path().join("full-bill");
+    let root = root.to_str().expect("utf-8");
+    // `--truth` names the folder `curlab generate` wrote: each export's truth sits beside it.
+    let o = curlab(&["verify", root, "--truth", root]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        text.contains("== export cur2/210987654321/full-bill =="),
+        "{text}"
+    );
+    assert!(
+        text.contains("== export cur2/456789012345/full-bill =="),
+        "{text}"
+    );
+    assert!(text.contains("2 exports: 2 passed, 0 failed"), "{text}");
+    let o = curlab(&["verify", root, "--truth", root, "--format", "json"]);
+    let doc: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let exports = doc["exports"].as_array().expect("exports");
+    assert_eq!(exports.len(), 2);
+    for e in exports {
+        assert_eq!(e["exit_code"], 0, "{e}");
+        let truth = e["truth"].as_str().expect("a truth per export");
+        let export = e["export"].as_str().expect("export");
+        assert!(
+            truth.ends_with(&format!("{export}.truth.json")),
+            "{truth} {export}"
+        );
+        assert_eq!(e["report"]["summary"]["errors"], 0, "{e}");
+    }
+
+    // One payer's truth disagrees: that export fails, the other passes, the run fails.
+    let t = dir
+        .path()
+        .join("full-bill/cur2/456789012345/full-bill.truth.json");
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&t).unwrap()).unwrap();
+    let total = v["bedrock_cost_total"].as_f64().unwrap();
+    v["bedrock_cost_total"] = Value::from(total + 5.0);
+    std::fs::write(&t, serde_json::to_string(&v).unwrap()).unwrap();
+    let o = curlab(&["verify", root, "--truth", root]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(text.contains("2 exports: 1 passed, 1 failed"), "{text}");
+    let second = text
+        .split("== export cur2/456789012345")
+        .nth(1)
+        .expect("second");
+    assert!(second.contains("RC001"), "{second}");
+
+    // A truth file for a root of several exports is refused with the fix.
+    let o = curlab(&["verify", root, "--truth", t.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("holds 2 exports") && err.contains("fix:"),
+        "{err}"
+    );
+}
+
+#[test]
 fn full_bill_month_to_date_moves_its_credits_with_the_months() {
     // --as-of moves every date of the scenario, the adjustments' billing periods too.
     let dir = generate("full-bill", &["--as-of", "2026-11-20"]);
-    let t = truth(dir.path(), "full-bill");
+    let payer = dir.path().join("full-bill/cur2/210987654321");
+    let t = truth(&payer, "full-bill");
     let periods = t["bill"]["totals_by_period"].as_object().expect("periods");
     assert_eq!(
         periods.keys().collect::<Vec<_>>(),
@@ -217,10 +326,7 @@ fn full_bill_month_to_date_moves_its_credits_with_the_months() {
         "verify",
         dir.path().join("full-bill").to_str().expect("utf-8"),
         "--truth",
-        dir.path()
-            .join("full-bill.truth.json")
-            .to_str()
-            .expect("utf-8"),
+        dir.path().join("full-bill").to_str().expect("utf-8"),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
 }

@@ -6,10 +6,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::common::{curlab, generate, truth};
+use crate::common::{curlab, generate, payer_exports};
 
-fn run(dir: &std::path::Path, format: &str) -> String {
-    let export = dir.join("full-bill");
+fn run(export: &std::path::Path, format: &str) -> String {
     let o = curlab(&[
         "report",
         export.to_str().expect("utf-8"),
@@ -30,11 +29,33 @@ fn cents(what: &str, got: &Value, want: &Value) {
 }
 
 #[test]
-fn chargeback_of_full_bill_reconciles_to_the_truth_and_the_invoice() {
+fn chargeback_of_each_full_bill_export_reconciles_to_its_truth_and_invoice() {
     let dir = generate("full-bill", &[]);
-    let t = truth(dir.path(), "full-bill");
+    let payers = payer_exports(dir.path(), "full-bill");
+    assert_eq!(payers.len(), 2, "two payers, two exports");
+    for (i, (payer, export, t)) in payers.iter().enumerate() {
+        // The first payer's lines; the second payer has a credit but no refund.
+        let must: &[&str] = if i == 0 {
+            &["credits", "refunds", "tax", "discount-rows"]
+        } else {
+            &["credits", "tax", "discount-rows"]
+        };
+        let table = chargeback_matches(payer, export, t, must);
+        if i == 0 {
+            // The first payer's inference profile: its resource view is shown apart.
+            assert!(table.contains("never add it to this total"), "{table}");
+            let mut s = insta::Settings::clone_current();
+            s.set_snapshot_path("../../snapshots");
+            s.set_prepend_module_to_snapshot(false);
+            s.bind(|| insta::assert_snapshot!("report_full_bill_chargeback", table));
+        }
+    }
+}
+
+/// `report --chargeback` over one export equals its truth's bill; returns the table.
+fn chargeback_matches(payer: &str, export: &std::path::Path, t: &Value, must: &[&str]) -> String {
     let bill = &t["bill"];
-    let c: Value = serde_json::from_str(&run(dir.path(), "json")).expect("json");
+    let c: Value = serde_json::from_str(&run(export, "json")).expect("json");
     let principals = c["principals"].as_array().expect("principals");
     let want = bill["by_principal"].as_object().expect("truth principals");
     assert_eq!(principals.len(), want.len());
@@ -57,26 +78,22 @@ fn chargeback_of_full_bill_reconciles_to_the_truth_and_the_invoice() {
         cents(&format!("{l} net"), &v["net"], &want_lines[l]["net"]);
     }
     // The lines a FinOps team must see on their own are there.
-    for l in ["credits", "refunds", "tax", "discount-rows"] {
-        assert!(lines.contains_key(l), "{l} line: {c:#}");
+    for l in must {
+        assert!(lines.contains_key(*l), "{payer}: {l} line: {c:#}");
     }
     cents(
         "invoice total",
         &c["invoice_total"]["gross"],
         &bill["totals"]["invoice_total"],
     );
-    let table = run(dir.path(), "table");
-    assert!(table.contains("never add it to this total"), "{table}");
-    let csv = run(dir.path(), "csv");
+    let table = run(export, "table");
+    let csv = run(export, "csv");
     assert!(csv
         .lines()
         .last()
         .expect("total")
         .starts_with("invoice-total,total,"));
-    let mut s = insta::Settings::clone_current();
-    s.set_snapshot_path("../../snapshots");
-    s.set_prepend_module_to_snapshot(false);
-    s.bind(|| insta::assert_snapshot!("report_full_bill_chargeback", table));
+    table
 }
 
 #[test]
@@ -124,7 +141,17 @@ fn by_principal(r: &Value) -> Vec<(String, f64)> {
 #[test]
 fn cost_metrics_of_full_bill_match_the_truth_in_files_and_in_memory() {
     let dir = generate("full-bill", &[]);
-    let t = truth(dir.path(), "full-bill");
+    // Both payers' principals: the report reads every export under the multi-payer folder, and
+    // `--scenario` simulates every payer.
+    let mut want = serde_json::Map::new();
+    for (_, _, t) in payer_exports(dir.path(), "full-bill") {
+        want.extend(
+            t["bill"]["by_principal"]
+                .as_object()
+                .expect("truth")
+                .clone(),
+        );
+    }
     let export = dir.path().join("full-bill");
     let export = export.to_str().expect("utf-8");
     let unblended = report_json(&[export]);
@@ -140,7 +167,6 @@ fn cost_metrics_of_full_bill_match_the_truth_in_files_and_in_memory() {
         by_principal(&unblended),
         "amortized = unblended for Bedrock inference rows"
     );
-    let want = t["bill"]["by_principal"].as_object().expect("truth");
     let got = by_principal(&net);
     assert_eq!(got.len(), want.len());
     for (arn, cost) in &got {

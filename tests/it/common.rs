@@ -119,3 +119,33 @@ pub fn python(modules: &str) -> PathBuf {
     }
     py
 }
+
+/// The exports of a multi-payer output `<out>/<scenario>/cur2/<payer-id>/<export>/`, each with
+/// its payer id and truth file (`<payer-id>/<export>.truth.json`), in payer order.
+pub fn payer_exports(out: &Path, scenario: &str) -> Vec<(String, PathBuf, serde_json::Value)> {
+    let root = out.join(scenario).join("cur2");
+    let mut payers: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    payers.sort();
+    payers
+        .into_iter()
+        .map(|p| {
+            let id = p.file_name().expect("name").to_string_lossy().into_owned();
+            let export = std::fs::read_dir(&p)
+                .expect("payer folder")
+                .map(|e| e.expect("entry").path())
+                .find(|e| e.is_dir())
+                .expect("an export folder");
+            let name = export
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            let t = truth(&p, &name);
+            (id, export, t)
+        })
+        .collect()
+}

@@ -16,7 +16,7 @@ const SCENARIOS: &[(&str, &str)] = &[
     ("s4-gateway-shared-role", "s4-gateway-shared-role"),
     ("s4-gateway-per-user", "s4-gateway-per-user"),
     ("enterprise", "enterprise-cur"),
-    ("full-bill", "full-bill"),
+    ("full-bill", "full-bill/cur2/210987654321/full-bill"),
 ];
 
 /// `(fault, rule)`: the table in docs/faults.md.
@@ -480,7 +480,7 @@ fault_tests! {
     faults_on_s4_gateway_shared_role => "s4-gateway-shared-role", "s4-gateway-shared-role";
     faults_on_s4_gateway_per_user => "s4-gateway-per-user", "s4-gateway-per-user";
     faults_on_enterprise => "enterprise", "enterprise-cur";
-    faults_on_full_bill => "full-bill", "full-bill";
+    faults_on_full_bill => "full-bill", "full-bill/cur2/210987654321/full-bill";
 }
 
 #[test]

@@ -825,3 +825,52 @@ fn endpoint_flag_and_large_files_in_parts() {
         "the downloaded multipart object reads as the local file"
     );
 }
+
+#[test]
+fn two_payers_upload_one_export_each_and_verify_from_the_bucket() {
+    let test = "two-payers";
+    let out_uri = format!("s3://{BUCKET}/{}", prefix(test));
+    let o = run(&mut s3_cmd(&["generate", "full-bill", "--out", &out_uri]));
+    ok(&o, "generate full-bill to S3");
+    let err = stderr(&o);
+    for payer in ["210987654321", "456789012345"] {
+        assert!(
+            err.contains(&format!("of payer {payer} (2 files, "))
+                && err.contains(&format!("to {out_uri}/full-bill/cur2/{payer}")),
+            "{err}"
+        );
+    }
+    let keys: Vec<String> = list(BUCKET, &format!("{}/", prefix(test)))
+        .into_iter()
+        .map(|(k, _, _)| k)
+        .collect();
+    for payer in ["210987654321", "456789012345"] {
+        let base = format!("{}/full-bill/cur2/{payer}", prefix(test));
+        assert!(
+            keys.contains(&format!("{base}/full-bill.truth.json")),
+            "{keys:?}"
+        );
+        let manifest =
+            format!("{base}/full-bill/metadata/BILLING_PERIOD=2026-05/full-bill-Manifest.json");
+        assert!(keys.contains(&manifest), "{keys:?}");
+        assert!(
+            keys.contains(&format!(
+                "{base}/full-bill/data/BILLING_PERIOD=2026-05/full-bill-00001.snappy.parquet"
+            )),
+            "{keys:?}"
+        );
+    }
+    // The bucket's root of both exports verifies export by export.
+    let o = run(&mut s3_cmd(&[
+        "verify",
+        &format!("{out_uri}/full-bill/cur2/"),
+    ]));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains(&format!(
+            "== export {out_uri}/full-bill/cur2/210987654321/full-bill"
+        )) && text.contains("2 exports: 2 passed, 0 failed"),
+        "{text}{}",
+        stderr(&o)
+    );
+}

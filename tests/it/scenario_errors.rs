@@ -311,3 +311,155 @@ fn too_large_a_scenario_is_refused_before_any_work() {
         "the size guard must stop before the output folder is made"
     );
 }
+
+/// Two payers, each with a member account and a user; fragments build on it.
+const TWO_PAYERS: &str = r#"[scenario]
+name = "bad"
+
+[export]
+billing_periods = ["2026-05"]
+
+[[organization.payers]]
+id = "123456789012"
+name = "payer-a"
+accounts = [{ id = "210987654321", name = "member-a" }]
+
+[[organization.payers]]
+id = "345678901234"
+name = "payer-b"
+accounts = [{ id = "456789012345", name = "member-b" }]
+
+[[iam_users]]
+account = "member-a"
+name = "alice"
+tags = { team = "ds" }
+
+[[iam_users]]
+account = "member-b"
+name = "bob"
+tags = { team = "ops" }
+"#;
+
+fn payer_workload(payer_line: &str, principal: &str) -> String {
+    format!(
+        "\n[[workloads]]\n{payer_line}\nprincipals = [\"{principal}\"]\nmodel = \"nova-micro\"\nrequests_per_day = 10\ninput_tokens = {{ mean = 100 }}\noutput_tokens = {{ mean = 10 }}\n"
+    )
+}
+
+#[test]
+fn several_payers_mistakes_name_file_place_and_fix() {
+    let ok_a = payer_workload("payer = \"payer-a\"", "user:alice");
+    let cases = [
+        case(
+            "workload without payer",
+            format!("{ok_a}{}", payer_workload("# no payer", "user:bob")),
+            "# no payer",
+            "needs a `payer`",
+            "payer = ",
+        ),
+        case(
+            "unknown payer",
+            payer_workload("payer = \"payer-c\"", "user:alice"),
+            "payer = \"payer-c\"",
+            "`payer-c` is not one of the payers",
+            "`payer-a`, `payer-b`",
+        ),
+        case(
+            "user in an account of no payer",
+            format!("{ok_a}\n[[iam_users]]\naccount = \"member-z\"\nname = \"zed\"\n"),
+            "account = \"member-z\"",
+            "not an account of any payer",
+            "[[organization.payers]]",
+        ),
+        case(
+            "selector of the other payer's principal",
+            payer_workload("payer = \"payer-a\"", "user:bob"),
+            "\"user:bob\"",
+            "user:bob",
+            "",
+        ),
+        case(
+            "account under two payers",
+            TWO_PAYERS.replace(
+                "accounts = [{ id = \"456789012345\", name = \"member-b\" }]",
+                "accounts = [{ id = \"210987654321\", name = \"member-b\" }]",
+            ) + &ok_a,
+            "{ id = \"210987654321\", name = \"member-b\" }",
+            "belongs to payer 123456789012 and to payer 345678901234",
+            "one organization",
+        ),
+        case(
+            "payer and payers together",
+            TWO_PAYERS.replace(
+                "[[organization.payers]]\nid = \"123456789012\"",
+                "[organization]\npayer = { id = \"999999999999\", name = \"x\" }\n\n[[organization.payers]]\nid = \"123456789012\"",
+            ) + &ok_a,
+            "payer = { id = \"999999999999\"",
+            "cannot be combined",
+            "[[organization.payers]]",
+        ),
+        case(
+            "a payer key naming another payer in a single-payer file",
+            format!(
+                "[scenario]\nname = \"bad\"\n\n[export]\nbilling_periods = [\"2026-05\"]\n\n[organization]\npayer = {{ id = \"123456789012\", name = \"payer-a\" }}\n\n[[iam_users]]\naccount = \"payer-a\"\nname = \"alice\"\n{}",
+                payer_workload("payer = \"payer-b\"", "user:alice")
+            ),
+            "payer = \"payer-b\"",
+            "`payer-b` is not this scenario's payer",
+            "`123456789012` or `payer-a`",
+        ),
+        case(
+            "a bad value in a payer's part keeps its place in the file",
+            format!(
+                "{ok_a}\n[[cost_allocation_tags]]\nkey = \"team\"\nactivated_at = \"2026-13-01\"\npayer = \"payer-b\"\n"
+            ),
+            "activated_at = \"2026-13-01\"",
+            "2026-13-01",
+            "",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for c in cases {
+        let src = if c.toml.starts_with("[scenario]") {
+            c.toml.clone()
+        } else {
+            format!("{TWO_PAYERS}{}", c.toml)
+        };
+        // A missing key is reported at its table's header, the line above the comment.
+        let above = usize::from(c.line_of.starts_with('#'));
+        let line = line_of(&src, c.line_of) - above;
+        let (_dir, file, out, output) = run(&src);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if output.status.code() != Some(2)
+            || !reports(&stderr, &file, line, c.value, c.hint)
+            || out.exists()
+        {
+            failures.push(format!(
+                "{}: want line {line}, `{}`, hint `{}`\n{stderr}",
+                c.what, c.value, c.hint
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn a_valid_two_payer_scenario_writes_one_export_per_payer() {
+    let src = format!(
+        "{TWO_PAYERS}{}{}",
+        payer_workload("payer = \"payer-a\"", "user:alice"),
+        payer_workload("payer = \"345678901234\"", "user:bob")
+    );
+    let (_dir, _file, out, output) = run(&src);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for payer in ["123456789012", "345678901234"] {
+        let p = out.join("bad/cur2").join(payer);
+        assert!(p.join("bad/data").is_dir(), "{}", p.display());
+        assert!(p.join("bad.truth.json").is_file(), "{}", p.display());
+    }
+    assert!(!out.join("bad/data").exists(), "no single-payer layout");
+}

@@ -24,6 +24,9 @@ use curlab_verifier::sql::SqlForm;
 use serde_json::{json, Value};
 
 /// (scenario, export folder, scale, fault or None for a clean export).
+/// The first payer's export of the two-payer `full-bill`.
+const FB: &str = "full-bill/cur2/210987654321/full-bill";
+
 const CASES: &[(&str, &str, &str, Option<&str>)] = &[
     ("enterprise", "enterprise-cur", "0.05", None),
     (
@@ -99,30 +102,20 @@ const CASES: &[(&str, &str, &str, Option<&str>)] = &[
     ("blog-launch", "blog-launch", "1", Some("map-as-string")),
     ("blog-launch", "blog-launch", "1", Some("manifest-mismatch")),
     ("s1-iam-users", "s1-iam-users", "1", Some("missing-column")),
-    ("full-bill", "full-bill", "1", None),
-    ("full-bill", "full-bill", "1", Some("net-above-gross")),
-    ("full-bill", "full-bill", "1", Some("discount-net-mismatch")),
-    ("full-bill", "full-bill", "1", Some("adjustment-sign")),
-    ("full-bill", "full-bill", "1", Some("commitment-shape")),
-    (
-        "full-bill",
-        "full-bill",
-        "1",
-        Some("principal-on-agentcore"),
-    ),
-    ("full-bill", "full-bill", "1", Some("profile-tags-lost")),
+    ("full-bill", FB, "1", None),
+    ("full-bill", FB, "1", Some("net-above-gross")),
+    ("full-bill", FB, "1", Some("discount-net-mismatch")),
+    ("full-bill", FB, "1", Some("adjustment-sign")),
+    ("full-bill", FB, "1", Some("commitment-shape")),
+    ("full-bill", FB, "1", Some("principal-on-agentcore")),
+    ("full-bill", FB, "1", Some("profile-tags-lost")),
     (
         "s2-app-roles",
         "s2-app-roles",
         "1",
         Some("net-total-mismatch"),
     ),
-    (
-        "full-bill",
-        "full-bill",
-        "1",
-        Some("invoice-total-mismatch"),
-    ),
+    ("full-bill", FB, "1", Some("invoice-total-mismatch")),
 ];
 
 /// Exports whose rule set also runs without --truth on Spark (DuckDB and sqlglot run it for

@@ -19,6 +19,10 @@ pub const METADATA_DIR: &str = "metadata";
 pub const PERIOD_PREFIX: &str = "BILLING_PERIOD=";
 /// Suffix every manifest file name ends with.
 pub const MANIFEST_SUFFIX: &str = "Manifest.json";
+/// Folder holding one export per payer in a multi-payer output,
+/// `<scenario>/cur2/<payer-id>/<export>/…`: the AWS Cloud Intelligence Dashboards' collection
+/// layout (`S3Prefix: cur2/${AWS::AccountId}`).
+pub const MULTI_PAYER_DIR: &str = "cur2";
 
 /// True for a billing period label `YYYY-MM` (month 01 to 12).
 pub fn is_period(s: &str) -> bool {

@@ -89,6 +89,10 @@ pub struct TruthExport {
     pub iam_principal_data_from: Option<String>,
     /// `INCLUDE_RESOURCES`.
     pub include_resources: bool,
+    /// The payer (management account) whose export this is, in a scenario with several payers
+    /// (each payer's export has its own truth file). Absent for a single-payer scenario.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer_account_id: Option<String>,
 }
 
 /// One activated cost allocation tag key.

@@ -188,3 +188,66 @@ pub(super) const BEDROCK_AGENTCORE: Service = Service {
         },
     ],
 };
+
+/// Prompt-cache storage, per million token-hours. The usage type is a public fixture's
+/// (`USE1-MP:USE1_CacheStorage-Units`, "priced per token-hour"); the unit and the rate
+/// ($0.10 per million token-hours) are assumptions: no public price was found.
+pub(super) const BEDROCK_CACHE_STORAGE: Service = Service {
+    product_code: "AmazonBedrockService",
+    product_name: "Amazon Bedrock Service",
+    servicename: "Amazon Bedrock Service",
+    prefix: Prefix::Always,
+    zone: Zone::None,
+    data_transfer: false,
+    lines: &[Line {
+        usage: "MP:{code}_CacheStorage-Units",
+        operation: "Usage",
+        unit: "Units",
+        rate_e10: 1_000_000_000,
+        per_hour_e6: 2_000_000,
+        jitter: 0.5,
+        family: "Amazon Bedrock",
+        description: "${rate} per million token-hours of prompt cache storage in {location}",
+        product_operation: true,
+        map: &[("feature", "Prompt Caching")],
+        ..LINE
+    }],
+};
+
+/// OpenSearch Serverless OCU-hours (search and indexing): a knowledge base's vector store is
+/// billed by OpenSearch (`AmazonES`), not by Bedrock. $0.24 per OCU-hour (the public
+/// us-east-1 price); one OCU each.
+pub(super) const OPENSEARCH_SERVERLESS: Service = Service {
+    product_code: "AmazonES",
+    product_name: "Amazon OpenSearch Service",
+    servicename: "Amazon OpenSearch Service",
+    prefix: Prefix::Always,
+    zone: Zone::None,
+    data_transfer: false,
+    lines: &[
+        Line {
+            usage: "SearchOCU",
+            operation: "Search",
+            unit: "OCU-hours",
+            rate_e10: 2_400_000_000,
+            per_hour_e6: 1_000_000,
+            family: "Amazon OpenSearch Serverless",
+            description: "${rate} per OCU-hour for search, OpenSearch Serverless in {location}",
+            product_operation: true,
+            map: &[("group", "SearchOCU")],
+            ..LINE
+        },
+        Line {
+            usage: "IndexingOCU",
+            operation: "Indexing",
+            unit: "OCU-hours",
+            rate_e10: 2_400_000_000,
+            per_hour_e6: 1_000_000,
+            family: "Amazon OpenSearch Serverless",
+            description: "${rate} per OCU-hour for indexing, OpenSearch Serverless in {location}",
+            product_operation: true,
+            map: &[("group", "IndexingOCU")],
+            ..LINE
+        },
+    ],
+};

@@ -32,7 +32,29 @@ pub(crate) fn resolve_accounts(cx: &mut Ctx<'_>) -> (Account, Vec<Account>) {
             name: a.name.clone(),
         }
     };
-    let payer = check(cx, &org.payer, p.key("payer"));
+    if !org.payers.is_empty() {
+        // `plan::resolve_payers` splits such a file into one scenario per payer first.
+        cx.problem(
+            p.key("payers"),
+            "this scenario has several payers, and this command takes one",
+            "generate it with `curlab generate` (one export per payer), or give the organization one `payer`",
+        );
+    }
+    let Some(payer_spec) = &org.payer else {
+        if org.payers.is_empty() {
+            cx.problem(
+                p.clone(),
+                "`[organization]` needs a `payer`",
+                "add `payer = { id = \"123456789012\", name = \"my-payer\" }`, or several `[[organization.payers]]`",
+            );
+        }
+        let none = Account {
+            id: String::new(),
+            name: String::new(),
+        };
+        return (none, Vec::new());
+    };
+    let payer = check(cx, payer_spec, p.key("payer"));
     let mut accounts = Vec::new();
     for (i, a) in org.accounts.iter().enumerate() {
         let acc = check(cx, a, p.key("accounts").index(i));

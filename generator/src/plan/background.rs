@@ -132,6 +132,13 @@ pub(crate) fn resolve_background(cx: &mut Ctx<'_>, accounts: &[Account]) -> Vec<
                     bg.region,
                     seed::hex(&mut rng, 10)
                 ),
+                // Cache storage names no resource [choice]: the row's resource id is null.
+                BackgroundService::BedrockCacheStorage => String::new(),
+                BackgroundService::OpensearchServerless => format!(
+                    "arn:aws:aoss:{}:{id}:collection/{}",
+                    bg.region,
+                    seed::hex(&mut rng, 20)
+                ),
             })
             .collect();
         out.push(BackgroundPlan {

@@ -152,5 +152,6 @@ pub(crate) fn resolve_export(cx: &mut Ctx<'_>) -> Option<ExportPlan> {
         invoice_finalized: e.invoice_finalized,
         max_rows_per_file: e.max_rows_per_file,
         as_of: None,
+        several_payers: false,
     })
 }

@@ -19,6 +19,7 @@ mod export;
 mod identities;
 mod models;
 mod patterns;
+mod payers;
 mod requests;
 mod tags;
 mod types;
@@ -28,6 +29,7 @@ mod workloads;
 pub use crate::time::{day_of, parse_instant, parse_month, rfc3339, Ts};
 pub use bill::{AdjustmentPlan, DiscountPlan, ProfilePlan};
 pub use patterns::AccessPattern;
+pub use payers::{resolve_payers, split, PayerPlan, PayerScenario};
 pub use types::{
     Account, ActivationPlan, AsOfPlan, BackgroundPlan, Caller, ExplicitRequest, ExportPlan,
     GatewayPlan, Period, Plan, Requester, Stream, Tags, TokenCounts, Workload,

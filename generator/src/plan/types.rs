@@ -59,6 +59,9 @@ pub struct ExportPlan {
     pub max_rows_per_file: u64,
     /// Set for a month-to-date export (`--as-of`, [`crate::asof`]).
     pub as_of: Option<AsOfPlan>,
+    /// One payer's export of a scenario with several payers (`[[organization.payers]]`): the
+    /// truth file names the payer.
+    pub several_payers: bool,
 }
 
 /// What a month-to-date (`--as-of`) export records in its plan (and truth file); set by

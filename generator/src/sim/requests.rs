@@ -96,8 +96,17 @@ pub(super) fn record(plan: &Plan, tags: &TagTable, out: &mut DayOutput, r: &Requ
             continue;
         }
         let key = r.usage[i];
-        let with_principal = principal_on
-            && !(key.batch && plan.assumptions.batch_principal == BatchPrincipal::None);
+        // A batch row without a principal (`batch_principal = "none"`: the job runs as
+        // Bedrock's service role) carries none of the caller's `iamPrincipal/` tags either:
+        // those tags come with the principal (docs/scenarios.md, assumptions).
+        let no_batch_principal =
+            key.batch && plan.assumptions.batch_principal == BatchPrincipal::None;
+        let with_principal = principal_on && !no_batch_principal;
+        let (tagset, row_tags) = if no_batch_principal {
+            (0, tags.with_profile(0, r.profile, bucket).0)
+        } else {
+            (tagset, row_tags)
+        };
         let price = u128::from(model.price(key).unwrap_or(0));
         let cost = u128::from(n) * price;
         // Discount in 1e-16 USD: cost × 1e4 × bp / 1e4, exact (see `DiscountPlan::amount`).

@@ -196,7 +196,8 @@ impl TagTable {
             self.merged
                 .get(&(caller_set, ps))
                 .copied()
-                .unwrap_or(caller_set),
+                // No principal tags (set 0, the empty set): the profile's own tags.
+                .unwrap_or(if caller_set == 0 { ps } else { caller_set }),
             rt,
         )
     }

@@ -283,6 +283,7 @@ pub fn build_truth(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> Truth {
                 .principal_from
                 .map(|t| rfc3339(t)[..10].to_string()),
             include_resources: plan.export.table.include_resources,
+            payer_account_id: plan.export.several_payers.then(|| plan.payer.id.clone()),
         },
         rows: parts.rows_by_period.values().sum(),
         rows_by_period: parts.rows_by_period.clone(),

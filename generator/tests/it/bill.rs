@@ -13,10 +13,13 @@ use curlab_vocab::truth::Truth;
 
 const FULL_BILL: &str = include_str!("../../../scenarios/full-bill.toml");
 
+/// The plan of the scenario's first payer (full-bill has two; the first is `acme-payer`).
 fn resolve(src: &str) -> Plan {
     let file = scenario::parse(src, "t.toml").unwrap_or_else(|e| panic!("{e}"));
-    plan::resolve(&file, None, 1.0)
+    plan::resolve_payers(&file, None, 1.0)
         .unwrap_or_else(|p| panic!("{}", scenario::with_positions(src, "t.toml", p)))
+        .remove(0)
+        .plan
 }
 
 fn run(plan: &Plan) -> (Vec<Row>, Truth) {
@@ -181,6 +184,26 @@ fn bedrock_rows_without_a_principal_are_an_unattributable_line() {
     assert!(batch > 0);
     assert_eq!(line.gross, e16_to_usd(batch));
     assert!(line.net < line.gross, "Nova batch rows are EDP-discounted");
+    // No principal, no principal tags: a row without `line_item_iam_principal` carries none of
+    // the caller's `iamPrincipal/` keys (else PR001/TG001 would see tags without a principal).
+    let batch_rows: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.kind == RowKind::Bedrock && r.sku.usage_type.ends_with("-batch"))
+        .collect();
+    assert!(!batch_rows.is_empty());
+    for r in &batch_rows {
+        assert!(r.principal.is_none(), "{}", r.sku.usage_type);
+        assert!(
+            r.tags.iter().all(|(k, _)| !k.starts_with("iamPrincipal/")),
+            "{} {:?}",
+            r.sku.usage_type,
+            r.tags
+        );
+    }
+    // The same caller's other rows keep theirs.
+    assert!(rows.iter().any(|r| r.kind == RowKind::Bedrock
+        && r.principal.is_some()
+        && r.tags.iter().any(|(k, _)| k == "iamPrincipal/team")));
 }
 
 #[test]
@@ -420,19 +443,19 @@ fn bad_bill_keys_name_their_place() {
             "matches no model",
         ),
         (
-            "[[adjustments]]\ntype = \"credit\"\nperiod = \"2027-01\"\namount = 5.0\n",
+            "[[adjustments]]\ntype = \"credit\"\nperiod = \"2027-01\"\namount = 5.0\naccount = \"ml-prod\"\n",
             "adjustments[0].period",
             "not in the export",
         ),
         (
-            "[[adjustments]]\ntype = \"refund\"\nperiod = \"2026-05\"\namount = -5.0\n",
+            "[[adjustments]]\ntype = \"refund\"\nperiod = \"2026-05\"\namount = -5.0\naccount = \"ml-prod\"\n",
             "adjustments[0].amount",
             "positive",
         ),
         (
             "[[inference_profiles]]\nname = \"x\"\naccount = \"nobody\"\n",
             "inference_profiles[0].account",
-            "unknown account",
+            "is not an account of any payer",
         ),
         (
             "[[inference_profiles]]\nname = \"x\"\naccount = \"ml-prod\"\nid = \"UPPER\"\n",
@@ -444,7 +467,7 @@ fn bad_bill_keys_name_their_place() {
     for (extra, place, words) in cases {
         let src = format!("{base}{extra}");
         let file = scenario::parse(&src, "t.toml").unwrap_or_else(|e| panic!("{e}"));
-        let problems = plan::resolve(&file, None, 1.0).expect_err(extra);
+        let problems = plan::resolve_payers(&file, None, 1.0).expect_err(extra);
         let text = scenario::with_positions(&src, "t.toml", problems).to_string();
         assert!(text.contains(words), "{extra}: {text}");
         // The message names the file and the line of the offending key.
@@ -456,9 +479,12 @@ fn bad_bill_keys_name_their_place() {
         "inference_profile = \"nope\"",
     );
     let file = scenario::parse(&src, "t.toml").unwrap();
-    let text =
-        scenario::with_positions(&src, "t.toml", plan::resolve(&file, None, 1.0).unwrap_err())
-            .to_string();
+    let text = scenario::with_positions(
+        &src,
+        "t.toml",
+        plan::resolve_payers(&file, None, 1.0).unwrap_err(),
+    )
+    .to_string();
     assert!(text.contains("unknown inference profile `nope`"), "{text}");
 }
 
@@ -476,12 +502,14 @@ fn commitments_and_other_bedrock_charges_carry_no_principal() {
     let guardrails = of("Guardrail-");
     let rerank = of("AmazonRerank-v1-searchunits");
     let agentcore = of("Runtime:Consumption-based:");
+    let cache_storage = of("_CacheStorage-Units");
     for (what, set) in [
         ("pt", &pt),
         ("reserved", &reserved),
         ("guardrails", &guardrails),
         ("rerank", &rerank),
         ("agentcore", &agentcore),
+        ("cache storage", &cache_storage),
     ] {
         assert!(!set.is_empty(), "{what} rows");
         for r in set.iter() {
@@ -507,7 +535,10 @@ fn commitments_and_other_bedrock_charges_carry_no_principal() {
         .all(|r| r.sku.product_code == "AmazonBedrockAgentCore"));
     let sum = |set: &[&Row]| -> i128 { set.iter().map(|r| r.cost_e16.e16()).sum() };
     let commitments = sum(&pt) + sum(&reserved);
-    let other = sum(&guardrails) + sum(&rerank) + sum(&agentcore);
+    assert!(cache_storage.iter().all(|r| r.resource_id.is_none()
+        && r.sku.usage_type == "USE1-MP:USE1_CacheStorage-Units"
+        && r.sku.product_code == "AmazonBedrockService"));
+    let other = sum(&guardrails) + sum(&rerank) + sum(&agentcore) + sum(&cache_storage);
     let b = &truth.bill;
     assert_eq!(b.totals.commitment_fees, e16_to_usd(commitments));
     assert_eq!(
@@ -529,6 +560,20 @@ fn commitments_and_other_bedrock_charges_carry_no_principal() {
         .map(|r| r.cost_e16.e16())
         .sum();
     assert_eq!(truth.background_cost_total, e16_to_usd(non_bedrock));
+    // A knowledge base's vector store is OpenSearch Serverless, not Bedrock: non-Bedrock spend.
+    let ocu = of("OCU");
+    assert_eq!(
+        ocu.len(),
+        2 * 61,
+        "search and indexing, daily, May and June"
+    );
+    assert!(ocu.iter().all(|r| r.sku.product_code == "AmazonES"
+        && r.sku.family == "Amazon OpenSearch Serverless"
+        && r.principal.is_none()
+        && r.resource_id
+            .as_deref()
+            .is_some_and(|id| id.starts_with("arn:aws:aoss:us-east-1:345678901234:collection/"))));
+    assert!(sum(&ocu) > 0 && sum(&ocu) < non_bedrock);
     assert_eq!(
         b.unattributable["non-bedrock"].gross,
         e16_to_usd(non_bedrock)

@@ -38,6 +38,7 @@ fn from_model() -> BTreeMap<&'static str, BTreeSet<String>> {
         ("ExportSpec", accepted::<ExportSpec>(BOGUS)),
         ("Organization", accepted::<Organization>(BOGUS)),
         ("AccountSpec", accepted::<AccountSpec>(BOGUS)),
+        ("PayerSpec", accepted::<PayerSpec>(BOGUS)),
         ("Assumptions", accepted::<Assumptions>(BOGUS)),
         ("IamUserSpec", accepted::<IamUserSpec>(BOGUS)),
         ("ApiKeySpec", accepted::<ApiKeySpec>(BOGUS)),

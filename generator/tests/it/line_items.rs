@@ -94,13 +94,19 @@ fn ids_are_per_line_item_and_unique_per_interval_in_every_shipped_scenario() {
             .to_string_lossy()
             .to_string();
         let src = std::fs::read_to_string(&path).expect("read");
-        let rows = rows_of(&resolve(&src, &name));
-        assert!(!rows.is_empty(), "{name}");
-        let recurring = check_ids(&name, &rows);
-        // Statistical traffic and background services run a line item over many intervals:
-        // its id recurs. (blog-launch has only one-off explicit requests.)
-        if src.contains("[[workloads]]") || src.contains("[[background]]") {
-            assert!(recurring > 0, "{name}: no id spans more than one interval");
+        // Every payer's export of a scenario with several payers.
+        let file = scenario::parse(&src, &name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let plans = plan::resolve_payers(&file, None, 1.0)
+            .unwrap_or_else(|p| panic!("{name}: {}", scenario::with_positions(&src, &name, p)));
+        for payer in plans {
+            let rows = rows_of(&payer.plan);
+            assert!(!rows.is_empty(), "{name}");
+            let recurring = check_ids(&name, &rows);
+            // Statistical traffic and background services run a line item over many
+            // intervals: its id recurs. (blog-launch has only one-off explicit requests.)
+            if src.contains("[[workloads]]") || src.contains("[[background]]") {
+                assert!(recurring > 0, "{name}: no id spans more than one interval");
+            }
         }
     }
 }

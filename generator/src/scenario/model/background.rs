@@ -42,6 +42,12 @@ pub enum BackgroundService {
     BedrockRerank,
     /// Bedrock AgentCore Runtime vCPU and memory hours.
     BedrockAgentcoreRuntime,
+    /// Bedrock prompt-cache storage (`…_CacheStorage-Units`, million token-hours; the rate is
+    /// an assumption).
+    BedrockCacheStorage,
+    /// OpenSearch Serverless search and indexing OCU-hours: the vector store of a Bedrock
+    /// knowledge base, billed as its own product (`AmazonES`), not as Bedrock.
+    OpensearchServerless,
 }
 
 /// How the truth file counts a Bedrock charge that is not a model call.
@@ -61,7 +67,8 @@ impl BackgroundService {
             | BackgroundService::BedrockReservedTier => Some(BedrockCharge::Commitment),
             BackgroundService::BedrockGuardrails
             | BackgroundService::BedrockRerank
-            | BackgroundService::BedrockAgentcoreRuntime => Some(BedrockCharge::Other),
+            | BackgroundService::BedrockAgentcoreRuntime
+            | BackgroundService::BedrockCacheStorage => Some(BedrockCharge::Other),
             _ => None,
         }
     }

@@ -29,6 +29,10 @@ pub struct TagActivationSpec {
     /// `YYYY-MM`: a backfill re-applied the key from this month on.
     #[serde(default)]
     pub backfill_from: Option<String>,
+    /// Payer (id or name) that activates the key, in a scenario with several payers; default
+    /// every payer (only a payer activates cost allocation tags).
+    #[serde(default)]
+    pub payer: Option<String>,
 }
 
 fn iam_source() -> TagSource {

@@ -34,6 +34,10 @@ pub enum HourShape {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadSpec {
+    /// Payer (id or name) whose accounts' principals the workload selects; required in a
+    /// scenario with several payers.
+    #[serde(default)]
+    pub payer: Option<String>,
     /// Selectors: `user:<name>`, `api-key:<id>`, `role:<name>`, `idp:<name>`,
     /// `gateway:<name>`, optionally `<account>/` in front.
     pub principals: Vec<String>,
@@ -101,6 +105,9 @@ fn business() -> HourShape {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RequestSpec {
+    /// Payer (id or name) of the principal; required in a scenario with several payers.
+    #[serde(default)]
+    pub payer: Option<String>,
     /// RFC 3339 time, e.g. `2026-04-20T10:15:00Z`.
     pub time: String,
     /// A selector naming exactly one principal: `user:alice`, `api-key:234s`,
