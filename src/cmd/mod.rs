@@ -2,5 +2,6 @@
 
 pub mod generate;
 pub mod report;
+pub mod scenario;
 pub mod sql;
 pub mod verify;

@@ -1,0 +1,700 @@
+//! One streaming pass over an export: per principal, model, region and tier the tokens, cost,
+//! active hours and shapes; per principal its tags; per tag key its values and first
+//! appearance; background spend by account and service; tax. Files and Parquet row groups are
+//! read in parallel through `curlab-reader` with only the needed columns; what is kept is per
+//! principal and workload (active hours as bitsets), so memory does not grow with the rows.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::{anyhow, Result};
+use curlab_reader::input::{self, DataFile, Format};
+use curlab_reader::kind::{classify, FileKind};
+use curlab_reader::read::{self, Batch, Col, Opened, Task};
+use curlab_vocab::bedrock::{
+    is_bedrock, is_bedrock_inference, parse_usage_type, BillingForm, RowIdentity, ServiceTier,
+    Spelling, TokenType, OP_INVOKE_STREAMING, REGION_CODES,
+};
+use curlab_vocab::tags::{IAM_PRINCIPAL_PREFIX, RESOURCE_TAGS_PREFIX};
+
+/// The columns the profile reads.
+const NEEDED: [Col; 16] = [
+    Col::BillingEntity,
+    Col::PeriodStart,
+    Col::LineItemType,
+    Col::Operation,
+    Col::ProductCode,
+    Col::Product,
+    Col::ProductFamily,
+    Col::UnblendedCost,
+    Col::UsageAccount,
+    Col::UsageAmount,
+    Col::UsageStart,
+    Col::UsageEnd,
+    Col::UsageType,
+    Col::PricingUnit,
+    Col::Principal,
+    Col::Tags,
+];
+
+/// Cells kept per workload for sparse callers (replayed as explicit requests).
+pub const MAX_CELLS: usize = 32;
+
+/// Active hours as a bitset over hour indexes (seconds / 3600).
+#[derive(Debug, Clone, Default)]
+pub struct HourSet {
+    base: i64,
+    bits: Vec<u64>,
+}
+
+impl HourSet {
+    /// Mark the hour of `ts` (seconds).
+    pub fn insert(&mut self, ts: i64) {
+        let h = ts.div_euclid(3600);
+        if self.bits.is_empty() {
+            self.base = h - h.rem_euclid(64);
+        }
+        if h < self.base {
+            let add = ((self.base - h + 63) / 64) as usize;
+            let mut v = vec![0; add];
+            v.extend_from_slice(&self.bits);
+            self.bits = v;
+            self.base -= add as i64 * 64;
+        }
+        let i = (h - self.base) as usize;
+        if i / 64 >= self.bits.len() {
+            self.bits.resize(i / 64 + 1, 0);
+        }
+        self.bits[i / 64] |= 1 << (i % 64);
+    }
+
+    /// Hours marked.
+    pub fn count(&self) -> u64 {
+        self.bits.iter().map(|w| u64::from(w.count_ones())).sum()
+    }
+
+    /// Every marked hour index.
+    pub fn hours(&self) -> impl Iterator<Item = i64> + '_ {
+        self.bits.iter().enumerate().flat_map(move |(w, bits)| {
+            (0..64)
+                .filter(move |b| bits & (1 << b) != 0)
+                .map(move |b| self.base + (w * 64 + b) as i64)
+        })
+    }
+
+    fn merge(&mut self, o: &HourSet) {
+        for h in o.hours() {
+            self.insert(h * 3600);
+        }
+    }
+}
+
+/// One explicit-request cell: (usage start seconds, batch, global, streaming, long context).
+pub type CellKey = (i64, bool, bool, bool, bool);
+
+/// What one principal sent to one model in one region and tier.
+#[derive(Debug, Clone)]
+pub struct WorkStats {
+    /// Tokens by [`TokenType`] order.
+    pub tokens: [f64; 5],
+    /// Cost, USD.
+    pub cost: f64,
+    /// Cost by token type, USD.
+    pub cost_t: [f64; 5],
+    /// Prompt tokens (all but output) sent as batch.
+    pub batch_prompt: f64,
+    /// Prompt tokens through the global profile.
+    pub global_prompt: f64,
+    /// Prompt tokens of streaming calls.
+    pub stream_prompt: f64,
+    /// Rows at long-context rates.
+    pub long_rows: u64,
+    /// Rows.
+    pub rows: u64,
+    /// Active usage hours (the buckets with a row).
+    pub units: HourSet,
+    /// Prompt tokens by hour of day (UTC).
+    pub hod: [f64; 24],
+    /// Prompt tokens by weekday, Monday first.
+    pub wd: [f64; 7],
+    /// First and last usage start, seconds.
+    pub first: i64,
+    /// Last usage start, seconds.
+    pub last: i64,
+    /// Tokens per cell while there are at most [`MAX_CELLS`].
+    pub cells: Option<BTreeMap<CellKey, [f64; 5]>>,
+    /// Marketplace spelling family, for form-B models.
+    pub spelling: Spelling,
+}
+
+impl WorkStats {
+    fn new(spelling: Spelling) -> Self {
+        WorkStats {
+            tokens: [0.0; 5],
+            cost: 0.0,
+            cost_t: [0.0; 5],
+            batch_prompt: 0.0,
+            global_prompt: 0.0,
+            stream_prompt: 0.0,
+            long_rows: 0,
+            rows: 0,
+            units: HourSet::default(),
+            hod: [0.0; 24],
+            wd: [0.0; 7],
+            first: i64::MAX,
+            last: i64::MIN,
+            cells: Some(BTreeMap::new()),
+            spelling,
+        }
+    }
+
+    /// Prompt tokens: input, cache reads and cache writes.
+    pub fn prompt(&self) -> f64 {
+        self.tokens[0] + self.tokens[2] + self.tokens[3] + self.tokens[4]
+    }
+
+    /// Add another workload's figures (the sessions of one role).
+    pub fn merge_from(&mut self, o: &WorkStats) {
+        self.merge(o.clone());
+    }
+
+    fn merge(&mut self, o: WorkStats) {
+        for i in 0..5 {
+            self.tokens[i] += o.tokens[i];
+            self.cost_t[i] += o.cost_t[i];
+        }
+        self.cost += o.cost;
+        self.batch_prompt += o.batch_prompt;
+        self.global_prompt += o.global_prompt;
+        self.stream_prompt += o.stream_prompt;
+        self.long_rows += o.long_rows;
+        self.rows += o.rows;
+        self.units.merge(&o.units);
+        for i in 0..24 {
+            self.hod[i] += o.hod[i];
+        }
+        for i in 0..7 {
+            self.wd[i] += o.wd[i];
+        }
+        self.first = self.first.min(o.first);
+        self.last = self.last.max(o.last);
+        self.cells = match (self.cells.take(), o.cells) {
+            (Some(mut a), Some(b)) => {
+                for (k, v) in b {
+                    let e = a.entry(k).or_insert([0.0; 5]);
+                    for i in 0..5 {
+                        e[i] += v[i];
+                    }
+                }
+                (a.len() <= MAX_CELLS).then_some(a)
+            }
+            _ => None,
+        };
+    }
+}
+
+/// Workload key within a principal: (model key, billing region code, tier). The model key is
+/// the form-A model token or `MP:<product name>` for Marketplace rows.
+pub type WorkKey = (String, &'static str, ServiceTier);
+
+/// One principal (or, for rows without one, one account's unattributed usage).
+#[derive(Debug, Clone, Default)]
+pub struct PrincipalStats {
+    /// `line_item_usage_account_id`.
+    pub account: String,
+    /// `iamPrincipal/` key (without prefix) → value → rows.
+    pub tags: HashMap<String, HashMap<String, u64>>,
+    /// Workloads.
+    pub work: HashMap<WorkKey, WorkStats>,
+}
+
+impl PrincipalStats {
+    fn merge(&mut self, o: PrincipalStats) {
+        if self.account.is_empty() {
+            self.account = o.account;
+        }
+        for (k, vs) in o.tags {
+            let e = self.tags.entry(k).or_default();
+            for (v, n) in vs {
+                *e.entry(v).or_default() += n;
+            }
+        }
+        for (k, w) in o.work {
+            match self.work.get_mut(&k) {
+                Some(x) => x.merge(w),
+                None => {
+                    self.work.insert(k, w);
+                }
+            }
+        }
+    }
+}
+
+/// Background (non-Bedrock) spend of one account and product code.
+#[derive(Debug, Clone, Default)]
+pub struct BackgroundStats {
+    /// Cost, USD.
+    pub cost: f64,
+    /// Rows per billing region code.
+    pub regions: HashMap<&'static str, u64>,
+    /// `resourceTags/` key (without prefix) → value → rows.
+    pub tags: HashMap<String, HashMap<String, u64>>,
+    /// Active usage hours.
+    pub units: HourSet,
+}
+
+/// One tag key across the export.
+#[derive(Debug, Clone, Default)]
+pub struct TagKeyStats {
+    /// First usage start carrying the key, seconds.
+    pub first: i64,
+    /// Distinct values.
+    pub values: BTreeSet<String>,
+    /// Bedrock inference cost carrying the key, USD.
+    pub bedrock_cost: f64,
+}
+
+/// A data file and what it is.
+#[derive(Debug, Clone)]
+pub struct FileNote {
+    /// Path as displayed.
+    pub display: String,
+    /// Its kind.
+    pub kind: FileKind,
+}
+
+/// Everything the twin learns from an export.
+#[derive(Debug, Default)]
+pub struct Profile {
+    /// Data files found, with their kinds.
+    pub files: Vec<FileNote>,
+    /// Whether any CUR 2.0 file was CSV (else Parquet).
+    pub csv: bool,
+    /// Whether every CUR 2.0 file has `line_item_iam_principal`.
+    pub principal_column: bool,
+    /// Whether every CUR 2.0 file has `tags`.
+    pub tags_column: bool,
+    /// Rows read (CUR 2.0 files).
+    pub rows: u64,
+    /// Bedrock inference rows.
+    pub bedrock_rows: u64,
+    /// Bedrock inference cost, USD.
+    pub bedrock_cost: f64,
+    /// Bedrock rows that are not inference usage (e.g. provisioned throughput), and their cost.
+    pub other_bedrock: (u64, f64),
+    /// Usage end minus start of usage rows, seconds → rows (tells the granularity).
+    pub spans: HashMap<i64, u64>,
+    /// Billing periods `YYYY-MM`.
+    pub periods: BTreeSet<String>,
+    /// Usage accounts.
+    pub accounts: BTreeSet<String>,
+    /// Principals by ARN.
+    pub principals: HashMap<String, PrincipalStats>,
+    /// Bedrock usage without a principal, by account.
+    pub unattributed: HashMap<String, PrincipalStats>,
+    /// First usage start of a Bedrock row with and without a principal, seconds.
+    pub first_with_principal: Option<i64>,
+    /// First usage start of any Bedrock inference row.
+    pub first_bedrock: Option<i64>,
+    /// Full tag key (`iamPrincipal/team`) → stats.
+    pub tag_keys: BTreeMap<String, TagKeyStats>,
+    /// Account → product code → background spend.
+    pub background: HashMap<String, HashMap<String, BackgroundStats>>,
+    /// Tax cost per account, USD.
+    pub tax: HashMap<String, f64>,
+    /// Pre-tax cost per account, USD.
+    pub pretax: HashMap<String, f64>,
+    /// Prompt tokens by hour of day, all Bedrock rows.
+    pub hod: [f64; 24],
+    /// Prompt tokens by weekday, all Bedrock rows.
+    pub wd: [f64; 7],
+}
+
+fn merge_map<K: std::hash::Hash + Eq, V>(
+    a: &mut HashMap<K, V>,
+    b: HashMap<K, V>,
+    f: impl Fn(&mut V, V),
+) {
+    for (k, v) in b {
+        match a.get_mut(&k) {
+            Some(x) => f(x, v),
+            None => {
+                a.insert(k, v);
+            }
+        }
+    }
+}
+
+impl Profile {
+    fn merge(&mut self, o: Profile) {
+        self.rows += o.rows;
+        self.bedrock_rows += o.bedrock_rows;
+        self.bedrock_cost += o.bedrock_cost;
+        self.other_bedrock.0 += o.other_bedrock.0;
+        self.other_bedrock.1 += o.other_bedrock.1;
+        merge_map(&mut self.spans, o.spans, |a, b| *a += b);
+        self.periods.extend(o.periods);
+        self.accounts.extend(o.accounts);
+        merge_map(&mut self.principals, o.principals, |a, b| a.merge(b));
+        merge_map(&mut self.unattributed, o.unattributed, |a, b| a.merge(b));
+        let min = |a: Option<i64>, b: Option<i64>| match (a, b) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
+        };
+        self.first_with_principal = min(self.first_with_principal, o.first_with_principal);
+        self.first_bedrock = min(self.first_bedrock, o.first_bedrock);
+        for (k, t) in o.tag_keys {
+            let e = self.tag_keys.entry(k).or_insert_with(|| TagKeyStats {
+                first: i64::MAX,
+                ..Default::default()
+            });
+            e.first = e.first.min(t.first);
+            e.values.extend(t.values);
+            e.bedrock_cost += t.bedrock_cost;
+        }
+        merge_map(&mut self.background, o.background, |a, b| {
+            merge_map(a, b, |x, y| {
+                x.cost += y.cost;
+                merge_map(&mut x.regions, y.regions, |p, q| *p += q);
+                merge_map(&mut x.tags, y.tags, |p, q| merge_map(p, q, |m, n| *m += n));
+                x.units.merge(&y.units);
+            })
+        });
+        merge_map(&mut self.tax, o.tax, |a, b| *a += b);
+        merge_map(&mut self.pretax, o.pretax, |a, b| *a += b);
+        for i in 0..24 {
+            self.hod[i] += o.hod[i];
+        }
+        for i in 0..7 {
+            self.wd[i] += o.wd[i];
+        }
+    }
+
+    /// The rows' granularity: `HOURLY`, `DAILY` or `MONTHLY` (the most common usage span).
+    pub fn granularity(&self) -> &'static str {
+        let span = self
+            .spans
+            .iter()
+            .max_by_key(|(s, n)| (**n, -**s))
+            .map_or(3600, |(s, _)| *s);
+        if span <= 3600 {
+            "HOURLY"
+        } else if span <= 86_400 {
+            "DAILY"
+        } else {
+            "MONTHLY"
+        }
+    }
+
+    /// Read every CUR 2.0 data file behind `paths` (billing period `period` only when given)
+    /// on `threads` workers (0: one per core). Legacy CUR and foreign files are listed in
+    /// [`Profile::files`] and not read.
+    pub fn read(paths: &[String], period: Option<&str>, threads: usize) -> Result<Profile> {
+        let inputs = input::discover(paths, period)?;
+        let mut files: Vec<(DataFile, Opened)> = Vec::new();
+        let mut notes = Vec::new();
+        let mut tasks: Vec<Task> = Vec::new();
+        let (mut principal_column, mut tags_column, mut csv) = (true, true, false);
+        for f in inputs.files {
+            let opened = read::open(&f)?;
+            let kind = classify(&opened.schema);
+            notes.push(FileNote {
+                display: f.display.clone(),
+                kind: kind.clone(),
+            });
+            if !kind.is_cur2() {
+                continue;
+            }
+            principal_column &= opened.schema.has(Col::Principal.name());
+            tags_column &= opened.schema.has(Col::Tags.name());
+            csv |= matches!(f.format, Format::Csv { .. });
+            tasks.extend(read::tasks_of(files.len(), &opened));
+            files.push((f, opened));
+        }
+        let threads = if threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            threads
+        }
+        .clamp(1, tasks.len().max(1));
+        let next = AtomicUsize::new(0);
+        let results: Vec<Result<Profile>> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| -> Result<Profile> {
+                        let mut p = Profile::default();
+                        while let Some(task) = tasks.get(next.fetch_add(1, Ordering::Relaxed)) {
+                            let (file, opened) = &files[task.file];
+                            let r = read::read_task(file, opened, task, &NEEDED, &mut |b| {
+                                observe(&b, &mut p)
+                            });
+                            if let Err(e) = r {
+                                next.store(tasks.len(), Ordering::Relaxed);
+                                return Err(e.into());
+                            }
+                        }
+                        Ok(p)
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| {
+                    w.join()
+                        .unwrap_or_else(|_| Err(anyhow!("a profile worker thread panicked")))
+                })
+                .collect()
+        });
+        let mut total = Profile::default();
+        for r in results {
+            total.merge(r?);
+        }
+        total.files = notes;
+        total.csv = csv;
+        total.principal_column = principal_column && !files.is_empty();
+        total.tags_column = tags_column && !files.is_empty();
+        Ok(total)
+    }
+}
+
+/// The billing region code a usage type starts with, if it is a known one.
+pub fn region_code_of(usage_type: &str) -> Option<&'static str> {
+    let code = usage_type.split('-').next().unwrap_or("");
+    REGION_CODES
+        .iter()
+        .find(|(_, c)| *c == code)
+        .map(|(_, c)| *c)
+}
+
+fn weekday(ts: i64) -> usize {
+    ((ts.div_euclid(86_400) + 3).rem_euclid(7)) as usize // 1970-01-01 was a Thursday
+}
+
+fn observe(b: &Batch, p: &mut Profile) {
+    for i in 0..b.len {
+        let s = |c: Col| b.str(c, i).unwrap_or("");
+        p.rows += 1;
+        let account = s(Col::UsageAccount);
+        let cost = b.f64(Col::UnblendedCost, i).unwrap_or(0.0);
+        let cost = if cost.is_finite() { cost } else { 0.0 };
+        let line_type = s(Col::LineItemType);
+        let start = b.ts(Col::UsageStart, i).map(|t| t.div_euclid(1_000_000));
+        if let Some(ps) = b.ts(Col::PeriodStart, i).or(b.ts(Col::UsageStart, i)) {
+            if let Some(d) = chrono::DateTime::from_timestamp(ps.div_euclid(1_000_000), 0) {
+                let m = d.format("%Y-%m").to_string();
+                if !p.periods.contains(&m) {
+                    p.periods.insert(m);
+                }
+            }
+        }
+        if !account.is_empty() && !p.accounts.contains(account) {
+            p.accounts.insert(account.to_string());
+        }
+        if line_type == "Tax" {
+            *p.tax.entry(account.to_string()).or_default() += cost;
+            continue;
+        }
+        *p.pretax.entry(account.to_string()).or_default() += cost;
+        if let (Some(st), Some(en)) = (start, b.ts(Col::UsageEnd, i)) {
+            if line_type == "Usage" {
+                *p.spans.entry(en.div_euclid(1_000_000) - st).or_default() += 1;
+            }
+        }
+        let product_name = b
+            .map(Col::Product)
+            .and_then(|m| m.get(i, "product_name"))
+            .unwrap_or("");
+        let ident = RowIdentity {
+            product_code: s(Col::ProductCode),
+            billing_entity: s(Col::BillingEntity),
+            product_family: s(Col::ProductFamily),
+            product_name,
+            operation: s(Col::Operation),
+            line_item_type: line_type,
+        };
+        let ts = start.unwrap_or(0);
+        // Tag keys: first appearance and values, on every row.
+        let inference = is_bedrock_inference(&ident);
+        if let Some(entries) = b.entries(Col::Tags, i) {
+            for (k, v) in entries {
+                if v.is_empty() {
+                    continue;
+                }
+                let e = match p.tag_keys.get_mut(k) {
+                    Some(e) => e,
+                    None => p.tag_keys.entry(k.to_string()).or_insert(TagKeyStats {
+                        first: i64::MAX,
+                        ..Default::default()
+                    }),
+                };
+                e.first = e.first.min(ts);
+                if !e.values.contains(v) {
+                    e.values.insert(v.to_string());
+                }
+                if inference {
+                    e.bedrock_cost += cost;
+                }
+            }
+        }
+        if !inference {
+            if is_bedrock(&ident) {
+                p.other_bedrock.0 += 1;
+                p.other_bedrock.1 += cost;
+                continue;
+            }
+            if line_type != "Usage" {
+                continue;
+            }
+            let code = s(Col::ProductCode);
+            let acct = match p.background.get_mut(account) {
+                Some(a) => a,
+                None => p.background.entry(account.to_string()).or_default(),
+            };
+            let bg = match acct.get_mut(code) {
+                Some(x) => x,
+                None => acct.entry(code.to_string()).or_default(),
+            };
+            bg.cost += cost;
+            *bg.regions
+                .entry(region_code_of(s(Col::UsageType)).unwrap_or("USE1"))
+                .or_default() += 1;
+            bg.units.insert(ts);
+            if let Some(entries) = b.entries(Col::Tags, i) {
+                for (k, v) in entries {
+                    if let Some(key) = k.strip_prefix(RESOURCE_TAGS_PREFIX) {
+                        if !v.is_empty() {
+                            *bg.tags
+                                .entry(key.to_string())
+                                .or_default()
+                                .entry(v.to_string())
+                                .or_default() += 1;
+                        }
+                    }
+                }
+            }
+            continue;
+        }
+        // A Bedrock inference row.
+        p.bedrock_rows += 1;
+        p.bedrock_cost += cost;
+        p.first_bedrock = Some(p.first_bedrock.map_or(ts, |f| f.min(ts)));
+        let usage_type = s(Col::UsageType);
+        let Some(parsed) = parse_usage_type(usage_type) else {
+            continue;
+        };
+        let amount = b.f64(Col::UsageAmount, i).unwrap_or(0.0);
+        let per_unit = BillingForm::from_pricing_unit(s(Col::PricingUnit))
+            .map_or(parsed.form().tokens_per_unit(), |f| f.tokens_per_unit());
+        let tokens = if amount.is_finite() {
+            amount * per_unit as f64
+        } else {
+            0.0
+        };
+        let model = match parsed.model {
+            Some(m) if parsed.form() == BillingForm::Aws => m.to_string(),
+            _ => format!("MP:{product_name}"),
+        };
+        let region = REGION_CODES
+            .iter()
+            .find(|(_, c)| *c == parsed.region_code)
+            .map_or("USE1", |(_, c)| *c);
+        let principal = b.str(Col::Principal, i).filter(|x| !x.trim().is_empty());
+        let ps = match principal {
+            Some(arn) => {
+                p.first_with_principal = Some(p.first_with_principal.map_or(ts, |f| f.min(ts)));
+                match p.principals.get_mut(arn) {
+                    Some(x) => x,
+                    None => p.principals.entry(arn.to_string()).or_default(),
+                }
+            }
+            None => match p.unattributed.get_mut(account) {
+                Some(x) => x,
+                None => p.unattributed.entry(account.to_string()).or_default(),
+            },
+        };
+        if ps.account.is_empty() {
+            ps.account = account.to_string();
+        }
+        if let Some(entries) = b.entries(Col::Tags, i) {
+            for (k, v) in entries {
+                if let Some(key) = k.strip_prefix(IAM_PRINCIPAL_PREFIX) {
+                    if v.is_empty() {
+                        continue;
+                    }
+                    let e = match ps.tags.get_mut(key) {
+                        Some(e) => e,
+                        None => ps.tags.entry(key.to_string()).or_default(),
+                    };
+                    match e.get_mut(v) {
+                        Some(n) => *n += 1,
+                        None => {
+                            e.insert(v.to_string(), 1);
+                        }
+                    }
+                }
+            }
+        }
+        let key: WorkKey = (model, region, parsed.tier);
+        let w = ps
+            .work
+            .entry(key)
+            .or_insert_with(|| WorkStats::new(parsed.spelling));
+        let t = parsed.token as usize;
+        w.tokens[t] += tokens;
+        w.cost += cost;
+        w.cost_t[t] += cost;
+        w.rows += 1;
+        w.first = w.first.min(ts);
+        w.last = w.last.max(ts);
+        w.units.insert(ts);
+        let streaming = s(Col::Operation) == OP_INVOKE_STREAMING;
+        if parsed.long_context {
+            w.long_rows += 1;
+        }
+        if parsed.token != TokenType::Output {
+            if parsed.batch {
+                w.batch_prompt += tokens;
+            }
+            if parsed.global {
+                w.global_prompt += tokens;
+            }
+            if streaming {
+                w.stream_prompt += tokens;
+            }
+            let h = (ts.rem_euclid(86_400) / 3600) as usize;
+            w.hod[h] += tokens;
+            w.wd[weekday(ts)] += tokens;
+            p.hod[h] += tokens;
+            p.wd[weekday(ts)] += tokens;
+        }
+        if let Some(cells) = &mut w.cells {
+            let k = (
+                ts,
+                parsed.batch,
+                parsed.global,
+                streaming,
+                parsed.long_context,
+            );
+            cells.entry(k).or_insert([0.0; 5])[t] += tokens;
+            if cells.len() > MAX_CELLS {
+                w.cells = None;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hour_sets_grow_both_ways() {
+        let mut h = HourSet::default();
+        h.insert(1000 * 3600);
+        h.insert(10 * 3600);
+        h.insert(5000 * 3600 + 17);
+        h.insert(10 * 3600 + 5);
+        assert_eq!(h.count(), 3);
+        assert_eq!(h.hours().collect::<Vec<_>>(), vec![10, 1000, 5000]);
+    }
+}
