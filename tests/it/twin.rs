@@ -228,7 +228,7 @@ fn secrets(export: &Path) -> BTreeSet<String> {
     }
     for arn in &c["line_item_iam_principal"] {
         let resource = arn.splitn(6, ':').nth(5).unwrap_or("");
-        out.extend(arn.splitn(6, ':').nth(4).map(str::to_string));
+        out.extend(arn.split(':').nth(4).map(str::to_string));
         for part in resource.split('/').skip(1).filter(|p| !p.is_empty()) {
             out.insert(part.to_string());
             if let Some(rest) = part.strip_prefix("AWSReservedSSO_") {
