@@ -170,7 +170,25 @@ fn twin_of_every_shipped_scenario_matches_its_source() {
         let toml = dir.path().join("twin.toml");
         twin(&src_export, &toml, &[]);
         let tw = generate(toml.to_str().unwrap(), &[]);
-        bad.extend(compare(&name, &src_export, &export_dir(tw.path())));
+        let tw_export = export_dir(tw.path());
+        bad.extend(compare(&name, &src_export, &tw_export));
+        // `curlab diff` reads the same by shape: principals per access pattern agree.
+        let d = curlab(&[
+            "diff",
+            src_export.to_str().unwrap(),
+            tw_export.to_str().unwrap(),
+            "--format",
+            "json",
+            "-q",
+        ]);
+        assert!(d.status.success(), "{}", String::from_utf8_lossy(&d.stderr));
+        let d: serde_json::Value = serde_json::from_slice(&d.stdout).unwrap();
+        if d["a"]["patterns"] != d["b"]["patterns"] || d["a"]["patterns"].as_object().is_none() {
+            bad.push(format!(
+                "{name}: diff patterns {} vs {}",
+                d["a"]["patterns"], d["b"]["patterns"]
+            ));
+        }
     }
     assert!(bad.is_empty(), "twins differ:\n{}", bad.join("\n"));
 }
