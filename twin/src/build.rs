@@ -277,7 +277,7 @@ pub fn build(p: &Profile, o: &Options, statements: &mut Vec<String>) -> Result<B
         scenario: Meta {
             name: o.name.clone(),
             description: format!(
-                "Synthetic twin of an export: {} accounts, {} principals{}",
+                "Synthetic twin of an export: {} account(s), {} principal(s){}",
                 p.accounts.len(),
                 p.principals.len(),
                 if o.keep_names { "" } else { ", anonymised" }

@@ -112,7 +112,7 @@ pub fn from_export(
     }
     let built = build::build(&profile, opts, &mut statements)?;
     let mut notes = built.notes;
-    notes.header(format!(
+    notes.header_first(format!(
         "Synthetic twin of a CUR 2.0 export, written by `curlab scenario from-export`{}.",
         if opts.keep_names {
             " (names kept)"

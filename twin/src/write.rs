@@ -21,6 +21,11 @@ impl Notes {
         self.header.push(text);
     }
 
+    /// A comment at the top of the file, before the others.
+    pub fn header_first(&mut self, text: String) {
+        self.header.insert(0, text);
+    }
+
     /// A comment above item `index` of the array table (or table) `section`.
     pub fn item(&mut self, section: &str, index: usize, text: String) {
         self.items
