@@ -91,12 +91,13 @@ fn from_export(a: FromExportArgs) -> Result<ExitCode> {
     let p = &twin.profile;
     let f = &twin.file;
     println!(
-        "profiled {} rows ({} Bedrock inference, ${:.2}) from {} file(s) in {:.1}s",
+        "profiled {} rows ({} Bedrock inference, ${:.2}) from {} file(s) in {:.1}s; twin built in {:.1}s",
         p.rows,
         p.bedrock_rows,
         p.bedrock_cost,
         p.files.iter().filter(|x| x.kind.is_cur2()).count(),
-        started.elapsed().as_secs_f64()
+        twin.profile_secs,
+        started.elapsed().as_secs_f64() - twin.profile_secs
     );
     let mut patterns = std::collections::BTreeMap::new();
     for pat in curlab_vocab::pattern::classify(p.principals.keys().map(String::as_str)).values() {

@@ -7,21 +7,30 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{bail, Result};
 use curlab_generator::background::{hourly_cost_usd, product_code, SERVICES};
-use curlab_generator::catalog::{self, Model};
 use curlab_generator::scenario::model::*;
 use curlab_vocab::arn::{parse_principal, IdentityKind};
-use curlab_vocab::bedrock::{BillingForm, Spelling, REGION_CODES};
+use curlab_vocab::bedrock::REGION_CODES;
 use curlab_vocab::pattern::{per_job_prefix, session_kind, SessionKind, GATEWAY_MIN_SESSIONS};
 use curlab_vocab::tags::{IAM_PRINCIPAL_PREFIX, RESOURCE_TAGS_PREFIX};
 
 use crate::anon::Renamer;
-use crate::profile::{PrincipalStats, Profile, WorkKey, WorkStats};
+use crate::models::Models;
+use crate::profile::{Map, PrincipalStats, Profile, WorkKey, WorkStats};
 use crate::shape;
 use crate::write::Notes;
 
 /// Active hour-cells of a caller at or below which its exact requests are written instead of
 /// a statistical workload (a workload could draw none of them and lose the caller).
 pub const SPARSE_CELLS: usize = 16;
+
+/// In an export with more than [`COMPACT_TOTAL`] principals, an identity provider or gateway
+/// with more than this many users is written with generated users (a count and attribute
+/// pools) and one workload per model for all of them, so the file stays within the scenario
+/// size limit; smaller groups list every user with its own workload.
+pub const COMPACT_GROUP: usize = 1000;
+
+/// See [`COMPACT_GROUP`].
+pub const COMPACT_TOTAL: usize = 5000;
 
 /// How to build the twin.
 #[derive(Debug, Clone)]
@@ -36,96 +45,6 @@ pub struct Options {
     pub name: String,
     /// Seed written into `[scenario]`.
     pub seed: u64,
-}
-
-/// Model key → catalogue id, adding `[[models]]` for models the catalogue lacks.
-struct Models {
-    builtin: Vec<Model>,
-    added: BTreeMap<String, ModelSpec>,
-}
-
-impl Models {
-    fn id(&mut self, key: &str, w: &[&WorkStats]) -> String {
-        if let Some(name) = key.strip_prefix("MP:") {
-            if let Some(m) = self
-                .builtin
-                .iter()
-                .find(|m| m.billing == BillingForm::Marketplace && m.product_name() == name)
-            {
-                return m.id.clone();
-            }
-        } else if let Some(m) = self
-            .builtin
-            .iter()
-            .find(|m| m.billing == BillingForm::Aws && (m.usage_name == key || m.model_id == key))
-        {
-            return m.id.clone();
-        }
-        let display = key
-            .strip_prefix("MP:")
-            .unwrap_or(key)
-            .trim_end_matches(" (Amazon Bedrock Edition)");
-        let id: String = display
-            .to_ascii_lowercase()
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '.' {
-                    c
-                } else {
-                    '-'
-                }
-            })
-            .collect();
-        let id = format!("twin-{}", id.trim_matches('-'));
-        if self.added.contains_key(&id) {
-            return id;
-        }
-        // Prices from what the rows paid: cost over tokens, per token type.
-        let mut cost = [0.0; 5];
-        let mut tokens = [0.0; 5];
-        for s in w {
-            for i in 0..5 {
-                tokens[i] += s.tokens[i];
-                cost[i] += s.cost_t[i];
-            }
-        }
-        let price =
-            |i: usize| (tokens[i] > 0.0).then(|| ((cost[i] / tokens[i] * 1e6) * 1e6).round() / 1e6);
-        let marketplace = key.starts_with("MP:");
-        let spelling = w.first().map_or(Spelling::Aws, |s| s.spelling);
-        self.added.insert(
-            id.clone(),
-            ModelSpec {
-                id: id.clone(),
-                billing: Some(if marketplace {
-                    BillingForm::Marketplace
-                } else {
-                    BillingForm::Aws
-                }),
-                usage_name: (!marketplace).then(|| key.to_string()),
-                display_name: Some(display.to_string()),
-                provider: None,
-                model_id: None,
-                product_code: None,
-                input: price(0).or(Some(0.0)),
-                output: price(1).or(Some(0.0)),
-                cache_read: price(2),
-                cache_write: price(3),
-                cache_write_1h: price(4),
-                regional_premium: Some(1.0),
-                service_tiers: None,
-                long_context: None,
-                marketplace_spelling: marketplace.then_some(
-                    if spelling == Spelling::MarketplaceSnake {
-                        MarketplaceSpelling::Snake
-                    } else {
-                        MarketplaceSpelling::Camel
-                    },
-                ),
-            },
-        );
-        id
-    }
 }
 
 /// The region of a billing region code (us-east-1 when unknown).
@@ -144,10 +63,7 @@ fn day(ts: i64) -> String {
 }
 
 /// The most common value of each key, renamed.
-fn top_tags(
-    r: &mut Renamer,
-    tags: &std::collections::HashMap<String, std::collections::HashMap<String, u64>>,
-) -> TagMap {
+fn top_tags(r: &mut Renamer, tags: &Map<String, Map<String, u64>>) -> TagMap {
     let mut out = TagMap::new();
     let mut keys: Vec<&String> = tags.keys().collect();
     keys.sort();
@@ -166,8 +82,9 @@ fn top_tags(
 enum Target {
     /// A selector naming exactly this principal.
     One(String),
-    /// A role-level selector whose requests spread over `split` sessions.
-    Shared(String, f64),
+    /// A group selector whose requests spread over `split` sessions (`per_member`: each of
+    /// `split` members is its own requester, so the rate is per member).
+    Shared(String, f64, bool),
 }
 
 /// Everything built, before writing.
@@ -187,6 +104,34 @@ fn role_spec(account: &str, name: &str, tags: TagMap, sessions: Option<SessionNa
         trust_allows_tag_session: true,
         sessions,
         session_tags: TagMap::new(),
+    }
+}
+
+/// Generated users with attribute pools drawn in proportion to the values' counts.
+fn pooled(count: usize, per_session: &[TagMap]) -> UsersSpec {
+    let mut counts: BTreeMap<&String, BTreeMap<&String, usize>> = BTreeMap::new();
+    for t in per_session {
+        for (k, v) in t {
+            *counts.entry(k).or_default().entry(v).or_default() += 1;
+        }
+    }
+    let attributes = counts
+        .into_iter()
+        .map(|(k, vs)| {
+            let total: usize = vs.values().sum();
+            let mut pool = Vec::new();
+            for (v, n) in vs {
+                let copies = ((n * 100) as f64 / total as f64).round().max(1.0) as usize;
+                pool.extend(std::iter::repeat_n(v.clone(), copies));
+            }
+            (k.clone(), pool)
+        })
+        .collect();
+    UsersSpec {
+        count: count as u64,
+        domain: "example.com".into(),
+        attributes,
+        list: vec![],
     }
 }
 
@@ -400,8 +345,7 @@ pub fn build(p: &Profile, o: &Options, statements: &mut Vec<String>) -> Result<B
             .map(|(arn, _)| top_tags(&mut r, &p.principals[*arn].tags))
             .collect();
         let same_tags = per_session.windows(2).all(|w| w[0] == w[1]);
-        let mut merged: std::collections::HashMap<String, std::collections::HashMap<String, u64>> =
-            Default::default();
+        let mut merged: Map<String, Map<String, u64>> = Map::default();
         for (arn, _) in members {
             for (k, vs) in &p.principals[*arn].tags {
                 for (v, n) in vs {
@@ -426,6 +370,17 @@ pub fn build(p: &Profile, o: &Options, statements: &mut Vec<String>) -> Result<B
         } else {
             Some(session_kind(&members[0].1))
         };
+        let compact = members.len() > COMPACT_GROUP && p.principals.len() > COMPACT_TOTAL;
+        let n_members = members.len() as f64;
+        if compact {
+            statements.push(format!(
+                "{} sessions on role `{role}` are written as {} generated users with one \
+                 workload per model (an export of more than {COMPACT_TOTAL} principals); their \
+                 per-user volumes and tag combinations become averages and attribute pools",
+                members.len(),
+                members.len()
+            ));
+        }
         match kind {
             None | Some(SessionKind::Email) => {
                 idps += 1;
@@ -442,6 +397,14 @@ pub fn build(p: &Profile, o: &Options, statements: &mut Vec<String>) -> Result<B
                         let u = r.name("session", "u", s);
                         (u.clone(), None, u)
                     };
+                    if compact {
+                        targets.push((
+                            *arn,
+                            &p.principals[*arn],
+                            Target::Shared(format!("{account}/idp:{name}"), n_members, true),
+                        ));
+                        continue;
+                    }
                     list.push(UserSpec {
                         name: user,
                         email: mail,
@@ -501,7 +464,11 @@ pub fn build(p: &Profile, o: &Options, statements: &mut Vec<String>) -> Result<B
                     transitive_keys: vec![],
                     claim_form: None,
                     chain_to: None,
-                    users: users(list),
+                    users: if compact {
+                        pooled(members.len(), &per_session)
+                    } else {
+                        users(list)
+                    },
                 });
             }
             Some(SessionKind::Named) if members.len() >= GATEWAY_MIN_SESSIONS || !same_tags => {
@@ -509,6 +476,14 @@ pub fn build(p: &Profile, o: &Options, statements: &mut Vec<String>) -> Result<B
                 let name = format!("gw-{gws:02}");
                 let mut list = Vec::new();
                 for ((arn, s), tags) in members.iter().zip(&per_session) {
+                    if compact {
+                        targets.push((
+                            *arn,
+                            &p.principals[*arn],
+                            Target::Shared(format!("{account}/gateway:{name}"), n_members, true),
+                        ));
+                        continue;
+                    }
                     let u = r.name("session", "s", s);
                     list.push(UserSpec {
                         name: u.clone(),
@@ -542,7 +517,11 @@ pub fn build(p: &Profile, o: &Options, statements: &mut Vec<String>) -> Result<B
                     session_name_prefix: String::new(),
                     session_tags: session_tag_keys(&per_session),
                     credential_ttl_minutes: 60,
-                    users: users(list),
+                    users: if compact {
+                        pooled(members.len(), &per_session)
+                    } else {
+                        users(list)
+                    },
                 });
             }
             Some(SessionKind::Named) => {
@@ -621,7 +600,7 @@ pub fn build(p: &Profile, o: &Options, statements: &mut Vec<String>) -> Result<B
                     targets.push((
                         *arn,
                         &p.principals[*arn],
-                        Target::Shared(format!("{account}/role:{role}"), split),
+                        Target::Shared(format!("{account}/role:{role}"), split, false),
                     ));
                 }
                 if !same_tags {
@@ -669,12 +648,10 @@ pub fn build(p: &Profile, o: &Options, statements: &mut Vec<String>) -> Result<B
     }
 
     // Workloads and requests.
-    let mut models = Models {
-        builtin: catalog::builtin(),
-        added: BTreeMap::new(),
-    };
+    let mut models = Models::new();
     let shapes = shape::Shapes::new(p, granularity);
-    let mut shared: BTreeMap<(String, WorkKey), (f64, WorkStats, usize, f64)> = BTreeMap::new();
+    type SharedWork = (f64, WorkStats, usize, f64, bool);
+    let mut shared: BTreeMap<(String, WorkKey), SharedWork> = BTreeMap::new();
     let (mut n_requests, mut n_sparse) = (0usize, 0usize);
     for (_, ps, target) in &targets {
         match target {
@@ -707,11 +684,11 @@ pub fn build(p: &Profile, o: &Options, statements: &mut Vec<String>) -> Result<B
                     }
                 }
             }
-            Target::Shared(sel, split) => {
+            Target::Shared(sel, split, per_member) => {
                 for (k, w) in &ps.work {
                     let e = shared
                         .entry((sel.clone(), k.clone()))
-                        .or_insert_with(|| (*split, w.clone(), 0, 0.0));
+                        .or_insert_with(|| (*split, w.clone(), 0, 0.0, *per_member));
                     if e.2 > 0 {
                         e.1.merge_from(w);
                     }
@@ -721,9 +698,12 @@ pub fn build(p: &Profile, o: &Options, statements: &mut Vec<String>) -> Result<B
             }
         }
     }
-    for ((sel, k), (split, w, _, observed)) in &shared {
+    for ((sel, k), (split, w, _, observed, per_member)) in &shared {
         let model = models.id(&k.0, &[w]);
-        if let Some(wl) = shapes.workload(sel, &model, k, w, *split, *observed) {
+        if let Some(mut wl) = shapes.workload(sel, &model, k, w, *split, *observed) {
+            if *per_member {
+                wl.requests_per_day = shape::round_sig(wl.requests_per_day / split, 6);
+            }
             file.workloads.push(wl);
         }
     }
@@ -733,13 +713,13 @@ pub fn build(p: &Profile, o: &Options, statements: &mut Vec<String>) -> Result<B
              as {n_requests} explicit request(s) with their exact tokens"
         ));
     }
-    file.models = models.added.into_values().collect();
+    file.models = models.added();
     if p.bedrock_rows > 0 {
         notes.header(shape::REQUESTS_NOTE.to_string());
     }
 
     // Tag keys: activated when they first appear.
-    for (full, t) in &p.tag_keys {
+    for (full, t) in sorted(&p.tag_keys) {
         let (source, key) = if let Some(k) = full.strip_prefix(IAM_PRINCIPAL_PREFIX) {
             (TagSource::IamPrincipal, k)
         } else if let Some(k) = full.strip_prefix(RESOURCE_TAGS_PREFIX) {
@@ -779,7 +759,7 @@ pub fn build(p: &Profile, o: &Options, statements: &mut Vec<String>) -> Result<B
         for (code, bg) in sorted(by_code) {
             let Some(service) = SERVICES.iter().find(|s| product_code(**s) == code) else {
                 statements.push(format!(
-                    "background spend of product `{code}` (${:.2}) has no background service in \
+                    "background spend of product `{code}` (${:.4}) has no background service in \
                      the scenario format; it is left out",
                     bg.cost
                 ));
@@ -831,7 +811,7 @@ fn unattributed_target<'a>(
     targets.push((account, ps, Target::One(sel)));
 }
 
-fn sorted<K: Ord, V>(m: &std::collections::HashMap<K, V>) -> Vec<(&K, &V)> {
+fn sorted<K: Ord, V>(m: &Map<K, V>) -> Vec<(&K, &V)> {
     let mut v: Vec<(&K, &V)> = m.iter().collect();
     v.sort_by(|a, b| a.0.cmp(b.0));
     v

@@ -9,6 +9,7 @@
 
 pub mod anon;
 pub mod build;
+mod models;
 pub mod profile;
 pub mod shape;
 pub mod write;
@@ -29,6 +30,8 @@ pub struct Twin {
     pub statements: Vec<String>,
     /// The profile it was built from.
     pub profile: Profile,
+    /// Seconds the profile pass took (reading the export).
+    pub profile_secs: f64,
 }
 
 /// What the profile cannot tell, as plain statements.
@@ -48,13 +51,17 @@ pub fn statements(p: &Profile) -> Vec<String> {
         return out;
     }
     if !p.principal_column {
-        out.push(
+        out.push(format!(
             "no line_item_iam_principal column (the export was made without \
              INCLUDE_IAM_PRINCIPAL_DATA): principals, access patterns and per-principal volumes \
-             cannot be inferred; Bedrock usage goes to one stand-in IAM user per account, and \
-             the twin's export has no principal column either"
-                .into(),
-        );
+             cannot be inferred{}",
+            if p.bedrock_rows > 0 {
+                "; Bedrock usage goes to one stand-in IAM user per account, and the twin's \
+                 export has no principal column either"
+            } else {
+                ""
+            }
+        ));
     }
     if !p.tags_column {
         out.push(
@@ -97,7 +104,9 @@ pub fn from_export(
     threads: usize,
     opts: &Options,
 ) -> Result<Twin> {
+    let started = std::time::Instant::now();
     let profile = Profile::read(paths, period, threads)?;
+    let profile_secs = started.elapsed().as_secs_f64();
     let mut statements = statements(&profile);
     if profile.files.iter().all(|f| !f.kind.is_cur2()) {
         bail!(
@@ -136,5 +145,6 @@ pub fn from_export(
         toml,
         statements,
         profile,
+        profile_secs,
     })
 }

@@ -4,8 +4,9 @@
 //! read in parallel through `curlab-reader` with only the needed columns; what is kept is per
 //! principal and workload (active hours as bitsets), so memory does not grow with the rows.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use anyhow::{anyhow, Result};
 use curlab_reader::input::{self, DataFile, Format};
@@ -16,6 +17,9 @@ use curlab_vocab::bedrock::{
     Spelling, TokenType, OP_INVOKE_STREAMING, REGION_CODES,
 };
 use curlab_vocab::tags::{IAM_PRINCIPAL_PREFIX, RESOURCE_TAGS_PREFIX};
+
+/// The hash map the profile keeps (fast hashing of short keys).
+pub type Map<K, V> = rustc_hash::FxHashMap<K, V>;
 
 /// The columns the profile reads.
 const NEEDED: [Col; 16] = [
@@ -195,7 +199,7 @@ impl WorkStats {
 
 /// Workload key within a principal: (model key, billing region code, tier). The model key is
 /// the form-A model token or `MP:<product name>` for Marketplace rows.
-pub type WorkKey = (String, &'static str, ServiceTier);
+pub type WorkKey = (Arc<str>, &'static str, ServiceTier);
 
 /// One principal (or, for rows without one, one account's unattributed usage).
 #[derive(Debug, Clone, Default)]
@@ -203,9 +207,9 @@ pub struct PrincipalStats {
     /// `line_item_usage_account_id`.
     pub account: String,
     /// `iamPrincipal/` key (without prefix) → value → rows.
-    pub tags: HashMap<String, HashMap<String, u64>>,
+    pub tags: Map<String, Map<String, u64>>,
     /// Workloads.
-    pub work: HashMap<WorkKey, WorkStats>,
+    pub work: Map<WorkKey, WorkStats>,
 }
 
 impl PrincipalStats {
@@ -236,9 +240,9 @@ pub struct BackgroundStats {
     /// Cost, USD.
     pub cost: f64,
     /// Rows per billing region code.
-    pub regions: HashMap<&'static str, u64>,
+    pub regions: Map<&'static str, u64>,
     /// `resourceTags/` key (without prefix) → value → rows.
-    pub tags: HashMap<String, HashMap<String, u64>>,
+    pub tags: Map<String, Map<String, u64>>,
     /// Active usage hours.
     pub units: HourSet,
 }
@@ -249,7 +253,7 @@ pub struct TagKeyStats {
     /// First usage start carrying the key, seconds.
     pub first: i64,
     /// Distinct values.
-    pub values: BTreeSet<String>,
+    pub values: rustc_hash::FxHashSet<String>,
     /// Bedrock inference cost carrying the key, USD.
     pub bedrock_cost: f64,
 }
@@ -283,38 +287,38 @@ pub struct Profile {
     /// Bedrock rows that are not inference usage (e.g. provisioned throughput), and their cost.
     pub other_bedrock: (u64, f64),
     /// Usage end minus start of usage rows, seconds → rows (tells the granularity).
-    pub spans: HashMap<i64, u64>,
+    pub spans: Map<i64, u64>,
     /// Billing periods `YYYY-MM`.
-    pub periods: BTreeSet<String>,
+    pub periods: std::collections::BTreeSet<String>,
     /// Usage accounts.
-    pub accounts: BTreeSet<String>,
+    pub accounts: std::collections::BTreeSet<String>,
     /// Principals by ARN.
-    pub principals: HashMap<String, PrincipalStats>,
+    pub principals: Map<String, PrincipalStats>,
     /// Bedrock usage without a principal, by account.
-    pub unattributed: HashMap<String, PrincipalStats>,
+    pub unattributed: Map<String, PrincipalStats>,
     /// First usage start of a Bedrock row with and without a principal, seconds.
     pub first_with_principal: Option<i64>,
     /// First usage start of any Bedrock inference row.
     pub first_bedrock: Option<i64>,
     /// Full tag key (`iamPrincipal/team`) → stats.
-    pub tag_keys: BTreeMap<String, TagKeyStats>,
+    pub tag_keys: Map<String, TagKeyStats>,
     /// Account → product code → background spend.
-    pub background: HashMap<String, HashMap<String, BackgroundStats>>,
+    pub background: Map<String, Map<String, BackgroundStats>>,
     /// Tax cost per account, USD.
-    pub tax: HashMap<String, f64>,
+    pub tax: Map<String, f64>,
     /// Pre-tax cost per account, USD.
-    pub pretax: HashMap<String, f64>,
+    pub pretax: Map<String, f64>,
     /// Prompt tokens by hour of day, all Bedrock rows.
     pub hod: [f64; 24],
     /// Prompt tokens by weekday, all Bedrock rows.
     pub wd: [f64; 7],
+    // While reading: principals by index (a batch caches dictionary key → index).
+    pvec: Vec<(String, PrincipalStats)>,
+    pidx: Map<String, usize>,
+    last_period_start: Option<i64>,
 }
 
-fn merge_map<K: std::hash::Hash + Eq, V>(
-    a: &mut HashMap<K, V>,
-    b: HashMap<K, V>,
-    f: impl Fn(&mut V, V),
-) {
+fn merge_map<K: std::hash::Hash + Eq, V>(a: &mut Map<K, V>, b: Map<K, V>, f: impl Fn(&mut V, V)) {
     for (k, v) in b {
         match a.get_mut(&k) {
             Some(x) => f(x, v),
@@ -326,7 +330,16 @@ fn merge_map<K: std::hash::Hash + Eq, V>(
 }
 
 impl Profile {
-    fn merge(&mut self, o: Profile) {
+    /// Move the principals read by index into [`Profile::principals`].
+    fn settle(&mut self) {
+        self.pidx.clear();
+        for (arn, ps) in self.pvec.drain(..) {
+            self.principals.insert(arn, ps);
+        }
+    }
+
+    fn merge(&mut self, mut o: Profile) {
+        o.settle();
         self.rows += o.rows;
         self.bedrock_rows += o.bedrock_rows;
         self.bedrock_cost += o.bedrock_cost;
@@ -449,6 +462,7 @@ impl Profile {
         for r in results {
             total.merge(r?);
         }
+        total.settle();
         total.files = notes;
         total.csv = csv;
         total.principal_column = principal_column && !files.is_empty();
@@ -470,7 +484,51 @@ fn weekday(ts: i64) -> usize {
     ((ts.div_euclid(86_400) + 3).rem_euclid(7)) as usize // 1970-01-01 was a Thursday
 }
 
+/// A usage type read into what the profile needs, cached per dictionary entry.
+#[derive(Clone)]
+struct Lite {
+    /// Form-A model token (`None` for Marketplace rows, named by product).
+    model: Option<Arc<str>>,
+    region: &'static str,
+    tier: ServiceTier,
+    token: TokenType,
+    batch: bool,
+    global: bool,
+    long: bool,
+    spelling: Spelling,
+    tokens_per_unit: u64,
+}
+
+fn lite(usage_type: &str) -> Option<Lite> {
+    let parsed = parse_usage_type(usage_type)?;
+    Some(Lite {
+        model: match parsed.model {
+            Some(m) if parsed.form() == BillingForm::Aws => Some(Arc::from(m)),
+            _ => None,
+        },
+        region: REGION_CODES
+            .iter()
+            .find(|(_, c)| *c == parsed.region_code)
+            .map_or("USE1", |(_, c)| *c),
+        tier: parsed.tier,
+        token: parsed.token,
+        batch: parsed.batch,
+        global: parsed.global,
+        long: parsed.long_context,
+        spelling: parsed.spelling,
+        tokens_per_unit: parsed.form().tokens_per_unit(),
+    })
+}
+
+const NO_INDEX: usize = usize::MAX;
+
 fn observe(b: &Batch, p: &mut Profile) {
+    // Per-batch caches keyed by dictionary entry: parsed usage types and principal indexes.
+    let ut_dict = b.dict(Col::UsageType);
+    let mut ut_cache: Vec<Option<Option<Lite>>> = Vec::new();
+    let p_dict = b.dict(Col::Principal);
+    let mut p_cache: Vec<usize> = Vec::new();
+    let mut mp_model: Option<(String, Arc<str>)> = None;
     for i in 0..b.len {
         let s = |c: Col| b.str(c, i).unwrap_or("");
         p.rows += 1;
@@ -479,7 +537,9 @@ fn observe(b: &Batch, p: &mut Profile) {
         let cost = if cost.is_finite() { cost } else { 0.0 };
         let line_type = s(Col::LineItemType);
         let start = b.ts(Col::UsageStart, i).map(|t| t.div_euclid(1_000_000));
-        if let Some(ps) = b.ts(Col::PeriodStart, i).or(b.ts(Col::UsageStart, i)) {
+        let period_start = b.ts(Col::PeriodStart, i).or(b.ts(Col::UsageStart, i));
+        if let Some(ps) = period_start.filter(|ps| p.last_period_start != Some(*ps)) {
+            p.last_period_start = Some(ps);
             if let Some(d) = chrono::DateTime::from_timestamp(ps.div_euclid(1_000_000), 0) {
                 let m = d.format("%Y-%m").to_string();
                 if !p.periods.contains(&m) {
@@ -578,34 +638,72 @@ fn observe(b: &Batch, p: &mut Profile) {
         p.bedrock_rows += 1;
         p.bedrock_cost += cost;
         p.first_bedrock = Some(p.first_bedrock.map_or(ts, |f| f.min(ts)));
-        let usage_type = s(Col::UsageType);
-        let Some(parsed) = parse_usage_type(usage_type) else {
+        let parsed = match (ut_dict, ut_dict.and_then(|d| d.key(i))) {
+            (Some(d), Some(k)) => {
+                if k >= ut_cache.len() {
+                    ut_cache.resize(k + 1, None);
+                }
+                ut_cache[k]
+                    .get_or_insert_with(|| lite(d.get(i).unwrap_or("")))
+                    .clone()
+            }
+            _ => lite(s(Col::UsageType)),
+        };
+        let Some(parsed) = parsed else {
             continue;
         };
         let amount = b.f64(Col::UsageAmount, i).unwrap_or(0.0);
         let per_unit = BillingForm::from_pricing_unit(s(Col::PricingUnit))
-            .map_or(parsed.form().tokens_per_unit(), |f| f.tokens_per_unit());
+            .map_or(parsed.tokens_per_unit, |f| f.tokens_per_unit());
         let tokens = if amount.is_finite() {
             amount * per_unit as f64
         } else {
             0.0
         };
-        let model = match parsed.model {
-            Some(m) if parsed.form() == BillingForm::Aws => m.to_string(),
-            _ => format!("MP:{product_name}"),
-        };
-        let region = REGION_CODES
-            .iter()
-            .find(|(_, c)| *c == parsed.region_code)
-            .map_or("USE1", |(_, c)| *c);
-        let principal = b.str(Col::Principal, i).filter(|x| !x.trim().is_empty());
-        let ps = match principal {
-            Some(arn) => {
-                p.first_with_principal = Some(p.first_with_principal.map_or(ts, |f| f.min(ts)));
-                match p.principals.get_mut(arn) {
-                    Some(x) => x,
-                    None => p.principals.entry(arn.to_string()).or_default(),
+        let model: Arc<str> = match &parsed.model {
+            Some(m) => m.clone(),
+            None => match &mp_model {
+                Some((name, m)) if name == product_name => m.clone(),
+                _ => {
+                    let m: Arc<str> = Arc::from(format!("MP:{product_name}"));
+                    mp_model = Some((product_name.to_string(), m.clone()));
+                    m
                 }
+            },
+        };
+        let region = parsed.region;
+        let index = |p: &mut Profile, arn: &str| -> usize {
+            match p.pidx.get(arn) {
+                Some(x) => *x,
+                None => {
+                    p.pvec.push((arn.to_string(), PrincipalStats::default()));
+                    p.pidx.insert(arn.to_string(), p.pvec.len() - 1);
+                    p.pvec.len() - 1
+                }
+            }
+        };
+        let pi = match (p_dict, p_dict.and_then(|d| d.key(i))) {
+            (Some(d), Some(k)) => {
+                if k >= p_cache.len() {
+                    p_cache.resize(k + 1, NO_INDEX);
+                }
+                if p_cache[k] == NO_INDEX {
+                    p_cache[k] = match d.get(i).filter(|x| !x.trim().is_empty()) {
+                        Some(arn) => index(p, arn),
+                        None => NO_INDEX - 1,
+                    };
+                }
+                Some(p_cache[k]).filter(|x| *x != NO_INDEX - 1)
+            }
+            _ => b
+                .str(Col::Principal, i)
+                .filter(|x| !x.trim().is_empty())
+                .map(|arn| index(p, arn)),
+        };
+        let ps = match pi {
+            Some(x) => {
+                p.first_with_principal = Some(p.first_with_principal.map_or(ts, |f| f.min(ts)));
+                &mut p.pvec[x].1
             }
             None => match p.unattributed.get_mut(account) {
                 Some(x) => x,
@@ -635,11 +733,12 @@ fn observe(b: &Batch, p: &mut Profile) {
             }
         }
         let key: WorkKey = (model, region, parsed.tier);
+        let parsed_token = parsed.token;
         let w = ps
             .work
             .entry(key)
             .or_insert_with(|| WorkStats::new(parsed.spelling));
-        let t = parsed.token as usize;
+        let t = parsed_token as usize;
         w.tokens[t] += tokens;
         w.cost += cost;
         w.cost_t[t] += cost;
@@ -648,7 +747,7 @@ fn observe(b: &Batch, p: &mut Profile) {
         w.last = w.last.max(ts);
         w.units.insert(ts);
         let streaming = s(Col::Operation) == OP_INVOKE_STREAMING;
-        if parsed.long_context {
+        if parsed.long {
             w.long_rows += 1;
         }
         if parsed.token != TokenType::Output {
@@ -668,13 +767,7 @@ fn observe(b: &Batch, p: &mut Profile) {
             p.wd[weekday(ts)] += tokens;
         }
         if let Some(cells) = &mut w.cells {
-            let k = (
-                ts,
-                parsed.batch,
-                parsed.global,
-                streaming,
-                parsed.long_context,
-            );
+            let k = (ts, parsed.batch, parsed.global, streaming, parsed.long);
             cells.entry(k).or_insert([0.0; 5])[t] += tokens;
             if cells.len() > MAX_CELLS {
                 w.cells = None;

@@ -186,17 +186,26 @@ impl Shapes {
         if total_w <= 0.0 {
             return None;
         }
+        // Units share few distinct weights (hour × weekday): solve over (weight, count).
+        units.sort_by(|a, b| a.total_cmp(b));
+        let mut distinct: Vec<(f64, f64)> = Vec::new();
+        for u in units.iter().filter(|u| **u > 0.0) {
+            match distinct.last_mut() {
+                Some((w, n)) if *w == *u => *n += 1.0,
+                _ => distinct.push((*u, 1.0)),
+            }
+        }
         let active = |lambda: f64| -> f64 {
-            units
+            distinct
                 .iter()
-                .map(|u| split * (1.0 - (-lambda * u / split).exp()))
+                .map(|(u, n)| n * split * (1.0 - (-lambda * u / split).exp()))
                 .sum()
         };
-        let max = split * units.iter().filter(|u| **u > 0.0).count() as f64;
+        let max = split * distinct.iter().map(|(_, n)| n).sum::<f64>();
         let saturated = observed >= SATURATED * max;
         let target = observed.min(SATURATED * max).max(0.5);
         let (mut lo, mut hi) = (1e-9f64, 1e9f64);
-        for _ in 0..200 {
+        for _ in 0..64 {
             let mid = (lo * hi).sqrt();
             if active(mid) < target {
                 lo = mid;
