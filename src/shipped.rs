@@ -3,7 +3,7 @@
 
 /// One shipped scenario.
 #[derive(Debug, Clone, Copy)]
-pub struct Shipped {
+pub(crate) struct Shipped {
     /// Name, as given to `curlab generate`.
     pub name: &'static str,
     /// TOML source.
@@ -31,6 +31,6 @@ shipped!(
 );
 
 /// Find a shipped scenario by name.
-pub fn find(name: &str) -> Option<&'static Shipped> {
+pub(crate) fn find(name: &str) -> Option<&'static Shipped> {
     SHIPPED.iter().find(|s| s.name == name)
 }

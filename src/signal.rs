@@ -12,7 +12,7 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// The error returned once an interrupt was seen.
 #[derive(Debug)]
-pub struct Interrupted;
+pub(crate) struct Interrupted;
 
 impl std::fmt::Display for Interrupted {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -23,11 +23,11 @@ impl std::fmt::Display for Interrupted {
 impl std::error::Error for Interrupted {}
 
 /// Exit code after an interrupt (128 + SIGINT, as shells report it).
-pub const EXIT_CODE: u8 = 130;
+pub(crate) const EXIT_CODE: u8 = 130;
 
 /// Install the handler for SIGINT, SIGTERM and SIGHUP. If installing fails, the default
 /// action (terminate) still applies and the temporary folder may remain, hidden, in `--out`.
-pub fn install() {
+pub(crate) fn install() {
     #[cfg(unix)]
     {
         extern "C" fn on_signal(_: libc::c_int) {
@@ -52,7 +52,7 @@ pub fn install() {
 }
 
 /// `Err(Interrupted)` once a signal arrived.
-pub fn check() -> Result<(), Interrupted> {
+pub(crate) fn check() -> Result<(), Interrupted> {
     if INTERRUPTED.load(Ordering::SeqCst) {
         Err(Interrupted)
     } else {

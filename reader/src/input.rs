@@ -12,7 +12,7 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use curlab_vocab::export_layout::{self as layout, is_data_file_name};
 
 use crate::error::Error;
 
@@ -77,32 +77,7 @@ pub struct Inputs {
 /// A manifest's `columns` (name, type) and `dataFiles` (as `data/...` paths).
 type ManifestContent = (Vec<(String, String)>, Vec<String>);
 
-#[derive(Deserialize)]
-struct RawManifest {
-    #[serde(default)]
-    columns: Vec<RawColumn>,
-    #[serde(default, rename = "dataFiles")]
-    data_files: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct RawColumn {
-    name: String,
-    #[serde(rename = "type", default)]
-    ty: String,
-}
-
-/// True for `YYYY-MM`.
-pub fn is_period(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 7
-        && b[4] == b'-'
-        && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit)
-        && matches!(
-            &s[5..],
-            "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "12"
-        )
-}
+pub use curlab_vocab::export_layout::{data_relative, is_period};
 
 /// Discover the data files behind `paths`, keeping only billing period `period` if given.
 pub fn discover(paths: &[String], period: Option<&str>) -> Result<Inputs, Error> {
@@ -199,7 +174,7 @@ fn add_single(
 pub fn period_of_path(path: &Path) -> Option<String> {
     path.ancestors().skip(1).find_map(|a| {
         let name = a.file_name()?.to_str()?;
-        let p = name.strip_prefix("BILLING_PERIOD=")?;
+        let p = layout::parse_period_folder(name)?;
         is_period(p).then(|| p.to_string())
     })
 }
@@ -265,10 +240,6 @@ pub fn detect_format(path: &Path) -> Result<Format, Error> {
     })
 }
 
-fn is_data_file_name(name: &str) -> bool {
-    name.ends_with(".parquet") || name.ends_with(".csv") || name.ends_with(".csv.gz")
-}
-
 fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let rd = fs::read_dir(dir).map_err(|e| {
         Error::read(
@@ -297,7 +268,7 @@ fn discover_dir(
     inputs: &mut Inputs,
 ) -> Result<(), Error> {
     // `<export>/` itself.
-    if dir.join("data").is_dir() {
+    if dir.join(layout::DATA_DIR).is_dir() {
         return discover_export(dir, dir, period, inputs);
     }
     // `<export>/data/`.
@@ -306,14 +277,17 @@ fn discover_dir(
         e.is_dir()
             && e.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("BILLING_PERIOD="))
+                .is_some_and(|n| n.starts_with(layout::PERIOD_PREFIX))
     });
     if has_periods {
         let root = dir.parent().unwrap_or(dir);
         return discover_export(root, dir, period, inputs);
     }
     // A parent folder holding exactly one export.
-    let exports: Vec<&PathBuf> = entries.iter().filter(|e| e.join("data").is_dir()).collect();
+    let exports: Vec<&PathBuf> = entries
+        .iter()
+        .filter(|e| e.join(layout::DATA_DIR).is_dir())
+        .collect();
     match exports.len() {
         1 => return discover_export(exports[0], dir, period, inputs),
         0 => {}
@@ -369,12 +343,12 @@ fn discover_export(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let data_dir = root.join("data");
+    let data_dir = root.join(layout::DATA_DIR);
     for pdir in sorted_entries(&data_dir)? {
         let Some(p) = pdir
             .file_name()
             .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_prefix("BILLING_PERIOD="))
+            .and_then(layout::parse_period_folder)
             .map(str::to_string)
         else {
             continue;
@@ -392,7 +366,9 @@ fn discover_export(
         if period.is_some_and(|want| want != p) {
             continue;
         }
-        let metadata_dir = root.join("metadata").join(format!("BILLING_PERIOD={p}"));
+        let metadata_dir = root
+            .join(layout::METADATA_DIR)
+            .join(layout::period_folder(&p));
         let manifest = find_manifest(&metadata_dir)?;
         if manifest.is_none() {
             inputs.notes.push(format!(
@@ -436,7 +412,7 @@ fn discover_export(
             Some((_, (_, data_files))) => data_files
                 .iter()
                 .filter(|d| crate::layout::stays_in_data(d))
-                .filter_map(|d| d.rsplit_once('/').map(|(dir, _)| dir.to_string()))
+                .filter_map(|d| layout::parent_dir(d).map(str::to_string))
                 .collect(),
             None => exec_dirs
                 .last()
@@ -518,7 +494,7 @@ fn find_manifest(dir: &Path) -> Result<Option<PathBuf>, Error> {
 fn is_manifest(p: &Path) -> bool {
     p.file_name()
         .and_then(|n| n.to_str())
-        .is_some_and(|n| n.ends_with("Manifest.json"))
+        .is_some_and(layout::is_manifest_name)
 }
 
 /// Read a manifest: its columns, and its `dataFiles` reduced to `data/...` paths.
@@ -562,7 +538,7 @@ fn read_manifest(path: &Path, export_name: &str) -> Result<ManifestContent, Erro
             fix: "re-download the manifest; Data Exports writes it after all data files".into(),
         });
     }
-    let raw: RawManifest = serde_json::from_str(&text).map_err(not_json)?;
+    let raw: layout::ManifestListing = serde_json::from_str(&text).map_err(not_json)?;
     let columns = raw.columns.into_iter().map(|c| (c.name, c.ty)).collect();
     let data = raw
         .data_files
@@ -570,18 +546,6 @@ fn read_manifest(path: &Path, export_name: &str) -> Result<ManifestContent, Erro
         .map(|u| data_relative(u, export_name))
         .collect();
     Ok((columns, data))
-}
-
-/// `s3://bucket/prefix/<export>/data/BILLING_PERIOD=.../f` → `data/BILLING_PERIOD=.../f`.
-pub fn data_relative(uri: &str, export_name: &str) -> String {
-    let marker = format!("{export_name}/data/");
-    if let Some(i) = uri.find(&marker) {
-        return uri[i + export_name.len() + 1..].to_string();
-    }
-    if let Some(i) = uri.find("/data/BILLING_PERIOD=") {
-        return uri[i + 1..].to_string();
-    }
-    uri.to_string()
 }
 
 #[cfg(test)]

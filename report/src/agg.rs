@@ -13,9 +13,10 @@ use crate::item::LineItem;
 use crate::money::{share, Units};
 use crate::summary::{Amount, Bucket, Coverage, Group, Summary, SCHEMA};
 
-/// Size of a time bucket.
+/// Size of the report's time buckets (`--granularity`): how spend is summed over time. Not the
+/// export's time granularity (HOURLY/DAILY/MONTHLY line items), which is a property of the data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Granularity {
+pub enum TimeBucket {
     /// One bucket per UTC day.
     #[default]
     Daily,
@@ -23,11 +24,11 @@ pub enum Granularity {
     Monthly,
 }
 
-impl Granularity {
+impl TimeBucket {
     fn name(self) -> &'static str {
         match self {
-            Granularity::Daily => "daily",
-            Granularity::Monthly => "monthly",
+            TimeBucket::Daily => "daily",
+            TimeBucket::Monthly => "monthly",
         }
     }
 }
@@ -40,7 +41,7 @@ pub struct ReportSpec {
     /// Row filters.
     pub filters: Vec<Filter>,
     /// Time bucket size.
-    pub granularity: Granularity,
+    pub granularity: TimeBucket,
     /// Billing period filter (applied by the reader; recorded here for headings).
     pub period: Option<String>,
 }
@@ -78,28 +79,28 @@ pub struct Aggregator {
     key: String,
 }
 
-fn bucket_of(start: Option<i64>, g: Granularity) -> i64 {
+fn bucket_of(start: Option<i64>, g: TimeBucket) -> i64 {
     let Some(micros) = start else {
         return NO_DATE;
     };
     let day = micros.div_euclid(86_400_000_000);
     match g {
-        Granularity::Daily => day,
-        Granularity::Monthly => chrono::DateTime::from_timestamp(day * 86_400, 0)
+        TimeBucket::Daily => day,
+        TimeBucket::Monthly => chrono::DateTime::from_timestamp(day * 86_400, 0)
             .map(|d| d.year() as i64 * 12 + d.month0() as i64)
             .unwrap_or(NO_DATE),
     }
 }
 
-fn bucket_label(b: i64, g: Granularity) -> String {
+fn bucket_label(b: i64, g: TimeBucket) -> String {
     if b == NO_DATE {
         return "unknown".into();
     }
     match g {
-        Granularity::Daily => chrono::DateTime::from_timestamp(b * 86_400, 0)
+        TimeBucket::Daily => chrono::DateTime::from_timestamp(b * 86_400, 0)
             .map(|d| d.format("%Y-%m-%d").to_string())
             .unwrap_or_else(|| "unknown".into()),
-        Granularity::Monthly => format!("{:04}-{:02}", b.div_euclid(12), b.rem_euclid(12) + 1),
+        TimeBucket::Monthly => format!("{:04}-{:02}", b.div_euclid(12), b.rem_euclid(12) + 1),
     }
 }
 
@@ -340,7 +341,7 @@ mod tests {
         let spec = ReportSpec {
             group_by: vec![Dim::Principal],
             filters: vec![Filter::parse("principal=arn:b").unwrap()],
-            granularity: Granularity::Monthly,
+            granularity: TimeBucket::Monthly,
             period: None,
         };
         let mut a = Aggregator::new(spec);

@@ -11,17 +11,17 @@
 
 #![warn(missing_docs)]
 
-pub mod agg;
-pub mod diff;
-pub mod dim;
-pub mod escape;
-pub mod item;
+pub(crate) mod agg;
+pub(crate) mod diff;
+pub(crate) mod dim;
+pub(crate) mod escape;
+pub(crate) mod item;
 pub mod money;
 pub mod render;
 pub mod scan;
-pub mod summary;
+pub(crate) mod summary;
 
-pub use agg::{Aggregator, Granularity, ReportSpec};
+pub use agg::{Aggregator, ReportSpec, TimeBucket};
 pub use diff::Diff;
 pub use dim::{Dim, Filter};
 pub use item::LineItem;

@@ -15,7 +15,7 @@ use crate::shipped;
 
 /// Output format override.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum FormatArg {
+pub(crate) enum FormatArg {
     /// Snappy-compressed Parquet.
     Parquet,
     /// Gzip-compressed CSV.
@@ -24,7 +24,7 @@ pub enum FormatArg {
 
 /// Parquet compression.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum CompressionArg {
+pub(crate) enum CompressionArg {
     /// Snappy (what AWS writes).
     Snappy,
     /// Zstandard.
@@ -35,7 +35,7 @@ pub enum CompressionArg {
 
 /// Arguments of `curlab generate`.
 #[derive(Debug, clap::Args)]
-pub struct GenerateArgs {
+pub(crate) struct GenerateArgs {
     /// Scenario file path, or the name of a shipped scenario (see `curlab scenarios`).
     pub scenario: String,
     /// Output folder; the export lands in <OUT>/<export-name>/ and the truth file beside it.
@@ -104,7 +104,7 @@ const MAX_REQUESTS: f64 = 1e8;
 /// Load and resolve a scenario given as a path or a shipped name. Absurd sizes are refused
 /// before anything is built (populations from the parsed file), and again after resolving
 /// (requests from the resolved streams), unless `allow_large`.
-pub fn load_plan(
+pub(crate) fn load_plan(
     name_or_path: &str,
     seed: Option<u64>,
     scale: f64,
@@ -209,7 +209,7 @@ pub fn load_plan(
 const MAX_SCENARIO_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Run `curlab generate`.
-pub fn run(args: GenerateArgs) -> Result<ExitCode> {
+pub(crate) fn run(args: GenerateArgs) -> Result<ExitCode> {
     // Before any work: a Ctrl-C from here on stops cleanly (no temporary folder left behind).
     crate::signal::install();
     let as_of = args
@@ -338,7 +338,7 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode> {
 }
 
 /// Run `curlab scenarios`.
-pub fn list_scenarios() -> Result<ExitCode> {
+pub(crate) fn list_scenarios() -> Result<ExitCode> {
     for s in shipped::SHIPPED {
         let desc = scenario::parse(s.source, s.name)
             .map(|f| f.scenario.description)
@@ -349,7 +349,7 @@ pub fn list_scenarios() -> Result<ExitCode> {
 }
 
 /// Run `curlab faults`.
-pub fn list_faults() -> Result<ExitCode> {
+pub(crate) fn list_faults() -> Result<ExitCode> {
     println!(
         "{:<26} {:<6} {:>5}  what it plants",
         "fault", "rule", "rate"

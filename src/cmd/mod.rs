@@ -1,7 +1,7 @@
 //! One module per subcommand. The CLI owns files, threads and output formats.
 
-pub mod generate;
-pub mod report;
-pub mod scenario;
-pub mod sql;
-pub mod verify;
+pub(crate) mod generate;
+pub(crate) mod report;
+pub(crate) mod scenario;
+pub(crate) mod sql;
+pub(crate) mod verify;

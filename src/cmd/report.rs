@@ -10,12 +10,12 @@ use curlab_generator::plan::Plan;
 use curlab_generator::rows::Row;
 use curlab_report::render;
 use curlab_report::scan::Export;
-use curlab_report::{money, Aggregator, Diff, Dim, Filter, Granularity, LineItem, ReportSpec};
+use curlab_report::{money, Aggregator, Diff, Dim, Filter, LineItem, ReportSpec, TimeBucket};
 use curlab_vocab::bedrock::{is_bedrock_inference, RowIdentity};
 
 /// Output format of `curlab report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ReportFormat {
+pub(crate) enum ReportFormat {
     /// Aligned text for the terminal.
     Table,
     /// One line per group (or per period and group with --granularity); formula cells
@@ -29,7 +29,7 @@ pub enum ReportFormat {
 
 /// Output format of `curlab diff`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DiffFormat {
+pub(crate) enum DiffFormat {
     /// Aligned text for the terminal.
     Table,
     /// Group changes, one line per group.
@@ -40,7 +40,7 @@ pub enum DiffFormat {
 
 /// Time bucket size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum GranularityArg {
+pub(crate) enum TimeBucketArg {
     /// One bucket per UTC day.
     Daily,
     /// One bucket per calendar month.
@@ -49,7 +49,7 @@ pub enum GranularityArg {
 
 /// Grouping and filtering shared by `report` and `diff`.
 #[derive(Debug, clap::Args)]
-pub struct Selection {
+pub(crate) struct Selection {
     /// Group by: principal, role, account, model, usage-type, token-type, region, tag:<key>
     /// (the iamPrincipal/<key> value) or resource-tag:<key>. Repeat to group by several.
     /// Default: principal.
@@ -79,7 +79,7 @@ pub struct Selection {
 The total line equals the export's Bedrock total to the cent.\nExit status: 0 success, 2 the \
 input could not be read or the command line is wrong."
 )]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// Export folder in the Data Exports layout, data files (Parquet, CSV, CSV.gz) or quoted
     /// globs, or an s3:// URI, as for `curlab verify`.
     #[arg(
@@ -102,7 +102,7 @@ pub struct ReportArgs {
     pub sel: Selection,
     /// Time bucket size of the spend-over-time data (the table shows it only when given).
     #[arg(long, value_enum)]
-    pub granularity: Option<GranularityArg>,
+    pub granularity: Option<TimeBucketArg>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
@@ -118,7 +118,7 @@ pub struct ReportArgs {
 strategies, e.g. a gateway with and without per-user sessions, or before and after activating \
 a tag key."
 )]
-pub struct DiffArgs {
+pub(crate) struct DiffArgs {
     /// Export A: a folder, data file or quoted glob, or `scenario:<file or shipped name>` to
     /// simulate a scenario in memory.
     #[arg(value_name = "A")]
@@ -139,7 +139,7 @@ pub struct DiffArgs {
     pub out: Option<PathBuf>,
 }
 
-fn spec_of(sel: &Selection, granularity: Option<GranularityArg>) -> Result<ReportSpec> {
+fn spec_of(sel: &Selection, granularity: Option<TimeBucketArg>) -> Result<ReportSpec> {
     if let Some(p) = &sel.period {
         if !curlab_reader::input::is_period(p) {
             bail!("--period {p} is not a billing period; write YYYY-MM, e.g. --period 2026-05");
@@ -153,8 +153,8 @@ fn spec_of(sel: &Selection, granularity: Option<GranularityArg>) -> Result<Repor
         },
         filters: sel.filters.clone(),
         granularity: match granularity {
-            Some(GranularityArg::Monthly) => Granularity::Monthly,
-            _ => Granularity::Daily,
+            Some(TimeBucketArg::Monthly) => TimeBucket::Monthly,
+            _ => TimeBucket::Daily,
         },
         period: sel.period.clone(),
     })
@@ -322,7 +322,7 @@ fn emit(text: &str, out: Option<&PathBuf>) -> Result<()> {
 }
 
 /// Run `curlab report`.
-pub fn run(args: ReportArgs) -> Result<ExitCode> {
+pub(crate) fn run(args: ReportArgs) -> Result<ExitCode> {
     let spec = spec_of(&args.sel, args.granularity)?;
     let summary = match &args.scenario {
         Some(name) => from_scenario(name, args.seed, args.scale, &args.sel, &spec)?,
@@ -339,7 +339,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
 }
 
 /// Run `curlab diff`.
-pub fn diff(args: DiffArgs) -> Result<ExitCode> {
+pub(crate) fn diff(args: DiffArgs) -> Result<ExitCode> {
     let spec = spec_of(&args.sel, None)?;
     let side = |src: &str| match src.strip_prefix("scenario:") {
         Some(name) => from_scenario(name, None, args.scale, &args.sel, &spec),

@@ -9,7 +9,7 @@ use curlab_verifier::VerifyError;
 
 /// A dialect `curlab sql` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SqlDialect {
+pub(crate) enum SqlDialect {
     /// Amazon Athena (engine v3).
     Athena,
     /// Trino.
@@ -22,7 +22,7 @@ pub enum SqlDialect {
 
 /// A dialect `curlab ddl` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DdlDialect {
+pub(crate) enum DdlDialect {
     /// Athena external table with partition projection.
     Athena,
     /// Spark partitioned Parquet table.
@@ -60,7 +60,7 @@ reports; NULL when skipped, with the reason in sample) and sample (up to five of
 Create the table first with `curlab ddl`. Rules without SQL are listed in the query's header; \
 see docs/sql.md."
 )]
-pub struct SqlArgs {
+pub(crate) struct SqlArgs {
     /// SQL dialect.
     #[arg(long, value_enum)]
     pub dialect: SqlDialect,
@@ -93,7 +93,7 @@ pub struct SqlArgs {
 
 /// Arguments of `curlab ddl`.
 #[derive(Debug, clap::Args)]
-pub struct DdlArgs {
+pub(crate) struct DdlArgs {
     /// SQL dialect.
     #[arg(long, value_enum)]
     pub dialect: DdlDialect,
@@ -129,7 +129,7 @@ fn finish(result: Result<String, VerifyError>) -> anyhow::Result<ExitCode> {
 }
 
 /// Run `curlab sql`.
-pub fn run(args: SqlArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: SqlArgs) -> anyhow::Result<ExitCode> {
     finish(sql::rule_set(&SqlOptions {
         dialect: args.dialect.into(),
         table: args.table,
@@ -142,7 +142,7 @@ pub fn run(args: SqlArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Run `curlab ddl`.
-pub fn ddl(args: DdlArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn ddl(args: DdlArgs) -> anyhow::Result<ExitCode> {
     finish(sql::ddl::ddl(
         args.dialect.into(),
         &args.location,

@@ -11,7 +11,7 @@ use crate::s3::{self, Mirror, Mirrors};
 
 /// Output format of `curlab verify`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum OutputFormat {
+pub(crate) enum OutputFormat {
     /// Human-readable findings with sample rows, then a summary line.
     Text,
     /// The stable JSON document described in docs/verify-output.md.
@@ -29,7 +29,7 @@ pub enum OutputFormat {
 2 the input could not be read or the command line is wrong.\n\
 List the rules with `curlab rules`; read one with `curlab explain CODE`."
 )]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// Export folder in the Data Exports layout (<export>/data/BILLING_PERIOD=YYYY-MM/...), a
     /// folder holding one export, Parquet / CSV / CSV.gz files, or quoted globs. The format is
     /// detected from the file contents. An s3://BUCKET/PREFIX URI (an export, the prefix
@@ -90,7 +90,7 @@ fn print(s: &str) -> anyhow::Result<()> {
 }
 
 /// Run `curlab verify`.
-pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     // s3:// arguments are copied to a local mirror first; displays then name the URIs.
     let s3_file = |p: Option<PathBuf>| -> anyhow::Result<(Option<PathBuf>, Option<Mirror>)> {
         match p {
@@ -151,13 +151,13 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Run `curlab rules`.
-pub fn list_rules() -> anyhow::Result<ExitCode> {
+pub(crate) fn list_rules() -> anyhow::Result<ExitCode> {
     print(&registry::render_table())?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Run `curlab explain CODE`.
-pub fn explain(code: &str) -> anyhow::Result<ExitCode> {
+pub(crate) fn explain(code: &str) -> anyhow::Result<ExitCode> {
     match registry::find(code) {
         Some(rule) => {
             print(&registry::render_explain(rule.meta()))?;

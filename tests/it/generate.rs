@@ -888,3 +888,95 @@ fn bedrock_spellings_tiers_and_long_context_rates() {
     assert!(o.status.success(), "{text}");
     assert!(!text.contains("(other)"), "{text}");
 }
+
+/// The writer's paths, file names and manifest parse back with the shared layout module and
+/// in the reader's discovery, for both encodings and both delivery modes.
+#[test]
+fn writer_paths_parse_back_in_the_reader() {
+    use curlab_vocab::export_layout::{self as layout, Area, Encoding};
+    let src = include_str!("../../scenarios/blog-launch.toml").replace(
+        "time_granularity = \"HOURLY\"",
+        "time_granularity = \"DAILY\"\ndelivery = \"create-new\"",
+    );
+    let dir = tempfile::tempdir().expect("tmp");
+    let cn = dir.path().join("cn.toml");
+    std::fs::write(&cn, src).expect("write");
+    let cases = [
+        ("blog-launch", Encoding::Parquet, false),
+        ("blog-launch", Encoding::CsvGz, false),
+        (cn.to_str().expect("p"), Encoding::CsvGz, true),
+    ];
+    for (scenario, encoding, create_new) in cases {
+        let format = if encoding == Encoding::Parquet {
+            "parquet"
+        } else {
+            "csv"
+        };
+        let out = generate(scenario, &["--format", format]);
+        let export = out.path().join("blog-launch");
+        let rels: Vec<String> = files(&export)
+            .iter()
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .collect();
+        let (manifests, data): (Vec<&String>, Vec<&String>) =
+            rels.iter().partition(|r| r.starts_with("metadata/"));
+        assert_eq!(
+            manifests,
+            [&layout::manifest_path("blog-launch", "2026-04")
+                .trim_start_matches("blog-launch/")
+                .to_string()],
+            "{rels:?}"
+        );
+        assert!(!data.is_empty());
+        for rel in &data {
+            let keyed = format!("blog-launch/{rel}");
+            let at = layout::locate(&keyed, Area::Data).expect("in data/BILLING_PERIOD=");
+            assert_eq!(at.root, "blog-launch");
+            assert!(layout::is_period(at.period), "{rel}");
+            let (exec, file) = match at.rest.split_once('/') {
+                Some((e, f)) => (Some(e), f),
+                None => (None, at.rest),
+            };
+            assert_eq!(exec.is_some(), create_new, "{rel}");
+            assert_eq!(
+                layout::parse_data_file_name(file, "blog-launch").map(|(_, e)| e),
+                Some(encoding),
+                "{rel}"
+            );
+        }
+        // The manifest's s3:// URIs point at exactly the files written.
+        let text = std::fs::read_to_string(export.join(manifests[0])).expect("manifest");
+        let listing: layout::ManifestListing = serde_json::from_str(&text).expect("json");
+        let mut listed: Vec<String> = listing
+            .data_files
+            .iter()
+            .map(|u| layout::data_relative(u, "blog-launch"))
+            .collect();
+        listed.sort();
+        let mut written: Vec<String> = data.iter().map(|r| r.to_string()).collect();
+        written.sort();
+        assert_eq!(listed, written);
+        // And the reader's discovery finds the same files, in their billing period.
+        let found = curlab_reader::input::discover(&[export.to_string_lossy().into_owned()], None)
+            .expect("discover");
+        assert!(found.has_export_layout);
+        assert!(found.notes.is_empty(), "{:?}", found.notes);
+        let mut seen: Vec<String> = found
+            .files
+            .iter()
+            .map(|f| {
+                assert_eq!(f.period.as_deref(), Some("2026-04"));
+                f.path
+                    .strip_prefix(&export)
+                    .expect("inside")
+                    .to_string_lossy()
+                    .replace('\\', "/")
+            })
+            .collect();
+        seen.sort();
+        assert_eq!(seen, written);
+        assert_eq!(found.manifests.len(), 1);
+        assert!(found.manifests[0].missing_files.is_empty());
+        assert!(found.manifests[0].unlisted_files.is_empty());
+    }
+}

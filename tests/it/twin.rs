@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::common::{curlab, generate};
 use curlab_report::scan::Export;
-use curlab_report::{Dim, Granularity, ReportSpec, Summary};
+use curlab_report::{Dim, ReportSpec, Summary, TimeBucket};
 use curlab_vocab::pattern::classify;
 
 fn scenarios() -> Vec<PathBuf> {
@@ -28,7 +28,7 @@ fn summary(export: &Path, group_by: Vec<Dim>) -> Summary {
     let spec = ReportSpec {
         group_by,
         filters: vec![],
-        granularity: Granularity::Monthly,
+        granularity: TimeBucket::Monthly,
         period: None,
     };
     e.scan(&spec, 1, &|_| {}).expect("scan").finish(e.sources())

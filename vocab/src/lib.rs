@@ -7,6 +7,7 @@ pub mod arn;
 pub mod bedrock;
 mod column_table;
 pub mod columns;
+pub mod export_layout;
 pub mod pattern;
 pub mod tags;
 pub mod truth;
