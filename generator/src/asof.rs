@@ -11,12 +11,13 @@
 use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
 use curlab_vocab::bedrock::principal_data_start;
 
-use crate::plan::{parse_instant, parse_month, rfc3339, Plan, Ts};
+use crate::plan::{AsOfPlan, Plan};
 use crate::scenario::ScenarioFile;
+use crate::time::{day_of, parse_instant, parse_month, rfc3339, Ts};
 
 /// Hours between usage and its first appearance in an export: AWS refreshes CUR 2.0 exports
 /// at least once a day (up to three times), with usage typically lagging up to 24 hours.
-pub const DATA_DELAY_HOURS: i64 = 24;
+pub(crate) const DATA_DELAY_HOURS: i64 = 24;
 
 /// Billing periods curlab accepts (`[export] billing_periods`).
 const YEARS: std::ops::RangeInclusive<i32> = 2020..=2035;
@@ -47,7 +48,7 @@ impl std::str::FromStr for AsOf {
 impl AsOf {
     /// First instant after DATE (the export is the one delivered by the end of DATE).
     pub fn end(&self) -> Ts {
-        crate::plan::day_of(self.date) * 86_400 + 86_400
+        day_of(self.date) * 86_400 + 86_400
     }
 
     /// End (exclusive) of the usage the export holds: the end of DATE minus the delay.
@@ -56,19 +57,8 @@ impl AsOf {
     }
 }
 
-/// What an as-of export records in its plan (and truth file).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AsOfPlan {
-    /// The `--as-of` date.
-    pub date: NaiveDate,
-    /// Months the scenario moved (negative: back in time).
-    pub months: i32,
-    /// Usage before this instant is in the export, none after it.
-    pub data_until: Ts,
-}
-
 /// `d` moved by `months`, the day clamped to the target month's length.
-pub fn shift_date(d: NaiveDate, months: i32) -> NaiveDate {
+pub(crate) fn shift_date(d: NaiveDate, months: i32) -> NaiveDate {
     let m = Months::new(months.unsigned_abs());
     let out = if months >= 0 {
         d.checked_add_months(m)
@@ -79,7 +69,7 @@ pub fn shift_date(d: NaiveDate, months: i32) -> NaiveDate {
 }
 
 /// An instant moved by `months`, keeping its time of day.
-pub fn shift_ts(ts: Ts, months: i32) -> Ts {
+pub(crate) fn shift_ts(ts: Ts, months: i32) -> Ts {
     match chrono::DateTime::from_timestamp(ts, 0) {
         Some(t) => {
             let n = t.naive_utc();
@@ -141,7 +131,7 @@ fn replace_opt(v: &mut Option<String>, f: impl Fn(&str) -> Option<String>) {
 
 /// The scenario with every date moved by `months`. Values that do not parse stay as they
 /// are, so the scenario check reports them at their place in the file.
-pub fn shift_file(file: &ScenarioFile, months: i32) -> ScenarioFile {
+pub(crate) fn shift_file(file: &ScenarioFile, months: i32) -> ScenarioFile {
     let mut f = file.clone();
     for p in &mut f.export.billing_periods {
         replace(p, |s| shift_month_text(s, months));
@@ -205,18 +195,18 @@ fn first_principal_instant(file: &ScenarioFile, first_period: i32) -> Option<Ts>
     if !e.include_iam_principal_data {
         return None;
     }
-    let launch = crate::plan::day_of(principal_data_start()) * 86_400;
+    let launch = day_of(principal_data_start()) * 86_400;
     let enabled = e
         .iam_principal_data_enabled_on
         .as_deref()
         .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-        .map_or(launch, |d| crate::plan::day_of(d) * 86_400);
+        .map_or(launch, |d| day_of(d) * 86_400);
     let start = NaiveDate::from_ymd_opt(
         first_period.div_euclid(12),
         first_period.rem_euclid(12) as u32 + 1,
         1,
     )
-    .map_or(launch, |d| crate::plan::day_of(d) * 86_400);
+    .map_or(launch, |d| day_of(d) * 86_400);
     Some(launch.max(enabled).max(start))
 }
 
@@ -243,10 +233,10 @@ pub fn shift(file: &ScenarioFile, as_of: AsOf, label: &str) -> Result<(ScenarioF
         ));
     }
     if let Some(p0) = first_principal_instant(file, first) {
-        let launch = crate::plan::day_of(principal_data_start()) * 86_400;
+        let launch = day_of(principal_data_start()) * 86_400;
         let end = NaiveDate::from_ymd_opt(last.div_euclid(12), last.rem_euclid(12) as u32 + 1, 1)
             .and_then(|d| d.checked_add_months(Months::new(1)))
-            .map_or(Ts::MAX, |d| crate::plan::day_of(d) * 86_400);
+            .map_or(Ts::MAX, |d| day_of(d) * 86_400);
         if p0 < end && shift_ts(p0, months) < launch {
             // The earliest move that keeps every principal day on or after the launch.
             let ok = (months..months + 1200)

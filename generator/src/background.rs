@@ -8,10 +8,11 @@ use std::sync::Arc;
 use curlab_vocab::bedrock;
 use rand::RngExt;
 
+use crate::keys::{bucket_of, BackgroundKey, FxMap};
 use crate::plan::{BackgroundPlan, Plan};
 use crate::rows::{short_id, Sku};
 use crate::scenario::model::BackgroundService;
-use crate::sim::{bucket_of, rng_for, BackgroundKey, DayOutput};
+use crate::seed::{self, Daily};
 
 /// How a service's usage types carry the region.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -552,13 +553,13 @@ pub fn hourly_cost_usd(s: BackgroundService) -> f64 {
 }
 
 /// Simulate one day of every background entry into `out`.
-pub fn simulate_day(plan: &Plan, day: i64, out: &mut DayOutput) {
+pub fn simulate_day(plan: &Plan, day: i64, out: &mut FxMap<BackgroundKey, i64>) {
     for (ei, e) in plan.background.iter().enumerate() {
         for (li, line) in lines(e.service).iter().enumerate() {
             for (ri, _) in e.resources.iter().enumerate() {
-                let mut rng = rng_for(
+                let mut rng = seed::daily(
                     plan.seed,
-                    100 + li as u64,
+                    Daily::BackgroundLine(li as u8),
                     (ei as u64) << 32 | ri as u64,
                     day,
                 );
@@ -576,7 +577,7 @@ pub fn simulate_day(plan: &Plan, day: i64, out: &mut DayOutput) {
                         resource: ri as u32,
                         line: li as u8,
                     };
-                    *out.background.entry(key).or_default() += amount;
+                    *out.entry(key).or_default() += amount;
                 }
             }
         }

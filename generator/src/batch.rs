@@ -14,9 +14,10 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
 use curlab_vocab::columns::{Column, ColumnType, TableConfig};
 
-use crate::plan::{rfc3339, Account, Period, Ts};
+use crate::plan::{Account, Period};
 use crate::rows::{format_rate, Row, RowKind};
 use crate::scenario::model::MissingPrincipal;
+use crate::time::{rfc3339, Ts};
 
 /// What the batch builder needs besides the rows.
 #[derive(Debug, Clone)]
@@ -83,7 +84,7 @@ impl BatchContext {
 
 /// Timestamps are written as INT64 milliseconds, UTC-adjusted (documented choice; see
 /// docs/export-format.md).
-pub fn timestamp_type() -> DataType {
+pub(crate) fn timestamp_type() -> DataType {
     DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))
 }
 
@@ -111,7 +112,7 @@ fn map_type(value: DataType) -> DataType {
 }
 
 /// JSON object text of a map, as CSV exports write map columns.
-pub fn map_json(pairs: &[(String, String)]) -> String {
+pub(crate) fn map_json(pairs: &[(String, String)]) -> String {
     let m: serde_json::Map<String, serde_json::Value> = pairs
         .iter()
         .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))

@@ -120,7 +120,7 @@ impl Fault {
         self.entry().2
     }
     /// Whether the fault changes the layout or schema rather than rows.
-    pub fn is_layout(self) -> bool {
+    pub(crate) fn is_layout(self) -> bool {
         matches!(
             self,
             Fault::MapAsString
@@ -213,7 +213,7 @@ impl<'a> Injector<'a> {
             seen: HashMap::new(),
             changed: HashMap::new(),
             by_arn: plan.callers.iter().map(|c| (c.arn.clone(), c)).collect(),
-            launch: crate::plan::day_of(bedrock::principal_data_start()) * 86_400,
+            launch: crate::time::day_of(bedrock::principal_data_start()) * 86_400,
         }
     }
 

@@ -14,8 +14,9 @@
 
 use twox_hash::{XxHash3_128, XxHash3_64};
 
-use crate::plan::{Plan, Ts};
-use crate::sim::{BackgroundKey, BedrockKey};
+use crate::keys::{BackgroundKey, BedrockKey};
+use crate::plan::Plan;
+use crate::time::Ts;
 
 /// Characters in an id.
 pub const LEN: usize = 52;

@@ -9,7 +9,7 @@ use curlab_vocab::bedrock::{self, BillingForm, ServiceTier, TokenType, UsageKey}
 
 use crate::catalog::Model;
 use crate::ids::LineItemId;
-use crate::plan::Ts;
+use crate::time::Ts;
 
 /// Sorted `(key, value)` pairs of a map column.
 pub type Pairs = Arc<Vec<(String, String)>>;
@@ -132,13 +132,13 @@ impl Row {
 }
 
 /// `line_item_usage_amount` of a tax row (1.0, as in real exports), in 1e-6 units.
-pub const TAX_USAGE_E6: i64 = 1_000_000;
+pub(crate) const TAX_USAGE_E6: i64 = 1_000_000;
 
 /// The SKU of the tax line for the product `usage` belongs to, as real exports write tax rows:
 /// the product code and billing/legal entity of the product, `product` holding only
 /// `product_name`, description `Tax for product code <CODE>`, and no usage type, operation,
 /// rate, unit, service code, SKU or location.
-pub fn tax_sku(usage: &Sku) -> Sku {
+pub(crate) fn tax_sku(usage: &Sku) -> Sku {
     Sku {
         product_code: usage.product_code.clone(),
         servicecode: None,
@@ -178,14 +178,14 @@ pub fn e16_to_usd(v: i128) -> f64 {
 }
 
 /// A rate in 1e-10 USD as AWS prints it: 10 decimals.
-pub fn format_rate(rate_e10: i64) -> String {
+pub(crate) fn format_rate(rate_e10: i64) -> String {
     let sign = if rate_e10 < 0 { "-" } else { "" };
     let r = rate_e10.unsigned_abs();
     format!("{sign}{}.{:010}", r / 10_000_000_000, r % 10_000_000_000)
 }
 
 /// The Bedrock SKU for one model, region and usage key.
-pub fn bedrock_sku(model: &Model, region: &str, region_code: &str, key: UsageKey) -> Sku {
+pub(crate) fn bedrock_sku(model: &Model, region: &str, region_code: &str, key: UsageKey) -> Sku {
     let form = model.billing;
     let price = model.price(key).unwrap_or(0);
     // price is pico-dollars per token; per unit that is price × tokens_per_unit pico-dollars,
@@ -303,7 +303,7 @@ fn format_usd_short(rate_e10: i64) -> String {
 }
 
 /// A deterministic lowercase alphanumeric id of `n` characters derived from `s`.
-pub fn short_id(s: &str, n: usize) -> String {
+pub(crate) fn short_id(s: &str, n: usize) -> String {
     const A: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut h = u64::from(curlab_vocab::arn::fnv1a32(s.as_bytes())) | 1;
     (0..n)

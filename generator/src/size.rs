@@ -3,10 +3,13 @@
 //!
 //! The numbers are estimates from the file alone: populations are counted with `--scale`
 //! applied, and a workload's requests are `requests_per_day × requesters × days × 0.8` (the
-//! average weekday weight), with selectors counted the way `plan` resolves them (a role is one
-//! requester whatever its sessions; an identity provider or gateway is one per end user).
+//! average weekday weight), with selectors (`crate::selector`) counted the way `plan`
+//! resolves them (a role is one requester whatever its sessions; an identity provider or
+//! gateway is one per end user).
 
 use crate::scenario::model::{ScenarioFile, SessionNaming, UsersSpec};
+use crate::selector::{self, SelectorKind};
+use crate::time::{next_month, parse_month};
 
 /// Bytes per row of a Parquet export (measured on the shipped scenarios, snappy, 131 columns).
 pub const PARQUET_BYTES_PER_ROW: f64 = 75.0;
@@ -55,7 +58,14 @@ impl Size {
     }
 }
 
-fn scaled(n: f64, scale: f64) -> f64 {
+/// A generated population of `n` (users, ECS tasks, EC2 instances, background resources)
+/// under `--scale`: rounded, and at least 1 unless `n` is 0.
+pub(crate) fn scaled(n: u64, scale: f64) -> u64 {
+    scaled_f64(n as f64, scale) as u64
+}
+
+/// [`scaled`] without the integer cast, for estimates.
+fn scaled_f64(n: f64, scale: f64) -> f64 {
     if n <= 0.0 {
         0.0
     } else {
@@ -64,7 +74,7 @@ fn scaled(n: f64, scale: f64) -> f64 {
 }
 
 fn users(u: &UsersSpec, scale: f64) -> f64 {
-    u.list.len() as f64 + scaled(u.count as f64, scale)
+    u.list.len() as f64 + scaled_f64(u.count as f64, scale)
 }
 
 /// Days covered by `billing_periods` (`YYYY-MM` strings; malformed ones count as 31 days, the
@@ -74,9 +84,9 @@ fn days(file: &ScenarioFile) -> f64 {
         .billing_periods
         .iter()
         .map(|p| {
-            crate::plan::parse_month(p)
+            parse_month(p)
                 .and_then(|(y, m)| {
-                    let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+                    let (ny, nm) = next_month(y, m);
                     let a = chrono::NaiveDate::from_ymd_opt(y, m, 1)?;
                     let b = chrono::NaiveDate::from_ymd_opt(ny, nm, 1)?;
                     Some((b - a).num_days() as f64)
@@ -94,8 +104,8 @@ pub fn estimate(file: &ScenarioFile, scale: f64) -> Size {
         match s {
             SessionNaming::Fixed { .. } => 1.0,
             SessionNaming::Lambda { functions } => functions.len() as f64,
-            SessionNaming::Ecs { tasks } => scaled(f64::from(*tasks), scale),
-            SessionNaming::Ec2 { instances } => scaled(f64::from(*instances), scale),
+            SessionNaming::Ecs { tasks } => scaled_f64(f64::from(*tasks), scale),
+            SessionNaming::Ec2 { instances } => scaled_f64(f64::from(*instances), scale),
             SessionNaming::Batch { jobs_per_day, .. } => f64::from(*jobs_per_day) * days,
         }
     };
@@ -116,37 +126,33 @@ pub fn estimate(file: &ScenarioFile, scale: f64) -> Size {
         .map(|g| users(&g.users, scale))
         .sum::<f64>();
 
-    // Requesters a selector stands for.
+    // Requesters a selector stands for. Any `<account>/` prefix counts as an account here
+    // (the resolver checks it); a selector that does not parse counts as one (the resolver
+    // reports it).
     let requesters = |sel: &str| -> f64 {
-        // `<account>/` prefix: an account id or name before the first `/` that has no `:`.
-        let sel = match sel.split_once('/') {
-            Some((acct, rest)) if !acct.contains(':') => rest,
-            _ => sel,
+        let Ok(s) = selector::parse(sel, |a| !a.contains(':')) else {
+            return 1.0;
         };
-        let (kind, rest) = sel.split_once(':').unwrap_or((sel, ""));
-        let (name, one) = match rest.split_once('/') {
-            Some((n, _)) => (n, true),
-            None => (rest, false),
-        };
-        if one {
+        if s.sub.is_some() {
             return 1.0;
         }
-        match kind {
-            "user" if name == "*" => file.iam_users.len() as f64,
-            "api-key" if name == "*" => file.api_keys.len() as f64,
-            "role" if name == "*" => {
+        let every = s.name == "*";
+        match s.kind {
+            SelectorKind::User if every => file.iam_users.len() as f64,
+            SelectorKind::ApiKey if every => file.api_keys.len() as f64,
+            SelectorKind::Role if every => {
                 file.roles.iter().filter(|r| r.sessions.is_some()).count() as f64
             }
-            "idp" => file
+            SelectorKind::Idp => file
                 .identity_providers
                 .iter()
-                .filter(|i| i.name == name)
+                .filter(|i| i.name == s.name)
                 .map(|i| users(&i.users, scale))
                 .sum(),
-            "gateway" => file
+            SelectorKind::Gateway => file
                 .gateways
                 .iter()
-                .filter(|g| g.name == name)
+                .filter(|g| g.name == s.name)
                 .map(|g| users(&g.users, scale))
                 .sum(),
             _ => 1.0,

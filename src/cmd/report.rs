@@ -6,8 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use curlab_generator::plan::Plan;
-use curlab_generator::rows::Row;
+use curlab_generator::{Plan, Row};
 use curlab_report::render;
 use curlab_report::scan::Export;
 use curlab_report::{money, Aggregator, Diff, Dim, Filter, LineItem, ReportSpec, TimeBucket};

@@ -1,5 +1,5 @@
 //! Property-based fuzzing of the scenario parser and resolver (`generator/src/scenario`,
-//! `generator/src/plan.rs`): arbitrary text, and structure-aware mutations of the shipped
+//! `generator/src/plan/`): arbitrary text, and structure-aware mutations of the shipped
 //! scenarios (lines deleted, duplicated, swapped or cut; values replaced by other types or
 //! extreme numbers). Never a panic; every error names the file and a line inside it.
 

@@ -6,8 +6,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{bail, Result};
-use curlab_generator::background::{hourly_cost_usd, product_code, SERVICES};
 use curlab_generator::scenario::model::*;
+use curlab_generator::{
+    background_product_code as product_code, hourly_cost_usd, BACKGROUND_SERVICES as SERVICES,
+};
 use curlab_vocab::arn::{parse_principal, IdentityKind};
 use curlab_vocab::bedrock::REGION_CODES;
 use curlab_vocab::pattern::{per_job_prefix, session_kind, SessionKind, GATEWAY_MIN_SESSIONS};

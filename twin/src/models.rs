@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use curlab_generator::catalog::{self, Model};
 use curlab_generator::scenario::model::{MarketplaceSpelling, ModelSpec};
+use curlab_generator::{builtin_models, Model};
 use curlab_vocab::bedrock::{BillingForm, Spelling};
 
 use crate::profile::WorkStats;
@@ -18,7 +18,7 @@ pub(crate) struct Models {
 impl Models {
     pub(crate) fn new() -> Self {
         Models {
-            builtin: catalog::builtin(),
+            builtin: builtin_models(),
             added: BTreeMap::new(),
         }
     }

@@ -134,7 +134,7 @@ fn line_col(src: &str, offset: usize) -> (usize, usize) {
 }
 
 /// Find the line and column of a path in the TOML source (the deepest part that exists).
-pub fn locate(src: &str, path: &Path) -> Option<(usize, usize)> {
+pub(crate) fn locate(src: &str, path: &Path) -> Option<(usize, usize)> {
     use toml::de::{DeTable, DeValue};
     let doc = DeTable::parse(src).ok()?;
     let mut span = doc.span();
@@ -159,12 +159,12 @@ pub fn locate(src: &str, path: &Path) -> Option<(usize, usize)> {
 
 /// Deepest nesting of arrays and inline tables a scenario may use. Real scenarios nest two or
 /// three levels; the limit keeps a hostile file from exhausting the parser's stack.
-pub const MAX_NESTING: usize = 64;
+pub(crate) const MAX_NESTING: usize = 64;
 
 /// The position (line, column) where `[`/`{` nesting outside strings and comments first exceeds
 /// `max`, if it does. Table headers (`[a]`, `[[a]]`) open and close on their line and never
 /// reach the limit.
-pub fn too_deep(src: &str, max: usize) -> Option<(usize, usize)> {
+pub(crate) fn too_deep(src: &str, max: usize) -> Option<(usize, usize)> {
     let b = src.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;

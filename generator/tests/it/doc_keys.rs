@@ -2,7 +2,7 @@
 //!
 //! The key names come from serde itself, not from a hand-kept copy: each table type rejects an
 //! unknown key with "unknown field `x`, expected one of `a`, `b`, ...", which lists exactly the
-//! names `model.rs` accepts. The doc marks each key table with `<!-- keys: TypeName -->`.
+//! names `scenario::model` accepts. The doc marks each key table with `<!-- keys: TypeName -->`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -115,7 +115,7 @@ fn differences(doc: &str) -> Vec<String> {
         }
         for k in documented.difference(keys) {
             out.push(format!(
-                "{ty}: `{k}` is documented but model.rs has no such key"
+                "{ty}: `{k}` is documented but scenario::model has no such key"
             ));
         }
     }
@@ -158,7 +158,7 @@ fn a_missing_or_invented_key_is_noticed() {
     );
     assert_eq!(
         differences(&invented),
-        vec!["TokenDist: `median` is documented but model.rs has no such key".to_string()]
+        vec!["TokenDist: `median` is documented but scenario::model has no such key".to_string()]
     );
 }
 

@@ -9,10 +9,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use curlab_generator::plan::{self, Plan};
-use curlab_generator::rows::{Row, RowKind};
+use curlab_generator::plan;
 use curlab_generator::scenario;
-use curlab_generator::sim::{self, TagTable};
+use curlab_generator::sim;
+use curlab_generator::{Plan, Row, RowKind, TagTable};
 
 fn resolve(src: &str, name: &str) -> Plan {
     let file = scenario::parse(src, name).unwrap_or_else(|e| panic!("{name}: {e}"));

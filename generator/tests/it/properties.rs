@@ -10,14 +10,15 @@
 //!     and the row's usage account; it is present exactly when the rules say so;
 //! (d) `tags` holds only activated keys, only on rows starting once the activation took effect
 //!     (or inside a backfill) — checked by recomputing each row's whole tag map from the
-//!     scenario as written, independently of `plan.rs`.
+//!     scenario as written, independently of `plan/`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use curlab_generator::plan::{self, Plan};
-use curlab_generator::rows::{e16_to_usd, Row, RowKind};
+use curlab_generator::plan;
+use curlab_generator::rows::e16_to_usd;
 use curlab_generator::scenario;
-use curlab_generator::sim::{self, TagTable};
+use curlab_generator::sim;
+use curlab_generator::{Plan, Row, RowKind, TagTable};
 use curlab_vocab::arn::{check_session_name, parse_principal, sanitize_session_name, IdentityKind};
 use proptest::prelude::*;
 

@@ -1,0 +1,125 @@
+//! `[[background]]`: non-Bedrock services, their generated resource ids and resource tags
+//! (what they cost and how their rows read is [`crate::background`]).
+
+use curlab_vocab::bedrock;
+
+use crate::scenario::model::BackgroundService;
+use crate::seed;
+use crate::size::scaled;
+
+use super::checks::check_tag_map;
+use super::context::{root, Ctx};
+use super::tags::to_tags;
+use super::types::{Account, BackgroundPlan};
+
+/// Check the resource tags of every entry.
+pub(crate) fn check_tags(cx: &mut Ctx<'_>) {
+    let f = cx.file;
+    for (i, b) in f.background.iter().enumerate() {
+        check_tag_map(
+            cx,
+            &b.resource_tags,
+            &root().key("background").index(i).key("resource_tags"),
+            "the resource",
+        );
+    }
+}
+
+/// Resolve the background entries; resource ids are drawn from the population `bg:<index>`.
+pub(crate) fn resolve_background(cx: &mut Ctx<'_>, accounts: &[Account]) -> Vec<BackgroundPlan> {
+    let mut out = Vec::new();
+    for (i, bg) in cx.file.background.iter().enumerate() {
+        let p = root().key("background").index(i);
+        let Some(acct) = accounts
+            .iter()
+            .position(|a| a.id == bg.account || a.name == bg.account)
+        else {
+            cx.problem(
+                p.key("account"),
+                format!("unknown account `{}`", bg.account),
+                "use the id or name of an account in [organization]",
+            );
+            continue;
+        };
+        if bedrock::region_code(&bg.region).is_none() {
+            cx.problem(
+                p.key("region"),
+                format!("unknown region `{}`", bg.region),
+                "use e.g. us-east-1",
+            );
+            continue;
+        }
+        let n = scaled(u64::from(bg.resources), cx.scale);
+        if n > 100_000 {
+            cx.problem(
+                p.key("resources"),
+                format!("{n} resources is more than curlab generates per entry (100,000)"),
+                "lower resources or --scale",
+            );
+            continue;
+        }
+        let mut rng = seed::named(cx.seed, &format!("bg:{i}"));
+        let id = &accounts[acct].id;
+        let resources = (0..n)
+            .map(|k| match bg.service {
+                BackgroundService::Ec2 => format!("i-0{}", seed::hex(&mut rng, 16)),
+                BackgroundService::S3 => format!(
+                    "{}-data-{k}-{}",
+                    accounts[acct]
+                        .name
+                        .to_lowercase()
+                        .replace(|c: char| !c.is_ascii_alphanumeric(), "-"),
+                    seed::hex(&mut rng, 6)
+                ),
+                BackgroundService::Lambda => format!(
+                    "arn:aws:lambda:{}:{id}:function:fn-{k}-{}",
+                    bg.region,
+                    seed::hex(&mut rng, 6)
+                ),
+                BackgroundService::Cloudwatch => {
+                    format!("arn:aws:logs:{}:{id}:log-group:/app/service-{k}", bg.region)
+                }
+                BackgroundService::DataTransfer => format!("i-0{}", seed::hex(&mut rng, 16)),
+                BackgroundService::Rds => {
+                    format!(
+                        "arn:aws:rds:{}:{id}:db:db-{k}-{}",
+                        bg.region,
+                        seed::hex(&mut rng, 6)
+                    )
+                }
+                BackgroundService::Eks => format!(
+                    "arn:aws:eks:{}:{id}:cluster/cluster-{k}-{}",
+                    bg.region,
+                    seed::hex(&mut rng, 6)
+                ),
+                BackgroundService::Ses => format!(
+                    "arn:aws:ses:{}:{id}:identity/mail{k}.example.com",
+                    bg.region
+                ),
+                BackgroundService::Sns => format!(
+                    "arn:aws:sns:{}:{id}:topic-{k}-{}",
+                    bg.region,
+                    seed::hex(&mut rng, 6)
+                ),
+                BackgroundService::Sqs => format!(
+                    "arn:aws:sqs:{}:{id}:queue-{k}-{}",
+                    bg.region,
+                    seed::hex(&mut rng, 6)
+                ),
+                BackgroundService::SecretsManager => format!(
+                    "arn:aws:secretsmanager:{}:{id}:secret:app/secret-{k}-{}",
+                    bg.region,
+                    seed::hex(&mut rng, 6)
+                ),
+            })
+            .collect();
+        out.push(BackgroundPlan {
+            service: bg.service,
+            account: acct,
+            region: bg.region.clone(),
+            resources,
+            tags: to_tags(&bg.resource_tags),
+        });
+    }
+    out
+}

@@ -1,0 +1,322 @@
+//! What a resolved scenario is: the [`Plan`] and its parts. Indices between the parts
+//! (a caller's account, a stream's requester and workload) are positions in the plan's
+//! vectors, fixed once resolved.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use curlab_vocab::arn::IdentityKind;
+use curlab_vocab::bedrock::ServiceTier;
+use curlab_vocab::columns::TableConfig;
+use curlab_vocab::tags;
+
+use crate::catalog::Model;
+use crate::scenario::model::{
+    Assumptions, BackgroundService, Delivery, Format, Granularity, TagSource, TaxSpec, TokenDist,
+};
+use crate::time::Ts;
+
+use super::patterns::kind::AccessPattern;
+
+/// One billing period (a calendar month).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Period {
+    /// `YYYY-MM`.
+    pub label: String,
+    /// First instant.
+    pub start: Ts,
+    /// First instant of the next month.
+    pub end: Ts,
+    /// The month is still open (an `--as-of` export's last month): no invoice id yet.
+    pub open: bool,
+}
+
+/// The resolved export configuration.
+#[derive(Debug, Clone)]
+pub struct ExportPlan {
+    /// Export name.
+    pub name: String,
+    /// Billing periods in order.
+    pub periods: Vec<Period>,
+    /// Row granularity.
+    pub granularity: Granularity,
+    /// Column-set flags.
+    pub table: TableConfig,
+    /// First instant with principal data (None when the column is off).
+    pub principal_from: Option<Ts>,
+    /// Data file format.
+    pub format: Format,
+    /// Delivery mode.
+    pub delivery: Delivery,
+    /// Manifest bucket.
+    pub s3_bucket: String,
+    /// Manifest prefix.
+    pub s3_prefix: String,
+    /// Fill `bill_invoice_id`.
+    pub invoice_finalized: bool,
+    /// Split threshold.
+    pub max_rows_per_file: u64,
+    /// Set for a month-to-date export (`--as-of`, [`crate::asof`]).
+    pub as_of: Option<AsOfPlan>,
+}
+
+/// What a month-to-date (`--as-of`) export records in its plan (and truth file); set by
+/// [`crate::asof::apply`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AsOfPlan {
+    /// The `--as-of` date.
+    pub date: NaiveDate,
+    /// Months the scenario moved (negative: back in time).
+    pub months: i32,
+    /// Usage before this instant is in the export, none after it.
+    pub data_until: Ts,
+}
+
+/// An AWS account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// 12-digit id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// Sorted `(key, value)` pairs.
+pub type Tags = Vec<(String, String)>;
+
+/// An identity as it reaches Bedrock: one ARN with one effective tag set.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The ARN written to `line_item_iam_principal`.
+    pub arn: Arc<str>,
+    /// Identity type.
+    pub identity: IdentityKind,
+    /// How the identity reaches Bedrock.
+    pub pattern: AccessPattern,
+    /// Index into [`Plan::accounts`].
+    pub account: usize,
+    /// Effective tags: principal tags overlaid by session and transitive tags (unprefixed).
+    pub tags: Tags,
+    /// Keys (as in `tags`) whose value came from a session or transitive tag.
+    pub session_keys: Vec<String>,
+    /// The underlying user's or role's own tags.
+    pub principal_tags: Tags,
+    /// Gateway index, when a gateway makes the calls.
+    pub gateway: Option<usize>,
+    /// For per-job sessions: the only day (days since epoch) the session exists.
+    pub active_day: Option<i64>,
+}
+
+/// A source of requests (a user, a key, an application, an end user behind a gateway) and
+/// the callers its requests go out as.
+#[derive(Debug, Clone)]
+pub struct Requester {
+    /// `(caller index, weight)`; weights sum to 1 (per active day for per-job sessions).
+    pub callers: Vec<(usize, f64)>,
+}
+
+/// A resolved workload.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    /// Model index.
+    pub model: usize,
+    /// Region.
+    pub region: String,
+    /// Billing code of the region.
+    pub region_code: &'static str,
+    /// Requests per requester per day (before weekday weight).
+    pub requests_per_day: f64,
+    /// Input token distribution.
+    pub input: TokenDist,
+    /// Output token distribution.
+    pub output: TokenDist,
+    /// Cache shares of the prompt: read, write 5m, write 1h.
+    pub cache_shares: [f64; 3],
+    /// Streaming share.
+    pub streaming_share: f64,
+    /// Batch share.
+    pub batch_share: f64,
+    /// Service tier.
+    pub tier: ServiceTier,
+    /// Global cross-region share.
+    pub global_share: f64,
+    /// Monday..Sunday weights.
+    pub weekday: [f64; 7],
+    /// Hour weights, normalised to sum 1.
+    pub hours: [f64; 24],
+    /// First and last day (days since epoch, inclusive).
+    pub days: (i64, i64),
+}
+
+/// A stream of requests: one requester running one workload.
+#[derive(Debug, Clone, Copy)]
+pub struct Stream {
+    /// Requester index.
+    pub requester: usize,
+    /// Workload index.
+    pub workload: usize,
+}
+
+/// Token counts by [`TokenType`](curlab_vocab::bedrock::TokenType) order.
+pub type TokenCounts = [u64; 5];
+
+/// One explicit request.
+#[derive(Debug, Clone)]
+pub struct ExplicitRequest {
+    /// Time.
+    pub ts: Ts,
+    /// Caller index.
+    pub caller: usize,
+    /// Model index.
+    pub model: usize,
+    /// Region and its code.
+    pub region: String,
+    /// Billing code of the region.
+    pub region_code: &'static str,
+    /// Tokens by type.
+    pub tokens: TokenCounts,
+    /// Streaming.
+    pub streaming: bool,
+    /// Batch.
+    pub batch: bool,
+    /// Global profile.
+    pub global: bool,
+    /// Tier.
+    pub tier: ServiceTier,
+}
+
+/// An activated cost allocation tag.
+#[derive(Debug, Clone)]
+pub struct ActivationPlan {
+    /// Bare key (`team`).
+    pub key: String,
+    /// Source.
+    pub source: TagSource,
+    /// Activation instant.
+    pub activated: Ts,
+    /// When it took effect.
+    pub effective: Ts,
+    /// Backfill start, if any.
+    pub backfill: Option<Ts>,
+}
+
+impl ActivationPlan {
+    /// Whether a row starting at `t` carries this key.
+    pub(crate) fn applies_at(&self, t: Ts) -> bool {
+        t >= self.effective || self.backfill.is_some_and(|b| t >= b)
+    }
+
+    /// The key as it appears in `tags`.
+    pub fn full_key(&self) -> String {
+        match self.source {
+            TagSource::IamPrincipal => format!("{}{}", tags::IAM_PRINCIPAL_PREFIX, self.key),
+            TagSource::Resource => format!("{}{}", tags::RESOURCE_TAGS_PREFIX, self.key),
+        }
+    }
+}
+
+/// A resolved gateway.
+#[derive(Debug, Clone)]
+pub struct GatewayPlan {
+    /// Name.
+    pub name: String,
+    /// Account index.
+    pub account: usize,
+    /// Per-user sessions on.
+    pub per_user_sessions: bool,
+    /// Invocation role ARN.
+    pub invocation_role_arn: String,
+    /// Execution role ARN.
+    pub execution_role_arn: String,
+    /// Distinct per-user principals expected.
+    pub expected_principals: u64,
+}
+
+/// A resolved background service.
+#[derive(Debug, Clone)]
+pub struct BackgroundPlan {
+    /// Service.
+    pub service: BackgroundService,
+    /// Account index.
+    pub account: usize,
+    /// Region.
+    pub region: String,
+    /// Resource ids.
+    pub resources: Vec<String>,
+    /// Resource tags.
+    pub tags: Tags,
+}
+
+/// Everything the simulator needs; no IO, no randomness left undecided except requests.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Scenario name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Seed.
+    pub seed: u64,
+    /// Export configuration.
+    pub export: ExportPlan,
+    /// Open-question switches.
+    pub assumptions: Assumptions,
+    /// Payer account.
+    pub payer: Account,
+    /// Usage accounts (the payer first when it is listed).
+    pub accounts: Vec<Account>,
+    /// Price catalogue.
+    pub models: Vec<Model>,
+    /// Callers.
+    pub callers: Vec<Caller>,
+    /// Requesters.
+    pub requesters: Vec<Requester>,
+    /// Workloads.
+    pub workloads: Vec<Workload>,
+    /// Streams.
+    pub streams: Vec<Stream>,
+    /// Explicit requests, sorted by time.
+    pub explicit: Vec<ExplicitRequest>,
+    /// Tag activations.
+    pub activations: Vec<ActivationPlan>,
+    /// Gateways.
+    pub gateways: Vec<GatewayPlan>,
+    /// Background services.
+    pub background: Vec<BackgroundPlan>,
+    /// Tax.
+    pub tax: Option<TaxSpec>,
+}
+
+impl Plan {
+    /// Days (since epoch) covered by the billing periods, in order.
+    pub fn days(&self) -> Vec<i64> {
+        self.export
+            .periods
+            .iter()
+            .flat_map(|p| (p.start / 86_400)..(p.end / 86_400))
+            .collect()
+    }
+
+    /// Whether usage of `day` is in the export: every day, except after the data cut of a
+    /// month-to-date (`--as-of`) export. Days after the cut are still walked (their period's
+    /// files and tax rows), with no usage.
+    pub(crate) fn has_usage(&self, day: i64) -> bool {
+        self.export
+            .as_of
+            .as_ref()
+            .is_none_or(|a| day * 86_400 < a.data_until)
+    }
+
+    /// Estimated requests, for the size guard.
+    pub fn estimated_requests(&self) -> f64 {
+        let days = self.days().len() as f64;
+        self.streams
+            .iter()
+            .map(|s| {
+                let w = &self.workloads[s.workload];
+                let span = ((w.days.1 - w.days.0 + 1) as f64).min(days);
+                w.requests_per_day * span * 0.8
+            })
+            .sum::<f64>()
+            + self.explicit.len() as f64
+    }
+}

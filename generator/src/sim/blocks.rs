@@ -1,0 +1,133 @@
+//! What passes between the stages: a day's aggregated keys and truth, the blocks the day
+//! simulation hands to the emitter, and what the emitter hands to the row makers.
+
+use std::sync::Arc;
+
+use crate::keys::{BackgroundKey, BedrockKey, FxMap};
+use crate::rows::{Row, Sku};
+use crate::time::Ts;
+
+/// Cost in pico-dollars of each token type of a request, summed into the truth.
+#[derive(Debug, Default, Clone)]
+pub struct TruthDelta {
+    /// Per caller index.
+    pub by_caller: FxMap<u32, u128>,
+    /// Per tag set.
+    pub by_tagset: FxMap<u32, u128>,
+    /// Bedrock cost without a principal.
+    pub unattributed: u128,
+    /// All Bedrock cost.
+    pub bedrock: u128,
+    /// Requests simulated.
+    pub requests: u64,
+}
+
+impl TruthDelta {
+    pub(super) fn merge(&mut self, o: TruthDelta) {
+        for (k, v) in o.by_caller {
+            *self.by_caller.entry(k).or_default() += v;
+        }
+        for (k, v) in o.by_tagset {
+            *self.by_tagset.entry(k).or_default() += v;
+        }
+        self.unattributed += o.unattributed;
+        self.bedrock += o.bedrock;
+        self.requests += o.requests;
+    }
+}
+
+/// One simulated day: token totals per Bedrock key, usage per background key, and the truth.
+#[derive(Debug, Default)]
+pub(super) struct DayOutput {
+    /// Tokens per key.
+    pub bedrock: FxMap<BedrockKey, u64>,
+    /// Usage (1e-6 units) per key.
+    pub background: FxMap<BackgroundKey, i64>,
+    /// Truth from the requests.
+    pub truth: TruthDelta,
+}
+
+/// Aggregated rows, sorted in output order, of one emit unit (a day, or a billing period for
+/// monthly granularity). Rows are built from the keys only when they are written
+/// ([`RowMaker`](super::RowMaker)), so a block costs ~40 bytes a row.
+#[derive(Debug, Default)]
+pub struct KeyBlock {
+    /// Billing period index.
+    pub period: usize,
+    /// Emit unit start.
+    pub unit: Ts,
+    /// Bedrock rows (they come first), tokens per key.
+    pub bedrock: Vec<(BedrockKey, u64)>,
+    /// Background rows, usage (1e-6 units) per key.
+    pub background: Vec<(BackgroundKey, i64)>,
+}
+
+impl KeyBlock {
+    /// Rows in the block.
+    pub fn len(&self) -> usize {
+        self.bedrock.len() + self.background.len()
+    }
+
+    /// Whether the block has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One piece of a simulated day, in output order: rows of one hour (hourly granularity) or of
+/// the whole day, with their costs for the period's tax rows.
+#[derive(Debug, Default)]
+pub struct DayBlock {
+    /// Day (days since epoch).
+    pub day: i64,
+    /// The rows.
+    pub keys: KeyBlock,
+    /// Cost (1e-16 USD) per usage account and product code, in the order the codes first
+    /// appear in the rows, with the SKU of that first row (tax rows copy it).
+    pub costs: Vec<(usize, Arc<Sku>, i128)>,
+    /// Background cost of the rows (1e-16 USD).
+    pub background_e16: i128,
+    /// The day's request-level truth: set on the day's last block, and only there.
+    pub truth: Option<TruthDelta>,
+}
+
+/// A batch of finished rows for one billing period, in output order.
+#[derive(Debug)]
+pub struct Chunk {
+    /// Billing period index.
+    pub period: usize,
+    /// Rows.
+    pub rows: Vec<Row>,
+}
+
+/// What the [`Emitter`](super::Emitter) hands on, in output order.
+#[derive(Debug)]
+pub enum Emitted {
+    /// Rows still as keys: build them with a [`RowMaker`](super::RowMaker) (on any thread).
+    Keys(Arc<KeyBlock>),
+    /// Finished rows (tax).
+    Rows(Chunk),
+}
+
+impl Emitted {
+    /// Rows it stands for.
+    pub fn len(&self) -> usize {
+        match self {
+            Emitted::Keys(b) => b.len(),
+            Emitted::Rows(c) => c.rows.len(),
+        }
+    }
+
+    /// Whether it has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Billing period index.
+    pub fn period(&self) -> usize {
+        match self {
+            Emitted::Keys(b) => b.period,
+            Emitted::Rows(c) => c.period,
+        }
+    }
+}

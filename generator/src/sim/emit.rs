@@ -1,0 +1,241 @@
+//! The emitter: day blocks back in day order, monthly units priced when complete, tax rows at
+//! each period's end, and the truth sums.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::blocks::{Chunk, DayBlock, Emitted, KeyBlock, TruthDelta};
+use super::sku::{bedrock_amount_e6, SkuCache};
+use super::truth::TruthParts;
+use crate::ids::LineItemIds;
+use crate::keys::{BackgroundKey, BedrockKey, FxMap};
+use crate::plan::Plan;
+use crate::rows::{tax_sku, Pairs, Row, RowKind, Sku, TAX_USAGE_E6};
+use crate::scenario::model::Granularity;
+use crate::time::Ts;
+
+/// (period, usage account, product code): the grain of tax rows.
+type PeriodProduct = (usize, usize, String);
+
+/// Takes simulated day blocks back in day order and passes on their rows, adds tax rows at
+/// each period's end and keeps the ground truth, which is summed per request, not per row.
+/// With monthly granularity it holds a period's keys until the period is complete.
+pub struct Emitter<'a> {
+    plan: &'a Plan,
+    skus: SkuCache,
+    pending_bedrock: FxMap<BedrockKey, u64>,
+    pending_background: FxMap<BackgroundKey, i64>,
+    /// (period, unit) of the last block.
+    pending_unit: Option<(usize, Ts)>,
+    period_cost: BTreeMap<PeriodProduct, (i128, Arc<Sku>)>,
+    truth: TruthDelta,
+    background_e16: i128,
+    tax_e16: i128,
+    rows_by_period: BTreeMap<String, u64>,
+    owned: Option<std::ops::RangeInclusive<i64>>,
+    pending_owned: bool,
+    empty: Pairs,
+    ids: LineItemIds,
+}
+
+impl<'a> Emitter<'a> {
+    /// A new emitter.
+    pub fn new(plan: &'a Plan) -> Self {
+        Emitter {
+            plan,
+            skus: SkuCache::default(),
+            pending_bedrock: FxMap::default(),
+            pending_background: FxMap::default(),
+            pending_unit: None,
+            period_cost: BTreeMap::new(),
+            truth: TruthDelta::default(),
+            background_e16: 0,
+            tax_e16: 0,
+            rows_by_period: BTreeMap::new(),
+            owned: None,
+            pending_owned: true,
+            empty: Arc::new(Vec::new()),
+            ids: LineItemIds::new(plan),
+        }
+    }
+
+    /// Emit rows only for days in `days` (one part of a sharded export). Days outside are
+    /// still fed when their costs are needed for a period's tax rows, which the part owning
+    /// the period's last day writes.
+    pub fn with_owned_days(mut self, days: std::ops::RangeInclusive<i64>) -> Self {
+        self.owned = Some(days);
+        self
+    }
+
+    fn owns(&self, day: i64) -> bool {
+        self.owned.as_ref().is_none_or(|r| r.contains(&day))
+    }
+
+    /// Feed the next block (blocks of a day in order, days in order); returns what is complete.
+    pub fn push(&mut self, block: DayBlock) -> Vec<Emitted> {
+        let DayBlock {
+            day,
+            keys,
+            costs,
+            background_e16,
+            truth,
+        } = block;
+        let (period, unit) = (keys.period, keys.unit);
+        let mut out = Vec::new();
+        if let Some((p, u)) = self.pending_unit {
+            if u != unit {
+                out.extend(self.flush_unit());
+                if p != period {
+                    out.extend(self.flush_period(p));
+                }
+            }
+        }
+        self.pending_unit = Some((period, unit));
+        self.pending_owned = self.owns(day);
+        if let Some(t) = truth {
+            if self.pending_owned {
+                self.truth.merge(t);
+            }
+        }
+        if self.plan.export.granularity == Granularity::Monthly {
+            for (k, v) in keys.bedrock {
+                *self.pending_bedrock.entry(k).or_default() += v;
+            }
+            for (k, v) in keys.background {
+                *self.pending_background.entry(k).or_default() += v;
+            }
+            return out;
+        }
+        for (account, sku, cost) in &costs {
+            self.add_period_cost(period, *account, sku, *cost);
+        }
+        if self.pending_owned && !keys.is_empty() {
+            // Another part writes the rows of days it owns; here only their costs counted.
+            self.background_e16 += background_e16;
+            *self
+                .rows_by_period
+                .entry(self.plan.export.periods[period].label.clone())
+                .or_default() += keys.len() as u64;
+            out.push(Emitted::Keys(Arc::new(keys)));
+        }
+        out
+    }
+
+    /// Flush what is pending and return the last pieces and the truth.
+    pub fn finish(mut self) -> (Vec<Emitted>, TruthParts) {
+        let mut out = Vec::new();
+        if let Some((p, _)) = self.pending_unit {
+            out.extend(self.flush_unit());
+            out.extend(self.flush_period(p));
+        }
+        let parts = TruthParts {
+            delta: self.truth,
+            background_e16: self.background_e16,
+            tax_e16: self.tax_e16,
+            rows_by_period: self.rows_by_period,
+        };
+        (out, parts)
+    }
+
+    /// A monthly unit (a whole period) is complete: price and pass on its rows.
+    fn flush_unit(&mut self) -> Vec<Emitted> {
+        let Some((period, unit)) = self.pending_unit else {
+            return vec![];
+        };
+        if self.pending_bedrock.is_empty() && self.pending_background.is_empty() {
+            return vec![];
+        }
+        let plan = self.plan;
+        let mut bedrock: Vec<(BedrockKey, u64)> = self.pending_bedrock.drain().collect();
+        bedrock.sort_unstable_by_key(|(k, _)| *k);
+        let mut background: Vec<(BackgroundKey, i64)> = self.pending_background.drain().collect();
+        background.sort_unstable_by_key(|(k, _)| *k);
+        for (k, tokens) in &bedrock {
+            let amount = bedrock_amount_e6(plan, k, *tokens);
+            let sku = self.skus.bedrock(plan, k).0.clone();
+            let cost = i128::from(amount) * i128::from(sku.rate_e10);
+            self.add_period_cost(period, k.account as usize, &sku, cost);
+        }
+        for (k, amount) in &background {
+            let sku = self.skus.background(plan, k).0.clone();
+            let cost = i128::from(*amount) * i128::from(sku.rate_e10);
+            if self.pending_owned {
+                self.background_e16 += cost;
+            }
+            let account = plan.background[k.entry as usize].account;
+            self.add_period_cost(period, account, &sku, cost);
+        }
+        if !self.pending_owned {
+            return vec![];
+        }
+        let keys = KeyBlock {
+            period,
+            unit,
+            bedrock,
+            background,
+        };
+        *self
+            .rows_by_period
+            .entry(plan.export.periods[period].label.clone())
+            .or_default() += keys.len() as u64;
+        vec![Emitted::Keys(Arc::new(keys))]
+    }
+
+    fn add_period_cost(&mut self, period: usize, account: usize, sku: &Arc<Sku>, cost: i128) {
+        self.period_cost
+            .entry((period, account, sku.product_code.clone()))
+            .or_insert_with(|| (0, sku.clone()))
+            .0 += cost;
+    }
+
+    /// Tax rows for the accounts' products of a finished period.
+    fn flush_period(&mut self, period: usize) -> Vec<Emitted> {
+        let last_day = self.plan.export.periods[period].end / 86_400 - 1;
+        let tax = self.plan.tax.clone().filter(|_| self.owns(last_day));
+        let Some(tax) = tax else {
+            self.period_cost.retain(|(p, _, _), _| *p != period);
+            return vec![];
+        };
+        let per = &self.plan.export.periods[period];
+        let rate_bp = (tax.rate * 1e6).round() as i128; // parts per million
+        let mut rows = Vec::new();
+        let entries: Vec<(PeriodProduct, (i128, Arc<Sku>))> = self
+            .period_cost
+            .iter()
+            .filter(|((p, _, _), _)| *p == period)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        self.period_cost.retain(|(p, _, _), _| *p != period);
+        // One tax line per usage account and product code, spanning the billing period, also
+        // when it rounds to $0.00: real exports carry such lines.
+        for ((_, account, code), (cost, sku)) in entries {
+            // Round to the cent: 1 cent = 1e14 in 1e-16 USD.
+            let raw = cost * rate_bp / 1_000_000;
+            let cents = (raw + 50_000_000_000_000) / 100_000_000_000_000;
+            let tax_e16 = cents * 100_000_000_000_000;
+            self.tax_e16 += tax_e16;
+            rows.push(Row {
+                period,
+                account,
+                start: per.start,
+                end: per.end,
+                kind: RowKind::Tax,
+                sku: Arc::new(tax_sku(&sku)),
+                operation: "".into(),
+                principal: None,
+                resource_id: None,
+                amount_e6: TAX_USAGE_E6,
+                cost_e16: tax_e16,
+                tags: self.empty.clone(),
+                resource_tags: self.empty.clone(),
+                id: self.ids.tax(per.start, account, &code),
+                tax_type: Some(tax.tax_type.clone()),
+            });
+        }
+        if rows.is_empty() {
+            return vec![];
+        }
+        *self.rows_by_period.entry(per.label.clone()).or_default() += rows.len() as u64;
+        vec![Emitted::Rows(Chunk { period, rows })]
+    }
+}
