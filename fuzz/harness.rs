@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use curlab_verifier::report::{self, Format};
+use curlab_verifier::report::{self, OutputFormat};
 use curlab_verifier::{verify, VerifyError, VerifyOptions};
 
 /// The scenario parser and resolver: never panic; errors name the file and a line within it.
@@ -58,17 +58,17 @@ pub fn check_verify(result: Result<curlab_verifier::Report, VerifyError>, name: 
             assert!(text.contains("fix:"), "error without a fix: {text}");
         }
         Ok(r) => {
-            let text = report::render(&r, Format::Text);
+            let text = report::render(&r, OutputFormat::Text);
             assert!(
                 !text.chars().any(|c| c.is_control() && c != '\n'),
                 "control characters in text output"
             );
-            for f in [Format::Json, Format::Sarif] {
+            for f in [OutputFormat::Json, OutputFormat::Sarif] {
                 let out = report::render(&r, f);
                 serde_json::from_str::<serde_json::Value>(&out)
                     .unwrap_or_else(|e| panic!("{f:?} output is not JSON: {e}"));
             }
-            let xml = report::render(&r, Format::Junit);
+            let xml = report::render(&r, OutputFormat::Junit);
             assert!(xml_is_well_formed(&xml), "JUnit XML is not well-formed");
         }
     }

@@ -28,6 +28,7 @@ shipped!(
     "s4-gateway-shared-role",
     "s4-gateway-per-user",
     "enterprise",
+    "full-bill",
 );
 
 /// Find a shipped scenario by name.

@@ -154,6 +154,9 @@ pub(crate) fn shift_file(file: &ScenarioFile, months: i32) -> ScenarioFile {
         replace(&mut r.time, |s| shift_time_text(s, months));
         replace(&mut r.principal, |s| shift_selector(s, months));
     }
+    for a in &mut f.adjustments {
+        replace(&mut a.period, |s| shift_month_text(s, months));
+    }
     f
 }
 

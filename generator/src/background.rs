@@ -14,6 +14,8 @@ use crate::rows::{short_id, Sku};
 use crate::scenario::model::BackgroundService;
 use crate::seed::{self, Daily};
 
+mod bedrock_charges;
+
 /// How a service's usage types carry the region.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Prefix {
@@ -511,6 +513,11 @@ fn service(s: BackgroundService) -> &'static Service {
         BackgroundService::Sns => &SNS,
         BackgroundService::Sqs => &SQS,
         BackgroundService::SecretsManager => &SECRETS_MANAGER,
+        BackgroundService::BedrockProvisionedThroughput => &bedrock_charges::BEDROCK_PT,
+        BackgroundService::BedrockReservedTier => &bedrock_charges::BEDROCK_RESERVED,
+        BackgroundService::BedrockGuardrails => &bedrock_charges::BEDROCK_GUARDRAILS,
+        BackgroundService::BedrockRerank => &bedrock_charges::BEDROCK_RERANK,
+        BackgroundService::BedrockAgentcoreRuntime => &bedrock_charges::BEDROCK_AGENTCORE,
     }
 }
 
@@ -589,10 +596,11 @@ pub fn sku(e: &BackgroundPlan, line: u8) -> Sku {
     let svc = service(e.service);
     let l = &svc.lines[line as usize];
     let code = bedrock::region_code(&e.region).unwrap_or("USE1");
+    let usage = l.usage.replace("{code}", code);
     let usage_type = if e.region == "us-east-1" && svc.prefix == Prefix::NotInUsEast1 {
-        l.usage.to_string()
+        usage
     } else {
-        format!("{code}-{}", l.usage)
+        format!("{code}-{usage}")
     };
     let location = bedrock::region_location(&e.region);
     let mut map: Vec<(String, String)> = l

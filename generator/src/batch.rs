@@ -15,7 +15,7 @@ use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
 use curlab_vocab::columns::{Column, ColumnType, TableConfig};
 
 use crate::plan::{Account, Period};
-use crate::rows::{format_rate, Row, RowKind};
+use crate::rows::{format_rate, Row};
 use crate::scenario::model::MissingPrincipal;
 use crate::time::{rfc3339, Ts};
 
@@ -191,6 +191,8 @@ enum S {
     EmptyText,
     /// A number per usage account and service, on usage rows.
     SubscriptionId,
+    /// `line_item_net_unblended_rate`.
+    NetRate,
 }
 
 fn string_kind(name: &str) -> Option<S> {
@@ -243,18 +245,20 @@ fn string_kind(name: &str) -> Option<S> {
         | "reservation_total_reserved_units"
         | "reservation_units_per_reservation" => S::EmptyText,
         "reservation_subscription_id" => S::SubscriptionId,
+        "line_item_net_unblended_rate" => S::NetRate,
         _ => return None,
     })
 }
 
 /// A string cell.
 fn string_cell<'a>(ctx: &'a BatchContext, k: S, r: &'a Row) -> Option<Cow<'a, str>> {
-    let usage = r.kind != RowKind::Tax;
+    let usage = r.kind.usage_like();
+    let priced = r.kind.is_usage();
     let s = &r.sku;
     let dt = s.to_location.is_some();
     let b = |v: &'a str| Some(Cow::Borrowed(v));
     match k {
-        S::BillType => b("Anniversary"),
+        S::BillType => b(r.bill_type()),
         S::BillingEntity => b(s.billing_entity),
         S::InvoiceId if ctx.invoice_finalized && !ctx.periods[r.period].open => Some(Cow::Owned(
             invoice_id(&ctx.payer.id, &ctx.periods[r.period].label),
@@ -265,7 +269,8 @@ fn string_cell<'a>(ctx: &'a BatchContext, k: S, r: &'a Row) -> Option<Cow<'a, st
         S::LineItemId => b(r.id.as_str()),
         S::TimeInterval => Some(Cow::Owned(interval(r.start, r.end))),
         S::AvailabilityZone => s.availability_zone.as_deref().map(Cow::Borrowed),
-        S::Rate if usage => Some(Cow::Owned(format_rate(s.rate_e10))),
+        S::Rate if priced => Some(Cow::Owned(format_rate(s.rate_e10))),
+        S::NetRate if priced => net_rate_e10(r).map(|v| Cow::Owned(format_rate(v))),
         S::Currency => b("USD"),
         S::PricingCurrency if usage => b("USD"),
         S::Principal => match (&r.principal, ctx.missing_principal) {
@@ -284,7 +289,7 @@ fn string_cell<'a>(ctx: &'a BatchContext, k: S, r: &'a Row) -> Option<Cow<'a, st
         S::AccountId => b(&ctx.accounts[r.account].id),
         S::AccountName => b(&ctx.accounts[r.account].name),
         S::UsageType if usage => b(&s.usage_type),
-        S::PublicRate if usage => s.public_rate_e10.map(|v| Cow::Owned(format_rate(v))),
+        S::PublicRate if priced => s.public_rate_e10.map(|v| Cow::Owned(format_rate(v))),
         S::RateCode if usage => b(&s.rate_code),
         S::RateId if usage => b(&s.rate_id),
         S::Term if usage => b("OnDemand"),
@@ -309,6 +314,18 @@ fn string_cell<'a>(ctx: &'a BatchContext, k: S, r: &'a Row) -> Option<Cow<'a, st
     }
 }
 
+/// `line_item_net_unblended_rate` (1e-10 USD) of a usage row with net columns: the net cost
+/// over the usage amount, to 10 decimals (the rate itself when the amount is 0).
+fn net_rate_e10(r: &Row) -> Option<i64> {
+    let net = r.net_cost_e16()?;
+    if r.amount_e6 == 0 || net == r.cost_e16 {
+        return Some(r.sku.rate_e10);
+    }
+    // cost_e16 = amount_e6 × rate_e10, so net / amount_e6 is in 1e-10 USD; round half up.
+    let a = i128::from(r.amount_e6);
+    Some(((2 * net + a) / (2 * a)) as i64)
+}
+
 /// The double columns curlab fills, resolved once per column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum D {
@@ -317,6 +334,10 @@ enum D {
     NormalizationFactor,
     NormalizedUsage,
     PublicCost,
+    /// `line_item_net_unblended_cost`.
+    NetCost,
+    /// `discount_total_discount`.
+    TotalDiscount,
     /// 0.0 on every row (non-net reservation and Savings Plan money).
     Zero,
     /// Null on every row.
@@ -330,6 +351,8 @@ fn double_kind(name: &str) -> D {
         "line_item_normalization_factor" => D::NormalizationFactor,
         "line_item_normalized_usage_amount" => D::NormalizedUsage,
         "pricing_public_on_demand_cost" => D::PublicCost,
+        "line_item_net_unblended_cost" => D::NetCost,
+        "discount_total_discount" => D::TotalDiscount,
         n if n.contains("_net_") => D::Null,
         n if n.starts_with("reservation_") || n.starts_with("savings_plan_") => D::Zero,
         _ => D::Null,
@@ -338,9 +361,15 @@ fn double_kind(name: &str) -> D {
 
 /// A double cell.
 fn double_cell(k: D, r: &Row) -> Option<f64> {
-    let usage = r.kind != RowKind::Tax;
+    let usage = r.kind.is_usage();
     match k {
         D::Cost => Some(r.cost()),
+        D::NetCost => r.net_cost_e16().map(crate::rows::e16_to_usd),
+        // Only on rows a discount applies to (the map is empty elsewhere).
+        D::TotalDiscount => r
+            .total_discount_e16()
+            .filter(|d| *d != 0)
+            .map(crate::rows::e16_to_usd),
         D::UsageAmount => Some(r.usage_amount()),
         D::NormalizationFactor => Some(r.sku.normalization_factor),
         D::NormalizedUsage => Some(r.usage_amount() * r.sku.normalization_factor),
@@ -407,6 +436,20 @@ fn map_kind(name: &str) -> M {
     }
 }
 
+/// The `discount` map of a row: `edp_discount`, `private_rate_discount` (USD, < 0), only the
+/// programs that apply.
+pub(crate) fn discount_entries(r: &Row) -> Vec<(&'static str, f64)> {
+    let Some(d) = r.discount_e16 else {
+        return Vec::new();
+    };
+    ["edp_discount", "private_rate_discount"]
+        .into_iter()
+        .zip(d)
+        .filter(|(_, v)| *v != 0)
+        .map(|(k, v)| (k, crate::rows::e16_to_usd(v)))
+        .collect()
+}
+
 fn map_cell(k: M, r: &Row) -> &[(String, String)] {
     match k {
         M::Product => &r.sku.product_map,
@@ -449,7 +492,7 @@ pub fn to_batch(
                         // Consecutive rows mostly share their account and SKU: hash once.
                         let mut last: Option<(usize, *const crate::rows::Sku, String)> = None;
                         for r in rows {
-                            if r.kind == RowKind::Tax {
+                            if !r.kind.usage_like() {
                                 b.append_null();
                                 continue;
                             }
@@ -521,13 +564,17 @@ pub fn to_batch(
                 Arc::new(b.finish())
             }
             ColumnType::MapDouble => {
-                // `discount`: curlab models no discount programs, so the map is empty.
+                // `discount`: the programs that apply to the row (`[discounts]`), else empty.
                 let mut b = MapBuilder::new(
                     Some(map_fields()),
                     StringBuilder::new(),
                     Float64Builder::new(),
                 );
-                for _ in rows {
+                for r in rows {
+                    for (k, v) in discount_entries(r) {
+                        b.keys().append_value(k);
+                        b.values().append_value(v);
+                    }
                     b.append(true)?;
                 }
                 Arc::new(b.finish())

@@ -53,6 +53,12 @@ pub enum Fault {
     MissingColumn,
     /// Name the columns as legacy CUR (CUR 1) does, without the map columns.
     LegacyCurHeaders,
+    /// Give usage rows a net cost above their unblended cost (a positive "discount").
+    NetAboveGross,
+    /// Give usage rows a net cost that unblended cost plus total discount does not explain.
+    DiscountNetMismatch,
+    /// Make credit, refund and discount rows positive (or add a positive discount row).
+    AdjustmentSign,
 }
 
 /// `(fault, name, rule meant to catch it, default rate)`.
@@ -105,6 +111,14 @@ pub const FAULTS: &[(Fault, &str, &str, f64)] = &[
     (Fault::ManifestMismatch, "manifest-mismatch", "SC005", 1.0),
     (Fault::MissingColumn, "missing-column", "SC001", 1.0),
     (Fault::LegacyCurHeaders, "legacy-cur-headers", "SC008", 1.0),
+    (Fault::NetAboveGross, "net-above-gross", "CT006", 0.1),
+    (
+        Fault::DiscountNetMismatch,
+        "discount-net-mismatch",
+        "CT007",
+        0.1,
+    ),
+    (Fault::AdjustmentSign, "adjustment-sign", "CT008", 0.1),
 ];
 
 impl Fault {
@@ -185,7 +199,16 @@ pub struct Injector<'a> {
     changed: HashMap<Fault, u64>,
     by_arn: HashMap<Arc<str>, &'a Caller>,
     launch: i64,
+    ids: crate::ids::LineItemIds,
 }
+
+/// The smallest unblended cost (1e-16 USD, a ten-thousandth of a dollar) a cost fault changes:
+/// a tenth of it is still far above the verifier's rounding tolerance.
+const MIN_FAULT_COST_E16: i128 = 1_000_000_000_000;
+
+/// `discount` program number of the positive discount rows the `adjustment-sign` fault adds
+/// (real programs are 0 and 1), so their line item ids differ from every real row's.
+const FAULT_PROGRAM: u8 = 9;
 
 fn every(rate: f64) -> u64 {
     ((1.0 / rate).round() as u64).max(1)
@@ -214,6 +237,7 @@ impl<'a> Injector<'a> {
             changed: HashMap::new(),
             by_arn: plan.callers.iter().map(|c| (c.arn.clone(), c)).collect(),
             launch: crate::time::day_of(bedrock::principal_data_start()) * 86_400,
+            ids: crate::ids::LineItemIds::new(plan),
         }
     }
 
@@ -323,6 +347,13 @@ impl<'a> Injector<'a> {
             | Fault::MisalignedHour
             | Fault::OutsideBillingPeriod
             | Fault::DuplicateLineItem => r.kind != RowKind::Tax,
+            Fault::NetAboveGross | Fault::DiscountNetMismatch => {
+                r.kind.is_usage() && r.cost_e16 >= MIN_FAULT_COST_E16
+            }
+            Fault::AdjustmentSign => {
+                is_adjustment(r.kind) && r.cost_e16 < 0
+                    || r.kind.is_usage() && r.cost_e16 >= MIN_FAULT_COST_E16
+            }
             Fault::MapAsString
             | Fault::ManifestMismatch
             | Fault::MissingColumn
@@ -430,6 +461,33 @@ impl<'a> Injector<'a> {
                 r.end -= back;
             }
             Fault::DuplicateLineItem => return Some(r.clone()),
+            Fault::NetAboveGross => {
+                // A "discount" of +10 %: net = 1.1 × unblended, the discount columns agree.
+                r.discount_e16 = Some([r.cost_e16 / 10, 0]);
+            }
+            Fault::DiscountNetMismatch => {
+                // Net 10 % below what unblended + total discount says.
+                r.discount_e16 = Some(r.discount_e16.unwrap_or([0, 0]));
+                r.net_skew_e16 = -r.cost_e16 / 10;
+            }
+            Fault::AdjustmentSign if is_adjustment(r.kind) => r.cost_e16 = -r.cost_e16,
+            Fault::AdjustmentSign => {
+                // No adjustment row here: add the usage row's EDP discount row, positive.
+                let empty: crate::rows::Pairs = Arc::new(Vec::new());
+                return Some(Row {
+                    kind: RowKind::EdpDiscount,
+                    principal: None,
+                    resource_id: None,
+                    amount_e6: 0,
+                    cost_e16: r.cost_e16 / 10,
+                    tags: empty.clone(),
+                    resource_tags: empty,
+                    id: self.ids.discount(&r.id, FAULT_PROGRAM),
+                    discount_e16: r.discount_e16.map(|_| [0, 0]),
+                    net_skew_e16: 0,
+                    ..r.clone()
+                });
+            }
             Fault::MapAsString
             | Fault::ManifestMismatch
             | Fault::MissingColumn
@@ -465,6 +523,14 @@ impl<'a> Injector<'a> {
     }
 }
 
+/// Whether a row kind lowers the bill: credits, refunds, discount rows.
+fn is_adjustment(k: RowKind) -> bool {
+    matches!(
+        k,
+        RowKind::Credit | RowKind::Refund | RowKind::EdpDiscount | RowKind::PrivateRateDiscount
+    )
+}
+
 fn not_applicable_reason(f: Fault) -> &'static str {
     match f {
         Fault::MissingPrincipal | Fault::MalformedArn | Fault::AccountMismatch => {
@@ -483,6 +549,12 @@ fn not_applicable_reason(f: Fault) -> &'static str {
         }
         Fault::SessionOverrideLost => "no session tag overrides an activated principal tag",
         Fault::GatewayCollapse => "no gateway with per-user sessions",
+        Fault::NetAboveGross | Fault::DiscountNetMismatch => {
+            "no usage row costs a ten-thousandth of a dollar or more"
+        }
+        Fault::AdjustmentSign => {
+            "no credit, refund or discount row, and no usage row costs a ten-thousandth of a dollar or more"
+        }
         _ => "no eligible row",
     }
 }

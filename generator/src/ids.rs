@@ -105,6 +105,8 @@ impl Input {
 }
 
 const BEDROCK: u8 = 1;
+const DISCOUNT: u8 = 10;
+const ADJUSTMENT: u8 = 11;
 const BACKGROUND: u8 = 2;
 const TAX: u8 = 3;
 
@@ -142,6 +144,7 @@ impl LineItemIds {
             streaming,
             principal,
             tags,
+            profile,
         } = *k;
         let curlab_vocab::bedrock::UsageKey {
             token,
@@ -163,6 +166,26 @@ impl LineItemIds {
         ]);
         i.put(&principal.to_le_bytes());
         i.put(&tags.to_le_bytes());
+        if profile != 0 {
+            // Only for calls through an application inference profile, so every other id
+            // stays what it was.
+            i.put(&profile.to_le_bytes());
+        }
+        self.id(i.bytes())
+    }
+
+    /// A discount line item (`program` 0: EDP, 1: private rate) of the usage line item
+    /// `usage`.
+    pub fn discount(&self, usage: &LineItemId, program: u8) -> LineItemId {
+        let mut bytes = vec![DISCOUNT, program];
+        bytes.extend_from_slice(usage.as_str().as_bytes());
+        self.id(&bytes)
+    }
+
+    /// A credit or refund line item, the `n`th adjustment of the scenario.
+    pub fn adjustment(&self, period_start: Ts, account: usize, n: usize) -> LineItemId {
+        let mut i = Input::new(ADJUSTMENT, period_start, account);
+        i.put(&(n as u32).to_le_bytes());
         self.id(i.bytes())
     }
 

@@ -5,8 +5,8 @@
 use curlab_vocab::bedrock::UsageKey;
 
 use crate::plan::Plan;
-use crate::scenario::model::Granularity;
 use crate::time::Ts;
+use curlab_vocab::Granularity;
 
 /// A hash map with rustc's FxHash: one multiply per word, fast for the simulation's small
 /// integer keys. Deterministic; nothing here depends on a map's iteration order.
@@ -34,6 +34,8 @@ pub struct BedrockKey {
     pub principal: u32,
     /// Tag set index.
     pub tags: u32,
+    /// Application inference profile: index + 1 into `Plan::profiles`, 0 for none.
+    pub profile: u16,
 }
 
 /// Aggregation key of a background row.

@@ -74,6 +74,27 @@ pub enum RowKind {
     Background,
     /// Tax.
     Tax,
+    /// A separate EDP discount row of a Bedrock usage row (`EdpDiscount`).
+    EdpDiscount,
+    /// A separate private-rate discount row (`PrivateRateDiscount`).
+    PrivateRateDiscount,
+    /// A credit (`Credit`).
+    Credit,
+    /// A refund (`Refund`).
+    Refund,
+}
+
+impl RowKind {
+    /// Whether the row is usage or a discount of usage: it has a usage type, operation,
+    /// unit and product attributes. Tax, credit and refund rows have none.
+    pub fn usage_like(self) -> bool {
+        !matches!(self, RowKind::Tax | RowKind::Credit | RowKind::Refund)
+    }
+
+    /// Whether the row is usage (Bedrock or not), with a rate.
+    pub fn is_usage(self) -> bool {
+        matches!(self, RowKind::Bedrock | RowKind::Background)
+    }
 }
 
 /// One CUR line item.
@@ -109,6 +130,13 @@ pub struct Row {
     pub id: LineItemId,
     /// Tax type (Tax rows).
     pub tax_type: Option<String>,
+    /// With `[discounts]` showing the `discount` map and net columns: the row's discounts,
+    /// ≤ 0 (1e-16 USD), EDP and private rate (`[0, 0]` for rows without). None: the export
+    /// has no such columns filled (null net columns, empty map).
+    pub discount_e16: Option<[i128; 2]>,
+    /// Added to a usage row's net cost beyond its discounts (1e-16 USD): always 0, except where
+    /// the `discount-net-mismatch` fault plants a net cost its discount columns do not explain.
+    pub net_skew_e16: i128,
 }
 
 impl Row {
@@ -122,11 +150,40 @@ impl Row {
         e16_to_usd(self.cost_e16)
     }
 
+    /// `discount_total_discount` in 1e-16 USD (≤ 0), when the row carries discounts.
+    pub fn total_discount_e16(&self) -> Option<i128> {
+        self.discount_e16.map(|d| d[0] + d[1])
+    }
+
+    /// `line_item_net_unblended_cost` in 1e-16 USD: unblended + total discount; 0 on a
+    /// separate discount row (its dollars are in the usage rows' net already); None when the
+    /// export shows no net columns.
+    pub fn net_cost_e16(&self) -> Option<i128> {
+        let d = self.total_discount_e16()?;
+        Some(match self.kind {
+            RowKind::EdpDiscount | RowKind::PrivateRateDiscount => 0,
+            _ => self.cost_e16 + d + self.net_skew_e16,
+        })
+    }
+
     /// `line_item_line_item_type`.
     pub fn line_item_type(&self) -> &'static str {
         match self.kind {
             RowKind::Tax => "Tax",
-            _ => "Usage",
+            RowKind::EdpDiscount => "EdpDiscount",
+            RowKind::PrivateRateDiscount => "PrivateRateDiscount",
+            RowKind::Credit => "Credit",
+            RowKind::Refund => "Refund",
+            RowKind::Bedrock | RowKind::Background => "Usage",
+        }
+    }
+
+    /// `bill_bill_type`: `Refund` for refunds, `Anniversary` otherwise.
+    pub fn bill_type(&self) -> &'static str {
+        if self.kind == RowKind::Refund {
+            "Refund"
+        } else {
+            "Anniversary"
         }
     }
 }
@@ -167,6 +224,44 @@ pub(crate) fn tax_sku(usage: &Sku) -> Sku {
         product_operation: false,
         normalization_factor: 0.0,
     }
+}
+
+/// The SKU of a credit or refund row: like a tax row's, the product code and its name, the
+/// description, and no usage type, operation, rate, unit or location.
+pub(crate) fn adjustment_sku(a: &crate::plan::AdjustmentPlan) -> Sku {
+    let product_name = match a.product_code.as_str() {
+        "AmazonBedrock" => "Amazon Bedrock".to_string(),
+        "AmazonBedrockService" => "Amazon Bedrock Service".to_string(),
+        "AmazonBedrockAgentCore" => "Amazon Bedrock AgentCore".to_string(),
+        other => other.to_string(),
+    };
+    let mut s = tax_sku(&Sku {
+        product_code: a.product_code.clone(),
+        servicecode: None,
+        product_name,
+        family: String::new(),
+        billing_entity: "AWS",
+        legal_entity: "Amazon Web Services, Inc.".into(),
+        usage_type: String::new(),
+        pricing_unit: "",
+        rate_e10: 0,
+        public_rate_e10: None,
+        description: String::new(),
+        region: String::new(),
+        location: "",
+        product_map: Arc::new(Vec::new()),
+        sku: String::new(),
+        rate_code: String::new(),
+        rate_id: String::new(),
+        instance_type: None,
+        instance_family: None,
+        availability_zone: None,
+        to_location: None,
+        product_operation: false,
+        normalization_factor: 0.0,
+    });
+    s.description = a.description.clone();
+    s
 }
 
 /// Dollars from 1e-16 USD.

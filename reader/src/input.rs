@@ -18,7 +18,7 @@ use crate::error::Error;
 
 /// How a data file is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub enum FileEncoding {
     /// Apache Parquet (`PAR1` magic).
     Parquet,
     /// CSV, gzip-compressed when `gzip`.
@@ -38,7 +38,7 @@ pub struct DataFile {
     /// `YYYY-MM` of the `BILLING_PERIOD=` folder it sits in, if any.
     pub period: Option<String>,
     /// Detected encoding.
-    pub format: Format,
+    pub format: FileEncoding,
 }
 
 /// A Data Exports manifest and how it compares to the files on disk.
@@ -181,7 +181,7 @@ pub fn period_of_path(path: &Path) -> Option<String> {
 
 /// Detect the encoding from the first bytes. A file named `*.gz` must be gzip: one that is not
 /// is an error, not read as plain CSV.
-pub fn detect_format(path: &Path) -> Result<Format, Error> {
+pub fn detect_format(path: &Path) -> Result<FileEncoding, Error> {
     let mut head = [0u8; 4];
     let mut f = fs::File::open(path).map_err(|e| {
         Error::read(
@@ -232,11 +232,11 @@ pub fn detect_format(path: &Path) -> Result<Format, Error> {
         });
     }
     Ok(if head[..n] == *b"PAR1" {
-        Format::Parquet
+        FileEncoding::Parquet
     } else if gzip {
-        Format::Csv { gzip: true }
+        FileEncoding::Csv { gzip: true }
     } else {
-        Format::Csv { gzip: false }
+        FileEncoding::Csv { gzip: false }
     })
 }
 
@@ -585,10 +585,16 @@ mod tests {
         // The same bytes under other names are read for what they are.
         let csv = dir.path().join("x.csv");
         fs::write(&csv, "identity_line_item_id\nid-1\n").unwrap();
-        assert_eq!(detect_format(&csv).unwrap(), Format::Csv { gzip: false });
+        assert_eq!(
+            detect_format(&csv).unwrap(),
+            FileEncoding::Csv { gzip: false }
+        );
         let gz = dir.path().join("z.csv.gz");
         fs::write(&gz, [0x1f, 0x8b, 8, 0]).unwrap();
-        assert_eq!(detect_format(&gz).unwrap(), Format::Csv { gzip: true });
+        assert_eq!(
+            detect_format(&gz).unwrap(),
+            FileEncoding::Csv { gzip: true }
+        );
     }
 
     #[test]

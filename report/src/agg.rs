@@ -33,9 +33,38 @@ impl TimeBucket {
     }
 }
 
+/// Which cost a report sums (`--cost`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CostMetric {
+    /// `line_item_unblended_cost`.
+    #[default]
+    Unblended,
+    /// `line_item_net_unblended_cost` (after EDP and private-rate discounts), or the unblended
+    /// cost where it is null (no discount program applies).
+    Net,
+    /// The CID `summary_view` amortized cost. For the rows a report counts (Bedrock inference
+    /// `Usage` rows) its CASE falls through to `line_item_unblended_cost`: only Savings Plan
+    /// covered usage, reserved (`DiscountedUsage`) rows and commitment fees differ, and no
+    /// Bedrock inference row is one of them.
+    Amortized,
+}
+
+impl CostMetric {
+    /// The name on the command line and in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            CostMetric::Unblended => "unblended",
+            CostMetric::Net => "net",
+            CostMetric::Amortized => "amortized",
+        }
+    }
+}
+
 /// What to compute.
 #[derive(Debug, Clone, Default)]
 pub struct ReportSpec {
+    /// Which cost to sum (unblended unless asked).
+    pub cost: CostMetric,
     /// Grouping dimensions (empty: one group, the total).
     pub group_by: Vec<Dim>,
     /// Row filters.
@@ -272,6 +301,7 @@ impl Aggregator {
 
         Summary {
             schema: SCHEMA,
+            cost: (self.spec.cost != CostMetric::Unblended).then(|| self.spec.cost.name()),
             sources,
             period: self.spec.period.clone(),
             group_by: self.spec.group_by.iter().map(|d| d.to_string()).collect(),
@@ -343,6 +373,7 @@ mod tests {
             filters: vec![Filter::parse("principal=arn:b").unwrap()],
             granularity: TimeBucket::Monthly,
             period: None,
+            cost: CostMetric::Unblended,
         };
         let mut a = Aggregator::new(spec);
         a.observe(&item(Some("arn:a"), 1.0, &[]));

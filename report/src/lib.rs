@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub(crate) mod agg;
+pub mod chargeback;
 pub(crate) mod diff;
 pub(crate) mod dim;
 pub(crate) mod escape;
@@ -21,7 +22,7 @@ pub mod render;
 pub mod scan;
 pub(crate) mod summary;
 
-pub use agg::{Aggregator, ReportSpec, TimeBucket};
+pub use agg::{Aggregator, CostMetric, ReportSpec, TimeBucket};
 pub use diff::Diff;
 pub use dim::{Dim, Filter};
 pub use item::LineItem;

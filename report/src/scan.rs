@@ -7,14 +7,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::Result;
 use curlab_reader::input::{self, DataFile};
 use curlab_reader::read::{self, Batch, Col, Opened, Task};
-use curlab_vocab::bedrock::{is_bedrock_inference, RowIdentity};
+use curlab_vocab::bedrock::{is_bedrock, is_bedrock_inference, RowIdentity};
 
-use crate::agg::{Aggregator, ReportSpec};
+use crate::agg::{Aggregator, CostMetric, ReportSpec};
+use crate::chargeback::{ChargeRow, Chargeback};
 use crate::item::LineItem;
 use crate::money;
 
 /// The columns a report reads.
-const NEEDED: [Col; 14] = [
+const NEEDED: [Col; 15] = [
+    Col::NetUnblendedCost,
     Col::BillingEntity,
     Col::LineItemType,
     Col::Operation,
@@ -168,6 +170,11 @@ pub fn observe_batch(b: &Batch, agg: &mut Aggregator) -> Result<(), String> {
             .map(|e| e.map(|(k, v)| (k.to_string(), v.to_string())).collect())
             .unwrap_or_default();
         const MAX_USAGE_E6: i128 = 1_000_000_000_000_000_000;
+        let unblended = b.f64(Col::UnblendedCost, i).unwrap_or(0.0);
+        let cost = match agg.spec().cost {
+            CostMetric::Net => b.f64(Col::NetUnblendedCost, i).unwrap_or(unblended),
+            CostMetric::Unblended | CostMetric::Amortized => unblended,
+        };
         agg.observe(&LineItem {
             principal: b.str(Col::Principal, i).filter(|p| !p.trim().is_empty()),
             usage_account: s(Col::UsageAccount),
@@ -175,7 +182,7 @@ pub fn observe_batch(b: &Batch, agg: &mut Aggregator) -> Result<(), String> {
             product_name,
             pricing_unit: s(Col::PricingUnit),
             start: b.ts(Col::UsageStart, i),
-            cost: money::from_usd(b.f64(Col::UnblendedCost, i).unwrap_or(0.0)),
+            cost: money::from_usd(cost),
             // Clamped to ±1e12 units: corrupt data (1e300) cannot overflow the token sums.
             usage_e6: if usage.is_finite() {
                 ((usage * 1e6).round() as i128).clamp(-MAX_USAGE_E6, MAX_USAGE_E6)
@@ -183,6 +190,89 @@ pub fn observe_batch(b: &Batch, agg: &mut Aggregator) -> Result<(), String> {
                 0
             },
             tags: &tags,
+        });
+    }
+    Ok(())
+}
+
+/// The columns the chargeback reads.
+const CHARGEBACK: [Col; 10] = [
+    Col::UsageType,
+    Col::BillingEntity,
+    Col::LineItemType,
+    Col::Operation,
+    Col::ProductCode,
+    Col::Product,
+    Col::ProductFamily,
+    Col::UnblendedCost,
+    Col::NetUnblendedCost,
+    Col::Principal,
+];
+
+impl Export {
+    /// The chargeback over every row of the export (one pass, in file order).
+    pub fn chargeback(&self) -> Result<Chargeback> {
+        let mut c = Chargeback::default();
+        for task in &self.tasks {
+            let (file, opened) = &self.files[task.file];
+            let mut bad_cell: Option<String> = None;
+            read::read_task(file, opened, task, &CHARGEBACK, &mut |b| {
+                if bad_cell.is_none() {
+                    bad_cell = observe_charges(&b, &mut c).err();
+                }
+            })?;
+            if let Some(problem) = bad_cell {
+                anyhow::bail!(
+                    "{}: {problem}; fix: the invoice total cannot be computed from this file; \
+                     re-download it, and run `curlab verify` to list every malformed cell",
+                    file.path.display()
+                );
+            }
+        }
+        Ok(c)
+    }
+}
+
+/// Feed every row of one batch to the chargeback. A cost cell that is not a number stops it.
+pub fn observe_charges(b: &Batch, c: &mut Chargeback) -> Result<(), String> {
+    for i in 0..b.len {
+        if let Some(e) = b
+            .cell_errors
+            .iter()
+            .find(|e| e.row == i && matches!(e.col, Col::UnblendedCost | Col::NetUnblendedCost))
+        {
+            return Err(format!(
+                "row {}: {} `{}` is not a number",
+                b.first_row + i as u64 + 1,
+                e.col.name(),
+                e.raw
+            ));
+        }
+        let s = |col: Col| b.str(col, i).unwrap_or("");
+        let product_name = b
+            .map(Col::Product)
+            .and_then(|m| m.get(i, "product_name"))
+            .unwrap_or("");
+        let line_item_type = s(Col::LineItemType);
+        let ident = RowIdentity {
+            product_code: s(Col::ProductCode),
+            billing_entity: s(Col::BillingEntity),
+            product_family: s(Col::ProductFamily),
+            product_name,
+            operation: s(Col::Operation),
+            line_item_type,
+        };
+        let gross = money::from_usd(b.f64(Col::UnblendedCost, i).unwrap_or(0.0));
+        c.observe(&ChargeRow {
+            principal: b.str(Col::Principal, i).filter(|p| !p.trim().is_empty()),
+            line_item_type,
+            bedrock: is_bedrock(&ident),
+            usage_type: s(Col::UsageType),
+            product_code: s(Col::ProductCode),
+            gross,
+            net: b
+                .f64(Col::NetUnblendedCost, i)
+                .map_or(gross, money::from_usd),
         });
     }
     Ok(())

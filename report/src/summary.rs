@@ -23,6 +23,10 @@ pub fn tokens<S: Serializer>(e6: &i128, s: S) -> Result<S::Ok, S::Error> {
 pub struct Summary {
     /// Always [`SCHEMA`].
     pub schema: &'static str,
+    /// The cost summed when it is not the unblended cost (`net`, `amortized`); absent for
+    /// unblended, so existing outputs keep their shape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<&'static str>,
     /// What was read: data files, or `scenario:<name>`.
     pub sources: Vec<String>,
     /// Billing period filter, if any.
@@ -134,6 +138,9 @@ impl Summary {
             self.group_by.join(", ")
         };
         let mut t = format!("Bedrock spend by {by}");
+        if let Some(c) = self.cost {
+            t.push_str(&format!(" ({c} cost)"));
+        }
         if let Some(p) = &self.period {
             t.push_str(&format!(", billing period {p}"));
         }

@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use curlab_generator::asof::{self, AsOf};
 use curlab_generator::faults::FaultSpec;
 use curlab_generator::plan::{self, Plan};
-use curlab_generator::scenario::{self, model::Format};
+use curlab_generator::scenario::{self, model::ExportFormat};
 
 use crate::export::{self, GenerateOptions};
 use crate::shipped;
@@ -233,8 +233,8 @@ pub(crate) fn run(args: GenerateArgs) -> Result<ExitCode> {
     }
     if let Some(f) = args.format {
         plan.export.format = match f {
-            FormatArg::Parquet => Format::Parquet,
-            FormatArg::Csv => Format::Csv,
+            FormatArg::Parquet => ExportFormat::Parquet,
+            FormatArg::Csv => ExportFormat::Csv,
         };
     }
     if let Some(n) = args.max_rows_per_file {

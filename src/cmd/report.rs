@@ -9,7 +9,9 @@ use anyhow::{bail, Context, Result};
 use curlab_generator::{Plan, Row};
 use curlab_report::render;
 use curlab_report::scan::Export;
-use curlab_report::{money, Aggregator, Diff, Dim, Filter, LineItem, ReportSpec, TimeBucket};
+use curlab_report::{
+    money, Aggregator, CostMetric, Diff, Dim, Filter, LineItem, ReportSpec, TimeBucket,
+};
 use curlab_vocab::bedrock::{is_bedrock_inference, RowIdentity};
 
 /// Output format of `curlab report`.
@@ -35,6 +37,27 @@ pub(crate) enum DiffFormat {
     Csv,
     /// The JSON document described in docs/report.md.
     Json,
+}
+
+/// `--cost`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum CostArg {
+    /// `line_item_unblended_cost`.
+    Unblended,
+    /// `line_item_net_unblended_cost`, unblended where null.
+    Net,
+    /// CID's amortized cost (= unblended for Bedrock inference rows).
+    Amortized,
+}
+
+impl CostArg {
+    fn metric(self) -> CostMetric {
+        match self {
+            CostArg::Unblended => CostMetric::Unblended,
+            CostArg::Net => CostMetric::Net,
+            CostArg::Amortized => CostMetric::Amortized,
+        }
+    }
 }
 
 /// Time bucket size.
@@ -108,6 +131,17 @@ pub(crate) struct ReportArgs {
     /// Write to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// The cost to sum: unblended (`line_item_unblended_cost`), net (after EDP and
+    /// private-rate discounts; unblended where the net column is null) or amortized (the CID
+    /// dashboards' formula, equal to unblended for Bedrock inference rows).
+    #[arg(long, value_enum, default_value_t = CostArg::Unblended)]
+    pub cost: CostArg,
+    /// Chargeback over every row of the export (not only Bedrock inference): spend per
+    /// principal, gross and net, and the lines no principal carries (principal-free Bedrock
+    /// charges, other services, discount rows, credits, refunds, tax), adding up to the invoice
+    /// total. Files only; table, CSV or JSON.
+    #[arg(long, conflicts_with_all = ["scenario", "granularity", "group_by", "filters"])]
+    pub chargeback: bool,
 }
 
 /// Arguments of `curlab diff`.
@@ -156,6 +190,7 @@ fn spec_of(sel: &Selection, granularity: Option<TimeBucketArg>) -> Result<Report
             _ => TimeBucket::Daily,
         },
         period: sel.period.clone(),
+        cost: CostMetric::Unblended,
     })
 }
 
@@ -219,6 +254,10 @@ fn observe_row(plan: &Plan, row: &Row, agg: &mut Aggregator) {
     if !is_bedrock_inference(&ident) {
         return;
     }
+    let cost_e16 = match agg.spec().cost {
+        CostMetric::Net => row.net_cost_e16().unwrap_or(row.cost_e16),
+        CostMetric::Unblended | CostMetric::Amortized => row.cost_e16,
+    };
     agg.observe(&LineItem {
         principal: row.principal.as_deref(),
         usage_account: plan.accounts.get(row.account).map_or("", |a| a.id.as_str()),
@@ -226,7 +265,7 @@ fn observe_row(plan: &Plan, row: &Row, agg: &mut Aggregator) {
         product_name: &sku.product_name,
         pricing_unit: sku.pricing_unit,
         start: Some(row.start * 1_000_000),
-        cost: money::from_e16(row.cost_e16),
+        cost: money::from_e16(cost_e16),
         usage_e6: row.amount_e6 as i128,
         tags: &row.tags,
     });
@@ -322,7 +361,11 @@ fn emit(text: &str, out: Option<&PathBuf>) -> Result<()> {
 
 /// Run `curlab report`.
 pub(crate) fn run(args: ReportArgs) -> Result<ExitCode> {
-    let spec = spec_of(&args.sel, args.granularity)?;
+    if args.chargeback {
+        return chargeback(&args);
+    }
+    let mut spec = spec_of(&args.sel, args.granularity)?;
+    spec.cost = args.cost.metric();
     let summary = match &args.scenario {
         Some(name) => from_scenario(name, args.seed, args.scale, &args.sel, &spec)?,
         None => from_files(&args.paths, &args.sel, &spec)?,
@@ -332,6 +375,29 @@ pub(crate) fn run(args: ReportArgs) -> Result<ExitCode> {
         ReportFormat::Csv => render::csv::render(&summary, args.granularity.is_some()),
         ReportFormat::Json => render::json(&summary),
         ReportFormat::Html => render::html::render(&summary),
+    };
+    emit(&text, args.out.as_ref())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `curlab report --chargeback`.
+fn chargeback(args: &ReportArgs) -> Result<ExitCode> {
+    if let Some(p) = &args.sel.period {
+        if !curlab_reader::input::is_period(p) {
+            bail!("--period {p} is not a billing period; write YYYY-MM, e.g. --period 2026-05");
+        }
+    }
+    let mirrors = crate::s3::Mirrors::open(&args.paths, args.sel.period.as_deref(), &args.sel.s3)?;
+    let local_err = |e: anyhow::Error| anyhow::anyhow!(mirrors.text(&format!("{e:#}")));
+    let export = Export::open(&mirrors.paths, args.sel.period.as_deref()).map_err(local_err)?;
+    let c = export.chargeback().map_err(local_err)?;
+    let text = match args.format {
+        ReportFormat::Table => c.table(),
+        ReportFormat::Csv => c.csv(),
+        ReportFormat::Json => c.json(),
+        ReportFormat::Html => {
+            bail!("--chargeback has no HTML form; fix: use --format table, csv or json")
+        }
     };
     emit(&text, args.out.as_ref())?;
     Ok(ExitCode::SUCCESS)

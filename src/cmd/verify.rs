@@ -4,14 +4,14 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use curlab_verifier::report::{self, Format};
+use curlab_verifier::report;
 use curlab_verifier::{registry, verify, VerifyError, VerifyOptions};
 
 use crate::s3::{self, Mirror, Mirrors};
 
 /// Output format of `curlab verify`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum OutputFormat {
+pub(crate) enum OutputFormatArg {
     /// Human-readable findings with sample rows, then a summary line.
     Text,
     /// The stable JSON document described in docs/verify-output.md.
@@ -53,8 +53,8 @@ pub(crate) struct VerifyArgs {
     pub period: Option<String>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = OutputFormatArg::Text)]
+    pub format: OutputFormatArg,
 
     /// Only run these rules: comma-separated codes or prefixes (PR001,TG or ALL).
     #[arg(long, value_name = "CODES", value_delimiter = ',')]
@@ -141,10 +141,10 @@ pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let format = match args.format {
-        OutputFormat::Text => Format::Text,
-        OutputFormat::Json => Format::Json,
-        OutputFormat::Junit => Format::Junit,
-        OutputFormat::Sarif => Format::Sarif,
+        OutputFormatArg::Text => report::OutputFormat::Text,
+        OutputFormatArg::Json => report::OutputFormat::Json,
+        OutputFormatArg::Junit => report::OutputFormat::Junit,
+        OutputFormatArg::Sarif => report::OutputFormat::Sarif,
     };
     print(&report::render(&report, format))?;
     Ok(ExitCode::from(report.exit_code(args.strict)))

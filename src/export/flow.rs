@@ -32,7 +32,7 @@ pub(super) fn part_days(
         return (range, days);
     };
     let units: Vec<(i64, i64)> = match plan.export.granularity {
-        curlab_generator::scenario::model::Granularity::Monthly => plan
+        curlab_vocab::Granularity::Monthly => plan
             .export
             .periods
             .iter()

@@ -2,7 +2,7 @@
 //! `curlab_vocab::export_layout`; ids are deterministic (seeded), so files are reproducible.
 
 use curlab_generator::plan::Plan;
-use curlab_generator::scenario::model::{Delivery, Format};
+use curlab_generator::scenario::model::{Delivery, ExportFormat};
 use curlab_vocab::export_layout as layout;
 
 /// A deterministic UUID-shaped id.
@@ -37,10 +37,10 @@ pub(super) fn data_dir_rel(plan: &Plan, period: usize) -> String {
 }
 
 /// The file name encoding of an export format.
-fn encoding(format: Format) -> layout::Encoding {
+fn encoding(format: ExportFormat) -> layout::Encoding {
     match format {
-        Format::Parquet => layout::Encoding::Parquet,
-        Format::Csv => layout::Encoding::CsvGz,
+        ExportFormat::Parquet => layout::Encoding::Parquet,
+        ExportFormat::Csv => layout::Encoding::CsvGz,
     }
 }
 

@@ -23,7 +23,7 @@ use anyhow::{bail, Result};
 use curlab_generator::batch::BatchContext;
 use curlab_generator::faults::Fault;
 use curlab_generator::plan::Plan;
-use curlab_generator::scenario::model::Format;
+use curlab_generator::scenario::model::ExportFormat;
 use curlab_generator::sim::{self, TagTable};
 use curlab_vocab::export_layout as layout;
 
@@ -73,14 +73,14 @@ pub(crate) fn generate(
         },
         legacy_names: has(Fault::LegacyCurHeaders),
     };
-    if has(Fault::MapAsString) && plan.export.format == Format::Csv {
+    if has(Fault::MapAsString) && plan.export.format == ExportFormat::Csv {
         bail!("fault map-as-string does not apply to CSV exports: CSV always writes map columns as JSON text");
     }
     let schema = ctx.schema();
     let tags = TagTable::new(plan);
     let root = staging.root();
     let (parts, periods, rows, faults) = match plan.export.format {
-        Format::Parquet => {
+        ExportFormat::Parquet => {
             let format =
                 format::Parquet::new(schema.clone(), opts.compression, opts.row_group_rows)?;
             pipeline::write_data(
@@ -96,7 +96,7 @@ pub(crate) fn generate(
                 progress,
             )?
         }
-        Format::Csv => {
+        ExportFormat::Csv => {
             let format = format::Csv::new(schema.clone());
             pipeline::write_data(
                 &pipeline::Encoder {

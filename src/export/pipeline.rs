@@ -1,5 +1,5 @@
 //! The writer pipeline: the consumer cuts rows into row groups (boundaries depend only on the
-//! data), encoder workers build and encode them with an [`OutputFormat`], and the writer appends
+//! data), encoder workers build and encode them with an [`DataEncoder`], and the writer appends
 //! them to the data files in order, opening a new file at the row limit and at each billing
 //! period. At most one row group per worker is in flight, so memory stays bounded and the bytes
 //! do not depend on the thread count.
@@ -21,7 +21,7 @@ use curlab_generator::sim::{self, Emitted, KeyBlock, RowMaker, TagTable};
 use curlab_vocab::truth::InjectedFault;
 
 use super::flow::{drive, part_days, BATCH_ROWS};
-use super::format::OutputFormat;
+use super::format::DataEncoder;
 use super::manifest::{data_dir_rel, file_name};
 use super::options::GenerateOptions;
 
@@ -30,7 +30,7 @@ use super::options::GenerateOptions;
 pub(super) type Written = (sim::TruthParts, Vec<PeriodFiles>, u64, Vec<InjectedFault>);
 
 /// Simulate, encode with `format` and write the data files into `root` (the temporary folder).
-pub(super) fn write_data<F: OutputFormat>(
+pub(super) fn write_data<F: DataEncoder>(
     encoder: &Encoder<'_, F>,
     opts: &GenerateOptions,
     root: &Path,
@@ -150,7 +150,7 @@ pub(super) struct Encoder<'a, F> {
     pub(super) format: &'a F,
 }
 
-impl<F: OutputFormat> Encoder<'_, F> {
+impl<F: DataEncoder> Encoder<'_, F> {
     /// Build the rows of a row group batch by batch and encode them.
     /// Pieces are dropped as soon as their rows are built, so a key block is freed as soon as
     /// the last row group using it has passed it.
@@ -196,7 +196,7 @@ pub(super) struct PeriodFiles {
 
 /// Cuts the rows into row groups, has them encoded, and writes them in order, splitting files
 /// at the row threshold and at billing periods.
-struct Writer<'a, F: OutputFormat> {
+struct Writer<'a, F: DataEncoder> {
     plan: &'a Plan,
     root: PathBuf,
     format: &'a F,
@@ -223,7 +223,7 @@ struct Writer<'a, F: OutputFormat> {
     open: Option<F::File>,
 }
 
-impl<'a, F: OutputFormat> Writer<'a, F> {
+impl<'a, F: DataEncoder> Writer<'a, F> {
     /// Take the next piece of output.
     fn push(&mut self, e: Emitted) -> Result<()> {
         let period = e.period();

@@ -16,6 +16,7 @@ const SCENARIOS: &[(&str, &str)] = &[
     ("s4-gateway-shared-role", "s4-gateway-shared-role"),
     ("s4-gateway-per-user", "s4-gateway-per-user"),
     ("enterprise", "enterprise-cur"),
+    ("full-bill", "full-bill"),
 ];
 
 /// `(fault, rule)`: the table in docs/faults.md.
@@ -38,6 +39,9 @@ const FAULTS: &[(&str, &str)] = &[
     ("manifest-mismatch", "SC005"),
     ("missing-column", "SC001"),
     ("legacy-cur-headers", "SC008"),
+    ("net-above-gross", "CT006"),
+    ("discount-net-mismatch", "CT007"),
+    ("adjustment-sign", "CT008"),
 ];
 
 /// Pairs where the scenario has nothing the fault could change, with the reason the generator
@@ -159,6 +163,17 @@ const NOT_APPLICABLE: &[(&str, &str, &str)] = &[
         "no session tag overrides",
     ),
     ("enterprise", "principal-before-launch", "before 2026-04-08"),
+    ("full-bill", "principal-before-launch", "before 2026-04-08"),
+    (
+        "full-bill",
+        "session-override-lost",
+        "no session tag overrides",
+    ),
+    (
+        "full-bill",
+        "gateway-collapse",
+        "no gateway with per-user sessions",
+    ),
 ];
 
 /// Findings a clean scenario is about (rule, severity).
@@ -340,6 +355,7 @@ fault_tests! {
     faults_on_s4_gateway_shared_role => "s4-gateway-shared-role", "s4-gateway-shared-role";
     faults_on_s4_gateway_per_user => "s4-gateway-per-user", "s4-gateway-per-user";
     faults_on_enterprise => "enterprise", "enterprise-cur";
+    faults_on_full_bill => "full-bill", "full-bill";
 }
 
 #[test]

@@ -13,6 +13,8 @@ mod harness;
 mod harness_vocab;
 
 mod as_of;
+mod bill;
+mod chargeback;
 mod compat;
 mod digests;
 mod fault_matrix;

@@ -99,6 +99,10 @@ const CASES: &[(&str, &str, &str, Option<&str>)] = &[
     ("blog-launch", "blog-launch", "1", Some("map-as-string")),
     ("blog-launch", "blog-launch", "1", Some("manifest-mismatch")),
     ("s1-iam-users", "s1-iam-users", "1", Some("missing-column")),
+    ("full-bill", "full-bill", "1", None),
+    ("full-bill", "full-bill", "1", Some("net-above-gross")),
+    ("full-bill", "full-bill", "1", Some("discount-net-mismatch")),
+    ("full-bill", "full-bill", "1", Some("adjustment-sign")),
 ];
 
 /// Exports whose rule set also runs without --truth on Spark (DuckDB and sqlglot run it for
@@ -524,6 +528,9 @@ fn fault_rule(fault: &str) -> &'static str {
         "map-as-string" => "SC004",
         "manifest-mismatch" => "SC005",
         "missing-column" => "SC001",
+        "net-above-gross" => "CT006",
+        "discount-net-mismatch" => "CT007",
+        "adjustment-sign" => "CT008",
         other => panic!("unknown fault {other}"),
     }
 }

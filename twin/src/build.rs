@@ -14,6 +14,7 @@ use curlab_vocab::arn::{parse_principal, IdentityKind};
 use curlab_vocab::bedrock::REGION_CODES;
 use curlab_vocab::pattern::{per_job_prefix, session_kind, SessionKind, GATEWAY_MIN_SESSIONS};
 use curlab_vocab::tags::{IAM_PRINCIPAL_PREFIX, RESOURCE_TAGS_PREFIX};
+use curlab_vocab::Granularity;
 
 use crate::anon::Renamer;
 use crate::models::Models;
@@ -200,7 +201,11 @@ pub fn build(p: &Profile, o: &Options, statements: &mut Vec<String>) -> Result<B
         include_capacity_reservation_data: false,
         include_manual_discount_compatibility: false,
         legacy_113_columns: false,
-        format: if p.csv { Format::Csv } else { Format::Parquet },
+        format: if p.csv {
+            ExportFormat::Csv
+        } else {
+            ExportFormat::Parquet
+        },
         delivery: Delivery::Overwrite,
         s3_bucket: "curlab-cur-exports".into(),
         s3_prefix: "cur2".into(),
@@ -245,6 +250,9 @@ pub fn build(p: &Profile, o: &Options, statements: &mut Vec<String>) -> Result<B
         models: vec![],
         background: vec![],
         tax: None,
+        discounts: None,
+        adjustments: vec![],
+        inference_profiles: vec![],
     };
 
     // Identities. Every principal gets a target selector.
@@ -649,8 +657,34 @@ pub fn build(p: &Profile, o: &Options, statements: &mut Vec<String>) -> Result<B
         unattributed_target(&mut targets, src_account, ps, sel);
     }
 
-    // Workloads and requests.
+    // Inference profiles, discounts, credits and refunds.
     let mut models = Models::new();
+    let profile_names = {
+        let mut model_id = |key: &str| -> Option<String> {
+            let w = p
+                .principals
+                .values()
+                .chain(p.unattributed.values())
+                .flat_map(|ps| ps.work.iter())
+                .find(|(k, _)| &*k.0 == key)
+                .map(|(_, w)| w)?;
+            Some(models.id(key, &[w]))
+        };
+        crate::bill::build(
+            p,
+            &mut r,
+            &acct,
+            &mut model_id,
+            &mut file,
+            &mut notes,
+            statements,
+        )
+    };
+    let through = |wl: &mut WorkloadSpec, k: &WorkKey| {
+        wl.inference_profile = k.3.as_ref().and_then(|a| profile_names.get(a).cloned());
+    };
+
+    // Workloads and requests.
     let shapes = shape::Shapes::new(p, granularity);
     type SharedWork = (f64, WorkStats, usize, f64, bool);
     let mut shared: BTreeMap<(String, WorkKey), SharedWork> = BTreeMap::new();
@@ -665,7 +699,10 @@ pub fn build(p: &Profile, o: &Options, statements: &mut Vec<String>) -> Result<B
                     .sum();
                 let mut keys: Vec<&WorkKey> = ps.work.keys().collect();
                 keys.sort();
-                if cells.is_some_and(|c| c <= SPARSE_CELLS) {
+                // Exact requests cannot name an inference profile: callers through one keep
+                // a workload.
+                let profiled = ps.work.keys().any(|k| k.3.is_some());
+                if cells.is_some_and(|c| c <= SPARSE_CELLS) && !profiled {
                     n_sparse += 1;
                     for k in keys {
                         let w = &ps.work[k];
@@ -680,7 +717,8 @@ pub fn build(p: &Profile, o: &Options, statements: &mut Vec<String>) -> Result<B
                         let w = &ps.work[k];
                         let model = models.id(&k.0, &[w]);
                         let observed = w.units.count() as f64;
-                        if let Some(wl) = shapes.workload(sel, &model, k, w, 1.0, observed) {
+                        if let Some(mut wl) = shapes.workload(sel, &model, k, w, 1.0, observed) {
+                            through(&mut wl, k);
                             file.workloads.push(wl);
                         }
                     }
@@ -703,6 +741,7 @@ pub fn build(p: &Profile, o: &Options, statements: &mut Vec<String>) -> Result<B
     for ((sel, k), (split, w, _, observed, per_member)) in &shared {
         let model = models.id(&k.0, &[w]);
         if let Some(mut wl) = shapes.workload(sel, &model, k, w, *split, *observed) {
+            through(&mut wl, k);
             if *per_member {
                 wl.requests_per_day = shape::round_sig(wl.requests_per_day / split, 6);
             }
@@ -759,7 +798,12 @@ pub fn build(p: &Profile, o: &Options, statements: &mut Vec<String>) -> Result<B
     let hours = |bg: &crate::profile::BackgroundStats| bg.units.count().max(1) as f64 * span;
     for (src_account, by_code) in sorted(&p.background) {
         for (code, bg) in sorted(by_code) {
-            let Some(service) = SERVICES.iter().find(|s| product_code(**s) == code) else {
+            let service = SERVICES
+                .iter()
+                .copied()
+                .find(|s| product_code(*s) == code)
+                .or_else(|| crate::bill::charge_service(code));
+            let Some(service) = service else {
                 statements.push(format!(
                     "background spend of product `{code}` (${:.4}) has no background service in \
                      the scenario format; it is left out",
@@ -767,7 +811,7 @@ pub fn build(p: &Profile, o: &Options, statements: &mut Vec<String>) -> Result<B
                 ));
                 continue;
             };
-            let per = hourly_cost_usd(*service) * hours(bg);
+            let per = hourly_cost_usd(service) * hours(bg);
             let resources = if per > 0.0 {
                 (bg.cost / per).round().clamp(1.0, 10_000.0) as u32
             } else {
@@ -785,7 +829,7 @@ pub fn build(p: &Profile, o: &Options, statements: &mut Vec<String>) -> Result<B
                 format!("inferred: ${:.2} over {} hours", bg.cost, hours(bg)),
             );
             file.background.push(BackgroundSpec {
-                service: *service,
+                service,
                 account: acct(src_account),
                 region: region_name(region_code),
                 resources,

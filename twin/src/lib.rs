@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod anon;
+pub mod bill;
 pub mod build;
 mod models;
 pub mod profile;

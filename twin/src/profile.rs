@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use anyhow::{anyhow, Result};
-use curlab_reader::input::{self, DataFile, Format};
+use curlab_reader::input::{self, DataFile, FileEncoding};
 use curlab_reader::kind::{classify, FileKind};
 use curlab_reader::read::{self, Batch, Col, Opened, Task};
 use curlab_vocab::bedrock::{
@@ -18,11 +18,13 @@ use curlab_vocab::bedrock::{
 };
 use curlab_vocab::tags::{IAM_PRINCIPAL_PREFIX, RESOURCE_TAGS_PREFIX};
 
+use crate::bill::{self, BillStats};
+
 /// The hash map the profile keeps (fast hashing of short keys).
 pub type Map<K, V> = rustc_hash::FxHashMap<K, V>;
 
 /// The columns the profile reads.
-const NEEDED: [Col; 16] = [
+const NEEDED: [Col; 19] = [
     Col::BillingEntity,
     Col::PeriodStart,
     Col::LineItemType,
@@ -39,6 +41,9 @@ const NEEDED: [Col; 16] = [
     Col::PricingUnit,
     Col::Principal,
     Col::Tags,
+    Col::NetUnblendedCost,
+    Col::ResourceId,
+    Col::LineItemDescription,
 ];
 
 /// Cells kept per workload for sparse callers (replayed as explicit requests).
@@ -197,9 +202,10 @@ impl WorkStats {
     }
 }
 
-/// Workload key within a principal: (model key, billing region code, tier). The model key is
-/// the form-A model token or `MP:<product name>` for Marketplace rows.
-pub type WorkKey = (Arc<str>, &'static str, ServiceTier);
+/// Workload key within a principal: (model key, billing region code, tier, application
+/// inference profile ARN). The model key is the form-A model token or `MP:<product name>` for
+/// Marketplace rows.
+pub type WorkKey = (Arc<str>, &'static str, ServiceTier, Option<Arc<str>>);
 
 /// One principal (or, for rows without one, one account's unattributed usage).
 #[derive(Debug, Clone, Default)]
@@ -312,6 +318,8 @@ pub struct Profile {
     pub hod: [f64; 24],
     /// Prompt tokens by weekday, all Bedrock rows.
     pub wd: [f64; 7],
+    /// Inference profiles, discounts, credits and refunds.
+    pub bill: BillStats,
     // While reading: principals by index (a batch caches dictionary key → index).
     pvec: Vec<(String, PrincipalStats)>,
     pidx: Map<String, usize>,
@@ -381,6 +389,7 @@ impl Profile {
         for i in 0..7 {
             self.wd[i] += o.wd[i];
         }
+        self.bill.merge(o.bill);
     }
 
     /// The rows' granularity: `HOURLY`, `DAILY` or `MONTHLY` (the most common usage span).
@@ -420,7 +429,7 @@ impl Profile {
             }
             principal_column &= opened.schema.has(Col::Principal.name());
             tags_column &= opened.schema.has(Col::Tags.name());
-            csv |= matches!(f.format, Format::Csv { .. });
+            csv |= matches!(f.format, FileEncoding::Csv { .. });
             tasks.extend(read::tasks_of(files.len(), &opened));
             files.push((f, opened));
         }
@@ -522,6 +531,13 @@ fn lite(usage_type: &str) -> Option<Lite> {
 
 const NO_INDEX: usize = usize::MAX;
 
+/// The ARN of an application inference profile, if `resource_id` is one.
+fn profile_of(resource_id: &str) -> Option<Arc<str>> {
+    resource_id
+        .contains(":application-inference-profile/")
+        .then(|| Arc::from(resource_id))
+}
+
 fn observe(b: &Batch, p: &mut Profile) {
     // Per-batch caches keyed by dictionary entry: parsed usage types and principal indexes.
     let ut_dict = b.dict(Col::UsageType);
@@ -529,6 +545,8 @@ fn observe(b: &Batch, p: &mut Profile) {
     let p_dict = b.dict(Col::Principal);
     let mut p_cache: Vec<usize> = Vec::new();
     let mut mp_model: Option<(String, Arc<str>)> = None;
+    let r_dict = b.dict(Col::ResourceId);
+    let mut r_cache: Vec<Option<Option<Arc<str>>>> = Vec::new();
     for i in 0..b.len {
         let s = |c: Col| b.str(c, i).unwrap_or("");
         p.rows += 1;
@@ -597,7 +615,47 @@ fn observe(b: &Batch, p: &mut Profile) {
             }
         }
         if !inference {
-            if is_bedrock(&ident) {
+            match line_type {
+                "Credit" | "Refund" => {
+                    let period = period_start
+                        .and_then(|ps| {
+                            chrono::DateTime::from_timestamp(ps.div_euclid(1_000_000), 0)
+                        })
+                        .map(|d| d.format("%Y-%m").to_string())
+                        .unwrap_or_default();
+                    let key = (
+                        line_type == "Credit",
+                        period,
+                        account.to_string(),
+                        s(Col::ProductCode).to_string(),
+                        s(Col::LineItemDescription).to_string(),
+                    );
+                    *p.bill.adjustments.entry(key).or_default() -= cost;
+                    continue;
+                }
+                "EdpDiscount"
+                | "PrivateRateDiscount"
+                | "BundledDiscount"
+                | "SppDiscount"
+                | "Discount" => {
+                    let ut = s(Col::UsageType);
+                    let model = lite(ut)
+                        .and_then(|l| l.model)
+                        .unwrap_or_else(|| Arc::from(format!("MP:{product_name}")));
+                    *p.bill
+                        .discount_rows
+                        .entry((line_type.to_string(), ut.to_string(), model))
+                        .or_default() += cost;
+                    continue;
+                }
+                _ => {}
+            }
+            let charge = if line_type == "Usage" {
+                bill::charge(s(Col::UsageType), s(Col::ProductCode))
+            } else {
+                None
+            };
+            if charge.is_none() && is_bedrock(&ident) {
                 p.other_bedrock.0 += 1;
                 p.other_bedrock.1 += cost;
                 continue;
@@ -605,7 +663,7 @@ fn observe(b: &Batch, p: &mut Profile) {
             if line_type != "Usage" {
                 continue;
             }
-            let code = s(Col::ProductCode);
+            let code = charge.unwrap_or_else(|| s(Col::ProductCode));
             let acct = match p.background.get_mut(account) {
                 Some(a) => a,
                 None => p.background.entry(account.to_string()).or_default(),
@@ -672,6 +730,42 @@ fn observe(b: &Batch, p: &mut Profile) {
             },
         };
         let region = parsed.region;
+        let ui = p.bill.usage_index(&model, s(Col::UsageType));
+        p.bill.usage[ui].2[0] += cost;
+        if let Some(net) = b.f64(Col::NetUnblendedCost, i).filter(|x| x.is_finite()) {
+            p.bill.net_rows += 1;
+            p.bill.usage[ui].2[1] += cost;
+            p.bill.usage[ui].2[2] += net - cost;
+        }
+        let profile_arn: Option<Arc<str>> = match (r_dict, r_dict.and_then(|d| d.key(i))) {
+            (Some(d), Some(k)) => {
+                if k >= r_cache.len() {
+                    r_cache.resize(k + 1, None);
+                }
+                r_cache[k]
+                    .get_or_insert_with(|| d.get(i).and_then(profile_of))
+                    .clone()
+            }
+            _ => b.str(Col::ResourceId, i).and_then(profile_of),
+        };
+        if let Some(arn) = &profile_arn {
+            let ps = p.bill.profiles.entry(arn.clone()).or_default();
+            ps.rows += 1;
+            ps.cost += cost;
+            if let Some(entries) = b.entries(Col::Tags, i) {
+                for (k, v) in entries {
+                    if let Some(key) = k.strip_prefix(RESOURCE_TAGS_PREFIX) {
+                        if !v.is_empty() {
+                            *ps.tags
+                                .entry(key.to_string())
+                                .or_default()
+                                .entry(v.to_string())
+                                .or_default() += 1;
+                        }
+                    }
+                }
+            }
+        }
         let index = |p: &mut Profile, arn: &str| -> usize {
             match p.pidx.get(arn) {
                 Some(x) => *x,
@@ -732,7 +826,7 @@ fn observe(b: &Batch, p: &mut Profile) {
                 }
             }
         }
-        let key: WorkKey = (model, region, parsed.tier);
+        let key: WorkKey = (model, region, parsed.tier, profile_arn);
         let parsed_token = parsed.token;
         let w = ps
             .work

@@ -4,10 +4,9 @@
 //! cannot be read from that, and a request is taken as [`DEFAULT_PROMPT_TOKENS`] prompt
 //! tokens. Tokens per request are then the totals over the requests.
 
-use curlab_generator::scenario::model::{
-    Granularity, HourShape, RequestSpec, TokenDist, WorkloadSpec,
-};
+use curlab_generator::scenario::model::{HourShape, RequestSpec, TokenDist, WorkloadSpec};
 use curlab_vocab::bedrock::ServiceTier;
+use curlab_vocab::Granularity;
 
 use crate::profile::{Profile, WorkKey, WorkStats};
 
@@ -267,6 +266,7 @@ impl Shapes {
             },
             start: Some(date(d0)),
             end: Some(date(d1)),
+            inference_profile: None,
         })
     }
 }

@@ -137,6 +137,11 @@ fn service(s: BackgroundService) -> &'static str {
         BackgroundService::Sns => "sns",
         BackgroundService::Sqs => "sqs",
         BackgroundService::SecretsManager => "secrets-manager",
+        BackgroundService::BedrockProvisionedThroughput => "bedrock-provisioned-throughput",
+        BackgroundService::BedrockReservedTier => "bedrock-reserved-tier",
+        BackgroundService::BedrockGuardrails => "bedrock-guardrails",
+        BackgroundService::BedrockRerank => "bedrock-rerank",
+        BackgroundService::BedrockAgentcoreRuntime => "bedrock-agentcore-runtime",
     }
 }
 
@@ -229,6 +234,9 @@ pub fn write(f: &ScenarioFile, notes: &Notes) -> String {
         models,
         background,
         tax,
+        discounts,
+        adjustments,
+        inference_profiles,
     } = f;
     let mut o = Out { s: String::new() };
     for h in &notes.header {
@@ -525,6 +533,7 @@ pub fn write(f: &ScenarioFile, notes: &Notes) -> String {
             hour_shape,
             start,
             end,
+            inference_profile,
         } = w;
         o.header("[[workloads]]", notes.of("workloads", i));
         o.kv("principals", strings(principals));
@@ -554,6 +563,7 @@ pub fn write(f: &ScenarioFile, notes: &Notes) -> String {
         }
         o.opt_str("start", start);
         o.opt_str("end", end);
+        o.opt_str("inference_profile", inference_profile);
     }
     for (i, r) in requests.iter().enumerate() {
         let RequestSpec {
@@ -663,6 +673,65 @@ pub fn write(f: &ScenarioFile, notes: &Notes) -> String {
         o.header("[tax]", notes.of("tax", 0));
         o.kv("rate", float(*rate));
         o.str("tax_type", tax_type);
+    }
+    for (i, pr) in inference_profiles.iter().enumerate() {
+        let InferenceProfileSpec {
+            name,
+            account,
+            region,
+            id,
+            tags: t,
+        } = pr;
+        o.header("[[inference_profiles]]", notes.of("inference_profiles", i));
+        o.str("name", name);
+        o.str("account", account);
+        o.str("region", region);
+        o.opt_str("id", id);
+        o.kv("tags", tags(t));
+    }
+    if let Some(DiscountsSpec {
+        edp_percent,
+        private_rates,
+        representation,
+    }) = discounts
+    {
+        o.header("[discounts]", notes.of("discounts", 0));
+        o.kv("edp_percent", float(*edp_percent));
+        o.str("representation", representation.as_str());
+        for PrivateRateSpec {
+            model,
+            product_code,
+            percent,
+        } in private_rates
+        {
+            o.header("[[discounts.private_rates]]", &[]);
+            o.opt_str("model", model);
+            o.opt_str("product_code", product_code);
+            o.kv("percent", float(*percent));
+        }
+    }
+    for (i, a) in adjustments.iter().enumerate() {
+        let AdjustmentSpec {
+            kind,
+            period,
+            amount,
+            account,
+            product_code,
+            description,
+        } = a;
+        o.header("[[adjustments]]", notes.of("adjustments", i));
+        o.str(
+            "type",
+            match kind {
+                AdjustmentKind::Credit => "credit",
+                AdjustmentKind::Refund => "refund",
+            },
+        );
+        o.str("period", period);
+        o.kv("amount", float(*amount));
+        o.opt_str("account", account);
+        o.str("product_code", product_code);
+        o.opt_str("description", description);
     }
     o.s
 }

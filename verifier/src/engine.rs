@@ -1,27 +1,24 @@
 //! One streaming pass over all data files for all selected rules.
 //!
+//! The engine asks the selected rules what they need ([`Wanted`]: columns, aggregates,
+//! per-value facts) and reads, collects and works out exactly that; it names no rule.
+//!
 //! Work is split into tasks (a CSV file, or one Parquet row group) that worker threads take
 //! from a shared counter. Each worker keeps its own tallies and aggregates; they are merged at
 //! the end with commutative operations, so the report is identical for any `--threads`.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use curlab_vocab::bedrock::principal_data_start;
-use curlab_vocab::truth::{Truth, TRUTH_VERSION};
-
-use crate::accum::Accum;
-use crate::dupes::{DupStore, IdSink};
+use crate::context::{context_from_files, Ctx, FileCtx};
 use crate::error::VerifyError;
+use crate::facts::{Accum, Aggregate, Aggregates, DupStore, FactCache, IdSink, View, Wanted};
 use crate::finding::{Report, Skipped, Tally};
 use crate::input;
-use crate::meta::Applicability;
-use crate::policy::{self, full_tag_key, Policy};
-use crate::read::{self, parse_ts, Col, Task};
-use crate::rules::{registry, Aggregates, Ctx, FileCtx, Granularity, KeyActivation, Rule, Track};
-use crate::view::{FactCache, View};
+use crate::read::{self, Col, Task};
+use crate::rule::Rule;
+use crate::rules::{registry, RULES};
 
 /// What to verify and how.
 #[derive(Debug, Clone)]
@@ -59,207 +56,28 @@ impl Default for VerifyOptions {
     }
 }
 
-fn matches_token(code: &str, token: &str) -> bool {
-    let t = token.trim();
-    t.eq_ignore_ascii_case("ALL")
-        || (!t.is_empty()
-            && code
-                .to_ascii_uppercase()
-                .starts_with(&t.to_ascii_uppercase()))
-}
-
-/// The rules `--select` and `--ignore` leave, in registry order.
-pub fn select_rules(
-    select: &[String],
-    ignore: &[String],
-) -> Result<Vec<&'static dyn Rule>, VerifyError> {
-    for (flag, tokens) in [("--select", select), ("--ignore", ignore)] {
-        for t in tokens.iter().filter(|t| !t.trim().is_empty()) {
-            if !registry::all().any(|m| matches_token(m.code, t)) {
-                return Err(VerifyError::Usage(format!(
-                    "unknown rule code `{t}` in {flag}; fix: use codes or prefixes listed by `curlab rules` (e.g. PR001, PR, ALL)"
-                )));
-            }
-        }
-    }
-    Ok(registry::RULES
-        .iter()
-        .copied()
-        .filter(|r| {
-            let code = r.meta().code;
-            (select.iter().all(|t| t.trim().is_empty())
-                || select.iter().any(|t| matches_token(code, t)))
-                && !ignore.iter().any(|t| matches_token(code, t))
-        })
-        .collect())
-}
-
-fn load_truth(path: &std::path::Path) -> Result<Truth, VerifyError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        VerifyError::read(
-            path,
-            format!("cannot read truth file: {e}"),
-            "check the --truth path",
-        )
-    })?;
-    let truth: Truth = serde_json::from_str(&text).map_err(|e| VerifyError::Read {
-        path: path.to_path_buf(),
-        problem: format!("not a curlab truth file: {e}"),
-        place: Some(format!("line {}, column {}", e.line(), e.column())),
-        fix: "pass the <export>.truth.json written by `curlab generate`".into(),
-    })?;
-    if truth.curlab_truth_version != TRUTH_VERSION {
-        return Err(VerifyError::read(
-            path,
-            format!(
-                "truth format version {} is not supported (expected {TRUTH_VERSION})",
-                truth.curlab_truth_version
-            ),
-            "regenerate the export with this curlab version",
-        ));
-    }
-    Ok(truth)
-}
-
-fn activation_from(
-    truth: Option<&Truth>,
-    policy: Option<&Policy>,
-) -> Option<BTreeMap<String, KeyActivation>> {
-    if let Some(t) = truth {
-        return Some(
-            t.activation
-                .iter()
-                .map(|a| {
-                    (
-                        full_tag_key(&a.key),
-                        KeyActivation {
-                            effective_from: parse_ts(&a.effective_from),
-                            backfill_from: a.backfill_from.as_deref().and_then(parse_ts),
-                        },
-                    )
-                })
-                .collect(),
-        );
-    }
-    let p = policy?;
-    if p.tags.activated.is_none() && p.tags.activation.is_empty() {
-        return None;
-    }
-    let mut map: BTreeMap<String, KeyActivation> = p
-        .tags
-        .activated
-        .iter()
-        .flatten()
-        .map(|k| {
-            (
-                full_tag_key(k),
-                KeyActivation {
-                    effective_from: None,
-                    backfill_from: None,
-                },
-            )
-        })
-        .collect();
-    for a in &p.tags.activation {
-        map.insert(
-            full_tag_key(&a.key),
-            KeyActivation {
-                effective_from: parse_ts(&a.effective_from),
-                backfill_from: a.backfill_from.as_deref().and_then(parse_ts),
-            },
-        );
-    }
-    Some(map)
-}
-
-/// Why a rule with this applicability cannot run in this context, if it cannot.
-pub(crate) fn applicability_reason(a: Applicability, ctx: &Ctx) -> Option<String> {
-    let (t, p) = (ctx.truth.is_some(), ctx.policy.is_some());
-    match a {
-        Applicability::Always => None,
-        Applicability::Truth if !t => Some("needs --truth".into()),
-        Applicability::Policy if !p => Some("needs --policy".into()),
-        Applicability::TruthOrPolicy if !t && !p => Some("needs --truth or --policy".into()),
-        Applicability::NoTruthNorPolicy if t || p => Some(
-            "a heuristic used only without --truth and --policy; with them GW001 (truth) and PO002 (policy) decide".into(),
-        ),
-        _ => None,
-    }
-}
-
-fn column_reason(columns: &[&str], ctx: &Ctx) -> Option<String> {
-    let missing = columns.iter().find(|c| !ctx.any_file_has(c))?;
+fn column_reason(columns: &[Col], ctx: &Ctx) -> Option<String> {
+    let missing = columns.iter().find(|c| !ctx.any_file_has(**c))?;
     // What was observed, then what would add the column, as a possibility: the files alone do
     // not show why a column is absent (a column selection, an older table, a pipeline).
-    Some(match *missing {
-        "line_item_iam_principal" => "column line_item_iam_principal is not in any data file; exports with INCLUDE_IAM_PRINCIPAL_DATA enabled have it".to_string(),
-        "tags" => "column tags is not in any data file; the current CUR 2.0 table has it (an older 113-column export or a column selection may not)".to_string(),
-        other => format!("column {other} is not in any data file"),
+    Some(match missing {
+        Col::Principal => "column line_item_iam_principal is not in any data file; exports with INCLUDE_IAM_PRINCIPAL_DATA enabled have it".to_string(),
+        Col::Tags => "column tags is not in any data file; the current CUR 2.0 table has it (an older 113-column export or a column selection may not)".to_string(),
+        other => format!("column {} is not in any data file", other.name()),
     })
 }
 
-/// Why every rule but SC008 is skipped when no data file is CUR 2.0 data.
-const NO_CUR2_REASON: &str =
-    "no data file is CUR 2.0 data (SC008 says what each one is), so the CUR 2.0 rules have nothing to check";
-
-/// The rules' context without data files: truth, policy, the activation table and the instants
-/// derived from them. `curlab verify` adds the files; `curlab sql` builds its queries from it.
-pub fn context_from_files(
-    truth: Option<&Path>,
-    policy: Option<&Path>,
-    period: Option<String>,
-) -> Result<Ctx, VerifyError> {
-    let truth = truth.map(load_truth).transpose()?;
-    let policy = policy.map(policy::load).transpose()?;
-    let launch = principal_data_start()
-        .and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc().timestamp_micros())
-        .unwrap_or(0);
-    let truth_from = truth
-        .as_ref()
-        .and_then(|t| t.export.iam_principal_data_from.as_deref())
-        .and_then(parse_ts);
-    let principal_from = truth_from.map_or(launch, |t| t.max(launch));
-    let granularity = truth.as_ref().and_then(|t| {
-        match t.export.time_granularity.to_ascii_uppercase().as_str() {
-            "HOURLY" => Some(Granularity::Hourly),
-            "DAILY" => Some(Granularity::Daily),
-            "MONTHLY" => Some(Granularity::Monthly),
-            _ => None,
-        }
-    });
-    let truth_principals = truth
-        .as_ref()
-        .map(|t| {
-            t.principals
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (p.arn.clone(), i))
-                .collect()
-        })
-        .unwrap_or_default();
-    let allowed_principals = policy
-        .as_ref()
-        .map(|p| {
-            p.principals
-                .allowed
-                .iter()
-                .filter_map(|a| glob::Pattern::new(a).ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    Ok(Ctx {
-        activation: activation_from(truth.as_ref(), policy.as_ref()),
-        truth,
-        policy,
-        truth_principals,
-        principal_from,
-        principal_from_truth: truth_from.is_some(),
-        granularity,
-        period,
-        allowed_principals,
-        ..Default::default()
-    })
+/// Why every rule but those judging every file is skipped when no data file is CUR 2.0 data.
+fn no_cur2_reason() -> String {
+    let judges: Vec<&str> = RULES
+        .iter()
+        .filter(|r| r.judges_every_file())
+        .map(|r| r.meta().code)
+        .collect();
+    format!(
+        "no data file is CUR 2.0 data ({} says what each one is), so the CUR 2.0 rules have nothing to check",
+        judges.join(", ")
+    )
 }
 
 /// Build the context: discover and open files, load truth and policy.
@@ -296,11 +114,17 @@ struct Worker {
 }
 
 impl Worker {
-    fn new(n: usize, max_samples: usize, track: Track, ids: Option<&Arc<DupStore>>) -> Self {
+    fn new(
+        n: usize,
+        max_samples: usize,
+        wanted: &Wanted,
+        ctx: &Ctx,
+        ids: Option<&Arc<DupStore>>,
+    ) -> Self {
         Worker {
             tallies: (0..n).map(|_| Tally::new(max_samples)).collect(),
-            accum: Accum::new(track, ids),
-            facts: FactCache::new(),
+            accum: Accum::new(wanted.track, ids),
+            facts: FactCache::new(ctx, &wanted.facts),
             rows: 0,
         }
     }
@@ -327,13 +151,10 @@ struct State {
 }
 
 impl State {
-    fn new(n: usize, max_samples: usize, track: Track) -> Self {
+    fn new(n: usize, max_samples: usize) -> Self {
         State {
             tallies: (0..n).map(|_| Tally::new(max_samples)).collect(),
-            agg: Aggregates {
-                track,
-                ..Default::default()
-            },
+            agg: Aggregates::default(),
             rows: 0,
         }
     }
@@ -441,7 +262,7 @@ fn resolve_duplicate_ids(ctx: &Ctx, agg: &mut Aggregates, n: usize) -> Result<()
 
 /// Verify an export: the library entry point behind `curlab verify`.
 pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
-    let selected = select_rules(&opts.select, &opts.ignore)?;
+    let selected = registry::select(&opts.select, &opts.ignore)?;
     let (ctx, notes) = build_context(opts)?;
 
     let mut run: Vec<&'static dyn Rule> = Vec::new();
@@ -450,9 +271,9 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
     for rule in selected {
         let m = rule.meta();
         let reason = (no_cur2 && !rule.judges_every_file())
-            .then(|| NO_CUR2_REASON.to_string())
-            .or_else(|| applicability_reason(m.applies, &ctx))
-            .or_else(|| column_reason(m.columns, &ctx))
+            .then(no_cur2_reason)
+            .or_else(|| m.applies.unmet(ctx.truth.is_some(), ctx.policy.is_some()))
+            .or_else(|| column_reason(m.needs.columns, &ctx))
             .or_else(|| rule.skip_reason(&ctx));
         match reason {
             Some(reason) => skipped.push(Skipped {
@@ -463,43 +284,18 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
         }
     }
 
-    let codes: Vec<&str> = run.iter().map(|r| r.meta().code).collect();
-    let track = Track {
-        spend: codes
-            .iter()
-            .any(|c| c.starts_with("RC") || c.starts_with("GW") || *c == "PO001" || *c == "PO002"),
-        by_tag: codes.iter().any(|c| *c == "RC003" || *c == "PO001"),
-        tag_case: codes.contains(&"TG006"),
-        duplicates: codes.contains(&"CT004"),
-    };
-    let mut needed: Vec<Col> = [
-        Col::LineItemId,
-        Col::ProductCode,
-        Col::BillingEntity,
-        Col::ProductFamily,
-        Col::Product,
-        Col::Operation,
-        Col::LineItemType,
-        Col::UnblendedCost,
-        Col::PeriodStart,
-        Col::UsageStart,
-        Col::UsageType,
-        Col::UsageAccount,
-    ]
-    .into();
-    needed.extend(
-        run.iter()
-            .flat_map(|r| r.meta().columns.iter().filter_map(|c| Col::from_name(c))),
-    );
-    if track.duplicates {
-        // CT004's key: the interval, or the usage start and end where a file has none.
-        needed.extend([Col::TimeInterval, Col::UsageEnd]);
-    }
-    needed.sort();
-    needed.dedup();
+    let wanted = Wanted::of(run.iter().map(|r| &r.meta().needs));
+    let track = wanted.track;
+    // The rules that asked for line item ids, named if their temporary files fail.
+    let asked_for_ids: Vec<&str> = run
+        .iter()
+        .filter(|r| r.meta().needs.aggregates.contains(&Aggregate::LineItemIds))
+        .map(|r| r.meta().code)
+        .collect();
 
-    // Schema and layout checks, once per file (files that are not CUR 2.0 data only for SC008).
-    let mut main = State::new(run.len(), opts.max_samples, track);
+    // Schema and layout checks, once per file (files that are not CUR 2.0 data only for the
+    // rules that judge every file).
+    let mut main = State::new(run.len(), opts.max_samples);
     for (fi, f) in ctx.files.iter().enumerate() {
         for (rule, tally) in run.iter().zip(main.tallies.iter_mut()) {
             if f.kind.is_cur2() || rule.judges_every_file() {
@@ -524,21 +320,24 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
         opts.threads
     }
     .clamp(1, tasks.len().max(1));
-    let ids = track.duplicates.then(|| DupStore::new(expected_rows(&ctx)));
+    let ids = track
+        .has(Aggregate::LineItemIds)
+        .then(|| DupStore::new(expected_rows(&ctx), asked_for_ids.join(", ")));
     let next = AtomicUsize::new(0);
     type Outcome = (State, Option<IdSink>, Option<(usize, VerifyError)>);
     let results: Vec<Outcome> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
-                    let mut w = Worker::new(run.len(), opts.max_samples, track, ids.as_ref());
+                    let mut w =
+                        Worker::new(run.len(), opts.max_samples, &wanted, &ctx, ids.as_ref());
                     let mut err = None;
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(task) = tasks.get(i) else {
                             break;
                         };
-                        if let Err(e) = scan_task(task, &ctx, &run, &needed, &mut w) {
+                        if let Err(e) = scan_task(task, &ctx, &run, &wanted.columns, &mut w) {
                             next.store(tasks.len(), Ordering::Relaxed);
                             err = Some((i, e));
                             break;
@@ -554,7 +353,7 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
             .map(|w| {
                 w.join().unwrap_or_else(|_| {
                     (
-                        State::new(0, 0, track),
+                        State::new(0, 0),
                         None,
                         Some((
                             usize::MAX,
@@ -595,7 +394,7 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
     Ok(Report {
         files: ctx.files.iter().map(|f| f.file.display.clone()).collect(),
         rows_scanned: main.rows,
-        rules_run: codes.iter().map(|c| c.to_string()).collect(),
+        rules_run: run.iter().map(|r| r.meta().code.to_string()).collect(),
         rules_skipped: skipped,
         findings,
         notes,

@@ -1,6 +1,10 @@
-//! What a rule is: its stable code, family, severity, when it applies, and its documentation.
+//! What a rule is: its stable code, family, severity, when it applies, what it needs, its
+//! documentation and its SQL form.
 
 use serde::Serialize;
+
+use crate::facts::Needs;
+use crate::sql::form::SqlForm;
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -69,8 +73,12 @@ pub enum Applicability {
     Policy,
     /// With `--truth` or `--policy`.
     TruthOrPolicy,
-    /// Only when neither `--truth` nor `--policy` is given (a heuristic the others replace).
-    NoTruthNorPolicy,
+    /// Only when neither `--truth` nor `--policy` is given: a heuristic that the rules named
+    /// by `instead` replace.
+    NoTruthNorPolicy {
+        /// The rules that decide with `--truth` or `--policy`, for the skip reason.
+        instead: &'static str,
+    },
 }
 
 impl Applicability {
@@ -81,7 +89,23 @@ impl Applicability {
             Applicability::Truth => "--truth",
             Applicability::Policy => "--policy",
             Applicability::TruthOrPolicy => "--truth or --policy",
-            Applicability::NoTruthNorPolicy => "without --truth/--policy",
+            Applicability::NoTruthNorPolicy { .. } => "without --truth/--policy",
+        }
+    }
+
+    /// Why a rule with this applicability cannot run given whether `--truth` and `--policy`
+    /// are there, if it cannot.
+    pub fn unmet(self, truth: bool, policy: bool) -> Option<String> {
+        let (t, p) = (truth, policy);
+        match self {
+            Applicability::Always => None,
+            Applicability::Truth if !t => Some("needs --truth".into()),
+            Applicability::Policy if !p => Some("needs --policy".into()),
+            Applicability::TruthOrPolicy if !t && !p => Some("needs --truth or --policy".into()),
+            Applicability::NoTruthNorPolicy { instead } if t || p => Some(format!(
+                "a heuristic used only without --truth and --policy; with them {instead} decide"
+            )),
+            _ => None,
         }
     }
 }
@@ -99,8 +123,8 @@ pub struct RuleMeta {
     pub severity: Severity,
     /// When it applies.
     pub applies: Applicability,
-    /// Columns it reads; when one is absent from every data file the rule is skipped.
-    pub columns: &'static [&'static str],
+    /// What it needs from the scan: columns, aggregates, per-value facts.
+    pub needs: Needs,
     /// One line for `curlab rules`.
     pub summary: &'static str,
     /// What it checks.
@@ -112,5 +136,5 @@ pub struct RuleMeta {
     /// How to fix it in AWS.
     pub fix: &'static str,
     /// Its SQL form for `curlab sql`, or why it runs only natively.
-    pub sql: crate::sql::SqlForm,
+    pub sql: SqlForm,
 }

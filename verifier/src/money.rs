@@ -37,6 +37,15 @@ pub fn to_dollars(nanos: i128) -> f64 {
 /// Half a cent: the tolerance of every compared total.
 pub const TOLERANCE_NANOS: i128 = 5_000_000;
 
+/// Format dollars for messages (`$12.34`, or more digits for small amounts).
+pub fn usd(dollars: f64) -> String {
+    if dollars.abs() >= 0.01 || dollars == 0.0 {
+        format!("${dollars:.2}")
+    } else {
+        format!("${dollars:.6}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

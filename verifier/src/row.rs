@@ -1,7 +1,7 @@
 //! Timestamps as reports show them, and (in tests) one line item written out cell by cell.
 //!
-//! The scan itself never builds rows: rules work on record batches ([`crate::view::View`]).
-//! Rule tests describe their input as [`Row`]s, which the test kit turns into one-row batches.
+//! The scan itself never builds rows: rules work on record batches ([`View`](crate::facts::View)).
+//! Rule tests describe their input as `Row`s, which the test kit turns into one-row batches.
 
 /// One data row, for rule tests (empty strings and nulls folded together where CUR treats them
 /// the same).
@@ -46,6 +46,10 @@ pub struct Row<'a> {
     pub cost: Option<f64>,
     /// `line_item_usage_amount`.
     pub usage: Option<f64>,
+    /// `line_item_net_unblended_cost` (null where no discount program applies).
+    pub net_cost: Option<f64>,
+    /// `discount_total_discount` (null where no discount applies).
+    pub total_discount: Option<f64>,
     /// `line_item_unblended_rate` (text; None when null or empty).
     pub rate: Option<&'a str>,
     /// `line_item_usage_start_date`, UTC microseconds.

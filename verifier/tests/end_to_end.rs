@@ -560,18 +560,18 @@ fn every_output_format_renders() {
         "arn:aws:sts::1:assumed-role/<x>&\u{1b}".into(),
     );
     let r = run(&export(&rows, false, &columns(), false, None), 2);
-    use curlab_verifier::report::{render, Format};
-    let json: serde_json::Value = serde_json::from_str(&render(&r, Format::Json)).unwrap();
+    use curlab_verifier::report::{render, OutputFormat};
+    let json: serde_json::Value = serde_json::from_str(&render(&r, OutputFormat::Json)).unwrap();
     assert_eq!(json["curlab_verify_version"], 1);
     assert_eq!(json["findings"][0]["rule"], "PR002");
     assert_eq!(json["summary"]["errors"], r.errors());
-    let sarif: serde_json::Value = serde_json::from_str(&render(&r, Format::Sarif)).unwrap();
+    let sarif: serde_json::Value = serde_json::from_str(&render(&r, OutputFormat::Sarif)).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "PR002");
-    let junit = render(&r, Format::Junit);
+    let junit = render(&r, OutputFormat::Junit);
     assert!(junit.contains("&lt;x&gt;&amp;") && !junit.contains('\u{1b}'));
     assert!(junit.contains("<skipped message=\"needs --truth\"/>"));
-    let text = render(&r, Format::Text);
+    let text = render(&r, OutputFormat::Text);
     assert!(!text.contains('\u{1b}') && text.contains("error[PR002]"));
 }
 

@@ -8,7 +8,10 @@ pub mod bedrock;
 mod column_table;
 pub mod columns;
 pub mod export_layout;
+mod granularity;
 pub mod pattern;
 pub mod tags;
 pub mod truth;
 mod usage_type;
+
+pub use granularity::Granularity;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 /// Version of this file format; bumped on any incompatible change.
-pub const TRUTH_VERSION: u32 = 1;
+pub const TRUTH_VERSION: u32 = 2;
 
 /// The whole truth file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -47,6 +47,9 @@ pub struct Truth {
     pub gateways: Vec<TruthGateway>,
     /// Faults planted with `--inject`.
     pub faults: Vec<InjectedFault>,
+    /// The whole bill, gross and net: totals, per principal, per tag, per application
+    /// inference profile, and what no principal carries (format version 2).
+    pub bill: TruthBill,
     /// Set for a month-to-date export (`curlab generate --as-of DATE`): the export as it
     /// stood on that day. Absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -150,4 +153,89 @@ pub struct InjectedFault {
     pub rows: u64,
     /// The verifier rule meant to report it.
     pub rule: String,
+}
+
+/// Gross (`line_item_unblended_cost`) and net (`line_item_net_unblended_cost`, or the
+/// unblended cost where the net column is null) of a group of rows, in USD.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Money {
+    /// Σ `line_item_unblended_cost`.
+    pub gross: f64,
+    /// Σ `line_item_net_unblended_cost` (unblended where null).
+    pub net: f64,
+}
+
+/// What the rows of one principal cost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct PrincipalMoney {
+    /// Σ `line_item_unblended_cost` of the rows carrying the principal.
+    pub gross: f64,
+    /// Σ `line_item_net_unblended_cost` (unblended where null) of those rows.
+    pub net: f64,
+    /// Σ `pricing_public_on_demand_cost` of those rows (0 on AWS Marketplace rows).
+    pub public_on_demand: f64,
+    /// The part of `gross` billed by AWS Marketplace (`bill_billing_entity`).
+    pub marketplace: f64,
+}
+
+/// Totals of the bill, overall or of one billing period, in USD.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct BillTotals {
+    /// Σ `line_item_unblended_cost` of every usage row (Bedrock and not), before discounts.
+    pub unblended: f64,
+    /// Σ `line_item_net_unblended_cost` of every usage row (unblended where null).
+    pub net_unblended: f64,
+    /// Σ `pricing_public_on_demand_cost` of every row.
+    pub public_on_demand: f64,
+    /// Discounts (EDP, private rates) on usage rows, ≤ 0: the `discount` map's total, which
+    /// the separate `*Discount` rows repeat when the representation writes them.
+    pub discounts: f64,
+    /// Σ of `Credit` rows, ≤ 0.
+    pub credits: f64,
+    /// Σ of `Refund` rows, ≤ 0.
+    pub refunds: f64,
+    /// Provisioned Throughput and Reserved tier fees.
+    pub commitment_fees: f64,
+    /// Σ of `Tax` rows.
+    pub tax: f64,
+    /// Σ `line_item_unblended_cost` of every row of the export (usage, discount rows,
+    /// credits, refunds, tax).
+    pub invoice_total: f64,
+}
+
+/// An application inference profile: the resource view of the rows that name it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TruthProfile {
+    /// Profile name in the scenario.
+    pub name: String,
+    /// `line_item_resource_id` of its rows.
+    pub arn: String,
+    /// 12-digit account id.
+    pub account: String,
+    /// The profile's tags (keys without prefix), whether activated or not.
+    pub tags: BTreeMap<String, String>,
+    /// Gross and net of the rows naming it. The same dollars are in `by_principal`: never
+    /// add the two views.
+    pub cost: Money,
+}
+
+/// The bill, gross and net. Σ `by_principal` gross + Σ `unattributable` gross =
+/// `totals.invoice_total`, and the same for net.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TruthBill {
+    /// How discounts are written: `none`, `map-and-rows`, `map-only` or `rows-only`.
+    pub discount_representation: String,
+    /// Totals over every billing period.
+    pub totals: BillTotals,
+    /// Totals per billing period (`YYYY-MM`).
+    pub totals_by_period: BTreeMap<String, BillTotals>,
+    /// Per principal ARN (`line_item_iam_principal`).
+    pub by_principal: BTreeMap<String, PrincipalMoney>,
+    /// Per `iamPrincipal/<key>` and value, as it lands in `tags` (activated keys only).
+    pub by_tag: BTreeMap<String, BTreeMap<String, Money>>,
+    /// Per application inference profile (the resource view; overlaps `by_principal`).
+    pub profiles: Vec<TruthProfile>,
+    /// What no principal carries, by line: `bedrock-without-principal`, `non-bedrock`,
+    /// `discount-rows`, `credits`, `refunds`, `commitment-fees`, `tax` (only lines present).
+    pub unattributable: BTreeMap<String, Money>,
 }

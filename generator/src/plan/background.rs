@@ -111,6 +111,27 @@ pub(crate) fn resolve_background(cx: &mut Ctx<'_>, accounts: &[Account]) -> Vec<
                     bg.region,
                     seed::hex(&mut rng, 6)
                 ),
+                BackgroundService::BedrockProvisionedThroughput => format!(
+                    "arn:aws:bedrock:{}:{id}:provisioned-model/{}",
+                    bg.region,
+                    seed::hex(&mut rng, 12)
+                ),
+                // A reservation names no resource [choice]: the row's resource id is null.
+                BackgroundService::BedrockReservedTier => String::new(),
+                BackgroundService::BedrockGuardrails => format!(
+                    "arn:aws:bedrock:{}:{id}:guardrail/{}",
+                    bg.region,
+                    seed::hex(&mut rng, 12)
+                ),
+                BackgroundService::BedrockRerank => format!(
+                    "arn:aws:bedrock:{}::foundation-model/amazon.rerank-v1:0",
+                    bg.region
+                ),
+                BackgroundService::BedrockAgentcoreRuntime => format!(
+                    "arn:aws:bedrock-agentcore:{}:{id}:runtime/agent_{k}-{}",
+                    bg.region,
+                    seed::hex(&mut rng, 10)
+                ),
             })
             .collect();
         out.push(BackgroundPlan {

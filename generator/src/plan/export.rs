@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use curlab_vocab::bedrock;
 use curlab_vocab::columns::TableConfig;
 
-use crate::scenario::model::Format;
+use crate::scenario::model::ExportFormat;
 use crate::time::{day_of, month_start, next_month, parse_month};
 
 use super::context::{root, Ctx};
@@ -103,7 +103,7 @@ pub(crate) fn resolve_export(cx: &mut Ctx<'_>) -> Option<ExportPlan> {
     {
         cx.problem(p.key("legacy_113_columns"), "the 113-column shape predates tags, resources and IAM principal data in one export", "set include_iam_principal_data, include_resources and include_split_cost_allocation_data to false");
     }
-    if e.format == Format::Csv && e.legacy_113_columns {
+    if e.format == ExportFormat::Csv && e.legacy_113_columns {
         // Fine: both shapes exist in CSV.
     }
     if e.max_rows_per_file == 0 {

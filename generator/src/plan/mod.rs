@@ -12,6 +12,7 @@
 mod accounts;
 mod activations;
 mod background;
+mod bill;
 mod checks;
 mod context;
 mod export;
@@ -25,6 +26,7 @@ mod users;
 mod workloads;
 
 pub use crate::time::{day_of, parse_instant, parse_month, rfc3339, Ts};
+pub use bill::{AdjustmentPlan, DiscountPlan, ProfilePlan};
 pub use patterns::AccessPattern;
 pub use types::{
     Account, ActivationPlan, AsOfPlan, BackgroundPlan, Caller, ExplicitRequest, ExportPlan,
@@ -59,7 +61,9 @@ pub fn resolve(file: &ScenarioFile, seed: Option<u64>, scale: f64) -> Result<Pla
         .unwrap_or_default();
     let mut b = Builder::new(&accounts, file.assumptions.override_key_spelling, days);
     patterns::build(&mut cx, &mut b);
-    let workloads = workloads::resolve_workloads(&mut cx, &models, export.as_ref());
+    let discounts = bill::resolve_discounts(&mut cx, &models);
+    let profiles = bill::resolve_profiles(&mut cx, &accounts);
+    let workloads = workloads::resolve_workloads(&mut cx, &models, export.as_ref(), &profiles);
     let streams = workloads::resolve_streams(&mut cx, &b);
     let explicit = requests::resolve_requests(&mut cx, &b, &models, export.as_ref());
     let activations = activations::resolve_activations(&mut cx);
@@ -73,6 +77,10 @@ pub fn resolve(file: &ScenarioFile, seed: Option<u64>, scale: f64) -> Result<Pla
             );
         }
     }
+    let adjustments = export
+        .as_ref()
+        .map(|e| bill::resolve_adjustments(&mut cx, &accounts, &payer, &e.periods))
+        .unwrap_or_default();
     if !cx.problems.is_empty() {
         return Err(cx.problems);
     }
@@ -103,6 +111,9 @@ pub fn resolve(file: &ScenarioFile, seed: Option<u64>, scale: f64) -> Result<Pla
         gateways,
         background,
         tax: file.tax.clone(),
+        discounts,
+        adjustments,
+        profiles,
     })
 }
 

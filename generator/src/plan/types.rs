@@ -9,10 +9,11 @@ use curlab_vocab::arn::IdentityKind;
 use curlab_vocab::bedrock::ServiceTier;
 use curlab_vocab::columns::TableConfig;
 use curlab_vocab::tags;
+use curlab_vocab::Granularity;
 
 use crate::catalog::Model;
 use crate::scenario::model::{
-    Assumptions, BackgroundService, Delivery, Format, Granularity, TagSource, TaxSpec, TokenDist,
+    Assumptions, BackgroundService, Delivery, ExportFormat, TagSource, TaxSpec, TokenDist,
 };
 use crate::time::Ts;
 
@@ -45,7 +46,7 @@ pub struct ExportPlan {
     /// First instant with principal data (None when the column is off).
     pub principal_from: Option<Ts>,
     /// Data file format.
-    pub format: Format,
+    pub format: ExportFormat,
     /// Delivery mode.
     pub delivery: Delivery,
     /// Manifest bucket.
@@ -138,6 +139,8 @@ pub struct Workload {
     pub batch_share: f64,
     /// Service tier.
     pub tier: ServiceTier,
+    /// Application inference profile: index + 1 into [`Plan::profiles`], 0 for none.
+    pub profile: u16,
     /// Global cross-region share.
     pub global_share: f64,
     /// Monday..Sunday weights.
@@ -284,6 +287,12 @@ pub struct Plan {
     pub background: Vec<BackgroundPlan>,
     /// Tax.
     pub tax: Option<TaxSpec>,
+    /// Discount programs.
+    pub discounts: super::bill::DiscountPlan,
+    /// Credit and refund rows.
+    pub adjustments: Vec<super::bill::AdjustmentPlan>,
+    /// Application inference profiles.
+    pub profiles: Vec<super::bill::ProfilePlan>,
 }
 
 impl Plan {

@@ -20,6 +20,7 @@ pub(crate) fn resolve_workloads(
     cx: &mut Ctx<'_>,
     models: &[Model],
     export: Option<&ExportPlan>,
+    profiles: &[super::bill::ProfilePlan],
 ) -> Vec<Workload> {
     let f = cx.file;
     let mut out = Vec::new();
@@ -230,6 +231,20 @@ pub(crate) fn resolve_workloads(
                 );
             }
         }
+        let profile = match &w.inference_profile {
+            None => 0,
+            Some(name) => match profiles.iter().position(|x| x.name == *name) {
+                Some(i) => i as u16 + 1,
+                None => {
+                    cx.problem(
+                        p.key("inference_profile"),
+                        format!("unknown inference profile `{name}`"),
+                        "name an entry of [[inference_profiles]]",
+                    );
+                    0
+                }
+            },
+        };
         out.push(Workload {
             model,
             region: w.region.clone(),
@@ -246,6 +261,7 @@ pub(crate) fn resolve_workloads(
             batch_share: w.batch_share,
             tier: w.service_tier,
             global_share: w.global_share,
+            profile,
             weekday,
             hours,
             days,

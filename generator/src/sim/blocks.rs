@@ -7,13 +7,38 @@ use crate::keys::{BackgroundKey, BedrockKey, FxMap};
 use crate::rows::{Row, Sku};
 use crate::time::Ts;
 
+/// Gross, discount and Marketplace part of a group of requests.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Sums {
+    /// Gross cost in pico-dollars.
+    pub gross: u128,
+    /// Discount (EDP + private rate) in 1e-16 USD, as a magnitude (the rows write it ≤ 0).
+    pub discount: u128,
+    /// The part of `gross` billed by AWS Marketplace, in pico-dollars.
+    pub marketplace: u128,
+}
+
+impl Sums {
+    pub(super) fn add(&mut self, o: Sums) {
+        self.gross += o.gross;
+        self.discount += o.discount;
+        self.marketplace += o.marketplace;
+    }
+}
+
 /// Cost in pico-dollars of each token type of a request, summed into the truth.
 #[derive(Debug, Default, Clone)]
 pub struct TruthDelta {
-    /// Per caller index.
-    pub by_caller: FxMap<u32, u128>,
-    /// Per tag set.
-    pub by_tagset: FxMap<u32, u128>,
+    /// Per caller index (requests that carry the principal).
+    pub by_caller: FxMap<u32, Sums>,
+    /// Per tag set (the caller's `iamPrincipal/` set).
+    pub by_tagset: FxMap<u32, Sums>,
+    /// Per application inference profile index.
+    pub by_profile: FxMap<u16, Sums>,
+    /// Every Bedrock request.
+    pub all: Sums,
+    /// Bedrock requests without a principal.
+    pub unattributed_sums: Sums,
     /// Bedrock cost without a principal.
     pub unattributed: u128,
     /// All Bedrock cost.
@@ -25,11 +50,16 @@ pub struct TruthDelta {
 impl TruthDelta {
     pub(super) fn merge(&mut self, o: TruthDelta) {
         for (k, v) in o.by_caller {
-            *self.by_caller.entry(k).or_default() += v;
+            self.by_caller.entry(k).or_default().add(v);
         }
         for (k, v) in o.by_tagset {
-            *self.by_tagset.entry(k).or_default() += v;
+            self.by_tagset.entry(k).or_default().add(v);
         }
+        for (k, v) in o.by_profile {
+            self.by_profile.entry(k).or_default().add(v);
+        }
+        self.all.add(o.all);
+        self.unattributed_sums.add(o.unattributed_sums);
         self.unattributed += o.unattributed;
         self.bedrock += o.bedrock;
         self.requests += o.requests;
@@ -58,6 +88,9 @@ pub struct KeyBlock {
     pub unit: Ts,
     /// Bedrock rows (they come first), tokens per key.
     pub bedrock: Vec<(BedrockKey, u64)>,
+    /// Separate discount rows (they come next), with `[discounts]` writing rows: (the range
+    /// of `bedrock` keys it discounts, program 0 EDP / 1 private rate).
+    pub discounts: Vec<(std::ops::Range<u32>, u8)>,
     /// Background rows, usage (1e-6 units) per key.
     pub background: Vec<(BackgroundKey, i64)>,
 }
@@ -65,7 +98,7 @@ pub struct KeyBlock {
 impl KeyBlock {
     /// Rows in the block.
     pub fn len(&self) -> usize {
-        self.bedrock.len() + self.background.len()
+        self.bedrock.len() + self.discounts.len() + self.background.len()
     }
 
     /// Whether the block has no rows.
@@ -85,8 +118,11 @@ pub struct DayBlock {
     /// Cost (1e-16 USD) per usage account and product code, in the order the codes first
     /// appear in the rows, with the SKU of that first row (tax rows copy it).
     pub costs: Vec<(usize, Arc<Sku>, i128)>,
-    /// Background cost of the rows (1e-16 USD).
+    /// Background cost of the rows (1e-16 USD): non-Bedrock services only.
     pub background_e16: i128,
+    /// Cost of the rows' Bedrock charges that are not model calls (1e-16 USD): commitments,
+    /// other (`BedrockCharge` order).
+    pub charges_e16: [i128; 2],
     /// The day's request-level truth: set on the day's last block, and only there.
     pub truth: Option<TruthDelta>,
 }

@@ -11,7 +11,7 @@ use crate::background;
 use crate::keys::{BackgroundKey, BedrockKey, FxMap};
 use crate::plan::Plan;
 use crate::rows::Sku;
-use crate::scenario::model::Granularity;
+use curlab_vocab::Granularity;
 
 /// The period a day belongs to.
 fn period_of_day(plan: &Plan, day: i64) -> usize {
@@ -94,6 +94,7 @@ pub fn simulate_day(
      -> DayBlock {
         let mut costs = CostSum::default();
         let mut background_e16 = 0;
+        let mut charges_e16 = [0i128; 2];
         if !monthly {
             for (k, tokens) in &bedrock {
                 let amount = bedrock_amount_e6(plan, k, *tokens);
@@ -109,13 +110,17 @@ pub fn simulate_day(
                 let account = plan.background[k.entry as usize].account;
                 let sku = skus.background(plan, k);
                 let cost = i128::from(*amount) * i128::from(sku.0.rate_e10);
-                background_e16 += cost;
+                match plan.background[k.entry as usize].service.bedrock_charge() {
+                    Some(c) => charges_e16[c as usize] += cost,
+                    None => background_e16 += cost,
+                }
                 costs.add(account, sku, cost);
             }
         }
         let keys = KeyBlock {
             period,
             unit,
+            discounts: super::sku::discount_rows(plan, &bedrock),
             bedrock,
             background,
         };
@@ -124,6 +129,7 @@ pub fn simulate_day(
             keys,
             costs: costs.costs,
             background_e16,
+            charges_e16,
             truth: None,
         }
     };
@@ -151,6 +157,7 @@ pub fn simulate_day(
                 tokens: r.tokens,
                 streaming: r.streaming && !r.batch,
                 usage: usage_keys(&plan.models[r.model], &r.tokens, r.tier, r.batch, r.global),
+                profile: 0,
             };
             record(plan, tags, &mut out, &req);
         }

@@ -5,14 +5,16 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::blocks::{Chunk, DayBlock, Emitted, KeyBlock, TruthDelta};
-use super::sku::{bedrock_amount_e6, SkuCache};
+use super::sku::{bedrock_amount_e6, discount_rows, SkuCache};
+use super::truth::PeriodBill;
 use super::truth::TruthParts;
 use crate::ids::LineItemIds;
 use crate::keys::{BackgroundKey, BedrockKey, FxMap};
 use crate::plan::Plan;
-use crate::rows::{tax_sku, Pairs, Row, RowKind, Sku, TAX_USAGE_E6};
-use crate::scenario::model::Granularity;
+use crate::rows::{adjustment_sku, tax_sku, Pairs, Row, RowKind, Sku, TAX_USAGE_E6};
+use crate::scenario::model::{AdjustmentKind, BedrockCharge};
 use crate::time::Ts;
+use curlab_vocab::Granularity;
 
 /// (period, usage account, product code): the grain of tax rows.
 type PeriodProduct = (usize, usize, String);
@@ -32,10 +34,13 @@ pub struct Emitter<'a> {
     background_e16: i128,
     tax_e16: i128,
     rows_by_period: BTreeMap<String, u64>,
+    bill_by_period: BTreeMap<String, PeriodBill>,
     owned: Option<std::ops::RangeInclusive<i64>>,
     pending_owned: bool,
     empty: Pairs,
     ids: LineItemIds,
+    /// Rows carry the `discount` map and net columns (`[discounts]`, not rows-only).
+    net_columns: bool,
 }
 
 impl<'a> Emitter<'a> {
@@ -52,10 +57,12 @@ impl<'a> Emitter<'a> {
             background_e16: 0,
             tax_e16: 0,
             rows_by_period: BTreeMap::new(),
+            bill_by_period: BTreeMap::new(),
             owned: None,
             pending_owned: true,
             empty: Arc::new(Vec::new()),
             ids: LineItemIds::new(plan),
+            net_columns: plan.discounts.representation.is_some_and(|r| r.map()),
         }
     }
 
@@ -78,6 +85,7 @@ impl<'a> Emitter<'a> {
             keys,
             costs,
             background_e16,
+            charges_e16,
             truth,
         } = block;
         let (period, unit) = (keys.period, keys.unit);
@@ -94,6 +102,9 @@ impl<'a> Emitter<'a> {
         self.pending_owned = self.owns(day);
         if let Some(t) = truth {
             if self.pending_owned {
+                let b = self.bill(period);
+                b.bedrock.add(t.all);
+                b.unattributed.add(t.unattributed_sums);
                 self.truth.merge(t);
             }
         }
@@ -112,6 +123,10 @@ impl<'a> Emitter<'a> {
         if self.pending_owned && !keys.is_empty() {
             // Another part writes the rows of days it owns; here only their costs counted.
             self.background_e16 += background_e16;
+            let b = self.bill(period);
+            b.background_e16 += background_e16;
+            b.commitment_e16 += charges_e16[0];
+            b.other_charges_e16 += charges_e16[1];
             *self
                 .rows_by_period
                 .entry(self.plan.export.periods[period].label.clone())
@@ -133,6 +148,7 @@ impl<'a> Emitter<'a> {
             background_e16: self.background_e16,
             tax_e16: self.tax_e16,
             rows_by_period: self.rows_by_period,
+            bill_by_period: self.bill_by_period,
         };
         (out, parts)
     }
@@ -160,7 +176,16 @@ impl<'a> Emitter<'a> {
             let sku = self.skus.background(plan, k).0.clone();
             let cost = i128::from(*amount) * i128::from(sku.rate_e10);
             if self.pending_owned {
-                self.background_e16 += cost;
+                let charge = plan.background[k.entry as usize].service.bedrock_charge();
+                if charge.is_none() {
+                    self.background_e16 += cost;
+                }
+                let b = self.bill(period);
+                match charge {
+                    Some(BedrockCharge::Commitment) => b.commitment_e16 += cost,
+                    Some(BedrockCharge::Other) => b.other_charges_e16 += cost,
+                    None => b.background_e16 += cost,
+                }
             }
             let account = plan.background[k.entry as usize].account;
             self.add_period_cost(period, account, &sku, cost);
@@ -171,6 +196,7 @@ impl<'a> Emitter<'a> {
         let keys = KeyBlock {
             period,
             unit,
+            discounts: discount_rows(plan, &bedrock),
             bedrock,
             background,
         };
@@ -179,6 +205,13 @@ impl<'a> Emitter<'a> {
             .entry(plan.export.periods[period].label.clone())
             .or_default() += keys.len() as u64;
         vec![Emitted::Keys(Arc::new(keys))]
+    }
+
+    /// The bill sums of a period, by index.
+    fn bill(&mut self, period: usize) -> &mut PeriodBill {
+        self.bill_by_period
+            .entry(self.plan.export.periods[period].label.clone())
+            .or_default()
     }
 
     fn add_period_cost(&mut self, period: usize, account: usize, sku: &Arc<Sku>, cost: i128) {
@@ -191,10 +224,11 @@ impl<'a> Emitter<'a> {
     /// Tax rows for the accounts' products of a finished period.
     fn flush_period(&mut self, period: usize) -> Vec<Emitted> {
         let last_day = self.plan.export.periods[period].end / 86_400 - 1;
+        let mut out = self.adjustment_rows(period, last_day);
         let tax = self.plan.tax.clone().filter(|_| self.owns(last_day));
         let Some(tax) = tax else {
             self.period_cost.retain(|(p, _, _), _| *p != period);
-            return vec![];
+            return out;
         };
         let per = &self.plan.export.periods[period];
         let rate_bp = (tax.rate * 1e6).round() as i128; // parts per million
@@ -214,6 +248,10 @@ impl<'a> Emitter<'a> {
             let cents = (raw + 50_000_000_000_000) / 100_000_000_000_000;
             let tax_e16 = cents * 100_000_000_000_000;
             self.tax_e16 += tax_e16;
+            self.bill_by_period
+                .entry(per.label.clone())
+                .or_default()
+                .tax_e16 += tax_e16;
             rows.push(Row {
                 period,
                 account,
@@ -230,6 +268,57 @@ impl<'a> Emitter<'a> {
                 resource_tags: self.empty.clone(),
                 id: self.ids.tax(per.start, account, &code),
                 tax_type: Some(tax.tax_type.clone()),
+                discount_e16: self.net_columns.then_some([0, 0]),
+                net_skew_e16: 0,
+            });
+        }
+        if rows.is_empty() {
+            return out;
+        }
+        *self.rows_by_period.entry(per.label.clone()).or_default() += rows.len() as u64;
+        out.push(Emitted::Rows(Chunk { period, rows }));
+        out
+    }
+
+    /// The credit and refund rows of a finished period (`[[adjustments]]`), written by the
+    /// part that owns the period's last day.
+    fn adjustment_rows(&mut self, period: usize, last_day: i64) -> Vec<Emitted> {
+        if !self.owns(last_day) {
+            return vec![];
+        }
+        let plan = self.plan;
+        let per = &plan.export.periods[period];
+        let mut rows = Vec::new();
+        for (n, a) in plan.adjustments.iter().enumerate() {
+            if a.period != period {
+                continue;
+            }
+            let b = self.bill_by_period.entry(per.label.clone()).or_default();
+            match a.kind {
+                AdjustmentKind::Credit => b.credits_e16 += a.cost_e16,
+                AdjustmentKind::Refund => b.refunds_e16 += a.cost_e16,
+            }
+            rows.push(Row {
+                period,
+                account: a.account,
+                start: per.start,
+                end: per.end,
+                kind: match a.kind {
+                    AdjustmentKind::Credit => RowKind::Credit,
+                    AdjustmentKind::Refund => RowKind::Refund,
+                },
+                sku: Arc::new(adjustment_sku(a)),
+                operation: "".into(),
+                principal: None,
+                resource_id: None,
+                amount_e6: 0,
+                cost_e16: a.cost_e16,
+                tags: self.empty.clone(),
+                resource_tags: self.empty.clone(),
+                id: self.ids.adjustment(per.start, a.account, n),
+                tax_type: None,
+                discount_e16: self.net_columns.then_some([0, 0]),
+                net_skew_e16: 0,
             });
         }
         if rows.is_empty() {

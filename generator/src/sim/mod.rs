@@ -21,11 +21,11 @@ mod sku;
 mod tag_table;
 mod truth;
 
-pub use blocks::{Chunk, DayBlock, Emitted, KeyBlock, TruthDelta};
+pub use blocks::{Chunk, DayBlock, Emitted, KeyBlock, Sums, TruthDelta};
 pub use day::simulate_day;
 pub use emit::Emitter;
 pub use in_order::run_in_order;
 pub use row_maker::RowMaker;
 pub use sku::SkuCache;
 pub use tag_table::TagTable;
-pub use truth::{build_truth, TruthParts};
+pub use truth::{build_truth, PeriodBill, TruthParts};

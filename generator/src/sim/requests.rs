@@ -6,7 +6,7 @@ use curlab_vocab::bedrock::{self, ServiceTier, TokenType, UsageKey};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use super::blocks::DayOutput;
+use super::blocks::{DayOutput, Sums};
 use super::tag_table::TagTable;
 use crate::keys::{bucket_of, BedrockKey, NO_PRINCIPAL};
 use crate::plan::Plan;
@@ -64,6 +64,8 @@ pub(super) struct Request {
     pub(super) streaming: bool,
     /// Usage key per token type.
     pub(super) usage: [UsageKey; 5],
+    /// Application inference profile (index + 1; 0 for none).
+    pub(super) profile: u16,
 }
 
 /// The index of a region code in [`bedrock::REGION_CODES`] (0 when unknown).
@@ -84,6 +86,10 @@ pub(super) fn record(plan: &Plan, tags: &TagTable, out: &mut DayOutput, r: &Requ
         .principal_from
         .is_some_and(|from| bucket >= from);
     let tagset = tags.caller_set(r.caller, bucket);
+    let (row_tags, _) = tags.with_profile(tagset, r.profile, bucket);
+    let bp = plan.discounts.of(r.model);
+    let bp = u128::from(bp[0] + bp[1]);
+    let marketplace = model.billing == bedrock::BillingForm::Marketplace;
     out.truth.requests += 1;
     for (i, &n) in r.tokens.iter().enumerate() {
         if n == 0 {
@@ -94,14 +100,29 @@ pub(super) fn record(plan: &Plan, tags: &TagTable, out: &mut DayOutput, r: &Requ
             && !(key.batch && plan.assumptions.batch_principal == BatchPrincipal::None);
         let price = u128::from(model.price(key).unwrap_or(0));
         let cost = u128::from(n) * price;
+        // Discount in 1e-16 USD: cost × 1e4 × bp / 1e4, exact (see `DiscountPlan::amount`).
+        let sums = Sums {
+            gross: cost,
+            discount: cost * bp,
+            marketplace: if marketplace { cost } else { 0 },
+        };
         out.truth.bedrock += cost;
+        out.truth.all.add(sums);
         if with_principal {
-            *out.truth.by_caller.entry(r.caller as u32).or_default() += cost;
+            out.truth
+                .by_caller
+                .entry(r.caller as u32)
+                .or_default()
+                .add(sums);
         } else {
             out.truth.unattributed += cost;
+            out.truth.unattributed_sums.add(sums);
         }
         if tagset != 0 {
-            *out.truth.by_tagset.entry(tagset).or_default() += cost;
+            out.truth.by_tagset.entry(tagset).or_default().add(sums);
+        }
+        if r.profile != 0 {
+            out.truth.by_profile.entry(r.profile).or_default().add(sums);
         }
         let k = BedrockKey {
             bucket,
@@ -115,7 +136,8 @@ pub(super) fn record(plan: &Plan, tags: &TagTable, out: &mut DayOutput, r: &Requ
             } else {
                 NO_PRINCIPAL
             },
-            tags: tagset,
+            tags: row_tags,
+            profile: r.profile,
         };
         *out.bedrock.entry(k).or_default() += n;
     }
@@ -220,6 +242,7 @@ impl StreamDay<'_> {
                     tokens,
                     streaming: streaming && !batch,
                     usage: usage_keys(&plan.models[w.model], &tokens, w.tier, batch, global),
+                    profile: w.profile,
                 };
                 record(plan, tags, out, &req);
             }

@@ -11,7 +11,7 @@ use super::tag_table::TagTable;
 use crate::background;
 use crate::ids::LineItemIds;
 use crate::keys::{bucket_end, BedrockKey, FxMap, NO_PRINCIPAL};
-use crate::plan::Plan;
+use crate::plan::{DiscountPlan, Plan};
 use crate::rows::{Pairs, Row, RowKind};
 use crate::scenario::model::ProfileResourceId;
 
@@ -51,6 +51,8 @@ pub struct RowMaker<'a> {
     ids: LineItemIds,
     empty: Pairs,
     operations: [Arc<str>; 2],
+    /// Rows carry the `discount` map and net columns.
+    net_columns: bool,
 }
 
 impl<'a> RowMaker<'a> {
@@ -67,6 +69,7 @@ impl<'a> RowMaker<'a> {
                 bedrock::OP_INVOKE.into(),
                 bedrock::OP_INVOKE_STREAMING.into(),
             ],
+            net_columns: plan.discounts.representation.is_some_and(|r| r.map()),
         }
     }
 
@@ -75,40 +78,56 @@ impl<'a> RowMaker<'a> {
         let plan = self.plan;
         let period_start = plan.export.periods[block.period].start;
         let nb = block.bedrock.len();
+        let nd = block.discounts.len();
         for i in range {
-            if let Some((k, tokens)) = block.bedrock.get(i) {
-                let sku = self.skus.bedrock(plan, k).0.clone();
-                let model = &plan.models[k.model as usize];
-                let amount_e6 = bedrock_amount_e6(plan, k, *tokens);
-                let cost_e16 = i128::from(amount_e6) * i128::from(sku.rate_e10);
-                let principal = (k.principal != NO_PRINCIPAL)
-                    .then(|| plan.callers[k.principal as usize].arn.clone());
-                let profile = k.usage.global
-                    && plan.assumptions.profile_resource_id == ProfileResourceId::Profile;
-                let resource_id = self
-                    .resource_ids
-                    .entry((k.model, k.region, profile.then_some(k.account)))
-                    .or_insert_with(|| resource_arn(plan, model, &sku.region, profile, k))
-                    .clone();
+            if i >= nb && i < nb + nd {
+                let (keys, program) = block.discounts[i - nb].clone();
+                let (k, tokens) = &block.bedrock[keys.start as usize];
+                let usage = self.bedrock_row(block, period_start, k, *tokens);
+                let bp = plan.discounts.of(k.model as usize)[usize::from(program)];
+                let cost_e16: i128 = block.bedrock[keys.start as usize..keys.end as usize]
+                    .iter()
+                    .map(|(k, t)| {
+                        let amount = bedrock_amount_e6(plan, k, *t);
+                        -DiscountPlan::amount(
+                            i128::from(amount) * i128::from(usage.sku.rate_e10),
+                            bp,
+                        )
+                    })
+                    .sum();
+                // The line's id: the usage line's key without principal, tags or profile.
+                let line = BedrockKey {
+                    principal: NO_PRINCIPAL,
+                    tags: 0,
+                    profile: 0,
+                    ..*k
+                };
+                let id = self
+                    .ids
+                    .discount(&self.ids.bedrock(period_start, &line), program);
                 out.push(Row {
-                    period: block.period,
-                    account: k.account as usize,
-                    start: k.bucket,
-                    end: bucket_end(plan, k.bucket),
-                    kind: RowKind::Bedrock,
-                    operation: self.operations[usize::from(k.streaming)].clone(),
-                    principal,
-                    resource_id: Some(resource_id),
-                    amount_e6,
+                    kind: if program == 0 {
+                        RowKind::EdpDiscount
+                    } else {
+                        RowKind::PrivateRateDiscount
+                    },
+                    principal: None,
+                    resource_id: None,
+                    amount_e6: 0,
                     cost_e16,
-                    tags: self.tags.set(k.tags).clone(),
+                    tags: self.empty.clone(),
                     resource_tags: self.empty.clone(),
-                    id: self.ids.bedrock(period_start, k),
-                    tax_type: None,
-                    sku,
+                    id,
+                    discount_e16: usage.discount_e16.map(|_| [0, 0]),
+                    ..usage
                 });
+                continue;
+            }
+            if let Some((k, tokens)) = block.bedrock.get(i) {
+                let row = self.bedrock_row(block, period_start, k, *tokens);
+                out.push(row);
             } else {
-                let (k, amount_e6) = &block.background[i - nb];
+                let (k, amount_e6) = &block.background[i - nb - nd];
                 let entry = &plan.background[k.entry as usize];
                 let sku = self.skus.background(plan, k).0.clone();
                 let cost_e16 = i128::from(*amount_e6) * i128::from(sku.rate_e10);
@@ -122,16 +141,76 @@ impl<'a> RowMaker<'a> {
                     kind: RowKind::Background,
                     operation: background::operation(entry.service, k.line).into(),
                     principal: None,
-                    resource_id: Some(entry.resources[k.resource as usize].as_str().into()),
+                    resource_id: Some(entry.resources[k.resource as usize].as_str())
+                        .filter(|r| !r.is_empty())
+                        .map(Into::into),
                     amount_e6: *amount_e6,
                     cost_e16,
                     tags: self.tags.set(t).clone(),
                     resource_tags: self.tags.set(rt).clone(),
                     id: self.ids.background(period_start, entry.account, k, (t, rt)),
                     tax_type: None,
+                    discount_e16: self.net_columns.then_some([0, 0]),
+                    net_skew_e16: 0,
                     sku,
                 });
             }
+        }
+    }
+
+    /// The usage row of a Bedrock key.
+    fn bedrock_row(
+        &mut self,
+        block: &KeyBlock,
+        period_start: crate::time::Ts,
+        k: &BedrockKey,
+        tokens: u64,
+    ) -> Row {
+        let plan = self.plan;
+        let sku = self.skus.bedrock(plan, k).0.clone();
+        let model = &plan.models[k.model as usize];
+        let amount_e6 = bedrock_amount_e6(plan, k, tokens);
+        let cost_e16 = i128::from(amount_e6) * i128::from(sku.rate_e10);
+        let principal =
+            (k.principal != NO_PRINCIPAL).then(|| plan.callers[k.principal as usize].arn.clone());
+        let (resource_id, resource_tags) = if k.profile != 0 {
+            // A call through an application inference profile: the profile's ARN and its
+            // resource tags (docs/export-format.md).
+            let p = &plan.profiles[usize::from(k.profile - 1)];
+            let (_, rt) = self.tags.with_profile(0, k.profile, k.bucket);
+            (p.arn.clone(), self.tags.set(rt).clone())
+        } else {
+            let profile = k.usage.global
+                && plan.assumptions.profile_resource_id == ProfileResourceId::Profile;
+            let id = self
+                .resource_ids
+                .entry((k.model, k.region, profile.then_some(k.account)))
+                .or_insert_with(|| resource_arn(plan, model, &sku.region, profile, k))
+                .clone();
+            (id, self.empty.clone())
+        };
+        let discount_e16 = self.net_columns.then(|| {
+            let bp = plan.discounts.of(k.model as usize);
+            bp.map(|b| -DiscountPlan::amount(cost_e16, b))
+        });
+        Row {
+            period: block.period,
+            account: k.account as usize,
+            start: k.bucket,
+            end: bucket_end(plan, k.bucket),
+            kind: RowKind::Bedrock,
+            operation: self.operations[usize::from(k.streaming)].clone(),
+            principal,
+            resource_id: Some(resource_id),
+            amount_e6,
+            cost_e16,
+            tags: self.tags.set(k.tags).clone(),
+            resource_tags,
+            id: self.ids.bedrock(period_start, k),
+            tax_type: None,
+            discount_e16,
+            net_skew_e16: 0,
+            sku,
         }
     }
 

@@ -53,3 +53,34 @@ pub(super) fn bedrock_amount_e6(plan: &Plan, k: &BedrockKey, tokens: u64) -> i64
     let model = &plan.models[k.model as usize];
     tokens as i64 * (1_000_000 / model.billing.tokens_per_unit() as i64).max(1)
 }
+
+/// The separate discount rows of Bedrock rows, when `[discounts]` writes them: one per
+/// discounted line of usage (bucket, account, model, region, usage type, operation — the
+/// usage row's attributes without principal, tags or profile, which discount rows do not
+/// carry) and program with a non-zero discount, EDP first. `bedrock` is sorted by key, so the
+/// keys of one line are adjacent.
+pub(super) fn discount_rows(
+    plan: &Plan,
+    bedrock: &[(BedrockKey, u64)],
+) -> Vec<(std::ops::Range<u32>, u8)> {
+    if !plan.discounts.representation.is_some_and(|r| r.rows()) {
+        return Vec::new();
+    }
+    let line = |k: &BedrockKey| (k.bucket, k.account, k.model, k.region, k.usage, k.streaming);
+    let mut out = Vec::new();
+    let mut lo = 0;
+    while lo < bedrock.len() {
+        let l = line(&bedrock[lo].0);
+        let hi = lo + bedrock[lo..].partition_point(|(k, _)| line(k) == l);
+        let bp = plan.discounts.of(bedrock[lo].0.model as usize);
+        if bedrock[lo..hi].iter().any(|(_, t)| *t > 0) {
+            for (p, b) in bp.iter().enumerate() {
+                if *b > 0 {
+                    out.push((lo as u32..hi as u32, p as u8));
+                }
+            }
+        }
+        lo = hi;
+    }
+    out
+}

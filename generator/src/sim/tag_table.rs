@@ -23,6 +23,11 @@ pub struct TagTable {
     callers: Vec<Vec<u32>>,
     /// `[background entry][interval]` → (tags set, resource_tags set).
     pub(super) background: Vec<Vec<(u32, u32)>>,
+    /// `[profile][interval]` → (`resourceTags/` set, `resource_tags` set) of each
+    /// application inference profile.
+    profiles: Vec<Vec<(u32, u32)>>,
+    /// (caller's `tags` set, profile's `resourceTags/` set) → the set of a row with both.
+    merged: crate::keys::FxMap<(u32, u32), u32>,
 }
 
 impl TagTable {
@@ -111,12 +116,89 @@ impl TagTable {
                     .collect()
             })
             .collect();
-        TagTable {
+        let mut table = TagTable {
             breaks,
             sets,
             callers,
             background,
+            profiles: Vec::new(),
+            merged: Default::default(),
+        };
+        if !plan.profiles.is_empty() {
+            table.add_profiles(plan);
         }
+        table
+    }
+
+    /// The profiles' tag sets per interval and the merged sets of the callers that use them.
+    fn add_profiles(&mut self, plan: &Plan) {
+        let mut index: HashMap<Vec<(String, String)>, u32> = self
+            .sets
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.as_ref().clone(), i as u32))
+            .collect();
+        fn intern(
+            sets: &mut Vec<Pairs>,
+            index: &mut HashMap<Vec<(String, String)>, u32>,
+            v: Vec<(String, String)>,
+        ) -> u32 {
+            if let Some(i) = index.get(&v) {
+                return *i;
+            }
+            let i = sets.len() as u32;
+            index.insert(v.clone(), i);
+            sets.push(Arc::new(v));
+            i
+        }
+        let sets = &mut self.sets;
+        let mut profiles = Vec::new();
+        for p in &plan.profiles {
+            let mut per = Vec::new();
+            for &t in &self.breaks {
+                let (tags, rt) = resource_sets(plan, &p.tags, t);
+                per.push((intern(sets, &mut index, tags), intern(sets, &mut index, rt)));
+            }
+            profiles.push(per);
+        }
+        self.profiles = profiles;
+        for s in &plan.streams {
+            let w = &plan.workloads[s.workload];
+            if w.profile == 0 {
+                continue;
+            }
+            let pi = usize::from(w.profile - 1);
+            for (c, _) in &plan.requesters[s.requester].callers {
+                for iv in 0..self.breaks.len() {
+                    let cs = self.callers[*c][iv];
+                    let ps = self.profiles[pi][iv].0;
+                    if self.merged.contains_key(&(cs, ps)) {
+                        continue;
+                    }
+                    let mut v: Vec<(String, String)> = sets[cs as usize].as_ref().clone();
+                    v.extend(sets[ps as usize].iter().cloned());
+                    v.sort();
+                    let m = intern(sets, &mut index, v);
+                    self.merged.insert((cs, ps), m);
+                }
+            }
+        }
+    }
+
+    /// The `tags` set of a row of `caller_set` through profile `profile` (index + 1; 0 for
+    /// none) starting at `t`, and its `resource_tags` set.
+    pub(crate) fn with_profile(&self, caller_set: u32, profile: u16, t: Ts) -> (u32, u32) {
+        if profile == 0 {
+            return (caller_set, 0);
+        }
+        let (ps, rt) = self.profiles[usize::from(profile - 1)][self.interval(t)];
+        (
+            self.merged
+                .get(&(caller_set, ps))
+                .copied()
+                .unwrap_or(caller_set),
+            rt,
+        )
     }
 
     pub(super) fn interval(&self, t: Ts) -> usize {
@@ -132,4 +214,32 @@ impl TagTable {
     pub fn set(&self, i: u32) -> &Pairs {
         &self.sets[i as usize]
     }
+}
+
+/// The activated resource tags of a resource at `t`: the `tags` entries (`resourceTags/<key>`)
+/// and the `resource_tags` entries (`user_<key>`), each sorted.
+fn resource_sets(
+    plan: &Plan,
+    tags: &[(String, String)],
+    t: Ts,
+) -> (crate::plan::Tags, crate::plan::Tags) {
+    let active: Vec<&(String, String)> = tags
+        .iter()
+        .filter(|(k, _)| {
+            plan.activations
+                .iter()
+                .any(|a| a.source == TagSource::Resource && a.key == *k && a.applies_at(t))
+        })
+        .collect();
+    let mut out: Vec<(String, String)> = active
+        .iter()
+        .map(|(k, v)| (format!("{RESOURCE_TAGS_PREFIX}{k}"), v.clone()))
+        .collect();
+    out.sort();
+    let mut rt: Vec<(String, String)> = active
+        .iter()
+        .map(|(k, v)| (resource_tags_column_key(k), v.clone()))
+        .collect();
+    rt.sort();
+    (out, rt)
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use curlab_vocab::truth::{self, Truth};
 
-use super::blocks::TruthDelta;
+use super::blocks::{Sums, TruthDelta};
 use super::tag_table::TagTable;
 use crate::plan::Plan;
 use crate::rows::e16_to_usd;
@@ -21,6 +21,208 @@ pub struct TruthParts {
     pub tax_e16: i128,
     /// Rows per period label.
     pub rows_by_period: BTreeMap<String, u64>,
+    /// Bill sums per period label.
+    pub bill_by_period: BTreeMap<String, PeriodBill>,
+}
+
+/// The bill sums of one billing period.
+#[derive(Debug, Default, Clone)]
+pub struct PeriodBill {
+    /// Every Bedrock request.
+    pub bedrock: Sums,
+    /// Bedrock requests without a principal.
+    pub unattributed: Sums,
+    /// Non-Bedrock usage (1e-16 USD).
+    pub background_e16: i128,
+    /// Tax rows (1e-16 USD).
+    pub tax_e16: i128,
+    /// Credit rows (1e-16 USD, ≤ 0).
+    pub credits_e16: i128,
+    /// Refund rows (1e-16 USD, ≤ 0).
+    pub refunds_e16: i128,
+    /// Provisioned Throughput and Reserved tier rows (1e-16 USD).
+    pub commitment_e16: i128,
+    /// Other Bedrock charges without a principal: guardrails, rerank, AgentCore (1e-16 USD).
+    pub other_charges_e16: i128,
+}
+
+/// How discounts show: (on the usage rows' net columns, as separate rows).
+fn shown(plan: &Plan) -> (bool, bool) {
+    plan.discounts
+        .representation
+        .map_or((false, false), |r| (r.map(), r.rows()))
+}
+
+fn e16(pico: u128) -> i128 {
+    pico as i128 * 10_000
+}
+
+/// Gross and net (1e-16 USD) of request sums.
+fn gross_net(plan: &Plan, s: &Sums) -> (i128, i128) {
+    let g = e16(s.gross);
+    let net = if shown(plan).0 {
+        g - s.discount as i128
+    } else {
+        g
+    };
+    (g, net)
+}
+
+fn money(plan: &Plan, s: &Sums) -> truth::Money {
+    let (g, n) = gross_net(plan, s);
+    truth::Money {
+        gross: e16_to_usd(g),
+        net: e16_to_usd(n),
+    }
+}
+
+fn totals(plan: &Plan, b: &PeriodBill) -> truth::BillTotals {
+    let (map, rows) = shown(plan);
+    let (g, n) = gross_net(plan, &b.bedrock);
+    let d = b.bedrock.discount as i128;
+    let discount_rows = if rows { -d } else { 0 };
+    let other = b.background_e16 + b.commitment_e16 + b.other_charges_e16;
+    truth::BillTotals {
+        unblended: e16_to_usd(g + other),
+        net_unblended: e16_to_usd(n + other),
+        public_on_demand: e16_to_usd(g - e16(b.bedrock.marketplace) + other),
+        discounts: e16_to_usd(if map || rows { -d } else { 0 }),
+        credits: e16_to_usd(b.credits_e16),
+        refunds: e16_to_usd(b.refunds_e16),
+        commitment_fees: e16_to_usd(b.commitment_e16),
+        tax: e16_to_usd(b.tax_e16),
+        invoice_total: e16_to_usd(
+            g + other + b.tax_e16 + b.credits_e16 + b.refunds_e16 + discount_rows,
+        ),
+    }
+}
+
+/// What no principal carries, by line (gross, net in 1e-16 USD); lines that are zero left out.
+fn unattributable(plan: &Plan, b: &PeriodBill) -> BTreeMap<String, truth::Money> {
+    let (map, rows) = shown(plan);
+    let (ug, un) = gross_net(plan, &b.unattributed);
+    let d = b.bedrock.discount as i128;
+    let lines: [(&str, i128, i128); 8] = [
+        ("bedrock-without-principal", ug, un),
+        ("commitment-fees", b.commitment_e16, b.commitment_e16),
+        (
+            "bedrock-other-charges",
+            b.other_charges_e16,
+            b.other_charges_e16,
+        ),
+        ("non-bedrock", b.background_e16, b.background_e16),
+        // Discount rows: their net is 0 when the usage rows' net columns carry the discount
+        // (the same dollars), their unblended cost when the net columns are null.
+        (
+            "discount-rows",
+            if rows { -d } else { 0 },
+            if rows && !map { -d } else { 0 },
+        ),
+        ("credits", b.credits_e16, b.credits_e16),
+        ("refunds", b.refunds_e16, b.refunds_e16),
+        ("tax", b.tax_e16, b.tax_e16),
+    ];
+    lines
+        .iter()
+        .filter(|(_, g, n)| *g != 0 || *n != 0)
+        .map(|(k, g, n)| {
+            (
+                k.to_string(),
+                truth::Money {
+                    gross: e16_to_usd(*g),
+                    net: e16_to_usd(*n),
+                },
+            )
+        })
+        .collect()
+}
+
+fn build_bill(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> truth::TruthBill {
+    let mut all = PeriodBill::default();
+    for b in parts.bill_by_period.values() {
+        all.bedrock.add(b.bedrock);
+        all.unattributed.add(b.unattributed);
+        all.background_e16 += b.background_e16;
+        all.tax_e16 += b.tax_e16;
+        all.credits_e16 += b.credits_e16;
+        all.refunds_e16 += b.refunds_e16;
+        all.commitment_e16 += b.commitment_e16;
+        all.other_charges_e16 += b.other_charges_e16;
+    }
+    let mut by_principal: BTreeMap<String, Sums> = BTreeMap::new();
+    for (c, v) in &parts.delta.by_caller {
+        let arn = plan.callers[*c as usize].arn.to_string();
+        by_principal.entry(arn).or_default().add(*v);
+    }
+    let mut by_tag: BTreeMap<String, BTreeMap<String, Sums>> = BTreeMap::new();
+    for (set, v) in &parts.delta.by_tagset {
+        for (k, val) in tags.set(*set).iter() {
+            by_tag
+                .entry(k.clone())
+                .or_default()
+                .entry(val.clone())
+                .or_default()
+                .add(*v);
+        }
+    }
+    truth::TruthBill {
+        discount_representation: plan
+            .discounts
+            .representation
+            .map_or("none", |r| r.as_str())
+            .into(),
+        totals: totals(plan, &all),
+        totals_by_period: parts
+            .bill_by_period
+            .iter()
+            .map(|(k, b)| (k.clone(), totals(plan, b)))
+            .collect(),
+        by_principal: by_principal
+            .into_iter()
+            .map(|(k, s)| {
+                let (g, n) = gross_net(plan, &s);
+                (
+                    k,
+                    truth::PrincipalMoney {
+                        gross: e16_to_usd(g),
+                        net: e16_to_usd(n),
+                        public_on_demand: e16_to_usd(g - e16(s.marketplace)),
+                        marketplace: e16_to_usd(e16(s.marketplace)),
+                    },
+                )
+            })
+            .collect(),
+        by_tag: by_tag
+            .into_iter()
+            .map(|(k, m)| {
+                (
+                    k,
+                    m.iter().map(|(v, s)| (v.clone(), money(plan, s))).collect(),
+                )
+            })
+            .collect(),
+        profiles: plan
+            .profiles
+            .iter()
+            .enumerate()
+            .map(|(i, p)| truth::TruthProfile {
+                name: p.name.clone(),
+                arn: p.arn.to_string(),
+                account: plan.accounts[p.account].id.clone(),
+                tags: p.tags.iter().cloned().collect(),
+                cost: money(
+                    plan,
+                    &parts
+                        .delta
+                        .by_profile
+                        .get(&(i as u16 + 1))
+                        .copied()
+                        .unwrap_or_default(),
+                ),
+            })
+            .collect(),
+        unattributable: unattributable(plan, &all),
+    }
 }
 
 fn pico_to_usd(v: u128) -> f64 {
@@ -32,7 +234,7 @@ pub fn build_truth(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> Truth {
     let mut by_principal = BTreeMap::new();
     for (c, v) in &parts.delta.by_caller {
         let arn = plan.callers[*c as usize].arn.to_string();
-        *by_principal.entry(arn).or_insert(0u128) += *v;
+        *by_principal.entry(arn).or_insert(0u128) += v.gross;
     }
     let mut by_tag: BTreeMap<String, BTreeMap<String, u128>> = BTreeMap::new();
     for (set, v) in &parts.delta.by_tagset {
@@ -41,7 +243,7 @@ pub fn build_truth(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> Truth {
                 .entry(k.clone())
                 .or_default()
                 .entry(val.clone())
-                .or_default() += *v;
+                .or_default() += v.gross;
         }
     }
     let called: std::collections::BTreeSet<u32> = parts.delta.by_caller.keys().copied().collect();
@@ -121,6 +323,7 @@ pub fn build_truth(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> Truth {
             })
             .collect(),
         faults: Vec::new(),
+        bill: build_bill(plan, tags, parts),
         as_of: plan.export.as_of.as_ref().map(|a| truth::TruthAsOf {
             date: a.date.format("%Y-%m-%d").to_string(),
             months_shifted: a.months,

@@ -54,6 +54,13 @@ fn from_model() -> BTreeMap<&'static str, BTreeSet<String>> {
         ("ModelSpec", accepted::<ModelSpec>(BOGUS)),
         ("BackgroundSpec", accepted::<BackgroundSpec>(BOGUS)),
         ("TaxSpec", accepted::<TaxSpec>(BOGUS)),
+        ("DiscountsSpec", accepted::<DiscountsSpec>(BOGUS)),
+        ("PrivateRateSpec", accepted::<PrivateRateSpec>(BOGUS)),
+        ("AdjustmentSpec", accepted::<AdjustmentSpec>(BOGUS)),
+        (
+            "InferenceProfileSpec",
+            accepted::<InferenceProfileSpec>(BOGUS),
+        ),
     ])
 }
 

@@ -43,11 +43,19 @@ pub enum Col {
     ProductFamily,
     /// `tags`
     Tags,
+    /// `line_item_net_unblended_cost` (null where no discount program applies)
+    NetUnblendedCost,
+    /// `discount_total_discount` (null where no discount applies)
+    TotalDiscount,
+    /// `line_item_resource_id` (the synthetic twin reads application inference profiles)
+    ResourceId,
+    /// `line_item_line_item_description`
+    LineItemDescription,
 }
 
 impl Col {
     /// Every column the verifier can read.
-    pub const ALL: [Col; 19] = [
+    pub const ALL: [Col; 23] = [
         Col::BillingEntity,
         Col::PeriodStart,
         Col::LineItemId,
@@ -67,6 +75,10 @@ impl Col {
         Col::Product,
         Col::ProductFamily,
         Col::Tags,
+        Col::NetUnblendedCost,
+        Col::TotalDiscount,
+        Col::ResourceId,
+        Col::LineItemDescription,
     ];
 
     /// The CUR 2.0 column name.
@@ -91,6 +103,10 @@ impl Col {
             Col::Product => "product",
             Col::ProductFamily => "product_product_family",
             Col::Tags => "tags",
+            Col::NetUnblendedCost => "line_item_net_unblended_cost",
+            Col::TotalDiscount => "discount_total_discount",
+            Col::ResourceId => "line_item_resource_id",
+            Col::LineItemDescription => "line_item_line_item_description",
         }
     }
 
@@ -104,6 +120,13 @@ impl Col {
     /// verifier reads repeats heavily except the line item id.
     pub fn dictionary(self) -> bool {
         self != Col::LineItemId && self.ty() == ColumnType::Str
+    }
+
+    /// Whether real exports leave the column null on every row when nothing applies to it:
+    /// `line_item_net_unblended_cost` and `discount_total_discount` without a discount program.
+    /// Through a table definition such a column looks absent, but it is not.
+    pub fn null_everywhere_is_normal(self) -> bool {
+        matches!(self, Col::NetUnblendedCost | Col::TotalDiscount)
     }
 
     /// The documented type.

@@ -10,7 +10,7 @@ use arrow_array::{ArrayRef, StringArray};
 use super::cells::normalise_array;
 use super::{Batch, Col, FileSchema, Found, Opened, BATCH_ROWS};
 use crate::error::Error;
-use crate::input::{DataFile, Format};
+use crate::input::{DataFile, FileEncoding};
 
 /// Open a CSV file and read its header row.
 pub(super) fn open(file: &DataFile, gzip: bool) -> Result<Opened, Error> {
@@ -125,7 +125,7 @@ pub(super) fn read(
     needed: &[Col],
     sink: &mut dyn FnMut(Batch),
 ) -> Result<(), Error> {
-    let gzip = matches!(file.format, Format::Csv { gzip: true });
+    let gzip = matches!(file.format, FileEncoding::Csv { gzip: true });
     let mut reader = csv_reader(file, gzip)?;
     if let Err(e) = reader.byte_headers() {
         return Err(csv_error_in(file, e, reader, gzip));

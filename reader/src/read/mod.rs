@@ -20,7 +20,7 @@ pub use col::Col;
 pub use schema::{canonical_name, FileSchema, Found};
 
 use crate::error::Error;
-use crate::input::{DataFile, Format};
+use crate::input::{DataFile, FileEncoding};
 
 /// Rows per record batch.
 pub const BATCH_ROWS: usize = 8192;
@@ -38,8 +38,8 @@ pub struct Opened {
 /// Open a data file and read its schema (Parquet footer or CSV header).
 pub fn open(file: &DataFile) -> Result<Opened, Error> {
     match file.format {
-        Format::Parquet => parquet_file::open(file),
-        Format::Csv { gzip } => csv_file::open(file, gzip),
+        FileEncoding::Parquet => parquet_file::open(file),
+        FileEncoding::Csv { gzip } => csv_file::open(file, gzip),
     }
 }
 

@@ -10,7 +10,7 @@ use arrow_schema::{DataType, SchemaRef};
 use curlab_generator::csv_text;
 use flate2::write::GzEncoder;
 
-use super::OutputFormat;
+use super::DataEncoder;
 
 /// The CSV encoder: row groups are CSV text, appended to a gzip stream.
 pub(in crate::export) struct Csv {
@@ -32,7 +32,7 @@ fn text_writer(headers: bool) -> csv::Writer<Vec<u8>> {
         .from_writer(Vec::new())
 }
 
-impl OutputFormat for Csv {
+impl DataEncoder for Csv {
     type Group = csv::Writer<Vec<u8>>;
     type Encoded = Vec<u8>;
     type File = GzEncoder<BufWriter<File>>;

@@ -1,4 +1,4 @@
-//! One encoder per output format, behind [`OutputFormat`]: encoder workers turn record batches
+//! One encoder per output format, behind [`DataEncoder`]: encoder workers turn record batches
 //! into an encoded row group; the writer thread opens data files, appends encoded row groups in
 //! order and closes the files. Adding a format is one file here and one arm in
 //! [`super::generate`] (see "Adding an output format" in ARCHITECTURE.md).
@@ -17,7 +17,7 @@ pub(super) use self::parquet::Parquet;
 
 /// An output format: how row groups are encoded (on worker threads) and how data files are
 /// written (on the writer thread, in row group order).
-pub(super) trait OutputFormat: Sync {
+pub(super) trait DataEncoder: Sync {
     /// A row group being encoded.
     type Group;
     /// An encoded row group, sent from a worker to the writer.

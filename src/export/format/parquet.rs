@@ -16,7 +16,7 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::ColumnPath;
 
-use super::OutputFormat;
+use super::DataEncoder;
 
 /// The Parquet encoder: one set of column writers per row group.
 pub(in crate::export) struct Parquet {
@@ -46,7 +46,7 @@ impl Parquet {
     }
 }
 
-impl OutputFormat for Parquet {
+impl DataEncoder for Parquet {
     type Group = Vec<ArrowColumnWriter>;
     type Encoded = Vec<ArrowColumnChunk>;
     type File = SerializedFileWriter<BufWriter<File>>;

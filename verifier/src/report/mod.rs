@@ -7,7 +7,7 @@ pub mod text;
 
 /// Output formats of `curlab verify`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub enum OutputFormat {
     /// Human-readable text.
     Text,
     /// The stable JSON document of `docs/verify-output.md`.
@@ -19,12 +19,12 @@ pub enum Format {
 }
 
 /// Render a report.
-pub fn render(report: &crate::Report, format: Format) -> String {
+pub fn render(report: &crate::Report, format: OutputFormat) -> String {
     match format {
-        Format::Text => text::render(report),
-        Format::Json => json::render(report),
-        Format::Junit => junit::render(report),
-        Format::Sarif => sarif::render(report),
+        OutputFormat::Text => text::render(report),
+        OutputFormat::Json => json::render(report),
+        OutputFormat::Junit => junit::render(report),
+        OutputFormat::Sarif => sarif::render(report),
     }
 }
 

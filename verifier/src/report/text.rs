@@ -2,7 +2,7 @@
 //! hostile value cannot rewrite the terminal.
 
 use crate::finding::{Finding, Report};
-use crate::rules::usd;
+use crate::money::usd;
 
 pub use curlab_reader::clean::{clean, clean_lines, is_unsafe};
 

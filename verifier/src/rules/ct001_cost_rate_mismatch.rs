@@ -1,9 +1,13 @@
 //! CT001: unblended cost ≠ usage × unblended rate.
 
-use super::{Ctx, Rule, View};
+use crate::context::Ctx;
+use crate::facts::{Distinct, Needs, PerValue, R_USAGE, View};
 use crate::finding::Tally;
-use crate::meta::*;
-use crate::view::R_USAGE;
+use crate::meta::{Applicability, Family, RuleMeta, Severity};
+use crate::read::Col;
+use crate::rule::Rule;
+use crate::sql::form::{SqlCx, SqlForm, Violations};
+use crate::sql::fragment::{id, rows, sample};
 
 /// CT001.
 pub struct CostRateMismatch;
@@ -19,13 +23,24 @@ static META: RuleMeta = RuleMeta {
     family: Family::Cost,
     severity: Severity::Error,
     applies: Applicability::Always,
-    columns: &["line_item_unblended_cost", "line_item_usage_amount", "line_item_unblended_rate", "line_item_line_item_type"],
+    needs: Needs {
+        columns: &[Col::UnblendedCost, Col::UsageAmount, Col::UnblendedRate, Col::LineItemType],
+        facts: &[&RATE],
+        ..Needs::NONE
+    },
     summary: "line_item_unblended_cost differs from usage × unblended rate beyond rounding",
     checks: "On Usage rows with a non-empty `line_item_unblended_rate` (a string column), `line_item_unblended_cost` equals `line_item_usage_amount × rate` within $0.0001 + 0.01 % of the expected cost. Rows with an empty rate (tax, credits, discounts) and other line item types are skipped.",
     why: "Cost that does not follow from usage and rate means rows were edited or mis-aggregated; per-token cost analysis and price checks go wrong.",
     example: "usage 1000 (1K tokens), rate `0.0008000000`, cost 0.88 instead of 0.80.",
     fix: "Re-download the export; if a pipeline recomputes or converts costs (currency, markup), keep the original columns and put derived values in new ones.",
-    sql: crate::sql::SqlForm::Query(crate::sql::rules::ct001),
+    sql: SqlForm::Query(sql),
+};
+
+/// `line_item_unblended_rate` as a number: the rate is text in CUR, parsed once per distinct
+/// value (`None` when it is not a number).
+static RATE: PerValue<Option<f64>> = PerValue {
+    of: Distinct::Column(Col::UnblendedRate),
+    fact: |r, _| r.trim().parse::<f64>().ok(),
 };
 
 impl Rule for CostRateMismatch {
@@ -34,12 +49,16 @@ impl Rule for CostRateMismatch {
     }
 
     fn check_batch(&self, v: &View<'_>, _ctx: &Ctx, out: &mut Tally) {
+        let rates = v.facts(&RATE);
+        if !rates.any() {
+            return;
+        }
         for i in 0..v.len {
             if !v.is(i, R_USAGE) {
                 continue;
             }
-            // The rate is text in CUR; it is parsed once per distinct value.
-            let (Some(cost), Some(usage), Some(r)) = (v.cost(i), v.usage(i), v.rate(i)) else {
+            let rate = rates.at(i).copied().flatten();
+            let (Some(cost), Some(usage), Some(r)) = (v.cost(i), v.usage(i), rate) else {
                 continue;
             };
             let expected = usage * r;
@@ -63,6 +82,17 @@ impl Rule for CostRateMismatch {
             }
         }
     }
+}
+
+/// The SQL form: on Usage rows with a numeric rate, |cost − usage × rate| > $0.0001 + 0.01 %.
+fn sql(cx: &SqlCx<'_>) -> Violations {
+    let d = cx.d;
+    rows(format!(
+        "SELECT 1 AS n, {s} AS sample\nFROM (\n  SELECT line_item_id, cost, usage_amount, rate, usage_amount * TRY_CAST(trim(rate) AS DOUBLE) AS expected\n  FROM base\n  WHERE line_item_type = 'Usage' AND cost IS NOT NULL AND usage_amount IS NOT NULL AND rate IS NOT NULL\n) t\nWHERE expected IS NOT NULL AND abs(cost - expected) > {abs} + {rel} * abs(expected)",
+        s = sample(d, &[id(), ("line_item_unblended_cost", d.to_str("cost")), ("line_item_usage_amount", d.to_str("usage_amount")), ("line_item_unblended_rate", "rate".into())]),
+        abs = d.dbl(ABS_TOLERANCE),
+        rel = d.dbl(REL_TOLERANCE),
+    ))
 }
 
 #[cfg(test)]

@@ -1,9 +1,13 @@
 //! CT005: negative usage on a Usage row.
 
-use super::{Ctx, Rule, View};
+use crate::context::Ctx;
+use crate::facts::{Needs, R_USAGE, View};
 use crate::finding::Tally;
-use crate::meta::*;
-use crate::view::R_USAGE;
+use crate::meta::{Applicability, Family, RuleMeta, Severity};
+use crate::read::Col;
+use crate::rule::Rule;
+use crate::sql::form::{SqlCx, SqlForm, Violations};
+use crate::sql::fragment::{id, rows, sample};
 
 /// CT005.
 pub struct NegativeUsage;
@@ -14,13 +18,16 @@ static META: RuleMeta = RuleMeta {
     family: Family::Cost,
     severity: Severity::Error,
     applies: Applicability::Always,
-    columns: &["line_item_usage_amount", "line_item_line_item_type"],
+    needs: Needs {
+        columns: &[Col::UsageAmount, Col::LineItemType],
+        ..Needs::NONE
+    },
     summary: "a Usage row has a negative usage amount",
     checks: "Rows with `line_item_line_item_type = Usage` have `line_item_usage_amount >= 0`. Credits, refunds, discounts and Savings Plan negations may be negative and are not checked.",
     why: "Negative usage silently offsets real spend in sums by usage type or principal.",
     example: "A Bedrock input-token row with usage -12.5.",
     fix: "Re-download the export; adjustments belong on Credit/Refund rows, not on Usage rows.",
-    sql: crate::sql::SqlForm::Query(crate::sql::rules::ct005),
+    sql: SqlForm::Query(sql),
 };
 
 impl Rule for NegativeUsage {
@@ -41,6 +48,15 @@ impl Rule for NegativeUsage {
             }
         }
     }
+}
+
+/// The SQL form: a Usage row with a negative usage amount.
+fn sql(cx: &SqlCx<'_>) -> Violations {
+    let d = cx.d;
+    rows(format!(
+        "SELECT 1 AS n, {s} AS sample\nFROM base\nWHERE line_item_type = 'Usage' AND usage_amount < 0",
+        s = sample(d, &[id(), ("line_item_usage_amount", d.to_str("usage_amount"))]),
+    ))
 }
 
 #[cfg(test)]

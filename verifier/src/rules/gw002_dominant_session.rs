@@ -1,13 +1,18 @@
 //! GW002: one assumed-role session carries most of an account's Bedrock spend (heuristic).
 
 use std::collections::BTreeMap;
+use curlab_vocab::arn::{IdentityKind, parse_principal};
 
-use curlab_vocab::arn::{parse_principal, IdentityKind};
-
-use super::{export_sample, usd, Aggregates, Ctx, Rule, Spend};
+use super::shared::export_sample;
+use crate::context::Ctx;
+use crate::facts::{Aggregate, Aggregates, Needs, Spend};
 use crate::finding::Tally;
-use crate::meta::*;
-use crate::money::to_dollars;
+use crate::meta::{Applicability, Family, RuleMeta, Severity};
+use crate::money::{to_dollars, to_nanos, usd};
+use crate::read::Col;
+use crate::rule::Rule;
+use crate::sql::form::{Cte, SqlCx, SqlForm, Violations};
+use crate::sql::fragment::{ASSUMED_ROLE_RE, sample};
 
 /// GW002.
 pub struct DominantSession;
@@ -26,14 +31,20 @@ static META: RuleMeta = RuleMeta {
     name: "dominant-role-session",
     family: Family::Gateway,
     severity: Severity::Warning,
-    applies: Applicability::NoTruthNorPolicy,
-    columns: &["line_item_iam_principal", "line_item_usage_account_id"],
+    applies: Applicability::NoTruthNorPolicy {
+        instead: "GW001 (truth) and PO002 (policy)",
+    },
+    needs: Needs {
+        columns: &[Col::Principal, Col::UsageAccount],
+        aggregates: &[Aggregate::Spend],
+        ..Needs::NONE
+    },
     summary: "one assumed-role session carries most of an account's Bedrock spend (what a gateway calling Bedrock with one shared identity looks like; a single application looks the same)",
     checks: "A heuristic, run only without --truth and --policy (then GW001/PO002 decide). Per usage account, over Bedrock inference rows with a principal: warns when one assumed-role ARN (not an Identity Center session) carries more than 80 % of the account's attributed spend, that spend is at least $1.00 or covers at least 50 % of the account's attributed rows, and the session has at least 10 Bedrock rows (sustained traffic, not a one-off test). An account whose only Bedrock caller is one application session also matches: that is expected for a dedicated app account, and the fix below says how to silence it.",
     why: "A gateway (LiteLLM, Kong, a homegrown proxy) that calls Bedrock with its own role session makes all users' spend look like one identity; per-user chargeback from CUR is then impossible.",
     example: "`arn:aws:sts::111122223333:assumed-role/LiteLLMTaskRole/4f1c…` carries $950 of the account's $1,000 Bedrock spend.",
     fix: "If the session is a gateway, make it AssumeRole per end user with session tags (see GW001). If it is a single application, this is expected: pass --policy or --truth, or --ignore GW002.",
-    sql: crate::sql::SqlForm::Query(crate::sql::rules::gw002),
+    sql: SqlForm::Query(sql),
 };
 
 impl Rule for DominantSession {
@@ -89,6 +100,29 @@ impl Rule for DominantSession {
                 }
             }
         }
+    }
+}
+
+/// The SQL form: per usage account, an assumed-role session with over 80 % of the attributed spend,
+/// at least 10 rows and $1.00 or half the rows; one per (account, session).
+fn sql(cx: &SqlCx<'_>) -> Violations {
+    let d = cx.d;
+    let min_nanos = to_nanos(MIN_SPEND);
+    let sessions = format!(
+        "SELECT usage_account, principal, nanos, row_count FROM spend\n  WHERE principal IS NOT NULL AND {} AND substr(split_part(split_part(principal, ':', 6), '/', 2), 1, 15) <> 'AWSReservedSSO_'",
+        d.regex("principal", ASSUMED_ROLE_RE)
+    );
+    Violations {
+        sql: format!(
+            "SELECT 1 AS n, {s} AS sample\nFROM (\n  {sessions}\n) p\nJOIN (\n  SELECT usage_account AS account, sum(nanos) AS total_nanos, sum(row_count) AS total_rows\n  FROM spend WHERE principal IS NOT NULL GROUP BY usage_account\n) a ON a.account = p.usage_account\nWHERE a.total_nanos > 0 AND p.row_count >= {min_rows}\n  AND {share} > {spend_share}\n  AND (p.nanos >= {min_nanos} OR {row_share} >= {row_share_min})",
+            s = sample(d, &[("line_item_usage_account_id", "p.usage_account".into()), ("line_item_iam_principal", "p.principal".into()), ("nanos", d.to_str("p.nanos")), ("account_nanos", d.to_str("a.total_nanos"))]),
+            min_rows = MIN_ROWS,
+            share = d.ratio("p.nanos", "a.total_nanos"),
+            spend_share = d.dbl(SPEND_SHARE),
+            row_share = d.ratio("p.row_count", "greatest(a.total_rows, 1)"),
+            row_share_min = d.dbl(ROW_SHARE),
+        ),
+        uses: &[Cte::Spend],
     }
 }
 

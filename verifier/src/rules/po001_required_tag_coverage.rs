@@ -1,10 +1,15 @@
 //! PO001: a required tag key covers too little Bedrock spend.
 
-use super::{export_sample, Aggregates, Ctx, Rule};
+use super::shared::export_sample;
+use crate::context::Ctx;
+use crate::facts::{Aggregate, Aggregates, Needs};
 use crate::finding::Tally;
-use crate::meta::*;
+use crate::meta::{Applicability, Family, RuleMeta, Severity};
 use crate::money::to_dollars;
 use crate::policy::full_tag_key;
+use crate::read::Col;
+use crate::rule::Rule;
+use crate::sql::form::SqlForm;
 
 /// PO001.
 pub struct RequiredTagCoverage;
@@ -15,13 +20,17 @@ static META: RuleMeta = RuleMeta {
     family: Family::Policy,
     severity: Severity::Error,
     applies: Applicability::Policy,
-    columns: &["tags", "line_item_unblended_cost"],
+    needs: Needs {
+        columns: &[Col::Tags, Col::UnblendedCost],
+        aggregates: &[Aggregate::Spend, Aggregate::SpendByTag],
+        ..Needs::NONE
+    },
     summary: "a required tag key covers less Bedrock spend than the policy's minimum",
     checks: "For each key of the policy's `tags.required`, the share of Bedrock inference cost on rows carrying the key with a non-empty value is at least `tags.min_coverage` (default 1.0).",
     why: "Chargeback by team or cost center only works for tagged spend; the policy states how much untagged spend is acceptable.",
     example: "`required = [\"iamPrincipal/team\"]`, `min_coverage = 0.95`; 80 % of Bedrock spend carries the tag.",
     fix: "Tag the IAM users and roles that call Bedrock (or pass session tags from the IdP or gateway), activate the key as a cost allocation tag, and backfill if needed.",
-    sql: crate::sql::SqlForm::NativeOnly("needs the policy file's required tags and coverage threshold; `curlab sql` inlines the truth file, not the policy"),
+    sql: SqlForm::NativeOnly("needs the policy file's required tags and coverage threshold; `curlab sql` inlines the truth file, not the policy"),
 };
 
 impl Rule for RequiredTagCoverage {

@@ -1,13 +1,17 @@
 //! PO002: a gateway role that must use per-user sessions does not.
 
 use std::collections::BTreeMap;
+use curlab_vocab::arn::{IdentityKind, parse_principal};
 
-use curlab_vocab::arn::{parse_principal, IdentityKind};
-
-use super::{export_sample, Aggregates, Ctx, Rule};
+use super::shared::export_sample;
+use crate::context::Ctx;
+use crate::facts::{Aggregate, Aggregates, Needs};
 use crate::finding::Tally;
-use crate::meta::*;
+use crate::meta::{Applicability, Family, RuleMeta, Severity};
 use crate::money::to_dollars;
+use crate::read::Col;
+use crate::rule::Rule;
+use crate::sql::form::SqlForm;
 
 /// PO002.
 pub struct GatewaySessions;
@@ -18,13 +22,17 @@ static META: RuleMeta = RuleMeta {
     family: Family::Policy,
     severity: Severity::Error,
     applies: Applicability::Policy,
-    columns: &["line_item_iam_principal", "line_item_unblended_cost"],
+    needs: Needs {
+        columns: &[Col::Principal, Col::UnblendedCost],
+        aggregates: &[Aggregate::Spend],
+        ..Needs::NONE
+    },
     summary: "a gateway role of the policy carries its Bedrock spend on too few sessions",
     checks: "For each `[[gateway]]` of the policy: over the assumed-role sessions whose role name matches one of its `roles` globs, when they carry Bedrock spend there are at least `min_sessions` distinct sessions (default 2) and no session carries more than `max_session_share` of it (default 0.5).",
     why: "A gateway that reuses one fixed session (or its own task role) for every user makes per-user chargeback impossible; the policy demands per-user AssumeRole.",
     example: "`roles = [\"LiteLLM*\"]`; all spend is on `assumed-role/LiteLLMInvoke/litellm`.",
     fix: "Configure the gateway to call AssumeRole per end user with RoleSessionName = user id and session tags.",
-    sql: crate::sql::SqlForm::NativeOnly("matches role names against the policy's globs (the glob crate's semantics, including `**` and character classes), which SQL LIKE/regex do not reproduce exactly"),
+    sql: SqlForm::NativeOnly("matches role names against the policy's globs (the glob crate's semantics, including `**` and character classes), which SQL LIKE/regex do not reproduce exactly"),
 };
 
 impl Rule for GatewaySessions {

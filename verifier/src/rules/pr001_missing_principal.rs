@@ -1,9 +1,15 @@
 //! PR001: a Bedrock inference row without a principal.
 
-use super::{Aggregates, Ctx, Rule, View};
+use super::shared::principal_expected_from;
+use crate::context::Ctx;
+use crate::facts::{Aggregate, Aggregates, Needs, R_PRINCIPAL, View};
 use crate::finding::Tally;
-use crate::meta::*;
+use crate::meta::{Applicability, Family, RuleMeta, Severity};
+use crate::read::Col;
 use crate::row::{fmt_opt_ts, fmt_ts};
+use crate::rule::Rule;
+use crate::sql::form::{SqlCx, SqlForm, Violations};
+use crate::sql::fragment::{day_floor_us, expected_from_us, id, sample, start_at_or_after_us};
 
 /// PR001.
 pub struct MissingPrincipal;
@@ -14,19 +20,17 @@ static META: RuleMeta = RuleMeta {
     family: Family::Principal,
     severity: Severity::Error,
     applies: Applicability::Always,
-    columns: &[
-        "line_item_iam_principal",
-        "line_item_usage_start_date",
-        "line_item_product_code",
-        "line_item_operation",
-        "line_item_line_item_type",
-    ],
+    needs: Needs {
+        columns: &[Col::Principal, Col::UsageStart, Col::ProductCode, Col::Operation, Col::LineItemType],
+        aggregates: &[Aggregate::FirstPrincipal],
+        ..Needs::NONE
+    },
     summary: "a Bedrock inference row has no IAM principal",
     checks: "Every Bedrock model-inference usage row (AWS-billed or Marketplace-billed) carries a non-empty `line_item_iam_principal` from the day principal data starts: with --truth the export's `iam_principal_data_from`; otherwise the later of 2026-04-08 and the first day on which the export shows any principal (an export may have enabled INCLUDE_IAM_PRINCIPAL_DATA after the launch). Null and the empty string both count as missing. When the column is empty on every row of the whole export, the finding says so (it does not guess why; one possibility is usage before INCLUDE_IAM_PRINCIPAL_DATA was enabled) and counts the rows from 2026-04-08 on.",
     why: "Unattributed Bedrock spend cannot be charged back to a user, team or application; it is exactly what the IAM principal column was launched to remove.",
     example: "`line_item_product_code = AmazonBedrock`, `line_item_operation = InvokeModelInference`, usage start 2026-04-20, `line_item_iam_principal` empty.",
     fix: "Enable `INCLUDE_IAM_PRINCIPAL_DATA` on the CUR 2.0 export (a new export may be needed, see the Billing doc), and wait for the next refresh; rows before the flag was enabled stay empty.",
-    sql: crate::sql::SqlForm::Query(crate::sql::rules::pr001),
+    sql: SqlForm::Query(sql),
 };
 
 impl Rule for MissingPrincipal {
@@ -39,7 +43,7 @@ impl Rule for MissingPrincipal {
             return;
         }
         for i in 0..v.len {
-            if !v.inference(i) || v.is(i, crate::view::R_PRINCIPAL) {
+            if !v.inference(i) || v.is(i, R_PRINCIPAL) {
                 continue;
             }
             let Some(start) = v.start(i) else { continue };
@@ -64,8 +68,7 @@ impl Rule for MissingPrincipal {
 
     fn finish(&self, agg: &Aggregates, ctx: &Ctx, out: &mut Tally) {
         out.take_deferred(
-            ctx.principal_expected_from(agg)
-                .unwrap_or(ctx.principal_from),
+            principal_expected_from(ctx, agg).unwrap_or(ctx.principal_from),
         );
         if out.count > 0 && agg.principal_rows == 0 {
             out.message = Some(format!(
@@ -84,6 +87,34 @@ impl Rule for MissingPrincipal {
                 out.count
             ));
         }
+    }
+}
+
+/// The SQL form: Bedrock inference rows without a principal from the day
+/// principal data starts.
+fn sql(cx: &SqlCx<'_>) -> Violations {
+    let d = cx.d;
+    let from = cx.ctx.principal_from;
+    let (expected, uses) = expected_from_us(cx);
+    // Without any principal in the export the native rule counts from principal_from.
+    let expected = if uses.is_empty() {
+        expected
+    } else {
+        format!("coalesce({expected}, {from})")
+    };
+    let from_clause = if uses.is_empty() {
+        "base"
+    } else {
+        "base CROSS JOIN first_principal fp"
+    };
+    Violations {
+        sql: format!(
+            "SELECT 1 AS n, {s} AS sample\nFROM {from_clause}\nWHERE inference AND principal IS NULL\n  AND {a}\n  AND {b}",
+            s = sample(d, &[id(), ("line_item_usage_type", "usage_type".into()), ("line_item_usage_start_date", d.to_str("usage_start"))]),
+            a = start_at_or_after_us(&from.to_string()),
+            b = start_at_or_after_us(&day_floor_us(&expected)),
+        ),
+        uses,
     }
 }
 

@@ -1,9 +1,13 @@
 //! PR004: a principal on a non-Bedrock row.
 
-use super::{Ctx, Rule, View};
+use crate::context::Ctx;
+use crate::facts::{Needs, R_BEDROCK, R_PRINCIPAL, View};
 use crate::finding::Tally;
-use crate::meta::*;
-use crate::view::{R_BEDROCK, R_PRINCIPAL};
+use crate::meta::{Applicability, Family, RuleMeta, Severity};
+use crate::read::Col;
+use crate::rule::Rule;
+use crate::sql::form::{SqlCx, SqlForm, Violations};
+use crate::sql::fragment::{id, rows, sample};
 
 /// PR004.
 pub struct PrincipalOnNonBedrock;
@@ -14,13 +18,16 @@ static META: RuleMeta = RuleMeta {
     family: Family::Principal,
     severity: Severity::Error,
     applies: Applicability::Always,
-    columns: &["line_item_iam_principal", "line_item_product_code"],
+    needs: Needs {
+        columns: &[Col::Principal, Col::ProductCode],
+        ..Needs::NONE
+    },
     summary: "a row of another service carries an IAM principal",
     checks: "Only Amazon Bedrock rows (AWS-billed product codes, product family `Amazon Bedrock`, or Marketplace-billed Bedrock editions) carry `line_item_iam_principal`; EC2, S3, Lambda and every other service leave it empty.",
     why: "AWS populates the principal for Bedrock only; a principal on an EC2 row means rows were mislabelled, and any per-principal chargeback then includes spend the principal did not cause.",
     example: "`line_item_product_code = AmazonEC2` with `line_item_iam_principal = arn:aws:iam::111122223333:user/alice`.",
     fix: "Re-download the export; if a pipeline fills the principal, restrict it to Bedrock rows.",
-    sql: crate::sql::SqlForm::Query(crate::sql::rules::pr004),
+    sql: SqlForm::Query(sql),
 };
 
 impl Rule for PrincipalOnNonBedrock {
@@ -33,7 +40,7 @@ impl Rule for PrincipalOnNonBedrock {
             if v.flags(i) & (R_PRINCIPAL | R_BEDROCK) != R_PRINCIPAL {
                 continue;
             }
-            if let Some((p, _)) = v.principal(i) {
+            if let Some(p) = v.principal(i) {
                 out.hit(
                     v.file,
                     v.cost(i),
@@ -48,6 +55,22 @@ impl Rule for PrincipalOnNonBedrock {
             }
         }
     }
+}
+
+/// The SQL form: a principal on a row that is not Amazon Bedrock.
+fn sql(cx: &SqlCx<'_>) -> Violations {
+    let d = cx.d;
+    rows(format!(
+        "SELECT 1 AS n, {s} AS sample\nFROM base\nWHERE principal IS NOT NULL AND NOT bedrock",
+        s = sample(
+            d,
+            &[
+                id(),
+                ("line_item_iam_principal", "principal".into()),
+                ("line_item_product_code", "product_code".into())
+            ]
+        ),
+    ))
 }
 
 #[cfg(test)]

@@ -1,8 +1,16 @@
 //! PR006: an assumed-role session name that breaks the STS rules.
 
-use super::{Ctx, Rule, View};
+use curlab_vocab::arn::{check_session_name, parse_principal};
+
+use super::shared::hit_principal_problems;
+use crate::context::Ctx;
+use crate::facts::{Distinct, Needs, PerValue, View};
 use crate::finding::Tally;
-use crate::meta::*;
+use crate::meta::{Applicability, Family, RuleMeta, Severity};
+use crate::read::Col;
+use crate::rule::Rule;
+use crate::sql::form::{SqlCx, SqlForm, Violations};
+use crate::sql::fragment::{ASSUMED_ROLE_RE, GOOD_SESSION_RE, id, rows, sample};
 
 /// PR006.
 pub struct BadSessionName;
@@ -13,13 +21,30 @@ static META: RuleMeta = RuleMeta {
     family: Family::Principal,
     severity: Severity::Error,
     applies: Applicability::Always,
-    columns: &["line_item_iam_principal"],
+    needs: Needs {
+        columns: &[Col::Principal],
+        facts: &[&SESSION_ERROR],
+        ..Needs::NONE
+    },
     summary: "an assumed-role session name breaks the STS RoleSessionName rules",
     checks: "The session part of an `assumed-role/<role>/<session>` principal is 2 to 64 characters of `[A-Za-z0-9_+=,.@-]`, as STS requires of RoleSessionName.",
     why: "STS rejects such names, so the value cannot come from a real AssumeRole call; usually a gateway or tool put a raw user id (with spaces, slashes or over 64 characters) where a sanitised one belongs.",
     example: "`arn:aws:sts::111122223333:assumed-role/Gateway/alice smith/team`.",
     fix: "Sanitise per-user session names in the gateway (replace other characters with `-`, shorten long ids with a hash) before calling AssumeRole.",
-    sql: crate::sql::SqlForm::Query(crate::sql::rules::pr006),
+    sql: SqlForm::Query(sql),
+};
+
+/// Why an assumed-role principal's session name breaks the STS rules, if it does (once per
+/// distinct principal).
+static SESSION_ERROR: PerValue<Option<String>> = PerValue {
+    of: Distinct::Column(Col::Principal),
+    fact: |p, _| {
+        if p.trim().is_empty() {
+            return None;
+        }
+        let session = parse_principal(p).ok()?.session?;
+        check_session_name(session).err().map(|e| e.to_string())
+    },
 };
 
 impl Rule for BadSessionName {
@@ -28,10 +53,22 @@ impl Rule for BadSessionName {
     }
 
     fn check_batch(&self, v: &View<'_>, _ctx: &Ctx, out: &mut Tally) {
-        if v.any_session_error() {
-            super::hit_principal_problems(v, out, |f| f.session_error.as_ref());
+        let errors = v.facts(&SESSION_ERROR);
+        if errors.any() {
+            hit_principal_problems(v, out, &errors);
         }
     }
+}
+
+/// The SQL form: a valid assumed-role ARN whose session name breaks the STS rules.
+fn sql(cx: &SqlCx<'_>) -> Violations {
+    let d = cx.d;
+    rows(format!(
+        "SELECT 1 AS n, {s} AS sample\nFROM base\nWHERE principal IS NOT NULL AND {ar} AND NOT {good}",
+        s = sample(d, &[id(), ("line_item_iam_principal", "principal".into())]),
+        ar = d.regex("principal", ASSUMED_ROLE_RE),
+        good = d.regex("principal", GOOD_SESSION_RE),
+    ))
 }
 
 #[cfg(test)]

@@ -1,9 +1,15 @@
 //! RC002: per-principal totals differ from the truth.
 
-use super::rc001_bedrock_total::{compare, reconciliation_skip};
-use super::{Aggregates, Ctx, Rule};
+use super::shared::{compare, reconciliation_skip};
+use crate::context::Ctx;
+use crate::facts::{Aggregate, Aggregates, Needs};
 use crate::finding::Tally;
-use crate::meta::*;
+use crate::meta::{Applicability, Family, RuleMeta, Severity};
+use crate::money::TOLERANCE_NANOS;
+use crate::read::Col;
+use crate::rule::Rule;
+use crate::sql::form::{Cte, SqlCx, SqlForm, Violations};
+use crate::sql::fragment::sample;
 
 /// RC002.
 pub struct PrincipalTotals;
@@ -14,13 +20,17 @@ static META: RuleMeta = RuleMeta {
     family: Family::Reconciliation,
     severity: Severity::Error,
     applies: Applicability::Truth,
-    columns: &["line_item_iam_principal", "line_item_unblended_cost"],
+    needs: Needs {
+        columns: &[Col::Principal, Col::UnblendedCost],
+        aggregates: &[Aggregate::Spend],
+        ..Needs::NONE
+    },
     summary: "a principal's Bedrock total differs from the truth",
     checks: "For each principal both in the truth's `by_principal` and in the export, the Bedrock inference cost on its rows equals the truth within $0.005. Principals only on one side are RC005/RC006.",
     why: "Per-principal totals are the chargeback numbers; a mismatch means spend moved between identities.",
     example: "`assumed-role/BedrockInvoke/alice`: truth $12.00, export $9.50.",
     fix: "Look for PR/TG findings on that principal's rows (missing principal, wrong ARN) and for gateway collapse.",
-    sql: crate::sql::SqlForm::Query(crate::sql::rules::rc002),
+    sql: SqlForm::Query(sql),
 };
 
 impl Rule for PrincipalTotals {
@@ -40,6 +50,18 @@ impl Rule for PrincipalTotals {
                 compare(out, i, &[("principal", p.clone())], *expected, s.nanos);
             }
         }
+    }
+}
+
+/// The SQL form: a principal in the truth and the export whose total differs; one per principal.
+fn sql(cx: &SqlCx<'_>) -> Violations {
+    let d = cx.d;
+    Violations {
+        sql: format!(
+            "SELECT 1 AS n, {s} AS sample\nFROM truth_principals t\nJOIN principals p ON p.principal = t.arn\nWHERE t.nanos IS NOT NULL AND abs(p.nanos - t.nanos) > {TOLERANCE_NANOS}",
+            s = sample(d, &[("principal", "t.arn".into()), ("expected_nanos", d.to_str("t.nanos")), ("actual_nanos", d.to_str("p.nanos"))]),
+        ),
+        uses: &[Cte::Spend, Cte::Principals, Cte::TruthPrincipals],
     }
 }
 

@@ -1,10 +1,15 @@
 //! RC005: expected principals missing from the export.
 
-use super::rc001_bedrock_total::reconciliation_skip;
-use super::{export_sample, usd, Aggregates, Ctx, Rule};
+use super::shared::{export_sample, reconciliation_skip};
+use crate::context::Ctx;
+use crate::facts::{Aggregate, Aggregates, Needs};
 use crate::finding::Tally;
-use crate::meta::*;
-use crate::money::{to_nanos, TOLERANCE_NANOS};
+use crate::meta::{Applicability, Family, RuleMeta, Severity};
+use crate::money::{TOLERANCE_NANOS, to_nanos, usd};
+use crate::read::Col;
+use crate::rule::Rule;
+use crate::sql::form::{Cte, SqlCx, SqlForm, Violations};
+use crate::sql::fragment::sample;
 
 /// RC005.
 pub struct MissingPrincipals;
@@ -15,13 +20,17 @@ static META: RuleMeta = RuleMeta {
     family: Family::Reconciliation,
     severity: Severity::Error,
     applies: Applicability::Truth,
-    columns: &["line_item_iam_principal"],
+    needs: Needs {
+        columns: &[Col::Principal],
+        aggregates: &[Aggregate::Spend],
+        ..Needs::NONE
+    },
     summary: "a principal with Bedrock spend in the truth does not appear in the export",
     checks: "Every principal of the truth's `by_principal` with more than $0.005 of spend appears on at least one Bedrock inference row.",
     why: "A missing principal's spend went somewhere else (unattributed, another identity, a gateway).",
     example: "Truth lists `assumed-role/BedrockInvoke/bob` with $8.00; no row carries it.",
     fix: "Look for PR001/PR002 and GW001 findings.",
-    sql: crate::sql::SqlForm::Query(crate::sql::rules::rc005),
+    sql: SqlForm::Query(sql),
 };
 
 impl Rule for MissingPrincipals {
@@ -46,6 +55,18 @@ impl Rule for MissingPrincipals {
                 );
             }
         }
+    }
+}
+
+/// The SQL form: a truth principal with over half a cent of spend that no Bedrock row carries.
+fn sql(cx: &SqlCx<'_>) -> Violations {
+    let d = cx.d;
+    Violations {
+        sql: format!(
+            "SELECT 1 AS n, {s} AS sample\nFROM truth_principals t\nLEFT JOIN principals p ON p.principal = t.arn\nWHERE t.nanos > {TOLERANCE_NANOS} AND p.principal IS NULL",
+            s = sample(d, &[("principal", "t.arn".into()), ("expected_nanos", d.to_str("t.nanos"))]),
+        ),
+        uses: &[Cte::Spend, Cte::Principals, Cte::TruthPrincipals],
     }
 }
 

@@ -1,10 +1,15 @@
 //! RC006: principals in the export the truth does not know.
 
-use super::rc001_bedrock_total::reconciliation_skip;
-use super::{export_sample, usd, Aggregates, Ctx, Rule};
+use super::shared::{export_sample, reconciliation_skip};
+use crate::context::Ctx;
+use crate::facts::{Aggregate, Aggregates, Needs};
 use crate::finding::Tally;
-use crate::meta::*;
-use crate::money::to_dollars;
+use crate::meta::{Applicability, Family, RuleMeta, Severity};
+use crate::money::{to_dollars, usd};
+use crate::read::Col;
+use crate::rule::Rule;
+use crate::sql::form::{Cte, SqlCx, SqlForm, Violations};
+use crate::sql::fragment::sample;
 
 /// RC006.
 pub struct UnexpectedPrincipals;
@@ -15,13 +20,17 @@ static META: RuleMeta = RuleMeta {
     family: Family::Reconciliation,
     severity: Severity::Error,
     applies: Applicability::Truth,
-    columns: &["line_item_iam_principal"],
+    needs: Needs {
+        columns: &[Col::Principal],
+        aggregates: &[Aggregate::Spend],
+        ..Needs::NONE
+    },
     summary: "a principal on Bedrock rows is not in the truth",
     checks: "Every principal on Bedrock inference rows is in the truth's `by_principal` or `principals`.",
     why: "An unknown identity spending on Bedrock is either a data error (rewritten ARN) or an identity nobody accounted for.",
     example: "`arn:aws:iam::111122223333:user/mallory` with $5.00, absent from the truth.",
     fix: "Look for PR002/PR003 findings; otherwise add the identity to the scenario.",
-    sql: crate::sql::SqlForm::Query(crate::sql::rules::rc006),
+    sql: SqlForm::Query(sql),
 };
 
 impl Rule for UnexpectedPrincipals {
@@ -46,6 +55,18 @@ impl Rule for UnexpectedPrincipals {
                 );
             }
         }
+    }
+}
+
+/// The SQL form: a principal on Bedrock rows that the truth does not know.
+fn sql(cx: &SqlCx<'_>) -> Violations {
+    let d = cx.d;
+    Violations {
+        sql: format!(
+            "SELECT 1 AS n, {s} AS sample\nFROM principals p\nLEFT JOIN truth_principals t ON t.arn = p.principal\nWHERE t.arn IS NULL",
+            s = sample(d, &[("principal", "p.principal".into()), ("actual_nanos", d.to_str("p.nanos"))]),
+        ),
+        uses: &[Cte::Spend, Cte::Principals, Cte::TruthPrincipals],
     }
 }
 

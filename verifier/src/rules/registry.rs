@@ -1,51 +1,13 @@
-//! The one table of rules, in code order, and its renderings (`curlab rules`, `curlab explain`,
-//! `docs/rules.md`).
+//! The table of rules (declared in `rules/mod.rs`) and what is read off it: selection by code
+//! (`--select`, `--ignore`), `curlab rules`, `curlab explain`, `docs/rules.md`.
 
-use super::*;
-use crate::meta::RuleMeta;
-
-/// Every rule, in code order.
-pub static RULES: &[&dyn Rule] = &[
-    &sc001_missing_column::MissingColumn,
-    &sc002_wrong_type::WrongType,
-    &sc003_column_case::ColumnCase,
-    &sc004_map_as_string::MapAsString,
-    &sc005_manifest_files::ManifestFiles,
-    &sc006_manifest_columns::ManifestColumns,
-    &sc007_outside_billing_period::OutsideBillingPeriod,
-    &sc008_not_cur2_data::NotCur2Data,
-    &pr001_missing_principal::MissingPrincipal,
-    &pr002_malformed_arn::MalformedArn,
-    &pr003_account_mismatch::AccountMismatch,
-    &pr004_principal_on_non_bedrock::PrincipalOnNonBedrock,
-    &pr005_principal_before_launch::PrincipalBeforeLaunch,
-    &pr006_bad_session_name::BadSessionName,
-    &tg001_principal_tag_without_principal::PrincipalTagWithoutPrincipal,
-    &tg002_unprefixed_key::UnprefixedKey,
-    &tg003_tag_charset::TagCharset,
-    &tg004_aws_prefix::AwsPrefix,
-    &tg005_too_many_tags::TooManyTags,
-    &tg006_key_case_conflict::KeyCaseConflict,
-    &tg007_inactive_key::InactiveKey,
-    &tg008_tag_before_activation::TagBeforeActivation,
-    &tg009_session_tag_lost::SessionTagLost,
-    &gw001_gateway_collapsed::GatewayCollapsed,
-    &gw002_dominant_session::DominantSession,
-    &ct001_cost_rate_mismatch::CostRateMismatch,
-    &ct002_time_misaligned::TimeMisaligned,
-    &ct003_pricing_unit_mismatch::PricingUnitMismatch,
-    &ct004_duplicate_line_item::DuplicateLineItem,
-    &ct005_negative_usage::NegativeUsage,
-    &rc001_bedrock_total::BedrockTotal,
-    &rc002_principal_totals::PrincipalTotals,
-    &rc003_tag_totals::TagTotals,
-    &rc004_unattributed::Unattributed,
-    &rc005_missing_principals::MissingPrincipals,
-    &rc006_unexpected_principals::UnexpectedPrincipals,
-    &po001_required_tag_coverage::RequiredTagCoverage,
-    &po002_gateway_sessions::GatewaySessions,
-    &po003_principal_not_allowed::PrincipalNotAllowed,
-];
+use super::RULES;
+use crate::context::context_from_files;
+use crate::error::VerifyError;
+use crate::meta::{Applicability, RuleMeta};
+use crate::rule::Rule;
+use crate::sql::dialect::Dialect;
+use crate::sql::form::{SqlCx, SqlForm};
 
 /// Every rule's metadata, in code order.
 pub fn all() -> impl Iterator<Item = &'static RuleMeta> {
@@ -58,6 +20,38 @@ pub fn find(code: &str) -> Option<&'static dyn Rule> {
         .iter()
         .copied()
         .find(|r| r.meta().code.eq_ignore_ascii_case(code))
+}
+
+fn matches_token(code: &str, token: &str) -> bool {
+    let t = token.trim();
+    t.eq_ignore_ascii_case("ALL")
+        || (!t.is_empty()
+            && code
+                .to_ascii_uppercase()
+                .starts_with(&t.to_ascii_uppercase()))
+}
+
+/// The rules `--select` and `--ignore` leave, in registry order.
+pub fn select(select: &[String], ignore: &[String]) -> Result<Vec<&'static dyn Rule>, VerifyError> {
+    for (flag, tokens) in [("--select", select), ("--ignore", ignore)] {
+        for t in tokens.iter().filter(|t| !t.trim().is_empty()) {
+            if !all().any(|m| matches_token(m.code, t)) {
+                return Err(VerifyError::Usage(format!(
+                    "unknown rule code `{t}` in {flag}; fix: use codes or prefixes listed by `curlab rules` (e.g. PR001, PR, ALL)"
+                )));
+            }
+        }
+    }
+    Ok(RULES
+        .iter()
+        .copied()
+        .filter(|r| {
+            let code = r.meta().code;
+            (select.iter().all(|t| t.trim().is_empty())
+                || select.iter().any(|t| matches_token(code, t)))
+                && !ignore.iter().any(|t| matches_token(code, t))
+        })
+        .collect())
 }
 
 /// The `curlab rules` table.
@@ -82,10 +76,11 @@ pub fn render_table() -> String {
 
 /// The `curlab explain CODE` text.
 pub fn render_explain(m: &RuleMeta) -> String {
-    let columns = if m.columns.is_empty() {
+    let columns = if m.needs.columns.is_empty() {
         "(schema and layout only)".to_string()
     } else {
-        m.columns.join(", ")
+        let names: Vec<&str> = m.needs.columns.iter().map(|c| c.name()).collect();
+        names.join(", ")
     };
     format!(
         "{code} {name} ({family}, {sev}, applies: {applies})\n{summary}\n\nWhat it checks\n  {checks}\n\nWhy it matters\n  {why}\n\nExample\n  {example}\n\nHow to fix\n  {fix}\n\nColumns read\n  {columns}\n\nSQL (curlab sql)\n  {sql}\n",
@@ -99,8 +94,35 @@ pub fn render_explain(m: &RuleMeta) -> String {
         why = m.why,
         example = m.example,
         fix = m.fix,
-        sql = crate::sql::explain(m).replace('\n', "\n  "),
+        sql = explain_sql(m).replace('\n', "\n  "),
     )
+}
+
+/// One rule's SQL for `curlab explain`: its violations query in Athena/Trino SQL, or why it has
+/// none here.
+fn explain_sql(m: &RuleMeta) -> String {
+    match m.sql {
+        SqlForm::NativeOnly(why) => format!("native only: {why}"),
+        SqlForm::Query(f) => {
+            if m.applies != Applicability::Always {
+                return format!(
+                    "yes; built from the inputs it needs ({}), e.g. `curlab sql --dialect athena --truth FILE --select {}`",
+                    m.applies.as_str(),
+                    m.code
+                );
+            }
+            let ctx = context_from_files(None, None, None).unwrap_or_default();
+            let v = f(&SqlCx {
+                d: Dialect::Athena,
+                ctx: &ctx,
+            });
+            format!(
+                "yes (`curlab sql --select {}`); over `base`, the table's columns normalised as the native reader does:\n{}",
+                m.code,
+                v.sql
+            )
+        }
+    }
 }
 
 /// `docs/rules.md`, generated from this table.
@@ -127,12 +149,13 @@ pub fn render_markdown() -> String {
         ));
     }
     for m in all() {
-        let columns = if m.columns.is_empty() {
+        let columns = if m.needs.columns.is_empty() {
             "schema and layout only".to_string()
         } else {
-            m.columns
+            m.needs
+                .columns
                 .iter()
-                .map(|c| format!("`{c}`"))
+                .map(|c| format!("`{}`", c.name()))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -149,8 +172,8 @@ pub fn render_markdown() -> String {
             example = m.example,
             fix = m.fix,
             sql = match m.sql {
-                crate::sql::SqlForm::Query(_) => format!("`curlab sql --select {}` emits it; same count as `curlab verify`.", m.code),
-                crate::sql::SqlForm::NativeOnly(why) => format!("Native only: {why}."),
+                SqlForm::Query(_) => format!("`curlab sql --select {}` emits it; same count as `curlab verify`.", m.code),
+                SqlForm::NativeOnly(why) => format!("Native only: {why}."),
             },
         ));
     }

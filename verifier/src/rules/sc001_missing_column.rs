@@ -2,9 +2,13 @@
 
 use curlab_vocab::columns::REQUIRED_COLUMNS;
 
-use super::{export_sample, Ctx, Rule};
+use super::shared::export_sample;
+use crate::context::Ctx;
+use crate::facts::Needs;
 use crate::finding::Tally;
-use crate::meta::*;
+use crate::meta::{Applicability, Family, RuleMeta, Severity};
+use crate::rule::Rule;
+use crate::sql::form::SqlForm;
 
 /// SC001.
 pub struct MissingColumn;
@@ -15,13 +19,13 @@ static META: RuleMeta = RuleMeta {
     family: Family::Schema,
     severity: Severity::Error,
     applies: Applicability::Always,
-    columns: &[],
+    needs: Needs::NONE,
     summary: "a required CUR 2.0 column is missing from a data file",
     checks: "Every data file has each column a reader needs to attribute Bedrock spend: bill_billing_entity, bill_billing_period_start_date, identity_line_item_id, line_item_line_item_type, line_item_operation, line_item_product_code, line_item_unblended_cost, line_item_usage_account_id, line_item_usage_amount, line_item_usage_start_date/end_date, line_item_usage_type, pricing_unit and product. line_item_iam_principal is not required: without it the principal rules are skipped with a reason.",
     why: "Queries and dashboards (CUDOS, Athena views) select these columns by name; a missing one breaks them or silently drops spend.",
     example: "A file whose header lacks `line_item_usage_type`.",
     fix: "Export the standard CUR 2.0 table (`SELECT *` or a column list that includes the required columns) and do not post-process the files; if a pipeline rewrote them, read the originals.",
-    sql: crate::sql::SqlForm::NativeOnly("checks each data file's schema for required columns; a table definition has every column, so an absent one only shows as NULL (rules reading it are then reported as skipped)"),
+    sql: SqlForm::NativeOnly("checks each data file's schema for required columns; a table definition has every column, so an absent one only shows as NULL (rules reading it are then reported as skipped)"),
 };
 
 impl Rule for MissingColumn {
@@ -50,9 +54,9 @@ impl Rule for MissingColumn {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::input::{DataFile, Format};
+    use crate::input::{DataFile, FileEncoding};
     use crate::read::{FileSchema, Found, Opened};
-    use crate::rules::FileCtx;
+    use crate::context::FileCtx;
 
     /// A context with one file of the given columns (all typed as documented for Parquet).
     pub(crate) fn ctx_with_columns(cols: &[(&str, Found)]) -> Ctx {
@@ -67,7 +71,7 @@ pub(crate) mod tests {
                 path: "x.parquet".into(),
                 display: "x.parquet".into(),
                 period: None,
-                format: Format::Parquet,
+                format: FileEncoding::Parquet,
             },
             kind: crate::kind::classify(&schema),
             opened: Opened::for_tests(schema),

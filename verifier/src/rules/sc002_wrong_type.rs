@@ -2,11 +2,14 @@
 
 use curlab_vocab::columns::column;
 
-use super::{export_sample, Ctx, Rule};
+use super::shared::export_sample;
+use crate::context::Ctx;
+use crate::facts::{Needs, View};
 use crate::finding::Tally;
-use crate::meta::*;
+use crate::meta::{Applicability, Family, RuleMeta, Severity};
 use crate::read::Found;
-use crate::rules::View;
+use crate::rule::Rule;
+use crate::sql::form::SqlForm;
 
 /// SC002.
 pub struct WrongType;
@@ -17,13 +20,13 @@ static META: RuleMeta = RuleMeta {
     family: Family::Schema,
     severity: Severity::Error,
     applies: Applicability::Always,
-    columns: &[],
+    needs: Needs::NONE,
     summary: "a column does not have its documented type",
     checks: "In Parquet, each known column has its documented type: string, double, timestamp or map (a map stored as a string is SC004). In CSV every value is text by design; there the rule reports values of the columns the verifier reads that do not parse as their type (a double, a timestamp, a JSON object for a map).",
     why: "Typed readers (Athena, Glue crawlers, DuckDB, pandas) fail or coerce to null when a cost column is text or a timestamp is a string, and sums then silently miss spend.",
     example: "`line_item_unblended_cost` stored as a Parquet string column holding `\"0.0042\"`.",
     fix: "Read the export as delivered by Data Exports; if a pipeline re-wrote the files, make it keep the CUR 2.0 types (doubles for costs and amounts, timestamps for the four date columns, maps for product/tags/resource_tags/cost_category/discount).",
-    sql: crate::sql::SqlForm::NativeOnly("checks the physical type of each column in each file; a table definition imposes its types, and a file whose type differs fails to load instead"),
+    sql: SqlForm::NativeOnly("checks the physical type of each column in each file; a table definition imposes its types, and a file whose type differs fails to load instead"),
 };
 
 impl Rule for WrongType {
@@ -97,7 +100,7 @@ mod tests {
         WrongType.check_file(0, &ctx_with_columns(&cols), &mut t);
         assert_eq!(t.count, 1);
         let row = crate::rules::testkit::inference();
-        let mut batch = crate::view::testrow::batch_of(&row);
+        let mut batch = crate::rules::testkit::batch_of(&row);
         batch.cell_errors.push(crate::read::CellError {
             row: 0,
             col: Col::UsageAmount,
@@ -105,7 +108,7 @@ mod tests {
             expected: "double",
         });
         let ctx = crate::rules::testkit::ctx();
-        let mut facts = crate::view::FactCache::new();
+        let mut facts = crate::facts::FactCache::new(&ctx, &[]);
         facts.prepare(&batch, &ctx);
         let v = View::new(&batch, &facts, 0, row.display, row.folder_period);
         WrongType.check_batch(&v, &ctx, &mut t);

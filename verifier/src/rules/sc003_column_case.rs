@@ -1,8 +1,12 @@
 //! SC003: a column name in the wrong case or in CUR 1 style.
 
-use super::{export_sample, Ctx, Rule};
+use super::shared::export_sample;
+use crate::context::Ctx;
+use crate::facts::Needs;
 use crate::finding::Tally;
-use crate::meta::*;
+use crate::meta::{Applicability, Family, RuleMeta, Severity};
+use crate::rule::Rule;
+use crate::sql::form::SqlForm;
 
 /// SC003.
 pub struct ColumnCase;
@@ -13,13 +17,13 @@ static META: RuleMeta = RuleMeta {
     family: Family::Schema,
     severity: Severity::Error,
     applies: Applicability::Always,
-    columns: &[],
+    needs: Needs::NONE,
     summary: "a column name is in the wrong case or in legacy CUR style",
     checks: "Column names are the lower-case snake_case names of CUR 2.0. A name that becomes a CUR 2.0 name once lower-cased (`Line_Item_Usage_Type`) or once converted from CUR 1 style (`lineItem/UsageType`) is reported; the verifier still reads it under the CUR 2.0 name.",
     why: "CUR 2.0 readers select columns by exact name; mixing CUR 1 (legacy CUR) names or re-cased headers into a CUR 2.0 export breaks them, and usually means the files came from a different table or a conversion step.",
     example: "A header `lineItem/UsageType` instead of `line_item_usage_type`.",
     fix: "Create a Data Exports export of the `COST_AND_USAGE_REPORT` (CUR 2.0) table instead of reading legacy CUR files, and keep column names as delivered.",
-    sql: crate::sql::SqlForm::NativeOnly("checks the column names as written in each file; a table binds columns by its own names"),
+    sql: SqlForm::NativeOnly("checks the column names as written in each file; a table binds columns by its own names"),
 };
 
 impl Rule for ColumnCase {

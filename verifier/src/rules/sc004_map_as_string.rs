@@ -2,11 +2,15 @@
 
 use curlab_vocab::columns::column;
 
-use super::{export_sample, Ctx, Rule};
+use super::shared::export_sample;
+use crate::context::Ctx;
+use crate::facts::Needs;
 use crate::finding::Tally;
-use crate::input::Format;
-use crate::meta::*;
+use crate::input::FileEncoding;
+use crate::meta::{Applicability, Family, RuleMeta, Severity};
 use crate::read::Found;
+use crate::rule::Rule;
+use crate::sql::form::SqlForm;
 
 /// SC004.
 pub struct MapAsString;
@@ -17,13 +21,13 @@ static META: RuleMeta = RuleMeta {
     family: Family::Schema,
     severity: Severity::Error,
     applies: Applicability::Always,
-    columns: &[],
+    needs: Needs::NONE,
     summary: "a map column is stored as a string in Parquet",
     checks: "In Parquet files, `product`, `tags`, `resource_tags`, `cost_category` and `discount` are Parquet MAP columns. In CSV they are JSON objects by design, which is not a finding. The verifier still reads a string map column as JSON.",
     why: "`tags['iamPrincipal/team']` and `product['product_name']` only work on maps; a JSON string forces every consumer to parse text and breaks Athena/Glue schemas.",
     example: "`tags` stored as a string column holding `{\"iamPrincipal/team\":\"ds\"}`.",
     fix: "Read the Parquet files as delivered by Data Exports; if a pipeline converts them, make it write MAP<string,string> columns.",
-    sql: crate::sql::SqlForm::NativeOnly("checks the Parquet physical type of map columns; an engine reading a string column as a map fails instead of reporting it"),
+    sql: SqlForm::NativeOnly("checks the Parquet physical type of map columns; an engine reading a string column as a map fails instead of reporting it"),
 };
 
 impl Rule for MapAsString {
@@ -33,7 +37,7 @@ impl Rule for MapAsString {
 
     fn check_file(&self, file: usize, ctx: &Ctx, out: &mut Tally) {
         let f = &ctx.files[file];
-        if f.file.format != Format::Parquet {
+        if f.file.format != FileEncoding::Parquet {
             return;
         }
         for (name, found) in &f.opened.schema.columns {

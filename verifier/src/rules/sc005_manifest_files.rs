@@ -1,9 +1,12 @@
 //! SC005: the manifest and the data files disagree.
 
-use super::{export_sample, Ctx, Rule};
+use super::shared::export_sample;
+use crate::context::Ctx;
+use crate::facts::{Aggregates, Needs};
 use crate::finding::Tally;
-use crate::meta::*;
-use crate::rules::Aggregates;
+use crate::meta::{Applicability, Family, RuleMeta, Severity};
+use crate::rule::Rule;
+use crate::sql::form::SqlForm;
 
 /// SC005.
 pub struct ManifestFiles;
@@ -14,13 +17,13 @@ static META: RuleMeta = RuleMeta {
     family: Family::Schema,
     severity: Severity::Error,
     applies: Applicability::Always,
-    columns: &[],
+    needs: Needs::NONE,
     summary: "the manifest lists a data file that is missing, or a data file is not listed",
     checks: "For each billing period of an export folder, the `dataFiles` of `metadata/BILLING_PERIOD=YYYY-MM/<export>-Manifest.json` (s3:// URIs, compared from `<export>/data/` on) match the data files present in the period folder (or in the execution folder the manifest points to).",
     why: "Pipelines that follow the manifest miss unlisted files; pipelines that glob the folder read stale or partial deliveries. Either way totals differ between tools.",
     example: "The manifest lists `data/BILLING_PERIOD=2026-04/demo-00002.snappy.parquet` but only `-00001` is present.",
     fix: "Re-sync the period folder from S3 after Data Exports finished writing (the manifest is written last); do not copy data files in or out of a period folder by hand.",
-    sql: crate::sql::SqlForm::NativeOnly("compares the manifest's dataFiles with the files in S3; SQL sees rows, not the manifest or the object listing"),
+    sql: SqlForm::NativeOnly("compares the manifest's dataFiles with the files in S3; SQL sees rows, not the manifest or the object listing"),
 };
 
 impl Rule for ManifestFiles {

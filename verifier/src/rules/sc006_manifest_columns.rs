@@ -2,10 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use super::{export_sample, Ctx, Rule};
+use super::shared::export_sample;
+use crate::context::Ctx;
+use crate::facts::{Aggregates, Needs};
 use crate::finding::Tally;
-use crate::meta::*;
-use crate::rules::Aggregates;
+use crate::meta::{Applicability, Family, RuleMeta, Severity};
+use crate::rule::Rule;
+use crate::sql::form::SqlForm;
 
 /// SC006.
 pub struct ManifestColumns;
@@ -16,13 +19,13 @@ static META: RuleMeta = RuleMeta {
     family: Family::Schema,
     severity: Severity::Error,
     applies: Applicability::Always,
-    columns: &[],
+    needs: Needs::NONE,
     summary: "the manifest's columns differ from the columns of the data files",
     checks: "Each data file a manifest covers has exactly the columns the manifest's `columns` list names, and (for Parquet) of the type it names (`string`, `double`, `timestamp`, `map`). A file column whose type breaks the CUR 2.0 documentation is reported by SC002/SC004 instead.",
     why: "Athena/Glue tables and FinOps pipelines create their schema from the manifest; a file with other columns fails to load or loads shifted.",
     example: "The manifest lists `line_item_iam_principal` but the Parquet file has no such column.",
     fix: "Re-deliver the period (Data Exports rewrites files and manifest together); after changing the export's columns, wait for the next refresh instead of mixing old and new files.",
-    sql: crate::sql::SqlForm::NativeOnly("compares the manifest's columns with each file's schema; SQL sees neither"),
+    sql: SqlForm::NativeOnly("compares the manifest's columns with each file's schema; SQL sees neither"),
 };
 
 impl Rule for ManifestColumns {

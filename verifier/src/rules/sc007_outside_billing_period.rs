@@ -1,10 +1,15 @@
 //! SC007: a row outside its `BILLING_PERIOD=` folder.
 
-use super::{month_bounds_of, period_bounds, Ctx, Rule, View};
+use super::shared::{month_bounds_of, period_bounds};
+use crate::context::Ctx;
+use crate::facts::{Needs, R_CREDIT_REFUND, View};
 use crate::finding::Tally;
-use crate::meta::*;
+use crate::meta::{Applicability, Family, RuleMeta, Severity};
+use crate::read::Col;
 use crate::row::fmt_opt_ts;
-use crate::view::R_CREDIT_REFUND;
+use crate::rule::Rule;
+use crate::sql::form::{SqlCx, SqlForm, Violations};
+use crate::sql::fragment::{id, rows, sample};
 
 /// SC007.
 pub struct OutsideBillingPeriod;
@@ -15,13 +20,16 @@ static META: RuleMeta = RuleMeta {
     family: Family::Schema,
     severity: Severity::Error,
     applies: Applicability::Always,
-    columns: &["line_item_usage_start_date", "bill_billing_period_start_date"],
+    needs: Needs {
+        columns: &[Col::UsageStart, Col::PeriodStart],
+        ..Needs::NONE
+    },
     summary: "a row's usage start or billing period is not the month of its BILLING_PERIOD folder",
     checks: "For files in `data/BILLING_PERIOD=YYYY-MM/`, `bill_billing_period_start_date` is the first instant of that month and `line_item_usage_start_date` lies inside it. For files outside the layout, the usage start lies in the month of the row's own billing period. Credit and Refund rows may carry usage dates of an earlier month and are only checked on the billing period.",
     why: "Partition pruning (`WHERE billing_period = '2026-04'`) and month-to-date totals assume every row sits in its month's partition; a stray row is counted in the wrong month or twice.",
     example: "A row in `BILLING_PERIOD=2026-04` with `line_item_usage_start_date = 2026-05-01T00:00:00Z`.",
     fix: "Do not merge or move rows between period folders; re-sync the export from S3.",
-    sql: crate::sql::SqlForm::Query(crate::sql::rules::sc007),
+    sql: SqlForm::Query(sql),
 };
 
 impl Rule for OutsideBillingPeriod {
@@ -72,6 +80,20 @@ impl Rule for OutsideBillingPeriod {
             }
         }
     }
+}
+
+/// The SQL form: a row whose billing period start is not its BILLING_PERIOD partition's month, or whose
+/// usage starts outside it (Credit and Refund rows: only the billing period).
+fn sql(cx: &SqlCx<'_>) -> Violations {
+    let d = cx.d;
+    rows(format!(
+        "SELECT 1 AS n, {s} AS sample\nFROM (\n  SELECT line_item_id, line_item_type, billing_period, usage_start, period_start, start_ms, period_ms,\n    CASE WHEN billing_period IS NOT NULL THEN {lo_p} ELSE {lo_s} END AS lo,\n    CASE WHEN billing_period IS NOT NULL THEN {hi_p} ELSE {hi_s} END AS hi\n  FROM base\n) t\nWHERE lo IS NOT NULL AND hi IS NOT NULL\n  AND NOT ((period_ms IS NULL OR period_ms = lo OR billing_period IS NULL)\n       AND (line_item_type IN ('Credit', 'Refund') OR start_ms IS NULL OR (start_ms >= lo AND start_ms < hi)))",
+        s = sample(d, &[id(), ("billing_period", "billing_period".into()), ("bill_billing_period_start_date", d.to_str("period_start")), ("line_item_usage_start_date", d.to_str("usage_start"))]),
+        lo_p = d.period_start_ms("billing_period"),
+        hi_p = d.period_end_ms("billing_period"),
+        lo_s = d.month_floor_ms("period_start"),
+        hi_s = d.month_next_ms("period_start"),
+    ))
 }
 
 #[cfg(test)]

@@ -1,10 +1,14 @@
 //! SC008: a data file that is not CUR 2.0 data: a legacy CUR (CUR 1) file, or no cost export
 //! at all. The signatures are in [`crate::kind`].
 
-use super::{export_sample, Ctx, Rule};
+use super::shared::export_sample;
+use crate::context::Ctx;
+use crate::facts::Needs;
 use crate::finding::Tally;
 use crate::kind::FileKind;
-use crate::meta::*;
+use crate::meta::{Applicability, Family, RuleMeta, Severity};
+use crate::rule::Rule;
+use crate::sql::form::SqlForm;
 
 /// SC008.
 pub struct NotCur2Data;
@@ -20,13 +24,13 @@ static META: RuleMeta = RuleMeta {
     family: Family::Schema,
     severity: Severity::Error,
     applies: Applicability::Always,
-    columns: &[],
+    needs: Needs::NONE,
     summary: "a data file is not CUR 2.0 data (legacy CUR, or not a cost export)",
     checks: "Each data file is classified by its column names. Legacy CUR (CUR 1): no `product` map column and no column only CUR 2.0 has (`bill_payer_account_name`, `line_item_usage_account_name`, `line_item_iam_principal`, `line_item_user_identifier`), and either at least two columns named in the legacy `category/Name` style (`lineItem/UsageAccountId`, `bill/BillType`) outnumbering the CUR 2.0 names, or legacy CUR's flattened Parquet columns (`product_product_name`, `resource_tags_user_*`, `resource_tags_aws_*`). Not CUR: none of its columns is a CUR 2.0 column under any spelling (a loader's child table of `key`, `value`, `_dlt_parent_id`). Each such file is one finding naming its kind and the columns that show it; the other rules do not read it (no SC001/SC003 list of its columns), and when no file is CUR 2.0 data they are skipped with that reason. A CUR 2.0 file with a damaged header (a few legacy-style or mis-cased names, a missing column) stays CUR 2.0 and gets SC001/SC003.",
     why: "Legacy CUR and CUR 2.0 differ in names, maps and columns (no `line_item_iam_principal`, no `tags`); judging one by the other's rules gives a page of findings that all say the same thing. A table derived from an export (a loader's flattened child tables) is not the export and cannot be checked as one.",
     example: "A CSV whose header is `identity/LineItemId,identity/TimeInterval,bill/BillType,…,lineItem/UsageAccountId,…`; a Parquet file with columns `value, _dlt_parent_id, _dlt_list_idx, _dlt_id`.",
     fix: "For legacy CUR: create a CUR 2.0 export (Billing and Cost Management → Data Exports → Create → Standard data export, table COST_AND_USAGE_REPORT) and verify its files; IAM principal data and the `tags` map exist only there. For other files: verify the files Data Exports wrote, not tables derived from them.",
-    sql: crate::sql::SqlForm::NativeOnly("reads the column names each data file is written with; a table definition names the CUR 2.0 columns whatever the files hold"),
+    sql: SqlForm::NativeOnly("reads the column names each data file is written with; a table definition names the CUR 2.0 columns whatever the files hold"),
 };
 
 impl Rule for NotCur2Data {

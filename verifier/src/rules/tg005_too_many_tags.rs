@@ -2,9 +2,15 @@
 
 use curlab_vocab::tags::MAX_TAGS;
 
-use super::{Ctx, Rule, View};
+use crate::context::Ctx;
+use crate::facts::{Needs, View};
 use crate::finding::Tally;
-use crate::meta::*;
+use crate::meta::{Applicability, Family, RuleMeta, Severity};
+use crate::read::Col;
+use crate::rule::Rule;
+use crate::sql::dialect::KEY;
+use crate::sql::form::{SqlCx, SqlForm, Violations};
+use crate::sql::fragment::{id, principal_key, rows, sample};
 
 /// TG005.
 pub struct TooManyTags;
@@ -15,13 +21,16 @@ static META: RuleMeta = RuleMeta {
     family: Family::Tags,
     severity: Severity::Error,
     applies: Applicability::Always,
-    columns: &["tags"],
+    needs: Needs {
+        columns: &[Col::Tags],
+        ..Needs::NONE
+    },
     summary: "a row carries more than 50 iamPrincipal/ tags",
     checks: "A row has at most 50 `iamPrincipal/` keys: IAM allows 50 tags per user or role and STS 50 session tags, and session tags replace principal tags of the same key.",
     why: "More than 50 cannot come from one principal; rows were merged or tags duplicated, and per-tag totals double count.",
     example: "A row with 51 keys `iamPrincipal/k1` … `iamPrincipal/k51`.",
     fix: "Re-download the export; check pipelines that merge tags of several rows.",
-    sql: crate::sql::SqlForm::Query(crate::sql::rules::tg005),
+    sql: SqlForm::Query(sql),
 };
 
 impl Rule for TooManyTags {
@@ -45,6 +54,16 @@ impl Rule for TooManyTags {
             }
         }
     }
+}
+
+/// The SQL form: more than 50 iamPrincipal/ keys on a row.
+fn sql(cx: &SqlCx<'_>) -> Violations {
+    let d = cx.d;
+    let count = d.count_keys("tags", &principal_key(KEY));
+    rows(format!(
+        "SELECT 1 AS n, {s} AS sample\nFROM base\nWHERE {count} > {MAX_TAGS}",
+        s = sample(d, &[id(), ("iam_principal_tags", d.to_str(&count))]),
+    ))
 }
 
 #[cfg(test)]

@@ -1,8 +1,15 @@
 //! TG006: tag keys that differ only in case.
 
-use super::{export_sample, Aggregates, Ctx, Rule};
+use super::shared::export_sample;
+use crate::context::Ctx;
+use crate::facts::{Aggregate, Aggregates, Needs};
 use crate::finding::Tally;
-use crate::meta::*;
+use crate::meta::{Applicability, Family, RuleMeta, Severity};
+use crate::read::Col;
+use crate::rule::Rule;
+use crate::sql::dialect::KEY;
+use crate::sql::form::{SqlCx, SqlForm, Violations};
+use crate::sql::fragment::rows;
 
 /// TG006.
 pub struct KeyCaseConflict;
@@ -13,13 +20,17 @@ static META: RuleMeta = RuleMeta {
     family: Family::Tags,
     severity: Severity::Warning,
     applies: Applicability::Always,
-    columns: &["tags"],
+    needs: Needs {
+        columns: &[Col::Tags],
+        aggregates: &[Aggregate::TagSpellings],
+        ..Needs::NONE
+    },
     summary: "tags keys differ only in case across the export",
     checks: "No two `tags` keys of the export are equal when lower-cased, such as `iamPrincipal/Team` and `iamPrincipal/team`.",
     why: "Cost allocation tags are case-sensitive: each spelling is a separate key to activate and a separate column in reports, so a team's spend splits in two. IAM and STS match keys case-insensitively, which hides the problem at the source.",
     example: "`iamPrincipal/CostCenter` on some rows and `iamPrincipal/costcenter` on others.",
     fix: "Standardise the key's spelling on IAM users/roles and in IdP/gateway session tags; activate the one spelling you keep.",
-    sql: crate::sql::SqlForm::Query(crate::sql::rules::tg006),
+    sql: SqlForm::Query(sql),
 };
 
 impl Rule for KeyCaseConflict {
@@ -28,7 +39,7 @@ impl Rule for KeyCaseConflict {
     }
 
     fn finish(&self, agg: &Aggregates, ctx: &Ctx, out: &mut Tally) {
-        for spellings in agg.tag_case.values() {
+        for spellings in agg.tag_spellings.values() {
             if spellings.len() < 2 {
                 continue;
             }
@@ -46,6 +57,17 @@ impl Rule for KeyCaseConflict {
             );
         }
     }
+}
+
+/// The SQL form: keys of the whole export equal once lower-cased; one per lower-cased key.
+fn sql(cx: &SqlCx<'_>) -> Violations {
+    let d = cx.d;
+    let spelling = format!("spelling || ' (' || {} || ' rows)'", d.to_str("key_rows"));
+    let s = format!("{} || {}", d.lit("keys="), d.string_agg(&spelling, ", "));
+    rows(format!(
+        "SELECT 1 AS n, {s} AS sample\nFROM (\n  SELECT lower({KEY}) AS lower_key, {KEY} AS spelling, count(*) AS key_rows\n  FROM {from}\n  GROUP BY lower({KEY}), {KEY}\n) spellings\nGROUP BY lower_key\nHAVING count(*) >= 2",
+        from = d.from_map_keys("base", "tags"),
+    ))
 }
 
 #[cfg(test)]

@@ -1,13 +1,17 @@
 //! TG007: a tag key that was never activated.
 
-use curlab_vocab::tags::{split_prefix, IAM_PRINCIPAL_PREFIX};
-
 use std::collections::BTreeMap;
+use curlab_vocab::tags::{IAM_PRINCIPAL_PREFIX, KNOWN_TAG_PREFIXES, split_prefix};
 
-use super::{Ctx, KeyActivation, Rule, View};
+use crate::context::{Ctx, KeyActivation};
+use crate::facts::{Distinct, Needs, PerValue, View};
 use crate::finding::Tally;
-use crate::meta::*;
-use crate::view::K_INACTIVE;
+use crate::meta::{Applicability, Family, RuleMeta, Severity};
+use crate::read::Col;
+use crate::rule::Rule;
+use crate::sql::dialect::{Dialect, KEY};
+use crate::sql::form::{SqlCx, SqlForm, Violations};
+use crate::sql::fragment::{has_prefix, tag_entries};
 
 /// TG007.
 pub struct InactiveKey;
@@ -18,13 +22,24 @@ static META: RuleMeta = RuleMeta {
     family: Family::Tags,
     severity: Severity::Error,
     applies: Applicability::TruthOrPolicy,
-    columns: &["tags"],
+    needs: Needs {
+        columns: &[Col::Tags],
+        facts: &[&INACTIVE],
+        ..Needs::NONE
+    },
     summary: "a tags key appears that was never activated as a cost allocation tag",
     checks: "Every `iamPrincipal/` key in `tags` (and every key whose source prefix appears in the activation list) is in the activation table: the truth file's `activation`, or the policy's `tags.activated` / `tags.activation`.",
     why: "Billing writes only activated cost allocation tags into `tags`; an inactive key in the export means the file was altered or the activation records (and therefore budgets and reports keyed on them) are wrong.",
     example: "`tags = {\"iamPrincipal/project\":\"x\"}` while only `iamPrincipal/team` is activated.",
     fix: "Activate the key in Billing → Cost allocation tags (IAM principal type) or list it in the policy; otherwise find the tool that wrote it.",
-    sql: crate::sql::SqlForm::Query(crate::sql::rules::tg007),
+    sql: SqlForm::Query(sql),
+};
+
+/// Whether a key is checked against the activation list and missing from it (once per
+/// distinct key).
+static INACTIVE: PerValue<bool> = PerValue {
+    of: Distinct::TagKey,
+    fact: |k, ctx| ctx.activation.as_ref().is_some_and(|a| inactive(k, a)),
 };
 
 impl Rule for InactiveKey {
@@ -40,11 +55,12 @@ impl Rule for InactiveKey {
     }
 
     fn check_batch(&self, v: &View<'_>, _ctx: &Ctx, out: &mut Tally) {
-        if v.key_flags() & K_INACTIVE == 0 {
+        let marked = v.facts(&INACTIVE);
+        if !marked.any() {
             return;
         }
         for i in 0..v.len {
-            for t in v.tags(i).filter(|t| t.k.has(K_INACTIVE)) {
+            for t in v.tags(i).filter(|t| marked.marks(t)) {
                 out.hit(
                     v.file,
                     v.cost(i),
@@ -58,9 +74,8 @@ impl Rule for InactiveKey {
     }
 }
 
-/// Whether a key is checked against the activation list and missing from it (once per
-/// distinct key).
-pub(crate) fn inactive(k: &str, active: &BTreeMap<String, KeyActivation>) -> bool {
+/// Whether a key is checked against the activation list and missing from it.
+fn inactive(k: &str, active: &BTreeMap<String, KeyActivation>) -> bool {
     let Some((prefix, _)) = split_prefix(k) else {
         return false;
     };
@@ -68,11 +83,43 @@ pub(crate) fn inactive(k: &str, active: &BTreeMap<String, KeyActivation>) -> boo
     checked && !active.contains_key(k)
 }
 
+/// `key IN (...)` over literals, or FALSE for none.
+fn in_list(d: Dialect, key: &str, values: &[String]) -> String {
+    if values.is_empty() {
+        return "FALSE".into();
+    }
+    let lits: Vec<String> = values.iter().map(|v| d.lit(v)).collect();
+    format!("{key} IN ({})", lits.join(", "))
+}
+
+/// The SQL form: a key whose source prefix is checked (iamPrincipal/, and every prefix the activation
+/// list uses) that is not in the activation list; one per entry.
+fn sql(cx: &SqlCx<'_>) -> Violations {
+    let d = cx.d;
+    let active: Vec<String> = cx
+        .ctx
+        .activation
+        .iter()
+        .flat_map(|a| a.keys().cloned())
+        .collect();
+    let checked: Vec<String> = KNOWN_TAG_PREFIXES
+        .iter()
+        .filter(|p| **p == IAM_PRINCIPAL_PREFIX || active.iter().any(|a| a.starts_with(**p)))
+        .map(|p| has_prefix(KEY, p))
+        .collect();
+    let cond = format!(
+        "({}) AND NOT {}",
+        checked.join(" OR "),
+        in_list(d, KEY, &active)
+    );
+    tag_entries(d, &cond)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::rules::testkit::*;
-    use crate::rules::KeyActivation;
+    use crate::context::KeyActivation;
 
     #[test]
     fn fires_on_unlisted_key() {

@@ -1,14 +1,18 @@
 //! TG008: an `iamPrincipal/` tag on a row before the key's activation took effect.
 
 use std::collections::BTreeMap;
-
 use curlab_vocab::tags::IAM_PRINCIPAL_PREFIX;
 
-use super::{Ctx, KeyActivation, Rule, View};
+use crate::context::{Ctx, KeyActivation};
+use crate::facts::{Distinct, Needs, PerValue, View};
 use crate::finding::Tally;
-use crate::meta::*;
+use crate::meta::{Applicability, Family, RuleMeta, Severity};
+use crate::read::Col;
 use crate::row::fmt_opt_ts;
-use crate::view::K_ACTIVATION;
+use crate::rule::Rule;
+use crate::sql::dialect::KEY;
+use crate::sql::form::{SqlCx, SqlForm, Violations};
+use crate::sql::fragment::{id, rows, sample};
 
 /// TG008.
 pub struct TagBeforeActivation;
@@ -19,13 +23,24 @@ static META: RuleMeta = RuleMeta {
     family: Family::Tags,
     severity: Severity::Error,
     applies: Applicability::TruthOrPolicy,
-    columns: &["tags", "line_item_usage_start_date"],
+    needs: Needs {
+        columns: &[Col::Tags, Col::UsageStart],
+        facts: &[&ACTIVATION],
+        ..Needs::NONE
+    },
     summary: "an iamPrincipal/ tag is on a row whose usage starts before the key's activation took effect",
     checks: "An `iamPrincipal/<key>` entry appears only on rows whose usage starts at or after the key's `effective_from`, or at or after its `backfill_from` when a backfill re-applied it (truth `activation`, or policy `[[tags.activation]]`).",
     why: "Activation is not retroactive without a backfill; tagged rows before it mean the export was edited or the activation/backfill records are wrong, and month-over-month tag reports disagree with Cost Explorer.",
     example: "`iamPrincipal/team` took effect 2026-04-15, a row of 2026-04-10 carries it and no backfill exists.",
     fix: "Run a cost allocation tag backfill (StartCostAllocationTagBackfill) from the first month you need, or record the backfill in the truth/policy; otherwise re-download the export.",
-    sql: crate::sql::SqlForm::Query(crate::sql::rules::tg008),
+    sql: SqlForm::Query(sql),
+};
+
+/// `effective_from` and `backfill_from` of an `iamPrincipal/` key's activation, when known (once
+/// per distinct key).
+static ACTIVATION: PerValue<Option<(i64, Option<i64>)>> = PerValue {
+    of: Distinct::TagKey,
+    fact: |k, ctx| ctx.activation.as_ref().and_then(|a| activation(k, a)),
 };
 
 impl Rule for TagBeforeActivation {
@@ -42,13 +57,14 @@ impl Rule for TagBeforeActivation {
     }
 
     fn check_batch(&self, v: &View<'_>, _ctx: &Ctx, out: &mut Tally) {
-        if v.key_flags() & K_ACTIVATION == 0 {
+        let activations = v.facts(&ACTIVATION);
+        if !activations.any() {
             return;
         }
         for i in 0..v.len {
             let Some(start) = v.start(i) else { continue };
             for t in v.tags(i) {
-                let Some((eff, backfill)) = t.k.activation else {
+                let Some(Some((eff, backfill))) = activations.of(&t).copied() else {
                     continue;
                 };
                 let backfilled = backfill.is_some_and(|b| start >= b);
@@ -72,9 +88,8 @@ impl Rule for TagBeforeActivation {
     }
 }
 
-/// `effective_from` and `backfill_from` of an `iamPrincipal/` key's activation, when known
-/// (once per distinct key).
-pub(crate) fn activation(
+/// `effective_from` and `backfill_from` of an `iamPrincipal/` key's activation, when known.
+fn activation(
     k: &str,
     active: &BTreeMap<String, KeyActivation>,
 ) -> Option<(i64, Option<i64>)> {
@@ -85,11 +100,41 @@ pub(crate) fn activation(
     Some((a.effective_from?, a.backfill_from))
 }
 
+/// The SQL form: an iamPrincipal/ key on a row that starts before the key took effect (and not inside
+/// a backfill); one per entry.
+fn sql(cx: &SqlCx<'_>) -> Violations {
+    let d = cx.d;
+    let mut alts = Vec::new();
+    for (key, a) in cx.ctx.activation.iter().flatten() {
+        let (Some(eff), true) = (a.effective_from, key.starts_with(IAM_PRINCIPAL_PREFIX)) else {
+            continue;
+        };
+        let backfilled = match a.backfill_from {
+            Some(b) => format!(" AND NOT (start_ms * 1000 >= {b})"),
+            None => String::new(),
+        };
+        alts.push(format!(
+            "({KEY} = {} AND start_ms * 1000 < {eff}{backfilled})",
+            d.lit(key)
+        ));
+    }
+    let cond = if alts.is_empty() {
+        "FALSE".to_string()
+    } else {
+        format!("({})", alts.join(" OR "))
+    };
+    rows(format!(
+        "SELECT n, sample FROM (\n  SELECT {count} AS n, {s} AS sample\n  FROM base\n  WHERE start_ms IS NOT NULL\n) t\nWHERE n > 0",
+        count = d.count_keys("tags", &cond),
+        s = sample(d, &[id(), ("line_item_usage_start_date", d.to_str("usage_start")), ("tags", d.join_keys("tags", &cond))]),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::rules::testkit::*;
-    use crate::rules::KeyActivation;
+    use crate::context::KeyActivation;
 
     #[test]
     fn fires_before_effect_unless_backfilled() {

@@ -2,94 +2,40 @@
 //! Athena/Trino, Apache Spark and DuckDB.
 //!
 //! Every rule's [`RuleMeta::sql`](crate::meta::RuleMeta::sql) says whether it has a SQL form
-//! (a builder in [`rules`]) or runs only in the native verifier, and why. [`rule_set`] puts the
-//! selected rules into one query that returns one row per rule: `code`, `violations` (the count
-//! `curlab verify` reports, in the same unit) and `sample` (up to five offending rows or
-//! totals). The truth file, when given, is inlined as `VALUES` lists.
+//! (a builder in the rule's own file, see `form.rs`) or runs only in the native verifier, and
+//! why. [`rule_set`] puts the selected rules into one query that returns one row per rule:
+//! `code`, `violations` (the count `curlab verify` reports, in the same unit) and `sample` (up
+//! to five offending rows or totals). The truth file, when given, is inlined as `VALUES` lists.
 //!
 //! The query reads the table through two CTEs: `src` renames and normalises the columns the
-//! way the native [`Row`](crate::row::Row) does (blank strings as NULL, NULL text as `''`,
-//! timestamps as UTC epoch milliseconds) and `base` adds the Bedrock classification of
-//! `curlab_vocab::bedrock`. A column that is NULL on every row of a non-empty table is what an
-//! absent column looks like through a table definition; rules reading it are then reported as
-//! skipped (violations NULL), as `curlab verify` skips rules whose column no data file has.
+//! way the native reader does (blank strings as NULL, NULL text as `''`, timestamps as UTC
+//! epoch milliseconds) and `base` adds the Bedrock classification of `curlab_vocab::bedrock`.
+//! A column that is NULL on every row of a non-empty table is what an absent column looks like
+//! through a table definition; rules reading it are then reported as skipped (violations
+//! NULL), as `curlab verify` skips rules whose column no data file has.
+//!
+//! Nothing here names a rule: shared pieces of the rules' SQL are in `fragment.rs`, dialect
+//! spellings in [`dialect`].
 
-use std::fmt;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::engine;
+use crate::context::{context_from_files, Ctx};
 use crate::error::VerifyError;
 use crate::meta::Family;
-use crate::rules::{Ctx, Rule};
+use crate::money::to_nanos;
+use crate::rule::Rule;
+use crate::rules::registry;
 
 pub mod ddl;
 pub mod dialect;
-pub mod rules;
+pub(crate) mod form;
+pub(crate) mod fragment;
 
 pub use dialect::Dialect;
-
-/// Builds one rule's violations query.
-pub type RuleSqlFn = fn(&SqlCx<'_>) -> Violations;
-
-/// A rule's SQL form.
-#[derive(Clone, Copy)]
-pub enum SqlForm {
-    /// The rule as SQL: this builds its violations.
-    Query(RuleSqlFn),
-    /// The rule runs only in the native verifier, for this reason.
-    NativeOnly(&'static str),
-}
-
-impl fmt::Debug for SqlForm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SqlForm::Query(_) => f.write_str("Query"),
-            SqlForm::NativeOnly(why) => write!(f, "NativeOnly({why:?})"),
-        }
-    }
-}
-
-impl SqlForm {
-    /// `yes` or `native-only`, for tables.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            SqlForm::Query(_) => "yes",
-            SqlForm::NativeOnly(_) => "native-only",
-        }
-    }
-}
-
-/// What a builder sees: the dialect, and the rules' context built from the truth and policy
-/// files (no data files).
-pub struct SqlCx<'a> {
-    /// The dialect to write.
-    pub d: Dialect,
-    /// Truth, policy, activation table, principal-data start, granularity.
-    pub ctx: &'a Ctx,
-}
-
-/// One rule's violations: a query with columns `n` (offences) and `sample` (text).
-#[derive(Debug, Clone)]
-pub struct Violations {
-    /// The query.
-    pub sql: String,
-    /// Shared CTEs it reads besides `base`.
-    pub uses: &'static [Cte],
-}
-
-/// Shared CTEs a rule may read besides `base`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Cte {
-    /// `first_principal(first_ms)`: the earliest usage start of a row with a principal.
-    FirstPrincipal,
-    /// `spend(usage_account, principal, nanos, row_count)`: Bedrock inference spend.
-    Spend,
-    /// `principals(principal, nanos)`: Bedrock inference spend per principal.
-    Principals,
-    /// `truth_principals(arn, nanos)`: the truth's principals, with expected nanos for those in
-    /// `by_principal`.
-    TruthPrincipals,
-}
+pub use form::SqlForm;
+use form::{Cte, SqlCx, Violations};
+use fragment::{values_table, BLANK_RE};
 
 /// What `curlab sql` emits.
 #[derive(Debug, Clone)]
@@ -104,7 +50,7 @@ pub struct SqlOptions {
     pub ignore: Vec<String>,
     /// Truth file: enables (and is inlined into) the truth rules.
     pub truth: Option<PathBuf>,
-    /// Policy file: activation keys for TG007/TG008, and rule applicability.
+    /// Policy file: the activation table, and rule applicability.
     pub policy: Option<PathBuf>,
     /// Only the reconciliation rules (RC), which need `truth`.
     pub reconcile: bool,
@@ -137,7 +83,7 @@ fn base_ctes(d: Dialect, table: &str) -> String {
     let blank_to_null = |c: &str| {
         format!(
             "CASE WHEN {c} IS NULL OR {} THEN NULL ELSE {c} END",
-            d.regex(c, rules::BLANK_RE)
+            d.regex(c, BLANK_RE)
         )
     };
     let text = |c: &str| format!("coalesce({c}, '')");
@@ -162,6 +108,8 @@ fn base_ctes(d: Dialect, table: &str) -> String {
         (blank_to_null("line_item_iam_principal"), "principal"),
         ("line_item_unblended_cost".into(), "cost"),
         ("line_item_usage_amount".into(), "usage_amount"),
+        ("line_item_net_unblended_cost".into(), "net_cost"),
+        ("discount_total_discount".into(), "total_discount"),
         (blank_to_null("line_item_unblended_rate"), "rate"),
         ("line_item_usage_start_date".into(), "usage_start"),
         ("line_item_usage_end_date".into(), "usage_end"),
@@ -199,8 +147,34 @@ fn shared_cte(cx: &SqlCx<'_>, cte: Cte) -> String {
         Cte::FirstPrincipal => "first_principal AS (\n  SELECT min(start_ms) AS first_ms FROM base WHERE principal IS NOT NULL\n)".into(),
         Cte::Spend => "spend AS (\n  SELECT usage_account, principal, sum(nanos) AS nanos, count(*) AS row_count\n  FROM base WHERE inference\n  GROUP BY usage_account, principal\n)".into(),
         Cte::Principals => "principals AS (\n  SELECT principal, sum(nanos) AS nanos FROM spend WHERE principal IS NOT NULL GROUP BY principal\n)".into(),
-        Cte::TruthPrincipals => format!("truth_principals AS (\n  {}\n)", indent(&rules::truth_principals_values(cx))),
+        Cte::TruthPrincipals => format!("truth_principals AS (\n  {}\n)", indent(&truth_principals_values(cx))),
     }
+}
+
+/// The truth's principals: every ARN of `by_principal` (with its expected nanos) or
+/// `principals` (without).
+fn truth_principals_values(cx: &SqlCx<'_>) -> String {
+    let d = cx.d;
+    let mut all: BTreeMap<&str, Option<i128>> = BTreeMap::new();
+    if let Some(t) = &cx.ctx.truth {
+        for p in &t.principals {
+            all.insert(p.arn.as_str(), None);
+        }
+        for (p, cost) in &t.by_principal {
+            all.insert(p.as_str(), Some(to_nanos(*cost)));
+        }
+    }
+    let rows: Vec<Vec<String>> = all
+        .into_iter()
+        .map(|(arn, n)| {
+            vec![
+                d.lit(arn),
+                n.map_or_else(|| "CAST(NULL AS BIGINT)".to_string(), |n| n.to_string()),
+            ]
+        })
+        .collect();
+    let t = values_table(d, "t", &[("arn", "VARCHAR"), ("nanos", "BIGINT")], &rows);
+    format!("SELECT arn, nanos FROM {t}")
 }
 
 fn indent(s: &str) -> String {
@@ -208,7 +182,7 @@ fn indent(s: &str) -> String {
 }
 
 /// The rules `curlab sql` can emit for these options, and the ones it leaves out with why.
-pub struct Plan {
+pub struct SqlPlan {
     /// Rules in the query.
     pub included: Vec<&'static dyn Rule>,
     /// Rules left out: (code, why).
@@ -218,15 +192,15 @@ pub struct Plan {
 }
 
 /// Decide which selected rules go into the query.
-pub fn plan(opts: &SqlOptions) -> Result<Plan, VerifyError> {
+pub fn plan(opts: &SqlOptions) -> Result<SqlPlan, VerifyError> {
     check_table_name(&opts.table)?;
     if opts.reconcile && opts.truth.is_none() {
         return Err(VerifyError::Usage(
             "--reconcile compares with a truth file; fix: add --truth <export>.truth.json".into(),
         ));
     }
-    let selected = engine::select_rules(&opts.select, &opts.ignore)?;
-    let ctx = engine::context_from_files(opts.truth.as_deref(), opts.policy.as_deref(), None)?;
+    let selected = registry::select(&opts.select, &opts.ignore)?;
+    let ctx = context_from_files(opts.truth.as_deref(), opts.policy.as_deref(), None)?;
     let mut included = Vec::new();
     let mut left_out = Vec::new();
     for rule in selected {
@@ -238,12 +212,13 @@ pub fn plan(opts: &SqlOptions) -> Result<Plan, VerifyError> {
             left_out.push((m.code, format!("native only: {why}")));
             continue;
         }
-        match engine::applicability_reason(m.applies, &ctx).or_else(|| rule.skip_reason(&ctx)) {
+        let unmet = m.applies.unmet(ctx.truth.is_some(), ctx.policy.is_some());
+        match unmet.or_else(|| rule.skip_reason(&ctx)) {
             Some(why) => left_out.push((m.code, why)),
             None => included.push(rule),
         }
     }
-    Ok(Plan {
+    Ok(SqlPlan {
         included,
         left_out,
         ctx,
@@ -268,13 +243,25 @@ pub fn rule_set(opts: &SqlOptions) -> Result<String, VerifyError> {
 }
 
 /// Put the planned rules into one query.
-pub fn compose(d: Dialect, table: &str, plan: &Plan) -> String {
+pub fn compose(d: Dialect, table: &str, plan: &SqlPlan) -> String {
     let cx = SqlCx { d, ctx: &plan.ctx };
-    let built: Vec<(&'static str, &'static [&'static str], Violations)> = plan
+    let built: Vec<(&'static str, Vec<&'static str>, Violations)> = plan
         .included
         .iter()
         .filter_map(|r| match r.meta().sql {
-            SqlForm::Query(f) => Some((r.meta().code, r.meta().columns, f(&cx))),
+            SqlForm::Query(f) => {
+                let m = r.meta();
+                // A column AWS leaves null on every row of an ordinary export (the net and
+                // discount columns without a discount program) is not taken for absent.
+                let columns = m
+                    .needs
+                    .columns
+                    .iter()
+                    .filter(|c| !c.null_everywhere_is_normal())
+                    .map(|c| c.name())
+                    .collect();
+                Some((m.code, columns, f(&cx)))
+            }
             SqlForm::NativeOnly(_) => None,
         })
         .collect();
@@ -370,31 +357,4 @@ pub fn compose(d: Dialect, table: &str, plan: &Plan) -> String {
         "\nSELECT r.code,\n  CASE WHEN s.reason IS NULL THEN r.violations END AS violations,\n  coalesce(s.reason, r.sample) AS sample\nFROM results r\nLEFT JOIN skipped s ON s.code = r.code\nORDER BY r.code;\n",
     );
     out
-}
-
-/// One rule's SQL for `curlab explain`: its violations query in Athena/Trino SQL, or why it has
-/// none here.
-pub fn explain(m: &crate::meta::RuleMeta) -> String {
-    match m.sql {
-        SqlForm::NativeOnly(why) => format!("native only: {why}"),
-        SqlForm::Query(f) => {
-            if m.applies != crate::meta::Applicability::Always {
-                return format!(
-                    "yes; built from the inputs it needs ({}), e.g. `curlab sql --dialect athena --truth FILE --select {}`",
-                    m.applies.as_str(),
-                    m.code
-                );
-            }
-            let ctx = engine::context_from_files(None, None, None).unwrap_or_default();
-            let v = f(&SqlCx {
-                d: Dialect::Athena,
-                ctx: &ctx,
-            });
-            format!(
-                "yes (`curlab sql --select {}`); over `base`, the table's columns normalised as the native reader does:\n{}",
-                m.code,
-                v.sql
-            )
-        }
-    }
 }

@@ -30,6 +30,41 @@ pub enum BackgroundService {
     Sqs,
     /// Secrets Manager secrets and API requests.
     SecretsManager,
+    /// Bedrock Provisioned Throughput: Nova 2 Lite model units, 1-month commitment, hourly.
+    BedrockProvisionedThroughput,
+    /// Bedrock Reserved tier: 100K input and 10K output tokens per minute (Claude Sonnet 4.5
+    /// class, 1 month, geo), hourly.
+    BedrockReservedTier,
+    /// Bedrock Guardrails text units (content, denied topics, sensitive information,
+    /// contextual grounding).
+    BedrockGuardrails,
+    /// Amazon Rerank 1.0 search units.
+    BedrockRerank,
+    /// Bedrock AgentCore Runtime vCPU and memory hours.
+    BedrockAgentcoreRuntime,
+}
+
+/// How the truth file counts a Bedrock charge that is not a model call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BedrockCharge {
+    /// Provisioned Throughput and Reserved tier fees (`commitment_fees`).
+    Commitment,
+    /// Other principal-free Bedrock charges (guardrails, rerank, AgentCore).
+    Other,
+}
+
+impl BackgroundService {
+    /// Whether the service is a Bedrock charge rather than non-Bedrock spend.
+    pub fn bedrock_charge(self) -> Option<BedrockCharge> {
+        match self {
+            BackgroundService::BedrockProvisionedThroughput
+            | BackgroundService::BedrockReservedTier => Some(BedrockCharge::Commitment),
+            BackgroundService::BedrockGuardrails
+            | BackgroundService::BedrockRerank
+            | BackgroundService::BedrockAgentcoreRuntime => Some(BedrockCharge::Other),
+            _ => None,
+        }
+    }
 }
 
 /// `[[background]]`

@@ -2,47 +2,26 @@
 
 use serde::Deserialize;
 
+use curlab_vocab::Granularity;
+
 use super::common::yes;
-
-/// `TIME_GRANULARITY`
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Granularity {
-    /// One row per hour.
-    Hourly,
-    /// One row per day.
-    Daily,
-    /// One row per month.
-    Monthly,
-}
-
-impl Granularity {
-    /// The configuration value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Granularity::Hourly => "HOURLY",
-            Granularity::Daily => "DAILY",
-            Granularity::Monthly => "MONTHLY",
-        }
-    }
-}
 
 /// Output format of the data files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Format {
+pub enum ExportFormat {
     /// `.snappy.parquet`
     Parquet,
     /// `.csv.gz`
     Csv,
 }
 
-impl Format {
+impl ExportFormat {
     /// Lower-case name.
     pub fn as_str(self) -> &'static str {
         match self {
-            Format::Parquet => "parquet",
-            Format::Csv => "csv",
+            ExportFormat::Parquet => "parquet",
+            ExportFormat::Csv => "csv",
         }
     }
 }
@@ -93,7 +72,7 @@ pub struct ExportSpec {
     pub legacy_113_columns: bool,
     /// `parquet` or `csv`.
     #[serde(default = "parquet")]
-    pub format: Format,
+    pub format: ExportFormat,
     /// `overwrite` or `create-new`.
     #[serde(default = "overwrite")]
     pub delivery: Delivery,
@@ -114,8 +93,8 @@ pub struct ExportSpec {
 fn hourly() -> Granularity {
     Granularity::Hourly
 }
-fn parquet() -> Format {
-    Format::Parquet
+fn parquet() -> ExportFormat {
+    ExportFormat::Parquet
 }
 fn overwrite() -> Delivery {
     Delivery::Overwrite

@@ -7,6 +7,7 @@
 
 mod assumptions;
 mod background;
+mod bill;
 mod common;
 mod export;
 mod identities;
@@ -20,6 +21,7 @@ use serde::Deserialize;
 
 pub use assumptions::*;
 pub use background::*;
+pub use bill::*;
 pub use common::TagMap;
 pub use export::*;
 pub use identities::*;
@@ -75,6 +77,15 @@ pub struct ScenarioFile {
     /// Tax rows.
     #[serde(default)]
     pub tax: Option<TaxSpec>,
+    /// EDP and private-rate discounts (absent: no discount program, null net columns).
+    #[serde(default)]
+    pub discounts: Option<DiscountsSpec>,
+    /// Credit and refund rows.
+    #[serde(default)]
+    pub adjustments: Vec<AdjustmentSpec>,
+    /// Application inference profiles.
+    #[serde(default)]
+    pub inference_profiles: Vec<InferenceProfileSpec>,
 }
 
 /// `[scenario]`

@@ -81,6 +81,10 @@ pub struct WorkloadSpec {
     /// Last day (`YYYY-MM-DD`, inclusive) the workload runs.
     #[serde(default)]
     pub end: Option<String>,
+    /// Name of an `[[inference_profiles]]` entry the requests go through: the rows name the
+    /// profile's ARN and carry its tags.
+    #[serde(default)]
+    pub inference_profile: Option<String>,
 }
 
 fn standard_tier() -> ServiceTier {

@@ -1,7 +1,7 @@
-//! A worker's export-wide aggregates while it scans: keyed by interned ids (see
-//! [`crate::view::Interner`]) in fast hash maps, allocating nothing per row. At the end of the
-//! scan each worker's accumulator becomes an [`Aggregates`] with string keys, and those merge
-//! commutatively, so the result does not depend on the thread count.
+//! A worker's export-wide aggregates while it scans: only the [`Aggregate`]s the selected rules
+//! need, keyed by interned ids (see [`Interner`]) in fast hash maps, allocating nothing per row.
+//! At the end of the scan each worker's accumulator becomes an [`Aggregates`] with string keys,
+//! and those merge commutatively, so the result does not depend on the thread count.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,17 +9,18 @@ use std::sync::Arc;
 use arrow_array::Array;
 use rustc_hash::FxHashMap;
 
-use crate::dupes::{DupStore, IdSink, When};
+use super::aggregates::{Aggregates, KeySeen, Spend};
+use super::cache::{Interner, R_INFERENCE, R_PRINCIPAL};
+use super::dupes::{DupStore, IdSink, When};
+use super::needs::{Aggregate, Track};
+use super::view::View;
 use crate::money::{self, to_nanos};
 use crate::read::{Col, MapCol};
-use crate::rules::{Aggregates, KeySeen, Spend, Track};
-use crate::view::{Interner, View, K_IAM, R_INFERENCE, R_PRINCIPAL};
 
 /// A worker's aggregates.
 #[derive(Debug)]
 pub struct Accum {
     track: Track,
-    principal_column_rows: u64,
     principal_rows: u64,
     first_principal_start: Option<i64>,
     bedrock_nanos: i128,
@@ -29,8 +30,8 @@ pub struct Accum {
     /// (key id, value id) → nano-dollars.
     by_tag: FxHashMap<(u32, u32), i128>,
     /// Key spelling id → where first seen and how often.
-    tag_case: FxHashMap<u32, KeySeen>,
-    /// Line item ids for CT004.
+    tag_spellings: FxHashMap<u32, KeySeen>,
+    /// Line item ids, when [`Aggregate::LineItemIds`] is tracked.
     pub ids: Option<IdSink>,
     /// Last `bill_billing_period_start_date` turned into a period number, and the number.
     last_period: Option<(i64, u32)>,
@@ -45,18 +46,18 @@ pub fn period_number(p: &str) -> u32 {
 }
 
 impl Accum {
-    /// An empty accumulator tracking `track`; line item ids go to `ids` when CT004 runs.
+    /// An empty accumulator tracking `track`; line item ids go to `ids` (given when `track`
+    /// has [`Aggregate::LineItemIds`]).
     pub fn new(track: Track, ids: Option<&Arc<DupStore>>) -> Self {
         Accum {
             track,
-            principal_column_rows: 0,
             principal_rows: 0,
             first_principal_start: None,
             bedrock_nanos: 0,
             unattributed_nanos: 0,
             spend: FxHashMap::default(),
             by_tag: FxHashMap::default(),
-            tag_case: FxHashMap::default(),
+            tag_spellings: FxHashMap::default(),
             ids: ids.map(|s| IdSink::new(s.clone())),
             last_period: None,
             key_rows: Vec::new(),
@@ -65,8 +66,7 @@ impl Accum {
 
     /// Account for the rows of one batch.
     pub fn observe(&mut self, v: &View<'_>) {
-        if v.has_principal_column() {
-            self.principal_column_rows += v.len as u64;
+        if self.track.has(Aggregate::FirstPrincipal) && v.has_principal_column() {
             for i in 0..v.len {
                 if v.is(i, R_PRINCIPAL) {
                     self.principal_rows += 1;
@@ -77,10 +77,10 @@ impl Accum {
                 }
             }
         }
-        if self.track.spend {
+        if self.track.has(Aggregate::Spend) || self.track.has(Aggregate::SpendByTag) {
             self.observe_spend(v);
         }
-        if self.track.tag_case {
+        if self.track.has(Aggregate::TagSpellings) {
             if let Some(m) = v.tag_map() {
                 self.observe_tag_keys(v, m);
             }
@@ -114,8 +114,8 @@ impl Accum {
             }
             let at = (v.file, *first);
             let e = self
-                .tag_case
-                .entry(v.key_facts(k).id)
+                .tag_spellings
+                .entry(v.tag_key_id(k))
                 .or_insert(KeySeen { first: at, rows: 0 });
             e.rows += rows;
             e.first = e.first.min(at);
@@ -123,26 +123,30 @@ impl Accum {
     }
 
     fn observe_spend(&mut self, v: &View<'_>) {
+        let spend = self.track.has(Aggregate::Spend);
+        let by_tag = self.track.has(Aggregate::SpendByTag);
         for i in 0..v.len {
             if !v.is(i, R_INFERENCE) {
                 continue;
             }
             let nanos = to_nanos(v.cost(i).unwrap_or(0.0));
-            self.bedrock_nanos = money::add(self.bedrock_nanos, nanos);
-            let principal = v.principal_facts(i);
-            let present = principal.is_some_and(|p| p.present);
-            if !present {
-                self.unattributed_nanos = money::add(self.unattributed_nanos, nanos);
+            if spend {
+                self.bedrock_nanos = money::add(self.bedrock_nanos, nanos);
+                let principal = v.principal_facts(i);
+                let present = principal.is_some_and(|p| p.present);
+                if !present {
+                    self.unattributed_nanos = money::add(self.unattributed_nanos, nanos);
+                }
+                let account = v.account_id(i).unwrap_or(Interner::EMPTY);
+                let principal = principal.map_or(Interner::EMPTY, |p| p.id);
+                let s = self.spend.entry((account, principal)).or_default();
+                s.nanos = money::add(s.nanos, nanos);
+                s.rows += 1;
             }
-            let account = v.account_facts(i).map_or(Interner::EMPTY, |a| a.id);
-            let principal = principal.map_or(Interner::EMPTY, |p| p.id);
-            let s = self.spend.entry((account, principal)).or_default();
-            s.nanos = money::add(s.nanos, nanos);
-            s.rows += 1;
-            if self.track.by_tag {
+            if by_tag {
                 for t in v.tags(i) {
-                    if t.k.has(K_IAM) {
-                        let e = self.by_tag.entry((t.k.id, t.v.id)).or_default();
+                    if t.k.iam {
+                        let e = self.by_tag.entry((t.k.id, t.value_id)).or_default();
                         *e = money::add(*e, nanos);
                     }
                 }
@@ -212,25 +216,23 @@ impl Accum {
                 .or_default();
             *e = money::add(*e, n);
         }
-        let mut tag_case: BTreeMap<String, BTreeMap<String, KeySeen>> = BTreeMap::new();
-        for (k, seen) in self.tag_case {
+        let mut tag_spellings: BTreeMap<String, BTreeMap<String, KeySeen>> = BTreeMap::new();
+        for (k, seen) in self.tag_spellings {
             let k = interner.get(k);
-            tag_case
+            tag_spellings
                 .entry(k.to_lowercase())
                 .or_default()
                 .insert(k.to_string(), seen);
         }
         (
             Aggregates {
-                track: self.track,
-                principal_column_rows: self.principal_column_rows,
                 principal_rows: self.principal_rows,
                 first_principal_start: self.first_principal_start,
                 bedrock_nanos: self.bedrock_nanos,
                 unattributed_nanos: self.unattributed_nanos,
                 spend,
                 by_tag,
-                tag_case,
+                tag_spellings,
                 duplicates: Vec::new(),
             },
             self.ids,

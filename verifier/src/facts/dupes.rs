@@ -1,4 +1,5 @@
-//! Exact duplicate line item detection (CT004) in bounded memory.
+//! Exact repeated line item detection in bounded memory (the
+//! [`LineItemIds`](super::Aggregate::LineItemIds) aggregate).
 //!
 //! A line item row is named by `identity_line_item_id` *and* `identity_time_interval`: AWS
 //! repeats one line item id for every hour (or day) the line item has usage, so the same id in
@@ -31,8 +32,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use super::aggregates::Duplicate;
 use crate::error::VerifyError;
-use crate::rules::Duplicate;
 
 /// Records a worker keeps per partition before writing them out (once spilling).
 pub const BUFFER_RECORDS: usize = 512;
@@ -111,8 +112,9 @@ fn key_bytes(buf: &mut Vec<u8>, id: &str, when: When<'_>) {
 }
 
 /// The 128-bit digest of a line item row's key, (id, interval) (XXH3, fixed seed: stable
-/// across runs and threads).
-pub fn digest(id: &str, when: When<'_>) -> u128 {
+/// across runs and threads), as [`IdSink::push`] computes it.
+#[cfg(test)]
+fn digest(id: &str, when: When<'_>) -> u128 {
     let mut buf = Vec::with_capacity(id.len() + 48);
     key_bytes(&mut buf, id, when);
     twox_hash::XxHash3_128::oneshot(&buf)
@@ -126,11 +128,14 @@ pub struct DupStore {
     files: Vec<Mutex<Option<File>>>,
     spilled: AtomicUsize,
     error: Mutex<Option<String>>,
+    /// The rules that asked for it (codes), named when it fails.
+    asked_by: String,
 }
 
 impl DupStore {
-    /// A store sized for about `rows` rows.
-    pub fn new(rows: u64) -> Arc<DupStore> {
+    /// A store sized for about `rows` rows, for the rules `asked_by` (codes, named when the
+    /// temporary files fail).
+    pub fn new(rows: u64, asked_by: String) -> Arc<DupStore> {
         let want = (rows / PARTITION_RECORDS).clamp(16, 1024);
         let bits = want.next_power_of_two().trailing_zeros();
         Arc::new(DupStore {
@@ -139,6 +144,7 @@ impl DupStore {
             files: (0..1usize << bits).map(|_| Mutex::new(None)).collect(),
             spilled: AtomicUsize::new(0),
             error: Mutex::new(None),
+            asked_by,
         })
     }
 
@@ -148,7 +154,8 @@ impl DupStore {
     }
 
     /// Records written to temporary files so far.
-    pub fn spilled(&self) -> usize {
+    #[cfg(test)]
+    fn spilled(&self) -> usize {
         self.spilled.load(Ordering::Relaxed)
     }
 
@@ -229,7 +236,7 @@ impl DupStore {
         threads: usize,
     ) -> Result<Vec<Duplicate>, VerifyError> {
         if let Some(e) = self.error.lock().unwrap_or_else(|p| p.into_inner()).take() {
-            return Err(spill_error(e));
+            return Err(spill_error(e, &self.asked_by));
         }
         let mut leftovers: Vec<Vec<Record>> = vec![Vec::new(); self.partitions()];
         for s in sinks {
@@ -271,7 +278,7 @@ impl DupStore {
         });
         let mut all = Vec::new();
         for r in results {
-            all.extend(r.map_err(spill_error)?);
+            all.extend(r.map_err(|e| spill_error(e, &self.asked_by))?);
         }
         Ok(all)
     }
@@ -324,11 +331,11 @@ impl DupStore {
     }
 }
 
-fn spill_error(problem: String) -> VerifyError {
+fn spill_error(problem: String, asked_by: &str) -> VerifyError {
     VerifyError::read(
         std::env::temp_dir(),
-        format!("duplicate line item detection (CT004) could not use its temporary files: {problem}"),
-        "free disk space in the temporary folder or point TMPDIR at one with room (it needs about 40 bytes per row); or skip the rule with --ignore CT004",
+        format!("duplicate line item detection ({asked_by}) could not use its temporary files: {problem}"),
+        format!("free disk space in the temporary folder or point TMPDIR at one with room (it needs about 40 bytes per row); or skip the rule with --ignore {asked_by}"),
     )
 }
 
@@ -432,7 +439,7 @@ mod tests {
     #[test]
     fn finds_later_occurrences_in_memory_and_spilled() {
         for rows in [10u64, 5_000_000] {
-            let store = DupStore::new(rows);
+            let store = DupStore::new(rows, "a test".into());
             let mut a = IdSink::new(store.clone());
             let mut b = IdSink::new(store.clone());
             // 600k distinct ids over two sinks: both spill.
@@ -481,7 +488,7 @@ mod tests {
         );
 
         // One id over 24 hours is one line item, not 23 duplicates; the same hour twice is one.
-        let store = DupStore::new(100);
+        let store = DupStore::new(100, "a test".into());
         let mut sink = IdSink::new(store.clone());
         for h in 0..24u32 {
             let t = format!(

@@ -1,0 +1,270 @@
+//! `[discounts]`, `[[adjustments]]` and `[[inference_profiles]]`: the parts of the bill
+//! beyond on-demand usage.
+
+use std::sync::Arc;
+
+use crate::catalog::Model;
+use crate::rows::short_id;
+use crate::scenario::model::{AdjustmentKind, DiscountRepresentation};
+use curlab_vocab::bedrock::BillingForm;
+
+use super::checks::check_tag_map;
+use super::context::{root, Ctx};
+use super::types::{Account, Period, Tags};
+
+/// Discount programs, resolved.
+#[derive(Debug, Clone, Default)]
+pub struct DiscountPlan {
+    /// How discounts are written (None: no `[discounts]`, today's nulls).
+    pub representation: Option<DiscountRepresentation>,
+    /// Per model index: (EDP, private rate) in basis points (1/100 %) of unblended cost.
+    pub bp: Vec<[u32; 2]>,
+}
+
+impl DiscountPlan {
+    /// The discount programs (EDP, private rate) of a model, in basis points.
+    pub fn of(&self, model: usize) -> [u32; 2] {
+        self.bp.get(model).copied().unwrap_or([0, 0])
+    }
+
+    /// Discount (1e-16 USD, as a magnitude) of a program on `cost_e16` of unblended cost.
+    /// Exact for Bedrock rows, whose cost is a multiple of 1e4 (pico-dollars × 1e4).
+    pub fn amount(cost_e16: i128, bp: u32) -> i128 {
+        cost_e16 * i128::from(bp) / 10_000
+    }
+}
+
+/// A credit or refund row.
+#[derive(Debug, Clone)]
+pub struct AdjustmentPlan {
+    /// Credit or refund.
+    pub kind: AdjustmentKind,
+    /// Billing period index.
+    pub period: usize,
+    /// Usage account index.
+    pub account: usize,
+    /// Cost (1e-16 USD), ≤ 0.
+    pub cost_e16: i128,
+    /// `line_item_product_code`.
+    pub product_code: String,
+    /// `line_item_line_item_description`.
+    pub description: String,
+}
+
+/// An application inference profile.
+#[derive(Debug, Clone)]
+pub struct ProfilePlan {
+    /// Name in the scenario.
+    pub name: String,
+    /// Its ARN, the `line_item_resource_id` of calls through it.
+    pub arn: Arc<str>,
+    /// Account index of its owner.
+    pub account: usize,
+    /// Its tags (unprefixed, sorted).
+    pub tags: Tags,
+}
+
+fn basis_points(cx: &mut Ctx<'_>, percent: f64, path: crate::scenario::Path) -> u32 {
+    let bp = (percent * 100.0).round();
+    if !(0.0..=10_000.0).contains(&percent) || (bp - percent * 100.0).abs() > 1e-6 {
+        cx.problem(
+            path,
+            format!("discount {percent} % is not a percentage in steps of 0.01"),
+            "write a percentage between 0 and 100 with at most two decimals, e.g. 6.5",
+        );
+        return 0;
+    }
+    bp as u32
+}
+
+/// Resolve `[discounts]` against the catalogue.
+pub(crate) fn resolve_discounts(cx: &mut Ctx<'_>, models: &[Model]) -> DiscountPlan {
+    let Some(d) = &cx.file.discounts else {
+        return DiscountPlan::default();
+    };
+    let d = d.clone();
+    let at = root().key("discounts");
+    let edp = basis_points(cx, d.edp_percent, at.key("edp_percent"));
+    let mut bp: Vec<[u32; 2]> = models
+        .iter()
+        .map(|m| {
+            [
+                if m.billing == BillingForm::Aws {
+                    edp
+                } else {
+                    0
+                },
+                0,
+            ]
+        })
+        .collect();
+    for (i, pr) in d.private_rates.iter().enumerate() {
+        let p = at.key("private_rates").index(i);
+        let v = basis_points(cx, pr.percent, p.key("percent"));
+        let hits: Vec<usize> = match (&pr.model, &pr.product_code) {
+            (Some(m), None) => models.iter().position(|x| x.id == *m).into_iter().collect(),
+            (None, Some(c)) => models
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| x.product_code == *c)
+                .map(|(i, _)| i)
+                .collect(),
+            _ => {
+                cx.problem(
+                    p,
+                    "a private rate names neither or both of `model` and `product_code`",
+                    "give exactly one: model = \"claude-sonnet-4.6\" or product_code = \"AmazonBedrock\"",
+                );
+                continue;
+            }
+        };
+        if hits.is_empty() {
+            cx.problem(
+                p,
+                "the private rate matches no model of the catalogue",
+                "use a model id of `curlab models` or a product code one of them is billed under",
+            );
+        }
+        for h in hits {
+            bp[h][1] = v;
+        }
+    }
+    for (i, b) in bp.iter().enumerate() {
+        if b[0] + b[1] > 10_000 {
+            cx.problem(
+                at.clone(),
+                format!("discounts on `{}` add up to more than 100 %", models[i].id),
+                "lower edp_percent or the private rate",
+            );
+            break;
+        }
+    }
+    DiscountPlan {
+        representation: Some(d.representation),
+        bp,
+    }
+}
+
+fn account_of(
+    cx: &mut Ctx<'_>,
+    accounts: &[Account],
+    name: &str,
+    path: crate::scenario::Path,
+) -> usize {
+    match accounts.iter().position(|a| a.id == name || a.name == name) {
+        Some(a) => a,
+        None => {
+            cx.problem(
+                path,
+                format!("unknown account `{name}`"),
+                "use the id or name of an account in [organization]",
+            );
+            0
+        }
+    }
+}
+
+/// Resolve `[[adjustments]]`.
+pub(crate) fn resolve_adjustments(
+    cx: &mut Ctx<'_>,
+    accounts: &[Account],
+    payer: &Account,
+    periods: &[Period],
+) -> Vec<AdjustmentPlan> {
+    let specs = cx.file.adjustments.clone();
+    let mut out = Vec::new();
+    for (i, a) in specs.iter().enumerate() {
+        let p = root().key("adjustments").index(i);
+        let Some(period) = periods.iter().position(|x| x.label == a.period) else {
+            cx.problem(
+                p.key("period"),
+                format!("billing period `{}` is not in the export", a.period),
+                "use a month between [export] start and end, as YYYY-MM",
+            );
+            continue;
+        };
+        if !(a.amount.is_finite() && a.amount > 0.0 && a.amount < 1e12) {
+            cx.problem(
+                p.key("amount"),
+                format!("amount {} is not a positive number of dollars", a.amount),
+                "write the credit or refund as a positive amount, e.g. 250.0; the row is negative",
+            );
+            continue;
+        }
+        let account = match &a.account {
+            Some(n) => account_of(cx, accounts, n, p.key("account")),
+            None => accounts.iter().position(|x| x.id == payer.id).unwrap_or(0),
+        };
+        // Cents, as an invoice line.
+        let cents = (a.amount * 100.0).round() as i128;
+        out.push(AdjustmentPlan {
+            kind: a.kind,
+            period,
+            account,
+            cost_e16: -cents * 100_000_000_000_000,
+            product_code: a.product_code.clone(),
+            description: a.description.clone().unwrap_or_else(|| {
+                match a.kind {
+                    AdjustmentKind::Credit => "AWS Credit",
+                    AdjustmentKind::Refund => "Refund",
+                }
+                .into()
+            }),
+        });
+    }
+    out
+}
+
+/// Resolve `[[inference_profiles]]`.
+pub(crate) fn resolve_profiles(cx: &mut Ctx<'_>, accounts: &[Account]) -> Vec<ProfilePlan> {
+    let specs = cx.file.inference_profiles.clone();
+    let mut out: Vec<ProfilePlan> = Vec::new();
+    for (i, s) in specs.iter().enumerate() {
+        let p = root().key("inference_profiles").index(i);
+        if out.iter().any(|o| o.name == s.name) {
+            cx.problem(
+                p.key("name"),
+                format!("inference profile `{}` is defined twice", s.name),
+                "give each profile its own name",
+            );
+        }
+        let account = account_of(cx, accounts, &s.account, p.key("account"));
+        let id =
+            s.id.clone()
+                .unwrap_or_else(|| short_id(&format!("aip|{}|{}", s.account, s.name), 12));
+        if id.len() != 12
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        {
+            cx.problem(
+                p.key("id"),
+                format!("profile id `{id}` is not 12 lowercase letters or digits"),
+                "leave `id` out to derive one, or write e.g. \"acwt9yee9wzo\"",
+            );
+        }
+        if curlab_vocab::bedrock::region_code(&s.region).is_none() {
+            cx.problem(
+                p.key("region"),
+                format!("unknown region `{}`", s.region),
+                "use a Bedrock region such as us-east-1",
+            );
+        }
+        check_tag_map(cx, &s.tags, &p.key("tags"), "profile tag");
+        let acct = accounts
+            .get(account)
+            .map(|a| a.id.clone())
+            .unwrap_or_default();
+        out.push(ProfilePlan {
+            name: s.name.clone(),
+            arn: format!(
+                "arn:aws:bedrock:{}:{acct}:application-inference-profile/{id}",
+                s.region
+            )
+            .into(),
+            account,
+            tags: s.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        });
+    }
+    out
+}

@@ -1,0 +1,226 @@
+//! A worker's facts about the distinct values of the batches it reads: the built-in ones every
+//! scan needs (how a row is classified, the interned ids the aggregates key by) and the tables
+//! of the rules' own [`PerValue`](super::PerValue) facts, all kept per dictionary
+//! ([`Memo`]).
+//!
+//! Each distinct string a worker aggregates by (principals, accounts, tag keys and values) gets
+//! a small integer id from the worker's [`Interner`], so the aggregates hash integers, not
+//! strings, and allocate nothing per row.
+
+use curlab_vocab::bedrock::{BEDROCK_PRODUCT_CODES, OP_INVOKE, OP_INVOKE_STREAMING};
+use curlab_vocab::tags::{split_prefix, IAM_PRINCIPAL_PREFIX};
+use rustc_hash::FxHashMap;
+
+use super::memo::{FactTable, Memo};
+use super::needs::{address, Distinct, FactSpec};
+use crate::context::Ctx;
+use crate::read::{Batch, Col};
+
+/// Small integer ids for the distinct strings a worker aggregates by.
+#[derive(Debug)]
+pub struct Interner {
+    ids: FxHashMap<Box<str>, u32>,
+    strings: Vec<Box<str>>,
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        let mut i = Interner {
+            ids: FxHashMap::default(),
+            strings: Vec::new(),
+        };
+        i.id("");
+        i
+    }
+}
+
+impl Interner {
+    /// The id of the empty string.
+    pub const EMPTY: u32 = 0;
+
+    /// The id of `s`, assigned on first sight.
+    pub fn id(&mut self, s: &str) -> u32 {
+        if let Some(id) = self.ids.get(s) {
+            return *id;
+        }
+        let id = self.strings.len() as u32;
+        self.strings.push(s.into());
+        self.ids.insert(s.into(), id);
+        id
+    }
+
+    /// The string of an id.
+    pub fn get(&self, id: u32) -> &str {
+        &self.strings[id as usize]
+    }
+}
+
+/// Row flag: an Amazon Bedrock row (vocab `is_bedrock`).
+pub const R_BEDROCK: u8 = 1;
+/// Row flag: a Bedrock model-inference usage row (vocab `is_bedrock_inference`).
+pub const R_INFERENCE: u8 = 2;
+/// Row flag: `line_item_line_item_type = Usage`.
+pub const R_USAGE: u8 = 4;
+/// Row flag: `line_item_line_item_type` is `Credit` or `Refund`.
+pub const R_CREDIT_REFUND: u8 = 8;
+/// Row flag: a principal is present.
+pub const R_PRINCIPAL: u8 = 16;
+
+/// What a row's product code, family, billing entity and operation say (`is_bedrock` and
+/// `is_bedrock_inference` of the vocabulary, in bits).
+pub(crate) const B_CODE: u8 = 1;
+pub(crate) const B_FAMILY: u8 = 2;
+pub(crate) const B_MARKETPLACE: u8 = 4;
+pub(crate) const B_INVOKE: u8 = 8;
+
+/// The built-in facts about one distinct `line_item_iam_principal` value.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Principal {
+    /// Non-empty after trimming (null and the empty string both mean "no principal").
+    pub present: bool,
+    /// Interned id of the value as the spend aggregate keys it.
+    pub id: u32,
+}
+
+/// The built-in facts about one distinct `tags` key.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Key {
+    /// An `iamPrincipal/` key.
+    pub iam: bool,
+    /// Interned id.
+    pub id: u32,
+}
+
+/// One rule fact's table, found by the fact's address.
+struct RuleFacts {
+    address: usize,
+    of: Distinct,
+    table: Box<dyn FactTable>,
+}
+
+/// Per-worker facts about the distinct values of the batches it reads, and its interner.
+#[derive(Default)]
+pub struct FactCache {
+    /// Ids of aggregated strings.
+    pub interner: Interner,
+    pub(crate) principals: Memo<Principal>,
+    /// Interned id per distinct principal of the current dictionary.
+    principal_ids: Vec<u32>,
+    /// `R_PRINCIPAL` per distinct principal.
+    pub(crate) principal_flags: Vec<u8>,
+    pub(crate) accounts: Memo<u32>,
+    pub(crate) product_codes: Memo<u8>,
+    pub(crate) families: Memo<u8>,
+    pub(crate) entities: Memo<u8>,
+    pub(crate) operations: Memo<u8>,
+    pub(crate) item_types: Memo<u8>,
+    pub(crate) tag_keys: Memo<Key>,
+    /// Whether any key of the current `tags` dictionary is an `iamPrincipal/` key.
+    pub(crate) iam_keys: bool,
+    /// Interned id per distinct `tags` value.
+    pub(crate) tag_values: Memo<u32>,
+    rules: Vec<RuleFacts>,
+}
+
+impl std::fmt::Debug for FactCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FactCache")
+            .field("rule_facts", &self.rules.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn flag_if(yes: bool, flag: u8) -> u8 {
+    if yes {
+        flag
+    } else {
+        0
+    }
+}
+
+impl FactCache {
+    /// A cache for one worker, with tables for the rule facts `facts`.
+    pub fn new(ctx: &Ctx, facts: &[&'static dyn FactSpec]) -> Self {
+        FactCache {
+            rules: facts
+                .iter()
+                .map(|f| RuleFacts {
+                    address: address(*f),
+                    of: f.of(),
+                    table: f.table(ctx),
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    /// The table of the rule fact at `address`, and what it is about.
+    pub(crate) fn rule_table(&self, address: usize) -> Option<(&dyn FactTable, Distinct)> {
+        self.rules
+            .iter()
+            .find(|r| r.address == address)
+            .map(|r| (r.table.as_ref(), r.of))
+    }
+
+    /// Bring the facts up to date with the dictionaries of `batch`.
+    pub fn prepare(&mut self, batch: &Batch, ctx: &Ctx) {
+        let interner = &mut self.interner;
+        if self
+            .principals
+            .update(batch.dict(Col::Principal), |_, p| Principal {
+                present: !p.trim().is_empty(),
+                id: interner.id(p),
+            })
+        {
+            let facts = &self.principals.facts;
+            self.principal_ids = facts.iter().map(|f| f.id).collect();
+            self.principal_flags = facts
+                .iter()
+                .map(|f| flag_if(f.present, R_PRINCIPAL))
+                .collect();
+        }
+        self.accounts
+            .update(batch.dict(Col::UsageAccount), |_, a| interner.id(a));
+        self.product_codes
+            .update(batch.dict(Col::ProductCode), |_, c| {
+                flag_if(BEDROCK_PRODUCT_CODES.contains(&c), B_CODE)
+            });
+        self.families
+            .update(batch.dict(Col::ProductFamily), |_, f| {
+                flag_if(f == "Amazon Bedrock", B_FAMILY)
+            });
+        self.entities
+            .update(batch.dict(Col::BillingEntity), |_, e| {
+                flag_if(e == "AWS Marketplace", B_MARKETPLACE)
+            });
+        self.operations.update(batch.dict(Col::Operation), |_, o| {
+            flag_if(matches!(o, OP_INVOKE | OP_INVOKE_STREAMING), B_INVOKE)
+        });
+        self.item_types
+            .update(batch.dict(Col::LineItemType), |_, t| match t {
+                "Usage" => R_USAGE,
+                "Credit" | "Refund" => R_CREDIT_REFUND,
+                _ => 0,
+            });
+        let tags = batch.map(Col::Tags);
+        if self.tag_keys.update(tags.map(|m| &m.keys), |_, k| Key {
+            iam: split_prefix(k).is_some_and(|(p, _)| p == IAM_PRINCIPAL_PREFIX),
+            id: interner.id(k),
+        }) {
+            self.iam_keys = self.tag_keys.facts.iter().any(|k| k.iam);
+        }
+        self.tag_values
+            .update(tags.map(|m| &m.values), |_, v| interner.id(v));
+        for r in &mut self.rules {
+            let (d, ids) = match r.of {
+                Distinct::Column(Col::Principal) => {
+                    (batch.dict(Col::Principal), Some(&self.principal_ids[..]))
+                }
+                Distinct::Column(c) => (batch.dict(c), None),
+                Distinct::TagKey => (tags.map(|m| &m.keys), None),
+                Distinct::TagValue => (tags.map(|m| &m.values), None),
+            };
+            r.table.update(d, ids, ctx);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! What the one streaming pass works out for the rules, and only what the selected rules ask
+//! for ([`Needs`], [`Wanted`]): each record batch as a [`View`] (rows classified, facts about
+//! each distinct value worked out once per dictionary by a worker's [`FactCache`], the rules'
+//! own [`PerValue`] facts among them), and the export-wide [`Aggregates`] (`accum.rs`; repeated
+//! line items through hash partitions spilled to disk, `dupes.rs`). Nothing here knows a rule.
+
+mod accum;
+mod aggregates;
+mod cache;
+mod dupes;
+mod memo;
+mod needs;
+mod view;
+
+pub use accum::Accum;
+pub use aggregates::{Aggregates, Spend};
+pub use cache::{FactCache, R_BEDROCK, R_CREDIT_REFUND, R_PRINCIPAL, R_USAGE};
+pub use dupes::{DupStore, IdSink};
+pub use memo::Fact;
+pub use needs::{Aggregate, Distinct, Needs, PerValue, Wanted};
+pub use view::{Facts, View};
