@@ -130,6 +130,21 @@ fn from_export(a: FromExportArgs) -> Result<ExitCode> {
         f.background.len(),
         if a.keep_names { "" } else { ", anonymised" }
     );
+    if !f.inference_profiles.is_empty() || f.discounts.is_some() || !f.adjustments.is_empty() {
+        println!(
+            "bill: {} inference profile(s), {}, {} credit/refund line(s)",
+            f.inference_profiles.len(),
+            f.discounts
+                .as_ref()
+                .map_or("no discounts".to_string(), |d| format!(
+                    "EDP {} %, {} private rate(s) ({})",
+                    d.edp_percent,
+                    d.private_rates.len(),
+                    d.representation.as_str()
+                )),
+            f.adjustments.len()
+        );
+    }
     for s in &twin.statements {
         println!("cannot infer: {}", mirrors.text(s));
     }

@@ -626,3 +626,37 @@ fn what_cannot_be_inferred_is_said() {
     );
     assert!(o.exists());
 }
+
+/// Discounts shown only on the usage rows (`map-only`: no separate discount rows): the split
+/// between EDP and private rates cannot be read, which is said, and the discount is written
+/// per model so the net cost is kept.
+#[test]
+fn map_only_discounts_are_kept_per_model_and_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/full-bill.toml");
+    let text = std::fs::read_to_string(shipped).unwrap();
+    assert!(text.contains("representation = \"map-and-rows\""));
+    let sc = dir.path().join("map-only.toml");
+    std::fs::write(
+        &sc,
+        text.replace(
+            "representation = \"map-and-rows\"",
+            "representation = \"map-only\"",
+        ),
+    )
+    .unwrap();
+    let src = generate(sc.to_str().unwrap(), &["--seed", "11"]);
+    let export = export_dir(src.path());
+    let out = dir.path().join("twin.toml");
+    let (toml, stdout) = twin(&export, &out, &[]);
+    assert!(
+        stdout.contains("cannot infer: net cost is $") && stdout.contains("split between EDP"),
+        "{stdout}"
+    );
+    assert!(toml.contains("representation = \"map-only\""), "{toml}");
+    let tw = generate(out.to_str().unwrap(), &[]);
+    let (ta, tb) = (truth_of(&export), truth_of(&export_dir(tw.path())));
+    let d = |t: &serde_json::Value| t["bill"]["totals"]["discounts"].as_f64().unwrap();
+    let (x, y) = (d(&ta), d(&tb));
+    assert!(x < 0.0 && (x - y).abs() <= 0.05 * x.abs(), "discounts {x} vs {y}");
+}

@@ -356,3 +356,77 @@ pub fn build(
     }
     names
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charges_are_read_by_usage_type_family() {
+        let cases = [
+            (
+                "USE1-Nova2.0Lite-ProvisionedThroughput-1month-ModelUnits",
+                "AmazonBedrock",
+                Some("bedrock-provisioned-throughput"),
+            ),
+            (
+                "USE1-MP:USE1_Reserved_1Month_InputTPM_Geo-Units",
+                "AmazonBedrockService",
+                Some("bedrock-reserved-tier"),
+            ),
+            (
+                "USE1-Guardrail-ContentPolicyUnitsConsumed",
+                "AmazonBedrock",
+                Some("bedrock-guardrails"),
+            ),
+            (
+                "USE1-AmazonRerank-v1-searchunits",
+                "AmazonBedrock",
+                Some("bedrock-rerank"),
+            ),
+            (
+                "USE1-Runtime:Consumption-based:vCPU",
+                "AmazonBedrockAgentCore",
+                Some("bedrock-agentcore-runtime"),
+            ),
+            ("USE1-Claude4.6Sonnet-input-tokens", "AmazonBedrock", None),
+            ("USE1-TimedStorage-ByteHrs", "AmazonS3", None),
+        ];
+        for (ut, code, want) in cases {
+            assert_eq!(charge(ut, code), want, "{ut}");
+            if let Some(name) = want {
+                assert!(charge_service(name).is_some());
+            }
+        }
+        assert_eq!(charge_service("AmazonS3"), None);
+    }
+
+    #[test]
+    fn rates_are_percent_in_hundredths() {
+        assert_eq!(percent(-6.5, 100.0), 6.5);
+        assert_eq!(percent(-1.0, 3.0), 33.33);
+        assert_eq!(percent(-1.0, 0.0), 0.0);
+    }
+
+    #[test]
+    fn usage_of_two_workers_merges_by_model_and_usage_type() {
+        let m: Arc<str> = Arc::from("Claude4.6Sonnet");
+        let mut a = BillStats::default();
+        let i = a.usage_index(&m, "USE1-Claude4.6Sonnet-input-tokens");
+        a.usage[i].2[0] += 2.0;
+        let mut b = BillStats::default();
+        b.usage_index(&m, "USE1-Claude4.6Sonnet-output-tokens");
+        let j = b.usage_index(&m, "USE1-Claude4.6Sonnet-input-tokens");
+        b.usage[j].2[0] += 3.0;
+        a.merge(b);
+        assert_eq!(a.usage.len(), 2);
+        assert_eq!(
+            a.unblended_of("Claude4.6Sonnet", "USE1-Claude4.6Sonnet-input-tokens"),
+            5.0
+        );
+        assert_eq!(
+            a.unblended_of("MP:x", "USE1-Claude4.6Sonnet-input-tokens"),
+            0.0
+        );
+    }
+}

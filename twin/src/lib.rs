@@ -78,10 +78,27 @@ pub fn statements(p: &Profile) -> Vec<String> {
     }
     if p.other_bedrock.0 > 0 {
         out.push(format!(
-            "{} Bedrock rows that are not on-demand inference usage (${:.2}: provisioned \
-             throughput, fees, credits) are not reproduced",
+            "{} Bedrock rows that are neither model calls nor a charge the scenario format \
+             writes (Provisioned Throughput, Reserved tier, guardrails, rerank, AgentCore) \
+             (${:.2}: e.g. knowledge bases, prompt-cache storage, fees) are not reproduced",
             p.other_bedrock.0, p.other_bedrock.1
         ));
+    }
+    if !p.bill.profiles.is_empty() {
+        out.push(
+            "application inference profiles carry in the export only the tags activated as \
+             cost allocation tags; their other tags cannot be inferred"
+                .into(),
+        );
+    }
+    if !p.bill.discount_rows.is_empty() {
+        out.push(
+            "discounts are read from the separate discount rows as one EDP rate (on the \
+             AWS-billed usage types the rows name) and one private rate per model; the twin \
+             applies the EDP rate to all AWS-billed Bedrock usage, and the `discount` map is \
+             not read"
+                .into(),
+        );
     }
     let long: u64 = p
         .principals
