@@ -658,5 +658,8 @@ fn map_only_discounts_are_kept_per_model_and_said() {
     let (ta, tb) = (truth_of(&export), truth_of(&export_dir(tw.path())));
     let d = |t: &serde_json::Value| t["bill"]["totals"]["discounts"].as_f64().unwrap();
     let (x, y) = (d(&ta), d(&tb));
-    assert!(x < 0.0 && (x - y).abs() <= 0.05 * x.abs(), "discounts {x} vs {y}");
+    assert!(
+        x < 0.0 && (x - y).abs() <= 0.05 * x.abs(),
+        "discounts {x} vs {y}"
+    );
 }

@@ -11,6 +11,7 @@ pub mod anon;
 pub mod bill;
 pub mod build;
 mod models;
+mod observe;
 pub mod profile;
 pub mod shape;
 pub mod write;

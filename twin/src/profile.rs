@@ -11,14 +11,11 @@ use std::sync::Arc;
 use anyhow::{anyhow, Result};
 use curlab_reader::input::{self, DataFile, FileEncoding};
 use curlab_reader::kind::{classify, FileKind};
-use curlab_reader::read::{self, Batch, Col, Opened, Task};
-use curlab_vocab::bedrock::{
-    is_bedrock, is_bedrock_inference, parse_usage_type, BillingForm, RowIdentity, ServiceTier,
-    Spelling, TokenType, OP_INVOKE_STREAMING, REGION_CODES,
-};
-use curlab_vocab::tags::{IAM_PRINCIPAL_PREFIX, RESOURCE_TAGS_PREFIX};
+use curlab_reader::read::{self, Col, Opened, Task};
+use curlab_vocab::bedrock::{ServiceTier, Spelling, REGION_CODES};
 
-use crate::bill::{self, BillStats};
+use crate::bill::BillStats;
+use crate::observe::Acc;
 
 /// The hash map the profile keeps (fast hashing of short keys).
 pub type Map<K, V> = rustc_hash::FxHashMap<K, V>;
@@ -46,8 +43,10 @@ const NEEDED: [Col; 19] = [
     Col::LineItemDescription,
 ];
 
-/// Cells kept per workload for sparse callers (replayed as explicit requests).
-pub const MAX_CELLS: usize = 32;
+/// Cells kept per workload for sparse callers (replayed as explicit requests): one more than
+/// [`crate::build::SPARSE_CELLS`], the most a caller replayed that way has, so a workload with
+/// more is known not to be one.
+pub const MAX_CELLS: usize = crate::build::SPARSE_CELLS + 1;
 
 /// Active hours as a bitset over hour indexes (seconds / 3600).
 #[derive(Debug, Clone, Default)]
@@ -137,7 +136,7 @@ pub struct WorkStats {
 }
 
 impl WorkStats {
-    fn new(spelling: Spelling) -> Self {
+    pub(crate) fn new(spelling: Spelling) -> Self {
         WorkStats {
             tokens: [0.0; 5],
             cost: 0.0,
@@ -320,10 +319,6 @@ pub struct Profile {
     pub wd: [f64; 7],
     /// Inference profiles, discounts, credits and refunds.
     pub bill: BillStats,
-    // While reading: principals by index (a batch caches dictionary key → index).
-    pvec: Vec<(String, PrincipalStats)>,
-    pidx: Map<String, usize>,
-    last_period_start: Option<i64>,
 }
 
 fn merge_map<K: std::hash::Hash + Eq, V>(a: &mut Map<K, V>, b: Map<K, V>, f: impl Fn(&mut V, V)) {
@@ -338,16 +333,7 @@ fn merge_map<K: std::hash::Hash + Eq, V>(a: &mut Map<K, V>, b: Map<K, V>, f: imp
 }
 
 impl Profile {
-    /// Move the principals read by index into [`Profile::principals`].
-    fn settle(&mut self) {
-        self.pidx.clear();
-        for (arn, ps) in self.pvec.drain(..) {
-            self.principals.insert(arn, ps);
-        }
-    }
-
-    fn merge(&mut self, mut o: Profile) {
-        o.settle();
+    fn merge(&mut self, o: Profile) {
         self.rows += o.rows;
         self.bedrock_rows += o.bedrock_rows;
         self.bedrock_cost += o.bedrock_cost;
@@ -444,18 +430,18 @@ impl Profile {
             let workers: Vec<_> = (0..threads)
                 .map(|_| {
                     s.spawn(|| -> Result<Profile> {
-                        let mut p = Profile::default();
+                        let mut p = Acc::default();
                         while let Some(task) = tasks.get(next.fetch_add(1, Ordering::Relaxed)) {
                             let (file, opened) = &files[task.file];
                             let r = read::read_task(file, opened, task, &NEEDED, &mut |b| {
-                                observe(&b, &mut p)
+                                p.observe(&b)
                             });
                             if let Err(e) = r {
                                 next.store(tasks.len(), Ordering::Relaxed);
                                 return Err(e.into());
                             }
                         }
-                        Ok(p)
+                        Ok(p.finish())
                     })
                 })
                 .collect();
@@ -471,7 +457,6 @@ impl Profile {
         for r in results {
             total.merge(r?);
         }
-        total.settle();
         total.files = notes;
         total.csv = csv;
         total.principal_column = principal_column && !files.is_empty();
@@ -487,387 +472,6 @@ pub fn region_code_of(usage_type: &str) -> Option<&'static str> {
         .iter()
         .find(|(_, c)| *c == code)
         .map(|(_, c)| *c)
-}
-
-fn weekday(ts: i64) -> usize {
-    ((ts.div_euclid(86_400) + 3).rem_euclid(7)) as usize // 1970-01-01 was a Thursday
-}
-
-/// A usage type read into what the profile needs, cached per dictionary entry.
-#[derive(Clone)]
-struct Lite {
-    /// Form-A model token (`None` for Marketplace rows, named by product).
-    model: Option<Arc<str>>,
-    region: &'static str,
-    tier: ServiceTier,
-    token: TokenType,
-    batch: bool,
-    global: bool,
-    long: bool,
-    spelling: Spelling,
-    tokens_per_unit: u64,
-}
-
-fn lite(usage_type: &str) -> Option<Lite> {
-    let parsed = parse_usage_type(usage_type)?;
-    Some(Lite {
-        model: match parsed.model {
-            Some(m) if parsed.form() == BillingForm::Aws => Some(Arc::from(m)),
-            _ => None,
-        },
-        region: REGION_CODES
-            .iter()
-            .find(|(_, c)| *c == parsed.region_code)
-            .map_or("USE1", |(_, c)| *c),
-        tier: parsed.tier,
-        token: parsed.token,
-        batch: parsed.batch,
-        global: parsed.global,
-        long: parsed.long_context,
-        spelling: parsed.spelling,
-        tokens_per_unit: parsed.form().tokens_per_unit(),
-    })
-}
-
-const NO_INDEX: usize = usize::MAX;
-
-/// The ARN of an application inference profile, if `resource_id` is one.
-fn profile_of(resource_id: &str) -> Option<Arc<str>> {
-    resource_id
-        .contains(":application-inference-profile/")
-        .then(|| Arc::from(resource_id))
-}
-
-fn observe(b: &Batch, p: &mut Profile) {
-    // Per-batch caches keyed by dictionary entry: parsed usage types and principal indexes.
-    let ut_dict = b.dict(Col::UsageType);
-    let mut ut_cache: Vec<Option<Option<Lite>>> = Vec::new();
-    let p_dict = b.dict(Col::Principal);
-    let mut p_cache: Vec<usize> = Vec::new();
-    let mut mp_model: Option<(String, Arc<str>)> = None;
-    let r_dict = b.dict(Col::ResourceId);
-    let mut r_cache: Vec<Option<Option<Arc<str>>>> = Vec::new();
-    for i in 0..b.len {
-        let s = |c: Col| b.str(c, i).unwrap_or("");
-        p.rows += 1;
-        let account = s(Col::UsageAccount);
-        let cost = b.f64(Col::UnblendedCost, i).unwrap_or(0.0);
-        let cost = if cost.is_finite() { cost } else { 0.0 };
-        let line_type = s(Col::LineItemType);
-        let start = b.ts(Col::UsageStart, i).map(|t| t.div_euclid(1_000_000));
-        let period_start = b.ts(Col::PeriodStart, i).or(b.ts(Col::UsageStart, i));
-        if let Some(ps) = period_start.filter(|ps| p.last_period_start != Some(*ps)) {
-            p.last_period_start = Some(ps);
-            if let Some(d) = chrono::DateTime::from_timestamp(ps.div_euclid(1_000_000), 0) {
-                let m = d.format("%Y-%m").to_string();
-                if !p.periods.contains(&m) {
-                    p.periods.insert(m);
-                }
-            }
-        }
-        if !account.is_empty() && !p.accounts.contains(account) {
-            p.accounts.insert(account.to_string());
-        }
-        if line_type == "Tax" {
-            *p.tax.entry(account.to_string()).or_default() += cost;
-            continue;
-        }
-        *p.pretax.entry(account.to_string()).or_default() += cost;
-        if let (Some(st), Some(en)) = (start, b.ts(Col::UsageEnd, i)) {
-            if line_type == "Usage" {
-                *p.spans.entry(en.div_euclid(1_000_000) - st).or_default() += 1;
-            }
-        }
-        let product_name = b
-            .map(Col::Product)
-            .and_then(|m| m.get(i, "product_name"))
-            .unwrap_or("");
-        let ident = RowIdentity {
-            product_code: s(Col::ProductCode),
-            billing_entity: s(Col::BillingEntity),
-            product_family: s(Col::ProductFamily),
-            product_name,
-            operation: s(Col::Operation),
-            line_item_type: line_type,
-        };
-        let ts = start.unwrap_or(0);
-        // Tag keys: first appearance and values, on every row.
-        let inference = is_bedrock_inference(&ident);
-        if let Some(entries) = b.entries(Col::Tags, i) {
-            for (k, v) in entries {
-                if v.is_empty() {
-                    continue;
-                }
-                let e = match p.tag_keys.get_mut(k) {
-                    Some(e) => e,
-                    None => p.tag_keys.entry(k.to_string()).or_insert(TagKeyStats {
-                        first: i64::MAX,
-                        ..Default::default()
-                    }),
-                };
-                e.first = e.first.min(ts);
-                if !e.values.contains(v) {
-                    e.values.insert(v.to_string());
-                }
-                if inference {
-                    e.bedrock_cost += cost;
-                }
-            }
-        }
-        if !inference {
-            match line_type {
-                "Credit" | "Refund" => {
-                    let period = period_start
-                        .and_then(|ps| {
-                            chrono::DateTime::from_timestamp(ps.div_euclid(1_000_000), 0)
-                        })
-                        .map(|d| d.format("%Y-%m").to_string())
-                        .unwrap_or_default();
-                    let key = (
-                        line_type == "Credit",
-                        period,
-                        account.to_string(),
-                        s(Col::ProductCode).to_string(),
-                        s(Col::LineItemDescription).to_string(),
-                    );
-                    *p.bill.adjustments.entry(key).or_default() -= cost;
-                    continue;
-                }
-                "EdpDiscount"
-                | "PrivateRateDiscount"
-                | "BundledDiscount"
-                | "SppDiscount"
-                | "Discount" => {
-                    let ut = s(Col::UsageType);
-                    let model = lite(ut)
-                        .and_then(|l| l.model)
-                        .unwrap_or_else(|| Arc::from(format!("MP:{product_name}")));
-                    *p.bill
-                        .discount_rows
-                        .entry((line_type.to_string(), ut.to_string(), model))
-                        .or_default() += cost;
-                    continue;
-                }
-                _ => {}
-            }
-            let charge = if line_type == "Usage" {
-                bill::charge(s(Col::UsageType), s(Col::ProductCode))
-            } else {
-                None
-            };
-            if charge.is_none() && is_bedrock(&ident) {
-                p.other_bedrock.0 += 1;
-                p.other_bedrock.1 += cost;
-                continue;
-            }
-            if line_type != "Usage" {
-                continue;
-            }
-            let code = charge.unwrap_or_else(|| s(Col::ProductCode));
-            let acct = match p.background.get_mut(account) {
-                Some(a) => a,
-                None => p.background.entry(account.to_string()).or_default(),
-            };
-            let bg = match acct.get_mut(code) {
-                Some(x) => x,
-                None => acct.entry(code.to_string()).or_default(),
-            };
-            bg.cost += cost;
-            *bg.regions
-                .entry(region_code_of(s(Col::UsageType)).unwrap_or("USE1"))
-                .or_default() += 1;
-            bg.units.insert(ts);
-            if let Some(entries) = b.entries(Col::Tags, i) {
-                for (k, v) in entries {
-                    if let Some(key) = k.strip_prefix(RESOURCE_TAGS_PREFIX) {
-                        if !v.is_empty() {
-                            *bg.tags
-                                .entry(key.to_string())
-                                .or_default()
-                                .entry(v.to_string())
-                                .or_default() += 1;
-                        }
-                    }
-                }
-            }
-            continue;
-        }
-        // A Bedrock inference row.
-        p.bedrock_rows += 1;
-        p.bedrock_cost += cost;
-        p.first_bedrock = Some(p.first_bedrock.map_or(ts, |f| f.min(ts)));
-        let parsed = match (ut_dict, ut_dict.and_then(|d| d.key(i))) {
-            (Some(d), Some(k)) => {
-                if k >= ut_cache.len() {
-                    ut_cache.resize(k + 1, None);
-                }
-                ut_cache[k]
-                    .get_or_insert_with(|| lite(d.get(i).unwrap_or("")))
-                    .clone()
-            }
-            _ => lite(s(Col::UsageType)),
-        };
-        let Some(parsed) = parsed else {
-            continue;
-        };
-        let amount = b.f64(Col::UsageAmount, i).unwrap_or(0.0);
-        let per_unit = BillingForm::from_pricing_unit(s(Col::PricingUnit))
-            .map_or(parsed.tokens_per_unit, |f| f.tokens_per_unit());
-        let tokens = if amount.is_finite() {
-            amount * per_unit as f64
-        } else {
-            0.0
-        };
-        let model: Arc<str> = match &parsed.model {
-            Some(m) => m.clone(),
-            None => match &mp_model {
-                Some((name, m)) if name == product_name => m.clone(),
-                _ => {
-                    let m: Arc<str> = Arc::from(format!("MP:{product_name}"));
-                    mp_model = Some((product_name.to_string(), m.clone()));
-                    m
-                }
-            },
-        };
-        let region = parsed.region;
-        let ui = p.bill.usage_index(&model, s(Col::UsageType));
-        p.bill.usage[ui].2[0] += cost;
-        if let Some(net) = b.f64(Col::NetUnblendedCost, i).filter(|x| x.is_finite()) {
-            p.bill.net_rows += 1;
-            p.bill.usage[ui].2[1] += cost;
-            p.bill.usage[ui].2[2] += net - cost;
-        }
-        let profile_arn: Option<Arc<str>> = match (r_dict, r_dict.and_then(|d| d.key(i))) {
-            (Some(d), Some(k)) => {
-                if k >= r_cache.len() {
-                    r_cache.resize(k + 1, None);
-                }
-                r_cache[k]
-                    .get_or_insert_with(|| d.get(i).and_then(profile_of))
-                    .clone()
-            }
-            _ => b.str(Col::ResourceId, i).and_then(profile_of),
-        };
-        if let Some(arn) = &profile_arn {
-            let ps = p.bill.profiles.entry(arn.clone()).or_default();
-            ps.rows += 1;
-            ps.cost += cost;
-            if let Some(entries) = b.entries(Col::Tags, i) {
-                for (k, v) in entries {
-                    if let Some(key) = k.strip_prefix(RESOURCE_TAGS_PREFIX) {
-                        if !v.is_empty() {
-                            *ps.tags
-                                .entry(key.to_string())
-                                .or_default()
-                                .entry(v.to_string())
-                                .or_default() += 1;
-                        }
-                    }
-                }
-            }
-        }
-        let index = |p: &mut Profile, arn: &str| -> usize {
-            match p.pidx.get(arn) {
-                Some(x) => *x,
-                None => {
-                    p.pvec.push((arn.to_string(), PrincipalStats::default()));
-                    p.pidx.insert(arn.to_string(), p.pvec.len() - 1);
-                    p.pvec.len() - 1
-                }
-            }
-        };
-        let pi = match (p_dict, p_dict.and_then(|d| d.key(i))) {
-            (Some(d), Some(k)) => {
-                if k >= p_cache.len() {
-                    p_cache.resize(k + 1, NO_INDEX);
-                }
-                if p_cache[k] == NO_INDEX {
-                    p_cache[k] = match d.get(i).filter(|x| !x.trim().is_empty()) {
-                        Some(arn) => index(p, arn),
-                        None => NO_INDEX - 1,
-                    };
-                }
-                Some(p_cache[k]).filter(|x| *x != NO_INDEX - 1)
-            }
-            _ => b
-                .str(Col::Principal, i)
-                .filter(|x| !x.trim().is_empty())
-                .map(|arn| index(p, arn)),
-        };
-        let ps = match pi {
-            Some(x) => {
-                p.first_with_principal = Some(p.first_with_principal.map_or(ts, |f| f.min(ts)));
-                &mut p.pvec[x].1
-            }
-            None => match p.unattributed.get_mut(account) {
-                Some(x) => x,
-                None => p.unattributed.entry(account.to_string()).or_default(),
-            },
-        };
-        if ps.account.is_empty() {
-            ps.account = account.to_string();
-        }
-        if let Some(entries) = b.entries(Col::Tags, i) {
-            for (k, v) in entries {
-                if let Some(key) = k.strip_prefix(IAM_PRINCIPAL_PREFIX) {
-                    if v.is_empty() {
-                        continue;
-                    }
-                    let e = match ps.tags.get_mut(key) {
-                        Some(e) => e,
-                        None => ps.tags.entry(key.to_string()).or_default(),
-                    };
-                    match e.get_mut(v) {
-                        Some(n) => *n += 1,
-                        None => {
-                            e.insert(v.to_string(), 1);
-                        }
-                    }
-                }
-            }
-        }
-        let key: WorkKey = (model, region, parsed.tier, profile_arn);
-        let parsed_token = parsed.token;
-        let w = ps
-            .work
-            .entry(key)
-            .or_insert_with(|| WorkStats::new(parsed.spelling));
-        let t = parsed_token as usize;
-        w.tokens[t] += tokens;
-        w.cost += cost;
-        w.cost_t[t] += cost;
-        w.rows += 1;
-        w.first = w.first.min(ts);
-        w.last = w.last.max(ts);
-        w.units.insert(ts);
-        let streaming = s(Col::Operation) == OP_INVOKE_STREAMING;
-        if parsed.long {
-            w.long_rows += 1;
-        }
-        if parsed.token != TokenType::Output {
-            if parsed.batch {
-                w.batch_prompt += tokens;
-            }
-            if parsed.global {
-                w.global_prompt += tokens;
-            }
-            if streaming {
-                w.stream_prompt += tokens;
-            }
-            let h = (ts.rem_euclid(86_400) / 3600) as usize;
-            w.hod[h] += tokens;
-            w.wd[weekday(ts)] += tokens;
-            p.hod[h] += tokens;
-            p.wd[weekday(ts)] += tokens;
-        }
-        if let Some(cells) = &mut w.cells {
-            let k = (ts, parsed.batch, parsed.global, streaming, parsed.long);
-            cells.entry(k).or_insert([0.0; 5])[t] += tokens;
-            if cells.len() > MAX_CELLS {
-                w.cells = None;
-            }
-        }
-    }
 }
 
 #[cfg(test)]
