@@ -7,9 +7,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{bail, Result};
 use curlab_generator::scenario::model::*;
-use curlab_generator::{
-    background_product_code as product_code, hourly_cost_usd, BACKGROUND_SERVICES as SERVICES,
-};
 use curlab_vocab::arn::{parse_principal, IdentityKind};
 use curlab_vocab::bedrock::REGION_CODES;
 use curlab_vocab::pattern::{per_job_prefix, session_kind, SessionKind, GATEWAY_MIN_SESSIONS};
@@ -66,7 +63,7 @@ fn day(ts: i64) -> String {
 }
 
 /// The most common value of each key, renamed.
-fn top_tags(r: &mut Renamer, tags: &Map<String, Map<String, u64>>) -> TagMap {
+pub(crate) fn top_tags(r: &mut Renamer, tags: &Map<String, Map<String, u64>>) -> TagMap {
     let mut out = TagMap::new();
     let mut keys: Vec<&String> = tags.keys().collect();
     keys.sort();
@@ -788,55 +785,15 @@ pub fn build(p: &Profile, o: &Options, statements: &mut Vec<String>) -> Result<B
         });
     }
 
-    // Background spend: resources sized from the cost per resource-hour of each service.
-    // Usage hours a row stands for: 1 (hourly), 24 (daily), a month's (monthly).
-    let span = match granularity {
-        Granularity::Hourly => 1.0,
-        Granularity::Daily => 24.0,
-        Granularity::Monthly => 730.0,
-    };
-    let hours = |bg: &crate::profile::BackgroundStats| bg.units.count().max(1) as f64 * span;
-    for (src_account, by_code) in sorted(&p.background) {
-        for (code, bg) in sorted(by_code) {
-            let service = SERVICES
-                .iter()
-                .copied()
-                .find(|s| product_code(*s) == code)
-                .or_else(|| crate::bill::charge_service(code));
-            let Some(service) = service else {
-                statements.push(format!(
-                    "background spend of product `{code}` (${:.4}) has no background service in \
-                     the scenario format; it is left out",
-                    bg.cost
-                ));
-                continue;
-            };
-            let per = hourly_cost_usd(service) * hours(bg);
-            let resources = if per > 0.0 {
-                (bg.cost / per).round().clamp(1.0, 10_000.0) as u32
-            } else {
-                1
-            };
-            let region_code = bg
-                .regions
-                .iter()
-                .max_by_key(|(c, n)| (**n, std::cmp::Reverse(**c)))
-                .map_or("USE1", |(c, _)| *c);
-            let resource_tags = top_tags(&mut r, &bg.tags);
-            notes.item(
-                "background",
-                file.background.len(),
-                format!("inferred: ${:.2} over {} hours", bg.cost, hours(bg)),
-            );
-            file.background.push(BackgroundSpec {
-                service,
-                account: acct(src_account),
-                region: region_name(region_code),
-                resources,
-                resource_tags,
-            });
-        }
-    }
+    crate::background::build(
+        p,
+        granularity,
+        &mut r,
+        &acct,
+        &mut file,
+        &mut notes,
+        statements,
+    );
     let tax: f64 = p.tax.values().sum();
     let pretax: f64 = p.pretax.values().sum();
     if tax > 0.0 && pretax > 0.0 {
@@ -857,7 +814,7 @@ fn unattributed_target<'a>(
     targets.push((account, ps, Target::One(sel)));
 }
 
-fn sorted<K: Ord, V>(m: &Map<K, V>) -> Vec<(&K, &V)> {
+pub(crate) fn sorted<K: Ord, V>(m: &Map<K, V>) -> Vec<(&K, &V)> {
     let mut v: Vec<(&K, &V)> = m.iter().collect();
     v.sort_by(|a, b| a.0.cmp(b.0));
     v

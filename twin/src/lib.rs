@@ -8,8 +8,10 @@
 #![warn(missing_docs)]
 
 pub mod anon;
+mod background;
 pub mod bill;
 pub mod build;
+mod memo;
 mod models;
 mod observe;
 pub mod profile;

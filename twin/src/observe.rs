@@ -15,106 +15,11 @@ use curlab_vocab::tags::{IAM_PRINCIPAL_PREFIX, RESOURCE_TAGS_PREFIX};
 
 use crate::bill;
 use crate::build::SPARSE_CELLS;
+use crate::memo::{Interner, Memo, Sticky, NONE};
 use crate::profile::{
     region_code_of, CellKey, Map, PrincipalStats, Profile, TagKeyStats, WorkKey, WorkStats,
     MAX_CELLS,
 };
-
-/// Not worked out yet (in a per-batch memo).
-const UNSET: u32 = u32::MAX;
-/// A null or empty value.
-const NONE: u32 = u32::MAX - 1;
-
-/// Strings to dense ids.
-#[derive(Debug, Default)]
-struct Interner {
-    names: Vec<String>,
-    ids: Map<String, u32>,
-}
-
-impl Interner {
-    fn id(&mut self, s: &str) -> u32 {
-        if let Some(i) = self.ids.get(s) {
-            return *i;
-        }
-        self.names.push(s.to_string());
-        let i = (self.names.len() - 1) as u32;
-        self.ids.insert(s.to_string(), i);
-        i
-    }
-}
-
-/// A per-batch cache from dictionary key to an id.
-struct Memo(Vec<u32>);
-
-impl Memo {
-    fn new() -> Self {
-        Memo(Vec::new())
-    }
-
-    /// The id of row `i` of `d` (`NONE` for null), worked out by `f` once per key.
-    #[inline]
-    fn of(&mut self, d: Option<&DictStr>, i: usize, f: impl FnOnce(&str) -> u32) -> u32 {
-        let Some(d) = d else { return NONE };
-        let Some(k) = d.key(i) else { return NONE };
-        self.at(k, || f(d.values().value(k)))
-    }
-
-    #[inline]
-    fn at(&mut self, k: usize, f: impl FnOnce() -> u32) -> u32 {
-        if k >= self.0.len() {
-            self.0.resize(k + 1, UNSET);
-        }
-        if self.0[k] == UNSET {
-            self.0[k] = f();
-        }
-        self.0[k]
-    }
-}
-
-/// A [`Memo`] that lives across batches while their dictionary is the same buffer (a
-/// Parquet column chunk's dictionary is shared by its batches), so a column with many
-/// distinct values (principals, resource ids, tag values) is worked out once per row group,
-/// not once per batch. It holds a clone of the dictionary, so the buffer it compares by
-/// address cannot be freed and reused meanwhile.
-#[derive(Default)]
-struct Sticky {
-    dict: Option<DictStr>,
-    memo: Vec<u32>,
-}
-
-impl Sticky {
-    /// Keep the memo if `d` is the dictionary it was made for, else start afresh.
-    fn refresh(&mut self, d: Option<&DictStr>) {
-        let same = match (&self.dict, d) {
-            (Some(a), Some(b)) => {
-                let (x, y) = (a.values(), b.values());
-                x.values().as_ptr() == y.values().as_ptr()
-                    && x.value_offsets().as_ptr() == y.value_offsets().as_ptr()
-                    && x.value_offsets().len() == y.value_offsets().len()
-            }
-            _ => false,
-        };
-        if !same {
-            self.memo.clear();
-            self.dict = d.cloned();
-        }
-    }
-
-    fn take(&mut self) -> Memo {
-        Memo(std::mem::take(&mut self.memo))
-    }
-
-    fn put(&mut self, m: Memo) {
-        self.memo = m.0;
-    }
-}
-
-impl std::fmt::Debug for Sticky {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Sticky({} entries)", self.memo.len())
-    }
-}
 
 /// A usage type read into what the profile needs.
 #[derive(Clone)]
