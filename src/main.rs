@@ -44,6 +44,9 @@ enum Command {
     Sql(cmd::sql::SqlArgs),
     /// Print the table definition of an export for Athena, Spark or DuckDB.
     Ddl(cmd::sql::DdlArgs),
+    /// Scenario tools: `from-export` writes a synthetic twin of an export.
+    #[command(subcommand)]
+    Scenario(cmd::scenario::ScenarioCmd),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => cmd::report::diff(args),
         Command::Sql(args) => cmd::sql::run(args),
         Command::Ddl(args) => cmd::sql::ddl(args),
+        Command::Scenario(c) => cmd::scenario::run(c),
     };
     match result {
         Ok(code) => code,

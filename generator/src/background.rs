@@ -532,6 +532,35 @@ pub fn operation(service: BackgroundService, line: u8) -> &'static str {
     lines(service)[line as usize].operation
 }
 
+/// Every background service, in the order of [`BackgroundService`].
+pub const SERVICES: [BackgroundService; 11] = [
+    BackgroundService::Ec2,
+    BackgroundService::S3,
+    BackgroundService::Lambda,
+    BackgroundService::Cloudwatch,
+    BackgroundService::DataTransfer,
+    BackgroundService::Rds,
+    BackgroundService::Eks,
+    BackgroundService::Ses,
+    BackgroundService::Sns,
+    BackgroundService::Sqs,
+    BackgroundService::SecretsManager,
+];
+
+/// `line_item_product_code` of a background service's rows.
+pub fn product_code(s: BackgroundService) -> &'static str {
+    service(s).product_code
+}
+
+/// Mean cost of one resource of a service for one hour, USD (its lines' rate times mean usage;
+/// the hourly jitter averages out). The synthetic twin sizes `resources` with it.
+pub fn hourly_cost_usd(s: BackgroundService) -> f64 {
+    lines(s)
+        .iter()
+        .map(|l| l.rate_e10 as f64 * 1e-10 * l.per_hour_e6 as f64 * 1e-6)
+        .sum()
+}
+
 /// Simulate one day of every background entry into `out`.
 pub fn simulate_day(plan: &Plan, day: i64, out: &mut FxMap<BackgroundKey, i64>) {
     for (ei, e) in plan.background.iter().enumerate() {

@@ -32,3 +32,9 @@ pub use plan::{resolve, Plan};
 pub use rows::{Row, RowKind};
 pub use scenario::{parse, with_positions, ScenarioError, ScenarioFile};
 pub use sim::{build_truth, run_in_order, TagTable};
+// For the synthetic twin (`curlab-twin`): which catalogue model a usage type names, and the
+// background services' product codes and mean hourly cost per resource.
+pub use background::{
+    hourly_cost_usd, product_code as background_product_code, SERVICES as BACKGROUND_SERVICES,
+};
+pub use catalog::{builtin as builtin_models, Model};

@@ -34,6 +34,11 @@ pub struct Side {
     pub attribution: f64,
     /// Distinct principals.
     pub principals: usize,
+    /// Bedrock inference rows.
+    pub rows: u64,
+    /// Distinct principals per access pattern, read from the ARN shapes
+    /// (`curlab_vocab::pattern`), so exports whose names differ compare by shape.
+    pub patterns: BTreeMap<String, usize>,
 }
 
 /// Coverage of one tag key on both sides (0..1; 0 when the key is absent on a side).
@@ -88,7 +93,18 @@ pub struct Diff {
 }
 
 fn side(s: &Summary) -> Side {
+    let mut patterns: BTreeMap<String, usize> = BTreeMap::new();
+    let names = s
+        .principals
+        .iter()
+        .filter(|p| p.name != crate::dim::NO_PRINCIPAL)
+        .map(|p| p.name.as_str());
+    for p in curlab_vocab::pattern::classify(names).values() {
+        *patterns.entry(p.as_str().to_string()).or_default() += 1;
+    }
     Side {
+        rows: s.rows,
+        patterns,
         sources: s.sources.clone(),
         total: s.total,
         attributed: s.attributed,
@@ -215,10 +231,25 @@ impl Diff {
             pct(self.b.attribution),
         ]);
         rows.push(vec![
+            "Bedrock rows".into(),
+            self.a.rows.to_string(),
+            self.b.rows.to_string(),
+        ]);
+        rows.push(vec![
             "principals".into(),
             self.a.principals.to_string(),
             self.b.principals.to_string(),
         ]);
+        let patterns: BTreeSet<&String> = self
+            .a
+            .patterns
+            .keys()
+            .chain(self.b.patterns.keys())
+            .collect();
+        for p in patterns {
+            let n = |s: &Side| s.patterns.get(p).copied().unwrap_or(0).to_string();
+            rows.push(vec![format!("  {p}"), n(&self.a), n(&self.b)]);
+        }
         for c in &self.coverage {
             rows.push(vec![format!("coverage {}", c.key), pct(c.a), pct(c.b)]);
         }

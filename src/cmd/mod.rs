@@ -2,5 +2,6 @@
 
 pub(crate) mod generate;
 pub(crate) mod report;
+pub(crate) mod scenario;
 pub(crate) mod sql;
 pub(crate) mod verify;

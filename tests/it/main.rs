@@ -35,4 +35,5 @@ mod report_html;
 mod s3;
 mod scenario_errors;
 mod sql_engines;
+mod twin;
 mod verify_output;

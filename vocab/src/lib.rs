@@ -10,6 +10,7 @@ pub mod columns;
 pub mod export_layout;
 mod granularity;
 pub mod money;
+pub mod pattern;
 pub mod tags;
 pub mod truth;
 mod usage_type;

@@ -54,11 +54,13 @@ pub enum Col {
     /// `discount` (`map<string,double>`: `edp_discount`, `private_rate_discount`, …; values
     /// kept as their text, empty where no discount applies)
     Discount,
+    /// `line_item_line_item_description`
+    LineItemDescription,
 }
 
 impl Col {
     /// Every column the verifier can read.
-    pub const ALL: [Col; 24] = [
+    pub const ALL: [Col; 25] = [
         Col::BillingEntity,
         Col::PeriodStart,
         Col::LineItemId,
@@ -83,6 +85,7 @@ impl Col {
         Col::PublicOnDemandCost,
         Col::ResourceId,
         Col::Discount,
+        Col::LineItemDescription,
     ];
 
     /// The CUR 2.0 column name.
@@ -112,6 +115,7 @@ impl Col {
             Col::PublicOnDemandCost => "pricing_public_on_demand_cost",
             Col::ResourceId => "line_item_resource_id",
             Col::Discount => "discount",
+            Col::LineItemDescription => "line_item_line_item_description",
         }
     }
 
