@@ -269,7 +269,18 @@ pub(crate) fn run(args: GenerateArgs) -> Result<ExitCode> {
         row_group_rows: args.row_group_rows,
         part: (args.parts > 1).then_some((args.part, args.parts)),
     };
-    for PayerPlan { payer_id, mut plan } in plans {
+    for (index, PayerPlan { payer_id, mut plan }) in plans.into_iter().enumerate() {
+        // Several payers: `--inject` plants its faults in the first payer's export only, so
+        // a fault the other payers' rows cannot hold does not refuse the run and each fault
+        // has one export to be found in (docs/faults.md).
+        let opts = if index == 0 {
+            opts.clone()
+        } else {
+            GenerateOptions {
+                faults: Vec::new(),
+                ..opts.clone()
+            }
+        };
         // Several payers: each its own export under `<out>/<scenario>/cur2/<payer-id>/`, as
         // the AWS Cloud Intelligence Dashboards collect several sources (docs/export-format.md).
         let sub = payer_id

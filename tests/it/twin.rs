@@ -35,13 +35,26 @@ fn summary(export: &Path, group_by: Vec<Dim>) -> Summary {
     e.scan(&spec, 1, &|_| {}).expect("scan").finish(e.sources())
 }
 
-/// The one export folder under a `generate --out` folder.
+/// The one export folder under a `generate --out` folder; for a scenario with several payers
+/// (`<scenario>/cur2/<payer-id>/<export>/`), the first payer's export: a twin is built from
+/// one export.
 fn export_dir(out: &Path) -> PathBuf {
-    std::fs::read_dir(out)
-        .expect("out")
-        .map(|e| e.expect("entry").path())
-        .find(|p| p.is_dir())
-        .expect("an export folder")
+    let first_dir = |dir: &Path| {
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+            .expect("folder")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.is_dir())
+            .collect();
+        dirs.sort();
+        dirs.into_iter().next().expect("an export folder")
+    };
+    let export = first_dir(out);
+    let payers = export.join("cur2");
+    if payers.is_dir() {
+        first_dir(&first_dir(&payers))
+    } else {
+        export
+    }
 }
 
 fn twin(export: &Path, out: &Path, extra: &[&str]) -> (String, String) {

@@ -1,7 +1,7 @@
 //! The rest of the bill in a twin: application inference profiles (from
 //! `line_item_resource_id`), discount programmes as observed rates, credits and refunds as
 //! `[[adjustments]]`, and the Bedrock charges that are not model calls (Provisioned
-//! Throughput, Reserved tier, guardrails, rerank, AgentCore) as `[[background]]` services.
+//! Throughput, Reserved tier, guardrails, rerank, prompt-cache storage, AgentCore) as `[[background]]` services.
 //!
 //! Discounts are read from the separate `EdpDiscount` / `PrivateRateDiscount` rows: the EDP
 //! rate is −Σ EDP discount / Σ unblended of the inference rows of the usage types the EDP
@@ -21,7 +21,7 @@ use crate::write::Notes;
 
 /// The Bedrock charges the scenario format writes as background services, by the name the
 /// profile keys them with (the service's scenario name).
-pub const CHARGES: [(BackgroundService, &str); 5] = [
+pub const CHARGES: [(BackgroundService, &str); 6] = [
     (
         BackgroundService::BedrockProvisionedThroughput,
         "bedrock-provisioned-throughput",
@@ -32,6 +32,10 @@ pub const CHARGES: [(BackgroundService, &str); 5] = [
     ),
     (BackgroundService::BedrockGuardrails, "bedrock-guardrails"),
     (BackgroundService::BedrockRerank, "bedrock-rerank"),
+    (
+        BackgroundService::BedrockCacheStorage,
+        "bedrock-cache-storage",
+    ),
     (
         BackgroundService::BedrockAgentcoreRuntime,
         "bedrock-agentcore-runtime",
@@ -53,6 +57,8 @@ pub fn charge(usage_type: &str, product_code: &str) -> Option<&'static str> {
         "bedrock-guardrails"
     } else if usage_type.contains("Rerank") {
         "bedrock-rerank"
+    } else if usage_type.contains("CacheStorage") {
+        "bedrock-cache-storage"
     } else {
         return None;
     };

@@ -147,6 +147,14 @@ fn service(s: BackgroundService) -> &'static str {
     }
 }
 
+fn account_list(o: &mut Out, accounts: &[AccountSpec]) {
+    o.s.push_str("accounts = [\n");
+    for a in accounts {
+        let _ = writeln!(o.s, "  {},", account(a));
+    }
+    o.s.push_str("]\n");
+}
+
 fn account(a: &AccountSpec) -> String {
     format!("{{ id = {}, name = {} }}", string(&a.id), string(&a.name))
 }
@@ -308,21 +316,26 @@ pub fn write(f: &ScenarioFile, notes: &Notes) -> String {
     o.kv("invoice_finalized", invoice_finalized);
     o.kv("max_rows_per_file", max_rows_per_file);
 
-    // A twin is built from one export, so it has one payer (`payers` stays empty).
+    // A twin is built from one export, so it has one payer; a scenario read back may have
+    // several (`[[organization.payers]]`), written as such.
     let Organization {
         payer,
         accounts,
-        payers: _,
+        payers,
     } = organization;
     o.header("[organization]", notes.of("organization", 0));
     if let Some(payer) = payer {
         o.kv("payer", account(payer));
     }
-    o.s.push_str("accounts = [\n");
-    for a in accounts {
-        let _ = writeln!(o.s, "  {},", account(a));
+    if payers.is_empty() || !accounts.is_empty() {
+        account_list(&mut o, accounts);
     }
-    o.s.push_str("]\n");
+    for p in payers {
+        o.header("[[organization.payers]]", &[]);
+        o.str("id", &p.id);
+        o.str("name", &p.name);
+        account_list(&mut o, &p.accounts);
+    }
 
     let Assumptions {
         override_key_spelling,
@@ -501,7 +514,7 @@ pub fn write(f: &ScenarioFile, notes: &Notes) -> String {
     }
     for (i, t) in cost_allocation_tags.iter().enumerate() {
         let TagActivationSpec {
-            payer: _,
+            payer,
             key: k,
             source,
             activated_at,
@@ -523,10 +536,11 @@ pub fn write(f: &ScenarioFile, notes: &Notes) -> String {
         o.str("activated_at", activated_at);
         o.kv("effect_delay_hours", effect_delay_hours);
         o.opt_str("backfill_from", backfill_from);
+        o.opt_str("payer", payer);
     }
     for (i, w) in workloads.iter().enumerate() {
         let WorkloadSpec {
-            payer: _,
+            payer,
             principals,
             model,
             region,
@@ -575,10 +589,11 @@ pub fn write(f: &ScenarioFile, notes: &Notes) -> String {
         o.opt_str("start", start);
         o.opt_str("end", end);
         o.opt_str("inference_profile", inference_profile);
+        o.opt_str("payer", payer);
     }
     for (i, r) in requests.iter().enumerate() {
         let RequestSpec {
-            payer: _,
+            payer,
             time,
             principal,
             model,
@@ -607,6 +622,7 @@ pub fn write(f: &ScenarioFile, notes: &Notes) -> String {
         o.kv("batch", batch);
         o.kv("global", global);
         o.str("service_tier", tier(*service_tier));
+        o.opt_str("payer", payer);
     }
     for (i, m) in models.iter().enumerate() {
         let ModelSpec {
