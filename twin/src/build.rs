@@ -8,7 +8,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::{bail, Result};
 use curlab_generator::scenario::model::*;
 use curlab_vocab::arn::{parse_principal, IdentityKind};
-use curlab_vocab::bedrock::REGION_CODES;
 use curlab_vocab::pattern::{per_job_prefix, session_kind, SessionKind, GATEWAY_MIN_SESSIONS};
 use curlab_vocab::tags::{IAM_PRINCIPAL_PREFIX, RESOURCE_TAGS_PREFIX};
 use curlab_vocab::Granularity;
@@ -18,6 +17,10 @@ use crate::models::Models;
 use crate::profile::{Map, PrincipalStats, Profile, WorkKey, WorkStats};
 use crate::shape;
 use crate::write::Notes;
+
+pub use crate::specs::region_name;
+pub(crate) use crate::specs::top_tags;
+use crate::specs::{day, pooled, role_spec, users};
 
 /// Active hour-cells of a caller at or below which its exact requests are written instead of
 /// a statistical workload (a workload could draw none of them and lose the caller).
@@ -47,37 +50,6 @@ pub struct Options {
     pub seed: u64,
 }
 
-/// The region of a billing region code (us-east-1 when unknown).
-pub fn region_name(code: &str) -> String {
-    REGION_CODES
-        .iter()
-        .find(|(_, c)| *c == code)
-        .map_or("us-east-1", |(r, _)| *r)
-        .to_string()
-}
-
-fn day(ts: i64) -> String {
-    chrono::DateTime::from_timestamp(ts, 0)
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
-}
-
-/// The most common value of each key, renamed.
-pub(crate) fn top_tags(r: &mut Renamer, tags: &Map<String, Map<String, u64>>) -> TagMap {
-    let mut out = TagMap::new();
-    let mut keys: Vec<&String> = tags.keys().collect();
-    keys.sort();
-    for k in keys {
-        let mut vs: Vec<(&String, &u64)> = tags[k].iter().collect();
-        vs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        if let Some((v, _)) = vs.first() {
-            let rk = r.tag_key(k);
-            out.insert(rk, r.tag_value(k, v));
-        }
-    }
-    out
-}
-
 /// Where a principal's usage goes.
 enum Target {
     /// A selector naming exactly this principal.
@@ -93,55 +65,6 @@ pub struct Built {
     pub file: ScenarioFile,
     /// Comments for the writer.
     pub notes: Notes,
-}
-
-fn role_spec(account: &str, name: &str, tags: TagMap, sessions: Option<SessionNaming>) -> RoleSpec {
-    RoleSpec {
-        account: account.to_string(),
-        name: name.to_string(),
-        path: "/".into(),
-        tags,
-        trust_allows_tag_session: true,
-        sessions,
-        session_tags: TagMap::new(),
-    }
-}
-
-/// Generated users with attribute pools drawn in proportion to the values' counts.
-fn pooled(count: usize, per_session: &[TagMap]) -> UsersSpec {
-    let mut counts: BTreeMap<&String, BTreeMap<&String, usize>> = BTreeMap::new();
-    for t in per_session {
-        for (k, v) in t {
-            *counts.entry(k).or_default().entry(v).or_default() += 1;
-        }
-    }
-    let attributes = counts
-        .into_iter()
-        .map(|(k, vs)| {
-            let total: usize = vs.values().sum();
-            let mut pool = Vec::new();
-            for (v, n) in vs {
-                let copies = ((n * 100) as f64 / total as f64).round().max(1.0) as usize;
-                pool.extend(std::iter::repeat_n(v.clone(), copies));
-            }
-            (k.clone(), pool)
-        })
-        .collect();
-    UsersSpec {
-        count: count as u64,
-        domain: "example.com".into(),
-        attributes,
-        list: vec![],
-    }
-}
-
-fn users(list: Vec<UserSpec>) -> UsersSpec {
-    UsersSpec {
-        count: 0,
-        domain: "example.com".into(),
-        attributes: BTreeMap::new(),
-        list,
-    }
 }
 
 /// Build the scenario of a profile. `statements` says what could not be inferred.

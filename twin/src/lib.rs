@@ -16,6 +16,7 @@ mod models;
 mod observe;
 pub mod profile;
 pub mod shape;
+mod specs;
 pub mod write;
 
 use anyhow::{bail, Result};
