@@ -10,8 +10,9 @@ use rand::RngExt;
 
 use crate::keys::{bucket_of, BackgroundKey, FxMap};
 use crate::plan::{BackgroundPlan, Plan};
-use crate::rows::{short_id, Sku};
+use crate::rows::Sku;
 use crate::scenario::model::BackgroundService;
+use crate::seed::short_id;
 use crate::seed::{self, Daily};
 
 mod bedrock_charges;

@@ -10,6 +10,7 @@ use curlab_vocab::Money;
 
 use crate::catalog::Model;
 use crate::ids::LineItemId;
+use crate::seed::short_id;
 use crate::time::Ts;
 
 /// Sorted `(key, value)` pairs of a map column.
@@ -393,20 +394,6 @@ fn format_usd_short(rate_e10: i64) -> String {
     let s = format_rate(rate_e10);
     let trimmed = s.trim_end_matches('0');
     format!("${}", trimmed.trim_end_matches('.'))
-}
-
-/// A deterministic lowercase alphanumeric id of `n` characters derived from `s`.
-pub(crate) fn short_id(s: &str, n: usize) -> String {
-    const A: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let mut h = u64::from(curlab_vocab::arn::fnv1a32(s.as_bytes())) | 1;
-    (0..n)
-        .map(|_| {
-            h ^= h << 13;
-            h ^= h >> 7;
-            h ^= h << 17;
-            A[(h % 36) as usize] as char
-        })
-        .collect()
 }
 
 fn short_digits(s: &str, n: usize) -> String {

@@ -72,6 +72,20 @@ pub(crate) fn hex(rng: &mut ChaCha8Rng, n: usize) -> String {
         .collect()
 }
 
+/// A deterministic lowercase alphanumeric id of `n` characters derived from `s`.
+pub(crate) fn short_id(s: &str, n: usize) -> String {
+    const A: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut h = u64::from(curlab_vocab::arn::fnv1a32(s.as_bytes())) | 1;
+    (0..n)
+        .map(|_| {
+            h ^= h << 13;
+            h ^= h >> 7;
+            h ^= h << 17;
+            A[(h % 36) as usize] as char
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

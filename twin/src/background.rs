@@ -9,8 +9,8 @@ use curlab_generator::{
 use curlab_vocab::Granularity;
 
 use crate::anon::Renamer;
-use crate::build::{region_name, sorted, top_tags};
 use crate::profile::Profile;
+use crate::specs::{region_name, sorted, top_tags};
 use crate::write::Notes;
 
 /// Background spend: resources sized from the cost per resource-hour of each service (the
@@ -38,7 +38,7 @@ pub(crate) fn build(
                 .iter()
                 .copied()
                 .find(|s| product_code(*s) == code)
-                .or_else(|| crate::bill::charge_service(code));
+                .or_else(|| crate::bill_stats::charge_service(code));
             let Some(service) = service else {
                 statements.push(format!(
                     "background spend of product `{code}` (${:.4}) has no background service in \

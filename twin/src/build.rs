@@ -18,13 +18,9 @@ use crate::profile::{Map, PrincipalStats, Profile, WorkKey, WorkStats};
 use crate::shape;
 use crate::write::Notes;
 
-pub use crate::specs::region_name;
-pub(crate) use crate::specs::top_tags;
 use crate::specs::{day, pooled, role_spec, users};
-
-/// Active hour-cells of a caller at or below which its exact requests are written instead of
-/// a statistical workload (a workload could draw none of them and lose the caller).
-pub const SPARSE_CELLS: usize = 16;
+pub use crate::specs::{region_name, SPARSE_CELLS};
+pub(crate) use crate::specs::{sorted, top_tags};
 
 /// In an export with more than [`COMPACT_TOTAL`] principals, an identity provider or gateway
 /// with more than this many users is written with generated users (a count and attribute
@@ -737,10 +733,4 @@ fn unattributed_target<'a>(
     sel: String,
 ) {
     targets.push((account, ps, Target::One(sel)));
-}
-
-pub(crate) fn sorted<K: Ord, V>(m: &Map<K, V>) -> Vec<(&K, &V)> {
-    let mut v: Vec<(&K, &V)> = m.iter().collect();
-    v.sort_by(|a, b| a.0.cmp(b.0));
-    v
 }

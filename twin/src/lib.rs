@@ -10,10 +10,13 @@
 pub mod anon;
 mod background;
 pub mod bill;
+mod bill_stats;
 pub mod build;
+mod map;
 mod memo;
 mod models;
 mod observe;
+mod pass;
 pub mod profile;
 pub mod shape;
 mod specs;

@@ -4,7 +4,7 @@
 
 use curlab_reader::read::DictStr;
 
-use crate::profile::Map;
+use crate::map::Map;
 
 /// Not worked out yet (in a per-batch memo).
 pub(crate) const UNSET: u32 = u32::MAX;

@@ -13,13 +13,13 @@ use curlab_vocab::bedrock::{
 };
 use curlab_vocab::tags::{IAM_PRINCIPAL_PREFIX, RESOURCE_TAGS_PREFIX};
 
-use crate::bill;
-use crate::build::SPARSE_CELLS;
+use crate::bill_stats as bill;
 use crate::memo::{Interner, Memo, Sticky, NONE};
 use crate::profile::{
     region_code_of, CellKey, Map, PrincipalStats, Profile, TagKeyStats, WorkKey, WorkStats,
     MAX_CELLS,
 };
+use crate::specs::SPARSE_CELLS;
 
 /// A usage type read into what the profile needs.
 #[derive(Clone)]

@@ -5,48 +5,19 @@
 //! principal and workload (active hours as bitsets), so memory does not grow with the rows.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use anyhow::{anyhow, Result};
-use curlab_reader::input::{self, DataFile, FileEncoding};
-use curlab_reader::kind::{classify, FileKind};
-use curlab_reader::read::{self, Col, Opened, Task};
+use curlab_reader::kind::FileKind;
 use curlab_vocab::bedrock::{ServiceTier, Spelling, REGION_CODES};
 
-use crate::bill::BillStats;
-use crate::observe::Acc;
+use crate::bill_stats::BillStats;
 
-/// The hash map the profile keeps (fast hashing of short keys).
-pub type Map<K, V> = rustc_hash::FxHashMap<K, V>;
-
-/// The columns the profile reads.
-const NEEDED: [Col; 19] = [
-    Col::BillingEntity,
-    Col::PeriodStart,
-    Col::LineItemType,
-    Col::Operation,
-    Col::ProductCode,
-    Col::Product,
-    Col::ProductFamily,
-    Col::UnblendedCost,
-    Col::UsageAccount,
-    Col::UsageAmount,
-    Col::UsageStart,
-    Col::UsageEnd,
-    Col::UsageType,
-    Col::PricingUnit,
-    Col::Principal,
-    Col::Tags,
-    Col::NetUnblendedCost,
-    Col::ResourceId,
-    Col::LineItemDescription,
-];
+pub use crate::map::Map;
 
 /// Cells kept per workload for sparse callers (replayed as explicit requests): one more than
-/// [`crate::build::SPARSE_CELLS`], the most a caller replayed that way has, so a workload with
+/// [`crate::specs::SPARSE_CELLS`], the most a caller replayed that way has, so a workload with
 /// more is known not to be one.
-pub const MAX_CELLS: usize = crate::build::SPARSE_CELLS + 1;
+pub const MAX_CELLS: usize = crate::specs::SPARSE_CELLS + 1;
 
 /// Active hours as a bitset over hour indexes (seconds / 3600).
 #[derive(Debug, Clone, Default)]
@@ -333,7 +304,7 @@ fn merge_map<K: std::hash::Hash + Eq, V>(a: &mut Map<K, V>, b: Map<K, V>, f: imp
 }
 
 impl Profile {
-    fn merge(&mut self, o: Profile) {
+    pub(crate) fn merge(&mut self, o: Profile) {
         self.rows += o.rows;
         self.bedrock_rows += o.bedrock_rows;
         self.bedrock_cost += o.bedrock_cost;
@@ -392,76 +363,6 @@ impl Profile {
         } else {
             "MONTHLY"
         }
-    }
-
-    /// Read every CUR 2.0 data file behind `paths` (billing period `period` only when given)
-    /// on `threads` workers (0: one per core). Legacy CUR and foreign files are listed in
-    /// [`Profile::files`] and not read.
-    pub fn read(paths: &[String], period: Option<&str>, threads: usize) -> Result<Profile> {
-        let inputs = input::discover(paths, period)?;
-        let mut files: Vec<(DataFile, Opened)> = Vec::new();
-        let mut notes = Vec::new();
-        let mut tasks: Vec<Task> = Vec::new();
-        let (mut principal_column, mut tags_column, mut csv) = (true, true, false);
-        for f in inputs.files {
-            let opened = read::open(&f)?;
-            let kind = classify(&opened.schema);
-            notes.push(FileNote {
-                display: f.display.clone(),
-                kind: kind.clone(),
-            });
-            if !kind.is_cur2() {
-                continue;
-            }
-            principal_column &= opened.schema.has(Col::Principal.name());
-            tags_column &= opened.schema.has(Col::Tags.name());
-            csv |= matches!(f.format, FileEncoding::Csv { .. });
-            tasks.extend(read::tasks_of(files.len(), &opened));
-            files.push((f, opened));
-        }
-        let threads = if threads == 0 {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
-        } else {
-            threads
-        }
-        .clamp(1, tasks.len().max(1));
-        let next = AtomicUsize::new(0);
-        let results: Vec<Result<Profile>> = std::thread::scope(|s| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    s.spawn(|| -> Result<Profile> {
-                        let mut p = Acc::default();
-                        while let Some(task) = tasks.get(next.fetch_add(1, Ordering::Relaxed)) {
-                            let (file, opened) = &files[task.file];
-                            let r = read::read_task(file, opened, task, &NEEDED, &mut |b| {
-                                p.observe(&b)
-                            });
-                            if let Err(e) = r {
-                                next.store(tasks.len(), Ordering::Relaxed);
-                                return Err(e.into());
-                            }
-                        }
-                        Ok(p.finish())
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| {
-                    w.join()
-                        .unwrap_or_else(|_| Err(anyhow!("a profile worker thread panicked")))
-                })
-                .collect()
-        });
-        let mut total = Profile::default();
-        for r in results {
-            total.merge(r?);
-        }
-        total.files = notes;
-        total.csv = csv;
-        total.principal_column = principal_column && !files.is_empty();
-        total.tags_column = tags_column && !files.is_empty();
-        Ok(total)
     }
 }
 

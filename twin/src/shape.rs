@@ -242,7 +242,7 @@ impl Shapes {
             payer: None,
             principals: vec![selector.to_string()],
             model: model.to_string(),
-            region: crate::build::region_name(k.1),
+            region: crate::specs::region_name(k.1),
             requests_per_day: round_sig(lambda.min(1e7), 6),
             input_tokens: TokenDist {
                 mean: mean(prompt),

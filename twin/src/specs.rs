@@ -7,7 +7,11 @@ use curlab_generator::scenario::model::*;
 use curlab_vocab::bedrock::REGION_CODES;
 
 use crate::anon::Renamer;
-use crate::profile::Map;
+use crate::map::Map;
+
+/// Active hour-cells of a caller at or below which its exact requests are written instead of
+/// a statistical workload (a workload could draw none of them and lose the caller).
+pub const SPARSE_CELLS: usize = 16;
 
 /// The region of a billing region code (us-east-1 when unknown).
 pub fn region_name(code: &str) -> String {
@@ -92,4 +96,11 @@ pub(crate) fn users(list: Vec<UserSpec>) -> UsersSpec {
         attributes: BTreeMap::new(),
         list,
     }
+}
+
+/// A map's entries sorted by key.
+pub(crate) fn sorted<K: Ord, V>(m: &Map<K, V>) -> Vec<(&K, &V)> {
+    let mut v: Vec<(&K, &V)> = m.iter().collect();
+    v.sort_by(|a, b| a.0.cmp(b.0));
+    v
 }

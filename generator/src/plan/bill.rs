@@ -1,69 +1,15 @@
 //! `[discounts]`, `[[adjustments]]` and `[[inference_profiles]]`: the parts of the bill
 //! beyond on-demand usage.
 
-use std::sync::Arc;
-
 use crate::catalog::Model;
-use crate::rows::short_id;
-use crate::scenario::model::{AdjustmentKind, DiscountRepresentation};
+use crate::scenario::model::AdjustmentKind;
+use crate::seed::short_id;
 use curlab_vocab::bedrock::BillingForm;
 use curlab_vocab::Money;
 
 use super::checks::check_tag_map;
 use super::context::{root, Ctx};
-use super::types::{Account, Period, Tags};
-
-/// Discount programs, resolved.
-#[derive(Debug, Clone, Default)]
-pub struct DiscountPlan {
-    /// How discounts are written (None: no `[discounts]`, today's nulls).
-    pub representation: Option<DiscountRepresentation>,
-    /// Per model index: (EDP, private rate) in basis points (1/100 %) of unblended cost.
-    pub bp: Vec<[u32; 2]>,
-}
-
-impl DiscountPlan {
-    /// The discount programs (EDP, private rate) of a model, in basis points.
-    pub fn of(&self, model: usize) -> [u32; 2] {
-        self.bp.get(model).copied().unwrap_or([0, 0])
-    }
-
-    /// Discount (1e-16 USD, as a magnitude) of a program on `cost_e16` of unblended cost.
-    /// Exact for Bedrock rows, whose cost is a multiple of 1e4 (pico-dollars × 1e4).
-    pub fn amount(cost_e16: Money, bp: u32) -> Money {
-        Money::from_e16(cost_e16.e16() * i128::from(bp) / 10_000)
-    }
-}
-
-/// A credit or refund row.
-#[derive(Debug, Clone)]
-pub struct AdjustmentPlan {
-    /// Credit or refund.
-    pub kind: AdjustmentKind,
-    /// Billing period index.
-    pub period: usize,
-    /// Usage account index.
-    pub account: usize,
-    /// Cost (1e-16 USD), ≤ 0.
-    pub cost_e16: Money,
-    /// `line_item_product_code`.
-    pub product_code: String,
-    /// `line_item_line_item_description`.
-    pub description: String,
-}
-
-/// An application inference profile.
-#[derive(Debug, Clone)]
-pub struct ProfilePlan {
-    /// Name in the scenario.
-    pub name: String,
-    /// Its ARN, the `line_item_resource_id` of calls through it.
-    pub arn: Arc<str>,
-    /// Account index of its owner.
-    pub account: usize,
-    /// Its tags (unprefixed, sorted).
-    pub tags: Tags,
-}
+use super::types::{Account, AdjustmentPlan, DiscountPlan, Period, ProfilePlan};
 
 fn basis_points(cx: &mut Ctx<'_>, percent: f64, path: crate::scenario::Path) -> u32 {
     let bp = (percent * 100.0).round();

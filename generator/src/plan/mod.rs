@@ -27,13 +27,13 @@ mod users;
 mod workloads;
 
 pub use crate::time::{day_of, parse_instant, parse_month, rfc3339, Ts};
-pub use bill::{AdjustmentPlan, DiscountPlan, ProfilePlan};
 pub use patterns::AccessPattern;
 pub use payers::{resolve_payers, split, PayerPlan, PayerScenario};
 pub use types::{
     Account, ActivationPlan, AsOfPlan, BackgroundPlan, Caller, ExplicitRequest, ExportPlan,
     GatewayPlan, Period, Plan, Requester, Stream, Tags, TokenCounts, Workload,
 };
+pub use types::{AdjustmentPlan, DiscountPlan, ProfilePlan};
 
 use crate::catalog;
 use crate::scenario::model::ScenarioFile;

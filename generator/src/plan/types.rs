@@ -10,10 +10,12 @@ use curlab_vocab::bedrock::ServiceTier;
 use curlab_vocab::columns::TableConfig;
 use curlab_vocab::tags;
 use curlab_vocab::Granularity;
+use curlab_vocab::Money;
 
 use crate::catalog::Model;
 use crate::scenario::model::{
-    Assumptions, BackgroundService, Delivery, ExportFormat, TagSource, TaxSpec, TokenDist,
+    AdjustmentKind, Assumptions, BackgroundService, Delivery, DiscountRepresentation, ExportFormat,
+    TagSource, TaxSpec, TokenDist,
 };
 use crate::time::Ts;
 
@@ -291,11 +293,11 @@ pub struct Plan {
     /// Tax.
     pub tax: Option<TaxSpec>,
     /// Discount programs.
-    pub discounts: super::bill::DiscountPlan,
+    pub discounts: DiscountPlan,
     /// Credit and refund rows.
-    pub adjustments: Vec<super::bill::AdjustmentPlan>,
+    pub adjustments: Vec<AdjustmentPlan>,
     /// Application inference profiles.
-    pub profiles: Vec<super::bill::ProfilePlan>,
+    pub profiles: Vec<ProfilePlan>,
 }
 
 impl Plan {
@@ -331,4 +333,56 @@ impl Plan {
             .sum::<f64>()
             + self.explicit.len() as f64
     }
+}
+
+/// Discount programs, resolved.
+#[derive(Debug, Clone, Default)]
+pub struct DiscountPlan {
+    /// How discounts are written (None: no `[discounts]`, today's nulls).
+    pub representation: Option<DiscountRepresentation>,
+    /// Per model index: (EDP, private rate) in basis points (1/100 %) of unblended cost.
+    pub bp: Vec<[u32; 2]>,
+}
+
+impl DiscountPlan {
+    /// The discount programs (EDP, private rate) of a model, in basis points.
+    pub fn of(&self, model: usize) -> [u32; 2] {
+        self.bp.get(model).copied().unwrap_or([0, 0])
+    }
+
+    /// Discount (1e-16 USD, as a magnitude) of a program on `cost_e16` of unblended cost.
+    /// Exact for Bedrock rows, whose cost is a multiple of 1e4 (pico-dollars × 1e4).
+    pub fn amount(cost_e16: Money, bp: u32) -> Money {
+        Money::from_e16(cost_e16.e16() * i128::from(bp) / 10_000)
+    }
+}
+
+/// A credit or refund row.
+#[derive(Debug, Clone)]
+pub struct AdjustmentPlan {
+    /// Credit or refund.
+    pub kind: AdjustmentKind,
+    /// Billing period index.
+    pub period: usize,
+    /// Usage account index.
+    pub account: usize,
+    /// Cost (1e-16 USD), ≤ 0.
+    pub cost_e16: Money,
+    /// `line_item_product_code`.
+    pub product_code: String,
+    /// `line_item_line_item_description`.
+    pub description: String,
+}
+
+/// An application inference profile.
+#[derive(Debug, Clone)]
+pub struct ProfilePlan {
+    /// Name in the scenario.
+    pub name: String,
+    /// Its ARN, the `line_item_resource_id` of calls through it.
+    pub arn: Arc<str>,
+    /// Account index of its owner.
+    pub account: usize,
+    /// Its tags (unprefixed, sorted).
+    pub tags: Tags,
 }

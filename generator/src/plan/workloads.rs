@@ -20,7 +20,7 @@ pub(crate) fn resolve_workloads(
     cx: &mut Ctx<'_>,
     models: &[Model],
     export: Option<&ExportPlan>,
-    profiles: &[super::bill::ProfilePlan],
+    profiles: &[super::types::ProfilePlan],
 ) -> Vec<Workload> {
     let f = cx.file;
     let mut out = Vec::new();

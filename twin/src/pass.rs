@@ -1,0 +1,108 @@
+//! The one streaming pass: every data file read in parallel (Parquet row groups and CSV files
+//! as tasks) with only the needed columns, each worker observing its batches into its own
+//! accumulator, merged into one [`Profile`].
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::{anyhow, Result};
+use curlab_reader::input::{self, DataFile, FileEncoding};
+use curlab_reader::kind::classify;
+use curlab_reader::read::{self, Col, Opened, Task};
+
+use crate::observe::Acc;
+use crate::profile::{FileNote, Profile};
+
+/// The columns the profile reads.
+const NEEDED: [Col; 19] = [
+    Col::BillingEntity,
+    Col::PeriodStart,
+    Col::LineItemType,
+    Col::Operation,
+    Col::ProductCode,
+    Col::Product,
+    Col::ProductFamily,
+    Col::UnblendedCost,
+    Col::UsageAccount,
+    Col::UsageAmount,
+    Col::UsageStart,
+    Col::UsageEnd,
+    Col::UsageType,
+    Col::PricingUnit,
+    Col::Principal,
+    Col::Tags,
+    Col::NetUnblendedCost,
+    Col::ResourceId,
+    Col::LineItemDescription,
+];
+
+impl Profile {
+    /// Read every CUR 2.0 data file behind `paths` (billing period `period` only when given)
+    /// on `threads` workers (0: one per core). Legacy CUR and foreign files are listed in
+    /// [`Profile::files`] and not read.
+    pub fn read(paths: &[String], period: Option<&str>, threads: usize) -> Result<Profile> {
+        let inputs = input::discover(paths, period)?;
+        let mut files: Vec<(DataFile, Opened)> = Vec::new();
+        let mut notes = Vec::new();
+        let mut tasks: Vec<Task> = Vec::new();
+        let (mut principal_column, mut tags_column, mut csv) = (true, true, false);
+        for f in inputs.files {
+            let opened = read::open(&f)?;
+            let kind = classify(&opened.schema);
+            notes.push(FileNote {
+                display: f.display.clone(),
+                kind: kind.clone(),
+            });
+            if !kind.is_cur2() {
+                continue;
+            }
+            principal_column &= opened.schema.has(Col::Principal.name());
+            tags_column &= opened.schema.has(Col::Tags.name());
+            csv |= matches!(f.format, FileEncoding::Csv { .. });
+            tasks.extend(read::tasks_of(files.len(), &opened));
+            files.push((f, opened));
+        }
+        let threads = if threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            threads
+        }
+        .clamp(1, tasks.len().max(1));
+        let next = AtomicUsize::new(0);
+        let results: Vec<Result<Profile>> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| -> Result<Profile> {
+                        let mut p = Acc::default();
+                        while let Some(task) = tasks.get(next.fetch_add(1, Ordering::Relaxed)) {
+                            let (file, opened) = &files[task.file];
+                            let r = read::read_task(file, opened, task, &NEEDED, &mut |b| {
+                                p.observe(&b)
+                            });
+                            if let Err(e) = r {
+                                next.store(tasks.len(), Ordering::Relaxed);
+                                return Err(e.into());
+                            }
+                        }
+                        Ok(p.finish())
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| {
+                    w.join()
+                        .unwrap_or_else(|_| Err(anyhow!("a profile worker thread panicked")))
+                })
+                .collect()
+        });
+        let mut total = Profile::default();
+        for r in results {
+            total.merge(r?);
+        }
+        total.files = notes;
+        total.csv = csv;
+        total.principal_column = principal_column && !files.is_empty();
+        total.tags_column = tags_column && !files.is_empty();
+        Ok(total)
+    }
+}
