@@ -136,33 +136,21 @@ impl BillAccum {
             e.invoice += b.invoice;
             e.usage_net += b.usage_net;
         }
+        // One worker's share, merged by the same code that merges two workers' aggregates.
+        let mut one = Aggregates::default();
         for ((p, period), b) in self.principals {
-            let mut one = Aggregates::default();
             one.principal_bill
                 .entry(interner.get(p).to_string())
                 .or_default()
                 .insert(period_text(period), b);
-            agg.merge(one);
         }
         for ((a, ut, rid, period), line) in self.commitments {
             let key: CommitmentKey = (interner.get(a).to_string(), ut, rid, period_text(period));
-            match agg.commitments.get_mut(&key) {
-                Some(l) => l.add(line),
-                None => {
-                    agg.commitments.insert(key, line);
-                }
-            }
+            one.commitments.insert(key, line);
         }
         for (arn, sets) in self.profiles {
-            let mine = agg.profiles.entry(arn).or_default();
-            for (keys, rows) in sets {
-                let e = mine.entry(keys).or_default();
-                for (start, (n, nanos)) in rows {
-                    let r = e.entry(start).or_default();
-                    r.0 += n;
-                    r.1 += nanos;
-                }
-            }
+            one.profiles.insert(arn, sets.into_iter().collect());
         }
+        agg.merge(one);
     }
 }
