@@ -39,12 +39,13 @@ pub(crate) struct VerifyArgs {
 
     /// Ground-truth file written by `curlab generate` (<export>.truth.json); enables the
     /// reconciliation (RC), activation (TG007, TG008), session-tag (TG009) and gateway (GW001)
-    /// rules.
-    #[arg(long, value_name = "FILE")]
+    /// rules. Over several payers' exports (`<root>/cur2/<payer-id>/…`) give the folder that
+    /// holds their truth files: each export is paired with its own.
+    #[arg(long, value_name = "FILE|DIR")]
     pub truth: Option<PathBuf>,
 
-    /// Policy file (TOML, see docs/policy.md) with required tags, activated keys, gateway roles
-    /// and allowed principals; enables the PO rules and TG007/TG008.
+    /// Policy file (TOML, see docs/policy.md) with required tags, activated keys, gateway roles,
+    /// allowed principals and budgets per principal; enables the PO rules and TG007/TG008.
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
 
