@@ -156,6 +156,7 @@ pub(crate) fn shift_file(file: &ScenarioFile, months: i32) -> ScenarioFile {
     }
     for a in &mut f.adjustments {
         replace(&mut a.period, |s| shift_month_text(s, months));
+        replace_opt(&mut a.restated_at, |s| shift_date_text(s, months));
     }
     f
 }
@@ -261,10 +262,13 @@ pub fn shift(file: &ScenarioFile, as_of: AsOf, label: &str) -> Result<(ScenarioF
 
 /// Make a resolved (already moved) plan the month-to-date export of `as_of`: usage only
 /// before [`AsOf::data_until`], the last billing period open (no `bill_invoice_id`) and the
-/// earlier ones invoiced, and no activation the payer had not made by the end of DATE.
+/// earlier ones invoiced, no activation the payer had not made by the end of DATE, and no
+/// late adjustment whose restatement is delivered after DATE (it has not happened yet).
 pub fn apply(plan: &mut Plan, as_of: AsOf, months: i32) {
     let end = as_of.end();
     plan.activations.retain(|a| a.activated < end);
+    plan.adjustments
+        .retain(|a| a.restated_at.is_none_or(|day| day < end));
     plan.export.invoice_finalized = true;
     if let Some(last) = plan.export.periods.last_mut() {
         last.open = true;

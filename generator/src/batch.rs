@@ -261,9 +261,16 @@ fn string_cell<'a>(ctx: &'a BatchContext, k: S, r: &'a Row) -> Option<Cow<'a, st
     match k {
         S::BillType => b(r.bill_type()),
         S::BillingEntity => b(s.billing_entity),
-        S::InvoiceId if ctx.invoice_finalized && !ctx.periods[r.period].open => Some(Cow::Owned(
-            invoice_id(&ctx.payer.id, &ctx.periods[r.period].label),
-        )),
+        // A late credit or refund is on its own credit memo, an invoice id of its own that
+        // applies to the credited period (docs/export-format.md, "Restated months").
+        S::InvoiceId if ctx.invoice_finalized && !ctx.periods[r.period].open => {
+            let label = &ctx.periods[r.period].label;
+            Some(Cow::Owned(if r.late {
+                invoice_id(&ctx.payer.id, &format!("{label}|credit-memo"))
+            } else {
+                invoice_id(&ctx.payer.id, label)
+            }))
+        }
         S::InvoicingEntity => b("Amazon Web Services, Inc."),
         S::PayerId => b(&ctx.payer.id),
         S::PayerName => b(&ctx.payer.name),

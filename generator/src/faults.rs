@@ -70,6 +70,11 @@ pub enum Fault {
     NetTotalMismatch,
     /// Bill usage rows twice over (usage amount and cost doubled).
     InvoiceTotalMismatch,
+    /// Leave a restated period's manifest as its first delivery wrote it, so a reader reads
+    /// the first delivery and misses the restatement.
+    RestatementMissed,
+    /// List both deliveries of a restated period in its manifest, so a reader sums both.
+    RestatementDoubled,
 }
 
 /// `(fault, name, rule meant to catch it, default rate)`.
@@ -145,6 +150,13 @@ pub const FAULTS: &[(Fault, &str, &str, f64)] = &[
         "RC008",
         0.1,
     ),
+    (Fault::RestatementMissed, "restatement-missed", "RC008", 1.0),
+    (
+        Fault::RestatementDoubled,
+        "restatement-doubled",
+        "RC008",
+        1.0,
+    ),
 ];
 
 impl Fault {
@@ -167,8 +179,31 @@ impl Fault {
                 | Fault::ManifestMismatch
                 | Fault::MissingColumn
                 | Fault::LegacyCurHeaders
+                | Fault::RestatementMissed
+                | Fault::RestatementDoubled
         )
     }
+}
+
+/// Refuse the layout faults that need something the scenario does not have (the restatement
+/// faults need a restated period in a create-new export), before anything is written.
+pub fn check_layout(plan: &Plan, specs: &[FaultSpec]) -> Result<(), String> {
+    let restated = plan.export.delivery == crate::scenario::model::Delivery::CreateNew
+        && (0..plan.export.periods.len()).any(|p| plan.restated_at(p).is_some());
+    for s in specs {
+        if matches!(
+            s.fault,
+            Fault::RestatementMissed | Fault::RestatementDoubled
+        ) && !restated
+        {
+            return Err(format!(
+                "fault {} does not apply to this scenario: {}",
+                s.fault,
+                not_applicable_reason(s.fault)
+            ));
+        }
+    }
+    Ok(())
 }
 
 impl fmt::Display for Fault {
@@ -405,7 +440,9 @@ impl<'a> Injector<'a> {
             Fault::MapAsString
             | Fault::ManifestMismatch
             | Fault::MissingColumn
-            | Fault::LegacyCurHeaders => false,
+            | Fault::LegacyCurHeaders
+            | Fault::RestatementMissed
+            | Fault::RestatementDoubled => false,
         }
     }
 
@@ -569,13 +606,16 @@ impl<'a> Injector<'a> {
                     id: self.ids.discount(&r.id, FAULT_PROGRAM),
                     discount_e16: r.discount_e16.map(|_| [Money::ZERO; 2]),
                     net_skew_e16: Money::ZERO,
+                    late: false,
                     ..r.clone()
                 });
             }
             Fault::MapAsString
             | Fault::ManifestMismatch
             | Fault::MissingColumn
-            | Fault::LegacyCurHeaders => {}
+            | Fault::LegacyCurHeaders
+            | Fault::RestatementMissed
+            | Fault::RestatementDoubled => {}
         }
         None
     }
@@ -650,6 +690,9 @@ fn not_applicable_reason(f: Fault) -> &'static str {
         }
         Fault::NetTotalMismatch | Fault::InvoiceTotalMismatch => {
             "no usage row costs a ten-thousandth of a dollar or more"
+        }
+        Fault::RestatementMissed | Fault::RestatementDoubled => {
+            "no restated billing period (`restated_at` in [[adjustments]]) in a create-new export"
         }
         _ => "no eligible row",
     }

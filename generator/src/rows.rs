@@ -139,6 +139,9 @@ pub struct Row {
     /// Added to a usage row's net cost beyond its discounts (1e-16 USD): always 0, except where
     /// the `discount-net-mismatch` fault plants a net cost its discount columns do not explain.
     pub net_skew_e16: Money,
+    /// A credit or refund delivered late, in a restatement of its closed period
+    /// (`restated_at`): it carries its credit memo's invoice id.
+    pub late: bool,
 }
 
 impl Row {

@@ -1,7 +1,7 @@
 //! Where the writer puts things, and the manifest it writes last: paths and names come from
 //! `curlab_vocab::export_layout`; ids are deterministic (seeded), so files are reproducible.
 
-use curlab_generator::plan::Plan;
+use curlab_generator::plan::{DeliveryPass, Plan};
 use curlab_generator::scenario::model::{Delivery, ExportFormat};
 use curlab_vocab::export_layout as layout;
 
@@ -20,6 +20,21 @@ fn uuid_from(seed: u64, salt: &str) -> String {
     )
 }
 
+/// The execution that delivers a period in this pass: its time and id. The first delivery runs
+/// at 23:48:02.356 on the first day after the period; a restated period's latest delivery
+/// (`restated_at`) at the same time of day on the restatement's day, with an id of its own.
+fn execution(plan: &Plan, period: usize) -> (Option<chrono::DateTime<chrono::Utc>>, String) {
+    let p = &plan.export.periods[period];
+    let (day, salt) = match (plan.delivery, plan.restated_at(period)) {
+        (DeliveryPass::Latest, Some(day)) => (day, format!("exec:{}:restated", p.label)),
+        _ => (p.end, format!("exec:{}", p.label)),
+    };
+    (
+        chrono::DateTime::from_timestamp(day + 85_682, 356_000_000),
+        uuid_from(plan.seed, &salt),
+    )
+}
+
 /// The folder of a period's data files, relative to the output folder (with the execution
 /// folder in create-new delivery).
 pub(super) fn data_dir_rel(plan: &Plan, period: usize) -> String {
@@ -29,8 +44,7 @@ pub(super) fn data_dir_rel(plan: &Plan, period: usize) -> String {
         Delivery::Overwrite => base,
         Delivery::CreateNew => {
             // One execution folder per refresh: `<ISO-8601 ms>Z-<execution id>`.
-            let at = chrono::DateTime::from_timestamp(p.end + 85_682, 356_000_000);
-            let id = uuid_from(plan.seed, &format!("exec:{}", p.label));
+            let (at, id) = execution(plan, period);
             format!("{base}/{}", layout::execution_folder(at, &id))
         }
     }
@@ -57,7 +71,6 @@ pub(super) fn manifest(
     files: &[String],
     extra_missing: bool,
 ) -> layout::Manifest {
-    let p = &plan.export.periods[period];
     let e = &plan.export;
     let mut data_files: Vec<String> = files
         .iter()
@@ -80,7 +93,7 @@ pub(super) fn manifest(
             })
             .collect(),
         data_files,
-        execution_id: uuid_from(plan.seed, &format!("exec:{}", p.label)),
+        execution_id: execution(plan, period).1,
         export_arn: format!(
             "arn:aws:bcm-data-exports:us-east-1:{}:export/{}-{}",
             plan.payer.id,

@@ -22,8 +22,8 @@ use std::path::Path;
 use anyhow::{bail, Result};
 use curlab_generator::batch::BatchContext;
 use curlab_generator::faults::Fault;
-use curlab_generator::plan::Plan;
-use curlab_generator::scenario::model::ExportFormat;
+use curlab_generator::plan::{DeliveryPass, Plan};
+use curlab_generator::scenario::model::{Delivery, ExportFormat};
 use curlab_generator::sim::{self, TagTable};
 use curlab_vocab::export_layout as layout;
 
@@ -38,6 +38,7 @@ pub(crate) fn generate(
     opts: &GenerateOptions,
     progress: &dyn Fn(usize, usize),
 ) -> Result<Summary> {
+    curlab_generator::faults::check_layout(plan, &opts.faults).map_err(anyhow::Error::msg)?;
     let staging = atomic::Staging::begin(out, &plan.export.name, force)?;
     crate::signal::check()?;
     let has = |f: Fault| opts.faults.iter().any(|s| s.fault == f);
@@ -79,56 +80,72 @@ pub(crate) fn generate(
     let schema = ctx.schema();
     let tags = TagTable::new(plan);
     let root = staging.root();
-    let (parts, periods, rows, faults) = match plan.export.format {
-        ExportFormat::Parquet => {
-            let format =
-                format::Parquet::new(schema.clone(), opts.compression, opts.row_group_rows)?;
-            pipeline::write_data(
-                &pipeline::Encoder {
-                    plan,
-                    tags: &tags,
-                    ctx: &ctx,
-                    schema: &schema,
-                    format: &format,
-                },
-                opts,
-                root,
-                progress,
-            )?
-        }
-        ExportFormat::Csv => {
-            let format = format::Csv::new(schema.clone());
-            pipeline::write_data(
-                &pipeline::Encoder {
-                    plan,
-                    tags: &tags,
-                    ctx: &ctx,
-                    schema: &schema,
-                    format: &format,
-                },
-                opts,
-                root,
-                progress,
-            )?
-        }
+    let pass = Pass {
+        tags: &tags,
+        ctx: &ctx,
+        schema: &schema,
+        opts,
+        root,
     };
+    let (parts, periods, rows, faults) = pass.write(plan, None, progress)?;
+    // A restated period of a create-new export keeps its first delivery on disk, in its own
+    // execution folder: the same scenario without the late adjustments, written for the
+    // restated periods only (docs/export-format.md, "Restated months").
+    let restated: Vec<bool> = (0..plan.export.periods.len())
+        .map(|p| plan.restated_at(p).is_some())
+        .collect();
+    let first: Vec<Vec<String>> =
+        if plan.export.delivery == Delivery::CreateNew && restated.contains(&true) {
+            let mut before = plan.clone();
+            before.delivery = DeliveryPass::First;
+            let quiet = GenerateOptions {
+                faults: Vec::new(),
+                ..opts.clone()
+            };
+            let pass = Pass {
+                opts: &quiet,
+                ..pass
+            };
+            let (_, first, _, _) = pass.write(&before, Some(&restated), &|_, _| {})?;
+            first.into_iter().map(|pf| pf.files).collect()
+        } else {
+            vec![Vec::new(); restated.len()]
+        };
     let mut summary = Summary {
         rows,
         ..Default::default()
     };
-    // Manifests go last, after every data file is complete.
+    // Manifests go last, after every data file is complete. A restated period's manifest
+    // lists its latest delivery only (Data Exports rewrites it on every refresh), unless a
+    // restatement fault plants a stale one or one listing both.
     for (p, pf) in periods.iter().enumerate() {
         if pf.files.is_empty() {
             continue; // another part of a sharded export owns this period
         }
         let label = &plan.export.periods[p].label;
         fs::create_dir_all(root.join(layout::metadata_period_dir(&plan.export.name, label)))?;
-        let m = manifest::manifest(plan, p, &pf.files, has(Fault::ManifestMismatch));
+        let restated = !first[p].is_empty();
+        let stale = restated && has(Fault::RestatementMissed);
+        let listed: Vec<String> = if stale {
+            first[p].clone()
+        } else if restated && has(Fault::RestatementDoubled) {
+            first[p].iter().chain(&pf.files).cloned().collect()
+        } else {
+            pf.files.clone()
+        };
+        let m = if stale {
+            // The stale manifest is the first delivery's, its execution id too.
+            let mut before = plan.clone();
+            before.delivery = DeliveryPass::First;
+            manifest::manifest(&before, p, &listed, has(Fault::ManifestMismatch))
+        } else {
+            manifest::manifest(plan, p, &listed, has(Fault::ManifestMismatch))
+        };
         fs::write(
             root.join(layout::manifest_path(&plan.export.name, label)),
             serde_json::to_string_pretty(&m)? + "\n",
         )?;
-        for f in &pf.files {
+        for f in first[p].iter().chain(&pf.files) {
             summary.bytes += fs::metadata(root.join(f))?.len();
             summary.files.push(f.clone());
         }
@@ -145,4 +162,65 @@ pub(crate) fn generate(
     staging.commit(&truth)?;
     summary.truth = truth;
     Ok(summary)
+}
+
+/// What one writing pass over a plan shares with the others: the tags, how rows become
+/// batches, the options and the temporary folder.
+#[derive(Clone, Copy)]
+struct Pass<'a> {
+    tags: &'a TagTable,
+    ctx: &'a BatchContext,
+    schema: &'a arrow_schema::SchemaRef,
+    opts: &'a GenerateOptions,
+    root: &'a Path,
+}
+
+impl Pass<'_> {
+    /// Simulate `plan` and write its data files in the export's format (only the periods of
+    /// `keep` when given).
+    fn write(
+        &self,
+        plan: &Plan,
+        keep: Option<&[bool]>,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<pipeline::Written> {
+        match plan.export.format {
+            ExportFormat::Parquet => {
+                let format = format::Parquet::new(
+                    self.schema.clone(),
+                    self.opts.compression,
+                    self.opts.row_group_rows,
+                )?;
+                pipeline::write_data(
+                    &pipeline::Encoder {
+                        plan,
+                        tags: self.tags,
+                        ctx: self.ctx,
+                        schema: self.schema,
+                        format: &format,
+                    },
+                    self.opts,
+                    self.root,
+                    keep,
+                    progress,
+                )
+            }
+            ExportFormat::Csv => {
+                let format = format::Csv::new(self.schema.clone());
+                pipeline::write_data(
+                    &pipeline::Encoder {
+                        plan,
+                        tags: self.tags,
+                        ctx: self.ctx,
+                        schema: self.schema,
+                        format: &format,
+                    },
+                    self.opts,
+                    self.root,
+                    keep,
+                    progress,
+                )
+            }
+        }
+    }
 }

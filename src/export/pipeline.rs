@@ -30,10 +30,13 @@ use super::options::GenerateOptions;
 pub(super) type Written = (sim::TruthParts, Vec<PeriodFiles>, u64, Vec<InjectedFault>);
 
 /// Simulate, encode with `format` and write the data files into `root` (the temporary folder).
+/// `keep`, when given, names the billing periods whose files are written (the first delivery
+/// of restated periods); the rows of the others are simulated and dropped.
 pub(super) fn write_data<F: DataEncoder>(
     encoder: &Encoder<'_, F>,
     opts: &GenerateOptions,
     root: &Path,
+    keep: Option<&[bool]>,
     progress: &dyn Fn(usize, usize),
 ) -> Result<Written> {
     let (plan, tags, format) = (encoder.plan, encoder.tags, encoder.format);
@@ -94,6 +97,7 @@ pub(super) fn write_data<F: DataEncoder>(
             // more would only hold memory.
             max_in_flight: threads,
             open: None,
+            keep: keep.map(<[bool]>::to_vec),
         };
         let parts = drive(plan, tags, threads, opts.part, progress, |e| writer.push(e))?;
         writer.finish()?;
@@ -102,7 +106,7 @@ pub(super) fn write_data<F: DataEncoder>(
         let (owned, _) = part_days(plan, opts.part);
         for p in 0..plan.export.periods.len() {
             let first_day = plan.export.periods[p].start / 86_400;
-            if writer.periods[p].files.is_empty() && owned.contains(&first_day) {
+            if writer.periods[p].files.is_empty() && owned.contains(&first_day) && writer.keeps(p) {
                 writer.open_file(p)?;
                 writer.close_file()?;
             }
@@ -221,12 +225,24 @@ struct Writer<'a, F: DataEncoder> {
     max_in_flight: usize,
     // Writing.
     open: Option<F::File>,
+    /// The billing periods written (None: all).
+    keep: Option<Vec<bool>>,
 }
 
 impl<'a, F: DataEncoder> Writer<'a, F> {
+    /// Whether the files of billing period `p` are written in this pass.
+    fn keeps(&self, p: usize) -> bool {
+        self.keep
+            .as_ref()
+            .is_none_or(|k| k.get(p).copied().unwrap_or(false))
+    }
+
     /// Take the next piece of output.
     fn push(&mut self, e: Emitted) -> Result<()> {
         let period = e.period();
+        if !self.keeps(period) {
+            return Ok(());
+        }
         let (source, n) = match (self.faults.as_mut(), e) {
             (Some((injector, maker)), e) => {
                 let mut chunk = maker.all_rows(e);

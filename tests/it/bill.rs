@@ -14,9 +14,18 @@ use crate::common::{curlab, generate, payer_exports, python, truth};
 /// The queries: a reader's view of the bill, nothing curlab-specific beyond the column names.
 const QUERIES: &str = r#"
 import json, sys, duckdb
+LATEST = """CREATE VIEW cur AS
+WITH f AS (
+  SELECT *,
+    regexp_extract(filename, 'BILLING_PERIOD=([^/]+)/', 1) AS period_folder,
+    regexp_extract(filename, 'BILLING_PERIOD=[^/]+/([^/]+)/', 1) AS execution
+  FROM read_parquet('%s', filename = true, hive_partitioning = false))
+SELECT * EXCLUDE (filename, period_folder, execution) FROM f
+QUALIFY execution = max(execution) OVER (PARTITION BY period_folder)"""
 con = duckdb.connect()
-con.execute("CREATE VIEW cur AS SELECT * FROM read_parquet('%s', hive_partitioning = false)"
-            % sys.argv[1].replace("'", "''"))
+# Create-new delivery: a period delivered twice (a restated month) has two execution folders;
+# only the latest, the greatest folder name, is the bill (docs/export-format.md).
+con.execute(LATEST % sys.argv[1].replace("'", "''"))
 q = lambda sql: con.execute(sql).fetchall()
 net = "coalesce(line_item_net_unblended_cost, line_item_unblended_cost)"
 bedrock = "line_item_line_item_type = 'Usage' AND product_product_family = 'Amazon Bedrock'"
@@ -117,7 +126,7 @@ fn duckdb_matches_the_truth(payer: &str, export: &std::path::Path, t: &Value) {
     let bill = &t["bill"];
     let py = python("duckdb");
     let results = export.with_extension("bill.json");
-    let glob = export.join("data/*/*.parquet");
+    let glob = export.join("data/*/*/*.parquet");
     let o = Command::new(&py)
         .args(["-c", QUERIES])
         .arg(&glob)
@@ -241,6 +250,133 @@ fn duckdb_matches_the_truth(payer: &str, export: &std::path::Path, t: &Value) {
     // Each discounted row: map sum = total discount < 0, unblended + total = net.
     assert_eq!(sql["map_mismatch"], 0);
     assert!(sql["discounted_rows"].as_u64().unwrap_or(0) > 0);
+}
+
+/// Per billing period and execution folder: rows, Σ unblended, late refund rows, and the
+/// invoice ids of refund and other rows.
+const DELIVERIES: &str = r#"
+import json, sys, duckdb
+rows = duckdb.connect().execute("""
+  SELECT regexp_extract(filename, 'BILLING_PERIOD=([^/]+)/', 1) AS period,
+    regexp_extract(filename, 'BILLING_PERIOD=[^/]+/([^/]+)/', 1) AS execution,
+    count(*), sum(line_item_unblended_cost),
+    count(*) FILTER (WHERE line_item_line_item_description = 'Refund for a Provisioned Throughput outage'),
+    list(DISTINCT bill_invoice_id) FILTER (WHERE line_item_description_is_late),
+    list(DISTINCT bill_invoice_id) FILTER (WHERE NOT line_item_description_is_late)
+  FROM (SELECT *, line_item_line_item_description = 'Refund for a Provisioned Throughput outage'
+          AS line_item_description_is_late
+        FROM read_parquet('%s', filename = true, hive_partitioning = false))
+  GROUP BY 1, 2 ORDER BY 1, 2""" % sys.argv[1].replace("'", "''")).fetchall()
+json.dump([list(r) for r in rows], open(sys.argv[2], "w"))
+"#;
+
+#[test]
+fn a_restated_month_is_delivered_twice_and_the_truth_is_the_latest() {
+    let dir = generate("full-bill", &[]);
+    let payers = payer_exports(dir.path(), "full-bill");
+    let (_, export, t) = &payers[0];
+    let r = &t["bill"]["restatements"]["2026-05"];
+    assert_eq!(r["restated_at"], "2026-06-09", "{t:#}");
+    assert_eq!(r["late_rows"], 1);
+    cents("late adjustments", usd(&r["late_adjustments"]), -12.4);
+    let may = &t["bill"]["totals_by_period"]["2026-05"];
+    cents(
+        "first delivery",
+        usd(&r["first_invoice_total"]),
+        usd(&may["invoice_total"]) + 12.4,
+    );
+    // The second payer restates nothing.
+    assert!(payers[1].2["bill"].get("restatements").is_none());
+
+    let out = export.with_extension("deliveries.json");
+    let o = Command::new(python("duckdb"))
+        .args(["-c", DELIVERIES])
+        .arg(export.join("data/*/*/*.parquet"))
+        .arg(&out)
+        .output()
+        .expect("python runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let got: Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("json")).unwrap();
+    let got = got.as_array().expect("rows");
+    // May twice (its first delivery, then the restatement on 9 June), June once.
+    let folders: Vec<(String, String)> = got
+        .iter()
+        .map(|r| (r[0].as_str().unwrap().into(), r[1].as_str().unwrap().into()))
+        .collect();
+    assert_eq!(folders.len(), 3, "{folders:?}");
+    assert_eq!(folders[0].0, "2026-05");
+    assert!(
+        folders[0].1.starts_with("2026-06-01T23:48:02.356Z-"),
+        "{folders:?}"
+    );
+    assert_eq!(folders[1].0, "2026-05");
+    assert!(
+        folders[1].1.starts_with("2026-06-09T23:48:02.356Z-"),
+        "{folders:?}"
+    );
+    assert_eq!(folders[2].0, "2026-06");
+    let (first, latest) = (&got[0], &got[1]);
+    // The restatement is the first delivery plus the late refund row.
+    assert_eq!(first[4], 0, "the first delivery has no late refund");
+    assert_eq!(latest[4], 1);
+    assert_eq!(
+        latest[2].as_u64().unwrap(),
+        first[2].as_u64().unwrap() + 1,
+        "one row more"
+    );
+    cents(
+        "first delivery Σ",
+        usd(&first[3]),
+        usd(&r["first_invoice_total"]),
+    );
+    cents("restated Σ", usd(&latest[3]), usd(&may["invoice_total"]));
+    // A glob over every execution folder counts May twice: that is the trap.
+    let naive = usd(&first[3]) + usd(&latest[3]);
+    assert!(
+        (naive - usd(&may["invoice_total"])).abs() > 100.0,
+        "{naive}"
+    );
+    // The late refund is on its own credit memo: an invoice id no other row of May has.
+    let memo = latest[5].as_array().expect("ids");
+    let month = latest[6].as_array().expect("ids");
+    assert_eq!(memo.len(), 1);
+    assert_eq!(month.len(), 1);
+    assert_ne!(memo[0], month[0]);
+    assert_eq!(memo[0].as_str().map(str::len), Some(10));
+
+    // The manifest lists the latest delivery only, under its execution id.
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            export.join("metadata/BILLING_PERIOD=2026-05/full-bill-Manifest.json"),
+        )
+        .expect("manifest"),
+    )
+    .unwrap();
+    let files = manifest["dataFiles"].as_array().expect("dataFiles");
+    assert!(!files.is_empty());
+    let exec = manifest["executionId"].as_str().expect("id");
+    for f in files {
+        let f = f.as_str().unwrap();
+        assert!(
+            f.contains(&format!(
+                "/BILLING_PERIOD=2026-05/2026-06-09T23:48:02.356Z-{exec}/"
+            )),
+            "{f}"
+        );
+    }
+
+    // verify reads the latest delivery only and is clean against the truth; the superseded
+    // folder is a note.
+    let truth_path = export.with_extension("truth.json");
+    let o = curlab(&[
+        "verify",
+        export.to_str().unwrap(),
+        "--truth",
+        truth_path.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{text}");
+    assert!(text.contains("superseded execution folder"), "{text}");
 }
 
 #[test]

@@ -53,7 +53,12 @@ fn chargeback_of_each_full_bill_export_reconciles_to_its_truth_and_invoice() {
 }
 
 /// `report --chargeback` over one export equals its truth's bill; returns the table.
-fn chargeback_matches(payer: &str, export: &std::path::Path, t: &Value, must: &[&str]) -> String {
+pub(crate) fn chargeback_matches(
+    payer: &str,
+    export: &std::path::Path,
+    t: &Value,
+    must: &[&str],
+) -> String {
     let bill = &t["bill"];
     let c: Value = serde_json::from_str(&run(export, "json")).expect("json");
     let principals = c["principals"].as_array().expect("principals");

@@ -23,6 +23,7 @@ mod fuzz_scenario;
 mod fuzz_verify;
 mod fuzz_vocab;
 mod generate;
+mod guardrail;
 mod hostile_csv;
 mod hostile_interrupt;
 mod hostile_layout;

@@ -833,9 +833,11 @@ fn two_payers_upload_one_export_each_and_verify_from_the_bucket() {
     let o = run(&mut s3_cmd(&["generate", "full-bill", "--out", &out_uri]));
     ok(&o, "generate full-bill to S3");
     let err = stderr(&o);
-    for payer in ["210987654321", "456789012345"] {
+    // Create-new delivery: the first payer's May is restated, so it has three data files (May
+    // twice, June once).
+    for (payer, files) in [("210987654321", 3), ("456789012345", 2)] {
         assert!(
-            err.contains(&format!("of payer {payer} (2 files, "))
+            err.contains(&format!("of payer {payer} ({files} files, "))
                 && err.contains(&format!("to {out_uri}/full-bill/cur2/{payer}")),
             "{err}"
         );
@@ -853,12 +855,14 @@ fn two_payers_upload_one_export_each_and_verify_from_the_bucket() {
         let manifest =
             format!("{base}/full-bill/metadata/BILLING_PERIOD=2026-05/full-bill-Manifest.json");
         assert!(keys.contains(&manifest), "{keys:?}");
-        assert!(
-            keys.contains(&format!(
-                "{base}/full-bill/data/BILLING_PERIOD=2026-05/full-bill-00001.snappy.parquet"
-            )),
-            "{keys:?}"
-        );
+        // Data files sit in execution folders; May of the first payer in two of them.
+        let may = format!("{base}/full-bill/data/BILLING_PERIOD=2026-05/");
+        let may_files = keys
+            .iter()
+            .filter(|k| k.starts_with(&may) && k.ends_with("/full-bill-00001.snappy.parquet"))
+            .count();
+        let want = if payer == "210987654321" { 2 } else { 1 };
+        assert_eq!(may_files, want, "{payer}: {keys:?}");
     }
     // The bucket's root of both exports verifies export by export.
     let o = run(&mut s3_cmd(&[

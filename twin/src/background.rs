@@ -70,6 +70,7 @@ pub(crate) fn build(
                 region: region_name(region_code),
                 resources,
                 resource_tags,
+                caller: None,
             });
         }
     }

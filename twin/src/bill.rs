@@ -217,6 +217,8 @@ pub fn build(
                 product.clone()
             },
             description: (keep && !description.is_empty()).then(|| description.clone()),
+            // One export shows the latest delivery: a restatement is not visible in its rows.
+            restated_at: None,
         });
     }
     if replaced > 0 {

@@ -342,6 +342,7 @@ pub fn write(f: &ScenarioFile, notes: &Notes) -> String {
         batch_principal,
         missing_principal,
         profile_resource_id,
+        guardrail_principal,
     } = assumptions;
     o.header("[assumptions]", notes.of("assumptions", 0));
     o.str(
@@ -372,6 +373,11 @@ pub fn write(f: &ScenarioFile, notes: &Notes) -> String {
             ProfileResourceId::FoundationModel => "foundation-model",
         },
     );
+    // Written only when not the default (a twin never infers it: guardrail rows of an export
+    // that carry a principal are not told apart from the default's).
+    if *guardrail_principal == GuardrailPrincipal::Caller {
+        o.str("guardrail_principal", "caller");
+    }
 
     for (i, u) in iam_users.iter().enumerate() {
         let IamUserSpec {
@@ -689,6 +695,7 @@ pub fn write(f: &ScenarioFile, notes: &Notes) -> String {
             region,
             resources,
             resource_tags,
+            caller,
         } = b;
         o.header("[[background]]", notes.of("background", i));
         o.str("service", service(*s));
@@ -696,6 +703,7 @@ pub fn write(f: &ScenarioFile, notes: &Notes) -> String {
         o.str("region", region);
         o.kv("resources", resources);
         o.kv("resource_tags", tags(resource_tags));
+        o.opt_str("caller", caller);
     }
     if let Some(TaxSpec { rate, tax_type }) = tax {
         o.header("[tax]", notes.of("tax", 0));
@@ -746,6 +754,7 @@ pub fn write(f: &ScenarioFile, notes: &Notes) -> String {
             account,
             product_code,
             description,
+            restated_at,
         } = a;
         o.header("[[adjustments]]", notes.of("adjustments", i));
         o.str(
@@ -760,6 +769,7 @@ pub fn write(f: &ScenarioFile, notes: &Notes) -> String {
         o.opt_str("account", account);
         o.str("product_code", product_code);
         o.opt_str("description", description);
+        o.opt_str("restated_at", restated_at);
     }
     o.s
 }

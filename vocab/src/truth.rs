@@ -242,4 +242,22 @@ pub struct TruthBill {
     /// What no principal carries, by line: `bedrock-without-principal`, `non-bedrock`,
     /// `discount-rows`, `credits`, `refunds`, `commitment-fees`, `tax` (only lines present).
     pub unattributable: BTreeMap<String, Money>,
+    /// Billing periods (`YYYY-MM`) restated after they closed (`restated_at` in
+    /// `[[adjustments]]`): every other figure of this bill is the latest delivery's.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub restatements: BTreeMap<String, TruthRestatement>,
+}
+
+/// A billing period delivered twice: first when it closed, again with late credits and
+/// refunds (a restatement). The truth's totals are the restated ones.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TruthRestatement {
+    /// The day the restatement was delivered, `YYYY-MM-DD`.
+    pub restated_at: String,
+    /// Σ `line_item_unblended_cost` of the late adjustments (≤ 0): the restatement's change.
+    pub late_adjustments: f64,
+    /// How many late adjustment rows the restatement added.
+    pub late_rows: u64,
+    /// The period's invoice total as first delivered (`invoice_total` − `late_adjustments`).
+    pub first_invoice_total: f64,
 }

@@ -3,12 +3,13 @@
 
 use curlab_vocab::bedrock;
 
-use crate::scenario::model::BackgroundService;
+use crate::scenario::model::{BackgroundService, GuardrailPrincipal};
 use crate::seed;
 use crate::size::scaled;
 
 use super::checks::check_tag_map;
 use super::context::{root, Ctx};
+use super::identities::{select, Builder};
 use super::tags::to_tags;
 use super::types::{Account, BackgroundPlan};
 
@@ -25,11 +26,68 @@ pub(crate) fn check_tags(cx: &mut Ctx<'_>) {
     }
 }
 
+/// The caller of a guardrail entry (`caller`), when `guardrail_principal = "caller"` writes
+/// it on the rows: a selector that names exactly one principal.
+fn guardrail_caller(
+    cx: &mut Ctx<'_>,
+    b: &Builder<'_>,
+    bg: &crate::scenario::model::BackgroundSpec,
+    p: &crate::scenario::Path,
+) -> Option<usize> {
+    let on_rows = cx.file.assumptions.guardrail_principal == GuardrailPrincipal::Caller;
+    match (&bg.caller, bg.service) {
+        (Some(_), s) if s != BackgroundService::BedrockGuardrails => {
+            cx.problem(
+                p.key("caller"),
+                "`caller` is only for `bedrock-guardrails` entries",
+                "leave `caller` out of this entry",
+            );
+            None
+        }
+        (None, BackgroundService::BedrockGuardrails) if on_rows => {
+            cx.problem(
+                p.key("service"),
+                "guardrail_principal = \"caller\" needs the principal whose requests the guardrail screens",
+                "add caller = \"role:<name>\" (or user:, api-key:, idp:, gateway:) naming one principal to this entry",
+            );
+            None
+        }
+        (Some(sel), _) => {
+            let sel = sel.clone();
+            let callers: Vec<usize> = select(cx, b, &sel, p.key("caller"))
+                .into_iter()
+                .flat_map(|r| b.requesters[r].callers.iter().map(|(c, _)| *c))
+                .collect::<std::collections::BTreeSet<usize>>()
+                .into_iter()
+                .collect();
+            match callers.as_slice() {
+                [one] => on_rows.then_some(*one),
+                [] => None, // `select` said why
+                many => {
+                    cx.problem(
+                        p.key("caller"),
+                        format!("selector `{sel}` names {} principals; a guardrail's caller is one", many.len()),
+                        "name one principal: a user, an API key, or a role with one session (e.g. a Lambda function)",
+                    );
+                    None
+                }
+            }
+        }
+        (None, _) => None,
+    }
+}
+
 /// Resolve the background entries; resource ids are drawn from the population `bg:<index>`.
-pub(crate) fn resolve_background(cx: &mut Ctx<'_>, accounts: &[Account]) -> Vec<BackgroundPlan> {
+pub(crate) fn resolve_background(
+    cx: &mut Ctx<'_>,
+    accounts: &[Account],
+    b: &Builder<'_>,
+) -> Vec<BackgroundPlan> {
     let mut out = Vec::new();
-    for (i, bg) in cx.file.background.iter().enumerate() {
+    let specs = cx.file.background.clone();
+    for (i, bg) in specs.iter().enumerate() {
         let p = root().key("background").index(i);
+        let caller = guardrail_caller(cx, b, bg, &p);
         let Some(acct) = accounts
             .iter()
             .position(|a| a.id == bg.account || a.name == bg.account)
@@ -147,6 +205,7 @@ pub(crate) fn resolve_background(cx: &mut Ctx<'_>, accounts: &[Account]) -> Vec<
             region: bg.region.clone(),
             resources,
             tags: to_tags(&bg.resource_tags),
+            caller,
         });
     }
     out

@@ -142,6 +142,9 @@ pub(crate) fn resolve_adjustments(
             Some(n) => account_of(cx, accounts, n, p.key("account")),
             None => accounts.iter().position(|x| x.id == payer.id).unwrap_or(0),
         };
+        let restated_at = a.restated_at.as_ref().and_then(|d| {
+            restated_day(cx, d, &periods[period], &out, period, p.key("restated_at"))
+        });
         // Cents, as an invoice line.
         let cents = (a.amount * 100.0).round() as i128;
         out.push(AdjustmentPlan {
@@ -157,9 +160,63 @@ pub(crate) fn resolve_adjustments(
                 }
                 .into()
             }),
+            restated_at,
         });
     }
     out
+}
+
+/// The day of a late adjustment's restatement: a date after its period closed, the same for
+/// every late adjustment of the period (one restatement per period).
+fn restated_day(
+    cx: &mut Ctx<'_>,
+    text: &str,
+    per: &Period,
+    earlier: &[AdjustmentPlan],
+    period: usize,
+    path: crate::scenario::Path,
+) -> Option<crate::time::Ts> {
+    let Some(day) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp())
+    else {
+        cx.problem(
+            path,
+            format!("restated_at `{text}` is not a date"),
+            "write the day the restated month was delivered as YYYY-MM-DD, e.g. \"2026-06-09\"",
+        );
+        return None;
+    };
+    if day < per.end {
+        cx.problem(
+            path,
+            format!(
+                "restated_at {text} is not after billing period {} closed",
+                per.label
+            ),
+            "a restatement is delivered after its month closed: use a day from the 1st of the next month on",
+        );
+        return None;
+    }
+    if let Some(other) = earlier
+        .iter()
+        .filter(|a| a.period == period)
+        .find_map(|a| a.restated_at)
+        .filter(|d| *d != day)
+    {
+        cx.problem(
+            path,
+            format!(
+                "billing period {} is restated on two days ({} and {text})",
+                per.label,
+                crate::time::rfc3339(other).get(..10).unwrap_or_default()
+            ),
+            "curlab writes one restatement per period: give its late adjustments the same restated_at",
+        );
+        return None;
+    }
+    Some(day)
 }
 
 /// Resolve `[[inference_profiles]]`.

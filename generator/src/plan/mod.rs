@@ -33,7 +33,7 @@ pub use types::{
     Account, ActivationPlan, AsOfPlan, BackgroundPlan, Caller, ExplicitRequest, ExportPlan,
     GatewayPlan, Period, Plan, Requester, Stream, Tags, TokenCounts, Workload,
 };
-pub use types::{AdjustmentPlan, DiscountPlan, ProfilePlan};
+pub use types::{AdjustmentPlan, DeliveryPass, DiscountPlan, ProfilePlan};
 
 use crate::catalog;
 use crate::scenario::model::ScenarioFile;
@@ -69,7 +69,7 @@ pub fn resolve(file: &ScenarioFile, seed: Option<u64>, scale: f64) -> Result<Pla
     let streams = workloads::resolve_streams(&mut cx, &b);
     let explicit = requests::resolve_requests(&mut cx, &b, &models, export.as_ref());
     let activations = activations::resolve_activations(&mut cx);
-    let background = background::resolve_background(&mut cx, &accounts);
+    let background = background::resolve_background(&mut cx, &accounts, &b);
     if let Some(tax) = &file.tax {
         if !(0.0..=1.0).contains(&tax.rate) {
             cx.problem(
@@ -116,6 +116,7 @@ pub fn resolve(file: &ScenarioFile, seed: Option<u64>, scale: f64) -> Result<Pla
         discounts,
         adjustments,
         profiles,
+        delivery: DeliveryPass::Latest,
     })
 }
 

@@ -253,6 +253,8 @@ pub struct BackgroundPlan {
     pub resources: Vec<String>,
     /// Resource tags.
     pub tags: Tags,
+    /// Guardrails with `guardrail_principal = "caller"`: the caller index its rows carry.
+    pub caller: Option<usize>,
 }
 
 /// Everything the simulator needs; no IO, no randomness left undecided except requests.
@@ -298,9 +300,31 @@ pub struct Plan {
     pub adjustments: Vec<AdjustmentPlan>,
     /// Application inference profiles.
     pub profiles: Vec<ProfilePlan>,
+    /// Which delivery of the restated periods this plan writes: the latest (default, what the
+    /// truth describes) or the first, as delivered before the late adjustments.
+    pub delivery: DeliveryPass,
+}
+
+/// Which delivery of a restated billing period is written (`restated_at` in
+/// `[[adjustments]]`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DeliveryPass {
+    /// The latest delivery: every row, late adjustments included.
+    #[default]
+    Latest,
+    /// The first delivery of a restated period: without its late adjustments.
+    First,
 }
 
 impl Plan {
+    /// The day (midnight UTC) the billing period `period` was restated, if it was.
+    pub fn restated_at(&self, period: usize) -> Option<Ts> {
+        self.adjustments
+            .iter()
+            .filter(|a| a.period == period)
+            .find_map(|a| a.restated_at)
+    }
+
     /// Days (since epoch) covered by the billing periods, in order.
     pub fn days(&self) -> Vec<i64> {
         self.export
@@ -372,6 +396,9 @@ pub struct AdjustmentPlan {
     pub product_code: String,
     /// `line_item_line_item_description`.
     pub description: String,
+    /// Set for a late adjustment (`restated_at`): midnight UTC of the day its period's
+    /// restatement is delivered, after the period closed.
+    pub restated_at: Option<Ts>,
 }
 
 /// An application inference profile.

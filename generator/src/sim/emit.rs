@@ -10,7 +10,7 @@ use super::truth::PeriodBill;
 use super::truth::TruthParts;
 use crate::ids::LineItemIds;
 use crate::keys::{BackgroundKey, BedrockKey, FxMap};
-use crate::plan::Plan;
+use crate::plan::{DeliveryPass, Plan};
 use crate::rows::{adjustment_sku, tax_sku, Pairs, Row, RowKind, Sku, TAX_USAGE_E6};
 use crate::scenario::model::{AdjustmentKind, BedrockCharge};
 use crate::time::Ts;
@@ -127,6 +127,7 @@ impl<'a> Emitter<'a> {
             b.background_e16 += background_e16;
             b.commitment_e16 += charges_e16[0];
             b.other_charges_e16 += charges_e16[1];
+            self.attribute_charges(period, &keys.background);
             *self
                 .rows_by_period
                 .entry(self.plan.export.periods[period].label.clone())
@@ -186,6 +187,9 @@ impl<'a> Emitter<'a> {
                     Some(BedrockCharge::Other) => b.other_charges_e16 += cost,
                     None => b.background_e16 += cost,
                 }
+                if let Some(c) = plan.background[k.entry as usize].caller {
+                    *b.attributed_charges.entry((c, k.bucket)).or_default() += cost;
+                }
             }
             let account = plan.background[k.entry as usize].account;
             self.add_period_cost(period, account, &sku, cost);
@@ -208,6 +212,27 @@ impl<'a> Emitter<'a> {
     }
 
     /// The bill sums of a period, by index.
+    /// The Bedrock charges rows carry a caller on (`guardrail_principal = "caller"`): their
+    /// cost per caller and time bucket, for the truth's principals and tags.
+    fn attribute_charges(&mut self, period: usize, background: &[(BackgroundKey, i64)]) {
+        let plan = self.plan;
+        if plan.background.iter().all(|b| b.caller.is_none()) {
+            return;
+        }
+        for (k, amount) in background {
+            let Some(c) = plan.background[k.entry as usize].caller else {
+                continue;
+            };
+            let rate = self.skus.background(plan, k).0.rate_e10;
+            let cost = Money::from_e16(i128::from(*amount) * i128::from(rate));
+            *self
+                .bill(period)
+                .attributed_charges
+                .entry((c, k.bucket))
+                .or_default() += cost;
+        }
+    }
+
     fn bill(&mut self, period: usize) -> &mut PeriodBill {
         self.bill_by_period
             .entry(self.plan.export.periods[period].label.clone())
@@ -270,6 +295,7 @@ impl<'a> Emitter<'a> {
                 tax_type: Some(tax.tax_type.clone()),
                 discount_e16: self.net_columns.then_some([Money::ZERO; 2]),
                 net_skew_e16: Money::ZERO,
+                late: false,
             });
         }
         if rows.is_empty() {
@@ -290,7 +316,9 @@ impl<'a> Emitter<'a> {
         let per = &plan.export.periods[period];
         let mut rows = Vec::new();
         for (n, a) in plan.adjustments.iter().enumerate() {
-            if a.period != period {
+            // The first delivery of a restated period is as it was before its late adjustments.
+            let pending = a.restated_at.is_some() && plan.delivery == DeliveryPass::First;
+            if a.period != period || pending {
                 continue;
             }
             let b = self.bill_by_period.entry(per.label.clone()).or_default();
@@ -319,6 +347,7 @@ impl<'a> Emitter<'a> {
                 tax_type: None,
                 discount_e16: self.net_columns.then_some([Money::ZERO; 2]),
                 net_skew_e16: Money::ZERO,
+                late: a.restated_at.is_some(),
             });
         }
         if rows.is_empty() {

@@ -141,7 +141,8 @@ impl<'a> RowMaker<'a> {
                     end: bucket_end(plan, k.bucket),
                     kind: RowKind::Background,
                     operation: background::operation(entry.service, k.line).into(),
-                    principal: None,
+                    // `guardrail_principal = "caller"`: the guardrail's caller.
+                    principal: entry.caller.map(|c| plan.callers[c].arn.clone()),
                     resource_id: Some(entry.resources[k.resource as usize].as_str())
                         .filter(|r| !r.is_empty())
                         .map(Into::into),
@@ -153,6 +154,7 @@ impl<'a> RowMaker<'a> {
                     tax_type: None,
                     discount_e16: self.net_columns.then_some([Money::ZERO; 2]),
                     net_skew_e16: Money::ZERO,
+                    late: false,
                     sku,
                 });
             }
@@ -211,6 +213,7 @@ impl<'a> RowMaker<'a> {
             tax_type: None,
             discount_e16,
             net_skew_e16: Money::ZERO,
+            late: false,
             sku,
         }
     }

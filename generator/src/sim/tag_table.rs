@@ -55,33 +55,28 @@ impl TagTable {
             sets.push(Arc::new(v));
             i
         };
+        // A caller's activated `iamPrincipal/` tags at `t`, sorted.
+        let caller_tags = |c: &crate::plan::Caller, t: Ts| -> Vec<(String, String)> {
+            if t < launch {
+                return Vec::new();
+            }
+            let mut v: Vec<(String, String)> = c
+                .tags
+                .iter()
+                .filter(|(k, _)| {
+                    plan.activations.iter().any(|a| {
+                        a.source == TagSource::IamPrincipal && a.key == *k && a.applies_at(t)
+                    })
+                })
+                .map(|(k, v)| (format!("{IAM_PRINCIPAL_PREFIX}{k}"), v.clone()))
+                .collect();
+            v.sort();
+            v
+        };
         let callers = plan
             .callers
             .iter()
-            .map(|c| {
-                breaks
-                    .iter()
-                    .map(|&t| {
-                        if t < launch {
-                            return 0;
-                        }
-                        let mut v: Vec<(String, String)> = c
-                            .tags
-                            .iter()
-                            .filter(|(k, _)| {
-                                plan.activations.iter().any(|a| {
-                                    a.source == TagSource::IamPrincipal
-                                        && a.key == *k
-                                        && a.applies_at(t)
-                                })
-                            })
-                            .map(|(k, v)| (format!("{IAM_PRINCIPAL_PREFIX}{k}"), v.clone()))
-                            .collect();
-                        v.sort();
-                        intern(v)
-                    })
-                    .collect()
-            })
+            .map(|c| breaks.iter().map(|&t| intern(caller_tags(c, t))).collect())
             .collect();
         let background = plan
             .background
@@ -105,6 +100,11 @@ impl TagTable {
                             .iter()
                             .map(|(k, v)| (format!("{RESOURCE_TAGS_PREFIX}{k}"), v.clone()))
                             .collect();
+                        // A guardrail's rows with their caller: the caller's tags beside the
+                        // guardrail's own (`guardrail_principal = "caller"`).
+                        if let Some(c) = b.caller {
+                            tags.extend(caller_tags(&plan.callers[c], t));
+                        }
                         tags.sort();
                         let mut rt: Vec<(String, String)> = active
                             .iter()

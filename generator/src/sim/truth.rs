@@ -42,8 +42,21 @@ pub struct PeriodBill {
     pub refunds_e16: Money,
     /// Provisioned Throughput and Reserved tier rows (1e-16 USD).
     pub commitment_e16: Money,
-    /// Other Bedrock charges without a principal: guardrails, rerank, AgentCore (1e-16 USD).
+    /// Other Bedrock charges: guardrails, rerank, AgentCore, cache storage (1e-16 USD), those
+    /// with a caller (`attributed_charges`) included.
     pub other_charges_e16: Money,
+    /// Other Bedrock charges whose rows carry a caller (`guardrail_principal = "caller"`), by
+    /// (caller index, time bucket start).
+    pub attributed_charges: BTreeMap<(usize, crate::time::Ts), Money>,
+}
+
+impl PeriodBill {
+    /// Σ of the attributed charges.
+    fn attributed(&self) -> Money {
+        self.attributed_charges
+            .values()
+            .fold(Money::ZERO, |s, v| s + *v)
+    }
 }
 
 /// How discounts show: (on the usage rows' net columns, as separate rows).
@@ -106,8 +119,8 @@ fn unattributable(plan: &Plan, b: &PeriodBill) -> BTreeMap<String, truth::Money>
         ("commitment-fees", b.commitment_e16, b.commitment_e16),
         (
             "bedrock-other-charges",
-            b.other_charges_e16,
-            b.other_charges_e16,
+            b.other_charges_e16 - b.attributed(),
+            b.other_charges_e16 - b.attributed(),
         ),
         ("non-bedrock", b.background_e16, b.background_e16),
         // Discount rows: their net is 0 when the usage rows' net columns carry the discount
@@ -147,13 +160,36 @@ fn build_bill(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> truth::TruthB
         all.refunds_e16 += b.refunds_e16;
         all.commitment_e16 += b.commitment_e16;
         all.other_charges_e16 += b.other_charges_e16;
+        for (k, v) in &b.attributed_charges {
+            *all.attributed_charges.entry(*k).or_default() += *v;
+        }
+    }
+    // Bedrock charges with a caller on their rows (`guardrail_principal = "caller"`): the
+    // caller's, and its tags' at the time, gross = net (never discounted), public on-demand.
+    let mut extra_p: BTreeMap<String, Money> = BTreeMap::new();
+    let mut extra_t: BTreeMap<(String, String), Money> = BTreeMap::new();
+    for ((c, bucket), v) in &all.attributed_charges {
+        *extra_p.entry(plan.callers[*c].arn.to_string()).or_default() += *v;
+        for (k, val) in tags.set(tags.caller_set(*c, *bucket)).iter() {
+            *extra_t.entry((k.clone(), val.clone())).or_default() += *v;
+        }
     }
     let mut by_principal: BTreeMap<String, Sums> = BTreeMap::new();
+    for arn in extra_p.keys() {
+        by_principal.entry(arn.clone()).or_default();
+    }
     for (c, v) in &parts.delta.by_caller {
         let arn = plan.callers[*c as usize].arn.to_string();
         by_principal.entry(arn).or_default().add(*v);
     }
     let mut by_tag: BTreeMap<String, BTreeMap<String, Sums>> = BTreeMap::new();
+    for (k, v) in extra_t.keys() {
+        by_tag
+            .entry(k.clone())
+            .or_default()
+            .entry(v.clone())
+            .or_default();
+    }
     for (set, v) in &parts.delta.by_tagset {
         for (k, val) in tags.set(*set).iter() {
             by_tag
@@ -164,7 +200,9 @@ fn build_bill(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> truth::TruthB
                 .add(*v);
         }
     }
+    let restatements = restatements(plan, parts);
     truth::TruthBill {
+        restatements,
         discount_representation: plan
             .discounts
             .representation
@@ -180,6 +218,8 @@ fn build_bill(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> truth::TruthB
             .into_iter()
             .map(|(k, s)| {
                 let (g, n) = gross_net(plan, &s);
+                let x = extra_p.get(&k).copied().unwrap_or(Money::ZERO);
+                let (g, n) = (g + x, n + x);
                 (
                     k,
                     truth::PrincipalMoney {
@@ -194,10 +234,24 @@ fn build_bill(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> truth::TruthB
         by_tag: by_tag
             .into_iter()
             .map(|(k, m)| {
-                (
-                    k,
-                    m.iter().map(|(v, s)| (v.clone(), money(plan, s))).collect(),
-                )
+                let values = m
+                    .iter()
+                    .map(|(v, s)| {
+                        let (g, n) = gross_net(plan, s);
+                        let x = extra_t
+                            .get(&(k.clone(), v.clone()))
+                            .copied()
+                            .unwrap_or(Money::ZERO);
+                        (
+                            v.clone(),
+                            truth::Money {
+                                gross: (g + x).to_usd(),
+                                net: (n + x).to_usd(),
+                            },
+                        )
+                    })
+                    .collect();
+                (k, values)
             })
             .collect(),
         profiles: plan
@@ -337,4 +391,39 @@ pub fn build_truth(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> Truth {
                 .unwrap_or_default(),
         }),
     }
+}
+
+/// The restated billing periods: the day, the late adjustments, the first delivery's total.
+fn restatements(plan: &Plan, parts: &TruthParts) -> BTreeMap<String, truth::TruthRestatement> {
+    let mut out = BTreeMap::new();
+    for (p, per) in plan.export.periods.iter().enumerate() {
+        let Some(day) = plan.restated_at(p) else {
+            continue;
+        };
+        let late: Vec<&crate::plan::AdjustmentPlan> = plan
+            .adjustments
+            .iter()
+            .filter(|a| a.period == p && a.restated_at.is_some())
+            .collect();
+        let sum = late.iter().fold(Money::ZERO, |s, a| s + a.cost_e16);
+        let invoice = parts
+            .bill_by_period
+            .get(&per.label)
+            .map_or(Money::ZERO, |b| {
+                Money::from_usd(totals(plan, b).invoice_total)
+            });
+        out.insert(
+            per.label.clone(),
+            truth::TruthRestatement {
+                restated_at: crate::time::rfc3339(day)
+                    .get(..10)
+                    .unwrap_or_default()
+                    .into(),
+                late_adjustments: sum.to_usd(),
+                late_rows: late.len() as u64,
+                first_invoice_total: (invoice - sum).to_usd(),
+            },
+        );
+    }
+    out
 }

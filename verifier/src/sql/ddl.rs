@@ -4,11 +4,17 @@
 //!
 //! - Athena: an external Parquet table with partition projection on `billing_period`
 //!   (`yyyy-MM`, monthly, from 2020-01 to now), so no `MSCK REPAIR` or crawler is needed.
-//! - Spark: a partitioned Parquet table, then `MSCK REPAIR TABLE` to register the periods
-//!   (Spark matches the `BILLING_PERIOD=` folders to the column case-insensitively).
+//! - Spark: a partitioned Parquet table `<table>_files`, then `MSCK REPAIR TABLE` to register
+//!   the periods (Spark matches the `BILLING_PERIOD=` folders to the column
+//!   case-insensitively), and the view `<table>` over it.
 //! - DuckDB: a view over `read_parquet(..., hive_partitioning = true)` that lists every column
 //!   with its type (columns a file lacks read as NULL, as in Athena and Spark) and turns the
 //!   timestamps into UTC `TIMESTAMP`s, as Athena shows them.
+//!
+//! The Spark and DuckDB views read each billing period from its latest execution folder only
+//! (the greatest folder name: it starts with the delivery time), so a create-new export with
+//! a restated month counts it once. The Athena table reads every folder of a period; for a
+//! create-new export, docs/sql.md gives the view over `"$path"`.
 
 use curlab_vocab::columns::{ColumnType, ALL_COLUMNS};
 
@@ -117,13 +123,29 @@ fn spark(header: &str, data: &str, table: &str) -> String {
         .map(|c| format!("  {} {}", d.ident(c.name), spark_type(c.ty)))
         .chain(std::iter::once("  `billing_period` STRING".to_string()))
         .collect();
+    let names: Vec<String> = ALL_COLUMNS
+        .iter()
+        .map(|c| format!("  {}", d.ident(c.name)))
+        .chain(std::iter::once("  `billing_period`".to_string()))
+        .collect();
+    let files = format!("{table}_files");
     format!(
-        "{header}CREATE TABLE IF NOT EXISTS {name} (\n{}\n)\nUSING PARQUET\nPARTITIONED BY (`billing_period`)\nLOCATION {loc};\n-- Register the billing periods present (run again after a new month appears).\nMSCK REPAIR TABLE {name};\n",
+        "{header}CREATE TABLE IF NOT EXISTS {files_id} (\n{}\n)\nUSING PARQUET\nPARTITIONED BY (`billing_period`)\nLOCATION {loc};\n-- Register the billing periods present (run again after a new month appears).\nMSCK REPAIR TABLE {files_id};\n-- {LATEST_NOTE}\nCREATE OR REPLACE VIEW {name} AS\nSELECT\n{}\nFROM (\n  SELECT *, max(`execution_`) OVER (PARTITION BY `billing_period`) AS `latest_`\n  FROM (SELECT *, regexp_extract(input_file_name(), {re}, 1) AS `execution_` FROM {files_id}) a\n) b\nWHERE `execution_` = `latest_`;\n",
         cols.join(",\n"),
+        names.join(",\n"),
         name = d.ident(table),
+        files_id = d.ident(&files),
         loc = d.lit(data),
+        re = d.lit(EXECUTION_RE),
     )
 }
+
+/// The execution folder of a data file's path (empty for a file directly in its
+/// `BILLING_PERIOD=` folder, as in overwrite delivery).
+const EXECUTION_RE: &str = "BILLING_PERIOD=[^/]+/([^/]+)/[^/]+$";
+
+/// Why the Spark and DuckDB definitions keep one execution folder per period.
+const LATEST_NOTE: &str = "Each billing period from its latest execution folder only (create-new delivery keeps every refresh, and a month restated after it closed is delivered twice; folder names start with the delivery time): docs/export-format.md, \"Restated months\".";
 
 fn duckdb(header: &str, data: &str, table: &str) -> String {
     let d = Dialect::DuckDb;
@@ -148,11 +170,12 @@ fn duckdb(header: &str, data: &str, table: &str) -> String {
         ))
         .collect();
     format!(
-        "{header}CREATE OR REPLACE VIEW {name} AS\nSELECT\n{}\nFROM (\n  SELECT {}, CAST(NULL AS VARCHAR) AS \"BILLING_PERIOD\" WHERE 1 = 0\n  UNION ALL BY NAME\n  SELECT * FROM read_parquet({glob}, hive_partitioning = true, hive_types = {{'BILLING_PERIOD': VARCHAR}}, union_by_name = true)\n);\n",
+        "{header}-- {LATEST_NOTE}\nCREATE OR REPLACE VIEW {name} AS\nSELECT\n{}\nFROM (\n  SELECT *, max(execution_) OVER (PARTITION BY \"BILLING_PERIOD\") AS latest_\n  FROM (\n    SELECT *, regexp_extract(filename, {re}, 1) AS execution_\n    FROM (\n      SELECT {}, CAST(NULL AS VARCHAR) AS \"BILLING_PERIOD\", CAST(NULL AS VARCHAR) AS filename WHERE 1 = 0\n      UNION ALL BY NAME\n      SELECT * FROM read_parquet({glob}, hive_partitioning = true, hive_types = {{'BILLING_PERIOD': VARCHAR}}, union_by_name = true, filename = true)\n    )\n  )\n)\nWHERE execution_ = latest_;\n",
         select.join(",\n"),
         typed.join(", "),
         name = d.ident(table),
         glob = d.lit(&format!("{data}BILLING_PERIOD=*/**/*.parquet")),
+        re = d.lit(EXECUTION_RE),
     )
 }
 

@@ -20,6 +20,23 @@ pub struct Assumptions {
     /// profile: the profile's ARN (`profile`) or the foundation model's (`foundation-model`).
     #[serde(default = "profile_arn")]
     pub profile_resource_id: ProfileResourceId,
+    /// Whether Bedrock Guardrails rows carry a principal: `none` (default) or `caller`, the
+    /// principal named by the guardrail's `[[background]] caller`, with its `iamPrincipal/`
+    /// tags.
+    #[serde(default)]
+    pub guardrail_principal: GuardrailPrincipal,
+}
+
+/// See [`Assumptions::guardrail_principal`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GuardrailPrincipal {
+    /// No principal on guardrail rows (IAM principal attribution documents model inference
+    /// APIs only).
+    #[default]
+    None,
+    /// The calling principal (`[[background]] caller`) and its `iamPrincipal/` tags.
+    Caller,
 }
 
 impl Default for Assumptions {
@@ -29,6 +46,7 @@ impl Default for Assumptions {
             batch_principal: BatchPrincipal::Caller,
             missing_principal: MissingPrincipal::Null,
             profile_resource_id: ProfileResourceId::Profile,
+            guardrail_principal: GuardrailPrincipal::None,
         }
     }
 }

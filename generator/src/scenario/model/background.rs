@@ -91,6 +91,11 @@ pub struct BackgroundSpec {
     /// Resource tags on those resources.
     #[serde(default)]
     pub resource_tags: TagMap,
+    /// `bedrock-guardrails` only: the principal whose requests the guardrail screens, as a
+    /// selector naming one principal (e.g. `role:SupportBotRole`). Its rows carry it (and its
+    /// `iamPrincipal/` tags) when `[assumptions] guardrail_principal = "caller"`.
+    #[serde(default)]
+    pub caller: Option<String>,
 }
 
 fn one_u32() -> u32 {

@@ -103,6 +103,12 @@ pub struct AdjustmentSpec {
     /// `line_item_line_item_description`; default `AWS Credit` / `Refund`.
     #[serde(default)]
     pub description: Option<String>,
+    /// `YYYY-MM-DD` after the period closed: the adjustment arrives late, in a restatement of
+    /// its billing period delivered on that day (a second execution of the period; the first
+    /// delivery has every other row and not this one). Default: none, the adjustment is in the
+    /// period's only delivery. All late adjustments of one period share one date.
+    #[serde(default)]
+    pub restated_at: Option<String>,
 }
 
 fn amazon_bedrock() -> String {
