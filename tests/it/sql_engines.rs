@@ -122,6 +122,9 @@ const CASES: &[(&str, &str, &str, Option<&str>)] = &[
 /// every export): the heuristics that only apply then (PR001/TG001 from the data, GW002).
 const SPARK_WITHOUT_TRUTH: &[&str] = &["s4-gateway-shared-role", "s1-iam-users+missing-principal"];
 
+/// Scenarios delivered in create-new execution folders, which Spark's table does not read.
+const SPARK_NO_EXECUTION_FOLDERS: &[&str] = &["full-bill"];
+
 /// The fault whose files no table definition can read: the engines must refuse them.
 const UNREADABLE: &str = "map-as-string";
 
@@ -304,13 +307,17 @@ fn prepare(
     let mut expected = BTreeMap::new();
     let mut queries = Vec::new();
     let spark_plain = SPARK_WITHOUT_TRUTH.contains(&name.as_str());
+    // Spark's table reads no file of a create-new export (its data files sit in execution
+    // folders below the partition folders): full-bill is compared on DuckDB and Trino only
+    // (open work, docs/sql.md).
+    let spark_reads = !SPARK_NO_EXECUTION_FOLDERS.contains(&scenario_arg);
     for (label, extra, verify_extra, only_rc, spark) in [
         (
             "truth",
             vec!["--truth", truth_s],
             vec!["--truth", truth_s],
             false,
-            true,
+            spark_reads,
         ),
         (
             "reconcile",
@@ -319,7 +326,7 @@ fn prepare(
             true,
             false,
         ),
-        ("plain", vec![], vec![], false, spark_plain),
+        ("plain", vec![], vec![], false, spark_plain && spark_reads),
     ] {
         let report = verify(&export_dir, &verify_extra);
         let mut want = expected_counts(&report, &rules, only_rc);
@@ -506,8 +513,12 @@ fn sql_counts_match_verify_on_duckdb_trino_and_spark() {
             }
         }
     }
+    let spark_cases = CASES
+        .iter()
+        .filter(|c| !SPARK_NO_EXECUTION_FOLDERS.contains(&c.0))
+        .count();
     assert!(
-        spark_runs >= CASES.len() - 1,
+        spark_runs >= spark_cases - 1,
         "Spark ran {spark_runs} queries"
     );
     assert!(compared > 1000, "compared {compared} rule counts");

@@ -145,7 +145,7 @@ fn spark(header: &str, data: &str, table: &str) -> String {
 const EXECUTION_RE: &str = "BILLING_PERIOD=[^/]+/([^/]+)/[^/]+$";
 
 /// Why the Spark and DuckDB definitions keep one execution folder per period.
-const LATEST_NOTE: &str = "Each billing period from its latest execution folder only (create-new delivery keeps every refresh, and a month restated after it closed is delivered twice; folder names start with the delivery time): docs/export-format.md, \"Restated months\".";
+const LATEST_NOTE: &str = "Each billing period from its latest execution folder only (create-new delivery keeps every refresh, and a month restated after it closed is delivered twice, and folder names start with the delivery time): docs/export-format.md, \"Restated months\".";
 
 fn duckdb(header: &str, data: &str, table: &str) -> String {
     let d = Dialect::DuckDb;
