@@ -148,7 +148,9 @@ fn full_bill_truth_equals_the_rows() {
     let b = &truth.bill;
     assert!(b.totals.discounts < 0.0, "{:?}", b.totals);
     assert!(b.totals.net_unblended < b.totals.unblended);
-    assert!(b.totals.credits == -25.0 && b.totals.refunds == -4.5);
+    // Refunds: June's $4.50 and May's late $12.40 (restated on 2026-06-09).
+    assert!(b.totals.credits == -25.0 && (b.totals.refunds + 16.9).abs() < 1e-9);
+    assert_eq!(b.restatements["2026-05"].restated_at, "2026-06-09");
     for key in ["discount-rows", "credits", "refunds", "tax", "non-bedrock"] {
         assert!(
             b.unattributable.contains_key(key),
@@ -315,13 +317,24 @@ fn discounted_rows_carry_the_map_and_separate_rows() {
     assert_eq!(credit.cost_e16.e16(), -25 * 10_000_000_000_000_000);
     let refund = rows
         .iter()
-        .find(|r| r.kind == RowKind::Refund)
+        .find(|r| r.kind == RowKind::Refund && !r.late)
         .expect("refund row");
     assert_eq!(
         (refund.line_item_type(), refund.bill_type()),
         ("Refund", "Refund")
     );
     assert_eq!(refund.sku.description, "Refund for a duplicated charge");
+    // The late refund of the restated May: a Refund like any other, flagged late (its own
+    // credit memo's invoice id).
+    let late = rows
+        .iter()
+        .find(|r| r.kind == RowKind::Refund && r.late)
+        .expect("late refund row");
+    assert_eq!(
+        late.sku.description,
+        "Refund for a Provisioned Throughput outage"
+    );
+    assert_eq!(late.cost_e16.e16(), -124 * 1_000_000_000_000_000);
 }
 
 #[test]
