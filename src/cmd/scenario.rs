@@ -100,7 +100,7 @@ fn from_export(a: FromExportArgs) -> Result<ExitCode> {
         started.elapsed().as_secs_f64() - twin.profile_secs
     );
     let mut patterns = std::collections::BTreeMap::new();
-    for pat in curlab_vocab::pattern::classify(p.principals.keys().map(String::as_str)).values() {
+    for pat in curlab_vocab::pattern::classify(p.principals.iter().map(|(a, _)| &**a)).values() {
         *patterns.entry(pat.as_str()).or_insert(0usize) += 1;
     }
     let pats: Vec<String> = patterns.iter().map(|(k, n)| format!("{k} {n}")).collect();

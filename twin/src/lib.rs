@@ -12,6 +12,7 @@ mod background;
 pub mod bill;
 mod bill_stats;
 pub mod build;
+mod identities;
 mod map;
 mod memo;
 mod models;
@@ -20,6 +21,7 @@ mod pass;
 pub mod profile;
 pub mod shape;
 mod specs;
+mod store;
 pub mod write;
 
 use anyhow::{bail, Result};
@@ -109,9 +111,9 @@ pub fn statements(p: &Profile) -> Vec<String> {
     }
     let long: u64 = p
         .principals
-        .values()
-        .flat_map(|ps| ps.work.values())
-        .map(|w| w.long_rows)
+        .iter()
+        .flat_map(|(_, ps)| ps.work.iter())
+        .map(|(_, w)| w.long_rows)
         .sum();
     if long > 0 {
         out.push(format!(

@@ -14,12 +14,12 @@ use curlab_vocab::bedrock::{
 use curlab_vocab::tags::{IAM_PRINCIPAL_PREFIX, RESOURCE_TAGS_PREFIX};
 
 use crate::bill_stats as bill;
-use crate::memo::{Interner, Memo, Sticky, NONE};
+use crate::memo::{Memo, Sticky, NONE};
 use crate::profile::{
-    region_code_of, CellKey, Map, PrincipalStats, Profile, TagKeyStats, WorkKey, WorkStats,
-    MAX_CELLS,
+    hour_of_day, region_code_of, weekday, BackgroundStats, HourSet, Map, PrincipalStats,
+    Profile, TagKeyStats, WorkKey,
 };
-use crate::specs::SPARSE_CELLS;
+use crate::store::{Caller, Dicts, IKey, Row, Store};
 
 /// A usage type read into what the profile needs.
 #[derive(Clone)]
@@ -62,25 +62,6 @@ fn line_of(s: &str) -> Line {
     }
 }
 
-/// A workload's cells while reading.
-type CellList = Vec<(CellKey, [f64; 5])>;
-
-/// A workload within a principal, by ids: (model, region code, tier, profile or `NONE`).
-type IKey = (u32, &'static str, ServiceTier, u32);
-
-#[derive(Debug, Default)]
-struct PAcc {
-    account: u32,
-    /// (tag key id, value id) → rows (`iamPrincipal/` keys).
-    tags: Map<(u32, u32), u64>,
-    /// Workloads, with their cells while there are at most [`MAX_CELLS`] (kept as a list
-    /// while reading: the row's cell is nearly always the last one).
-    work: Vec<(IKey, WorkStats, Option<CellList>)>,
-    /// Cells seen over all workloads; above [`SPARSE_CELLS`] the caller cannot be replayed
-    /// as exact requests, and its cells are dropped.
-    cells: usize,
-}
-
 #[derive(Debug, Default)]
 struct ProfileAcc {
     rows: u64,
@@ -96,36 +77,38 @@ struct KeyAcc {
     bedrock_cost: f64,
 }
 
-/// One worker's figures, by id.
+/// Background spend of one account and product code, by id.
 #[derive(Debug, Default)]
-pub(crate) struct Acc {
-    /// What is kept as it is read (rows, spans, periods, background, bill rows, shapes).
-    pub p: Profile,
-    accounts: Interner,
-    pretax: Vec<f64>,
-    tax: Vec<Option<f64>>,
-    keys: Interner,
-    /// Per tag key id: 1 `iamPrincipal/`, 2 `resourceTags/`, 0 other.
-    key_kind: Vec<u8>,
-    key_acc: Vec<Option<KeyAcc>>,
-    values: Interner,
-    models: Vec<Arc<str>>,
-    model_ids: Map<Arc<str>, u32>,
-    uts: Interner,
-    usage: Map<(u32, u32), [f64; 3]>,
-    profiles: Interner,
-    profile_acc: Vec<ProfileAcc>,
-    principals: Vec<(String, PAcc)>,
-    pidx: Map<String, u32>,
-    unattributed: Map<u32, PAcc>,
-    last_period_start: Option<i64>,
-    row_tags: Vec<(u32, u32)>,
-    /// Memos kept across batches: principals, resource ids, tag keys, tag values.
-    sticky: [Sticky; 4],
+struct BgAcc {
+    cost: f64,
+    regions: Map<&'static str, u64>,
+    /// (tag key id, value id) → rows (`resourceTags/` keys).
+    tags: Map<(u32, u32), u64>,
+    units: HourSet,
 }
 
-fn weekday(ts: i64) -> usize {
-    ((ts.div_euclid(86_400) + 3).rem_euclid(7)) as usize // 1970-01-01 was a Thursday
+/// One worker's figures other than the callers' (which are in the shared [`Store`]), by
+/// global id; small, merged once at the end.
+#[derive(Debug)]
+pub(crate) struct Acc {
+    store: Arc<Store>,
+    /// What is kept as it is read (rows, spans, periods, bill rows, shapes).
+    pub p: Profile,
+    pretax: Vec<f64>,
+    tax: Vec<Option<f64>>,
+    /// Per tag key id, as far as this worker has seen it: 1 `iamPrincipal/`,
+    /// 2 `resourceTags/`, 0 other.
+    key_kind: Vec<u8>,
+    key_acc: Vec<Option<KeyAcc>>,
+    usage: Map<(u32, u32), [f64; 3]>,
+    profile_acc: Vec<ProfileAcc>,
+    /// Account id → product code (or charge name) → background spend.
+    background: Map<u32, Map<String, BgAcc>>,
+    last_period_start: Option<i64>,
+    row_tags: Vec<(u32, u32)>,
+    principal_tags: Vec<(u32, u32)>,
+    /// Memos kept across batches: principals, resource ids, tag keys, tag values.
+    sticky: [Sticky; 4],
 }
 
 fn key_kind(k: &str) -> u8 {
@@ -138,53 +121,59 @@ fn key_kind(k: &str) -> u8 {
     }
 }
 
+fn lite(d: &mut Dicts, usage_type: &str) -> Option<Lite> {
+    let parsed = parse_usage_type(usage_type)?;
+    let model = match parsed.model {
+        Some(m) if parsed.form() == BillingForm::Aws => Some(d.models.id(m)),
+        _ => None,
+    };
+    Some(Lite {
+        model,
+        region: REGION_CODES
+            .iter()
+            .find(|(_, c)| *c == parsed.region_code)
+            .map_or("USE1", |(_, c)| *c),
+        tier: parsed.tier,
+        token: parsed.token,
+        batch: parsed.batch,
+        global: parsed.global,
+        long: parsed.long_context,
+        spelling: parsed.spelling,
+        tokens_per_unit: parsed.form().tokens_per_unit(),
+        ut: d.usage_types.id(usage_type),
+    })
+}
+
+fn grow<T: Default>(v: &mut Vec<T>, i: u32) -> &mut T {
+    let i = i as usize;
+    if i >= v.len() {
+        v.resize_with(i + 1, T::default);
+    }
+    &mut v[i]
+}
+
 impl Acc {
-    fn model_id(&mut self, m: &str) -> u32 {
-        if let Some(i) = self.model_ids.get(m) {
-            return *i;
+    pub(crate) fn new(store: Arc<Store>) -> Self {
+        Acc {
+            store,
+            p: Profile::default(),
+            pretax: Vec::new(),
+            tax: Vec::new(),
+            key_kind: Vec::new(),
+            key_acc: Vec::new(),
+            usage: Map::default(),
+            profile_acc: Vec::new(),
+            background: Map::default(),
+            last_period_start: None,
+            row_tags: Vec::new(),
+            principal_tags: Vec::new(),
+            sticky: Default::default(),
         }
-        let a: Arc<str> = Arc::from(m);
-        self.models.push(a.clone());
-        let i = (self.models.len() - 1) as u32;
-        self.model_ids.insert(a, i);
-        i
-    }
-
-    fn lite(&mut self, usage_type: &str) -> Option<Lite> {
-        let parsed = parse_usage_type(usage_type)?;
-        let model = match parsed.model {
-            Some(m) if parsed.form() == BillingForm::Aws => Some(self.model_id(m)),
-            _ => None,
-        };
-        Some(Lite {
-            model,
-            region: REGION_CODES
-                .iter()
-                .find(|(_, c)| *c == parsed.region_code)
-                .map_or("USE1", |(_, c)| *c),
-            tier: parsed.tier,
-            token: parsed.token,
-            batch: parsed.batch,
-            global: parsed.global,
-            long: parsed.long_context,
-            spelling: parsed.spelling,
-            tokens_per_unit: parsed.form().tokens_per_unit(),
-            ut: self.uts.id(usage_type),
-        })
-    }
-
-    fn principal(&mut self, arn: &str) -> u32 {
-        if let Some(i) = self.pidx.get(arn) {
-            return *i;
-        }
-        self.principals.push((arn.to_string(), PAcc::default()));
-        let i = (self.principals.len() - 1) as u32;
-        self.pidx.insert(arn.to_string(), i);
-        i
     }
 
     /// Observe one batch.
     pub(crate) fn observe(&mut self, b: &Batch) {
+        let store = &*self.store.clone();
         let d = |c: Col| b.dict(c);
         let (acct_d, line_d) = (d(Col::UsageAccount), d(Col::LineItemType));
         let (code_d, ent_d, fam_d, op_d) = (
@@ -220,13 +209,14 @@ impl Acc {
             d.and_then(|d| d.get(i)).unwrap_or("")
         }
         let mut row_tags = std::mem::take(&mut self.row_tags);
+        let mut principal_tags = std::mem::take(&mut self.principal_tags);
         for i in 0..b.len {
             self.p.rows += 1;
             let acc = acct_m.of(acct_d, i, |s| {
                 if s.is_empty() {
                     NONE
                 } else {
-                    self.accounts.id(s)
+                    store.dicts().accounts.id(s)
                 }
             });
             let cost = b.f64(Col::UnblendedCost, i).unwrap_or(0.0);
@@ -250,19 +240,18 @@ impl Acc {
                     self.p.periods.insert(dt.format("%Y-%m").to_string());
                 }
             }
-            let ai = acc as usize;
-            if acc != NONE && ai >= self.pretax.len() {
-                self.pretax.resize(ai + 1, 0.0);
-                self.tax.resize(ai + 1, None);
+            if acc != NONE {
+                grow(&mut self.pretax, acc);
+                grow(&mut self.tax, acc);
             }
             if line == Line::Tax {
                 if acc != NONE {
-                    *self.tax[ai].get_or_insert(0.0) += cost;
+                    *self.tax[acc as usize].get_or_insert(0.0) += cost;
                 }
                 continue;
             }
             if acc != NONE {
-                self.pretax[ai] += cost;
+                self.pretax[acc as usize] += cost;
             }
             if let (Some(st), Some(en)) = (start, b.ts(Col::UsageEnd, i)) {
                 if line == Line::Usage {
@@ -312,17 +301,15 @@ impl Acc {
             let ts = start.unwrap_or(0);
             // Tag keys: first appearance and values, on every row.
             row_tags.clear();
+            principal_tags.clear();
             if let Some(t) = tags {
                 if let Some(r) = t.range(i) {
                     for j in r {
                         let Some(kk) = t.keys.key(j) else { continue };
                         let kid = tk_m.at(kk, || {
                             let s = t.keys.values().value(kk);
-                            let id = self.keys.id(s);
-                            if id as usize >= self.key_kind.len() {
-                                self.key_kind.push(key_kind(s));
-                                self.key_acc.push(None);
-                            }
+                            let id = store.dicts().keys.id(s);
+                            *grow(&mut self.key_kind, id) = key_kind(s);
                             id
                         });
                         let vid = match t.values.key(j) {
@@ -331,7 +318,7 @@ impl Acc {
                                 if s.is_empty() {
                                     NONE
                                 } else {
-                                    self.values.id(s)
+                                    store.dicts().values.id(s)
                                 }
                             }),
                             None => NONE,
@@ -339,7 +326,7 @@ impl Acc {
                         if vid == NONE {
                             continue;
                         }
-                        let e = self.key_acc[kid as usize].get_or_insert_with(|| KeyAcc {
+                        let e = grow(&mut self.key_acc, kid).get_or_insert_with(|| KeyAcc {
                             first: i64::MAX,
                             values: Default::default(),
                             bedrock_cost: 0.0,
@@ -350,6 +337,9 @@ impl Acc {
                             e.bedrock_cost += cost;
                         }
                         row_tags.push((kid, vid));
+                        if self.key_kind[kid as usize] == 1 {
+                            principal_tags.push((kid, vid));
+                        }
                     }
                 }
             }
@@ -371,9 +361,11 @@ impl Acc {
                 pn_key,
                 product_name,
                 row_tags: &row_tags,
+                principal_tags: &principal_tags,
             });
         }
         self.row_tags = row_tags;
+        self.principal_tags = principal_tags;
         self.sticky[0].put(p_m);
         self.sticky[1].put(r_m);
         self.sticky[2].put(tk_m);
@@ -396,7 +388,6 @@ impl Acc {
         product_name: &str,
     ) {
         let s = |c: Col| b.str(c, i).unwrap_or("");
-        let account = self.account_name(acc);
         match line {
             Line::Credit | Line::Refund => {
                 let period = self
@@ -404,6 +395,11 @@ impl Acc {
                     .and_then(|ps| chrono::DateTime::from_timestamp(ps.div_euclid(1_000_000), 0))
                     .map(|d| d.format("%Y-%m").to_string())
                     .unwrap_or_default();
+                let account = if acc == NONE {
+                    String::new()
+                } else {
+                    self.store.dicts().accounts.names[acc as usize].to_string()
+                };
                 let key = (
                     line == Line::Credit,
                     period,
@@ -447,7 +443,7 @@ impl Acc {
             return;
         }
         let code = charge.unwrap_or_else(|| s(Col::ProductCode));
-        let by_code = self.p.background.entry(account).or_default();
+        let by_code = self.background.entry(acc).or_default();
         let bg = match by_code.get_mut(code) {
             Some(x) => x,
             None => by_code.entry(code.to_string()).or_default(),
@@ -457,29 +453,10 @@ impl Acc {
             .entry(region_code_of(s(Col::UsageType)).unwrap_or("USE1"))
             .or_default() += 1;
         bg.units.insert(ts);
-        for (k, v) in row_tags {
-            if self.key_kind[*k as usize] == 2 {
-                let key = &self.keys.names[*k as usize][RESOURCE_TAGS_PREFIX.len()..];
-                let val = &self.values.names[*v as usize];
-                let e = match bg.tags.get_mut(key) {
-                    Some(e) => e,
-                    None => bg.tags.entry(key.to_string()).or_default(),
-                };
-                match e.get_mut(val) {
-                    Some(n) => *n += 1,
-                    None => {
-                        e.insert(val.clone(), 1);
-                    }
-                }
+        for kv in row_tags {
+            if self.key_kind[kv.0 as usize] == 2 {
+                *bg.tags.entry(*kv).or_default() += 1;
             }
-        }
-    }
-
-    fn account_name(&self, acc: u32) -> String {
-        if acc == NONE {
-            String::new()
-        } else {
-            self.accounts.names[acc as usize].clone()
         }
     }
 
@@ -498,7 +475,9 @@ impl Acc {
             pn_key,
             product_name,
             row_tags,
+            principal_tags,
         } = r;
+        let store = &*self.store.clone();
         self.p.bedrock_rows += 1;
         self.p.bedrock_cost += cost;
         self.p.first_bedrock = Some(self.p.first_bedrock.map_or(ts, |f| f.min(ts)));
@@ -510,7 +489,7 @@ impl Acc {
                 }
                 if ut_m[k].is_none() {
                     let s = ut_d.map_or("", |d| d.values().value(k));
-                    ut_m[k] = Some(self.lite(s));
+                    ut_m[k] = Some(lite(&mut store.dicts(), s));
                 }
                 ut_m[k].clone().flatten()
             }
@@ -530,9 +509,9 @@ impl Acc {
         let model = match parsed.model {
             Some(m) => m,
             None if pn_key != NONE => mp_m.at(pn_key as usize, || {
-                self.model_id(&format!("MP:{product_name}"))
+                store.dicts().models.id(&format!("MP:{product_name}"))
             }),
-            None => self.model_id("MP:"),
+            None => store.dicts().models.id("MP:"),
         };
         let u = self.usage.entry((model, parsed.ut)).or_default();
         u[0] += cost;
@@ -544,22 +523,18 @@ impl Acc {
         let r_d = b.dict(Col::ResourceId);
         let profile = r_m.of(r_d, i, |s| {
             if s.contains(":application-inference-profile/") {
-                let id = self.profiles.id(s);
-                if id as usize >= self.profile_acc.len() {
-                    self.profile_acc.push(ProfileAcc::default());
-                }
-                id
+                store.dicts().profiles.id(s)
             } else {
                 NONE
             }
         });
         if profile != NONE {
-            let pa = &mut self.profile_acc[profile as usize];
+            let pa = grow(&mut self.profile_acc, profile);
             pa.rows += 1;
             pa.cost += cost;
-            for (k, v) in row_tags {
-                if self.key_kind[*k as usize] == 2 {
-                    *pa.tags.entry((*k, *v)).or_default() += 1;
+            for kv in row_tags {
+                if self.key_kind[kv.0 as usize] == 2 {
+                    *pa.tags.entry(*kv).or_default() += 1;
                 }
             }
         }
@@ -568,180 +543,222 @@ impl Acc {
             if s.trim().is_empty() {
                 NONE
             } else {
-                self.principal(s)
+                store.dicts().principals.id(s)
             }
         });
         let streaming = {
             let op_d = b.dict(Col::Operation);
             op_m.of(op_d, i, |s| u32::from(s == OP_INVOKE_STREAMING)) == 1
         };
-        let ps = if pi != NONE {
-            self.p.first_with_principal =
-                Some(self.p.first_with_principal.map_or(ts, |f| f.min(ts)));
-            &mut self.principals[pi as usize].1
-        } else {
-            self.unattributed.entry(acc).or_default()
-        };
-        ps.account = acc;
-        for (k, v) in row_tags {
-            if self.key_kind[*k as usize] == 1 {
-                *ps.tags.entry((*k, *v)).or_default() += 1;
-            }
-        }
-        let ik: IKey = (model, parsed.region, parsed.tier, profile);
-        let wi = match ps.work.iter().position(|(k, _, _)| *k == ik) {
-            Some(x) => x,
-            None => {
-                let mut w = WorkStats::new(parsed.spelling);
-                w.cells = None;
-                ps.work.push((ik, w, Some(Vec::new())));
-                ps.work.len() - 1
-            }
-        };
-        let (_, w, cells) = &mut ps.work[wi];
-        let t = parsed.token as usize;
-        w.tokens[t] += tokens;
-        w.cost += cost;
-        w.cost_t[t] += cost;
-        w.rows += 1;
-        w.first = w.first.min(ts);
-        w.last = w.last.max(ts);
-        w.units.insert(ts);
-        if parsed.long {
-            w.long_rows += 1;
-        }
         if parsed.token != TokenType::Output {
-            if parsed.batch {
-                w.batch_prompt += tokens;
-            }
-            if parsed.global {
-                w.global_prompt += tokens;
-            }
-            if streaming {
-                w.stream_prompt += tokens;
-            }
-            let h = (ts.rem_euclid(86_400) / 3600) as usize;
-            w.hod[h] += tokens;
-            w.wd[weekday(ts)] += tokens;
+            let h = hour_of_day(ts);
             self.p.hod[h] += tokens;
             self.p.wd[weekday(ts)] += tokens;
         }
-        let mut dense = false;
-        if let Some(list) = cells {
-            let k = (ts, parsed.batch, parsed.global, streaming, parsed.long);
-            match list.iter().rposition(|(c, _)| *c == k) {
-                Some(x) => list[x].1[t] += tokens,
-                None if list.len() < MAX_CELLS => {
-                    let mut v = [0.0; 5];
-                    v[t] = tokens;
-                    list.push((k, v));
-                    ps.cells += 1;
-                    dense = ps.cells > SPARSE_CELLS;
-                }
-                None => *cells = None,
+        let row = Row {
+            account: acc,
+            tags: principal_tags,
+            key: (model, parsed.region, parsed.tier, profile) as IKey,
+            spelling: parsed.spelling,
+            token: parsed.token as usize,
+            tokens,
+            cost,
+            ts,
+            batch: parsed.batch,
+            global: parsed.global,
+            streaming,
+            long: parsed.long,
+        };
+        if pi != NONE {
+            self.p.first_with_principal =
+                Some(self.p.first_with_principal.map_or(ts, |f| f.min(ts)));
+            store.add(pi, &row);
+        } else {
+            store.add_unattributed(&row);
+        }
+    }
+
+    /// Add another worker's figures.
+    pub(crate) fn merge(&mut self, o: Acc) {
+        self.p.merge(o.p);
+        for (a, x) in o.pretax.into_iter().enumerate() {
+            *grow(&mut self.pretax, a as u32) += x;
+        }
+        for (a, x) in o.tax.into_iter().enumerate() {
+            if let Some(x) = x {
+                *grow(&mut self.tax, a as u32).get_or_insert(0.0) += x;
             }
         }
-        if dense {
-            for (_, _, c) in &mut ps.work {
-                *c = None;
+        for (k, x) in o.key_kind.into_iter().enumerate() {
+            *grow(&mut self.key_kind, k as u32) = x;
+        }
+        for (k, x) in o.key_acc.into_iter().enumerate() {
+            let Some(x) = x else { continue };
+            match grow(&mut self.key_acc, k as u32) {
+                Some(e) => {
+                    e.first = e.first.min(x.first);
+                    e.values.extend(x.values);
+                    e.bedrock_cost += x.bedrock_cost;
+                }
+                e => *e = Some(x),
+            }
+        }
+        for (k, v) in o.usage {
+            let e = self.usage.entry(k).or_default();
+            for i in 0..3 {
+                e[i] += v[i];
+            }
+        }
+        for (i, pa) in o.profile_acc.into_iter().enumerate() {
+            let e = grow(&mut self.profile_acc, i as u32);
+            e.rows += pa.rows;
+            e.cost += pa.cost;
+            for (k, n) in pa.tags {
+                *e.tags.entry(k).or_default() += n;
+            }
+        }
+        for (a, by_code) in o.background {
+            let e = self.background.entry(a).or_default();
+            for (code, bg) in by_code {
+                let x = e.entry(code).or_default();
+                x.cost += bg.cost;
+                for (r, n) in bg.regions {
+                    *x.regions.entry(r).or_default() += n;
+                }
+                for (k, n) in bg.tags {
+                    *x.tags.entry(k).or_default() += n;
+                }
+                x.units.merge(&bg.units);
             }
         }
     }
 
-    /// The worker's figures as a [`Profile`] of strings.
+    /// The pass's figures (this worker's, with the others merged in) and the shared callers
+    /// as a [`Profile`] of strings.
     pub(crate) fn finish(self) -> Profile {
         let Acc {
+            store,
             mut p,
-            accounts,
             pretax,
             tax,
-            keys,
-            key_kind: _,
             key_acc,
-            values,
-            models,
-            uts,
             usage,
-            profiles,
             profile_acc,
-            principals,
-            unattributed,
+            background,
             ..
         } = self;
-        let name = |a: u32| -> String {
+        let (dicts, callers, unattributed) = store.take_parts();
+        drop(store);
+        let Dicts {
+            accounts,
+            keys,
+            values,
+            models,
+            usage_types,
+            profiles,
+            principals,
+        } = dicts;
+        let (accounts, keys, values, models) = (
+            accounts.into_names(),
+            keys.into_names(),
+            values.into_names(),
+            models.into_names(),
+        );
+        let name = |a: u32| -> Arc<str> {
             if a == NONE {
-                String::new()
+                Arc::from("")
             } else {
-                accounts.names[a as usize].clone()
+                accounts[a as usize].clone()
             }
         };
-        for (a, n) in accounts.names.iter().enumerate() {
-            p.accounts.insert(n.clone());
+        for (a, n) in accounts.iter().enumerate() {
+            p.accounts.insert(n.to_string());
             p.pretax
-                .insert(n.clone(), pretax.get(a).copied().unwrap_or(0.0));
+                .insert(n.to_string(), pretax.get(a).copied().unwrap_or(0.0));
             if let Some(t) = tax.get(a).copied().flatten() {
-                p.tax.insert(n.clone(), t);
+                p.tax.insert(n.to_string(), t);
             }
         }
         for (kid, k) in key_acc.into_iter().enumerate() {
             if let Some(k) = k {
                 p.tag_keys.insert(
-                    keys.names[kid].clone(),
+                    keys[kid].to_string(),
                     TagKeyStats {
                         first: k.first,
-                        values: k
-                            .values
-                            .iter()
-                            .map(|v| values.names[*v as usize].clone())
-                            .collect(),
+                        values: k.values.len(),
                         bedrock_cost: k.bedrock_cost,
                     },
                 );
             }
         }
-        let tags_of = |m: &Map<(u32, u32), u64>, prefix: &str| {
+        // Tag keys without their prefix, once each.
+        let strip = |prefix: &str| -> Vec<Arc<str>> {
+            keys.iter()
+                .map(|k| Arc::from(k.strip_prefix(prefix).unwrap_or_default()))
+                .collect()
+        };
+        let (iam_keys, res_keys) = (strip(IAM_PRINCIPAL_PREFIX), strip(RESOURCE_TAGS_PREFIX));
+        let tags_of = |m: Map<(u32, u32), u64>| {
             let mut out: Map<String, Map<String, u64>> = Map::default();
             for ((k, v), n) in m {
-                let key = keys.names[*k as usize]
-                    .strip_prefix(prefix)
-                    .unwrap_or_default();
-                *out.entry(key.to_string())
+                *out.entry(res_keys[k as usize].to_string())
                     .or_default()
-                    .entry(values.names[*v as usize].clone())
+                    .entry(values[v as usize].to_string())
                     .or_default() += n;
             }
             out
         };
-        let profile_arn =
-            |x: u32| (x != NONE).then(|| Arc::<str>::from(profiles.names[x as usize].as_str()));
-        let stats = |ps: PAcc| PrincipalStats {
-            account: name(ps.account),
-            tags: tags_of(&ps.tags, IAM_PRINCIPAL_PREFIX),
-            work: ps
+        let profile_arn = |x: u32| (x != NONE).then(|| profiles.names[x as usize].clone());
+        let stats = |c: Caller| {
+            let mut tags: Vec<(Arc<str>, Arc<str>, u64)> = c
+                .tags
+                .into_iter()
+                .map(|(k, v, n)| (iam_keys[k as usize].clone(), values[v as usize].clone(), n))
+                .collect();
+            tags.sort();
+            let mut work: Vec<(WorkKey, _)> = c
                 .work
                 .into_iter()
-                .map(|((m, r, t, pr), mut w, cells)| {
-                    let k: WorkKey = (models[m as usize].clone(), r, t, profile_arn(pr));
-                    w.cells = cells.map(|c| c.into_iter().collect());
-                    (k, w)
+                .map(|((m, r, t, pr), mut w)| {
+                    w.settle();
+                    ((models[m as usize].clone(), r, t, profile_arn(pr)), w)
                 })
-                .collect(),
+                .collect();
+            work.sort_by(|a, b| a.0.cmp(&b.0));
+            PrincipalStats {
+                account: name(c.account),
+                tags,
+                work,
+            }
         };
-        for (arn, ps) in principals {
-            p.principals.insert(arn, stats(ps));
+        let arns = principals.into_names();
+        p.principals = arns.into_iter().zip(callers).map(|(a, c)| (a, stats(c))).collect();
+        p.principals.sort_by(|a, b| a.0.cmp(&b.0));
+        for (a, c) in unattributed {
+            p.unattributed.insert(name(a).to_string(), stats(c));
         }
-        for (a, ps) in unattributed {
-            p.unattributed.insert(name(a), stats(ps));
+        for (a, by_code) in background {
+            let e = p.background.entry(name(a).to_string()).or_default();
+            for (code, bg) in by_code {
+                e.insert(
+                    code,
+                    BackgroundStats {
+                        cost: bg.cost,
+                        regions: bg.regions,
+                        tags: tags_of(bg.tags),
+                        units: bg.units,
+                    },
+                );
+            }
         }
         for (i, pa) in profile_acc.into_iter().enumerate() {
-            let s = p
-                .bill
-                .profiles
-                .entry(Arc::from(profiles.names[i].as_str()))
-                .or_default();
+            if pa.rows == 0 {
+                continue;
+            }
+            let s = p.bill.profiles.entry(profiles.names[i].clone()).or_default();
             s.rows += pa.rows;
             s.cost += pa.cost;
-            for (k, vs) in tags_of(&pa.tags, RESOURCE_TAGS_PREFIX) {
+            for (k, vs) in tags_of(pa.tags) {
                 let e = s.tags.entry(k).or_default();
                 for (v, n) in vs {
                     *e.entry(v).or_default() += n;
@@ -751,7 +768,7 @@ impl Acc {
         for ((m, ut), v) in usage {
             let i = p
                 .bill
-                .usage_index(&models[m as usize], &uts.names[ut as usize]);
+                .usage_index(&models[m as usize], &usage_types.names[ut as usize]);
             for (x, y) in p.bill.usage[i].2.iter_mut().zip(v) {
                 *x += y;
             }
@@ -775,4 +792,5 @@ struct InferenceRow<'a, 'b> {
     pn_key: u32,
     product_name: &'a str,
     row_tags: &'b [(u32, u32)],
+    principal_tags: &'b [(u32, u32)],
 }

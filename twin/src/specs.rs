@@ -8,6 +8,7 @@ use curlab_vocab::bedrock::REGION_CODES;
 
 use crate::anon::Renamer;
 use crate::map::Map;
+use crate::profile::TagCounts;
 
 /// Active hour-cells of a caller at or below which its exact requests are written instead of
 /// a statistical workload (a workload could draw none of them and lose the caller).
@@ -40,6 +41,27 @@ pub(crate) fn top_tags(r: &mut Renamer, tags: &Map<String, Map<String, u64>>) ->
             let rk = r.tag_key(k);
             out.insert(rk, r.tag_value(k, v));
         }
+    }
+    out
+}
+
+/// The most common value of each key of a caller's tags (sorted by key and value), renamed.
+pub(crate) fn top_tags_of(r: &mut Renamer, tags: &TagCounts) -> TagMap {
+    let mut out = TagMap::new();
+    let mut i = 0;
+    while i < tags.len() {
+        let key = &tags[i].0;
+        let mut best = i;
+        let mut j = i + 1;
+        while j < tags.len() && tags[j].0 == *key {
+            if tags[j].2 > tags[best].2 {
+                best = j;
+            }
+            j += 1;
+        }
+        let rk = r.tag_key(key);
+        out.insert(rk, r.tag_value(key, &tags[best].1));
+        i = j;
     }
     out
 }
