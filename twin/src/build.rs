@@ -22,8 +22,8 @@ use crate::shape;
 use crate::write::Notes;
 
 use crate::specs::day;
-pub use crate::specs::{region_name, SPARSE_CELLS};
 use crate::specs::sorted;
+pub use crate::specs::{region_name, SPARSE_CELLS};
 
 /// In an export with more than [`COMPACT_TOTAL`] principals, an identity provider or gateway
 /// with more than this many users is written with generated users (a count and attribute
@@ -309,8 +309,11 @@ fn workloads(
     for (ps, target) in targets {
         match target {
             Target::One(sel) => {
-                let cells: Option<usize> =
-                    ps.work.iter().map(|(_, w)| w.cells().map(|c| c.len())).sum();
+                let cells: Option<usize> = ps
+                    .work
+                    .iter()
+                    .map(|(_, w)| w.cells().map(|c| c.len()))
+                    .sum();
                 // Exact requests cannot name an inference profile: callers through one keep
                 // a workload.
                 let profiled = ps.work.iter().any(|(k, _)| k.3.is_some());

@@ -366,7 +366,11 @@ fn gateway<'a>(
         format!(
             "inferred: one role with {} named sessions{}: a gateway assuming it per user",
             g.members.len(),
-            if same_tags { "" } else { " carrying different tags" }
+            if same_tags {
+                ""
+            } else {
+                " carrying different tags"
+            }
         ),
     );
     c.file.gateways.push(GatewaySpec {

@@ -32,9 +32,33 @@ impl Interner {
         i
     }
 
+    /// The id of `s` and the shared string.
+    pub(crate) fn id_arc(&mut self, s: &str) -> (u32, Arc<str>) {
+        let i = self.id(s);
+        (i, self.names[i as usize].clone())
+    }
+
     /// The names by id, dropping the index.
     pub(crate) fn into_names(self) -> Vec<Arc<str>> {
         self.names
+    }
+}
+
+/// A worker's own index in front of a shared [`Interner`] (for columns whose dictionary
+/// changes from batch to batch, such as principals): a string this worker has seen is found
+/// without taking the shared lock. It shares the interner's strings.
+#[derive(Debug, Default)]
+pub(crate) struct Local(Map<Arc<str>, u32>);
+
+impl Local {
+    /// The id of `s`, asking `shared` (the locked interner) the first time.
+    pub(crate) fn id(&mut self, s: &str, shared: impl FnOnce(&str) -> (u32, Arc<str>)) -> u32 {
+        if let Some(i) = self.0.get(s) {
+            return *i;
+        }
+        let (i, a) = shared(s);
+        self.0.insert(a, i);
+        i
     }
 }
 

@@ -14,12 +14,12 @@ use curlab_vocab::bedrock::{
 use curlab_vocab::tags::{IAM_PRINCIPAL_PREFIX, RESOURCE_TAGS_PREFIX};
 
 use crate::bill_stats as bill;
-use crate::memo::{Memo, Sticky, NONE};
+use crate::memo::{Interner, Local, Memo, Sticky, NONE};
 use crate::profile::{
-    hour_of_day, region_code_of, weekday, BackgroundStats, HourSet, Map, PrincipalStats,
-    Profile, TagKeyStats, WorkKey,
+    hour_of_day, region_code_of, weekday, BackgroundStats, HourSet, Map, PrincipalStats, Profile,
+    TagKeyStats,
 };
-use crate::store::{Caller, Dicts, IKey, Row, Store};
+use crate::store::{Caller, Dicts, Row, Store};
 
 /// A usage type read into what the profile needs.
 #[derive(Clone)]
@@ -109,6 +109,11 @@ pub(crate) struct Acc {
     principal_tags: Vec<(u32, u32)>,
     /// Memos kept across batches: principals, resource ids, tag keys, tag values.
     sticky: [Sticky; 4],
+    /// This worker's index of principals and tag values.
+    local: [Local; 2],
+    /// Interned model keys and inference profile ARNs by id, as far as this worker has
+    /// needed them.
+    names: [Vec<Option<Arc<str>>>; 2],
 }
 
 fn key_kind(k: &str) -> u8 {
@@ -168,6 +173,8 @@ impl Acc {
             row_tags: Vec::new(),
             principal_tags: Vec::new(),
             sticky: Default::default(),
+            local: Default::default(),
+            names: Default::default(),
         }
     }
 
@@ -318,7 +325,7 @@ impl Acc {
                                 if s.is_empty() {
                                     NONE
                                 } else {
-                                    store.dicts().values.id(s)
+                                    self.local[1].id(s, |s| store.dicts().values.id_arc(s))
                                 }
                             }),
                             None => NONE,
@@ -543,7 +550,7 @@ impl Acc {
             if s.trim().is_empty() {
                 NONE
             } else {
-                store.dicts().principals.id(s)
+                self.local[0].id(s, |s| store.dicts().principals.id_arc(s))
             }
         });
         let streaming = {
@@ -555,10 +562,29 @@ impl Acc {
             self.p.hod[h] += tokens;
             self.p.wd[weekday(ts)] += tokens;
         }
+        // The interned strings, borrowed (not cloned: their counts are shared by the workers).
+        let [models, profiles] = &mut self.names;
+        let shared = |v: &mut Vec<Option<Arc<str>>>, id: u32, d: fn(&Dicts) -> &Interner| {
+            let e = grow(v, id);
+            if e.is_none() {
+                *e = Some(d(&store.dicts()).names[id as usize].clone());
+            }
+        };
+        shared(models, model, |d| &d.models);
+        if profile != NONE {
+            shared(profiles, profile, |d| &d.profiles);
+        }
+        let Some(model) = &models[model as usize] else {
+            return;
+        };
+        let profile = profiles.get(profile as usize).and_then(|p| p.as_ref());
         let row = Row {
             account: acc,
             tags: principal_tags,
-            key: (model, parsed.region, parsed.tier, profile) as IKey,
+            model,
+            region: parsed.region,
+            tier: parsed.tier,
+            profile,
             spelling: parsed.spelling,
             token: parsed.token as usize,
             tokens,
@@ -708,7 +734,6 @@ impl Acc {
             }
             out
         };
-        let profile_arn = |x: u32| (x != NONE).then(|| profiles.names[x as usize].clone());
         let stats = |c: Caller| {
             let mut tags: Vec<(Arc<str>, Arc<str>, u64)> = c
                 .tags
@@ -716,14 +741,10 @@ impl Acc {
                 .map(|(k, v, n)| (iam_keys[k as usize].clone(), values[v as usize].clone(), n))
                 .collect();
             tags.sort();
-            let mut work: Vec<(WorkKey, _)> = c
-                .work
-                .into_iter()
-                .map(|((m, r, t, pr), mut w)| {
-                    w.settle();
-                    ((models[m as usize].clone(), r, t, profile_arn(pr)), w)
-                })
-                .collect();
+            let mut work = c.work;
+            for (_, w) in &mut work {
+                w.settle();
+            }
             work.sort_by(|a, b| a.0.cmp(&b.0));
             PrincipalStats {
                 account: name(c.account),
@@ -732,7 +753,11 @@ impl Acc {
             }
         };
         let arns = principals.into_names();
-        p.principals = arns.into_iter().zip(callers).map(|(a, c)| (a, stats(c))).collect();
+        p.principals = arns
+            .into_iter()
+            .zip(callers)
+            .map(|(a, c)| (a, stats(c)))
+            .collect();
         p.principals.sort_by(|a, b| a.0.cmp(&b.0));
         for (a, c) in unattributed {
             p.unattributed.insert(name(a).to_string(), stats(c));
@@ -755,7 +780,11 @@ impl Acc {
             if pa.rows == 0 {
                 continue;
             }
-            let s = p.bill.profiles.entry(profiles.names[i].clone()).or_default();
+            let s = p
+                .bill
+                .profiles
+                .entry(profiles.names[i].clone())
+                .or_default();
             s.rows += pa.rows;
             s.cost += pa.cost;
             for (k, vs) in tags_of(pa.tags) {

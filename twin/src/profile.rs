@@ -95,9 +95,10 @@ impl Dense {
 /// How a workload keeps its rows' times: every cell while it has few (its active hours and
 /// shapes follow from them), else active hours and shapes.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // inline: a row's update should not chase one more pointer
 enum Detail {
     Cells(Cells),
-    Dense(Box<Dense>),
+    Dense(Dense),
 }
 
 /// The hour of day (UTC) of `ts` seconds.
@@ -216,7 +217,7 @@ impl WorkStats {
     /// Stop keeping cells: fold them into active hours and shapes.
     pub(crate) fn make_dense(&mut self) -> &mut Dense {
         if let Detail::Cells(_) = self.detail {
-            self.detail = Detail::Dense(Box::new(self.folded()));
+            self.detail = Detail::Dense(self.folded());
         }
         match &mut self.detail {
             Detail::Dense(d) => d,
@@ -288,7 +289,7 @@ impl WorkStats {
             }
         }
         let other = match &o.detail {
-            Detail::Dense(d) => (**d).clone(),
+            Detail::Dense(d) => d.clone(),
             Detail::Cells(_) => o.folded(),
         };
         let d = self.make_dense();
@@ -470,6 +471,7 @@ pub fn region_code_of(usage_type: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use curlab_vocab::bedrock::Spelling;
 
     #[test]
     fn hour_sets_grow_both_ways() {
@@ -480,5 +482,42 @@ mod tests {
         h.insert(10 * 3600 + 5);
         assert_eq!(h.count(), 3);
         assert_eq!(h.hours().collect::<Vec<_>>(), vec![10, 1000, 5000]);
+    }
+
+    #[test]
+    fn cells_fold_into_the_shapes_rows_give() {
+        let cell = |ts: i64| (ts, false, false, false, false);
+        // Kept as cells, and dense from the start: the same hours and shapes.
+        let mut a = WorkStats::new(Spelling::Aws);
+        let mut b = WorkStats::new(Spelling::Aws);
+        b.make_dense();
+        let rows = [
+            (10 * 3600, 0, 100.0),
+            (10 * 3600, 1, 50.0),
+            (34 * 3600, 2, 7.0),
+            (200 * 3600, 0, 3.0),
+        ];
+        for (ts, t, n) in rows {
+            a.add_to_cell(cell(ts), t, n);
+            b.add_to_cell(cell(ts), t, n);
+        }
+        assert_eq!(a.cells().map(|c| c.len()), Some(3));
+        assert!(b.cells().is_none());
+        assert_eq!((a.active_hours(), b.active_hours()), (3, 3));
+        assert_eq!(a.hod(), b.hod());
+        assert_eq!(a.wd(), b.wd());
+        assert_eq!(
+            a.hod()[10],
+            107.0,
+            "output tokens are not prompt: {:?}",
+            a.hod()
+        );
+        // More than MAX_CELLS cells: the workload stops keeping them and keeps its shapes.
+        for h in 0..MAX_CELLS as i64 {
+            a.add_to_cell(cell((1000 + h) * 3600), 0, 1.0);
+        }
+        assert!(a.cells().is_none());
+        assert_eq!(a.active_hours(), 3 + MAX_CELLS as u64);
+        assert_eq!(a.hod().iter().sum::<f64>(), 110.0 + MAX_CELLS as f64);
     }
 }

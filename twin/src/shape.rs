@@ -104,7 +104,12 @@ impl Shapes {
     /// Shapes of all Bedrock usage of a profile.
     pub fn new(p: &Profile, granularity: Granularity) -> Self {
         let (mut first, mut last) = (i64::MAX, i64::MIN);
-        for ps in p.principals.iter().map(|(_, ps)| ps).chain(p.unattributed.values()) {
+        for ps in p
+            .principals
+            .iter()
+            .map(|(_, ps)| ps)
+            .chain(p.unattributed.values())
+        {
             for (_, w) in &ps.work {
                 first = first.min(w.first.div_euclid(86_400));
                 last = last.max(w.last.div_euclid(86_400));

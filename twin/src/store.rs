@@ -4,13 +4,13 @@
 //! a worker looks a string up here only the first time a dictionary of its row group shows it
 //! (its memos remember the id), and locks one shard per Bedrock inference row.
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use curlab_vocab::bedrock::{ServiceTier, Spelling};
 
 use crate::map::Map;
 use crate::memo::Interner;
-use crate::profile::{CellKey, WorkStats};
+use crate::profile::{CellKey, WorkKey, WorkStats};
 use crate::specs::SPARSE_CELLS;
 
 /// Shards of the caller table (a power of two, more than workers).
@@ -32,16 +32,15 @@ pub(crate) struct Dicts {
     pub(crate) principals: Interner,
 }
 
-/// A workload within a caller, by ids: (model, region code, tier, profile or `NONE`).
-pub(crate) type IKey = (u32, &'static str, ServiceTier, u32);
-
 /// One caller's figures, by id.
 #[derive(Debug, Default)]
 pub(crate) struct Caller {
     pub(crate) account: u32,
     /// (tag key id, value id, rows) of `iamPrincipal/` keys.
     pub(crate) tags: Vec<(u32, u32, u64)>,
-    pub(crate) work: Vec<(IKey, WorkStats)>,
+    /// Workloads, keyed by the interned strings (compared by address while reading), so the
+    /// profile takes them as they are.
+    pub(crate) work: Vec<(WorkKey, WorkStats)>,
     /// Cells opened over all workloads; above [`SPARSE_CELLS`] the caller cannot be replayed
     /// as exact requests, and its workloads stop keeping cells.
     cells: usize,
@@ -52,7 +51,13 @@ pub(crate) struct Row<'a> {
     pub(crate) account: u32,
     /// (key id, value id) of the row's `iamPrincipal/` tags.
     pub(crate) tags: &'a [(u32, u32)],
-    pub(crate) key: IKey,
+    /// Model key, interned.
+    pub(crate) model: &'a Arc<str>,
+    /// Billing region code.
+    pub(crate) region: &'static str,
+    pub(crate) tier: ServiceTier,
+    /// Application inference profile ARN, interned.
+    pub(crate) profile: Option<&'a Arc<str>>,
     pub(crate) spelling: Spelling,
     /// Token type index.
     pub(crate) token: usize,
@@ -75,10 +80,21 @@ impl Caller {
                 None => self.tags.push((*k, *v, 1)),
             }
         }
-        let wi = match self.work.iter().position(|(k, _)| *k == r.key) {
+        let same = |k: &WorkKey| {
+            Arc::ptr_eq(&k.0, r.model)
+                && k.1 == r.region
+                && k.2 == r.tier
+                && match (&k.3, r.profile) {
+                    (None, None) => true,
+                    (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                    _ => false,
+                }
+        };
+        let wi = match self.work.iter().position(|(k, _)| same(k)) {
             Some(x) => x,
             None => {
-                self.work.push((r.key, WorkStats::new(r.spelling)));
+                let key = (r.model.clone(), r.region, r.tier, r.profile.cloned());
+                self.work.push((key, WorkStats::new(r.spelling)));
                 self.work.len() - 1
             }
         };
@@ -162,7 +178,10 @@ impl Store {
 
     /// Add a row without a principal to its account's stand-in.
     pub(crate) fn add_unattributed(&self, r: &Row<'_>) {
-        lock(&self.unattributed).entry(r.account).or_default().add(r);
+        lock(&self.unattributed)
+            .entry(r.account)
+            .or_default()
+            .add(r);
     }
 
     /// Take out the dictionaries, the callers by principal id, and the unattributed usage by
@@ -180,5 +199,54 @@ impl Store {
             .collect();
         let un = std::mem::take(&mut *lock(&self.unattributed));
         (dicts, callers, un)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store with principal 70 sent `cells` one-hour cells, alternating two models.
+    fn caller_with(cells: i64) -> Caller {
+        let models: [Arc<str>; 2] = [Arc::from("m1"), Arc::from("m2")];
+        let store = Store::new();
+        for i in 0..=70 {
+            store.dicts().principals.id(&format!("p{i}"));
+        }
+        for c in 0..cells {
+            let r = Row {
+                account: 0,
+                tags: &[(1, 2)],
+                model: &models[(c % 2) as usize],
+                region: "USE1",
+                tier: ServiceTier::Standard,
+                profile: None,
+                spelling: Spelling::Aws,
+                token: 0,
+                tokens: 10.0,
+                cost: 0.5,
+                ts: c * 3600,
+                batch: false,
+                global: false,
+                streaming: false,
+                long: false,
+            };
+            store.add(70, &r);
+        }
+        let (_, callers, _) = store.take_parts();
+        assert_eq!(callers.len(), 71);
+        callers.into_iter().nth(70).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_caller_with_many_cells_stops_keeping_them_in_every_workload() {
+        let c = caller_with(SPARSE_CELLS as i64);
+        assert_eq!(c.work.len(), 2);
+        assert!(c.work.iter().all(|(_, w)| w.cells().is_some()));
+        assert_eq!(c.tags, vec![(1, 2, SPARSE_CELLS as u64)]);
+        let c = caller_with(SPARSE_CELLS as i64 + 1);
+        assert!(c.work.iter().all(|(_, w)| w.cells().is_none()));
+        let hours: u64 = c.work.iter().map(|(_, w)| w.active_hours()).sum();
+        assert_eq!(hours, SPARSE_CELLS as u64 + 1);
     }
 }
