@@ -10,7 +10,7 @@ use curlab_generator::scenario::model::*;
 use curlab_vocab::arn::{parse_principal, IdentityKind};
 use curlab_vocab::pattern::{per_job_prefix, session_kind, SessionKind, GATEWAY_MIN_SESSIONS};
 
-use crate::build::{Ctx, Target, COMPACT_GROUP, COMPACT_TOTAL};
+use crate::ctx::{Ctx, Target, COMPACT_GROUP, COMPACT_TOTAL};
 use crate::profile::{PrincipalStats, TagCounts};
 use crate::specs::{pooled, role_spec, top_tags_of, users};
 

@@ -12,6 +12,7 @@ mod background;
 pub mod bill;
 mod bill_stats;
 pub mod build;
+mod ctx;
 mod identities;
 mod map;
 mod memo;

@@ -2,13 +2,13 @@
 //! values, roles and generated or listed users.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use curlab_generator::scenario::model::*;
 use curlab_vocab::bedrock::REGION_CODES;
 
 use crate::anon::Renamer;
 use crate::map::Map;
-use crate::profile::TagCounts;
 
 /// Active hour-cells of a caller at or below which its exact requests are written instead of
 /// a statistical workload (a workload could draw none of them and lose the caller).
@@ -46,7 +46,7 @@ pub(crate) fn top_tags(r: &mut Renamer, tags: &Map<String, Map<String, u64>>) ->
 }
 
 /// The most common value of each key of a caller's tags (sorted by key and value), renamed.
-pub(crate) fn top_tags_of(r: &mut Renamer, tags: &TagCounts) -> TagMap {
+pub(crate) fn top_tags_of(r: &mut Renamer, tags: &[(Arc<str>, Arc<str>, u64)]) -> TagMap {
     let mut out = TagMap::new();
     let mut i = 0;
     while i < tags.len() {
