@@ -88,25 +88,21 @@ fn from_export(a: FromExportArgs) -> Result<ExitCode> {
         .map_err(|e| anyhow::anyhow!(mirrors.text(&format!("{e:#}"))))?;
     std::fs::write(&a.out, &twin.toml)
         .with_context(|| format!("cannot write {}", a.out.display()))?;
-    let p = &twin.profile;
+    let p = &twin.summary;
     let f = &twin.file;
     println!(
         "profiled {} rows ({} Bedrock inference, ${:.2}) from {} file(s) in {:.1}s; twin built in {:.1}s",
         p.rows,
         p.bedrock_rows,
         p.bedrock_cost,
-        p.files.iter().filter(|x| x.kind.is_cur2()).count(),
+        p.files,
         twin.profile_secs,
         started.elapsed().as_secs_f64() - twin.profile_secs
     );
-    let mut patterns = std::collections::BTreeMap::new();
-    for pat in curlab_vocab::pattern::classify(p.principals.keys().map(String::as_str)).values() {
-        *patterns.entry(pat.as_str()).or_insert(0usize) += 1;
-    }
-    let pats: Vec<String> = patterns.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    let pats: Vec<String> = p.patterns.iter().map(|(k, n)| format!("{k} {n}")).collect();
     println!(
         "principals: {} ({})",
-        p.principals.len(),
+        p.principals,
         if pats.is_empty() {
             "none".to_string()
         } else {

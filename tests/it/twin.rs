@@ -249,7 +249,15 @@ fn twin_of_every_shipped_scenario_matches_its_source() {
         let src_export = export_dir(src.path());
         let dir = tempfile::tempdir().unwrap();
         let toml = dir.path().join("twin.toml");
-        twin(&src_export, &toml, &[]);
+        let (text, _) = twin(&src_export, &toml, &[]);
+        // The workers share one store: the twin is the same whatever their number.
+        let one = dir.path().join("one-thread.toml");
+        let (single, _) = twin(&src_export, &one, &["--threads", "1"]);
+        if single != text {
+            bad.push(format!(
+                "{name}: the twin differs between 1 thread and the default"
+            ));
+        }
         let tw = generate(toml.to_str().unwrap(), &[]);
         let tw_export = export_dir(tw.path());
         bad.extend(compare(&name, &src_export, &tw_export));

@@ -12,6 +12,8 @@ mod background;
 pub mod bill;
 mod bill_stats;
 pub mod build;
+mod ctx;
+mod identities;
 mod map;
 mod memo;
 mod models;
@@ -20,6 +22,7 @@ mod pass;
 pub mod profile;
 pub mod shape;
 mod specs;
+mod store;
 pub mod write;
 
 use anyhow::{bail, Result};
@@ -36,10 +39,46 @@ pub struct Twin {
     pub toml: String,
     /// What could not be inferred, one statement each.
     pub statements: Vec<String>,
-    /// The profile it was built from.
-    pub profile: Profile,
+    /// What was read, in numbers (the profile itself is dropped once the scenario is built).
+    pub summary: Summary,
     /// Seconds the profile pass took (reading the export).
     pub profile_secs: f64,
+}
+
+/// What the pass read, in numbers.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Rows read (CUR 2.0 files).
+    pub rows: u64,
+    /// Bedrock inference rows.
+    pub bedrock_rows: u64,
+    /// Bedrock inference cost, USD.
+    pub bedrock_cost: f64,
+    /// CUR 2.0 data files read.
+    pub files: usize,
+    /// Principals.
+    pub principals: usize,
+    /// Principals per access pattern (`vocab/src/pattern.rs`).
+    pub patterns: std::collections::BTreeMap<&'static str, usize>,
+}
+
+impl Summary {
+    /// The numbers of a profile.
+    pub fn of(p: &Profile) -> Summary {
+        let mut patterns = std::collections::BTreeMap::new();
+        for pat in curlab_vocab::pattern::classify(p.principals.iter().map(|(a, _)| &**a)).values()
+        {
+            *patterns.entry(pat.as_str()).or_insert(0usize) += 1;
+        }
+        Summary {
+            rows: p.rows,
+            bedrock_rows: p.bedrock_rows,
+            bedrock_cost: p.bedrock_cost,
+            files: p.files.iter().filter(|x| x.kind.is_cur2()).count(),
+            principals: p.principals.len(),
+            patterns,
+        }
+    }
 }
 
 /// What the profile cannot tell, as plain statements.
@@ -109,9 +148,9 @@ pub fn statements(p: &Profile) -> Vec<String> {
     }
     let long: u64 = p
         .principals
-        .values()
-        .flat_map(|ps| ps.work.values())
-        .map(|w| w.long_rows)
+        .iter()
+        .flat_map(|(_, ps)| ps.work.iter())
+        .map(|(_, w)| w.long_rows)
         .sum();
     if long > 0 {
         out.push(format!(
@@ -157,8 +196,12 @@ pub fn from_export(
     for s in &statements {
         notes.header(format!("cannot infer: {s}"));
     }
+    let summary = Summary::of(&profile);
+    drop(profile);
     let toml = write::write(&built.file, &notes);
-    // The twin must be a scenario the generator accepts: parse and resolve it here.
+    drop(built.file);
+    // The twin must be a scenario the generator accepts: parse and resolve it here (with the
+    // profile and the built scenario gone: the resolved plan of a large twin is not small).
     let parsed = curlab_generator::scenario::parse(&toml, "twin.toml")
         .map_err(|e| anyhow::anyhow!("internal error: the twin does not parse: {e}"))?;
     if let Err(problems) = curlab_generator::plan::resolve(&parsed, None, 1.0) {
@@ -166,10 +209,10 @@ pub fn from_export(
         bail!("internal error: the twin does not resolve: {e}");
     }
     Ok(Twin {
-        file: built.file,
+        file: parsed,
         toml,
         statements,
-        profile,
+        summary,
         profile_secs,
     })
 }

@@ -2,6 +2,8 @@
 //! dictionary key to an id, per batch ([`Memo`]) or across the batches that share a
 //! dictionary ([`Sticky`]).
 
+use std::sync::Arc;
+
 use curlab_reader::read::DictStr;
 
 use crate::map::Map;
@@ -11,11 +13,11 @@ pub(crate) const UNSET: u32 = u32::MAX;
 /// A null or empty value.
 pub(crate) const NONE: u32 = u32::MAX - 1;
 
-/// Strings to dense ids.
+/// Strings to dense ids (each string stored once, shared by the list and the index).
 #[derive(Debug, Default)]
 pub(crate) struct Interner {
-    pub(crate) names: Vec<String>,
-    ids: Map<String, u32>,
+    pub(crate) names: Vec<Arc<str>>,
+    ids: Map<Arc<str>, u32>,
 }
 
 impl Interner {
@@ -23,9 +25,39 @@ impl Interner {
         if let Some(i) = self.ids.get(s) {
             return *i;
         }
-        self.names.push(s.to_string());
+        let a: Arc<str> = Arc::from(s);
+        self.names.push(a.clone());
         let i = (self.names.len() - 1) as u32;
-        self.ids.insert(s.to_string(), i);
+        self.ids.insert(a, i);
+        i
+    }
+
+    /// The id of `s` and the shared string.
+    pub(crate) fn id_arc(&mut self, s: &str) -> (u32, Arc<str>) {
+        let i = self.id(s);
+        (i, self.names[i as usize].clone())
+    }
+
+    /// The names by id, dropping the index.
+    pub(crate) fn into_names(self) -> Vec<Arc<str>> {
+        self.names
+    }
+}
+
+/// A worker's own index in front of a shared [`Interner`] (for columns whose dictionary
+/// changes from batch to batch, such as principals): a string this worker has seen is found
+/// without taking the shared lock. It shares the interner's strings.
+#[derive(Debug, Default)]
+pub(crate) struct Local(Map<Arc<str>, u32>);
+
+impl Local {
+    /// The id of `s`, asking `shared` (the locked interner) the first time.
+    pub(crate) fn id(&mut self, s: &str, shared: impl FnOnce(&str) -> (u32, Arc<str>)) -> u32 {
+        if let Some(i) = self.0.get(s) {
+            return *i;
+        }
+        let (i, a) = shared(s);
+        self.0.insert(a, i);
         i
     }
 }

@@ -14,12 +14,11 @@ use curlab_vocab::bedrock::{
 use curlab_vocab::tags::{IAM_PRINCIPAL_PREFIX, RESOURCE_TAGS_PREFIX};
 
 use crate::bill_stats as bill;
-use crate::memo::{Interner, Memo, Sticky, NONE};
-use crate::profile::{
-    region_code_of, CellKey, Map, PrincipalStats, Profile, TagKeyStats, WorkKey, WorkStats,
-    MAX_CELLS,
-};
-use crate::specs::SPARSE_CELLS;
+use crate::memo::{Interner, Local, Memo, Sticky, NONE};
+use crate::profile::{hour_of_day, region_code_of, weekday, HourSet, Map, Profile};
+use crate::store::{Dicts, Row, Store};
+
+mod finish;
 
 /// A usage type read into what the profile needs.
 #[derive(Clone)]
@@ -62,25 +61,6 @@ fn line_of(s: &str) -> Line {
     }
 }
 
-/// A workload's cells while reading.
-type CellList = Vec<(CellKey, [f64; 5])>;
-
-/// A workload within a principal, by ids: (model, region code, tier, profile or `NONE`).
-type IKey = (u32, &'static str, ServiceTier, u32);
-
-#[derive(Debug, Default)]
-struct PAcc {
-    account: u32,
-    /// (tag key id, value id) → rows (`iamPrincipal/` keys).
-    tags: Map<(u32, u32), u64>,
-    /// Workloads, with their cells while there are at most [`MAX_CELLS`] (kept as a list
-    /// while reading: the row's cell is nearly always the last one).
-    work: Vec<(IKey, WorkStats, Option<CellList>)>,
-    /// Cells seen over all workloads; above [`SPARSE_CELLS`] the caller cannot be replayed
-    /// as exact requests, and its cells are dropped.
-    cells: usize,
-}
-
 #[derive(Debug, Default)]
 struct ProfileAcc {
     rows: u64,
@@ -96,36 +76,43 @@ struct KeyAcc {
     bedrock_cost: f64,
 }
 
-/// One worker's figures, by id.
+/// Background spend of one account and product code, by id.
 #[derive(Debug, Default)]
-pub(crate) struct Acc {
-    /// What is kept as it is read (rows, spans, periods, background, bill rows, shapes).
-    pub p: Profile,
-    accounts: Interner,
-    pretax: Vec<f64>,
-    tax: Vec<Option<f64>>,
-    keys: Interner,
-    /// Per tag key id: 1 `iamPrincipal/`, 2 `resourceTags/`, 0 other.
-    key_kind: Vec<u8>,
-    key_acc: Vec<Option<KeyAcc>>,
-    values: Interner,
-    models: Vec<Arc<str>>,
-    model_ids: Map<Arc<str>, u32>,
-    uts: Interner,
-    usage: Map<(u32, u32), [f64; 3]>,
-    profiles: Interner,
-    profile_acc: Vec<ProfileAcc>,
-    principals: Vec<(String, PAcc)>,
-    pidx: Map<String, u32>,
-    unattributed: Map<u32, PAcc>,
-    last_period_start: Option<i64>,
-    row_tags: Vec<(u32, u32)>,
-    /// Memos kept across batches: principals, resource ids, tag keys, tag values.
-    sticky: [Sticky; 4],
+struct BgAcc {
+    cost: f64,
+    regions: Map<&'static str, u64>,
+    /// (tag key id, value id) → rows (`resourceTags/` keys).
+    tags: Map<(u32, u32), u64>,
+    units: HourSet,
 }
 
-fn weekday(ts: i64) -> usize {
-    ((ts.div_euclid(86_400) + 3).rem_euclid(7)) as usize // 1970-01-01 was a Thursday
+/// One worker's figures other than the callers' (which are in the shared [`Store`]), by
+/// global id; small, merged once at the end.
+#[derive(Debug)]
+pub(crate) struct Acc {
+    store: Arc<Store>,
+    /// What is kept as it is read (rows, spans, periods, bill rows, shapes).
+    pub p: Profile,
+    pretax: Vec<f64>,
+    tax: Vec<Option<f64>>,
+    /// Per tag key id, as far as this worker has seen it: 1 `iamPrincipal/`,
+    /// 2 `resourceTags/`, 0 other.
+    key_kind: Vec<u8>,
+    key_acc: Vec<Option<KeyAcc>>,
+    usage: Map<(u32, u32), [f64; 3]>,
+    profile_acc: Vec<ProfileAcc>,
+    /// Account id → product code (or charge name) → background spend.
+    background: Map<u32, Map<String, BgAcc>>,
+    last_period_start: Option<i64>,
+    row_tags: Vec<(u32, u32)>,
+    principal_tags: Vec<(u32, u32)>,
+    /// Memos kept across batches: principals, resource ids, tag keys, tag values.
+    sticky: [Sticky; 4],
+    /// This worker's index of principals and tag values.
+    local: [Local; 2],
+    /// Interned model keys and inference profile ARNs by id, as far as this worker has
+    /// needed them.
+    names: [Vec<Option<Arc<str>>>; 2],
 }
 
 fn key_kind(k: &str) -> u8 {
@@ -138,53 +125,61 @@ fn key_kind(k: &str) -> u8 {
     }
 }
 
+fn lite(d: &mut Dicts, usage_type: &str) -> Option<Lite> {
+    let parsed = parse_usage_type(usage_type)?;
+    let model = match parsed.model {
+        Some(m) if parsed.form() == BillingForm::Aws => Some(d.models.id(m)),
+        _ => None,
+    };
+    Some(Lite {
+        model,
+        region: REGION_CODES
+            .iter()
+            .find(|(_, c)| *c == parsed.region_code)
+            .map_or("USE1", |(_, c)| *c),
+        tier: parsed.tier,
+        token: parsed.token,
+        batch: parsed.batch,
+        global: parsed.global,
+        long: parsed.long_context,
+        spelling: parsed.spelling,
+        tokens_per_unit: parsed.form().tokens_per_unit(),
+        ut: d.usage_types.id(usage_type),
+    })
+}
+
+fn grow<T: Default>(v: &mut Vec<T>, i: u32) -> &mut T {
+    let i = i as usize;
+    if i >= v.len() {
+        v.resize_with(i + 1, T::default);
+    }
+    &mut v[i]
+}
+
 impl Acc {
-    fn model_id(&mut self, m: &str) -> u32 {
-        if let Some(i) = self.model_ids.get(m) {
-            return *i;
+    pub(crate) fn new(store: Arc<Store>) -> Self {
+        Acc {
+            store,
+            p: Profile::default(),
+            pretax: Vec::new(),
+            tax: Vec::new(),
+            key_kind: Vec::new(),
+            key_acc: Vec::new(),
+            usage: Map::default(),
+            profile_acc: Vec::new(),
+            background: Map::default(),
+            last_period_start: None,
+            row_tags: Vec::new(),
+            principal_tags: Vec::new(),
+            sticky: Default::default(),
+            local: Default::default(),
+            names: Default::default(),
         }
-        let a: Arc<str> = Arc::from(m);
-        self.models.push(a.clone());
-        let i = (self.models.len() - 1) as u32;
-        self.model_ids.insert(a, i);
-        i
-    }
-
-    fn lite(&mut self, usage_type: &str) -> Option<Lite> {
-        let parsed = parse_usage_type(usage_type)?;
-        let model = match parsed.model {
-            Some(m) if parsed.form() == BillingForm::Aws => Some(self.model_id(m)),
-            _ => None,
-        };
-        Some(Lite {
-            model,
-            region: REGION_CODES
-                .iter()
-                .find(|(_, c)| *c == parsed.region_code)
-                .map_or("USE1", |(_, c)| *c),
-            tier: parsed.tier,
-            token: parsed.token,
-            batch: parsed.batch,
-            global: parsed.global,
-            long: parsed.long_context,
-            spelling: parsed.spelling,
-            tokens_per_unit: parsed.form().tokens_per_unit(),
-            ut: self.uts.id(usage_type),
-        })
-    }
-
-    fn principal(&mut self, arn: &str) -> u32 {
-        if let Some(i) = self.pidx.get(arn) {
-            return *i;
-        }
-        self.principals.push((arn.to_string(), PAcc::default()));
-        let i = (self.principals.len() - 1) as u32;
-        self.pidx.insert(arn.to_string(), i);
-        i
     }
 
     /// Observe one batch.
     pub(crate) fn observe(&mut self, b: &Batch) {
+        let store = &*self.store.clone();
         let d = |c: Col| b.dict(c);
         let (acct_d, line_d) = (d(Col::UsageAccount), d(Col::LineItemType));
         let (code_d, ent_d, fam_d, op_d) = (
@@ -220,13 +215,14 @@ impl Acc {
             d.and_then(|d| d.get(i)).unwrap_or("")
         }
         let mut row_tags = std::mem::take(&mut self.row_tags);
+        let mut principal_tags = std::mem::take(&mut self.principal_tags);
         for i in 0..b.len {
             self.p.rows += 1;
             let acc = acct_m.of(acct_d, i, |s| {
                 if s.is_empty() {
                     NONE
                 } else {
-                    self.accounts.id(s)
+                    store.dicts().accounts.id(s)
                 }
             });
             let cost = b.f64(Col::UnblendedCost, i).unwrap_or(0.0);
@@ -250,19 +246,18 @@ impl Acc {
                     self.p.periods.insert(dt.format("%Y-%m").to_string());
                 }
             }
-            let ai = acc as usize;
-            if acc != NONE && ai >= self.pretax.len() {
-                self.pretax.resize(ai + 1, 0.0);
-                self.tax.resize(ai + 1, None);
+            if acc != NONE {
+                grow(&mut self.pretax, acc);
+                grow(&mut self.tax, acc);
             }
             if line == Line::Tax {
                 if acc != NONE {
-                    *self.tax[ai].get_or_insert(0.0) += cost;
+                    *self.tax[acc as usize].get_or_insert(0.0) += cost;
                 }
                 continue;
             }
             if acc != NONE {
-                self.pretax[ai] += cost;
+                self.pretax[acc as usize] += cost;
             }
             if let (Some(st), Some(en)) = (start, b.ts(Col::UsageEnd, i)) {
                 if line == Line::Usage {
@@ -312,17 +307,15 @@ impl Acc {
             let ts = start.unwrap_or(0);
             // Tag keys: first appearance and values, on every row.
             row_tags.clear();
+            principal_tags.clear();
             if let Some(t) = tags {
                 if let Some(r) = t.range(i) {
                     for j in r {
                         let Some(kk) = t.keys.key(j) else { continue };
                         let kid = tk_m.at(kk, || {
                             let s = t.keys.values().value(kk);
-                            let id = self.keys.id(s);
-                            if id as usize >= self.key_kind.len() {
-                                self.key_kind.push(key_kind(s));
-                                self.key_acc.push(None);
-                            }
+                            let id = store.dicts().keys.id(s);
+                            *grow(&mut self.key_kind, id) = key_kind(s);
                             id
                         });
                         let vid = match t.values.key(j) {
@@ -331,7 +324,7 @@ impl Acc {
                                 if s.is_empty() {
                                     NONE
                                 } else {
-                                    self.values.id(s)
+                                    self.local[1].id(s, |s| store.dicts().values.id_arc(s))
                                 }
                             }),
                             None => NONE,
@@ -339,7 +332,7 @@ impl Acc {
                         if vid == NONE {
                             continue;
                         }
-                        let e = self.key_acc[kid as usize].get_or_insert_with(|| KeyAcc {
+                        let e = grow(&mut self.key_acc, kid).get_or_insert_with(|| KeyAcc {
                             first: i64::MAX,
                             values: Default::default(),
                             bedrock_cost: 0.0,
@@ -350,6 +343,9 @@ impl Acc {
                             e.bedrock_cost += cost;
                         }
                         row_tags.push((kid, vid));
+                        if self.key_kind[kid as usize] == 1 {
+                            principal_tags.push((kid, vid));
+                        }
                     }
                 }
             }
@@ -371,9 +367,11 @@ impl Acc {
                 pn_key,
                 product_name,
                 row_tags: &row_tags,
+                principal_tags: &principal_tags,
             });
         }
         self.row_tags = row_tags;
+        self.principal_tags = principal_tags;
         self.sticky[0].put(p_m);
         self.sticky[1].put(r_m);
         self.sticky[2].put(tk_m);
@@ -396,7 +394,6 @@ impl Acc {
         product_name: &str,
     ) {
         let s = |c: Col| b.str(c, i).unwrap_or("");
-        let account = self.account_name(acc);
         match line {
             Line::Credit | Line::Refund => {
                 let period = self
@@ -404,6 +401,11 @@ impl Acc {
                     .and_then(|ps| chrono::DateTime::from_timestamp(ps.div_euclid(1_000_000), 0))
                     .map(|d| d.format("%Y-%m").to_string())
                     .unwrap_or_default();
+                let account = if acc == NONE {
+                    String::new()
+                } else {
+                    self.store.dicts().accounts.names[acc as usize].to_string()
+                };
                 let key = (
                     line == Line::Credit,
                     period,
@@ -447,7 +449,7 @@ impl Acc {
             return;
         }
         let code = charge.unwrap_or_else(|| s(Col::ProductCode));
-        let by_code = self.p.background.entry(account).or_default();
+        let by_code = self.background.entry(acc).or_default();
         let bg = match by_code.get_mut(code) {
             Some(x) => x,
             None => by_code.entry(code.to_string()).or_default(),
@@ -457,29 +459,10 @@ impl Acc {
             .entry(region_code_of(s(Col::UsageType)).unwrap_or("USE1"))
             .or_default() += 1;
         bg.units.insert(ts);
-        for (k, v) in row_tags {
-            if self.key_kind[*k as usize] == 2 {
-                let key = &self.keys.names[*k as usize][RESOURCE_TAGS_PREFIX.len()..];
-                let val = &self.values.names[*v as usize];
-                let e = match bg.tags.get_mut(key) {
-                    Some(e) => e,
-                    None => bg.tags.entry(key.to_string()).or_default(),
-                };
-                match e.get_mut(val) {
-                    Some(n) => *n += 1,
-                    None => {
-                        e.insert(val.clone(), 1);
-                    }
-                }
+        for kv in row_tags {
+            if self.key_kind[kv.0 as usize] == 2 {
+                *bg.tags.entry(*kv).or_default() += 1;
             }
-        }
-    }
-
-    fn account_name(&self, acc: u32) -> String {
-        if acc == NONE {
-            String::new()
-        } else {
-            self.accounts.names[acc as usize].clone()
         }
     }
 
@@ -498,7 +481,9 @@ impl Acc {
             pn_key,
             product_name,
             row_tags,
+            principal_tags,
         } = r;
+        let store = &*self.store.clone();
         self.p.bedrock_rows += 1;
         self.p.bedrock_cost += cost;
         self.p.first_bedrock = Some(self.p.first_bedrock.map_or(ts, |f| f.min(ts)));
@@ -510,7 +495,7 @@ impl Acc {
                 }
                 if ut_m[k].is_none() {
                     let s = ut_d.map_or("", |d| d.values().value(k));
-                    ut_m[k] = Some(self.lite(s));
+                    ut_m[k] = Some(lite(&mut store.dicts(), s));
                 }
                 ut_m[k].clone().flatten()
             }
@@ -530,9 +515,9 @@ impl Acc {
         let model = match parsed.model {
             Some(m) => m,
             None if pn_key != NONE => mp_m.at(pn_key as usize, || {
-                self.model_id(&format!("MP:{product_name}"))
+                store.dicts().models.id(&format!("MP:{product_name}"))
             }),
-            None => self.model_id("MP:"),
+            None => store.dicts().models.id("MP:"),
         };
         let u = self.usage.entry((model, parsed.ut)).or_default();
         u[0] += cost;
@@ -544,22 +529,18 @@ impl Acc {
         let r_d = b.dict(Col::ResourceId);
         let profile = r_m.of(r_d, i, |s| {
             if s.contains(":application-inference-profile/") {
-                let id = self.profiles.id(s);
-                if id as usize >= self.profile_acc.len() {
-                    self.profile_acc.push(ProfileAcc::default());
-                }
-                id
+                store.dicts().profiles.id(s)
             } else {
                 NONE
             }
         });
         if profile != NONE {
-            let pa = &mut self.profile_acc[profile as usize];
+            let pa = grow(&mut self.profile_acc, profile);
             pa.rows += 1;
             pa.cost += cost;
-            for (k, v) in row_tags {
-                if self.key_kind[*k as usize] == 2 {
-                    *pa.tags.entry((*k, *v)).or_default() += 1;
+            for kv in row_tags {
+                if self.key_kind[kv.0 as usize] == 2 {
+                    *pa.tags.entry(*kv).or_default() += 1;
                 }
             }
         }
@@ -568,195 +549,58 @@ impl Acc {
             if s.trim().is_empty() {
                 NONE
             } else {
-                self.principal(s)
+                self.local[0].id(s, |s| store.dicts().principals.id_arc(s))
             }
         });
         let streaming = {
             let op_d = b.dict(Col::Operation);
             op_m.of(op_d, i, |s| u32::from(s == OP_INVOKE_STREAMING)) == 1
         };
-        let ps = if pi != NONE {
-            self.p.first_with_principal =
-                Some(self.p.first_with_principal.map_or(ts, |f| f.min(ts)));
-            &mut self.principals[pi as usize].1
-        } else {
-            self.unattributed.entry(acc).or_default()
-        };
-        ps.account = acc;
-        for (k, v) in row_tags {
-            if self.key_kind[*k as usize] == 1 {
-                *ps.tags.entry((*k, *v)).or_default() += 1;
-            }
-        }
-        let ik: IKey = (model, parsed.region, parsed.tier, profile);
-        let wi = match ps.work.iter().position(|(k, _, _)| *k == ik) {
-            Some(x) => x,
-            None => {
-                let mut w = WorkStats::new(parsed.spelling);
-                w.cells = None;
-                ps.work.push((ik, w, Some(Vec::new())));
-                ps.work.len() - 1
-            }
-        };
-        let (_, w, cells) = &mut ps.work[wi];
-        let t = parsed.token as usize;
-        w.tokens[t] += tokens;
-        w.cost += cost;
-        w.cost_t[t] += cost;
-        w.rows += 1;
-        w.first = w.first.min(ts);
-        w.last = w.last.max(ts);
-        w.units.insert(ts);
-        if parsed.long {
-            w.long_rows += 1;
-        }
         if parsed.token != TokenType::Output {
-            if parsed.batch {
-                w.batch_prompt += tokens;
-            }
-            if parsed.global {
-                w.global_prompt += tokens;
-            }
-            if streaming {
-                w.stream_prompt += tokens;
-            }
-            let h = (ts.rem_euclid(86_400) / 3600) as usize;
-            w.hod[h] += tokens;
-            w.wd[weekday(ts)] += tokens;
+            let h = hour_of_day(ts);
             self.p.hod[h] += tokens;
             self.p.wd[weekday(ts)] += tokens;
         }
-        let mut dense = false;
-        if let Some(list) = cells {
-            let k = (ts, parsed.batch, parsed.global, streaming, parsed.long);
-            match list.iter().rposition(|(c, _)| *c == k) {
-                Some(x) => list[x].1[t] += tokens,
-                None if list.len() < MAX_CELLS => {
-                    let mut v = [0.0; 5];
-                    v[t] = tokens;
-                    list.push((k, v));
-                    ps.cells += 1;
-                    dense = ps.cells > SPARSE_CELLS;
-                }
-                None => *cells = None,
-            }
-        }
-        if dense {
-            for (_, _, c) in &mut ps.work {
-                *c = None;
-            }
-        }
-    }
-
-    /// The worker's figures as a [`Profile`] of strings.
-    pub(crate) fn finish(self) -> Profile {
-        let Acc {
-            mut p,
-            accounts,
-            pretax,
-            tax,
-            keys,
-            key_kind: _,
-            key_acc,
-            values,
-            models,
-            uts,
-            usage,
-            profiles,
-            profile_acc,
-            principals,
-            unattributed,
-            ..
-        } = self;
-        let name = |a: u32| -> String {
-            if a == NONE {
-                String::new()
-            } else {
-                accounts.names[a as usize].clone()
+        // The interned strings, borrowed (not cloned: their counts are shared by the workers).
+        let [models, profiles] = &mut self.names;
+        let shared = |v: &mut Vec<Option<Arc<str>>>, id: u32, d: fn(&Dicts) -> &Interner| {
+            let e = grow(v, id);
+            if e.is_none() {
+                *e = Some(d(&store.dicts()).names[id as usize].clone());
             }
         };
-        for (a, n) in accounts.names.iter().enumerate() {
-            p.accounts.insert(n.clone());
-            p.pretax
-                .insert(n.clone(), pretax.get(a).copied().unwrap_or(0.0));
-            if let Some(t) = tax.get(a).copied().flatten() {
-                p.tax.insert(n.clone(), t);
-            }
+        shared(models, model, |d| &d.models);
+        if profile != NONE {
+            shared(profiles, profile, |d| &d.profiles);
         }
-        for (kid, k) in key_acc.into_iter().enumerate() {
-            if let Some(k) = k {
-                p.tag_keys.insert(
-                    keys.names[kid].clone(),
-                    TagKeyStats {
-                        first: k.first,
-                        values: k
-                            .values
-                            .iter()
-                            .map(|v| values.names[*v as usize].clone())
-                            .collect(),
-                        bedrock_cost: k.bedrock_cost,
-                    },
-                );
-            }
-        }
-        let tags_of = |m: &Map<(u32, u32), u64>, prefix: &str| {
-            let mut out: Map<String, Map<String, u64>> = Map::default();
-            for ((k, v), n) in m {
-                let key = keys.names[*k as usize]
-                    .strip_prefix(prefix)
-                    .unwrap_or_default();
-                *out.entry(key.to_string())
-                    .or_default()
-                    .entry(values.names[*v as usize].clone())
-                    .or_default() += n;
-            }
-            out
+        let Some(model) = &models[model as usize] else {
+            return;
         };
-        let profile_arn =
-            |x: u32| (x != NONE).then(|| Arc::<str>::from(profiles.names[x as usize].as_str()));
-        let stats = |ps: PAcc| PrincipalStats {
-            account: name(ps.account),
-            tags: tags_of(&ps.tags, IAM_PRINCIPAL_PREFIX),
-            work: ps
-                .work
-                .into_iter()
-                .map(|((m, r, t, pr), mut w, cells)| {
-                    let k: WorkKey = (models[m as usize].clone(), r, t, profile_arn(pr));
-                    w.cells = cells.map(|c| c.into_iter().collect());
-                    (k, w)
-                })
-                .collect(),
+        let profile = profiles.get(profile as usize).and_then(|p| p.as_ref());
+        let row = Row {
+            account: acc,
+            tags: principal_tags,
+            model,
+            region: parsed.region,
+            tier: parsed.tier,
+            profile,
+            spelling: parsed.spelling,
+            token: parsed.token as usize,
+            tokens,
+            cost,
+            ts,
+            batch: parsed.batch,
+            global: parsed.global,
+            streaming,
+            long: parsed.long,
         };
-        for (arn, ps) in principals {
-            p.principals.insert(arn, stats(ps));
+        if pi != NONE {
+            self.p.first_with_principal =
+                Some(self.p.first_with_principal.map_or(ts, |f| f.min(ts)));
+            store.add(pi, &row);
+        } else {
+            store.add_unattributed(&row);
         }
-        for (a, ps) in unattributed {
-            p.unattributed.insert(name(a), stats(ps));
-        }
-        for (i, pa) in profile_acc.into_iter().enumerate() {
-            let s = p
-                .bill
-                .profiles
-                .entry(Arc::from(profiles.names[i].as_str()))
-                .or_default();
-            s.rows += pa.rows;
-            s.cost += pa.cost;
-            for (k, vs) in tags_of(&pa.tags, RESOURCE_TAGS_PREFIX) {
-                let e = s.tags.entry(k).or_default();
-                for (v, n) in vs {
-                    *e.entry(v).or_default() += n;
-                }
-            }
-        }
-        for ((m, ut), v) in usage {
-            let i = p
-                .bill
-                .usage_index(&models[m as usize], &uts.names[ut as usize]);
-            for (x, y) in p.bill.usage[i].2.iter_mut().zip(v) {
-                *x += y;
-            }
-        }
-        p
     }
 }
 
@@ -775,4 +619,5 @@ struct InferenceRow<'a, 'b> {
     pn_key: u32,
     product_name: &'a str,
     row_tags: &'b [(u32, u32)],
+    principal_tags: &'b [(u32, u32)],
 }

@@ -1,6 +1,7 @@
 //! The one streaming pass: every data file read in parallel (Parquet row groups and CSV files
-//! as tasks) with only the needed columns, each worker observing its batches into its own
-//! accumulator, merged into one [`Profile`].
+//! as tasks) with only the needed columns. The workers share one copy of the per-caller
+//! figures and the dictionaries ([`Store`]); each keeps only small figures of its own
+//! (background, tag keys, bill rows), merged once at the end into one [`Profile`].
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -11,6 +12,7 @@ use curlab_reader::read::{self, Col, Opened, Task};
 
 use crate::observe::Acc;
 use crate::profile::{FileNote, Profile};
+use crate::store::Store;
 
 /// The columns the profile reads.
 const NEEDED: [Col; 19] = [
@@ -68,11 +70,12 @@ impl Profile {
         }
         .clamp(1, tasks.len().max(1));
         let next = AtomicUsize::new(0);
-        let results: Vec<Result<Profile>> = std::thread::scope(|s| {
+        let store = std::sync::Arc::new(Store::new());
+        let results: Vec<Result<Acc>> = std::thread::scope(|s| {
             let workers: Vec<_> = (0..threads)
                 .map(|_| {
-                    s.spawn(|| -> Result<Profile> {
-                        let mut p = Acc::default();
+                    s.spawn(|| -> Result<Acc> {
+                        let mut p = Acc::new(store.clone());
                         while let Some(task) = tasks.get(next.fetch_add(1, Ordering::Relaxed)) {
                             let (file, opened) = &files[task.file];
                             let r = read::read_task(file, opened, task, &NEEDED, &mut |b| {
@@ -83,7 +86,7 @@ impl Profile {
                                 return Err(e.into());
                             }
                         }
-                        Ok(p.finish())
+                        Ok(p)
                     })
                 })
                 .collect();
@@ -95,10 +98,16 @@ impl Profile {
                 })
                 .collect()
         });
-        let mut total = Profile::default();
-        for r in results {
-            total.merge(r?);
+        let mut accs = results.into_iter();
+        let mut acc = match accs.next() {
+            Some(a) => a?,
+            None => Acc::new(store.clone()),
+        };
+        for a in accs {
+            acc.merge(a?);
         }
+        drop(store);
+        let mut total = acc.finish();
         total.files = notes;
         total.csv = csv;
         total.principal_column = principal_column && !files.is_empty();

@@ -4,7 +4,6 @@
 //! read in parallel through `curlab-reader` with only the needed columns; what is kept is per
 //! principal and workload (active hours as bitsets), so memory does not grow with the rows.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use curlab_reader::kind::FileKind;
@@ -61,7 +60,7 @@ impl HourSet {
         })
     }
 
-    fn merge(&mut self, o: &HourSet) {
+    pub(crate) fn merge(&mut self, o: &HourSet) {
         for h in o.hours() {
             self.insert(h * 3600);
         }
@@ -71,10 +70,55 @@ impl HourSet {
 /// One explicit-request cell: (usage start seconds, batch, global, streaming, long context).
 pub type CellKey = (i64, bool, bool, bool, bool);
 
+/// A workload's cells: tokens by [`TokenType`](curlab_vocab::bedrock::TokenType) order per
+/// cell.
+pub type Cells = Vec<(CellKey, [f64; 5])>;
+
+/// Active hours and shapes of a workload that is not (or no longer) kept cell by cell.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Dense {
+    units: HourSet,
+    hod: [f64; 24],
+    wd: [f64; 7],
+}
+
+impl Dense {
+    fn add(&mut self, ts: i64, prompt: f64) {
+        self.units.insert(ts);
+        if prompt != 0.0 {
+            self.hod[hour_of_day(ts)] += prompt;
+            self.wd[weekday(ts)] += prompt;
+        }
+    }
+}
+
+/// How a workload keeps its rows' times: every cell while it has few (its active hours and
+/// shapes follow from them), else active hours and shapes.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // inline: a row's update should not chase one more pointer
+enum Detail {
+    Cells(Cells),
+    Dense(Dense),
+}
+
+/// The hour of day (UTC) of `ts` seconds.
+pub(crate) fn hour_of_day(ts: i64) -> usize {
+    (ts.rem_euclid(86_400) / 3600) as usize
+}
+
+/// The weekday of `ts` seconds, Monday 0.
+pub(crate) fn weekday(ts: i64) -> usize {
+    ((ts.div_euclid(86_400) + 3).rem_euclid(7)) as usize // 1970-01-01 was a Thursday
+}
+
+fn prompt_of(t: &[f64; 5]) -> f64 {
+    t[0] + t[2] + t[3] + t[4]
+}
+
 /// What one principal sent to one model in one region and tier.
 #[derive(Debug, Clone)]
 pub struct WorkStats {
-    /// Tokens by [`TokenType`] order.
+    /// Tokens by [`TokenType`](curlab_vocab::bedrock::TokenType) order.
     pub tokens: [f64; 5],
     /// Cost, USD.
     pub cost: f64,
@@ -90,20 +134,13 @@ pub struct WorkStats {
     pub long_rows: u64,
     /// Rows.
     pub rows: u64,
-    /// Active usage hours (the buckets with a row).
-    pub units: HourSet,
-    /// Prompt tokens by hour of day (UTC).
-    pub hod: [f64; 24],
-    /// Prompt tokens by weekday, Monday first.
-    pub wd: [f64; 7],
-    /// First and last usage start, seconds.
+    /// First usage start, seconds.
     pub first: i64,
     /// Last usage start, seconds.
     pub last: i64,
-    /// Tokens per cell while there are at most [`MAX_CELLS`].
-    pub cells: Option<BTreeMap<CellKey, [f64; 5]>>,
     /// Marketplace spelling family, for form-B models.
     pub spelling: Spelling,
+    detail: Detail,
 }
 
 impl WorkStats {
@@ -117,27 +154,110 @@ impl WorkStats {
             stream_prompt: 0.0,
             long_rows: 0,
             rows: 0,
-            units: HourSet::default(),
-            hod: [0.0; 24],
-            wd: [0.0; 7],
             first: i64::MAX,
             last: i64::MIN,
-            cells: Some(BTreeMap::new()),
             spelling,
+            detail: Detail::Cells(Vec::new()),
         }
     }
 
     /// Prompt tokens: input, cache reads and cache writes.
     pub fn prompt(&self) -> f64 {
-        self.tokens[0] + self.tokens[2] + self.tokens[3] + self.tokens[4]
+        prompt_of(&self.tokens)
+    }
+
+    /// Tokens per cell, in cell order, while the workload has at most [`MAX_CELLS`] cells and
+    /// its caller at most [`SPARSE_CELLS`](crate::specs::SPARSE_CELLS) over all its workloads.
+    pub fn cells(&self) -> Option<&[(CellKey, [f64; 5])]> {
+        match &self.detail {
+            Detail::Cells(c) => Some(c),
+            Detail::Dense(_) => None,
+        }
+    }
+
+    /// Active usage hours (the buckets with a row).
+    pub fn active_hours(&self) -> u64 {
+        match &self.detail {
+            Detail::Dense(d) => d.units.count(),
+            Detail::Cells(c) => {
+                let mut h: Vec<i64> = c.iter().map(|(k, _)| k.0.div_euclid(3600)).collect();
+                h.sort_unstable();
+                h.dedup();
+                h.len() as u64
+            }
+        }
+    }
+
+    /// Prompt tokens by hour of day (UTC).
+    pub fn hod(&self) -> [f64; 24] {
+        match &self.detail {
+            Detail::Dense(d) => d.hod,
+            Detail::Cells(_) => self.folded().hod,
+        }
+    }
+
+    /// Prompt tokens by weekday, Monday first.
+    pub fn wd(&self) -> [f64; 7] {
+        match &self.detail {
+            Detail::Dense(d) => d.wd,
+            Detail::Cells(_) => self.folded().wd,
+        }
+    }
+
+    fn folded(&self) -> Dense {
+        let mut d = Dense::default();
+        if let Detail::Cells(c) = &self.detail {
+            for (k, t) in c {
+                d.add(k.0, prompt_of(t));
+            }
+        }
+        d
+    }
+
+    /// Stop keeping cells: fold them into active hours and shapes.
+    pub(crate) fn make_dense(&mut self) -> &mut Dense {
+        if let Detail::Cells(_) = self.detail {
+            self.detail = Detail::Dense(self.folded());
+        }
+        match &mut self.detail {
+            Detail::Dense(d) => d,
+            Detail::Cells(_) => unreachable!("made dense above"),
+        }
+    }
+
+    /// Add one row of `tokens` of token type `t` in `cell` (cost and flags are added by the
+    /// caller). Returns whether a new cell was opened.
+    pub(crate) fn add_to_cell(&mut self, cell: CellKey, t: usize, tokens: f64) -> bool {
+        let prompt = if t == 1 { 0.0 } else { tokens };
+        if let Detail::Cells(list) = &mut self.detail {
+            match list.iter().rposition(|(c, _)| *c == cell) {
+                Some(x) => {
+                    list[x].1[t] += tokens;
+                    return false;
+                }
+                None if list.len() < MAX_CELLS => {
+                    let mut v = [0.0; 5];
+                    v[t] = tokens;
+                    list.push((cell, v));
+                    return true;
+                }
+                None => {}
+            }
+        }
+        self.make_dense().add(cell.0, prompt);
+        false
+    }
+
+    /// Cells in key order, and no spare capacity (once, after the pass).
+    pub(crate) fn settle(&mut self) {
+        if let Detail::Cells(c) = &mut self.detail {
+            c.sort_by(|a, b| a.0.cmp(&b.0));
+            c.shrink_to_fit();
+        }
     }
 
     /// Add another workload's figures (the sessions of one role).
     pub fn merge_from(&mut self, o: &WorkStats) {
-        self.merge(o.clone());
-    }
-
-    fn merge(&mut self, o: WorkStats) {
         for i in 0..5 {
             self.tokens[i] += o.tokens[i];
             self.cost_t[i] += o.cost_t[i];
@@ -148,27 +268,38 @@ impl WorkStats {
         self.stream_prompt += o.stream_prompt;
         self.long_rows += o.long_rows;
         self.rows += o.rows;
-        self.units.merge(&o.units);
-        for i in 0..24 {
-            self.hod[i] += o.hod[i];
-        }
-        for i in 0..7 {
-            self.wd[i] += o.wd[i];
-        }
         self.first = self.first.min(o.first);
         self.last = self.last.max(o.last);
-        self.cells = match (self.cells.take(), o.cells) {
-            (Some(mut a), Some(b)) => {
-                for (k, v) in b {
-                    let e = a.entry(k).or_insert([0.0; 5]);
-                    for i in 0..5 {
-                        e[i] += v[i];
+        if let (Detail::Cells(a), Detail::Cells(b)) = (&mut self.detail, &o.detail) {
+            let mut u = a.clone();
+            for (k, v) in b {
+                match u.iter_mut().find(|(c, _)| c == k) {
+                    Some((_, x)) => {
+                        for i in 0..5 {
+                            x[i] += v[i];
+                        }
                     }
+                    None => u.push((*k, *v)),
                 }
-                (a.len() <= MAX_CELLS).then_some(a)
             }
-            _ => None,
+            if u.len() <= MAX_CELLS {
+                u.sort_by(|x, y| x.0.cmp(&y.0));
+                *a = u;
+                return;
+            }
+        }
+        let other = match &o.detail {
+            Detail::Dense(d) => d.clone(),
+            Detail::Cells(_) => o.folded(),
         };
+        let d = self.make_dense();
+        d.units.merge(&other.units);
+        for i in 0..24 {
+            d.hod[i] += other.hod[i];
+        }
+        for i in 0..7 {
+            d.wd[i] += other.wd[i];
+        }
     }
 }
 
@@ -177,37 +308,18 @@ impl WorkStats {
 /// Marketplace rows.
 pub type WorkKey = (Arc<str>, &'static str, ServiceTier, Option<Arc<str>>);
 
+/// A caller's `iamPrincipal/` tags: (key without prefix, value, rows), sorted.
+pub type TagCounts = Vec<(Arc<str>, Arc<str>, u64)>;
+
 /// One principal (or, for rows without one, one account's unattributed usage).
 #[derive(Debug, Clone, Default)]
 pub struct PrincipalStats {
     /// `line_item_usage_account_id`.
-    pub account: String,
-    /// `iamPrincipal/` key (without prefix) → value → rows.
-    pub tags: Map<String, Map<String, u64>>,
-    /// Workloads.
-    pub work: Map<WorkKey, WorkStats>,
-}
-
-impl PrincipalStats {
-    fn merge(&mut self, o: PrincipalStats) {
-        if self.account.is_empty() {
-            self.account = o.account;
-        }
-        for (k, vs) in o.tags {
-            let e = self.tags.entry(k).or_default();
-            for (v, n) in vs {
-                *e.entry(v).or_default() += n;
-            }
-        }
-        for (k, w) in o.work {
-            match self.work.get_mut(&k) {
-                Some(x) => x.merge(w),
-                None => {
-                    self.work.insert(k, w);
-                }
-            }
-        }
-    }
+    pub account: Arc<str>,
+    /// `iamPrincipal/` tags and their rows.
+    pub tags: TagCounts,
+    /// Workloads, sorted by key.
+    pub work: Vec<(WorkKey, WorkStats)>,
 }
 
 /// Background (non-Bedrock) spend of one account and product code.
@@ -229,7 +341,7 @@ pub struct TagKeyStats {
     /// First usage start carrying the key, seconds.
     pub first: i64,
     /// Distinct values.
-    pub values: rustc_hash::FxHashSet<String>,
+    pub values: usize,
     /// Bedrock inference cost carrying the key, USD.
     pub bedrock_cost: f64,
 }
@@ -268,8 +380,8 @@ pub struct Profile {
     pub periods: std::collections::BTreeSet<String>,
     /// Usage accounts.
     pub accounts: std::collections::BTreeSet<String>,
-    /// Principals by ARN.
-    pub principals: Map<String, PrincipalStats>,
+    /// Principals by ARN, sorted.
+    pub principals: Vec<(Arc<str>, PrincipalStats)>,
     /// Bedrock usage without a principal, by account.
     pub unattributed: Map<String, PrincipalStats>,
     /// First usage start of a Bedrock row with and without a principal, seconds.
@@ -304,6 +416,8 @@ fn merge_map<K: std::hash::Hash + Eq, V>(a: &mut Map<K, V>, b: Map<K, V>, f: imp
 }
 
 impl Profile {
+    /// Add another worker's figures kept as they are read (accounts, tag keys, background,
+    /// tax and callers are filled by [`crate::observe`] once, after the pass).
     pub(crate) fn merge(&mut self, o: Profile) {
         self.rows += o.rows;
         self.bedrock_rows += o.bedrock_rows;
@@ -313,33 +427,12 @@ impl Profile {
         merge_map(&mut self.spans, o.spans, |a, b| *a += b);
         self.periods.extend(o.periods);
         self.accounts.extend(o.accounts);
-        merge_map(&mut self.principals, o.principals, |a, b| a.merge(b));
-        merge_map(&mut self.unattributed, o.unattributed, |a, b| a.merge(b));
         let min = |a: Option<i64>, b: Option<i64>| match (a, b) {
             (Some(x), Some(y)) => Some(x.min(y)),
             (x, y) => x.or(y),
         };
         self.first_with_principal = min(self.first_with_principal, o.first_with_principal);
         self.first_bedrock = min(self.first_bedrock, o.first_bedrock);
-        for (k, t) in o.tag_keys {
-            let e = self.tag_keys.entry(k).or_insert_with(|| TagKeyStats {
-                first: i64::MAX,
-                ..Default::default()
-            });
-            e.first = e.first.min(t.first);
-            e.values.extend(t.values);
-            e.bedrock_cost += t.bedrock_cost;
-        }
-        merge_map(&mut self.background, o.background, |a, b| {
-            merge_map(a, b, |x, y| {
-                x.cost += y.cost;
-                merge_map(&mut x.regions, y.regions, |p, q| *p += q);
-                merge_map(&mut x.tags, y.tags, |p, q| merge_map(p, q, |m, n| *m += n));
-                x.units.merge(&y.units);
-            })
-        });
-        merge_map(&mut self.tax, o.tax, |a, b| *a += b);
-        merge_map(&mut self.pretax, o.pretax, |a, b| *a += b);
         for i in 0..24 {
             self.hod[i] += o.hod[i];
         }
@@ -378,6 +471,7 @@ pub fn region_code_of(usage_type: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use curlab_vocab::bedrock::Spelling;
 
     #[test]
     fn hour_sets_grow_both_ways() {
@@ -388,5 +482,42 @@ mod tests {
         h.insert(10 * 3600 + 5);
         assert_eq!(h.count(), 3);
         assert_eq!(h.hours().collect::<Vec<_>>(), vec![10, 1000, 5000]);
+    }
+
+    #[test]
+    fn cells_fold_into_the_shapes_rows_give() {
+        let cell = |ts: i64| (ts, false, false, false, false);
+        // Kept as cells, and dense from the start: the same hours and shapes.
+        let mut a = WorkStats::new(Spelling::Aws);
+        let mut b = WorkStats::new(Spelling::Aws);
+        b.make_dense();
+        let rows = [
+            (10 * 3600, 0, 100.0),
+            (10 * 3600, 1, 50.0),
+            (34 * 3600, 2, 7.0),
+            (200 * 3600, 0, 3.0),
+        ];
+        for (ts, t, n) in rows {
+            a.add_to_cell(cell(ts), t, n);
+            b.add_to_cell(cell(ts), t, n);
+        }
+        assert_eq!(a.cells().map(|c| c.len()), Some(3));
+        assert!(b.cells().is_none());
+        assert_eq!((a.active_hours(), b.active_hours()), (3, 3));
+        assert_eq!(a.hod(), b.hod());
+        assert_eq!(a.wd(), b.wd());
+        assert_eq!(
+            a.hod()[10],
+            107.0,
+            "output tokens are not prompt: {:?}",
+            a.hod()
+        );
+        // More than MAX_CELLS cells: the workload stops keeping them and keeps its shapes.
+        for h in 0..MAX_CELLS as i64 {
+            a.add_to_cell(cell((1000 + h) * 3600), 0, 1.0);
+        }
+        assert!(a.cells().is_none());
+        assert_eq!(a.active_hours(), 3 + MAX_CELLS as u64);
+        assert_eq!(a.hod().iter().sum::<f64>(), 110.0 + MAX_CELLS as f64);
     }
 }

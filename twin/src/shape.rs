@@ -104,8 +104,13 @@ impl Shapes {
     /// Shapes of all Bedrock usage of a profile.
     pub fn new(p: &Profile, granularity: Granularity) -> Self {
         let (mut first, mut last) = (i64::MAX, i64::MIN);
-        for ps in p.principals.values().chain(p.unattributed.values()) {
-            for w in ps.work.values() {
+        for ps in p
+            .principals
+            .iter()
+            .map(|(_, ps)| ps)
+            .chain(p.unattributed.values())
+        {
+            for (_, w) in &ps.work {
                 first = first.min(w.first.div_euclid(86_400));
                 last = last.max(w.last.div_euclid(86_400));
             }
@@ -139,15 +144,15 @@ impl Shapes {
             return None;
         }
         let (d0, d1) = (w.first.div_euclid(86_400), w.last.div_euclid(86_400));
-        let own = w.units.count() >= OWN_SHAPE_UNITS;
+        let own = w.active_hours() >= OWN_SHAPE_UNITS;
         let hourly = self.granularity == Granularity::Hourly;
         let hod = if own && hourly {
-            normalised(&w.hod)
+            normalised(&w.hod())
         } else {
             self.hod
         };
         let wd = if own && d1 - d0 >= 13 {
-            weekday_weights(&w.wd, d0, d1)
+            weekday_weights(&w.wd(), d0, d1)
         } else {
             let _ = (self.first_day, self.last_day);
             self.wd
@@ -281,7 +286,7 @@ pub fn requests(
     w: &WorkStats,
 ) -> Vec<RequestSpec> {
     let mut out = Vec::new();
-    let Some(cells) = &w.cells else {
+    let Some(cells) = w.cells() else {
         return out;
     };
     for ((ts, batch, global, streaming, long), t) in cells {

@@ -2,6 +2,7 @@
 //! values, roles and generated or listed users.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use curlab_generator::scenario::model::*;
 use curlab_vocab::bedrock::REGION_CODES;
@@ -40,6 +41,27 @@ pub(crate) fn top_tags(r: &mut Renamer, tags: &Map<String, Map<String, u64>>) ->
             let rk = r.tag_key(k);
             out.insert(rk, r.tag_value(k, v));
         }
+    }
+    out
+}
+
+/// The most common value of each key of a caller's tags (sorted by key and value), renamed.
+pub(crate) fn top_tags_of(r: &mut Renamer, tags: &[(Arc<str>, Arc<str>, u64)]) -> TagMap {
+    let mut out = TagMap::new();
+    let mut i = 0;
+    while i < tags.len() {
+        let key = &tags[i].0;
+        let mut best = i;
+        let mut j = i + 1;
+        while j < tags.len() && tags[j].0 == *key {
+            if tags[j].2 > tags[best].2 {
+                best = j;
+            }
+            j += 1;
+        }
+        let rk = r.tag_key(key);
+        out.insert(rk, r.tag_value(key, &tags[best].1));
+        i = j;
     }
     out
 }
