@@ -1,12 +1,15 @@
 """Run curlab's emitted SQL on real engines and report per-rule violation counts.
 
-Usage: sql_engines.py <plan.json> <results.json>
+Usage: sql_engines.py <results.json>   (the exports arrive on standard input, one per line)
 
-The plan (written by tests/it/sql_engines.rs) lists exports, each with the files `curlab ddl`
-and `curlab sql` wrote for it:
+tests/it/sql_engines.rs starts this script first, so that Spark starts while curlab generates
+the exports, and writes one JSON line per export as soon as its files are ready, each with the
+files `curlab ddl` and `curlab sql` wrote for it:
 
-  {"exports": [{"name": ..., "ddl": {"duckdb": path, "spark": path, "athena": path},
-                "queries": [{"label": ..., "duckdb": path, "trino": path, "spark": path|null}]}]}
+  {"name": ..., "ddl": {"duckdb": path, "spark": path, "athena": path},
+   "queries": [{"label": ..., "duckdb": path, "trino": path, "spark": path|null}]}
+
+End of input ends the run.
 
 For every export and query this script
   * DuckDB: creates the view from the emitted DuckDB DDL and runs the emitted DuckDB query;
@@ -143,12 +146,21 @@ def attempt(fn):
         return {"error": f"{type(e).__name__}: {str(e)[:2000]}"}
 
 
+def exports():
+    """The exports, one JSON object a line on standard input, as the Rust test prepares them."""
+    for line in sys.stdin:
+        if line.strip():
+            yield json.loads(line)
+
+
 def main():
-    plan = json.load(open(sys.argv[1]))
     results = {}
-    needs_spark = any(q.get("spark") for e in plan["exports"] for q in e["queries"])
-    spark = Spark() if needs_spark else None
-    for e in plan["exports"]:
+    # Every run of the test has Spark queries: start the session before the first export
+    # arrives, while curlab is still generating.
+    t_start = time.time()
+    spark = Spark()
+    busy = 0.0
+    for e in exports():
         t0 = time.time()
         r = results.setdefault(e["name"], {})
         try:
@@ -172,10 +184,13 @@ def main():
                     out["spark"] = spark_ready
                 else:
                     out["spark"] = attempt(lambda: spark.query(read(q["spark"])))
+        busy += time.time() - t0
         print(f"{e['name']}: {time.time() - t0:.1f}s", flush=True)
-    if spark:
-        spark.stop()
-    with open(sys.argv[2], "w") as f:
+    spark.stop()
+    total = time.time() - t_start
+    print(f"{len(results)} exports in {total:.1f}s: {busy:.1f}s on the engines, the rest starting "
+          f"Spark or waiting for curlab", flush=True)
+    with open(sys.argv[1], "w") as f:
         json.dump(results, f, indent=1, sort_keys=True)
 
 

@@ -56,6 +56,9 @@ pub(super) struct Bucket {
 ///    `endpoint_url`, else AWS. Custom endpoints use path-style requests; `http://` is allowed
 ///    for them.
 pub(super) fn connect(bucket: &str, args: &S3Args) -> Result<Bucket> {
+    // TLS uses ring (Cargo.toml: one crypto backend). Installing it fails only when a provider
+    // is already installed, by an earlier connect: that one is ring too.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -83,12 +83,16 @@ pub fn python(modules: &str) -> PathBuf {
     if let Ok(p) = std::env::var("CURLAB_PYTHON") {
         return PathBuf::from(p);
     }
-    // Tests of one binary run on several threads: one of them sets the virtualenv up.
-    static SETUP: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one = SETUP.lock().unwrap_or_else(|p| p.into_inner());
+    // Tests of one binary run on several threads: one of them sets the virtualenv up. Module
+    // sets that imported once are not checked again (each check starts a Python, under the lock).
+    static SETUP: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut checked = SETUP.lock().unwrap_or_else(|p| p.into_inner());
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let venv = root.join(".venv");
     let py = venv.join("bin/python");
+    if checked.iter().any(|m| m == modules) {
+        return py;
+    }
     let ready = || {
         py.exists()
             && Command::new(&py)
@@ -117,6 +121,7 @@ pub fn python(modules: &str) -> PathBuf {
             py.display()
         );
     }
+    checked.push(modules.to_string());
     py
 }
 

@@ -7,7 +7,8 @@
 //! emits, and tests/sql_engines.py runs them: DuckDB (view from the DuckDB DDL, DuckDB query),
 //! sqlglot (Athena DDL parsed in the athena dialect, Trino query parsed in the trino dialect and
 //! transpiled to DuckDB) and Apache Spark in local mode (table from the Spark DDL, Spark query;
-//! one session for all exports). Every rule with SQL must then report exactly the count of
+//! one session for all exports, started while curlab generates them; each export goes to
+//! the engines as soon as it is ready). Every rule with SQL must then report exactly the count of
 //! `curlab verify --format json` (NULL where verify skips it for an absent column).
 //!
 //! Needs Python with duckdb, pyspark and sqlglot (tests/requirements.txt, installed into .venv
@@ -371,6 +372,28 @@ fn sql_counts_match_verify_on_duckdb_trino_and_spark() {
     require_java();
     let work = tempfile::tempdir().expect("tmp");
 
+    // The engines start first (Spark takes a while) and take each export as soon as it is
+    // ready, one JSON line on standard input, while the next ones are generated. Their output
+    // goes to files, so a full pipe can never stall them.
+    let results = work.path().join("results.json");
+    let engines_log = work.path().join("sql_engines.log");
+    let log = std::fs::File::create(&engines_log).expect("log");
+    let mut engines = Command::new(&py)
+        .arg(root().join("tests/sql_engines.py"))
+        .arg(&results)
+        .stdin(std::process::Stdio::piped())
+        .stdout(log.try_clone().expect("log"))
+        .stderr(log)
+        .spawn()
+        .expect("python runs");
+    let to_engines = std::sync::Mutex::new(engines.stdin.take().expect("stdin"));
+    let send = |plan: &Value| {
+        use std::io::Write;
+        let mut w = to_engines.lock().unwrap_or_else(|p| p.into_inner());
+        // A failed write means the script died: its log says why, below.
+        let _ = writeln!(w, "{plan}").and_then(|()| w.flush());
+    };
+
     // An older 113-column export without principal data or tags: rules reading them are
     // skipped by verify and must be reported as skipped (NULL) by SQL.
     let legacy = work.path().join("legacy.toml");
@@ -408,18 +431,17 @@ fn sql_counts_match_verify_on_duckdb_trino_and_spark() {
                         let Some((scenario, export, scale, fault, name)) = jobs.get(i) else {
                             return done;
                         };
-                        done.push((
+                        let e = prepare(
+                            work.path(),
                             i,
-                            prepare(
-                                work.path(),
-                                i,
-                                scenario,
-                                export,
-                                scale,
-                                *fault,
-                                name.clone(),
-                            ),
-                        ));
+                            scenario,
+                            export,
+                            scale,
+                            *fault,
+                            name.clone(),
+                        );
+                        send(&e.plan);
+                        done.push((i, e));
                     }
                 })
             })
@@ -432,25 +454,12 @@ fn sql_counts_match_verify_on_duckdb_trino_and_spark() {
     exports.sort_by_key(|(i, _)| *i);
     let exports: Vec<Export> = exports.into_iter().map(|(_, e)| e).collect();
 
-    let plan = work.path().join("plan.json");
-    let results = work.path().join("results.json");
-    std::fs::write(
-        &plan,
-        json!({"exports": exports.iter().map(|e| &e.plan).collect::<Vec<_>>()}).to_string(),
-    )
-    .expect("plan");
-    let o = Command::new(&py)
-        .arg(root().join("tests/sql_engines.py"))
-        .arg(&plan)
-        .arg(&results)
-        .output()
-        .expect("python runs");
-    assert!(
-        o.status.success(),
-        "sql_engines.py failed:\n{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    // End of input: the script finishes the last export and writes the results.
+    drop(to_engines);
+    let status = engines.wait().expect("python runs");
+    let log = std::fs::read_to_string(&engines_log).unwrap_or_default();
+    assert!(status.success(), "sql_engines.py failed:\n{log}");
+    eprintln!("{}", log.lines().last().unwrap_or_default());
     let results: Value = serde_json::from_str(&std::fs::read_to_string(&results).expect("results"))
         .expect("results JSON");
 
