@@ -66,7 +66,7 @@ pub(crate) struct GenerateArgs {
     pub compression: CompressionArg,
     /// Rows per Parquet row group (also the unit of parallel encoding; the default keeps
     /// memory flat).
-    #[arg(long, default_value_t = 131_072)]
+    #[arg(long, default_value_t = 65_536)]
     pub row_group_rows: usize,
     /// Start a new numbered data file after this many rows (default: the scenario's
     /// `max_rows_per_file`, 5,000,000).
