@@ -251,7 +251,7 @@ impl WorkStats {
     /// Cells in key order, and no spare capacity (once, after the pass).
     pub(crate) fn settle(&mut self) {
         if let Detail::Cells(c) = &mut self.detail {
-            c.sort_by(|a, b| a.0.cmp(&b.0));
+            c.sort_by_key(|a| a.0);
             c.shrink_to_fit();
         }
     }
@@ -283,7 +283,7 @@ impl WorkStats {
                 }
             }
             if u.len() <= MAX_CELLS {
-                u.sort_by(|x, y| x.0.cmp(&y.0));
+                u.sort_by_key(|x| x.0);
                 *a = u;
                 return;
             }
