@@ -176,6 +176,24 @@ struct Pass<'a> {
 }
 
 impl Pass<'_> {
+    /// The data files of `plan` encoded by `format`.
+    fn write_as<F: format::DataEncoder>(
+        &self,
+        format: &F,
+        plan: &Plan,
+        keep: Option<&[bool]>,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<pipeline::Written> {
+        let encoder = pipeline::Encoder {
+            plan,
+            tags: self.tags,
+            ctx: self.ctx,
+            schema: self.schema,
+            format,
+        };
+        pipeline::write_data(&encoder, self.opts, self.root, keep, progress)
+    }
+
     /// Simulate `plan` and write its data files in the export's format (only the periods of
     /// `keep` when given).
     fn write(
@@ -191,35 +209,10 @@ impl Pass<'_> {
                     self.opts.compression,
                     self.opts.row_group_rows,
                 )?;
-                pipeline::write_data(
-                    &pipeline::Encoder {
-                        plan,
-                        tags: self.tags,
-                        ctx: self.ctx,
-                        schema: self.schema,
-                        format: &format,
-                    },
-                    self.opts,
-                    self.root,
-                    keep,
-                    progress,
-                )
+                self.write_as(&format, plan, keep, progress)
             }
             ExportFormat::Csv => {
-                let format = format::Csv::new(self.schema.clone());
-                pipeline::write_data(
-                    &pipeline::Encoder {
-                        plan,
-                        tags: self.tags,
-                        ctx: self.ctx,
-                        schema: self.schema,
-                        format: &format,
-                    },
-                    self.opts,
-                    self.root,
-                    keep,
-                    progress,
-                )
+                self.write_as(&format::Csv::new(self.schema.clone()), plan, keep, progress)
             }
         }
     }
