@@ -53,9 +53,34 @@ impl<R: Read> Read for LineLimit<R> {
     }
 }
 
+thread_local! {
+    /// Set while this thread runs inside [`catch`]: its panics are reported as errors, so the
+    /// panic hook stays silent for them.
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Put a panic hook in front of the current one that says nothing for panics [`catch`] turns
+/// into errors (a user reading a corrupt file should see one error naming it, not a "thread
+/// panicked at parquet/…" line first) and passes every other panic on unchanged.
+fn quiet_inside_catch() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(|g| g.get()) {
+                previous(info);
+            }
+        }));
+    });
+}
+
 /// Run `f`; a panic becomes `Err` with its message.
 pub fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
+    quiet_inside_catch();
+    let was = GUARDED.with(|g| g.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(was));
+    result.map_err(|p| {
         p.downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| p.downcast_ref::<String>().cloned())

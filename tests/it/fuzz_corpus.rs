@@ -72,3 +72,26 @@ fn csv_corpus() {
 fn verify_corpus() {
     replay("verify", harness::verify_any);
 }
+
+/// A panic inside the Parquet crate's page decoders (parquet 60.1 unwraps a dictionary key out
+/// of range in a map column) reaches the user as one error naming the file, the row group and a
+/// fix: exit 2, and no "thread … panicked" line from the panic hook before it.
+#[test]
+fn a_decoder_panic_is_one_clean_error() {
+    let seed = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus/verify/map-dictionary-key-out-of-range.parquet");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_curlab"))
+        .arg("verify")
+        .arg(&seed)
+        .output()
+        .expect("curlab runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("map-dictionary-key-out-of-range.parquet") && err.contains("row group 0"),
+        "{err}"
+    );
+    assert!(err.contains("fix:"), "{err}");
+    assert!(!err.contains("panicked"), "the panic hook spoke: {err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}

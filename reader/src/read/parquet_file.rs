@@ -168,8 +168,24 @@ pub(super) fn read(
         .with_batch_size(BATCH_ROWS)
         .build()
         .map_err(|e| parquet_error(file, e))?;
+    let mut reader = reader;
     let mut next = first_row;
-    for rb in reader {
+    loop {
+        // A corrupt page can make the Parquet crate panic instead of returning an error (a
+        // dictionary key out of range inside a map column does, in parquet 60.1): caught here so
+        // it is reported as the file's fault, with its place, like any other decode error.
+        let rb = match crate::guard::catch(|| reader.next()) {
+            Ok(None) => break,
+            Ok(Some(rb)) => rb,
+            Err(panic) => {
+                return Err(Error::Read {
+                    path: file.path.clone(),
+                    problem: format!("cannot decode Parquet data: the decoder failed: {panic}"),
+                    place: Some(format!("row group {rg}, near row {}", next + 1)),
+                    fix: "re-download the file; it is corrupt or truncated".into(),
+                })
+            }
+        };
         let rb = rb.map_err(|e| {
             let text = e.to_string();
             // A codec left out of this build (curlab reads SNAPPY, as AWS writes, and ZSTD).
