@@ -105,13 +105,16 @@ const MAX_REQUESTS: f64 = 1e8;
 /// Load and resolve a scenario given as a path or a shipped name: one plan per payer (one
 /// plan, `payer_id` `None`, for a single-payer scenario). Absurd sizes are refused
 /// before anything is built (populations from the parsed file), and again after resolving
-/// (requests from the resolved streams), unless `allow_large`.
+/// (requests from the resolved streams), unless `allow_large`. `before_resolve` sees the parsed
+/// file first, so a caller can refuse cheaply what does not need the (at large scales slow and
+/// memory-hungry) resolved plan.
 pub(crate) fn load_plans(
     name_or_path: &str,
     seed: Option<u64>,
     scale: f64,
     allow_large: bool,
     as_of: Option<AsOf>,
+    before_resolve: &dyn Fn(&scenario::model::ScenarioFile) -> Result<()>,
 ) -> Result<Vec<PayerPlan>> {
     if !(scale > 0.0 && scale <= 10_000.0) {
         bail!("--scale {scale} is outside (0, 10000]; use e.g. --scale 2 for twice the population");
@@ -178,6 +181,7 @@ pub(crate) fn load_plans(
             curlab_generator::size::MAX_PRINCIPALS
         );
     }
+    before_resolve(&file)?;
     let mut plans = plan::resolve_payers(&file, seed, scale).map_err(|mut problems| {
         if months != 0 {
             for p in &mut problems {
@@ -223,14 +227,25 @@ pub(crate) fn run(args: GenerateArgs) -> Result<ExitCode> {
         .map(str::parse::<AsOf>)
         .transpose()
         .map_err(anyhow::Error::msg)?;
+    let s3_out = crate::s3::S3Uri::parse(&args.out.to_string_lossy())?;
+    // An existing export without --force is refused before the plan is resolved (which takes
+    // tens of seconds and GiBs at --scale 275); the staging folder checks again, and for the
+    // per-payer folders of a multi-payer scenario.
+    let refuse_existing = |file: &scenario::model::ScenarioFile| -> Result<()> {
+        if args.force || s3_out.is_some() || file.organization.payers.len() > 1 {
+            return Ok(());
+        }
+        let name = file.export.name.as_deref().unwrap_or(&file.scenario.name);
+        export::refuse_existing(&args.out, name)
+    };
     let plans = load_plans(
         &args.scenario,
         args.seed,
         args.scale,
         args.allow_large,
         as_of,
+        &refuse_existing,
     )?;
-    let s3_out = crate::s3::S3Uri::parse(&args.out.to_string_lossy())?;
     if let Some(n) = args.max_rows_per_file {
         if n == 0 {
             bail!("--max-rows-per-file must be at least 1");

@@ -297,7 +297,7 @@ fn from_scenario(
 ) -> Result<curlab_report::Summary> {
     // A scenario with several payers: every payer's export, summed (the organisations'
     // group view; `curlab report` over the multi-payer folder reads the same).
-    let plans = crate::cmd::generate::load_plans(name, seed, scale, false, None)?;
+    let plans = crate::cmd::generate::load_plans(name, seed, scale, false, None, &|_| Ok(()))?;
     let mut agg = Aggregator::new(spec.clone());
     for plan in plans.iter().map(|p| &p.plan) {
         let wanted = match &sel.period {

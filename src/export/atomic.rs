@@ -17,17 +17,26 @@ pub(super) struct Staging {
     final_truth: PathBuf,
 }
 
+/// Refuse to write `<out>/<export>` when it (or its truth file) is already there.
+pub(crate) fn refuse_existing(out: &Path, export: &str) -> Result<()> {
+    let final_dir = out.join(export);
+    if final_dir.exists() || out.join(format!("{export}.truth.json")).exists() {
+        bail!(
+            "{} already exists; pass --force to replace it, or choose another --out",
+            final_dir.display()
+        );
+    }
+    Ok(())
+}
+
 impl Staging {
     /// Check that `<out>/<export>` may be written (an existing one only with `force`) and
     /// create the temporary folder beside it.
     pub(super) fn begin(out: &Path, export: &str, force: bool) -> Result<Self> {
         let final_dir = out.join(export);
         let final_truth = out.join(format!("{export}.truth.json"));
-        if (final_dir.exists() || final_truth.exists()) && !force {
-            bail!(
-                "{} already exists; pass --force to replace it, or choose another --out",
-                final_dir.display()
-            );
+        if !force {
+            refuse_existing(out, export)?;
         }
         fs::create_dir_all(out)
             .with_context(|| format!("creating output folder {}", out.display()))?;

@@ -27,6 +27,7 @@ use curlab_generator::scenario::model::{Delivery, ExportFormat};
 use curlab_generator::sim::{self, TagTable};
 use curlab_vocab::export_layout as layout;
 
+pub(crate) use atomic::refuse_existing;
 pub(crate) use flow::simulate;
 pub(crate) use options::{GenerateOptions, Summary};
 

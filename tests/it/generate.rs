@@ -460,6 +460,26 @@ fn existing_export_needs_force_and_is_replaced_whole() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
     assert_eq!(files(dir.path()), before, "nothing changed without --force");
+    // Refused before the plan is resolved (slow at large scales): a file with the same export
+    // name whose plan could not even be resolved still gets the "already exists" answer.
+    let scn = tempfile::tempdir().expect("tmp");
+    let unresolvable = scn.path().join("blog-launch.toml");
+    let src = include_str!("../../scenarios/blog-launch.toml");
+    let line = src
+        .lines()
+        .find(|l| l.starts_with("billing_periods"))
+        .expect("blog-launch names its billing periods");
+    std::fs::write(&unresolvable, src.replace(line, "billing_periods = []")).expect("write");
+    let o = curlab(&[
+        "generate",
+        unresolvable.to_str().expect("utf-8"),
+        "--out",
+        out,
+        "--quiet",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("already exists"), "{err}");
     let o = curlab(&[
         "generate",
         "blog-launch",
