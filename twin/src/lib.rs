@@ -200,6 +200,7 @@ pub fn from_export(
     drop(profile);
     let toml = write::write(&built.file, &notes);
     drop(built.file);
+    pass::release_freed();
     // The twin must be a scenario the generator accepts: parse and resolve it here (with the
     // profile and the built scenario gone: the resolved plan of a large twin is not small).
     let parsed = curlab_generator::scenario::parse(&toml, "twin.toml")

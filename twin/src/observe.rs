@@ -324,7 +324,7 @@ impl Acc {
                                 if s.is_empty() {
                                     NONE
                                 } else {
-                                    self.local[1].id(s, |s| store.dicts().values.id_arc(s))
+                                    self.local[1].id(s, |s| store.dicts().values.id(s))
                                 }
                             }),
                             None => NONE,
@@ -549,7 +549,7 @@ impl Acc {
             if s.trim().is_empty() {
                 NONE
             } else {
-                self.local[0].id(s, |s| store.dicts().principals.id_arc(s))
+                self.local[0].id(s, |s| store.dicts().principals.id(s))
             }
         });
         let streaming = {

@@ -108,10 +108,24 @@ impl Profile {
         }
         drop(store);
         let mut total = acc.finish();
+        release_freed();
         total.files = notes;
         total.csv = csv;
         total.principal_column = principal_column && !files.is_empty();
         total.tags_column = tags_column && !files.is_empty();
         Ok(total)
+    }
+}
+
+/// Give the memory freed by the pass back to the system. The workers' reading buffers and
+/// memos were freed into their threads' malloc arenas, which the main thread, building the
+/// scenario next, does not allocate from: without this they stay resident (about 80 MB at
+/// 9M rows) under everything built after the pass (glibc only; other allocators return
+/// memory their own way).
+pub(crate) fn release_freed() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages of malloc's arenas to the system.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }

@@ -18,42 +18,83 @@ pub use crate::map::Map;
 /// more is known not to be one.
 pub const MAX_CELLS: usize = crate::specs::SPARSE_CELLS + 1;
 
-/// Active hours as a bitset over hour indexes (seconds / 3600).
+/// Words of an [`HourSet`] kept inline: a 31-day month from any hour (744 hours from an
+/// offset of up to 63 in the first word), so a row's update of a one-month export reads no
+/// pointer.
+const INLINE_WORDS: usize = 13;
+
+/// Active hours as a bitset over hour indexes (seconds / 3600): inline while the hours span
+/// at most [`INLINE_WORDS`] words, else on the heap.
 #[derive(Debug, Clone, Default)]
 pub struct HourSet {
     base: i64,
-    bits: Vec<u64>,
+    /// Inline words in use (0 once on the heap).
+    len: u32,
+    inline: [u64; INLINE_WORDS],
+    heap: Vec<u64>,
 }
 
 impl HourSet {
+    fn words(&self) -> &[u64] {
+        if self.heap.is_empty() {
+            &self.inline[..self.len as usize]
+        } else {
+            &self.heap
+        }
+    }
+
+    /// Keep `words` (from `base`) inline if they fit, else on the heap.
+    fn store(&mut self, base: i64, words: Vec<u64>) {
+        self.base = base;
+        if words.len() <= INLINE_WORDS {
+            self.inline = [0; INLINE_WORDS];
+            self.inline[..words.len()].copy_from_slice(&words);
+            self.len = words.len() as u32;
+            self.heap = Vec::new();
+        } else {
+            self.len = 0;
+            self.heap = words;
+        }
+    }
+
     /// Mark the hour of `ts` (seconds).
     pub fn insert(&mut self, ts: i64) {
         let h = ts.div_euclid(3600);
-        if self.bits.is_empty() {
+        if self.words().is_empty() {
             self.base = h - h.rem_euclid(64);
         }
         if h < self.base {
             let add = ((self.base - h + 63) / 64) as usize;
             let mut v = vec![0; add];
-            v.extend_from_slice(&self.bits);
-            self.bits = v;
-            self.base -= add as i64 * 64;
+            v.extend_from_slice(self.words());
+            self.store(self.base - add as i64 * 64, v);
         }
         let i = (h - self.base) as usize;
-        if i / 64 >= self.bits.len() {
-            self.bits.resize(i / 64 + 1, 0);
+        let (w, bit) = (i / 64, 1u64 << (i % 64));
+        if self.heap.is_empty() {
+            if w < INLINE_WORDS {
+                self.len = self.len.max(w as u32 + 1);
+                self.inline[w] |= bit;
+                return;
+            }
+            let mut v = self.words().to_vec();
+            v.resize(w + 1, 0);
+            self.store(self.base, v);
         }
-        self.bits[i / 64] |= 1 << (i % 64);
+        if w >= self.heap.len() {
+            self.heap.resize(w + 1, 0);
+        }
+        self.heap[w] |= bit;
     }
 
     /// Hours marked.
     pub fn count(&self) -> u64 {
-        self.bits.iter().map(|w| u64::from(w.count_ones())).sum()
+        self.words().iter().map(|w| u64::from(w.count_ones())).sum()
     }
 
     /// Every marked hour index.
     pub fn hours(&self) -> impl Iterator<Item = i64> + '_ {
-        self.bits.iter().enumerate().flat_map(move |(w, bits)| {
+        self.words().iter().enumerate().flat_map(move |(w, bits)| {
             (0..64)
                 .filter(move |b| bits & (1 << b) != 0)
                 .map(move |b| self.base + (w * 64 + b) as i64)
@@ -482,6 +523,23 @@ mod tests {
         h.insert(10 * 3600 + 5);
         assert_eq!(h.count(), 3);
         assert_eq!(h.hours().collect::<Vec<_>>(), vec![10, 1000, 5000]);
+        // Inline (a month from any hour), then on the heap, growing both ways.
+        let mut h = HourSet::default();
+        h.insert(700 * 3600);
+        h.insert(640 * 3600);
+        h.insert((640 + 64 * 13 - 1) * 3600);
+        assert!(h.heap.is_empty(), "{h:?}");
+        assert_eq!(h.hours().collect::<Vec<_>>(), vec![640, 700, 1471]);
+        h.insert(1472 * 3600);
+        assert!(!h.heap.is_empty());
+        h.insert(3 * 3600);
+        assert_eq!(h.count(), 5);
+        assert_eq!(h.hours().collect::<Vec<_>>(), vec![3, 640, 700, 1471, 1472]);
+        let mut g = HourSet::default();
+        g.insert(650 * 3600);
+        g.insert(600 * 3600);
+        assert!(g.heap.is_empty());
+        assert_eq!(g.hours().collect::<Vec<_>>(), vec![600, 650]);
     }
 
     #[test]

@@ -32,18 +32,64 @@ pub(crate) struct Dicts {
     pub(crate) principals: Interner,
 }
 
+/// Tags kept inside the [`Caller`] (most callers carry one or two `iamPrincipal/` tags).
+const INLINE_TAGS: usize = 2;
+
+/// A caller's (tag key id, value id, rows): the first [`INLINE_TAGS`] inside the caller, so a
+/// row's update does not follow a pointer to them (that cache miss was half of the update's
+/// time at 55,376 callers), any more in a vector.
+#[derive(Debug, Default)]
+pub(crate) struct TagRows {
+    inline: [(u32, u32, u64); INLINE_TAGS],
+    n: u8,
+    more: Vec<(u32, u32, u64)>,
+}
+
+impl TagRows {
+    /// Count one row of `(key, value)`.
+    fn add(&mut self, k: u32, v: u32) {
+        let n = usize::from(self.n);
+        if let Some(t) = self.inline[..n]
+            .iter_mut()
+            .chain(self.more.iter_mut())
+            .find(|(a, b, _)| *a == k && *b == v)
+        {
+            t.2 += 1;
+        } else if n < INLINE_TAGS {
+            self.inline[n] = (k, v, 1);
+            self.n += 1;
+        } else {
+            // No spare capacity: a `Vec` grows to 4 at its first push, and there is one per
+            // caller.
+            self.more.reserve_exact(1);
+            self.more.push((k, v, 1));
+        }
+    }
+
+    /// Every (key id, value id, rows).
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u32, u32, u64)> + '_ {
+        self.inline[..usize::from(self.n)]
+            .iter()
+            .chain(self.more.iter())
+            .copied()
+    }
+}
+
 /// One caller's figures, by id.
 #[derive(Debug, Default)]
 pub(crate) struct Caller {
     pub(crate) account: u32,
-    /// (tag key id, value id, rows) of `iamPrincipal/` keys.
-    pub(crate) tags: Vec<(u32, u32, u64)>,
-    /// Workloads, keyed by the interned strings (compared by address while reading), so the
-    /// profile takes them as they are.
-    pub(crate) work: Vec<(WorkKey, WorkStats)>,
     /// Cells opened over all workloads; above [`SPARSE_CELLS`] the caller cannot be replayed
     /// as exact requests, and its workloads stop keeping cells.
-    cells: usize,
+    cells: u32,
+    /// The first workload, inside the caller (most callers have one): a row's update finds
+    /// it without following a pointer. Workloads are keyed by the interned strings (compared
+    /// by address while reading), so the profile takes them as they are.
+    first: Option<(WorkKey, WorkStats)>,
+    /// Any further workloads (no spare capacity: a workload is 600 bytes).
+    more: Vec<(WorkKey, WorkStats)>,
+    /// Rows per `iamPrincipal/` tag.
+    pub(crate) tags: TagRows,
 }
 
 /// One Bedrock inference row, as a caller takes it.
@@ -75,10 +121,7 @@ impl Caller {
     pub(crate) fn add(&mut self, r: &Row<'_>) {
         self.account = r.account;
         for (k, v) in r.tags {
-            match self.tags.iter_mut().find(|(a, b, _)| a == k && b == v) {
-                Some(t) => t.2 += 1,
-                None => self.tags.push((*k, *v, 1)),
-            }
+            self.tags.add(*k, *v);
         }
         let same = |k: &WorkKey| {
             Arc::ptr_eq(&k.0, r.model)
@@ -90,15 +133,25 @@ impl Caller {
                     _ => false,
                 }
         };
-        let wi = match self.work.iter().position(|(k, _)| same(k)) {
-            Some(x) => x,
+        let w = match &mut self.first {
+            Some((k, w)) if same(k) => w,
             None => {
                 let key = (r.model.clone(), r.region, r.tier, r.profile.cloned());
-                self.work.push((key, WorkStats::new(r.spelling)));
-                self.work.len() - 1
+                &mut self.first.insert((key, WorkStats::new(r.spelling))).1
+            }
+            Some(_) => {
+                let i = match self.more.iter().position(|(k, _)| same(k)) {
+                    Some(i) => i,
+                    None => {
+                        let key = (r.model.clone(), r.region, r.tier, r.profile.cloned());
+                        self.more.reserve_exact(1);
+                        self.more.push((key, WorkStats::new(r.spelling)));
+                        self.more.len() - 1
+                    }
+                };
+                &mut self.more[i].1
             }
         };
-        let w = &mut self.work[wi].1;
         let t = r.token;
         w.tokens[t] += r.tokens;
         w.cost += r.cost;
@@ -123,12 +176,23 @@ impl Caller {
         let cell: CellKey = (r.ts, r.batch, r.global, r.streaming, r.long);
         if w.add_to_cell(cell, t, r.tokens) {
             self.cells += 1;
-            if self.cells > SPARSE_CELLS {
-                for (_, w) in &mut self.work {
+            if self.cells as usize > SPARSE_CELLS {
+                let more = self.more.iter_mut();
+                for (_, w) in self.first.iter_mut().chain(more) {
                     w.make_dense();
                 }
             }
         }
+    }
+}
+
+impl Caller {
+    /// Its workloads, in the order they were opened.
+    pub(crate) fn into_work(self) -> Vec<(WorkKey, WorkStats)> {
+        let mut v = Vec::with_capacity(usize::from(self.first.is_some()) + self.more.len());
+        v.extend(self.first);
+        v.extend(self.more);
+        v
     }
 }
 
@@ -184,27 +248,57 @@ impl Store {
             .add(r);
     }
 
-    /// Take out the dictionaries, the callers by principal id, and the unattributed usage by
-    /// account (once the workers are done).
-    pub(crate) fn take_parts(&self) -> (Dicts, Vec<Caller>, Map<u32, Caller>) {
+    /// Take out the dictionaries, the callers, and the unattributed usage by account (once
+    /// the workers are done).
+    pub(crate) fn take_parts(&self) -> (Dicts, Callers, Map<u32, Caller>) {
         let dicts = std::mem::take(&mut *self.dicts());
-        let n = dicts.principals.names.len();
-        let mut shards: Vec<std::vec::IntoIter<Caller>> = self
+        let shards = self
             .shards
             .iter()
-            .map(|s| std::mem::take(&mut *lock(&s.0)).into_iter())
-            .collect();
-        let callers = (0..n)
-            .map(|g| shards[g % SHARDS].next().unwrap_or_default())
+            .map(|s| std::mem::take(&mut *lock(&s.0)))
             .collect();
         let un = std::mem::take(&mut *lock(&self.unattributed));
-        (dicts, callers, un)
+        (dicts, Callers(shards), un)
+    }
+}
+
+/// The callers of a finished pass, in their shards.
+pub(crate) struct Callers(Vec<Vec<Caller>>);
+
+impl Callers {
+    /// The `n` callers by principal id, each turned into a `T` by `f` (a caller never sent a
+    /// row is a default one). One shard after the other, each freed once turned, so the
+    /// callers and what they are turned into are not both held in full.
+    pub(crate) fn into_by_id<T>(self, n: usize, mut f: impl FnMut(Caller) -> T) -> Vec<T> {
+        let mut out: Vec<Option<T>> = (0..n).map(|_| None).collect();
+        for (s, shard) in self.0.into_iter().enumerate() {
+            for (i, c) in shard.into_iter().enumerate() {
+                if let Some(o) = out.get_mut(i * SHARDS + s) {
+                    *o = Some(f(c));
+                }
+            }
+        }
+        out.into_iter()
+            .map(|o| o.unwrap_or_else(|| f(Caller::default())))
+            .collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tag_rows_count_inline_and_beyond() {
+        let mut t = TagRows::default();
+        for (k, v) in [(1, 1), (2, 5), (1, 1), (3, 7), (2, 6), (3, 7), (3, 7)] {
+            t.add(k, v);
+        }
+        let mut got: Vec<_> = t.iter().collect();
+        got.sort_unstable();
+        assert_eq!(got, [(1, 1, 2), (2, 5, 1), (2, 6, 1), (3, 7, 3)]);
+        assert_eq!(t.more.len(), 2);
+    }
 
     /// A store with principal 70 sent `cells` one-hour cells, alternating two models.
     fn caller_with(cells: i64) -> Caller {
@@ -234,19 +328,25 @@ mod tests {
             store.add(70, &r);
         }
         let (_, callers, _) = store.take_parts();
+        let mut callers = callers.into_by_id(71, |c| c);
         assert_eq!(callers.len(), 71);
-        callers.into_iter().nth(70).unwrap_or_default()
+        assert!(callers[..70].iter().all(|c| c.first.is_none()));
+        callers.swap_remove(70)
     }
 
     #[test]
     fn a_caller_with_many_cells_stops_keeping_them_in_every_workload() {
         let c = caller_with(SPARSE_CELLS as i64);
-        assert_eq!(c.work.len(), 2);
-        assert!(c.work.iter().all(|(_, w)| w.cells().is_some()));
-        assert_eq!(c.tags, vec![(1, 2, SPARSE_CELLS as u64)]);
+        assert_eq!(c.tags.iter().count(), 1);
+        let tags: Vec<_> = c.tags.iter().collect();
+        let work = c.into_work();
+        assert_eq!(work.len(), 2);
+        assert!(work.iter().all(|(_, w)| w.cells().is_some()));
+        assert_eq!(tags, [(1, 2, SPARSE_CELLS as u64)]);
         let c = caller_with(SPARSE_CELLS as i64 + 1);
-        assert!(c.work.iter().all(|(_, w)| w.cells().is_none()));
-        let hours: u64 = c.work.iter().map(|(_, w)| w.active_hours()).sum();
+        let work = c.into_work();
+        assert!(work.iter().all(|(_, w)| w.cells().is_none()));
+        let hours: u64 = work.iter().map(|(_, w)| w.active_hours()).sum();
         assert_eq!(hours, SPARSE_CELLS as u64 + 1);
     }
 }

@@ -144,27 +144,25 @@ impl Acc {
         let stats = |c: Caller| {
             let mut tags: Vec<(Arc<str>, Arc<str>, u64)> = c
                 .tags
-                .into_iter()
+                .iter()
                 .map(|(k, v, n)| (iam_keys[k as usize].clone(), values[v as usize].clone(), n))
                 .collect();
             tags.sort();
-            let mut work = c.work;
+            let account = name(c.account);
+            let mut work = c.into_work();
             for (_, w) in &mut work {
                 w.settle();
             }
             work.sort_by(|a, b| a.0.cmp(&b.0));
             PrincipalStats {
-                account: name(c.account),
+                account,
                 tags,
                 work,
             }
         };
         let arns = principals.into_names();
-        p.principals = arns
-            .into_iter()
-            .zip(callers)
-            .map(|(a, c)| (a, stats(c)))
-            .collect();
+        let by_id = callers.into_by_id(arns.len(), stats);
+        p.principals = arns.into_iter().zip(by_id).collect();
         p.principals.sort_by(|a, b| a.0.cmp(&b.0));
         for (a, c) in unattributed {
             p.unattributed.insert(name(a).to_string(), stats(c));
