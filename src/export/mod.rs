@@ -150,17 +150,20 @@ pub(crate) fn generate(
             summary.files.push(f.clone());
         }
     }
-    let mut truth = sim::build_truth(plan, &tags, &parts);
-    truth.faults = faults;
-    truth.rows = rows;
+    // Written principal by principal from the plan (`TruthFile`), not built whole first.
+    let mut truth = sim::truth_file(plan, &tags, &parts);
+    truth.head.faults = faults;
+    truth.head.rows = rows;
     // Faults may add rows (duplicates): count what was written, not what was simulated.
     for (p, pf) in periods.iter().enumerate() {
         truth
+            .head
             .rows_by_period
             .insert(plan.export.periods[p].label.clone(), pf.rows);
     }
     staging.commit(&truth)?;
-    summary.truth = truth;
+    summary.principals = truth.principal_count();
+    summary.truth = truth.head;
     Ok(summary)
 }
 

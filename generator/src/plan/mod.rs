@@ -93,6 +93,8 @@ pub fn resolve(file: &ScenarioFile, seed: Option<u64>, scale: f64) -> Result<Pla
         callers,
         requesters,
         gateways,
+        tag_sets,
+        key_sets,
         ..
     } = b;
     Ok(Plan {
@@ -105,6 +107,8 @@ pub fn resolve(file: &ScenarioFile, seed: Option<u64>, scale: f64) -> Result<Pla
         accounts,
         models,
         callers,
+        tag_sets: tag_sets.values,
+        key_sets: key_sets.values,
         requesters,
         workloads,
         streams,

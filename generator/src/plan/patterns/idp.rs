@@ -135,14 +135,15 @@ pub(crate) fn build(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
                 role_for_arn = chain.name.clone();
             }
             let arn = b.session_arn(acct, &role_for_arn, &session);
+            let (tags, session_keys, principal_tags) = (b.tags(tags), b.keys(skeys), b.tags(ptags));
             let c = b.push_caller(Caller {
                 arn: arn.into(),
                 identity,
                 pattern,
                 account: acct,
                 tags,
-                session_keys: skeys,
-                principal_tags: ptags,
+                session_keys,
+                principal_tags,
                 gateway: None,
                 active_day: None,
             });
