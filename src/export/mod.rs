@@ -41,6 +41,8 @@ pub(crate) fn generate(
     curlab_generator::faults::check_layout(plan, &opts.faults).map_err(anyhow::Error::msg)?;
     let staging = atomic::Staging::begin(out, &plan.export.name, force)?;
     crate::signal::check()?;
+    // What resolving the plan freed (end users, selectors) goes back before the run.
+    crate::memory::trim();
     let has = |f: Fault| opts.faults.iter().any(|s| s.fault == f);
     let ctx = BatchContext {
         table: plan.export.table,

@@ -3,6 +3,7 @@
 //! [`Builder`]; [`select`] resolves a workload's selector to those requesters.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::scenario::model::{KeySpelling, RoleSpec, ScenarioFile};
 use crate::scenario::Path;
@@ -124,8 +125,10 @@ impl<'a> Builder<'a> {
     }
 
     /// Add a requester sending as `callers` (weights); returns its index.
-    pub(crate) fn push_requester(&mut self, callers: Vec<(usize, f64)>) -> usize {
-        self.requesters.push(Requester { callers });
+    pub(crate) fn push_requester(&mut self, callers: impl Into<Arc<[(usize, f64)]>>) -> usize {
+        self.requesters.push(Requester {
+            callers: callers.into(),
+        });
         self.requesters.len() - 1
     }
 

@@ -40,6 +40,14 @@ pub struct CallerSums {
 }
 
 impl CallerSums {
+    /// Sums for `callers` callers, none called yet.
+    pub(super) fn new(callers: usize) -> Self {
+        CallerSums {
+            sums: vec![Sums::default(); callers],
+            called: vec![0; callers.div_ceil(64)],
+        }
+    }
+
     /// Add `s` to caller `c`.
     pub(super) fn add(&mut self, c: u32, s: Sums) {
         let c = c as usize;

@@ -55,7 +55,7 @@ impl<'a> Emitter<'a> {
             pending_unit: None,
             period_cost: BTreeMap::new(),
             truth: TruthDelta::default(),
-            by_caller: CallerSums::default(),
+            by_caller: CallerSums::new(plan.callers.len()),
             background_e16: Money::ZERO,
             tax_e16: Money::ZERO,
             rows_by_period: BTreeMap::new(),

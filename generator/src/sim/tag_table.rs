@@ -177,7 +177,7 @@ impl TagTable {
                 continue;
             }
             let pi = usize::from(w.profile - 1);
-            for (c, _) in &plan.requesters[s.requester].callers {
+            for (c, _) in plan.requesters[s.requester].callers.iter() {
                 for iv in 0..self.breaks.len() {
                     let cs = self.by_set[self.callers[*c] as usize][iv];
                     let ps = self.profiles[pi][iv].0;

@@ -124,7 +124,13 @@ pub(crate) fn build(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
         let inv_tags = inv_spec.map(|r| to_tags(&r.tags)).unwrap_or_default();
         let inv_set = b.tags(inv_tags.clone());
         let mut per_session: BTreeMap<String, usize> = BTreeMap::new();
-        for (j, u) in users.iter().enumerate() {
+        // Without per-user sessions every user sends as the execution role's sessions: one
+        // list for all.
+        let shared: std::sync::Arc<[(usize, f64)]> = {
+            let n = exec_callers.len().max(1) as f64;
+            exec_callers.iter().map(|c| (*c, 1.0 / n)).collect()
+        };
+        for (j, u) in users.enumerate() {
             let (callers, session) = if g.per_user_sessions {
                 let id = match g.session_name_from {
                     GatewaySessionKey::User => u.name.clone(),
@@ -159,10 +165,9 @@ pub(crate) fn build(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
                         c
                     }
                 };
-                (vec![(c, 1.0)], Some((session, c)))
+                (std::sync::Arc::from([(c, 1.0)]), Some((session, c)))
             } else {
-                let n = exec_callers.len().max(1) as f64;
-                (exec_callers.iter().map(|c| (*c, 1.0 / n)).collect(), None)
+                (shared.clone(), None)
             };
             let r = b.push_requester(callers);
             let mut sub = vec![u.name.clone()];

@@ -100,7 +100,7 @@ pub(crate) fn build(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
             IdentityKind::AssumedRole
         };
         let mut seen_sessions = BTreeSet::new();
-        for (j, u) in users.iter().enumerate() {
+        for (j, u) in users.enumerate() {
             let raw = match idp.session_name {
                 SessionNameSource::Email => &u.email,
                 SessionNameSource::Username => &u.name,
@@ -152,7 +152,8 @@ pub(crate) fn build(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
                 target: Target::IdpUser,
                 account: acct,
                 name: idp.name.clone(),
-                sub: vec![session, u.name.clone(), u.email.clone()],
+                // The session name is the user name or the email: both are here.
+                sub: vec![u.name, u.email],
                 requester: r,
                 caller: Some(c),
             });
