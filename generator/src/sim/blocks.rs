@@ -61,7 +61,10 @@ impl CallerSums {
 
     /// The sums of caller `c`, if it made a request that carries its principal.
     pub fn get(&self, c: usize) -> Option<Sums> {
-        let bit = self.called.get(c / 64).is_some_and(|w| w & (1 << (c % 64)) != 0);
+        let bit = self
+            .called
+            .get(c / 64)
+            .is_some_and(|w| w & (1 << (c % 64)) != 0);
         bit.then(|| self.sums[c])
     }
 

@@ -148,9 +148,7 @@ impl<'a> TruthFile<'a> {
 /// A map serialised from an iterator, entry by entry.
 struct MapOf<F>(F);
 
-impl<K: Serialize, V: Serialize, I: Iterator<Item = (K, V)>, F: Fn() -> I> Serialize
-    for MapOf<F>
-{
+impl<K: Serialize, V: Serialize, I: Iterator<Item = (K, V)>, F: Fn() -> I> Serialize for MapOf<F> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
         for (k, v) in (self.0)() {

@@ -4,15 +4,36 @@
 use curlab_generator::{plan, scenario, sim, TagTable};
 
 const SHIPPED: &[(&str, &str)] = &[
-    ("enterprise", include_str!("../../../scenarios/enterprise.toml")),
-    ("full-bill", include_str!("../../../scenarios/full-bill.toml")),
-    ("blog-launch", include_str!("../../../scenarios/blog-launch.toml")),
+    (
+        "enterprise",
+        include_str!("../../../scenarios/enterprise.toml"),
+    ),
+    (
+        "full-bill",
+        include_str!("../../../scenarios/full-bill.toml"),
+    ),
+    (
+        "blog-launch",
+        include_str!("../../../scenarios/blog-launch.toml"),
+    ),
     ("s1", include_str!("../../../scenarios/s1-iam-users.toml")),
     ("s2", include_str!("../../../scenarios/s2-app-roles.toml")),
-    ("s3-entra", include_str!("../../../scenarios/s3-entra-oidc.toml")),
-    ("s3-okta", include_str!("../../../scenarios/s3-okta-saml.toml")),
-    ("s4-per-user", include_str!("../../../scenarios/s4-gateway-per-user.toml")),
-    ("s4-shared", include_str!("../../../scenarios/s4-gateway-shared-role.toml")),
+    (
+        "s3-entra",
+        include_str!("../../../scenarios/s3-entra-oidc.toml"),
+    ),
+    (
+        "s3-okta",
+        include_str!("../../../scenarios/s3-okta-saml.toml"),
+    ),
+    (
+        "s4-per-user",
+        include_str!("../../../scenarios/s4-gateway-per-user.toml"),
+    ),
+    (
+        "s4-shared",
+        include_str!("../../../scenarios/s4-gateway-shared-role.toml"),
+    ),
 ];
 
 #[test]
