@@ -347,15 +347,22 @@ impl<'a> Injector<'a> {
                 a.source == crate::scenario::model::TagSource::IamPrincipal
                     && !a.applies_at(r.start)
             })
-            .find_map(|a| c.tags.iter().find(|(k, _)| *k == a.key).cloned())
+            .find_map(|a| {
+                self.plan
+                    .tag_set(c.tags)
+                    .iter()
+                    .find(|(k, _)| *k == a.key)
+                    .cloned()
+            })
     }
 
     fn lost_override(&self, c: &Caller, r: &Row) -> Option<(String, String)> {
-        c.session_keys.iter().find_map(|k| {
+        self.plan.key_set(c.session_keys).iter().find_map(|k| {
             let full = format!("{IAM_PRINCIPAL_PREFIX}{k}");
             let row_value = r.tags.iter().find(|(rk, _)| *rk == full)?;
-            let old = c
-                .principal_tags
+            let old = self
+                .plan
+                .tag_set(c.principal_tags)
                 .iter()
                 .find(|(pk, _)| pk.eq_ignore_ascii_case(k))?;
             (old.1 != row_value.1).then(|| (full, old.1.clone()))
@@ -402,7 +409,7 @@ impl<'a> Injector<'a> {
                     && self
                         .caller(r)
                         .and_then(|c| c.gateway)
-                        .is_some_and(|g| self.plan.gateways[g].per_user_sessions)
+                        .is_some_and(|g| self.plan.gateways[g as usize].per_user_sessions)
             }
             Fault::CostMismatch
             | Fault::MisalignedHour
@@ -523,7 +530,8 @@ impl<'a> Injector<'a> {
             }
             Fault::InactiveTag => {
                 let inactive = self.caller(r).and_then(|c| {
-                    c.tags
+                    self.plan
+                        .tag_set(c.tags)
                         .iter()
                         .find(|(k, _)| !self.plan.activations.iter().any(|a| a.key == *k))
                         .cloned()
@@ -544,7 +552,7 @@ impl<'a> Injector<'a> {
             }
             Fault::GatewayCollapse => {
                 if let Some(g) = self.caller(r).and_then(|c| c.gateway) {
-                    let g = &self.plan.gateways[g];
+                    let g = &self.plan.gateways[g as usize];
                     let role = g
                         .execution_role_arn
                         .rsplit('/')

@@ -399,7 +399,7 @@ fn generate_one(
         eprintln!(
             "  Bedrock ${:.2} ({} principals, ${:.2} unattributed), background ${:.2}, tax ${:.2}",
             t.bedrock_cost_total,
-            t.by_principal.len(),
+            summary.principals,
             t.unattributed_bedrock_cost,
             t.background_cost_total,
             t.tax_cost_total

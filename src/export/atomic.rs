@@ -6,7 +6,6 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use curlab_vocab::truth::Truth;
 
 /// An export being written: `<out>/.<export>.curlab-tmp-*/` holds `<export>/` and the truth file
 /// until [`Staging::commit`] renames them to `<out>/<export>/` and `<out>/<export>.truth.json`.
@@ -59,7 +58,7 @@ impl Staging {
 
     /// Write the truth file, then swap the export and its truth file into place: the old
     /// export is removed only now that the new one is complete.
-    pub(super) fn commit(self, truth: &Truth) -> Result<()> {
+    pub(super) fn commit(self, truth: &impl serde::Serialize) -> Result<()> {
         let truth_tmp = self.tmp.path().join("truth.json");
         // Streamed: for tens of thousands of principals the JSON text alone is tens of MiB.
         let mut w = BufWriter::new(File::create(&truth_tmp)?);

@@ -209,6 +209,7 @@ pub(super) fn drive(
                     queues.remove(&head);
                     head += 1;
                     on_day(head, days.len());
+                    crate::memory::trim();
                 }
             }
         }

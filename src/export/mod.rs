@@ -42,6 +42,8 @@ pub(crate) fn generate(
     curlab_generator::faults::check_layout(plan, &opts.faults).map_err(anyhow::Error::msg)?;
     let staging = atomic::Staging::begin(out, &plan.export.name, force)?;
     crate::signal::check()?;
+    // What resolving the plan freed (end users, selectors) goes back before the run.
+    crate::memory::trim();
     let has = |f: Fault| opts.faults.iter().any(|s| s.fault == f);
     let ctx = BatchContext {
         table: plan.export.table,
@@ -151,17 +153,20 @@ pub(crate) fn generate(
             summary.files.push(f.clone());
         }
     }
-    let mut truth = sim::build_truth(plan, &tags, &parts);
-    truth.faults = faults;
-    truth.rows = rows;
+    // Written principal by principal from the plan (`TruthFile`), not built whole first.
+    let mut truth = sim::truth_file(plan, &tags, &parts);
+    truth.head.faults = faults;
+    truth.head.rows = rows;
     // Faults may add rows (duplicates): count what was written, not what was simulated.
     for (p, pf) in periods.iter().enumerate() {
         truth
+            .head
             .rows_by_period
             .insert(plan.export.periods[p].label.clone(), pf.rows);
     }
     staging.commit(&truth)?;
-    summary.truth = truth;
+    summary.principals = truth.principal_count();
+    summary.truth = truth.head;
     Ok(summary)
 }
 

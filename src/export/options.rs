@@ -28,6 +28,9 @@ pub(crate) struct Summary {
     pub rows: u64,
     /// Bytes of data files.
     pub bytes: u64,
-    /// The truth.
+    /// The truth, without its per-principal parts (`by_principal`, `principals` and
+    /// `bill.by_principal` are empty: the file is written principal by principal).
     pub truth: Truth,
+    /// Principals with Bedrock cost (the truth file's `by_principal` entries).
+    pub principals: usize,
 }

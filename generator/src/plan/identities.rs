@@ -3,13 +3,14 @@
 //! [`Builder`]; [`select`] resolves a workload's selector to those requesters.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::scenario::model::{KeySpelling, RoleSpec, ScenarioFile};
 use crate::scenario::Path;
 use crate::selector::{self, Selectable, SelectorError, SelectorKind};
 
 use super::context::Ctx;
-use super::types::{Account, Caller, GatewayPlan, Requester};
+use super::types::{Account, Caller, GatewayPlan, Requester, Tags};
 
 /// Scenarios may not reach past this many generated principals without `--scale` consent.
 pub(crate) const MAX_PRINCIPALS: u64 = 1_000_000;
@@ -33,6 +34,39 @@ pub(crate) struct Builder<'a> {
     pub spelling: KeySpelling,
     /// Days of the billing periods.
     pub days: Vec<i64>,
+    /// Distinct tag sets of the callers, and their index.
+    pub tag_sets: Interner<Tags>,
+    /// Distinct session key sets of the callers, and their index.
+    pub key_sets: Interner<Vec<String>>,
+}
+
+/// Distinct values, each stored once, by index (0 is the default value).
+pub(crate) struct Interner<T> {
+    /// The values, in the order first seen.
+    pub values: Vec<T>,
+    index: HashMap<T, u32>,
+}
+
+impl<T: Clone + Default + Eq + std::hash::Hash> Interner<T> {
+    fn new() -> Self {
+        let mut index = HashMap::new();
+        index.insert(T::default(), 0);
+        Interner {
+            values: vec![T::default()],
+            index,
+        }
+    }
+
+    /// The index of `v`, added if new.
+    pub(crate) fn intern(&mut self, v: T) -> u32 {
+        if let Some(i) = self.index.get(&v) {
+            return *i;
+        }
+        let i = self.values.len() as u32;
+        self.values.push(v.clone());
+        self.index.insert(v, i);
+        i
+    }
 }
 
 impl<'a> Builder<'a> {
@@ -48,6 +82,8 @@ impl<'a> Builder<'a> {
             user_names: HashMap::new(),
             spelling,
             days,
+            tag_sets: Interner::new(),
+            key_sets: Interner::new(),
         }
     }
 
@@ -72,6 +108,16 @@ impl<'a> Builder<'a> {
         found
     }
 
+    /// The index of tag set `t` in the plan's table.
+    pub(crate) fn tags(&mut self, t: Tags) -> u32 {
+        self.tag_sets.intern(t)
+    }
+
+    /// The index of session key set `k` in the plan's table.
+    pub(crate) fn keys(&mut self, k: Vec<String>) -> u32 {
+        self.key_sets.intern(k)
+    }
+
     /// Add a caller; returns its index.
     pub(crate) fn push_caller(&mut self, c: Caller) -> usize {
         self.callers.push(c);
@@ -79,8 +125,10 @@ impl<'a> Builder<'a> {
     }
 
     /// Add a requester sending as `callers` (weights); returns its index.
-    pub(crate) fn push_requester(&mut self, callers: Vec<(usize, f64)>) -> usize {
-        self.requesters.push(Requester { callers });
+    pub(crate) fn push_requester(&mut self, callers: impl Into<Arc<[(usize, f64)]>>) -> usize {
+        self.requesters.push(Requester {
+            callers: callers.into(),
+        });
         self.requesters.len() - 1
     }
 

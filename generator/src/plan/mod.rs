@@ -90,11 +90,16 @@ pub fn resolve(file: &ScenarioFile, seed: Option<u64>, scale: f64) -> Result<Pla
         return Err(cx.problems);
     };
     let Builder {
-        callers,
-        requesters,
+        mut callers,
+        mut requesters,
         gateways,
+        tag_sets,
+        key_sets,
         ..
     } = b;
+    // Vectors grown by doubling hold up to twice what they need (a plan lives for the run).
+    callers.shrink_to_fit();
+    requesters.shrink_to_fit();
     Ok(Plan {
         name: file.scenario.name.clone(),
         description: file.scenario.description.clone(),
@@ -105,6 +110,8 @@ pub fn resolve(file: &ScenarioFile, seed: Option<u64>, scale: f64) -> Result<Pla
         accounts,
         models,
         callers,
+        tag_sets: tag_sets.values,
+        key_sets: key_sets.values,
         requesters,
         workloads,
         streams,

@@ -26,8 +26,73 @@ pub(crate) struct EndUser {
     pub attributes: TagMap,
 }
 
-/// The users of `spec`, generated ones drawn from the population `salt`.
-pub(crate) fn users_of(cx: &mut Ctx<'_>, spec: &UsersSpec, salt: &str, path: Path) -> Vec<EndUser> {
+/// The users of a population: the listed ones, then the generated ones, drawn one at a time
+/// as the caller takes them (200k generated users held 40 MiB when drawn all at once).
+pub(crate) struct Users<'s> {
+    listed: std::vec::IntoIter<EndUser>,
+    spec: &'s UsersSpec,
+    /// Draws the generated users; `None` when there are none.
+    rng: Option<rand_chacha::ChaCha8Rng>,
+    /// Generated users still to draw.
+    left: u64,
+    /// Names taken so far.
+    names: BTreeSet<String>,
+    total: usize,
+}
+
+impl Users<'_> {
+    /// Whether there are none.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+}
+
+impl Iterator for Users<'_> {
+    type Item = EndUser;
+
+    fn next(&mut self) -> Option<EndUser> {
+        if let Some(u) = self.listed.next() {
+            return Some(u);
+        }
+        if self.left == 0 {
+            return None;
+        }
+        let rng = self.rng.as_mut()?;
+        self.left -= 1;
+        let spec = self.spec;
+        let first: String = fake::faker::name::en::FirstName().fake_with_rng(rng);
+        let last: String = fake::faker::name::en::LastName().fake_with_rng(rng);
+        let base: String = format!("{}.{}", first, last)
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+            .collect();
+        let mut name = base.clone();
+        let mut n = 1;
+        while !self.names.insert(name.clone()) {
+            n += 1;
+            name = format!("{base}{n}");
+        }
+        let attributes = spec
+            .attributes
+            .iter()
+            .map(|(k, pool)| (k.clone(), pool[rng.random_range(0..pool.len())].clone()))
+            .collect();
+        Some(EndUser {
+            email: format!("{name}@{}", spec.domain),
+            name,
+            attributes,
+        })
+    }
+}
+
+/// The users of `spec`, generated ones drawn from the population `salt` (as they are taken).
+pub(crate) fn users_of<'s>(
+    cx: &mut Ctx<'_>,
+    spec: &'s UsersSpec,
+    salt: &str,
+    path: Path,
+) -> Users<'s> {
     let mut out = Vec::new();
     let mut names = BTreeSet::new();
     for (i, u) in spec.list.iter().enumerate() {
@@ -54,6 +119,14 @@ pub(crate) fn users_of(cx: &mut Ctx<'_>, spec: &UsersSpec, salt: &str, path: Pat
             attributes: u.attributes.clone(),
         });
     }
+    let listed = |out: Vec<EndUser>, names| Users {
+        total: out.len(),
+        listed: out.into_iter(),
+        spec,
+        rng: None,
+        left: 0,
+        names,
+    };
     let count = scaled(spec.count, cx.scale);
     if count > MAX_PRINCIPALS {
         cx.problem(
@@ -61,7 +134,7 @@ pub(crate) fn users_of(cx: &mut Ctx<'_>, spec: &UsersSpec, salt: &str, path: Pat
             format!("{count} users is more than curlab generates ({MAX_PRINCIPALS})"),
             "lower count or --scale",
         );
-        return out;
+        return listed(out, names);
     }
     for (attr, pool) in &spec.attributes {
         if pool.is_empty() {
@@ -84,34 +157,11 @@ pub(crate) fn users_of(cx: &mut Ctx<'_>, spec: &UsersSpec, salt: &str, path: Pat
         }
     }
     if spec.attributes.values().any(|p| p.is_empty()) {
-        return out;
+        return listed(out, names);
     }
-    let mut rng = seed::named(cx.seed, salt);
-    for i in 0..count {
-        let first: String = fake::faker::name::en::FirstName().fake_with_rng(&mut rng);
-        let last: String = fake::faker::name::en::LastName().fake_with_rng(&mut rng);
-        let base: String = format!("{}.{}", first, last)
-            .to_lowercase()
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
-            .collect();
-        let mut name = base.clone();
-        let mut n = 1;
-        while !names.insert(name.clone()) {
-            n += 1;
-            name = format!("{base}{n}");
-        }
-        let attributes = spec
-            .attributes
-            .iter()
-            .map(|(k, pool)| (k.clone(), pool[rng.random_range(0..pool.len())].clone()))
-            .collect();
-        let _ = i;
-        out.push(EndUser {
-            email: format!("{name}@{}", spec.domain),
-            name,
-            attributes,
-        });
-    }
-    out
+    let mut users = listed(out, names);
+    users.total += count as usize;
+    users.left = count;
+    users.rng = Some(seed::named(cx.seed, salt));
+    users
 }

@@ -27,11 +27,56 @@ impl Sums {
     }
 }
 
+/// Sums per caller index of the requests that carry the principal, in one dense vector (a
+/// hash map of 200k callers held 16 MiB at `enterprise --scale 100`, and one per day in
+/// flight besides). Summed by the [`Emitter`](super::Emitter) from the rows' keys: a key
+/// carries its caller, model and usage type, so tokens × price is exactly the sum of its
+/// requests' costs.
+#[derive(Debug, Default, Clone)]
+pub struct CallerSums {
+    sums: Vec<Sums>,
+    /// One bit per caller: it made a request that carries its principal (its sums may be 0).
+    called: Vec<u64>,
+}
+
+impl CallerSums {
+    /// Sums for `callers` callers, none called yet.
+    pub(super) fn new(callers: usize) -> Self {
+        CallerSums {
+            sums: vec![Sums::default(); callers],
+            called: vec![0; callers.div_ceil(64)],
+        }
+    }
+
+    /// Add `s` to caller `c`.
+    pub(super) fn add(&mut self, c: u32, s: Sums) {
+        let c = c as usize;
+        if c >= self.sums.len() {
+            self.sums.resize(c + 1, Sums::default());
+            self.called.resize(c / 64 + 1, 0);
+        }
+        self.sums[c].add(s);
+        self.called[c / 64] |= 1 << (c % 64);
+    }
+
+    /// The sums of caller `c`, if it made a request that carries its principal.
+    pub fn get(&self, c: usize) -> Option<Sums> {
+        let bit = self
+            .called
+            .get(c / 64)
+            .is_some_and(|w| w & (1 << (c % 64)) != 0);
+        bit.then(|| self.sums[c])
+    }
+
+    /// The callers that made a request carrying their principal, in index order.
+    pub fn called(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.sums.len()).filter(|c| self.get(*c).is_some())
+    }
+}
+
 /// Cost in pico-dollars of each token type of a request, summed into the truth.
 #[derive(Debug, Default, Clone)]
 pub struct TruthDelta {
-    /// Per caller index (requests that carry the principal).
-    pub by_caller: FxMap<u32, Sums>,
     /// Per tag set (the caller's `iamPrincipal/` set).
     pub by_tagset: FxMap<u32, Sums>,
     /// Per application inference profile index.
@@ -50,9 +95,6 @@ pub struct TruthDelta {
 
 impl TruthDelta {
     pub(super) fn merge(&mut self, o: TruthDelta) {
-        for (k, v) in o.by_caller {
-            self.by_caller.entry(k).or_default().add(v);
-        }
         for (k, v) in o.by_tagset {
             self.by_tagset.entry(k).or_default().add(v);
         }

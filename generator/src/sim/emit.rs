@@ -4,12 +4,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::blocks::{Chunk, DayBlock, Emitted, KeyBlock, TruthDelta};
+use super::blocks::{CallerSums, Chunk, DayBlock, Emitted, KeyBlock, Sums, TruthDelta};
 use super::sku::{bedrock_amount_e6, discount_rows, SkuCache};
 use super::truth::PeriodBill;
 use super::truth::TruthParts;
 use crate::ids::LineItemIds;
-use crate::keys::{BackgroundKey, BedrockKey, FxMap};
+use crate::keys::{BackgroundKey, BedrockKey, FxMap, NO_PRINCIPAL};
 use crate::plan::{DeliveryPass, Plan};
 use crate::rows::{adjustment_sku, tax_sku, Pairs, Row, RowKind, Sku, TAX_USAGE_E6};
 use crate::scenario::model::{AdjustmentKind, BedrockCharge};
@@ -31,6 +31,7 @@ pub struct Emitter<'a> {
     pending_unit: Option<(usize, Ts)>,
     period_cost: BTreeMap<PeriodProduct, (Money, Arc<Sku>)>,
     truth: TruthDelta,
+    by_caller: CallerSums,
     background_e16: Money,
     tax_e16: Money,
     rows_by_period: BTreeMap<String, u64>,
@@ -54,6 +55,7 @@ impl<'a> Emitter<'a> {
             pending_unit: None,
             period_cost: BTreeMap::new(),
             truth: TruthDelta::default(),
+            by_caller: CallerSums::new(plan.callers.len()),
             background_e16: Money::ZERO,
             tax_e16: Money::ZERO,
             rows_by_period: BTreeMap::new(),
@@ -128,6 +130,7 @@ impl<'a> Emitter<'a> {
             b.commitment_e16 += charges_e16[0];
             b.other_charges_e16 += charges_e16[1];
             self.attribute_charges(period, &keys.background);
+            self.count_callers(&keys.bedrock);
             *self
                 .rows_by_period
                 .entry(self.plan.export.periods[period].label.clone())
@@ -146,6 +149,7 @@ impl<'a> Emitter<'a> {
         }
         let parts = TruthParts {
             delta: self.truth,
+            by_caller: self.by_caller,
             background_e16: self.background_e16,
             tax_e16: self.tax_e16,
             rows_by_period: self.rows_by_period,
@@ -197,6 +201,7 @@ impl<'a> Emitter<'a> {
         if !self.pending_owned {
             return vec![];
         }
+        self.count_callers(&bedrock);
         let keys = KeyBlock {
             period,
             unit,
@@ -211,7 +216,30 @@ impl<'a> Emitter<'a> {
         vec![Emitted::Keys(Arc::new(keys))]
     }
 
-    /// The bill sums of a period, by index.
+    /// Add the cost of rows that carry a principal to their caller's sums: tokens × price,
+    /// exactly the sum of the requests' costs `record` summed into the day's truth.
+    fn count_callers(&mut self, bedrock: &[(BedrockKey, u64)]) {
+        let plan = self.plan;
+        for (k, n) in bedrock {
+            if k.principal == NO_PRINCIPAL {
+                continue;
+            }
+            let model = &plan.models[usize::from(k.model)];
+            let bp = plan.discounts.of(usize::from(k.model));
+            let bp = u128::from(bp[0] + bp[1]);
+            let cost = u128::from(*n) * u128::from(model.price(k.usage).unwrap_or(0));
+            let marketplace = model.billing == curlab_vocab::bedrock::BillingForm::Marketplace;
+            self.by_caller.add(
+                k.principal,
+                Sums {
+                    gross: cost,
+                    discount: cost * bp,
+                    marketplace: if marketplace { cost } else { 0 },
+                },
+            );
+        }
+    }
+
     /// The Bedrock charges rows carry a caller on (`guardrail_principal = "caller"`): their
     /// cost per caller and time bucket, for the truth's principals and tags.
     fn attribute_charges(&mut self, period: usize, background: &[(BackgroundKey, i64)]) {
@@ -233,6 +261,7 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// The bill sums of a period, by index.
     fn bill(&mut self, period: usize) -> &mut PeriodBill {
         self.bill_by_period
             .entry(self.plan.export.periods[period].label.clone())

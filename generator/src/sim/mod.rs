@@ -8,7 +8,7 @@
 //!
 //! One module per job: `tag_table` (tags over time), `requests` and `day` (the day
 //! simulation: requests → aggregated keys + truth deltas), `emit` (order, row-group units,
-//! tax), `row_maker` (keys → rows), `truth` (the truth file), `in_order` (the reference
+//! tax), `row_maker` (keys → rows), `truth` and `truth_file` (the truth file, written principal by principal), `in_order` (the reference
 //! runner); `blocks` holds what passes between them and `sku` the SKU cache they share.
 
 mod blocks;
@@ -20,12 +20,14 @@ mod row_maker;
 mod sku;
 mod tag_table;
 mod truth;
+mod truth_file;
 
-pub use blocks::{Chunk, DayBlock, Emitted, KeyBlock, Sums, TruthDelta};
+pub use blocks::{CallerSums, Chunk, DayBlock, Emitted, KeyBlock, Sums, TruthDelta};
 pub use day::simulate_day;
 pub use emit::Emitter;
 pub use in_order::run_in_order;
 pub use row_maker::RowMaker;
 pub use sku::SkuCache;
 pub use tag_table::TagTable;
-pub use truth::{build_truth, PeriodBill, TruthParts};
+pub use truth::{build_truth, truth_file, PeriodBill, TruthParts};
+pub use truth_file::TruthFile;

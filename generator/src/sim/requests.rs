@@ -117,13 +117,8 @@ pub(super) fn record(plan: &Plan, tags: &TagTable, out: &mut DayOutput, r: &Requ
         };
         out.truth.bedrock += cost;
         out.truth.all.add(sums);
-        if with_principal {
-            out.truth
-                .by_caller
-                .entry(r.caller as u32)
-                .or_default()
-                .add(sums);
-        } else {
+        // Per caller: summed from the keys by the emitter (`CallerSums`).
+        if !with_principal {
             out.truth.unattributed += cost;
             out.truth.unattributed_sums.add(sums);
         }
@@ -176,20 +171,25 @@ pub(super) fn usage_keys(
 /// generator (a ChaCha generator holds a 256-byte buffer, and a large scenario has tens of
 /// thousands of streams): the stream is re-seeded and moved to that position for each group of
 /// hours. Hour `h` of a stream always follows its hour `h - 1`, so the draws are the same as
-/// running each stream's whole day at once.
-pub(super) struct StreamDay<'p> {
-    /// Stream index.
-    si: u32,
-    /// Region index of the workload.
-    region: u8,
+/// running each stream's whole day at once. 40 bytes: a day holds one per stream (240k at
+/// `enterprise --scale 100`); its callers are read from the plan's requester each hour.
+pub(super) struct StreamDay {
     /// Words of the stream's random sequence used so far.
-    pos: u128,
-    callers: std::borrow::Cow<'p, [(usize, f64)]>,
+    pos: u64,
     total_w: f64,
     lambda_day: f64,
+    /// Stream index.
+    si: u32,
+    /// Callers of the requester active on the day.
+    active: u32,
+    /// Region index of the workload.
+    region: u8,
+    /// Some of the requester's callers exist on another day only (per-job sessions): leave
+    /// them out.
+    filtered: bool,
 }
 
-impl StreamDay<'_> {
+impl StreamDay {
     /// Draw this stream's requests of `hours` into `out`.
     pub(super) fn hours(
         &mut self,
@@ -205,25 +205,32 @@ impl StreamDay<'_> {
         }
         let mut rng = seed::daily(plan.seed, Daily::Requests, u64::from(self.si), day);
         if self.pos > 0 {
-            rng.set_word_pos(self.pos);
+            rng.set_word_pos(u128::from(self.pos));
         }
-        let callers = &self.callers;
+        let all = &plan.requesters[plan.streams[self.si as usize].requester].callers;
+        let filtered = self.filtered;
+        let active = move |(c, _): &&(usize, f64)| {
+            !filtered || plan.callers[*c].active_day.is_none_or(|d| d == day)
+        };
         for h in hours {
             let n = poisson(&mut rng, self.lambda_day * w.hours[h]);
             for _ in 0..n {
-                let caller = if callers.len() == 1 {
-                    callers[0].0
+                let caller = if self.active == 1 {
+                    all.iter().find(active).map_or(0, |(c, _)| *c)
                 } else {
+                    // The last active caller unless the draw lands before it.
                     let mut x = rng.random::<f64>() * self.total_w;
-                    let mut pick = callers[callers.len() - 1].0;
-                    for (c, cw) in callers.iter() {
+                    let mut pick = None;
+                    let mut last = 0;
+                    for (c, cw) in all.iter().filter(active) {
+                        last = *c;
                         if x < *cw {
-                            pick = *c;
+                            pick = Some(*c);
                             break;
                         }
                         x -= cw;
                     }
-                    pick
+                    pick.unwrap_or(last)
                 };
                 let ts = day * 86_400 + h as i64 * 3600 + rng.random_range(0..3600);
                 let prompt = lognormal(&mut rng, w.input.mean, w.input.cv);
@@ -256,14 +263,15 @@ impl StreamDay<'_> {
                 record(plan, tags, out, &req);
             }
         }
-        self.pos = rng.get_word_pos();
+        // A day's draws are far fewer than 2^64 words.
+        self.pos = u64::try_from(rng.get_word_pos()).unwrap_or(u64::MAX);
     }
 }
 
 /// The streams that send requests on `day`.
-pub(super) fn streams_of_day<'p>(plan: &'p Plan, day: i64) -> Vec<StreamDay<'p>> {
+pub(super) fn streams_of_day(plan: &Plan, day: i64) -> Vec<StreamDay> {
     let weekday = ((day + 3).rem_euclid(7)) as usize; // 1970-01-01 was a Thursday
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(plan.streams.len());
     for (si, s) in plan.streams.iter().enumerate() {
         let w = &plan.workloads[s.workload];
         if day < w.days.0 || day > w.days.1 {
@@ -271,27 +279,25 @@ pub(super) fn streams_of_day<'p>(plan: &'p Plan, day: i64) -> Vec<StreamDay<'p>>
         }
         let all = &plan.requesters[s.requester].callers;
         let active = |c: &usize| plan.callers[*c].active_day.is_none_or(|d| d == day);
-        // Borrow the requester's list unless a one-day caller has to be left out.
-        let callers: std::borrow::Cow<'p, [(usize, f64)]> = if all.iter().all(|(c, _)| active(c)) {
-            std::borrow::Cow::Borrowed(all.as_slice())
-        } else {
-            std::borrow::Cow::Owned(all.iter().filter(|(c, _)| active(c)).copied().collect())
-        };
-        if callers.is_empty() {
+        let filtered = !all.iter().all(|(c, _)| active(c));
+        let callers = || all.iter().filter(|(c, _)| active(c));
+        let n = callers().count();
+        if n == 0 {
             continue;
         }
-        let total_w: f64 = callers.iter().map(|(_, w)| w).sum();
+        let total_w: f64 = callers().map(|(_, w)| w).sum();
         let lambda_day = w.requests_per_day * w.weekday[weekday] * total_w.min(1.0);
         if lambda_day <= 0.0 {
             continue;
         }
         out.push(StreamDay {
-            si: si as u32,
-            region: region_index(w.region_code),
             pos: 0,
-            callers,
             total_w,
             lambda_day,
+            si: si as u32,
+            active: n as u32,
+            region: region_index(w.region_code),
+            filtered,
         });
     }
     out

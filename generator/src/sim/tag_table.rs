@@ -19,8 +19,11 @@ pub struct TagTable {
     breaks: Vec<Ts>,
     /// Interned tag sets; index 0 is the empty set.
     sets: Vec<Pairs>,
-    /// `[caller][interval]` → set index.
-    callers: Vec<Vec<u32>>,
+    /// Each caller's effective tag set ([`Plan::tag_set`] index).
+    callers: Vec<u32>,
+    /// `[plan tag set][interval]` → set index: a caller's sets are those of its tag set, so
+    /// they are kept per distinct set, not per caller.
+    by_set: Vec<Vec<u32>>,
     /// `[background entry][interval]` → (tags set, resource_tags set).
     pub(super) background: Vec<Vec<(u32, u32)>>,
     /// `[profile][interval]` → (`resourceTags/` set, `resource_tags` set) of each
@@ -60,8 +63,8 @@ impl TagTable {
             if t < launch {
                 return Vec::new();
             }
-            let mut v: Vec<(String, String)> = c
-                .tags
+            let mut v: Vec<(String, String)> = plan
+                .tag_set(c.tags)
                 .iter()
                 .filter(|(k, _)| {
                     plan.activations.iter().any(|a| {
@@ -73,11 +76,16 @@ impl TagTable {
             v.sort();
             v
         };
-        let callers = plan
-            .callers
-            .iter()
-            .map(|c| breaks.iter().map(|&t| intern(caller_tags(c, t))).collect())
-            .collect();
+        // Per distinct tag set, from its first caller, in caller order (so the sets are
+        // interned in the order they always were).
+        let mut by_set: Vec<Vec<u32>> = vec![Vec::new(); plan.tag_sets.len()];
+        for c in &plan.callers {
+            let per = &mut by_set[c.tags as usize];
+            if per.is_empty() {
+                *per = breaks.iter().map(|&t| intern(caller_tags(c, t))).collect();
+            }
+        }
+        let callers = plan.callers.iter().map(|c| c.tags).collect();
         let background = plan
             .background
             .iter()
@@ -120,6 +128,7 @@ impl TagTable {
             breaks,
             sets,
             callers,
+            by_set,
             background,
             profiles: Vec::new(),
             merged: Default::default(),
@@ -168,9 +177,9 @@ impl TagTable {
                 continue;
             }
             let pi = usize::from(w.profile - 1);
-            for (c, _) in &plan.requesters[s.requester].callers {
+            for (c, _) in plan.requesters[s.requester].callers.iter() {
                 for iv in 0..self.breaks.len() {
-                    let cs = self.callers[*c][iv];
+                    let cs = self.by_set[self.callers[*c] as usize][iv];
                     let ps = self.profiles[pi][iv].0;
                     if self.merged.contains_key(&(cs, ps)) {
                         continue;
@@ -208,7 +217,7 @@ impl TagTable {
 
     /// The `tags` set a caller's row starting at `t` carries.
     pub(crate) fn caller_set(&self, caller: usize, t: Ts) -> u32 {
-        self.callers[caller][self.interval(t)]
+        self.by_set[self.callers[caller] as usize][self.interval(t)]
     }
 
     /// A tag set by index.

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use curlab_vocab::truth::{self, Truth};
 use curlab_vocab::Money;
 
-use super::blocks::{Sums, TruthDelta};
+use super::blocks::{CallerSums, Sums, TruthDelta};
 use super::tag_table::TagTable;
+use super::truth_file::TruthFile;
 use crate::plan::Plan;
 use crate::time::rfc3339;
 
@@ -15,6 +16,8 @@ use crate::time::rfc3339;
 pub struct TruthParts {
     /// Request-level sums.
     pub delta: TruthDelta,
+    /// Request-level sums per caller.
+    pub by_caller: CallerSums,
     /// Background usage cost (1e-16 USD).
     pub background_e16: Money,
     /// Tax cost (1e-16 USD).
@@ -149,7 +152,26 @@ fn unattributable(plan: &Plan, b: &PeriodBill) -> BTreeMap<String, truth::Money>
         .collect()
 }
 
-fn build_bill(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> truth::TruthBill {
+/// A principal's bill line: request sums `s` and attributed charges `x` (gross = net, never
+/// discounted, public on-demand).
+pub(super) fn principal_money(plan: &Plan, s: &Sums, x: Money) -> truth::PrincipalMoney {
+    let (g, n) = gross_net(plan, s);
+    let (g, n) = (g + x, n + x);
+    truth::PrincipalMoney {
+        gross: g.to_usd(),
+        net: n.to_usd(),
+        public_on_demand: (g - e16(s.marketplace)).to_usd(),
+        marketplace: (e16(s.marketplace)).to_usd(),
+    }
+}
+
+/// The bill without its `by_principal` (written by [`TruthFile`]), and the attributed charges
+/// per caller index.
+fn build_bill(
+    plan: &Plan,
+    tags: &TagTable,
+    parts: &TruthParts,
+) -> (truth::TruthBill, BTreeMap<usize, Money>) {
     let mut all = PeriodBill::default();
     for b in parts.bill_by_period.values() {
         all.bedrock.add(b.bedrock);
@@ -166,21 +188,13 @@ fn build_bill(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> truth::TruthB
     }
     // Bedrock charges with a caller on their rows (`guardrail_principal = "caller"`): the
     // caller's, and its tags' at the time, gross = net (never discounted), public on-demand.
-    let mut extra_p: BTreeMap<String, Money> = BTreeMap::new();
+    let mut extra_p: BTreeMap<usize, Money> = BTreeMap::new();
     let mut extra_t: BTreeMap<(String, String), Money> = BTreeMap::new();
     for ((c, bucket), v) in &all.attributed_charges {
-        *extra_p.entry(plan.callers[*c].arn.to_string()).or_default() += *v;
+        *extra_p.entry(*c).or_default() += *v;
         for (k, val) in tags.set(tags.caller_set(*c, *bucket)).iter() {
             *extra_t.entry((k.clone(), val.clone())).or_default() += *v;
         }
-    }
-    let mut by_principal: BTreeMap<String, Sums> = BTreeMap::new();
-    for arn in extra_p.keys() {
-        by_principal.entry(arn.clone()).or_default();
-    }
-    for (c, v) in &parts.delta.by_caller {
-        let arn = plan.callers[*c as usize].arn.to_string();
-        by_principal.entry(arn).or_default().add(*v);
     }
     let mut by_tag: BTreeMap<String, BTreeMap<String, Sums>> = BTreeMap::new();
     for (k, v) in extra_t.keys() {
@@ -201,7 +215,7 @@ fn build_bill(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> truth::TruthB
         }
     }
     let restatements = restatements(plan, parts);
-    truth::TruthBill {
+    let bill = truth::TruthBill {
         restatements,
         discount_representation: plan
             .discounts
@@ -214,23 +228,7 @@ fn build_bill(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> truth::TruthB
             .iter()
             .map(|(k, b)| (k.clone(), totals(plan, b)))
             .collect(),
-        by_principal: by_principal
-            .into_iter()
-            .map(|(k, s)| {
-                let (g, n) = gross_net(plan, &s);
-                let x = extra_p.get(&k).copied().unwrap_or(Money::ZERO);
-                let (g, n) = (g + x, n + x);
-                (
-                    k,
-                    truth::PrincipalMoney {
-                        gross: g.to_usd(),
-                        net: n.to_usd(),
-                        public_on_demand: (g - e16(s.marketplace)).to_usd(),
-                        marketplace: (e16(s.marketplace)).to_usd(),
-                    },
-                )
-            })
-            .collect(),
+        by_principal: BTreeMap::new(),
         by_tag: by_tag
             .into_iter()
             .map(|(k, m)| {
@@ -275,20 +273,22 @@ fn build_bill(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> truth::TruthB
             })
             .collect(),
         unattributable: unattributable(plan, &all),
-    }
+    };
+    (bill, extra_p)
 }
 
-fn pico_to_usd(v: u128) -> f64 {
+pub(super) fn pico_to_usd(v: u128) -> f64 {
     e16(v).to_usd()
 }
 
-/// Build the truth file.
+/// Build the whole truth file (for tests and small exports; `curlab generate` writes
+/// [`truth_file`]'s principal by principal).
 pub fn build_truth(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> Truth {
-    let mut by_principal = BTreeMap::new();
-    for (c, v) in &parts.delta.by_caller {
-        let arn = plan.callers[*c as usize].arn.to_string();
-        *by_principal.entry(arn).or_insert(0u128) += v.gross;
-    }
+    truth_file(plan, tags, parts).materialize()
+}
+
+/// The truth file, its per-principal parts written from the plan when serialised.
+pub fn truth_file<'a>(plan: &'a Plan, tags: &TagTable, parts: &'a TruthParts) -> TruthFile<'a> {
     let mut by_tag: BTreeMap<String, BTreeMap<String, u128>> = BTreeMap::new();
     for (set, v) in &parts.delta.by_tagset {
         for (k, val) in tags.set(*set).iter() {
@@ -299,25 +299,8 @@ pub fn build_truth(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> Truth {
                 .or_default() += v.gross;
         }
     }
-    let called: std::collections::BTreeSet<u32> = parts.delta.by_caller.keys().copied().collect();
-    let mut principals: Vec<truth::TruthPrincipal> = called
-        .iter()
-        .map(|c| {
-            let c = &plan.callers[*c as usize];
-            truth::TruthPrincipal {
-                arn: c.arn.to_string(),
-                identity: c.identity.as_str().into(),
-                pattern: c.pattern.as_str().into(),
-                account: plan.accounts[c.account].id.clone(),
-                tags: c.tags.iter().cloned().collect(),
-                session_tag_keys: c.session_keys.clone(),
-                gateway: c.gateway.map(|g| plan.gateways[g].name.clone()),
-            }
-        })
-        .collect();
-    principals.sort_by(|a, b| a.arn.cmp(&b.arn));
-    principals.dedup_by(|a, b| a.arn == b.arn);
-    Truth {
+    let (bill, extra) = build_bill(plan, tags, parts);
+    let head = Truth {
         curlab_truth_version: truth::TRUTH_VERSION,
         scenario: plan.name.clone(),
         seed: plan.seed,
@@ -345,10 +328,7 @@ pub fn build_truth(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> Truth {
         background_cost_total: parts.background_e16.to_usd(),
         tax_cost_total: parts.tax_e16.to_usd(),
         unattributed_bedrock_cost: pico_to_usd(parts.delta.unattributed),
-        by_principal: by_principal
-            .into_iter()
-            .map(|(k, v)| (k, pico_to_usd(v)))
-            .collect(),
+        by_principal: BTreeMap::new(),
         by_tag: by_tag
             .into_iter()
             .map(|(k, m)| (k, m.into_iter().map(|(v, c)| (v, pico_to_usd(c))).collect()))
@@ -363,7 +343,7 @@ pub fn build_truth(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> Truth {
                 backfill_from: a.backfill.map(|b| rfc3339(b)[..10].to_string()),
             })
             .collect(),
-        principals,
+        principals: Vec::new(),
         gateways: plan
             .gateways
             .iter()
@@ -377,7 +357,7 @@ pub fn build_truth(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> Truth {
             })
             .collect(),
         faults: Vec::new(),
-        bill: build_bill(plan, tags, parts),
+        bill,
         as_of: plan.export.as_of.as_ref().map(|a| truth::TruthAsOf {
             date: a.date.format("%Y-%m-%d").to_string(),
             months_shifted: a.months,
@@ -390,7 +370,8 @@ pub fn build_truth(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> Truth {
                 .map(|p| p.label.clone())
                 .unwrap_or_default(),
         }),
-    }
+    };
+    TruthFile::new(head, plan, parts, extra)
 }
 
 /// The restated billing periods: the day, the late adjustments, the first delivery's total.

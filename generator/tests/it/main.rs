@@ -4,3 +4,4 @@ mod bill;
 mod doc_keys;
 mod line_items;
 mod properties;
+mod truth_file;

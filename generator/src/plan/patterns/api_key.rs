@@ -55,15 +55,15 @@ pub(crate) fn build(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
                 "give each key a distinct id",
             );
         }
-        let tags = to_tags(&k.tags);
+        let tags = b.tags(to_tags(&k.tags));
         let arn = format!("arn:aws:iam::{}:user/{}", b.accounts[acct].id, name);
         let c = b.push_caller(Caller {
             arn: arn.into(),
             identity: IdentityKind::BedrockApiKey,
             pattern: AccessPattern::ApiKey,
             account: acct,
-            tags: tags.clone(),
-            session_keys: vec![],
+            tags,
+            session_keys: 0,
             principal_tags: tags,
             gateway: None,
             active_day: None,

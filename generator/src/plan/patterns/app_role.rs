@@ -64,6 +64,8 @@ pub(crate) fn build(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
         );
         let role_tags = to_tags(&r.tags);
         let (tags, session_keys) = overlay(&role_tags, &to_tags(&r.session_tags), b.spelling);
+        let (tags, session_keys) = (b.tags(tags), b.keys(session_keys));
+        let role_tags = b.tags(role_tags);
         let mut callers = Vec::new();
         let mut subs = Vec::new();
         for (s, day) in &sessions {
@@ -73,9 +75,9 @@ pub(crate) fn build(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
                 identity: IdentityKind::AssumedRole,
                 pattern: AccessPattern::AppRole,
                 account: acct,
-                tags: tags.clone(),
-                session_keys: session_keys.clone(),
-                principal_tags: role_tags.clone(),
+                tags,
+                session_keys,
+                principal_tags: role_tags,
                 gateway: None,
                 active_day: *day,
             });

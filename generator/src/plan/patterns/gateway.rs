@@ -75,6 +75,7 @@ pub(crate) fn build(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
         }
         let gi = b.gateways.len();
         let exec_tags = exec_spec.map(|r| to_tags(&r.tags)).unwrap_or_default();
+        let exec_tags = b.tags(exec_tags);
         let naming = exec_spec
             .and_then(|r| r.sessions.clone())
             .unwrap_or(SessionNaming::Ecs { tasks: 2 });
@@ -110,10 +111,10 @@ pub(crate) fn build(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
                             identity: IdentityKind::AssumedRole,
                             pattern: AccessPattern::Gateway,
                             account: acct,
-                            tags: exec_tags.clone(),
-                            session_keys: vec![],
-                            principal_tags: exec_tags.clone(),
-                            gateway: Some(gi),
+                            tags: exec_tags,
+                            session_keys: 0,
+                            principal_tags: exec_tags,
+                            gateway: Some(gi as u32),
                             active_day: day,
                         })
                     })
@@ -121,8 +122,15 @@ pub(crate) fn build(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
             }
         };
         let inv_tags = inv_spec.map(|r| to_tags(&r.tags)).unwrap_or_default();
+        let inv_set = b.tags(inv_tags.clone());
         let mut per_session: BTreeMap<String, usize> = BTreeMap::new();
-        for (j, u) in users.iter().enumerate() {
+        // Without per-user sessions every user sends as the execution role's sessions: one
+        // list for all.
+        let shared: std::sync::Arc<[(usize, f64)]> = {
+            let n = exec_callers.len().max(1) as f64;
+            exec_callers.iter().map(|c| (*c, 1.0 / n)).collect()
+        };
+        for (j, u) in users.enumerate() {
             let (callers, session) = if g.per_user_sessions {
                 let id = match g.session_name_from {
                     GatewaySessionKey::User => u.name.clone(),
@@ -141,25 +149,25 @@ pub(crate) fn build(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
                         let st = session_tags_from(&g.session_tags, &u.attributes);
                         let (tags, skeys) = overlay(&inv_tags, &st, b.spelling);
                         let arn = b.session_arn(acct, &g.invocation_role, &session);
+                        let (tags, session_keys) = (b.tags(tags), b.keys(skeys));
                         let c = b.push_caller(Caller {
                             arn: arn.into(),
                             identity: IdentityKind::AssumedRole,
                             pattern: AccessPattern::Gateway,
                             account: acct,
                             tags,
-                            session_keys: skeys,
-                            principal_tags: inv_tags.clone(),
-                            gateway: Some(gi),
+                            session_keys,
+                            principal_tags: inv_set,
+                            gateway: Some(gi as u32),
                             active_day: None,
                         });
                         per_session.insert(session.clone(), c);
                         c
                     }
                 };
-                (vec![(c, 1.0)], Some((session, c)))
+                (std::sync::Arc::from([(c, 1.0)]), Some((session, c)))
             } else {
-                let n = exec_callers.len().max(1) as f64;
-                (exec_callers.iter().map(|c| (*c, 1.0 / n)).collect(), None)
+                (shared.clone(), None)
             };
             let r = b.push_requester(callers);
             let mut sub = vec![u.name.clone()];

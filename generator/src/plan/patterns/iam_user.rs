@@ -46,7 +46,7 @@ pub(crate) fn build(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
                 "IAM user names are unique per account, ignoring case",
             );
         }
-        let tags = to_tags(&u.tags);
+        let tags = b.tags(to_tags(&u.tags));
         let arn = format!(
             "arn:aws:iam::{}:user{}{}",
             b.accounts[acct].id, u.path, u.name
@@ -61,8 +61,8 @@ pub(crate) fn build(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
             identity,
             pattern: AccessPattern::IamUser,
             account: acct,
-            tags: tags.clone(),
-            session_keys: vec![],
+            tags,
+            session_keys: 0,
             principal_tags: tags,
             gateway: None,
             active_day: None,

@@ -100,7 +100,7 @@ pub(crate) fn build(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
             IdentityKind::AssumedRole
         };
         let mut seen_sessions = BTreeSet::new();
-        for (j, u) in users.iter().enumerate() {
+        for (j, u) in users.enumerate() {
             let raw = match idp.session_name {
                 SessionNameSource::Email => &u.email,
                 SessionNameSource::Username => &u.name,
@@ -135,14 +135,15 @@ pub(crate) fn build(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
                 role_for_arn = chain.name.clone();
             }
             let arn = b.session_arn(acct, &role_for_arn, &session);
+            let (tags, session_keys, principal_tags) = (b.tags(tags), b.keys(skeys), b.tags(ptags));
             let c = b.push_caller(Caller {
                 arn: arn.into(),
                 identity,
                 pattern,
                 account: acct,
                 tags,
-                session_keys: skeys,
-                principal_tags: ptags,
+                session_keys,
+                principal_tags,
                 gateway: None,
                 active_day: None,
             });
@@ -151,7 +152,8 @@ pub(crate) fn build(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
                 target: Target::IdpUser,
                 account: acct,
                 name: idp.name.clone(),
-                sub: vec![session, u.name.clone(), u.email.clone()],
+                // The session name is the user name or the email: both are here.
+                sub: vec![u.name, u.email],
                 requester: r,
                 caller: Some(c),
             });
