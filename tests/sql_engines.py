@@ -18,6 +18,9 @@ For every export and query this script
   * Spark (one local session for everything): creates the table from the emitted Spark DDL
     (CREATE TABLE + MSCK REPAIR) and runs the emitted Spark query, when the plan asks for it.
 
+DuckDB and sqlglot run on one thread, Spark on another, each taking the exports in order.
+Each export's line in the log gives both halves' seconds; the last line sums them per step.
+
 It writes {export: {label: {engine: {"counts": {code: n|null}} | {"error": text}}}} and, for
 each export, {"athena_ddl": {"columns": n, "partition": [...], "properties": {...}} | {"error"}}.
 Comparing with `curlab verify` is the Rust test's job. Nothing is skipped: a missing package or
@@ -26,8 +29,10 @@ Java fails the run.
 
 import json
 import os
+import queue
 import sys
 import tempfile
+import threading
 import time
 
 
@@ -117,15 +122,25 @@ class Spark:
             SparkSession.builder.master("local[2]")
             .appName("curlab-sql-test")
             .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.sql.shuffle.partitions", "1")
             .config("spark.sql.warehouse.dir", warehouse)
             .config("spark.driver.memory", "1g")
+            # The tables are small and each query is ~40 rules: Spark's time goes to planning,
+            # code generation and scheduling ~100 tiny stages, not to data. A JVM that stops at
+            # the first JIT tier, the serial collector, no whole-stage code generation, no
+            # adaptive re-planning and one shuffle partition cut its CPU by a third
+            # (BENCHMARKS.md, "The newcomer's wait"); the results are the same.
+            .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
+            .config("spark.sql.codegen.wholeStage", "false")
+            .config("spark.sql.adaptive.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             # Results must not depend on the session time zone.
             .config("spark.sql.session.timeZone", "America/New_York")
             .getOrCreate()
         )
         self.spark.sparkContext.setLogLevel("ERROR")
-        print(f"spark {self.spark.version} started in {time.time() - t0:.1f}s", flush=True)
+        self.started = time.time() - t0
+        print(f"spark {self.spark.version} started in {self.started:.1f}s", flush=True)
 
     def ddl(self, path):
         for s in statements(read(path)):
@@ -153,43 +168,119 @@ def exports():
             yield json.loads(line)
 
 
+class Clock:
+    """Seconds spent per engine step, summed over the exports (printed at the end)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.spent = {}
+
+    def time(self, step, fn):
+        t0 = time.time()
+        try:
+            return fn()
+        finally:
+            with self.lock:
+                self.spent[step] = self.spent.get(step, 0.0) + time.time() - t0
+
+    def summary(self):
+        with self.lock:
+            return ", ".join(f"{k} {v:.1f}s" for k, v in sorted(self.spent.items()))
+
+
+def duckdb_and_sqlglot(e, r, clock):
+    """The DuckDB and sqlglot half of one export: Athena DDL, DuckDB and transpiled Trino."""
+    try:
+        r["athena_ddl"] = clock.time("sqlglot", lambda: check_athena_ddl(e["ddl"]["athena"]))
+    except Exception as ex:
+        r["athena_ddl"] = {"error": f"{type(ex).__name__}: {ex}"}
+    for q in e["queries"]:
+        out = r[q["label"]]
+        out["duckdb"] = clock.time(
+            "duckdb", lambda: attempt(lambda: run_duckdb(e["ddl"]["duckdb"], read(q["duckdb"])))
+        )
+        trino = read(q["trino"])
+        try:
+            transpiled = clock.time("sqlglot", lambda: trino_to_duckdb(trino))
+            out["trino_as_duckdb"] = clock.time(
+                "duckdb", lambda: attempt(lambda: run_duckdb(e["ddl"]["duckdb"], transpiled))
+            )
+        except Exception as ex:
+            out["trino_as_duckdb"] = {"error": f"sqlglot: {type(ex).__name__}: {ex}"}
+
+
+def spark_half(spark, e, r, clock):
+    """The Spark half of one export: its table, once, then each query the plan gives Spark."""
+    ready = None
+    for q in e["queries"]:
+        if not q.get("spark"):
+            continue
+        if ready is None:
+            ready = clock.time(
+                "spark ddl", lambda: attempt(lambda: spark.ddl(e["ddl"]["spark"]) or {})
+            )
+        if "error" in ready:
+            r[q["label"]]["spark"] = ready
+        else:
+            r[q["label"]]["spark"] = clock.time(
+                "spark query", lambda: attempt(lambda: spark.query(read(q["spark"])))
+            )
+
+
+def worker(name, jobs, fn, clock, failures):
+    """Run fn on each export of the queue until None; the first crash is kept for main."""
+    while True:
+        e = jobs.get()
+        if e is None:
+            return
+        t0 = time.time()
+        try:
+            fn(e)
+        except BaseException as ex:  # a bug in this script: report it, keep draining the queue
+            failures.append(f"{name} on {e['name']}: {type(ex).__name__}: {ex}")
+        print(f"{e['name']} [{name}]: {time.time() - t0:.1f}s", flush=True)
+
+
 def main():
     results = {}
+    clock = Clock()
+    failures = []
     # Every run of the test has Spark queries: start the session before the first export
-    # arrives, while curlab is still generating.
+    # arrives, while curlab is still generating. DuckDB and sqlglot work on their own thread
+    # next to Spark (Spark's work is in its JVM, DuckDB's in C++: both release the GIL), so
+    # the slower of the two sets the pace, not their sum.
     t_start = time.time()
     spark = Spark()
-    busy = 0.0
+    duck_jobs, spark_jobs = queue.Queue(), queue.Queue()
+    threads = [
+        threading.Thread(
+            target=worker,
+            args=("duckdb+sqlglot", duck_jobs,
+                  lambda e: duckdb_and_sqlglot(e, results[e["name"]], clock), clock, failures),
+        ),
+        threading.Thread(
+            target=worker,
+            args=("spark", spark_jobs,
+                  lambda e: spark_half(spark, e, results[e["name"]], clock), clock, failures),
+        ),
+    ]
+    for t in threads:
+        t.start()
     for e in exports():
-        t0 = time.time()
-        r = results.setdefault(e["name"], {})
-        try:
-            r["athena_ddl"] = check_athena_ddl(e["ddl"]["athena"])
-        except Exception as ex:
-            r["athena_ddl"] = {"error": f"{type(ex).__name__}: {ex}"}
-        spark_ready = None
-        for q in e["queries"]:
-            out = r.setdefault(q["label"], {})
-            out["duckdb"] = attempt(lambda: run_duckdb(e["ddl"]["duckdb"], read(q["duckdb"])))
-            trino = read(q["trino"])
-            try:
-                transpiled = trino_to_duckdb(trino)
-                out["trino_as_duckdb"] = attempt(lambda: run_duckdb(e["ddl"]["duckdb"], transpiled))
-            except Exception as ex:
-                out["trino_as_duckdb"] = {"error": f"sqlglot: {type(ex).__name__}: {ex}"}
-            if q.get("spark"):
-                if spark_ready is None:
-                    spark_ready = attempt(lambda: spark.ddl(e["ddl"]["spark"]) or {})
-                if "error" in spark_ready:
-                    out["spark"] = spark_ready
-                else:
-                    out["spark"] = attempt(lambda: spark.query(read(q["spark"])))
-        busy += time.time() - t0
-        print(f"{e['name']}: {time.time() - t0:.1f}s", flush=True)
+        # The result slots exist before either half writes into them.
+        results[e["name"]] = {q["label"]: {} for q in e["queries"]}
+        duck_jobs.put(e)
+        spark_jobs.put(e)
+    duck_jobs.put(None)
+    spark_jobs.put(None)
+    for t in threads:
+        t.join()
     spark.stop()
+    if failures:
+        sys.exit("\n".join(failures))
     total = time.time() - t_start
-    print(f"{len(results)} exports in {total:.1f}s: {busy:.1f}s on the engines, the rest starting "
-          f"Spark or waiting for curlab", flush=True)
+    print(f"{len(results)} exports in {total:.1f}s ({clock.summary()}; Spark started in "
+          f"{spark.started:.1f}s)", flush=True)
     with open(sys.argv[1], "w") as f:
         json.dump(results, f, indent=1, sort_keys=True)
 

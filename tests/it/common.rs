@@ -154,3 +154,96 @@ pub fn payer_exports(out: &Path, scenario: &str) -> Vec<(String, PathBuf, serde_
         })
         .collect()
 }
+
+/// What one `curlab generate` run left: its output folder, exit code and standard error.
+pub struct Generated {
+    /// `<scenario> <arguments>`, for messages.
+    pub what: String,
+    /// The `--out` folder (never written to after generation: tests only read it).
+    pub out: PathBuf,
+    /// The exit code (None: killed by a signal).
+    pub code: Option<i32>,
+    /// Standard error, for the failure message.
+    pub stderr: String,
+}
+
+impl Generated {
+    /// The output folder; panics with curlab's error if generation failed.
+    pub fn path(&self) -> &Path {
+        assert!(
+            self.code == Some(0),
+            "curlab generate {} failed ({:?}): {}",
+            self.what,
+            self.code,
+            self.stderr
+        );
+        &self.out
+    }
+}
+
+/// `curlab generate <scenario> --quiet <extra>` run once per test binary run and shared by every
+/// test asking for the same arguments: the first caller generates, concurrent callers wait for
+/// it. Tests only read the output. The folders are removed when the test binary exits.
+///
+/// Used where several test areas read the same export (the SQL engines and the fault matrix,
+/// the digests, twins and readers of the shipped scenarios at seed 11), so a slow fixture is
+/// generated once per run.
+pub fn shared(scenario: &str, extra: &[&str]) -> &'static Generated {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    type Slot = &'static OnceLock<Generated>;
+    static SLOTS: Mutex<Option<HashMap<String, Slot>>> = Mutex::new(None);
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+
+    let key = std::iter::once(scenario)
+        .chain(extra.iter().copied())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let slot: Slot = *SLOTS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get_or_insert_with(HashMap::new)
+        .entry(key.clone())
+        // Leaked on purpose: one small slot per distinct fixture, alive for the whole run.
+        .or_insert_with(|| Box::leak(Box::new(OnceLock::new())));
+    slot.get_or_init(|| {
+        let root = ROOT.get_or_init(|| {
+            let dir = tempfile::Builder::new()
+                .prefix("curlab-it-shared-")
+                .tempdir()
+                .expect("tempdir")
+                .keep();
+            // Statics are never dropped: remove the folder when the test binary exits.
+            extern "C" fn remove() {
+                if let Some(root) = ROOT.get() {
+                    let _ = std::fs::remove_dir_all(root);
+                }
+            }
+            // SAFETY: registers a plain function with no arguments to run at exit.
+            unsafe { libc::atexit(remove) };
+            dir
+        });
+        let out = root.join(format!("f{}", fixture_number()));
+        let o = out.to_str().expect("utf-8 path");
+        let mut args = vec!["generate", scenario, "--out", o, "--quiet"];
+        args.extend_from_slice(extra);
+        let r = curlab(&args);
+        Generated {
+            what: key,
+            out,
+            code: r.status.code(),
+            stderr: String::from_utf8_lossy(&r.stderr).into_owned(),
+        }
+    })
+}
+
+fn fixture_number() -> usize {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A shipped scenario generated at seed 11 in `format` ("parquet" or "csv"), once per run:
+/// the digests pin these files, the twins and the readers' checks read the same ones.
+pub fn shipped(name: &str, format: &str) -> &'static Path {
+    shared(name, &["--seed", "11", "--format", format]).path()
+}

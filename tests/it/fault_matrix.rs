@@ -1,11 +1,13 @@
 //! Every fault on every shipped scenario where it applies is reported by the rule meant for it,
 //! and every clean shipped scenario verifies with no findings beyond what it is about.
 //!
-//! Generation happens once per scenario and fault, at a reduced scale so the matrix stays fast.
+//! Generation happens once per scenario and fault, at a reduced scale so the matrix stays fast;
+//! the exports are shared with the SQL engines' test (`common::shared`), which plants the same
+//! faults at the same scales: each is generated once per run.
 
 use std::path::Path;
 
-use crate::common::curlab;
+use crate::common::{curlab, shared, Generated};
 
 const SCENARIOS: &[(&str, &str)] = &[
     ("blog-launch", "blog-launch"),
@@ -338,21 +340,13 @@ fn scale_for(scenario: &str) -> &'static str {
     }
 }
 
-fn gen(dir: &Path, scenario: &str, inject: Option<&str>) -> std::process::Output {
-    let out = dir.to_str().expect("utf-8");
-    let mut args = vec![
-        "generate",
-        scenario,
-        "--out",
-        out,
-        "--quiet",
-        "--scale",
-        scale_for(scenario),
-    ];
+/// `curlab generate <scenario> --scale <scale_for> [--inject <fault>]`, once per run.
+pub(crate) fn gen(scenario: &str, inject: Option<&str>) -> &'static Generated {
+    let mut args = vec!["--scale", scale_for(scenario)];
     if let Some(f) = inject {
         args.extend(["--inject", f]);
     }
-    curlab(&args)
+    shared(scenario, &args)
 }
 
 fn verify_json(dir: &Path, export: &str, with_truth: bool) -> (i32, serde_json::Value) {
@@ -397,15 +391,9 @@ fn rules_found(report: &serde_json::Value) -> Vec<(String, String)> {
 #[test]
 fn clean_scenarios_verify_clean() {
     for (scenario, export) in SCENARIOS {
-        let dir = tempfile::tempdir().expect("tmp");
-        let o = gen(dir.path(), scenario, None);
-        assert!(
-            o.status.success(),
-            "{scenario}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        let dir = gen(scenario, None).path();
         for with_truth in [false, true] {
-            let (code, report) = verify_json(dir.path(), export, with_truth);
+            let (code, report) = verify_json(dir, export, with_truth);
             let found: Vec<String> = rules_found(&report).into_iter().map(|(r, _)| r).collect();
             let expected = expected_clean(scenario, with_truth);
             assert_eq!(
@@ -422,35 +410,25 @@ fn clean_scenarios_verify_clean() {
 fn faults_on(scenario: &str, export: &str) -> usize {
     let mut checked = 0;
     for (fault, rule) in FAULTS {
-        let dir = tempfile::tempdir().expect("tmp");
-        let o = gen(dir.path(), scenario, Some(fault));
+        let o = gen(scenario, Some(fault));
         if let Some(reason) = not_applicable(scenario, fault) {
-            assert_eq!(
-                o.status.code(),
-                Some(2),
-                "{scenario}/{fault} should be refused"
-            );
-            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.code, Some(2), "{scenario}/{fault} should be refused");
+            let err = &o.stderr;
             assert!(
                 err.contains("does not apply") && err.contains(reason),
                 "{scenario}/{fault}: {err}"
             );
-            assert!(!dir.path().join(export).exists(), "no export left behind");
+            assert!(!o.out.join(export).exists(), "no export left behind");
             continue;
         }
-        assert!(
-            o.status.success(),
-            "{scenario}/{fault}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        let dir = o.path();
         let truth: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(dir.path().join(format!("{export}.truth.json")))
-                .expect("truth"),
+            &std::fs::read_to_string(dir.join(format!("{export}.truth.json"))).expect("truth"),
         )
         .expect("truth json");
         assert_eq!(truth["faults"][0]["fault"], *fault);
         assert_eq!(truth["faults"][0]["rule"], *rule);
-        let (code, report) = verify_json(dir.path(), export, true);
+        let (code, report) = verify_json(dir, export, true);
         let found = rules_found(&report);
         assert!(
             found.iter().any(|(r, sev)| r == rule && sev == "error"),

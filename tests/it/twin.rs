@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::common::{curlab, generate};
+use crate::common::{curlab, generate, shipped};
 use curlab_report::scan::Export;
 use curlab_report::{Dim, ReportSpec, Summary, TimeBucket};
 use curlab_vocab::pattern::classify;
@@ -245,8 +245,7 @@ fn twin_of_every_shipped_scenario_matches_its_source() {
     assert!(list.len() >= 8, "shipped scenarios found: {list:?}");
     for sc in &list {
         let name = sc.file_stem().unwrap().to_string_lossy().into_owned();
-        let src = generate(sc.to_str().unwrap(), &["--seed", "11"]);
-        let src_export = export_dir(src.path());
+        let src_export = export_dir(shipped(&name, "parquet"));
         let dir = tempfile::tempdir().unwrap();
         let toml = dir.path().join("twin.toml");
         let (text, _) = twin(&src_export, &toml, &[]);
@@ -429,8 +428,7 @@ fn leaks<'a>(text: &str, secrets: &'a BTreeSet<String>) -> Vec<&'a String> {
 #[test]
 fn anonymised_twin_leaks_nothing_of_the_source() {
     for sc in ["blog-launch", "s2-app-roles", "enterprise", "full-bill"] {
-        let src = generate(sc, &["--seed", "11"]);
-        let export = export_dir(src.path());
+        let export = export_dir(shipped(sc, "parquet"));
         let secrets = secrets(&export);
         assert!(
             secrets.len() > 10,
@@ -486,9 +484,9 @@ fn written_scenarios_parse_back_to_themselves() {
         assert_eq!(format!("{s:?}"), format!("{back:?}"), "{}", sc.display());
     }
     // And a twin: parse(write(parse(twin))) == parse(twin).
-    let src = generate("s2-app-roles", &["--seed", "11"]);
+    let src = shipped("s2-app-roles", "parquet");
     let dir = tempfile::tempdir().unwrap();
-    let (text, _) = twin(&export_dir(src.path()), &dir.path().join("t.toml"), &[]);
+    let (text, _) = twin(&export_dir(src), &dir.path().join("t.toml"), &[]);
     let s = parse(&text, "twin.toml").expect("twin parses");
     let back = parse(&write(&s, &Notes::default()), "w.toml").expect("rewritten twin parses");
     assert_eq!(format!("{s:?}"), format!("{back:?}"));
