@@ -124,7 +124,9 @@ class Spark:
             .config("spark.ui.enabled", "false")
             .config("spark.sql.shuffle.partitions", "1")
             .config("spark.sql.warehouse.dir", warehouse)
-            .config("spark.driver.memory", "1g")
+            # 3g: the fault-matrix exports (shared fixtures) run ~40 big analyses in one session;
+            # at 1g the analyser ran out of heap on s1-iam-users+misaligned-hour.
+            .config("spark.driver.memory", "3g")
             # The tables are small and each query is ~40 rules: Spark's time goes to planning,
             # code generation and scheduling ~100 tiny stages, not to data. A JVM that stops at
             # the first JIT tier, the serial collector, no whole-stage code generation, no

@@ -284,6 +284,20 @@ pub(crate) fn run(args: GenerateArgs) -> Result<ExitCode> {
         row_group_rows: args.row_group_rows,
         part: (args.parts > 1).then_some((args.part, args.parts)),
     };
+    if let Some(p) = plans.first() {
+        let (units, granularity) = (export::part_units(&p.plan).len(), p.plan.export.granularity);
+        if args.parts > units.max(1) {
+            let what = if granularity == curlab_vocab::Granularity::Monthly {
+                "billing periods"
+            } else {
+                "days"
+            };
+            bail!(
+                "--parts {} is more than the {units} {what} this export is split by (a part owns whole {what}); use --parts {units} or fewer",
+                args.parts
+            );
+        }
+    }
     for (index, PayerPlan { payer_id, mut plan }) in plans.into_iter().enumerate() {
         // Several payers: `--inject` plants its faults in the first payer's export only, so
         // a fault the other payers' rows cannot hold does not refuse the run and each fault

@@ -26,6 +26,20 @@ const AHEAD_ROWS: usize = 32_768;
 /// The days a part writes rows for, and the days it must simulate (its own, plus the other
 /// days of a period whose tax rows it writes). Parts split the export's emit units (days, or
 /// whole periods for monthly granularity) into contiguous blocks.
+/// The units `--parts` splits an export into, as inclusive day ranges: one per day, or one per
+/// billing period for a monthly export (a period's rows are one file set).
+pub(crate) fn part_units(plan: &Plan) -> Vec<(i64, i64)> {
+    match plan.export.granularity {
+        curlab_vocab::Granularity::Monthly => plan
+            .export
+            .periods
+            .iter()
+            .map(|p| (p.start / 86_400, p.end / 86_400 - 1))
+            .collect(),
+        _ => plan.days().iter().map(|d| (*d, *d)).collect(),
+    }
+}
+
 pub(super) fn part_days(
     plan: &Plan,
     part: Option<(usize, usize)>,
@@ -35,15 +49,7 @@ pub(super) fn part_days(
         let range = days.first().copied().unwrap_or(0)..=days.last().copied().unwrap_or(-1);
         return (range, days);
     };
-    let units: Vec<(i64, i64)> = match plan.export.granularity {
-        curlab_vocab::Granularity::Monthly => plan
-            .export
-            .periods
-            .iter()
-            .map(|p| (p.start / 86_400, p.end / 86_400 - 1))
-            .collect(),
-        _ => days.iter().map(|d| (*d, *d)).collect(),
-    };
+    let units = part_units(plan);
     let lo = index * units.len() / count;
     let hi = (index + 1) * units.len() / count;
     if lo >= hi {

@@ -28,7 +28,7 @@ use curlab_generator::sim::{self, TagTable};
 use curlab_vocab::export_layout as layout;
 
 pub(crate) use atomic::refuse_existing;
-pub(crate) use flow::simulate;
+pub(crate) use flow::{part_units, simulate};
 pub(crate) use options::{GenerateOptions, Summary};
 
 /// Generate the export into `out`, atomically. Returns what was written.

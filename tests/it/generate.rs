@@ -645,6 +645,29 @@ fn bad_part_arguments_are_refused() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--part 2 is not one of 0..2"));
+    // More parts than days: a part would own nothing (it once failed at the final rename).
+    let o = curlab(&[
+        "generate",
+        "blog-launch",
+        "--out",
+        out,
+        "--parts",
+        "400",
+        "--part",
+        "0",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--parts 400 is more than the")
+            && err.contains("days")
+            && err.contains("or fewer"),
+        "{err}"
+    );
+    assert!(
+        std::fs::read_dir(dir.path()).expect("out").next().is_none(),
+        "nothing written"
+    );
     let o = curlab(&[
         "generate",
         "blog-launch",
