@@ -29,5 +29,5 @@ pub use in_order::run_in_order;
 pub use row_maker::RowMaker;
 pub use sku::SkuCache;
 pub use tag_table::TagTable;
-pub use truth::{build_truth, truth_file, PeriodBill, TruthParts};
-pub use truth_file::TruthFile;
+pub use truth::{PeriodBill, TruthParts};
+pub use truth_file::{build_truth, truth_file, TruthFile};

@@ -7,7 +7,6 @@ use curlab_vocab::Money;
 
 use super::blocks::{CallerSums, Sums, TruthDelta};
 use super::tag_table::TagTable;
-use super::truth_file::TruthFile;
 use crate::plan::Plan;
 use crate::time::rfc3339;
 
@@ -281,14 +280,14 @@ pub(super) fn pico_to_usd(v: u128) -> f64 {
     e16(v).to_usd()
 }
 
-/// Build the whole truth file (for tests and small exports; `curlab generate` writes
-/// [`truth_file`]'s principal by principal).
-pub fn build_truth(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> Truth {
-    truth_file(plan, tags, parts).materialize()
-}
-
-/// The truth file, its per-principal parts written from the plan when serialised.
-pub fn truth_file<'a>(plan: &'a Plan, tags: &TagTable, parts: &'a TruthParts) -> TruthFile<'a> {
+/// Everything of the truth file but its per-principal parts (`by_principal`, `principals`,
+/// `bill.by_principal`, left empty), and the attributed charges per caller index that those
+/// parts add (`super::truth_file` writes them).
+pub(super) fn truth_head(
+    plan: &Plan,
+    tags: &TagTable,
+    parts: &TruthParts,
+) -> (Truth, BTreeMap<usize, Money>) {
     let mut by_tag: BTreeMap<String, BTreeMap<String, u128>> = BTreeMap::new();
     for (set, v) in &parts.delta.by_tagset {
         for (k, val) in tags.set(*set).iter() {
@@ -371,7 +370,7 @@ pub fn truth_file<'a>(plan: &'a Plan, tags: &TagTable, parts: &'a TruthParts) ->
                 .unwrap_or_default(),
         }),
     };
-    TruthFile::new(head, plan, parts, extra)
+    (head, extra)
 }
 
 /// The restated billing periods: the day, the late adjustments, the first delivery's total.

@@ -13,8 +13,21 @@ use serde::ser::{SerializeMap, SerializeSeq, SerializeStruct};
 use serde::{Serialize, Serializer};
 
 use super::blocks::Sums;
-use super::truth::TruthParts;
+use super::tag_table::TagTable;
+use super::truth::{truth_head, TruthParts};
 use crate::plan::Plan;
+
+/// Build the whole truth file (for tests and small exports; `curlab generate` writes
+/// [`truth_file`]'s principal by principal).
+pub fn build_truth(plan: &Plan, tags: &TagTable, parts: &TruthParts) -> Truth {
+    truth_file(plan, tags, parts).materialize()
+}
+
+/// The truth file, its per-principal parts written from the plan when serialised.
+pub fn truth_file<'a>(plan: &'a Plan, tags: &TagTable, parts: &'a TruthParts) -> TruthFile<'a> {
+    let (head, extra) = truth_head(plan, tags, parts);
+    TruthFile::new(head, plan, parts, extra)
+}
 
 /// The truth file: everything but the per-principal parts in [`TruthFile::head`], those
 /// written from the plan when serialised.
