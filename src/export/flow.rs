@@ -23,9 +23,6 @@ pub(super) const BATCH_ROWS: usize = 2_048;
 /// this much for the day the consumer is on, and this much for all later days together.
 const AHEAD_ROWS: usize = 32_768;
 
-/// The days a part writes rows for, and the days it must simulate (its own, plus the other
-/// days of a period whose tax rows it writes). Parts split the export's emit units (days, or
-/// whole periods for monthly granularity) into contiguous blocks.
 /// The units `--parts` splits an export into, as inclusive day ranges: one per day, or one per
 /// billing period for a monthly export (a period's rows are one file set).
 pub(crate) fn part_units(plan: &Plan) -> Vec<(i64, i64)> {
@@ -40,6 +37,9 @@ pub(crate) fn part_units(plan: &Plan) -> Vec<(i64, i64)> {
     }
 }
 
+/// The days a part writes rows for, and the days it must simulate (its own, plus the other
+/// days of a period whose tax rows it writes). Parts split the export's emit units (days, or
+/// whole periods for monthly granularity) into contiguous blocks.
 pub(super) fn part_days(
     plan: &Plan,
     part: Option<(usize, usize)>,
