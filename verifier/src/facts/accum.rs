@@ -1,5 +1,6 @@
 //! A worker's export-wide aggregates while it scans: only the [`Aggregate`]s the selected rules
-//! need, keyed by interned ids (see [`Interner`]) in fast hash maps, allocating nothing per row.
+//! need, keyed by interned ids (see [`Interner`]) in vectors indexed by id or fast hash maps,
+//! allocating nothing per row.
 //! At the end of the scan each worker's accumulator becomes an [`Aggregates`] with string keys,
 //! and those merge commutatively, so the result does not depend on the thread count.
 

@@ -232,3 +232,26 @@ impl FactCache {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Interner;
+
+    #[test]
+    fn one_id_per_distinct_string_and_back() {
+        let mut i = Interner::default();
+        assert_eq!(i.id(""), Interner::EMPTY);
+        let alice = "arn:aws:iam::111122223333:user/alice";
+        let a = i.id(alice);
+        let b = i.id("arn:aws:iam::111122223333:user/bob");
+        assert_ne!(a, b);
+        assert_eq!(i.id(alice), a);
+        assert_eq!(i.get(a), alice);
+        let ids: Vec<u32> = (0..20_000).map(|n| i.id(&format!("p{n}"))).collect();
+        for (n, id) in ids.iter().enumerate() {
+            assert_eq!(i.id(&format!("p{n}")), *id);
+            assert_eq!(i.get(*id), format!("p{n}"));
+        }
+        assert_eq!(i.get(b), "arn:aws:iam::111122223333:user/bob");
+    }
+}
