@@ -218,9 +218,7 @@ impl StreamDay {
         let n_active = self.active & !FILTERED;
         // Looked up at the first request: most stream-hours of a large population have none.
         let mut region = None;
-        let active = move |(c, _): &&(usize, f64)| {
-            !filtered || plan.callers[*c].active_day.is_none_or(|d| d == day)
-        };
+        let active = move |(c, _): &&(usize, f64)| !filtered || plan.callers[*c].exists_on(day);
         for h in hours {
             let n = poisson(&mut rng, lambda_day * w.hours[h]);
             for _ in 0..n {
@@ -286,7 +284,7 @@ pub(super) fn streams_of_day(plan: &Plan, day: i64) -> Vec<StreamDay> {
             continue;
         }
         let all = &plan.requesters[s.requester].callers;
-        let active = |c: &usize| plan.callers[*c].active_day.is_none_or(|d| d == day);
+        let active = |c: &usize| plan.callers[*c].exists_on(day);
         let filtered = !all.iter().all(|(c, _)| active(c));
         let callers = || all.iter().filter(|(c, _)| active(c));
         let n = callers().count();
