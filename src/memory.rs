@@ -29,7 +29,8 @@ pub(crate) fn tune_allocator() {
 /// Give the system back the free pages inside the heaps (glibc's `malloc_trim`, which also
 /// releases whole free pages between live blocks, not only the top of each heap). Called once
 /// the plan is resolved (resolving a large population frees as much as it keeps: the end
-/// users, the selectors' names) and after each simulated day; each call takes well under a
+/// users, the selectors' names), after each simulated day and after each row group written
+/// (its encoded pages and its workers' batches were just freed); each call takes well under a
 /// millisecond.
 pub(crate) fn trim() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
