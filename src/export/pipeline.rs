@@ -347,6 +347,9 @@ impl<'a, F: DataEncoder> Writer<'a, F> {
             bail!("a row group without an open data file");
         };
         self.format.append(file, encoded)?;
+        // The row group's encoded pages and its workers' batches are freed by now: hand the
+        // free pages back before the next group grows the heap again (see `memory::trim`).
+        crate::memory::trim();
         self.rows += slot.rows;
         self.periods[slot.period].rows += slot.rows;
         Ok(())

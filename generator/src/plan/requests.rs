@@ -110,14 +110,12 @@ pub(crate) fn resolve_requests(
                 "set batch = false or service_tier = \"standard\"",
             );
         }
-        if let Some(day) = b.callers[caller].active_day {
-            if ts / 86_400 != day {
-                cx.problem(
-                    p.key("time"),
-                    "the batch-job session does not exist on that day",
-                    "pick the job session of the request's day",
-                );
-            }
+        if !b.callers[caller].exists_on(ts / 86_400) {
+            cx.problem(
+                p.key("time"),
+                "the batch-job session does not exist on that day",
+                "pick the job session of the request's day",
+            );
         }
         out.push(ExplicitRequest {
             ts,

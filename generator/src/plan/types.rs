@@ -114,8 +114,23 @@ pub struct Caller {
     pub principal_tags: u32,
     /// Gateway index, when a gateway makes the calls.
     pub gateway: Option<u32>,
-    /// For per-job sessions: the only day (days since epoch) the session exists.
-    pub active_day: Option<i64>,
+    /// For per-job sessions: the only day (days since epoch) the session exists. `i32` (an
+    /// `Option<i64>` made every caller 16 bytes larger; see [`Caller::exists_on`]).
+    pub active_day: Option<i32>,
+}
+
+impl Caller {
+    /// Whether the caller exists on `day` (days since epoch): always, except a per-job
+    /// session, on its one day.
+    pub fn exists_on(&self, day: i64) -> bool {
+        self.active_day.is_none_or(|d| i64::from(d) == day)
+    }
+}
+
+/// A day (days since epoch) as a [`Caller::active_day`]; days outside `i32` (beyond any
+/// scenario's dates) saturate.
+pub(crate) fn caller_day(day: i64) -> i32 {
+    i32::try_from(day).unwrap_or(if day < 0 { i32::MIN } else { i32::MAX })
 }
 
 /// A source of requests (a user, a key, an application, an end user behind a gateway) and

@@ -165,6 +165,14 @@ pub fn simulate_day(
         if hourly && !out.bedrock.is_empty() {
             // Sorted by bucket first: one block per hour.
             let keys = sorted_bedrock(&mut out.bedrock);
+            if keys.first().map(|(k, _)| k.bucket) == keys.last().map(|(k, _)| k.bucket) {
+                // One hour (always, with `HOURS_AT_ONCE = 1`): hand the keys over as they are
+                // instead of a copy (a copy held an hour's keys twice per worker).
+                if !emit(block(keys, Vec::new(), skus)) {
+                    return false;
+                }
+                continue;
+            }
             let mut rest = keys.as_slice();
             while !rest.is_empty() {
                 let n = rest.partition_point(|(k, _)| k.bucket == rest[0].0.bucket);

@@ -171,22 +171,27 @@ pub(super) fn usage_keys(
 /// generator (a ChaCha generator holds a 256-byte buffer, and a large scenario has tens of
 /// thousands of streams): the stream is re-seeded and moved to that position for each group of
 /// hours. Hour `h` of a stream always follows its hour `h - 1`, so the draws are the same as
-/// running each stream's whole day at once. 40 bytes: a day holds one per stream (240k at
-/// `enterprise --scale 100`); its callers are read from the plan's requester each hour.
+/// running each stream's whole day at once. 24 bytes: a day holds one per stream (240k at
+/// `enterprise --scale 100`); its callers are read from the plan's requester, and its day
+/// rate and region from the workload, each hour (the same arithmetic, so the same values).
 pub(super) struct StreamDay {
     /// Words of the stream's random sequence used so far.
     pos: u64,
     total_w: f64,
-    lambda_day: f64,
     /// Stream index.
     si: u32,
-    /// Callers of the requester active on the day.
+    /// Callers of the requester active on the day (low 31 bits), and in the top bit: some of
+    /// the requester's callers exist on another day only (per-job sessions), leave them out.
     active: u32,
-    /// Region index of the workload.
-    region: u8,
-    /// Some of the requester's callers exist on another day only (per-job sessions): leave
-    /// them out.
-    filtered: bool,
+}
+
+/// The top bit of [`StreamDay::active`].
+const FILTERED: u32 = 1 << 31;
+
+/// A workload's expected requests on `day` from callers of total weight `total_w`.
+fn lambda_of_day(w: &crate::plan::Workload, day: i64, total_w: f64) -> f64 {
+    let weekday = ((day + 3).rem_euclid(7)) as usize; // 1970-01-01 was a Thursday
+    w.requests_per_day * w.weekday[weekday] * total_w.min(1.0)
 }
 
 impl StreamDay {
@@ -200,7 +205,8 @@ impl StreamDay {
         out: &mut DayOutput,
     ) {
         let w = &plan.workloads[plan.streams[self.si as usize].workload];
-        if hours.clone().all(|h| self.lambda_day * w.hours[h] <= 0.0) {
+        let lambda_day = lambda_of_day(w, day, self.total_w);
+        if hours.clone().all(|h| lambda_day * w.hours[h] <= 0.0) {
             return; // no draws at all (see `poisson`)
         }
         let mut rng = seed::daily(plan.seed, Daily::Requests, u64::from(self.si), day);
@@ -208,14 +214,15 @@ impl StreamDay {
             rng.set_word_pos(u128::from(self.pos));
         }
         let all = &plan.requesters[plan.streams[self.si as usize].requester].callers;
-        let filtered = self.filtered;
-        let active = move |(c, _): &&(usize, f64)| {
-            !filtered || plan.callers[*c].active_day.is_none_or(|d| d == day)
-        };
+        let filtered = self.active & FILTERED != 0;
+        let n_active = self.active & !FILTERED;
+        // Looked up at the first request: most stream-hours of a large population have none.
+        let mut region = None;
+        let active = move |(c, _): &&(usize, f64)| !filtered || plan.callers[*c].exists_on(day);
         for h in hours {
-            let n = poisson(&mut rng, self.lambda_day * w.hours[h]);
+            let n = poisson(&mut rng, lambda_day * w.hours[h]);
             for _ in 0..n {
-                let caller = if self.active == 1 {
+                let caller = if n_active == 1 {
                     all.iter().find(active).map_or(0, |(c, _)| *c)
                 } else {
                     // The last active caller unless the draw lands before it.
@@ -254,7 +261,7 @@ impl StreamDay {
                     ts,
                     caller,
                     model: w.model,
-                    region: self.region,
+                    region: *region.get_or_insert_with(|| region_index(w.region_code)),
                     tokens,
                     streaming: streaming && !batch,
                     usage: usage_keys(&plan.models[w.model], &tokens, w.tier, batch, global),
@@ -270,7 +277,6 @@ impl StreamDay {
 
 /// The streams that send requests on `day`.
 pub(super) fn streams_of_day(plan: &Plan, day: i64) -> Vec<StreamDay> {
-    let weekday = ((day + 3).rem_euclid(7)) as usize; // 1970-01-01 was a Thursday
     let mut out = Vec::with_capacity(plan.streams.len());
     for (si, s) in plan.streams.iter().enumerate() {
         let w = &plan.workloads[s.workload];
@@ -278,7 +284,7 @@ pub(super) fn streams_of_day(plan: &Plan, day: i64) -> Vec<StreamDay> {
             continue;
         }
         let all = &plan.requesters[s.requester].callers;
-        let active = |c: &usize| plan.callers[*c].active_day.is_none_or(|d| d == day);
+        let active = |c: &usize| plan.callers[*c].exists_on(day);
         let filtered = !all.iter().all(|(c, _)| active(c));
         let callers = || all.iter().filter(|(c, _)| active(c));
         let n = callers().count();
@@ -286,18 +292,15 @@ pub(super) fn streams_of_day(plan: &Plan, day: i64) -> Vec<StreamDay> {
             continue;
         }
         let total_w: f64 = callers().map(|(_, w)| w).sum();
-        let lambda_day = w.requests_per_day * w.weekday[weekday] * total_w.min(1.0);
-        if lambda_day <= 0.0 {
+        if lambda_of_day(w, day, total_w) <= 0.0 {
             continue;
         }
         out.push(StreamDay {
             pos: 0,
             total_w,
-            lambda_day,
             si: si as u32,
-            active: n as u32,
-            region: region_index(w.region_code),
-            filtered,
+            // Only `== 1` is asked of the count: a larger one may saturate.
+            active: n.min(FILTERED as usize - 1) as u32 | if filtered { FILTERED } else { 0 },
         });
     }
     out

@@ -18,7 +18,7 @@ use super::super::checks::{check_iam_name, check_iam_path, check_session, check_
 use super::super::context::{root, Ctx};
 use super::super::identities::Builder;
 use super::super::tags::{overlay, to_tags};
-use super::super::types::Caller;
+use super::super::types::{caller_day, Caller};
 use super::kind::AccessPattern;
 
 /// Check every role's tags and session tags, and that session tags are allowed.
@@ -79,7 +79,7 @@ pub(crate) fn build(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
                 session_keys,
                 principal_tags: role_tags,
                 gateway: None,
-                active_day: *day,
+                active_day: day.map(caller_day),
             });
             callers.push((c, *day));
             subs.push((s.clone(), c));

@@ -15,7 +15,7 @@ use super::super::checks::{check_iam_name, check_session_tag_keys};
 use super::super::context::{root, Ctx};
 use super::super::identities::Builder;
 use super::super::tags::{overlay, session_tags_from, to_tags};
-use super::super::types::{Caller, GatewayPlan};
+use super::super::types::{caller_day, Caller, GatewayPlan};
 use super::super::users::users_of;
 use super::app_role;
 use super::kind::AccessPattern;
@@ -115,7 +115,7 @@ pub(crate) fn build(cx: &mut Ctx<'_>, b: &mut Builder<'_>) {
                             session_keys: 0,
                             principal_tags: exec_tags,
                             gateway: Some(gi as u32),
-                            active_day: day,
+                            active_day: day.map(caller_day),
                         })
                     })
                     .collect()
