@@ -92,6 +92,7 @@ fn print(s: &str) -> anyhow::Result<()> {
 
 /// Run `curlab verify`.
 pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    crate::memory::tune_for_reading();
     // s3:// arguments are copied to a local mirror first; displays then name the URIs.
     let s3_file = |p: Option<PathBuf>| -> anyhow::Result<(Option<PathBuf>, Option<Mirror>)> {
         match p {

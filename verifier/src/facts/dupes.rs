@@ -38,7 +38,7 @@ use crate::error::VerifyError;
 /// Records a worker keeps per partition before writing them out (once spilling).
 pub const BUFFER_RECORDS: usize = 512;
 /// Records a worker keeps in memory in all before it starts spilling.
-pub const IN_MEMORY_RECORDS: usize = 262_144;
+pub const IN_MEMORY_RECORDS: usize = 65_536;
 /// Records per partition the partition count aims at.
 const PARTITION_RECORDS: u64 = 150_000;
 /// Bytes per record on disk.

@@ -9,7 +9,6 @@
 use std::any::Any;
 
 use arrow_array::{Array, StringArray};
-use rustc_hash::FxHashMap;
 
 use crate::context::Ctx;
 use crate::read::DictStr;
@@ -61,18 +60,18 @@ impl<T> Memo<T> {
             return false;
         }
         let values = d.values();
-        self.facts = (0..values.len())
-            .map(|k| {
-                f(
-                    k,
-                    if values.is_null(k) {
-                        ""
-                    } else {
-                        values.value(k)
-                    },
-                )
-            })
-            .collect();
+        // Refilled in place: a large dictionary's table is reused, not allocated per row group.
+        self.facts.clear();
+        self.facts.extend((0..values.len()).map(|k| {
+            f(
+                k,
+                if values.is_null(k) {
+                    ""
+                } else {
+                    values.value(k)
+                },
+            )
+        }));
         self.source = Some(values.clone());
         true
     }
@@ -122,9 +121,10 @@ pub(crate) struct RuleTable<T> {
     pub(crate) any: bool,
     /// The fact of the empty string (a null tag value).
     pub(crate) empty: T,
-    /// Facts by interned id, kept across dictionaries: every row group brings its own
-    /// dictionary, and a large export repeats tens of thousands of principals in each.
-    by_id: FxHashMap<u32, T>,
+    /// Facts by interned id (ids are dense: a vector, not a map), kept across dictionaries:
+    /// every row group brings its own dictionary, and a large export repeats tens of thousands
+    /// of principals in each.
+    by_id: Vec<Option<T>>,
 }
 
 impl<T: Fact> RuleTable<T> {
@@ -134,7 +134,7 @@ impl<T: Fact> RuleTable<T> {
             memo: Memo::default(),
             any: false,
             empty: fact("", ctx),
-            by_id: FxHashMap::default(),
+            by_id: Vec::new(),
         }
     }
 }
@@ -146,7 +146,13 @@ impl<T: Fact> FactTable for RuleTable<T> {
         let changed = self
             .memo
             .update(d, |k, s| match ids.and_then(|ids| ids.get(k)) {
-                Some(id) => by_id.entry(*id).or_insert_with(|| fact(s, ctx)).clone(),
+                Some(id) => {
+                    let i = *id as usize;
+                    if i >= by_id.len() {
+                        by_id.resize(i + 1, None);
+                    }
+                    by_id[i].get_or_insert_with(|| fact(s, ctx)).clone()
+                }
                 None => fact(s, ctx),
             });
         if changed {
