@@ -65,3 +65,43 @@ fn faulty_export_outputs_are_stable() {
         "rules that could not apply are skipped, not passed"
     );
 }
+
+/// A truth file that is not JSON, not a truth file, or missing: exit 2 with the file, the place
+/// and a fix (the truth is read from a stream, so the place comes from the parser, not a copy of
+/// the text).
+#[test]
+fn a_bad_truth_file_is_one_clear_error() {
+    let export = crate::common::shipped("s1-iam-users", "parquet").join("s1-iam-users");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = [
+        (
+            "broken.truth.json",
+            Some("{\n  \"curlab_truth_version\": 2,\n  \"scenario\": oops\n}\n"),
+            "line 3, column",
+        ),
+        (
+            "other.truth.json",
+            Some("{\"hello\": \"world\"}\n"),
+            "not a curlab truth file",
+        ),
+        ("missing.truth.json", None, "cannot read truth file"),
+    ];
+    for (name, text, want) in cases {
+        let path = dir.path().join(name);
+        if let Some(text) = text {
+            std::fs::write(&path, text).expect("write");
+        }
+        let o = crate::common::curlab(&[
+            "verify",
+            export.to_str().expect("utf-8"),
+            "--truth",
+            path.to_str().expect("utf-8"),
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(name), "{name}: the file is named: {err}");
+        assert!(err.contains(want), "{name}: want `{want}`: {err}");
+        assert!(err.contains("truth"), "{name}: a fix: {err}");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+    }
+}

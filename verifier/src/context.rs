@@ -81,18 +81,32 @@ impl Ctx {
 }
 
 fn load_truth(path: &Path) -> Result<Truth, VerifyError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    // Parsed from a buffered reader, not a string read whole: at a few hundred thousand
+    // principals the file is over 150 MB, which would sit in memory beside what it parses into.
+    let file = std::fs::File::open(path).map_err(|e| {
         VerifyError::read(
             path,
             format!("cannot read truth file: {e}"),
             "check the --truth path",
         )
     })?;
-    let truth: Truth = serde_json::from_str(&text).map_err(|e| VerifyError::Read {
-        path: path.to_path_buf(),
-        problem: format!("not a curlab truth file: {e}"),
-        place: Some(format!("line {}, column {}", e.line(), e.column())),
-        fix: "pass the <export>.truth.json written by `curlab generate`".into(),
+    let reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let parsed =
+        curlab_vocab::truth::sharing_tag_sets(|| serde_json::from_reader::<_, Truth>(reader));
+    let truth: Truth = parsed.map_err(|e| {
+        if e.is_io() {
+            return VerifyError::read(
+                path,
+                format!("cannot read truth file: {e}"),
+                "check the --truth path",
+            );
+        }
+        VerifyError::Read {
+            path: path.to_path_buf(),
+            problem: format!("not a curlab truth file: {e}"),
+            place: Some(format!("line {}, column {}", e.line(), e.column())),
+            fix: "pass the <export>.truth.json written by `curlab generate`".into(),
+        }
     })?;
     if truth.curlab_truth_version != TRUTH_VERSION {
         return Err(VerifyError::read(

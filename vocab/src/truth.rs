@@ -3,9 +3,11 @@
 //! Every cost here is computed from the simulated requests, never from the aggregated rows,
 //! so a reader that sums the export can be checked against it. Costs are US dollars.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Version of this file format; bumped on any incompatible change.
 pub const TRUTH_VERSION: u32 = 2;
@@ -121,8 +123,10 @@ pub struct TruthPrincipal {
     /// 12-digit account id.
     pub account: String,
     /// Effective tags before activation filtering (principal tags overlaid by session and
-    /// transitive tags), keys without prefix.
-    pub tags: BTreeMap<String, String>,
+    /// transitive tags), keys without prefix. Shared between principals with the same tags
+    /// when read inside [`sharing_tag_sets`].
+    #[serde(serialize_with = "write_tags", deserialize_with = "read_tags")]
+    pub tags: TagSet,
     /// The subset of `tags` keys whose value came from a session (or transitive) tag.
     pub session_tag_keys: Vec<String>,
     /// The gateway this principal belongs to, if any.
@@ -260,4 +264,82 @@ pub struct TruthRestatement {
     pub late_rows: u64,
     /// The period's invoice total as first delivered (`invoice_total` − `late_adjustments`).
     pub first_invoice_total: f64,
+}
+
+/// A principal's tags ([`TruthPrincipal::tags`]); principals with equal tags may share one.
+pub type TagSet = Arc<BTreeMap<String, String>>;
+
+thread_local! {
+    /// The tag sets read so far by [`sharing_tag_sets`] on this thread (`None` outside it).
+    static TAG_SETS: RefCell<Option<HashSet<TagSet>>> = const { RefCell::new(None) };
+}
+
+/// Runs `read` (which deserializes a [`Truth`]) so that principals with equal tags share one
+/// [`TagSet`]: a scenario has a few dozen distinct tag sets for hundreds of thousands of
+/// principals, and a map per principal was the largest part of a big truth file in memory.
+pub fn sharing_tag_sets<R>(read: impl FnOnce() -> R) -> R {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            TAG_SETS.with(|s| *s.borrow_mut() = None);
+        }
+    }
+    TAG_SETS.with(|s| *s.borrow_mut() = Some(HashSet::new()));
+    let _reset = Reset;
+    read()
+}
+
+fn write_tags<S: Serializer>(tags: &TagSet, s: S) -> Result<S::Ok, S::Error> {
+    tags.as_ref().serialize(s)
+}
+
+fn read_tags<'de, D: Deserializer<'de>>(d: D) -> Result<TagSet, D::Error> {
+    let tags = BTreeMap::<String, String>::deserialize(d)?;
+    Ok(TAG_SETS.with(|s| match s.borrow_mut().as_mut() {
+        Some(seen) => match seen.get(&tags) {
+            Some(shared) => shared.clone(),
+            None => {
+                let shared = Arc::new(tags);
+                seen.insert(shared.clone());
+                shared
+            }
+        },
+        None => Arc::new(tags),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TWO: &str = r#"[
+        {"arn": "arn:aws:iam::111122223333:user/a", "identity": "iam-user", "pattern": "iam-user",
+         "account": "111122223333", "tags": {"team": "ds"}, "session_tag_keys": [], "gateway": null},
+        {"arn": "arn:aws:iam::111122223333:user/b", "identity": "iam-user", "pattern": "iam-user",
+         "account": "111122223333", "tags": {"team": "ds"}, "session_tag_keys": [], "gateway": null},
+        {"arn": "arn:aws:iam::111122223333:user/c", "identity": "iam-user", "pattern": "iam-user",
+         "account": "111122223333", "tags": {"team": "ml"}, "session_tag_keys": [], "gateway": null}
+    ]"#;
+
+    #[test]
+    fn equal_tags_are_shared_only_inside_sharing_tag_sets() {
+        let shared: Vec<TruthPrincipal> =
+            sharing_tag_sets(|| serde_json::from_str(TWO)).expect("parses");
+        assert!(Arc::ptr_eq(&shared[0].tags, &shared[1].tags));
+        assert!(!Arc::ptr_eq(&shared[0].tags, &shared[2].tags));
+        assert_eq!(shared[2].tags.get("team").map(String::as_str), Some("ml"));
+        let apart: Vec<TruthPrincipal> = serde_json::from_str(TWO).expect("parses");
+        assert!(!Arc::ptr_eq(&apart[0].tags, &apart[1].tags));
+        assert_eq!(shared, apart);
+        // The cache is gone after the call: nothing read later shares with what was read inside.
+        let later: Vec<TruthPrincipal> = serde_json::from_str(TWO).expect("parses");
+        assert!(!Arc::ptr_eq(&later[0].tags, &shared[0].tags));
+    }
+
+    #[test]
+    fn shared_tags_serialize_as_a_plain_map() {
+        let p: Vec<TruthPrincipal> = sharing_tag_sets(|| serde_json::from_str(TWO)).unwrap();
+        let text = serde_json::to_string(&p[0]).unwrap();
+        assert!(text.contains(r#""tags":{"team":"ds"}"#), "{text}");
+    }
 }

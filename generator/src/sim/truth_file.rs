@@ -6,6 +6,7 @@
 //! it, and a test checks both give the same JSON).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use curlab_vocab::truth::{PrincipalMoney, Truth, TruthBill, TruthPrincipal};
 use curlab_vocab::Money;
@@ -125,7 +126,7 @@ impl<'a> TruthFile<'a> {
                 identity: c.identity.as_str().into(),
                 pattern: c.pattern.as_str().into(),
                 account: plan.accounts[c.account].id.clone(),
-                tags: plan.tag_set(c.tags).iter().cloned().collect(),
+                tags: Arc::new(plan.tag_set(c.tags).iter().cloned().collect()),
                 session_tag_keys: plan.key_set(c.session_keys).to_vec(),
                 gateway: c.gateway.map(|g| plan.gateways[g as usize].name.clone()),
             })

@@ -142,7 +142,7 @@ impl BillAccum {
             one.principal_bill
                 .entry(interner.get(p).to_string())
                 .or_default()
-                .insert(period_text(period), b);
+                .add(period_text(period), &b);
         }
         for ((a, ut, rid, period), line) in self.commitments {
             let key: CommitmentKey = (interner.get(a).to_string(), ut, rid, period_text(period));

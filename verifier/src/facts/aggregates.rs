@@ -64,11 +64,47 @@ pub struct PrincipalBill {
 }
 
 impl PrincipalBill {
-    fn add(&mut self, o: &PrincipalBill) {
+    pub(crate) fn add(&mut self, o: &PrincipalBill) {
         self.gross += o.gross;
         self.net += o.net;
         self.public += o.public;
         self.marketplace += o.marketplace;
+    }
+}
+
+/// A principal's bill per billing period, in period order.
+///
+/// A sorted vector, not a map: nearly every principal has one or two periods, and a
+/// `BTreeMap` allocates a node of eleven slots (about 1 KB) for its first entry, which at a
+/// few hundred thousand principals was most of `verify`'s memory (BENCHMARKS.md).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PeriodBills(Vec<(String, PrincipalBill)>);
+
+impl PeriodBills {
+    /// Add `b` to the period `period`.
+    pub fn add(&mut self, period: String, b: &PrincipalBill) {
+        match self.0.binary_search_by(|(p, _)| p.as_str().cmp(&period)) {
+            Ok(i) => self.0[i].1.add(b),
+            Err(i) => {
+                // One period is the common case: no spare capacity (a first push reserves 4).
+                self.0.reserve_exact(1);
+                self.0.insert(i, (period, *b));
+            }
+        }
+    }
+
+    /// The periods and their bills, in period order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &PrincipalBill)> {
+        self.0.iter().map(|(p, b)| (p, b))
+    }
+
+    /// The bill of one period.
+    pub fn get(&self, period: &str) -> Option<&PrincipalBill> {
+        let i = self
+            .0
+            .binary_search_by(|(p, _)| p.as_str().cmp(period))
+            .ok()?;
+        Some(&self.0[i].1)
     }
 }
 
@@ -147,7 +183,7 @@ pub struct Aggregates {
     /// [`Bill`](super::Aggregate::Bill): per billing period (`YYYY-MM`, "" when unknown).
     pub periods: BTreeMap<String, PeriodBill>,
     /// [`Bill`](super::Aggregate::Bill): per principal, then billing period.
-    pub principal_bill: BTreeMap<String, BTreeMap<String, PrincipalBill>>,
+    pub principal_bill: BTreeMap<String, PeriodBills>,
     /// [`Commitments`](super::Aggregate::Commitments): per commitment line.
     pub commitments: BTreeMap<CommitmentKey, CommitmentLine>,
     /// [`ProfileTags`](super::Aggregate::ProfileTags): per profile ARN, per sorted set of
@@ -202,9 +238,15 @@ impl Aggregates {
             e.usage_net += b.usage_net;
         }
         for (p, periods) in other.principal_bill {
-            let mine = self.principal_bill.entry(p).or_default();
-            for (period, b) in periods {
-                mine.entry(period).or_default().add(&b);
+            match self.principal_bill.get_mut(&p) {
+                Some(mine) => {
+                    for (period, b) in periods.0 {
+                        mine.add(period, &b);
+                    }
+                }
+                None => {
+                    self.principal_bill.insert(p, periods);
+                }
             }
         }
         for (k, line) in other.commitments {
@@ -232,7 +274,7 @@ impl Aggregates {
     pub fn principal_total(&self, principal: &str) -> Option<PrincipalBill> {
         let periods = self.principal_bill.get(principal)?;
         let mut t = PrincipalBill::default();
-        for b in periods.values() {
+        for (_, b) in periods.iter() {
             t.add(b);
         }
         Some(t)
@@ -250,5 +292,60 @@ impl Aggregates {
             e.rows += s.rows;
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bill(n: i64) -> PrincipalBill {
+        PrincipalBill {
+            gross: Money::from_e16(n as i128),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn period_bills_keep_period_order_and_sum_a_period_once() {
+        let mut p = PeriodBills::default();
+        p.add("2026-06".into(), &bill(5));
+        p.add("2026-05".into(), &bill(2));
+        p.add("2026-06".into(), &bill(1));
+        let got: Vec<(&str, i64)> = p
+            .iter()
+            .map(|(k, b)| (k.as_str(), b.gross.e16() as i64))
+            .collect();
+        assert_eq!(got, [("2026-05", 2), ("2026-06", 6)]);
+        assert_eq!(p.get("2026-06").map(|b| b.gross.e16() as i64), Some(6));
+        assert!(p.get("2026-07").is_none());
+    }
+
+    #[test]
+    fn merging_principal_bills_adds_periods_of_the_same_principal() {
+        let mut a = Aggregates::default();
+        a.principal_bill
+            .entry("p".into())
+            .or_default()
+            .add("2026-05".into(), &bill(3));
+        let mut b = Aggregates::default();
+        b.principal_bill
+            .entry("p".into())
+            .or_default()
+            .add("2026-05".into(), &bill(4));
+        b.principal_bill
+            .entry("q".into())
+            .or_default()
+            .add("2026-06".into(), &bill(7));
+        a.merge(b);
+        assert_eq!(
+            a.principal_total("p").map(|t| t.gross.e16() as i64),
+            Some(7)
+        );
+        assert_eq!(
+            a.principal_total("q").map(|t| t.gross.e16() as i64),
+            Some(7)
+        );
+        assert!(a.principal_total("r").is_none());
     }
 }

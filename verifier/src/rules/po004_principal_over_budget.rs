@@ -102,7 +102,7 @@ impl Rule for PrincipalOverBudget {
                 if !matcher.matches(principal) {
                     continue;
                 }
-                for (period, bill) in periods {
+                for (period, bill) in periods.iter() {
                     let s = spend(b.metric, bill);
                     if s < limit {
                         continue;

@@ -199,7 +199,7 @@ mod tests {
                 identity: "iam-user".into(),
                 pattern: "iam-user".into(),
                 account: "111122223333".into(),
-                tags: [("team".to_string(), "ds".to_string())].into(),
+                tags: std::sync::Arc::new([("team".to_string(), "ds".to_string())].into()),
                 session_tag_keys: vec!["team".into()],
                 gateway: None,
             }],
