@@ -633,53 +633,36 @@ fn parts_union_equals_the_unsharded_export() {
 fn bad_part_arguments_are_refused() {
     let dir = tempfile::tempdir().expect("tmp");
     let out = dir.path().to_str().expect("utf-8");
-    let o = curlab(&[
-        "generate",
-        "blog-launch",
-        "--out",
-        out,
-        "--parts",
-        "2",
-        "--part",
-        "2",
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--part 2 is not one of 0..2"));
-    // More parts than days: a part would own nothing (it once failed at the final rename).
-    let o = curlab(&[
-        "generate",
-        "blog-launch",
-        "--out",
-        out,
-        "--parts",
-        "400",
-        "--part",
-        "0",
-    ]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(
-        err.contains("--parts 400 is more than the")
-            && err.contains("days")
-            && err.contains("or fewer"),
-        "{err}"
-    );
-    assert!(
-        std::fs::read_dir(dir.path()).expect("out").next().is_none(),
-        "nothing written"
-    );
-    let o = curlab(&[
-        "generate",
-        "blog-launch",
-        "--out",
-        out,
-        "--parts",
-        "2",
-        "--inject",
-        "cost-mismatch",
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot be combined"));
+    // (extra arguments, what stderr must say); each is refused before anything is written.
+    let cases: [(&[&str], &[&str]); 3] = [
+        (
+            &["--parts", "2", "--part", "2"],
+            &["--part 2 is not one of 0..2"],
+        ),
+        // More parts than days: a part would own nothing (it once failed at the final rename).
+        (
+            &["--parts", "400", "--part", "0"],
+            &["--parts 400 is more than the", "days", "or fewer"],
+        ),
+        (
+            &["--parts", "2", "--inject", "cost-mismatch"],
+            &["cannot be combined"],
+        ),
+    ];
+    for (extra, want) in cases {
+        let mut args = vec!["generate", "blog-launch", "--out", out];
+        args.extend_from_slice(extra);
+        let o = curlab(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {err}");
+        for w in want {
+            assert!(err.contains(w), "{extra:?}: want `{w}`: {err}");
+        }
+        assert!(
+            std::fs::read_dir(dir.path()).expect("out").next().is_none(),
+            "{extra:?}: nothing written"
+        );
+    }
 }
 
 #[test]

@@ -83,23 +83,20 @@ impl Ctx {
 fn load_truth(path: &Path) -> Result<Truth, VerifyError> {
     // Parsed from a buffered reader, not a string read whole: at a few hundred thousand
     // principals the file is over 150 MB, which would sit in memory beside what it parses into.
-    let file = std::fs::File::open(path).map_err(|e| {
+    let cannot_read = |e: &dyn std::fmt::Display| {
         VerifyError::read(
             path,
             format!("cannot read truth file: {e}"),
             "check the --truth path",
         )
-    })?;
+    };
+    let file = std::fs::File::open(path).map_err(|e| cannot_read(&e))?;
     let reader = std::io::BufReader::with_capacity(1 << 16, file);
     let parsed =
         curlab_vocab::truth::sharing_tag_sets(|| serde_json::from_reader::<_, Truth>(reader));
     let truth: Truth = parsed.map_err(|e| {
         if e.is_io() {
-            return VerifyError::read(
-                path,
-                format!("cannot read truth file: {e}"),
-                "check the --truth path",
-            );
+            return cannot_read(&e);
         }
         VerifyError::Read {
             path: path.to_path_buf(),
