@@ -274,7 +274,13 @@ impl<'a, F: DataEncoder> Writer<'a, F> {
                 .min(usize::try_from(max_file - self.file_rows).unwrap_or(usize::MAX));
             let end = n.min(start + room);
             self.pieces.push(match &source {
-                Ok(b) => Piece::Keys(b.clone(), start..end),
+                Ok(b) if end - start == n => Piece::Keys(b.clone(), start..end),
+                // A block across row groups is cut: each group owns (and frees) its own keys,
+                // instead of every group that shares the block keeping all of it alive.
+                Ok(b) => {
+                    let (cut, r) = b.cut(start..end);
+                    Piece::Keys(Arc::new(cut), r)
+                }
                 Err(v) => Piece::Rows(v.clone(), start..end),
             });
             self.group_rows += end - start;

@@ -187,6 +187,46 @@ impl KeyBlock {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Rows `range` of the block as a block of their own, and where those rows are in it.
+    /// The new block holds the Bedrock keys the rows are built from (a discount row reads the
+    /// keys it discounts, which may lie before `range`), the discount rows with their key
+    /// ranges re-based, and the background rows; building rows `range` of `self` and the
+    /// returned range of the new block gives the same rows (a row reads only its keys and the
+    /// block's period). The writer cuts blocks at row-group boundaries with it, so each row
+    /// group owns its keys and frees them with itself instead of keeping a block shared with
+    /// its neighbours alive. `range` is clamped to the block.
+    pub fn cut(&self, range: std::ops::Range<usize>) -> (KeyBlock, std::ops::Range<usize>) {
+        let (nb, nd) = (self.bedrock.len(), self.discounts.len());
+        let end = range.end.min(self.len());
+        let start = range.start.min(end);
+        let part = |lo: usize, hi: usize| start.clamp(lo, hi) - lo..end.clamp(lo, hi) - lo;
+        let b = part(0, nb);
+        let d = part(nb, nb + nd);
+        let g = part(nb + nd, self.len());
+        // The keys needed: the Bedrock rows' own, and those their discount rows discount.
+        let mut keys = (!b.is_empty()).then_some((b.start, b.end));
+        for (r, _) in &self.discounts[d.clone()] {
+            let (s, e) = (r.start as usize, r.end as usize);
+            keys = Some(keys.map_or((s, e), |(lo, hi)| (lo.min(s), hi.max(e))));
+        }
+        let (lo, hi) = keys.unwrap_or((0, 0));
+        let shift = lo as u32;
+        let block = KeyBlock {
+            period: self.period,
+            unit: self.unit,
+            bedrock: self.bedrock[lo..hi].to_vec(),
+            discounts: self.discounts[d]
+                .iter()
+                .map(|(r, p)| (r.start - shift..r.end - shift, *p))
+                .collect(),
+            background: self.background[g].to_vec(),
+        };
+        // Keys before the range's first Bedrock row (read by its discount rows only) come
+        // first; a range without Bedrock rows starts after all the keys.
+        let at = if b.is_empty() { hi - lo } else { b.start - lo };
+        (block, at..at + (end - start))
+    }
 }
 
 /// One piece of a simulated day, in output order: rows of one hour (hourly granularity) or of
@@ -282,6 +322,112 @@ mod tests {
         assert_eq!(c.get(70), Some(sums(0, u128::from(u64::MAX) + 1, 0)));
         assert_eq!(c.get(1000), None);
         assert_eq!(c.called().collect::<Vec<_>>(), vec![0, 2, 70]);
+    }
+
+    /// What row `i` of `b` is built from: its key and amount, or a discount's keys.
+    fn source(b: &KeyBlock, i: usize) -> String {
+        let (nb, nd) = (b.bedrock.len(), b.discounts.len());
+        if i < nb {
+            format!("usage {:?}", b.bedrock[i])
+        } else if i < nb + nd {
+            let (r, p) = b.discounts[i - nb].clone();
+            let keys = &b.bedrock[r.start as usize..r.end as usize];
+            format!("discount {p} of {keys:?}")
+        } else {
+            format!("background {:?}", b.background[i - nb - nd])
+        }
+    }
+
+    fn block(lines: &[(u32, u32)], programs: u8, background: u32) -> KeyBlock {
+        use curlab_vocab::bedrock::{ServiceTier, TokenType, UsageKey};
+        let usage = UsageKey {
+            token: TokenType::ALL[0],
+            tier: ServiceTier::Standard,
+            batch: false,
+            global: false,
+            long_context: false,
+        };
+        let mut bedrock = vec![];
+        let mut discounts = vec![];
+        // Each line: its account and how many principals' keys it has.
+        for &(account, principals) in lines {
+            let lo = bedrock.len() as u32;
+            for principal in 0..principals {
+                let k = BedrockKey {
+                    bucket: 3600,
+                    account,
+                    model: 1,
+                    region: 0,
+                    usage,
+                    streaming: false,
+                    principal,
+                    tags: 0,
+                    profile: 0,
+                };
+                bedrock.push((k, u64::from(account * 100 + principal)));
+            }
+            for p in 0..programs {
+                discounts.push((lo..bedrock.len() as u32, p));
+            }
+        }
+        let background = (0..background)
+            .map(|r| {
+                let k = BackgroundKey {
+                    bucket: 3600,
+                    entry: 2,
+                    resource: r,
+                    line: 0,
+                };
+                (k, i64::from(r))
+            })
+            .collect();
+        KeyBlock {
+            period: 3,
+            unit: 7200,
+            bedrock,
+            discounts,
+            background,
+        }
+    }
+
+    #[test]
+    fn a_cut_block_builds_the_same_rows() {
+        let blocks = [
+            block(&[(1, 3), (2, 1), (3, 4)], 2, 3),
+            block(&[(1, 2), (2, 2)], 1, 0),
+            block(&[(1, 2)], 0, 2),
+            block(&[], 0, 3),
+        ];
+        for b in &blocks {
+            let n = b.len();
+            for start in 0..=n {
+                for end in start..=n {
+                    let (cut, r) = b.cut(start..end);
+                    assert_eq!(r.len(), end - start, "{start}..{end}");
+                    assert!(r.end <= cut.len(), "{start}..{end}");
+                    assert_eq!((cut.period, cut.unit), (3, 7200));
+                    for (i, j) in (start..end).zip(r) {
+                        assert_eq!(source(b, i), source(&cut, j), "{start}..{end} row {i}");
+                    }
+                    // It holds only what those rows need: no background rows outside them,
+                    // no Bedrock keys past the last one they read.
+                    let bg =
+                        (start.max(n - b.background.len())..end.max(n - b.background.len())).len();
+                    assert_eq!(cut.background.len(), bg);
+                }
+            }
+        }
+        // Rows of discounts only carry the keys they discount, and nothing else.
+        let b = &blocks[0];
+        let (cut, r) = b.cut(10..12);
+        assert_eq!(cut.bedrock.len(), 1);
+        assert_eq!(cut.discounts.len(), 2);
+        assert_eq!(r, 1..3);
+        // A range past the end is clamped.
+        let (cut, r) = b.cut(16..40);
+        assert_eq!((cut.len(), r), (1, 0..1));
+        let (cut, r) = b.cut(50..60);
+        assert_eq!((cut.len(), r), (0, 0..0));
     }
 
     #[test]
