@@ -289,16 +289,22 @@ pub(crate) fn resolve_streams(cx: &mut Ctx<'_>, b: &Builder<'_>) -> Vec<Stream> 
                 sel,
                 root().key("workloads").index(i).key("principals").index(j),
             ) {
+                // Indices past `u32` cannot be held in memory anyway.
+                let (Ok(requester), Ok(workload)) = (u32::try_from(r), u32::try_from(i)) else {
+                    continue;
+                };
                 if seen.insert(r) {
                     out.push(Stream {
-                        requester: r,
-                        workload: i,
+                        requester,
+                        workload,
                     });
                 }
             }
         }
     }
     // Workloads that failed to resolve are absent from the plan; drop their streams.
-    out.retain(|s| s.workload < cx.file.workloads.len());
+    out.retain(|s| s.workload() < cx.file.workloads.len());
+    // The plan keeps it to the end: no spare capacity (up to half of it after the pushes).
+    out.shrink_to_fit();
     out
 }

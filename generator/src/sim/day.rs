@@ -133,8 +133,12 @@ pub fn simulate_day(
             truth: None,
         }
     };
+    // The map is given up, not drained: it has the capacity of the busiest hour so far
+    // (131k keys, 5 MiB, in a business hour at `enterprise --scale 100`), which a worker
+    // would otherwise keep while it waits for the consumer; growing it again each hour
+    // costs no measurable time.
     let sorted_bedrock = |m: &mut FxMap<BedrockKey, u64>| {
-        let mut v: Vec<(BedrockKey, u64)> = m.drain().collect();
+        let mut v: Vec<(BedrockKey, u64)> = std::mem::take(m).into_iter().collect();
         v.sort_unstable_by_key(|(k, _)| *k);
         v
     };

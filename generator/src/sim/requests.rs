@@ -204,7 +204,7 @@ impl StreamDay {
         hours: std::ops::Range<usize>,
         out: &mut DayOutput,
     ) {
-        let w = &plan.workloads[plan.streams[self.si as usize].workload];
+        let w = &plan.workloads[plan.streams[self.si as usize].workload()];
         let lambda_day = lambda_of_day(w, day, self.total_w);
         if hours.clone().all(|h| lambda_day * w.hours[h] <= 0.0) {
             return; // no draws at all (see `poisson`)
@@ -213,7 +213,7 @@ impl StreamDay {
         if self.pos > 0 {
             rng.set_word_pos(u128::from(self.pos));
         }
-        let all = &plan.requesters[plan.streams[self.si as usize].requester].callers;
+        let all = &plan.requesters[plan.streams[self.si as usize].requester()].callers;
         let filtered = self.active & FILTERED != 0;
         let n_active = self.active & !FILTERED;
         // Looked up at the first request: most stream-hours of a large population have none.
@@ -279,11 +279,11 @@ impl StreamDay {
 pub(super) fn streams_of_day(plan: &Plan, day: i64) -> Vec<StreamDay> {
     let mut out = Vec::with_capacity(plan.streams.len());
     for (si, s) in plan.streams.iter().enumerate() {
-        let w = &plan.workloads[s.workload];
+        let w = &plan.workloads[s.workload()];
         if day < w.days.0 || day > w.days.1 {
             continue;
         }
-        let all = &plan.requesters[s.requester].callers;
+        let all = &plan.requesters[s.requester()].callers;
         let active = |c: &usize| plan.callers[*c].exists_on(day);
         let filtered = !all.iter().all(|(c, _)| active(c));
         let callers = || all.iter().filter(|(c, _)| active(c));

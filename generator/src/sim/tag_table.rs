@@ -172,12 +172,12 @@ impl TagTable {
         }
         self.profiles = profiles;
         for s in &plan.streams {
-            let w = &plan.workloads[s.workload];
+            let w = &plan.workloads[s.workload()];
             if w.profile == 0 {
                 continue;
             }
             let pi = usize::from(w.profile - 1);
-            for (c, _) in plan.requesters[s.requester].callers.iter() {
+            for (c, _) in plan.requesters[s.requester()].callers.iter() {
                 for iv in 0..self.breaks.len() {
                     let cs = self.by_set[self.callers[*c] as usize][iv];
                     let ps = self.profiles[pi][iv].0;
