@@ -223,10 +223,14 @@ pub(super) fn drive(
             queues.entry(i).or_default().push_back(block);
             while let Some(block) = queues.get_mut(&head).and_then(VecDeque::pop_front) {
                 let day_done = block.truth.is_some();
-                flow.consumed(head, block.keys.len(), day_done);
+                let rows = block.keys.len();
                 for e in emitter.push(block) {
                     consume(e)?;
                 }
+                // Counted as consumed only once the writer has taken the rows into its row
+                // groups (it may wait there for an encoder): until then the workers do not
+                // simulate further hours on top of what the writer holds.
+                flow.consumed(head, rows, day_done);
                 if day_done {
                     queues.remove(&head);
                     head += 1;

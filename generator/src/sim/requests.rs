@@ -171,45 +171,22 @@ pub(super) fn usage_keys(
 /// generator (a ChaCha generator holds a 256-byte buffer, and a large scenario has tens of
 /// thousands of streams): the stream is re-seeded and moved to that position for each group of
 /// hours. Hour `h` of a stream always follows its hour `h - 1`, so the draws are the same as
-/// running each stream's whole day at once. 16 bytes: a day holds one per stream (240k at
+/// running each stream's whole day at once. 24 bytes: a day holds one per stream (240k at
 /// `enterprise --scale 100`); its callers are read from the plan's requester, and its day
 /// rate and region from the workload, each hour (the same arithmetic, so the same values).
-/// The active callers' total weight is summed again each hour for a requester of at most
-/// [`SUM_EACH_HOUR`] callers (the same sum in the same order, so the same value); the day's
-/// [`StreamDays::weights`] keep it for the others.
 pub(super) struct StreamDay {
     /// Words of the stream's random sequence used so far.
     pos: u64,
+    total_w: f64,
     /// Stream index.
     si: u32,
-    /// [`FILTERED`], [`SINGLE`], and in the low 30 bits 0 or 1 + the index of the callers'
-    /// total weight in [`StreamDays::weights`].
+    /// Callers of the requester active on the day (low 31 bits), and in the top bit: some of
+    /// the requester's callers exist on another day only (per-job sessions), leave them out.
     active: u32,
 }
 
-/// The streams that send requests on one day, and the total weights kept for them.
-pub(super) struct StreamDays {
-    /// One per stream.
-    pub(super) streams: Vec<StreamDay>,
-    /// Total weights of the active callers of streams whose requester has more than
-    /// [`SUM_EACH_HOUR`] callers, or some that exist on another day only.
-    pub(super) weights: Vec<f64>,
-}
-
-/// In [`StreamDay::active`]: some of the requester's callers exist on another day only
-/// (per-job sessions), leave them out.
+/// The top bit of [`StreamDay::active`].
 const FILTERED: u32 = 1 << 31;
-/// In [`StreamDay::active`]: exactly one caller of the requester is active on the day.
-const SINGLE: u32 = 1 << 30;
-/// The low bits of [`StreamDay::active`]: the weight's index + 1, or 0.
-const WEIGHT: u32 = SINGLE - 1;
-/// Requesters with at most this many callers have their total weight summed each hour.
-const SUM_EACH_HOUR: usize = 4;
-
-/// The total weight of `callers`, summed as the day's streams always did.
-fn total_weight<'a>(callers: impl Iterator<Item = &'a (usize, f64)>) -> f64 {
-    callers.map(|(_, w)| w).sum()
-}
 
 /// A workload's expected requests on `day` from callers of total weight `total_w`.
 fn lambda_of_day(w: &crate::plan::Workload, day: i64, total_w: f64) -> f64 {
@@ -225,18 +202,10 @@ impl StreamDay {
         tags: &TagTable,
         day: i64,
         hours: std::ops::Range<usize>,
-        weights: &[f64],
         out: &mut DayOutput,
     ) {
         let w = &plan.workloads[plan.streams[self.si as usize].workload()];
-        let all = &plan.requesters[plan.streams[self.si as usize].requester()].callers;
-        let filtered = self.active & FILTERED != 0;
-        let active = move |(c, _): &&(usize, f64)| !filtered || plan.callers[*c].exists_on(day);
-        let total_w = match (self.active & WEIGHT) as usize {
-            0 => total_weight(all.iter().filter(active)),
-            i => weights[i - 1],
-        };
-        let lambda_day = lambda_of_day(w, day, total_w);
+        let lambda_day = lambda_of_day(w, day, self.total_w);
         if hours.clone().all(|h| lambda_day * w.hours[h] <= 0.0) {
             return; // no draws at all (see `poisson`)
         }
@@ -244,17 +213,20 @@ impl StreamDay {
         if self.pos > 0 {
             rng.set_word_pos(u128::from(self.pos));
         }
-        let single = self.active & SINGLE != 0;
+        let all = &plan.requesters[plan.streams[self.si as usize].requester()].callers;
+        let filtered = self.active & FILTERED != 0;
+        let n_active = self.active & !FILTERED;
         // Looked up at the first request: most stream-hours of a large population have none.
         let mut region = None;
+        let active = move |(c, _): &&(usize, f64)| !filtered || plan.callers[*c].exists_on(day);
         for h in hours {
             let n = poisson(&mut rng, lambda_day * w.hours[h]);
             for _ in 0..n {
-                let caller = if single {
+                let caller = if n_active == 1 {
                     all.iter().find(active).map_or(0, |(c, _)| *c)
                 } else {
                     // The last active caller unless the draw lands before it.
-                    let mut x = rng.random::<f64>() * total_w;
+                    let mut x = rng.random::<f64>() * self.total_w;
                     let mut pick = None;
                     let mut last = 0;
                     for (c, cw) in all.iter().filter(active) {
@@ -304,9 +276,8 @@ impl StreamDay {
 }
 
 /// The streams that send requests on `day`.
-pub(super) fn streams_of_day(plan: &Plan, day: i64) -> StreamDays {
+pub(super) fn streams_of_day(plan: &Plan, day: i64) -> Vec<StreamDay> {
     let mut out = Vec::with_capacity(plan.streams.len());
-    let mut weights = Vec::new();
     for (si, s) in plan.streams.iter().enumerate() {
         let w = &plan.workloads[s.workload()];
         if day < w.days.0 || day > w.days.1 {
@@ -320,45 +291,17 @@ pub(super) fn streams_of_day(plan: &Plan, day: i64) -> StreamDays {
         if n == 0 {
             continue;
         }
-        let total_w = total_weight(callers());
+        let total_w: f64 = callers().map(|(_, w)| w).sum();
         if lambda_of_day(w, day, total_w) <= 0.0 {
             continue;
         }
-        let mut active = if filtered { FILTERED } else { 0 } | if n == 1 { SINGLE } else { 0 };
-        if filtered || all.len() > SUM_EACH_HOUR {
-            // Past 2^30 - 1 such streams the others are summed each hour (only slower).
-            let i = weights.len() + 1;
-            if i <= WEIGHT as usize {
-                weights.push(total_w);
-                active |= i as u32;
-            }
-        }
         out.push(StreamDay {
             pos: 0,
+            total_w,
             si: si as u32,
-            active,
+            // Only `== 1` is asked of the count: a larger one may saturate.
+            active: n.min(FILTERED as usize - 1) as u32 | if filtered { FILTERED } else { 0 },
         });
     }
-    StreamDays {
-        streams: out,
-        weights,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_stream_day_is_16_bytes() {
-        // One per stream per worker: 240k streams at `enterprise --scale 100`.
-        assert_eq!(std::mem::size_of::<StreamDay>(), 16);
-    }
-
-    #[test]
-    fn the_weight_bits_do_not_overlap() {
-        assert_eq!(FILTERED & SINGLE, 0);
-        assert_eq!(WEIGHT & (FILTERED | SINGLE), 0);
-        assert_eq!(WEIGHT | FILTERED | SINGLE, u32::MAX);
-    }
+    out
 }
