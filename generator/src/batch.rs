@@ -15,6 +15,9 @@ use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
 use curlab_vocab::columns::{Column, ColumnType, TableConfig};
 use curlab_vocab::Money;
 
+#[path = "batch_dict.rs"]
+mod dict;
+
 use crate::plan::{Account, Period};
 use crate::rows::{format_rate, Row};
 use crate::scenario::model::MissingPrincipal;
@@ -52,6 +55,29 @@ impl BatchContext {
             .into_iter()
             .filter(|c| !self.drop_columns.iter().any(|d| d == c.name))
             .collect()
+    }
+
+    /// The Arrow schema of record batches whose low-cardinality string columns are
+    /// dictionary-encoded (`Dictionary(UInt32, Utf8)`, keys the builder assigns without
+    /// comparing strings; see [`dictionary_column`]). The data files keep [`Self::schema`]'s
+    /// plain `Utf8`; the Parquet writer turns such a column into its dictionary page itself.
+    pub fn dictionary_schema(&self) -> SchemaRef {
+        let file = self.schema();
+        let fields: Vec<Field> = self
+            .columns()
+            .into_iter()
+            .zip(file.fields().iter())
+            .map(|(c, f)| match c.ty {
+                ColumnType::Str if dictionary_column(c.name) => {
+                    Field::new(f.name(), dictionary_type(), true)
+                }
+                ColumnType::MapStr if !self.maps_as_strings => {
+                    Field::new(f.name(), dictionary_map_type(), true)
+                }
+                _ => f.as_ref().clone(),
+            })
+            .collect();
+        Arc::new(Schema::new(fields))
     }
 
     /// The Arrow schema of the data files.
@@ -98,18 +124,41 @@ fn map_fields() -> MapFieldNames {
 }
 
 fn map_type(value: DataType) -> DataType {
-    let entries = Field::new(
+    DataType::Map(map_entries(DataType::Utf8, value), false)
+}
+
+/// The entries field of a map column with these key and value types.
+fn map_entries(key: DataType, value: DataType) -> Arc<Field> {
+    Arc::new(Field::new(
         "key_value",
         DataType::Struct(
             vec![
-                Field::new("key", DataType::Utf8, false),
+                Field::new("key", key, false),
                 Field::new("value", value, true),
             ]
             .into(),
         ),
         false,
-    );
-    DataType::Map(Arc::new(entries), false)
+    ))
+}
+
+/// A string map column in [`BatchContext::dictionary_schema`]: keys and values as dictionary
+/// arrays.
+fn dictionary_map_type() -> DataType {
+    DataType::Map(map_entries(dictionary_type(), dictionary_type()), false)
+}
+
+/// The type of a dictionary-encoded string column in [`BatchContext::dictionary_schema`].
+pub fn dictionary_type() -> DataType {
+    DataType::Dictionary(Box::new(DataType::UInt32), Box::new(DataType::Utf8))
+}
+
+/// Whether string column `name` is built as a dictionary array: the columns whose values are
+/// borrowed from a few shared strings (SKU fields, accounts, constants) or repeat in runs
+/// (intervals, subscription ids) or follow from a number (rates, invoice ids). Line item ids
+/// (one per line item) and the always-null columns stay plain.
+pub fn dictionary_column(name: &str) -> bool {
+    !matches!(string_kind(name), None | Some(S::LineItemId))
 }
 
 /// JSON object text of a map, as CSV exports write map columns.
@@ -476,6 +525,14 @@ pub fn to_batch(
     let mut arrays: Vec<ArrayRef> = Vec::new();
     for c in ctx.columns() {
         let array: ArrayRef = match c.ty {
+            ColumnType::Str
+                if matches!(
+                    schema.field(arrays.len()).data_type(),
+                    DataType::Dictionary(..)
+                ) =>
+            {
+                dict::string_column(ctx, string_kind(c.name), rows)
+            }
             ColumnType::Str => {
                 let mut b = StringBuilder::with_capacity(rows.len(), rows.len() * 8);
                 match string_kind(c.name) {
@@ -554,6 +611,12 @@ pub fn to_batch(
                     b.append_value(map_json(map_cell(k, r)));
                 }
                 Arc::new(b.finish())
+            }
+            ColumnType::MapStr
+                if matches!(schema.field(arrays.len()).data_type(), DataType::Map(e, _)
+                    if e.data_type() != map_entries(DataType::Utf8, DataType::Utf8).data_type()) =>
+            {
+                dict::map_column(map_kind(c.name), rows)?
             }
             ColumnType::MapStr => {
                 let mut b = MapBuilder::new(

@@ -186,6 +186,7 @@ impl Pass<'_> {
     fn write_as<F: format::DataEncoder>(
         &self,
         format: &F,
+        batch_schema: &arrow_schema::SchemaRef,
         plan: &Plan,
         keep: Option<&[bool]>,
         progress: &dyn Fn(usize, usize),
@@ -194,7 +195,7 @@ impl Pass<'_> {
             plan,
             tags: self.tags,
             ctx: self.ctx,
-            schema: self.schema,
+            schema: batch_schema,
             format,
         };
         pipeline::write_data(&encoder, self.opts, self.root, keep, progress)
@@ -212,13 +213,15 @@ impl Pass<'_> {
             ExportFormat::Parquet => {
                 let format = format::Parquet::new(
                     self.schema.clone(),
+                    self.ctx.dictionary_schema(),
                     self.opts.compression,
                     self.opts.row_group_rows,
                 )?;
-                self.write_as(&format, plan, keep, progress)
+                self.write_as(&format, format.batch_schema(), plan, keep, progress)
             }
             ExportFormat::Csv => {
-                self.write_as(&format::Csv::new(self.schema.clone()), plan, keep, progress)
+                let format = format::Csv::new(self.schema.clone());
+                self.write_as(&format, self.schema, plan, keep, progress)
             }
         }
     }

@@ -4,6 +4,7 @@
 //! [`super::generate`] (see "Adding an output format" in ARCHITECTURE.md).
 
 mod csv;
+mod dict_chunk;
 mod parquet;
 
 use std::fs::File;
