@@ -4,64 +4,18 @@
 //! ([`Memo`]).
 //!
 //! Each distinct string a worker aggregates by (principals, accounts, tag keys and values) gets
-//! a small integer id from the worker's [`Interner`], so the aggregates hash integers, not
-//! strings, and allocate nothing per row.
+//! a small integer id from the [`Interner`] all workers share, so the aggregates hash integers,
+//! not strings, allocate nothing per row, and merge by id.
 
 use curlab_vocab::bedrock::{BEDROCK_PRODUCT_CODES, OP_INVOKE, OP_INVOKE_STREAMING};
 use curlab_vocab::tags::{split_prefix, IAM_PRINCIPAL_PREFIX};
-use rustc_hash::FxHashMap;
+use std::sync::Arc;
 
+use super::intern::Interner;
 use super::memo::{FactTable, Memo};
 use super::needs::{address, Distinct, FactSpec};
 use crate::context::Ctx;
 use crate::read::{Batch, Col};
-
-/// Small integer ids for the distinct strings a worker aggregates by.
-///
-/// A string is found by its 128-bit XXH3 digest, not compared byte by byte: every row group
-/// brings a new dictionary of tens of thousands of principals (nearly one per row, as rows are
-/// in time order), and comparing each with the string kept at its first sight read a cold
-/// cache line per value (a seventh of verify's time at 9M rows). Two different strings get one
-/// id only when their digests are equal: for `n` distinct strings the chance of any such pair
-/// is about n²/2¹²⁹ (4 × 10⁻²⁷ for a million principals), the same bound as the duplicate line
-/// items' digests (`dupes.rs`).
-#[derive(Debug)]
-pub struct Interner {
-    ids: FxHashMap<u128, u32>,
-    strings: Vec<Box<str>>,
-}
-
-impl Default for Interner {
-    fn default() -> Self {
-        let mut i = Interner {
-            ids: FxHashMap::default(),
-            strings: Vec::new(),
-        };
-        i.id("");
-        i
-    }
-}
-
-impl Interner {
-    /// The id of the empty string.
-    pub const EMPTY: u32 = 0;
-
-    /// The id of `s`, assigned on first sight.
-    pub fn id(&mut self, s: &str) -> u32 {
-        let digest = twox_hash::XxHash3_128::oneshot(s.as_bytes());
-        let next = self.strings.len() as u32;
-        let id = *self.ids.entry(digest).or_insert(next);
-        if id == next {
-            self.strings.push(s.into());
-        }
-        id
-    }
-
-    /// The string of an id.
-    pub fn get(&self, id: u32) -> &str {
-        &self.strings[id as usize]
-    }
-}
 
 /// Row flag: an Amazon Bedrock row (vocab `is_bedrock`).
 pub const R_BEDROCK: u8 = 1;
@@ -106,11 +60,12 @@ struct RuleFacts {
     table: Box<dyn FactTable>,
 }
 
-/// Per-worker facts about the distinct values of the batches it reads, and its interner.
+/// Per-worker facts about the distinct values of the batches it reads, and the interner it
+/// shares with the other workers.
 #[derive(Default)]
 pub struct FactCache {
-    /// Ids of aggregated strings.
-    pub interner: Interner,
+    /// Ids of aggregated strings (shared by the workers).
+    pub interner: Arc<Interner>,
     pub(crate) principals: Memo<Principal>,
     /// Interned id per distinct principal of the current dictionary.
     principal_ids: Vec<u32>,
@@ -147,9 +102,11 @@ fn flag_if(yes: bool, flag: u8) -> u8 {
 }
 
 impl FactCache {
-    /// A cache for one worker, with tables for the rule facts `facts`.
-    pub fn new(ctx: &Ctx, facts: &[&'static dyn FactSpec]) -> Self {
+    /// A cache for one worker, with tables for the rule facts `facts`, interning into
+    /// `interner` (shared by the workers).
+    pub fn new(ctx: &Ctx, facts: &[&'static dyn FactSpec], interner: Arc<Interner>) -> Self {
         FactCache {
+            interner,
             rules: facts
                 .iter()
                 .map(|f| RuleFacts {
@@ -172,7 +129,7 @@ impl FactCache {
 
     /// Bring the facts up to date with the dictionaries of `batch`.
     pub fn prepare(&mut self, batch: &Batch, ctx: &Ctx) {
-        let interner = &mut self.interner;
+        let interner: &Interner = &self.interner;
         if self
             .principals
             .update(batch.dict(Col::Principal), |_, p| Principal {
@@ -230,28 +187,5 @@ impl FactCache {
             };
             r.table.update(d, ids, ctx);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Interner;
-
-    #[test]
-    fn one_id_per_distinct_string_and_back() {
-        let mut i = Interner::default();
-        assert_eq!(i.id(""), Interner::EMPTY);
-        let alice = "arn:aws:iam::111122223333:user/alice";
-        let a = i.id(alice);
-        let b = i.id("arn:aws:iam::111122223333:user/bob");
-        assert_ne!(a, b);
-        assert_eq!(i.id(alice), a);
-        assert_eq!(i.get(a), alice);
-        let ids: Vec<u32> = (0..20_000).map(|n| i.id(&format!("p{n}"))).collect();
-        for (n, id) in ids.iter().enumerate() {
-            assert_eq!(i.id(&format!("p{n}")), *id);
-            assert_eq!(i.get(*id), format!("p{n}"));
-        }
-        assert_eq!(i.get(b), "arn:aws:iam::111122223333:user/bob");
     }
 }
