@@ -14,7 +14,7 @@ use std::sync::Arc;
 use crate::context::{context_from_files, Ctx, FileCtx};
 use crate::error::VerifyError;
 use crate::facts::{
-    Accum, Aggregate, Aggregates, DupStore, FactCache, IdSink, Interner, View, Wanted,
+    Accum, Aggregate, Aggregates, DupStore, FactCache, IdSink, Shared, View, Wanted,
 };
 use crate::finding::{Report, Skipped, Tally};
 use crate::input;
@@ -122,12 +122,12 @@ impl Worker {
         wanted: &Wanted,
         ctx: &Ctx,
         ids: Option<&Arc<DupStore>>,
-        interner: &Arc<Interner>,
+        shared: &Arc<Shared>,
     ) -> Self {
         Worker {
             tallies: (0..n).map(|_| Tally::new(max_samples)).collect(),
             accum: Accum::new(wanted.track, ids),
-            facts: FactCache::new(ctx, &wanted.facts, interner.clone()),
+            facts: FactCache::new(ctx, &wanted.facts, shared.clone()),
             rows: 0,
         }
     }
@@ -323,8 +323,9 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
         .has(Aggregate::LineItemIds)
         .then(|| DupStore::new(expected_rows(&ctx), asked_for_ids.join(", ")));
     let next = AtomicUsize::new(0);
-    // One interner for all workers: each string stored once, the aggregates merged by id.
-    let interner = Arc::new(Interner::default());
+    // One interner for all workers (each string stored once, the aggregates merged by id),
+    // and one table per rule fact by interned id.
+    let shared = Arc::new(Shared::default());
     type Outcome = (Scanned, Option<(usize, VerifyError)>);
     let results: Vec<Outcome> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
@@ -336,7 +337,7 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
                         &wanted,
                         &ctx,
                         ids.as_ref(),
-                        &interner,
+                        &shared,
                     );
                     let mut err = None;
                     loop {
@@ -398,9 +399,10 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
         return Err(e);
     }
     if let Some(accum) = merged {
-        // The strings leave the interner's table (dropped here) for the aggregates' keys.
-        let names = interner.names();
-        drop(interner);
+        // The strings leave the interner's table (dropped here, with the facts by id) for the
+        // aggregates' keys.
+        let names = shared.interner.names();
+        drop(shared);
         let (agg, _) = accum.into_aggregates(&names);
         main.agg.merge(agg);
     }

@@ -12,7 +12,7 @@ use curlab_vocab::tags::{split_prefix, IAM_PRINCIPAL_PREFIX};
 use std::sync::Arc;
 
 use super::intern::Interner;
-use super::memo::{FactTable, Memo};
+use super::memo::{FactTable, Memo, SharedFacts};
 use super::needs::{address, Distinct, FactSpec};
 use crate::context::Ctx;
 use crate::read::{Batch, Col};
@@ -60,12 +60,21 @@ struct RuleFacts {
     table: Box<dyn FactTable>,
 }
 
-/// Per-worker facts about the distinct values of the batches it reads, and the interner it
-/// shares with the other workers.
+/// What the workers of one scan share: the interner, and the rule facts by interned id.
+#[derive(Debug, Default)]
+pub struct Shared {
+    /// Ids of aggregated strings.
+    pub interner: Interner,
+    /// The rule facts' tables by interned id.
+    pub facts: SharedFacts,
+}
+
+/// Per-worker facts about the distinct values of the batches it reads, and what it shares
+/// with the other workers.
 #[derive(Default)]
 pub struct FactCache {
-    /// Ids of aggregated strings (shared by the workers).
-    pub interner: Arc<Interner>,
+    /// The interner and the rule facts by id (shared by the workers).
+    pub shared: Arc<Shared>,
     pub(crate) principals: Memo<Principal>,
     /// Interned id per distinct principal of the current dictionary.
     principal_ids: Vec<u32>,
@@ -102,19 +111,19 @@ fn flag_if(yes: bool, flag: u8) -> u8 {
 }
 
 impl FactCache {
-    /// A cache for one worker, with tables for the rule facts `facts`, interning into
-    /// `interner` (shared by the workers).
-    pub fn new(ctx: &Ctx, facts: &[&'static dyn FactSpec], interner: Arc<Interner>) -> Self {
+    /// A cache for one worker, with tables for the rule facts `facts`, interning into and
+    /// sharing the facts by id of `shared` (shared by the workers).
+    pub fn new(ctx: &Ctx, facts: &[&'static dyn FactSpec], shared: Arc<Shared>) -> Self {
         FactCache {
-            interner,
             rules: facts
                 .iter()
                 .map(|f| RuleFacts {
                     address: address(*f),
                     of: f.of(),
-                    table: f.table(ctx),
+                    table: f.table(ctx, &shared.facts),
                 })
                 .collect(),
+            shared,
             ..Default::default()
         }
     }
@@ -129,7 +138,7 @@ impl FactCache {
 
     /// Bring the facts up to date with the dictionaries of `batch`.
     pub fn prepare(&mut self, batch: &Batch, ctx: &Ctx) {
-        let interner: &Interner = &self.interner;
+        let interner: &Interner = &self.shared.interner;
         if self
             .principals
             .update(batch.dict(Col::Principal), |_, p| Principal {

@@ -114,7 +114,7 @@ pub fn run(rule: &dyn Rule, rows: &[Row<'_>], ctx: &Ctx) -> Tally {
             rule.check_batch(v, ctx, &mut t);
         });
     }
-    let (mut agg, ids) = acc.into_aggregates(&cache.interner.names());
+    let (mut agg, ids) = acc.into_aggregates(&cache.shared.interner.names());
     if let Some(store) = store {
         agg.duplicates = store
             .finish(ids.into_iter().collect(), 1)
