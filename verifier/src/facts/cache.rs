@@ -11,11 +11,12 @@ use curlab_vocab::bedrock::{BEDROCK_PRODUCT_CODES, OP_INVOKE, OP_INVOKE_STREAMIN
 use curlab_vocab::tags::{split_prefix, IAM_PRINCIPAL_PREFIX};
 use std::sync::Arc;
 
-use super::intern::Interner;
+use super::intern::{Buckets, Interner};
 use super::memo::{FactTable, Memo, SharedFacts};
 use super::needs::{address, Distinct, FactSpec};
 use crate::context::Ctx;
-use crate::read::{Batch, Col};
+use crate::read::{Batch, Col, DictStr};
+use arrow_array::Array;
 
 /// Row flag: an Amazon Bedrock row (vocab `is_bedrock`).
 pub const R_BEDROCK: u8 = 1;
@@ -78,6 +79,8 @@ pub struct FactCache {
     pub(crate) principals: Memo<Principal>,
     /// Interned id per distinct principal of the current dictionary.
     principal_ids: Vec<u32>,
+    /// Scratch of the interner's lookups by shard.
+    buckets: Buckets,
     /// `R_PRINCIPAL` per distinct principal.
     pub(crate) principal_flags: Vec<u8>,
     pub(crate) accounts: Memo<u32>,
@@ -100,6 +103,29 @@ impl std::fmt::Debug for FactCache {
             .field("rule_facts", &self.rules.len())
             .finish_non_exhaustive()
     }
+}
+
+/// The interned ids of `d`'s distinct values (a null value is ""), by dictionary key, into
+/// `out` (emptied when there is no dictionary).
+fn intern_dict(
+    interner: &Interner,
+    d: Option<&DictStr>,
+    out: &mut Vec<u32>,
+    buckets: &mut Buckets,
+) {
+    let Some(d) = d else {
+        out.clear();
+        return;
+    };
+    let values = d.values();
+    let text = |k: usize| {
+        if values.is_null(k) {
+            ""
+        } else {
+            values.value(k)
+        }
+    };
+    interner.ids_into(values.len(), text, out, buckets);
 }
 
 fn flag_if(yes: bool, flag: u8) -> u8 {
@@ -139,16 +165,22 @@ impl FactCache {
     /// Bring the facts up to date with the dictionaries of `batch`.
     pub fn prepare(&mut self, batch: &Batch, ctx: &Ctx) {
         let interner: &Interner = &self.shared.interner;
-        if self
-            .principals
-            .update(batch.dict(Col::Principal), |_, p| Principal {
-                present: !p.trim().is_empty(),
-                id: interner.id(p),
-            })
-        {
-            let facts = &self.principals.facts;
-            self.principal_ids.clear();
-            self.principal_ids.extend(facts.iter().map(|f| f.id));
+        let principals = batch.dict(Col::Principal);
+        if self.principals.update(principals, |_, p| Principal {
+            present: !p.trim().is_empty(),
+            id: Interner::EMPTY,
+        }) {
+            // The whole dictionary interned at once: a lock per shard, not per principal.
+            intern_dict(
+                interner,
+                principals,
+                &mut self.principal_ids,
+                &mut self.buckets,
+            );
+            let facts = &mut self.principals.facts;
+            for (f, id) in facts.iter_mut().zip(&self.principal_ids) {
+                f.id = *id;
+            }
             self.principal_flags.clear();
             self.principal_flags
                 .extend(facts.iter().map(|f| flag_if(f.present, R_PRINCIPAL)));
@@ -183,8 +215,15 @@ impl FactCache {
         }) {
             self.iam_keys = self.tag_keys.facts.iter().any(|k| k.iam);
         }
-        self.tag_values
-            .update(tags.map(|m| &m.values), |_, v| interner.id(v));
+        let values = tags.map(|m| &m.values);
+        if self.tag_values.update(values, |_, _| Interner::EMPTY) {
+            intern_dict(
+                interner,
+                values,
+                &mut self.tag_values.facts,
+                &mut self.buckets,
+            );
+        }
         for r in &mut self.rules {
             let (d, ids) = match r.of {
                 Distinct::Column(Col::Principal) => {

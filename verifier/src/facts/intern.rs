@@ -85,6 +85,52 @@ impl Interner {
         local * SHARDS as u32 + n as u32
     }
 
+    /// The ids of the `n` strings `get(0..n)` into `out` (cleared first), in order: the
+    /// strings are sorted into their shards first and each shard is locked once, not once per
+    /// string (a row group's dictionary brings tens of thousands of principals; a lock per
+    /// string, its cache line going back and forth between the workers' cores, cost 8 % of
+    /// the scan's CPU). `buckets` is the caller's scratch.
+    pub fn ids_into<'s>(
+        &self,
+        n: usize,
+        get: impl Fn(usize) -> &'s str,
+        out: &mut Vec<u32>,
+        buckets: &mut Buckets,
+    ) {
+        out.clear();
+        out.resize(n, Self::EMPTY);
+        if buckets.0.len() != SHARDS {
+            buckets.0 = (0..SHARDS).map(|_| Vec::new()).collect();
+        }
+        for b in &mut buckets.0 {
+            b.clear();
+        }
+        for i in 0..n {
+            let s = get(i);
+            if !s.is_empty() {
+                let (key, shard) = shard_of(s);
+                buckets.0[shard].push((key, i as u32));
+            }
+        }
+        for (n, bucket) in buckets.0.iter().enumerate() {
+            if bucket.is_empty() {
+                continue;
+            }
+            let mut shard = self.shards[n]
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let Shard { ids, strings } = &mut *shard;
+            for (key, i) in bucket {
+                let next = strings.len() as u32;
+                let local = *ids.entry(*key).or_insert(next);
+                if local == next {
+                    strings.push(Arc::from(get(*i as usize)));
+                }
+                out[*i as usize] = local * SHARDS as u32 + n as u32;
+            }
+        }
+    }
+
     /// The strings by id, for turning id-keyed aggregates into string-keyed ones (the
     /// strings are shared, not copied). The interner may be dropped after.
     pub fn names(&self) -> Names {
@@ -103,6 +149,10 @@ impl Interner {
     }
 }
 
+/// Scratch for [`Interner::ids_into`]: (digest, position) per shard.
+#[derive(Debug, Default)]
+pub struct Buckets(Vec<Vec<([u64; 2], u32)>>);
+
 /// The strings of an [`Interner`] by id, without its lookup table.
 #[derive(Debug)]
 pub struct Names {
@@ -119,7 +169,33 @@ impl Names {
 
 #[cfg(test)]
 mod tests {
-    use super::{Interner, SHARDS};
+    use super::{Buckets, Interner, SHARDS};
+
+    #[test]
+    fn ids_of_a_dictionary_at_once_are_the_ids_one_by_one() {
+        let i = Interner::default();
+        let early = i.id("w17");
+        let words: Vec<String> = (0..3_000)
+            .map(|n| {
+                if n % 7 == 0 {
+                    String::new()
+                } else {
+                    format!("w{}", n % 1_000)
+                }
+            })
+            .collect();
+        let mut out = vec![99; 5];
+        let mut buckets = Buckets::default();
+        i.ids_into(words.len(), |k| words[k].as_str(), &mut out, &mut buckets);
+        assert_eq!(out.len(), words.len());
+        for (w, id) in words.iter().zip(&out) {
+            assert_eq!(i.id(w), *id, "{w}");
+        }
+        assert_eq!(out[17], early);
+        assert_eq!(out[0], Interner::EMPTY);
+        i.ids_into(0, |k| words[k].as_str(), &mut out, &mut buckets);
+        assert!(out.is_empty());
+    }
 
     #[test]
     fn one_id_per_distinct_string_and_back() {
