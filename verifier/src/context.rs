@@ -3,11 +3,11 @@
 //! the granularity). Built once before the scan by the engine, or without data files by
 //! `curlab sql`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use curlab_vocab::bedrock::principal_data_start;
-use curlab_vocab::truth::{Truth, TRUTH_VERSION};
+use curlab_vocab::truth::{Truth, TruthPrincipal, TRUTH_VERSION};
 use curlab_vocab::Granularity;
 
 use crate::error::VerifyError;
@@ -51,8 +51,8 @@ pub struct Ctx {
     pub policy: Option<Policy>,
     /// Activated keys and when they took effect (from the truth, else the policy).
     pub activation: Option<BTreeMap<String, KeyActivation>>,
-    /// Truth principals by ARN (index into `truth.principals`).
-    pub truth_principals: HashMap<String, usize>,
+    /// Truth principals by ARN (indices into `truth.principals`; see [`Ctx::truth_principal`]).
+    pub truth_principals: PrincipalIndex,
     /// First instant (UTC µs) at which Bedrock rows must carry a principal.
     pub principal_from: i64,
     /// Whether `principal_from` comes from the truth file (else it is the launch date and the
@@ -66,7 +66,63 @@ pub struct Ctx {
     pub allowed_principals: Vec<glob::Pattern>,
 }
 
+/// The truth's principals by ARN without a copy of the ARNs: indices into
+/// `truth.principals` sorted by ARN, found by binary search (a map of ARN copies was 27 MiB at
+/// 220k principals). Of principals with the same ARN the last one counts.
+#[derive(Debug, Clone, Default)]
+pub struct PrincipalIndex(Vec<u32>);
+
+impl PrincipalIndex {
+    /// The index of `principals`.
+    pub fn of(principals: &[TruthPrincipal]) -> Self {
+        let mut ix: Vec<u32> = (0..principals.len() as u32).collect();
+        // By ARN, then position: the last of each run of equal ARNs is the one kept.
+        ix.sort_by(|a, b| {
+            principals[*a as usize]
+                .arn
+                .cmp(&principals[*b as usize].arn)
+                .then(a.cmp(b))
+        });
+        let mut kept: Vec<u32> = Vec::with_capacity(ix.len());
+        for i in ix {
+            if let Some(last) = kept.last_mut() {
+                if principals[*last as usize].arn == principals[i as usize].arn {
+                    *last = i;
+                    continue;
+                }
+            }
+            kept.push(i);
+        }
+        PrincipalIndex(kept)
+    }
+
+    /// The position in `principals` (the slice the index was made of) of the principal `arn`.
+    pub fn get(&self, principals: &[TruthPrincipal], arn: &str) -> Option<usize> {
+        let at = self
+            .0
+            .binary_search_by(|i| {
+                principals
+                    .get(*i as usize)
+                    .map_or("", |p| p.arn.as_str())
+                    .cmp(arn)
+            })
+            .ok()?;
+        Some(self.0[at] as usize)
+    }
+
+    /// Positions in `principals`, in ARN order (one per distinct ARN).
+    pub fn positions(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().map(|i| *i as usize)
+    }
+}
+
 impl Ctx {
+    /// The position in `truth.principals` of the truth principal `arn`.
+    pub fn truth_principal(&self, arn: &str) -> Option<usize> {
+        let t = self.truth.as_ref()?;
+        self.truth_principals.get(&t.principals, arn)
+    }
+
     /// Whether any CUR 2.0 data file has this column.
     pub fn any_file_has(&self, column: Col) -> bool {
         self.files
@@ -94,7 +150,7 @@ fn load_truth(path: &Path) -> Result<Truth, VerifyError> {
     let reader = std::io::BufReader::with_capacity(1 << 16, file);
     let parsed =
         curlab_vocab::truth::sharing_tag_sets(|| serde_json::from_reader::<_, Truth>(reader));
-    let truth: Truth = parsed.map_err(|e| {
+    let mut truth: Truth = parsed.map_err(|e| {
         if e.is_io() {
             return cannot_read(&e);
         }
@@ -115,6 +171,8 @@ fn load_truth(path: &Path) -> Result<Truth, VerifyError> {
             "regenerate the export with this curlab version",
         ));
     }
+    // No spare capacity: the vector grew by doubling while read (up to 2 × 160 bytes a principal).
+    truth.principals.shrink_to_fit();
     Ok(truth)
 }
 
@@ -192,13 +250,7 @@ pub fn context_from_files(
         .and_then(|t| Granularity::parse(&t.export.time_granularity));
     let truth_principals = truth
         .as_ref()
-        .map(|t| {
-            t.principals
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (p.arn.clone(), i))
-                .collect()
-        })
+        .map(|t| PrincipalIndex::of(&t.principals))
         .unwrap_or_default();
     let allowed_principals = policy
         .as_ref()
@@ -222,4 +274,41 @@ pub fn context_from_files(
         allowed_principals,
         ..Default::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PrincipalIndex;
+    use curlab_vocab::truth::TruthPrincipal;
+
+    fn principal(arn: &str, account: &str) -> TruthPrincipal {
+        TruthPrincipal {
+            arn: arn.into(),
+            identity: "iam-user".into(),
+            pattern: "iam-user".into(),
+            account: account.into(),
+            tags: Default::default(),
+            session_tag_keys: Vec::new(),
+            gateway: None,
+        }
+    }
+
+    #[test]
+    fn principal_index_finds_each_arn_and_keeps_the_last_duplicate() {
+        let ps = vec![
+            principal("arn:aws:iam::2:user/b", "first b"),
+            principal("arn:aws:iam::1:user/a", "a"),
+            principal("arn:aws:iam::2:user/b", "last b"),
+            principal("arn:aws:iam::3:user/c", "c"),
+        ];
+        let ix = PrincipalIndex::of(&ps);
+        assert_eq!(ix.get(&ps, "arn:aws:iam::1:user/a"), Some(1));
+        assert_eq!(ix.get(&ps, "arn:aws:iam::2:user/b"), Some(2));
+        assert_eq!(ix.get(&ps, "arn:aws:iam::3:user/c"), Some(3));
+        assert_eq!(ix.get(&ps, "arn:aws:iam::4:user/d"), None);
+        assert_eq!(ix.get(&ps, ""), None);
+        assert_eq!(ix.positions().collect::<Vec<_>>(), [1, 2, 3]);
+        let empty = PrincipalIndex::default();
+        assert_eq!(empty.get(&ps, "arn:aws:iam::1:user/a"), None);
+    }
 }

@@ -13,7 +13,9 @@ use std::sync::Arc;
 
 use crate::context::{context_from_files, Ctx, FileCtx};
 use crate::error::VerifyError;
-use crate::facts::{Accum, Aggregate, Aggregates, DupStore, FactCache, IdSink, View, Wanted};
+use crate::facts::{
+    Accum, Aggregate, Aggregates, DupStore, FactCache, IdSink, Shared, View, Wanted,
+};
 use crate::finding::{Report, Skipped, Tally};
 use crate::input;
 use crate::read::{self, Col, Task};
@@ -120,30 +122,35 @@ impl Worker {
         wanted: &Wanted,
         ctx: &Ctx,
         ids: Option<&Arc<DupStore>>,
+        shared: &Arc<Shared>,
     ) -> Self {
         Worker {
             tallies: (0..n).map(|_| Tally::new(max_samples)).collect(),
             accum: Accum::new(wanted.track, ids),
-            facts: FactCache::new(ctx, &wanted.facts),
+            facts: FactCache::new(ctx, &wanted.facts, shared.clone()),
             rows: 0,
         }
     }
 
-    /// The worker's results with string keys, and its line item id buffers.
-    fn into_state(self) -> (State, Option<IdSink>) {
-        let (agg, ids) = self.accum.into_aggregates(&self.facts.interner);
-        (
-            State {
-                tallies: self.tallies,
-                agg,
-                rows: self.rows,
-            },
-            ids,
-        )
+    /// The worker's results, still keyed by interned ids; its per-value facts are dropped
+    /// here, before the workers' aggregates are merged.
+    fn into_scanned(self) -> Scanned {
+        Scanned {
+            tallies: self.tallies,
+            accum: Some(self.accum),
+            rows: self.rows,
+        }
     }
 }
 
-/// Results of the scan (per worker, then merged).
+/// A worker's results, keyed by interned ids.
+struct Scanned {
+    tallies: Vec<Tally>,
+    accum: Option<Accum>,
+    rows: u64,
+}
+
+/// Results of the scan, merged.
 struct State {
     tallies: Vec<Tally>,
     agg: Aggregates,
@@ -157,14 +164,6 @@ impl State {
             agg: Aggregates::default(),
             rows: 0,
         }
-    }
-
-    fn merge(&mut self, other: State) {
-        for (a, b) in self.tallies.iter_mut().zip(other.tallies) {
-            a.merge(b);
-        }
-        self.agg.merge(other.agg);
-        self.rows += other.rows;
     }
 }
 
@@ -324,13 +323,22 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
         .has(Aggregate::LineItemIds)
         .then(|| DupStore::new(expected_rows(&ctx), asked_for_ids.join(", ")));
     let next = AtomicUsize::new(0);
-    type Outcome = (State, Option<IdSink>, Option<(usize, VerifyError)>);
+    // One interner for all workers (each string stored once, the aggregates merged by id),
+    // and one table per rule fact by interned id.
+    let shared = Arc::new(Shared::default());
+    type Outcome = (Scanned, Option<(usize, VerifyError)>);
     let results: Vec<Outcome> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
-                    let mut w =
-                        Worker::new(run.len(), opts.max_samples, &wanted, &ctx, ids.as_ref());
+                    let mut w = Worker::new(
+                        run.len(),
+                        opts.max_samples,
+                        &wanted,
+                        &ctx,
+                        ids.as_ref(),
+                        &shared,
+                    );
                     let mut err = None;
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
@@ -343,8 +351,7 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
                             break;
                         }
                     }
-                    let (state, sink) = w.into_state();
-                    (state, sink, err)
+                    (w.into_scanned(), err)
                 })
             })
             .collect();
@@ -353,8 +360,11 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
             .map(|w| {
                 w.join().unwrap_or_else(|_| {
                     (
-                        State::new(0, 0),
-                        None,
+                        Scanned {
+                            tallies: Vec::new(),
+                            accum: None,
+                            rows: 0,
+                        },
                         Some((
                             usize::MAX,
                             VerifyError::Usage("internal error: a worker thread panicked".into()),
@@ -365,10 +375,20 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
             .collect()
     });
     let mut first_error: Option<(usize, VerifyError)> = None;
-    let mut sinks = Vec::new();
-    for (state, sink, err) in results {
-        main.merge(state);
-        sinks.extend(sink);
+    let mut sinks: Vec<IdSink> = Vec::new();
+    let mut merged: Option<Accum> = None;
+    for (scanned, err) in results {
+        for (a, b) in main.tallies.iter_mut().zip(scanned.tallies) {
+            a.merge(b);
+        }
+        main.rows += scanned.rows;
+        if let Some(mut accum) = scanned.accum {
+            sinks.extend(accum.take_ids());
+            match merged.as_mut() {
+                Some(m) => m.merge(accum),
+                None => merged = Some(accum),
+            }
+        }
         if let Some((i, e)) = err {
             if first_error.as_ref().is_none_or(|(j, _)| i < *j) {
                 first_error = Some((i, e));
@@ -377,6 +397,14 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
     }
     if let Some((_, e)) = first_error {
         return Err(e);
+    }
+    if let Some(accum) = merged {
+        // The strings leave the interner's table (dropped here, with the facts by id) for the
+        // aggregates' keys.
+        let names = shared.interner.names();
+        drop(shared);
+        let (agg, _) = accum.into_aggregates(&names);
+        main.agg.merge(agg);
     }
 
     if let Some(store) = &ids {

@@ -1,8 +1,9 @@
 //! A worker's export-wide aggregates while it scans: only the [`Aggregate`]s the selected rules
 //! need, keyed by interned ids (see [`Interner`]) in vectors indexed by id or fast hash maps,
 //! allocating nothing per row.
-//! At the end of the scan each worker's accumulator becomes an [`Aggregates`] with string keys,
-//! and those merge commutatively, so the result does not depend on the thread count.
+//! At the end of the scan the workers' accumulators merge by id (the workers share one
+//! interner) with commutative operations, so the result does not depend on the thread count,
+//! and the one merged accumulator becomes an [`Aggregates`] keyed by the interned strings.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,9 +12,11 @@ use arrow_array::Array;
 use rustc_hash::FxHashMap;
 
 use super::accum_bill::BillAccum;
-use super::aggregates::{Aggregates, KeySeen, Spend};
-use super::cache::{Interner, R_INFERENCE, R_PRINCIPAL};
+use super::aggregates::{period_number, Aggregates, KeySeen, Spend};
+use super::cache::{R_INFERENCE, R_PRINCIPAL};
 use super::dupes::{DupStore, IdSink, When};
+use super::intern::{Interner, Names};
+use super::memo::grow_to;
 use super::needs::{Aggregate, Track};
 use super::view::View;
 use crate::read::{Col, MapCol};
@@ -53,12 +56,6 @@ struct DenseSpend {
     rows: u64,
     /// The account's id + 1; 0 until the principal's first row.
     account: u32,
-}
-
-/// A billing period as a number (`2026-04` → 202604; 0 when unknown).
-pub fn period_number(p: &str) -> u32 {
-    p.get(..4).and_then(|y| y.parse::<u32>().ok()).unwrap_or(0) * 100
-        + p.get(5..7).and_then(|m| m.parse::<u32>().ok()).unwrap_or(0)
 }
 
 impl Accum {
@@ -187,9 +184,7 @@ impl Accum {
                 let account = v.account_id(i).unwrap_or(Interner::EMPTY);
                 let principal = principal.map_or(Interner::EMPTY, |p| p.id);
                 let p = principal as usize;
-                if p >= self.spend_by_principal.len() {
-                    self.spend_by_principal.resize(p + 1, DenseSpend::default());
-                }
+                grow_to(&mut self.spend_by_principal, p + 1, DenseSpend::default());
                 let d = &mut self.spend_by_principal[p];
                 if d.account == 0 {
                     d.account = account + 1;
@@ -256,9 +251,68 @@ impl Accum {
         }
     }
 
-    /// The aggregates with string keys (the line item ids stay in the sink).
-    pub fn into_aggregates(self, interner: &Interner) -> (Aggregates, Option<IdSink>) {
-        let mut spend: BTreeMap<String, BTreeMap<String, Spend>> = BTreeMap::new();
+    /// Fold another worker's accumulator in (the same interner's ids); its line item ids
+    /// are not taken (the engine finishes every worker's sink).
+    pub fn merge(&mut self, other: Accum) {
+        self.principal_rows += other.principal_rows;
+        self.first_principal_start = match (self.first_principal_start, other.first_principal_start)
+        {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.bedrock_cost += other.bedrock_cost;
+        self.unattributed_cost += other.unattributed_cost;
+        if self.spend_by_principal.len() < other.spend_by_principal.len() {
+            self.spend_by_principal
+                .resize(other.spend_by_principal.len(), DenseSpend::default());
+        }
+        for (p, d) in other.spend_by_principal.into_iter().enumerate() {
+            if d.account == 0 {
+                continue;
+            }
+            let mine = &mut self.spend_by_principal[p];
+            if mine.account == 0 {
+                *mine = d;
+            } else if mine.account == d.account {
+                mine.cost += d.cost;
+                mine.rows += d.rows;
+            } else {
+                let s = self.spend.entry((d.account - 1, p as u32)).or_default();
+                s.cost += d.cost;
+                s.rows += d.rows;
+            }
+        }
+        for (k, s) in other.spend {
+            let e = self.spend.entry(k).or_default();
+            e.cost += s.cost;
+            e.rows += s.rows;
+        }
+        for (k, n) in other.by_tag {
+            *self.by_tag.entry(k).or_default() += n;
+        }
+        for (k, seen) in other.tag_spellings {
+            match self.tag_spellings.get_mut(&k) {
+                Some(mine) => {
+                    mine.rows += seen.rows;
+                    mine.first = mine.first.min(seen.first);
+                }
+                None => {
+                    self.tag_spellings.insert(k, seen);
+                }
+            }
+        }
+        self.bill.merge(other.bill);
+    }
+
+    /// The line item id sink, taken out (the rest of the accumulator merges without it).
+    pub fn take_ids(&mut self) -> Option<IdSink> {
+        self.ids.take()
+    }
+
+    /// The aggregates keyed by the interned strings `names` (the line item ids stay in the
+    /// sink).
+    pub fn into_aggregates(self, names: &Names) -> (Aggregates, Option<IdSink>) {
+        let mut spend: BTreeMap<Arc<str>, BTreeMap<Arc<str>, Spend>> = BTreeMap::new();
         let dense = self
             .spend_by_principal
             .into_iter()
@@ -273,9 +327,9 @@ impl Accum {
             });
         for ((a, p), s) in dense.chain(self.spend) {
             let e = spend
-                .entry(interner.get(a).to_string())
+                .entry(names.get(a).clone())
                 .or_default()
-                .entry(interner.get(p).to_string())
+                .entry(names.get(p).clone())
                 .or_default();
             e.cost += s.cost;
             e.rows += s.rows;
@@ -283,15 +337,15 @@ impl Accum {
         let mut by_tag: BTreeMap<String, BTreeMap<String, Money>> = BTreeMap::new();
         for ((k, v), n) in self.by_tag {
             let e = by_tag
-                .entry(interner.get(k).to_string())
+                .entry(names.get(k).to_string())
                 .or_default()
-                .entry(interner.get(v).to_string())
+                .entry(names.get(v).to_string())
                 .or_default();
             *e += n;
         }
         let mut tag_spellings: BTreeMap<String, BTreeMap<String, KeySeen>> = BTreeMap::new();
         for (k, seen) in self.tag_spellings {
-            let k = interner.get(k);
+            let k = names.get(k);
             tag_spellings
                 .entry(k.to_lowercase())
                 .or_default()
@@ -308,7 +362,7 @@ impl Accum {
             duplicates: Vec::new(),
             ..Default::default()
         };
-        self.bill.into_aggregates(interner, &mut agg);
+        self.bill.into_aggregates(names, &mut agg);
         (agg, self.ids)
     }
 }

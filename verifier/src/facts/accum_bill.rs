@@ -10,9 +10,10 @@ use curlab_vocab::tags::RESOURCE_TAGS_PREFIX;
 use rustc_hash::FxHashMap;
 
 use super::aggregates::{
-    Aggregates, CommitmentKey, CommitmentLine, PeriodBill, PrincipalBill, ProfileRows,
+    period_text, Aggregates, CommitmentKey, CommitmentLine, PeriodBill, PrincipalBill, ProfileRows,
 };
-use super::cache::{Interner, R_BEDROCK, R_INFERENCE, R_PRINCIPAL, R_USAGE};
+use super::cache::{R_BEDROCK, R_INFERENCE, R_PRINCIPAL, R_USAGE};
+use super::intern::{Interner, Names};
 use super::needs::{Aggregate, Track};
 use super::view::View;
 use curlab_vocab::Money;
@@ -37,15 +38,6 @@ pub(super) struct BillAccum {
     commitments: FxHashMap<(u32, String, String, u32), CommitmentLine>,
     /// Profile ARN → key sets with their rows.
     profiles: FxHashMap<String, Vec<(Vec<String>, ProfileRows)>>,
-}
-
-/// `2026-05` for 202605 ("" for 0).
-fn period_text(n: u32) -> String {
-    if n == 0 {
-        String::new()
-    } else {
-        format!("{:04}-{:02}", n / 100, n % 100)
-    }
 }
 
 impl BillAccum {
@@ -129,28 +121,73 @@ impl BillAccum {
         }
     }
 
-    /// Fill in `agg` (string keys).
-    pub(super) fn into_aggregates(self, interner: &Interner, agg: &mut Aggregates) {
+    /// Fold another worker's bill aggregates in (the same interner's ids).
+    pub(super) fn merge(&mut self, other: BillAccum) {
+        for (p, b) in other.periods {
+            let e = self.periods.entry(p).or_default();
+            e.invoice += b.invoice;
+            e.usage_net += b.usage_net;
+        }
+        for (k, b) in other.principals {
+            self.principals.entry(k).or_default().add(&b);
+        }
+        for (k, line) in other.commitments {
+            match self.commitments.get_mut(&k) {
+                Some(l) => l.add(line),
+                None => {
+                    self.commitments.insert(k, line);
+                }
+            }
+        }
+        for (arn, sets) in other.profiles {
+            let mine = self.profiles.entry(arn).or_default();
+            for (keys, rows) in sets {
+                match mine.iter_mut().find(|(k, _)| *k == keys) {
+                    Some((_, r)) => {
+                        for (start, (n, nanos)) in rows {
+                            let e = r.entry(start).or_default();
+                            e.0 += n;
+                            e.1 += nanos;
+                        }
+                    }
+                    None => mine.push((keys, rows)),
+                }
+            }
+        }
+    }
+
+    /// Fill in `agg`, keyed by the interned strings `names`.
+    pub(super) fn into_aggregates(self, names: &Names, agg: &mut Aggregates) {
         for (p, b) in self.periods {
             let e = agg.periods.entry(period_text(p)).or_default();
             e.invoice += b.invoice;
             e.usage_net += b.usage_net;
         }
-        // One worker's share, merged by the same code that merges two workers' aggregates.
-        let mut one = Aggregates::default();
         for ((p, period), b) in self.principals {
-            one.principal_bill
-                .entry(interner.get(p).to_string())
+            agg.principal_bill
+                .entry(names.get(p).clone())
                 .or_default()
-                .add(period_text(period), &b);
+                .add(period, &b);
         }
         for ((a, ut, rid, period), line) in self.commitments {
-            let key: CommitmentKey = (interner.get(a).to_string(), ut, rid, period_text(period));
-            one.commitments.insert(key, line);
+            let key: CommitmentKey = (names.get(a).to_string(), ut, rid, period_text(period));
+            match agg.commitments.get_mut(&key) {
+                Some(l) => l.add(line),
+                None => {
+                    agg.commitments.insert(key, line);
+                }
+            }
         }
         for (arn, sets) in self.profiles {
-            one.profiles.insert(arn, sets.into_iter().collect());
+            let mine = agg.profiles.entry(arn).or_default();
+            for (keys, rows) in sets {
+                let e = mine.entry(keys).or_default();
+                for (start, (n, nanos)) in rows {
+                    let r = e.entry(start).or_default();
+                    r.0 += n;
+                    r.1 += nanos;
+                }
+            }
         }
-        agg.merge(one);
     }
 }

@@ -3,6 +3,7 @@
 //! commutative, so the result does not depend on the thread count.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use curlab_vocab::Money;
 
@@ -72,18 +73,34 @@ impl PrincipalBill {
     }
 }
 
+/// A billing period as a number (`2026-04` → 202604; 0 when unknown or not `YYYY-MM…`).
+pub fn period_number(p: &str) -> u32 {
+    p.get(..4).and_then(|y| y.parse::<u32>().ok()).unwrap_or(0) * 100
+        + p.get(5..7).and_then(|m| m.parse::<u32>().ok()).unwrap_or(0)
+}
+
+/// `2026-05` for 202605 ("" for 0): the inverse of [`period_number`].
+pub fn period_text(n: u32) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!("{:04}-{:02}", n / 100, n % 100)
+    }
+}
+
 /// A principal's bill per billing period, in period order.
 ///
 /// A sorted vector, not a map: nearly every principal has one or two periods, and a
 /// `BTreeMap` allocates a node of eleven slots (about 1 KB) for its first entry, which at a
-/// few hundred thousand principals was most of `verify`'s memory (BENCHMARKS.md).
+/// few hundred thousand principals was most of `verify`'s memory (BENCHMARKS.md). The period
+/// is kept as a number ([`period_number`]; 80 bytes a period, no string of its own).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PeriodBills(Vec<(String, PrincipalBill)>);
+pub struct PeriodBills(Vec<(u32, PrincipalBill)>);
 
 impl PeriodBills {
-    /// Add `b` to the period `period`.
-    pub fn add(&mut self, period: String, b: &PrincipalBill) {
-        match self.0.binary_search_by(|(p, _)| p.as_str().cmp(&period)) {
+    /// Add `b` to the period numbered `period` ([`period_number`]).
+    pub fn add(&mut self, period: u32, b: &PrincipalBill) {
+        match self.0.binary_search_by(|(p, _)| p.cmp(&period)) {
             Ok(i) => self.0[i].1.add(b),
             Err(i) => {
                 // One period is the common case: no spare capacity (a first push reserves 4).
@@ -93,18 +110,28 @@ impl PeriodBills {
         }
     }
 
-    /// The periods and their bills, in period order.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &PrincipalBill)> {
-        self.0.iter().map(|(p, b)| (p, b))
+    /// The periods (`YYYY-MM`, "" when unknown) and their bills, in period order.
+    pub fn iter(&self) -> impl Iterator<Item = (String, &PrincipalBill)> {
+        self.0.iter().map(|(p, b)| (period_text(*p), b))
     }
 
-    /// The bill of one period.
+    /// The bill of one period (`YYYY-MM`).
     pub fn get(&self, period: &str) -> Option<&PrincipalBill> {
-        let i = self
-            .0
-            .binary_search_by(|(p, _)| p.as_str().cmp(period))
-            .ok()?;
+        let n = period_number(period);
+        if period_text(n) != period {
+            return None;
+        }
+        let i = self.0.binary_search_by(|(p, _)| p.cmp(&n)).ok()?;
         Some(&self.0[i].1)
+    }
+
+    /// Σ over every period.
+    pub fn total(&self) -> PrincipalBill {
+        let mut t = PrincipalBill::default();
+        for (_, b) in &self.0 {
+            t.add(b);
+        }
+        t
     }
 }
 
@@ -169,8 +196,8 @@ pub struct Aggregates {
     /// [`Spend`](super::Aggregate::Spend): of that, cost without a principal.
     pub unattributed_cost: Money,
     /// [`Spend`](super::Aggregate::Spend): Bedrock inference spend by usage account, then
-    /// principal (or "").
-    pub spend: BTreeMap<String, BTreeMap<String, Spend>>,
+    /// principal (or ""). The keys are the interner's strings, shared, not copies.
+    pub spend: BTreeMap<Arc<str>, BTreeMap<Arc<str>, Spend>>,
     /// [`SpendByTag`](super::Aggregate::SpendByTag): Bedrock inference spend by
     /// `iamPrincipal/` key and value.
     pub by_tag: BTreeMap<String, BTreeMap<String, Money>>,
@@ -183,7 +210,7 @@ pub struct Aggregates {
     /// [`Bill`](super::Aggregate::Bill): per billing period (`YYYY-MM`, "" when unknown).
     pub periods: BTreeMap<String, PeriodBill>,
     /// [`Bill`](super::Aggregate::Bill): per principal, then billing period.
-    pub principal_bill: BTreeMap<String, PeriodBills>,
+    pub principal_bill: BTreeMap<Arc<str>, PeriodBills>,
     /// [`Commitments`](super::Aggregate::Commitments): per commitment line.
     pub commitments: BTreeMap<CommitmentKey, CommitmentLine>,
     /// [`ProfileTags`](super::Aggregate::ProfileTags): per profile ARN, per sorted set of
@@ -272,12 +299,7 @@ impl Aggregates {
 
     /// A principal's usage rows summed over every billing period.
     pub fn principal_total(&self, principal: &str) -> Option<PrincipalBill> {
-        let periods = self.principal_bill.get(principal)?;
-        let mut t = PrincipalBill::default();
-        for (_, b) in periods.iter() {
-            t.add(b);
-        }
-        Some(t)
+        Some(self.principal_bill.get(principal)?.total())
     }
 
     /// Bedrock inference spend per principal (all accounts), principals only.
@@ -287,7 +309,7 @@ impl Aggregates {
             if p.is_empty() {
                 continue;
             }
-            let e = out.entry(p.as_str()).or_default();
+            let e = out.entry(&**p).or_default();
             e.cost += s.cost;
             e.rows += s.rows;
         }
@@ -309,16 +331,34 @@ mod tests {
     #[test]
     fn period_bills_keep_period_order_and_sum_a_period_once() {
         let mut p = PeriodBills::default();
-        p.add("2026-06".into(), &bill(5));
-        p.add("2026-05".into(), &bill(2));
-        p.add("2026-06".into(), &bill(1));
-        let got: Vec<(&str, i64)> = p
-            .iter()
-            .map(|(k, b)| (k.as_str(), b.gross.e16() as i64))
-            .collect();
-        assert_eq!(got, [("2026-05", 2), ("2026-06", 6)]);
+        p.add(202606, &bill(5));
+        p.add(202605, &bill(2));
+        p.add(202606, &bill(1));
+        p.add(0, &bill(1));
+        let got: Vec<(String, i64)> = p.iter().map(|(k, b)| (k, b.gross.e16() as i64)).collect();
+        assert_eq!(
+            got,
+            [
+                (String::new(), 1),
+                ("2026-05".to_string(), 2),
+                ("2026-06".to_string(), 6)
+            ]
+        );
         assert_eq!(p.get("2026-06").map(|b| b.gross.e16() as i64), Some(6));
+        assert_eq!(p.get("").map(|b| b.gross.e16() as i64), Some(1));
         assert!(p.get("2026-07").is_none());
+        assert!(p.get("2026-6").is_none());
+        assert_eq!(p.total().gross.e16(), 9);
+    }
+
+    #[test]
+    fn period_numbers_and_text_round_trip() {
+        assert_eq!(period_number("2026-04"), 202604);
+        assert_eq!(period_number("2026-04-01T00:00:00Z"), 202604);
+        assert_eq!(period_number(""), 0);
+        assert_eq!(period_text(202604), "2026-04");
+        assert_eq!(period_text(0), "");
+        assert_eq!(period_text(period_number("1999-12")), "1999-12");
     }
 
     #[test]
@@ -327,16 +367,16 @@ mod tests {
         a.principal_bill
             .entry("p".into())
             .or_default()
-            .add("2026-05".into(), &bill(3));
+            .add(202605, &bill(3));
         let mut b = Aggregates::default();
         b.principal_bill
             .entry("p".into())
             .or_default()
-            .add("2026-05".into(), &bill(4));
+            .add(202605, &bill(4));
         b.principal_bill
             .entry("q".into())
             .or_default()
-            .add("2026-06".into(), &bill(7));
+            .add(202606, &bill(7));
         a.merge(b);
         assert_eq!(
             a.principal_total("p").map(|t| t.gross.e16() as i64),

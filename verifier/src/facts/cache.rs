@@ -4,64 +4,19 @@
 //! ([`Memo`]).
 //!
 //! Each distinct string a worker aggregates by (principals, accounts, tag keys and values) gets
-//! a small integer id from the worker's [`Interner`], so the aggregates hash integers, not
-//! strings, and allocate nothing per row.
+//! a small integer id from the [`Interner`] all workers share, so the aggregates hash integers,
+//! not strings, allocate nothing per row, and merge by id.
 
 use curlab_vocab::bedrock::{BEDROCK_PRODUCT_CODES, OP_INVOKE, OP_INVOKE_STREAMING};
 use curlab_vocab::tags::{split_prefix, IAM_PRINCIPAL_PREFIX};
-use rustc_hash::FxHashMap;
+use std::sync::Arc;
 
-use super::memo::{FactTable, Memo};
+use super::intern::{Buckets, Interner};
+use super::memo::{FactTable, Memo, SharedFacts};
 use super::needs::{address, Distinct, FactSpec};
 use crate::context::Ctx;
-use crate::read::{Batch, Col};
-
-/// Small integer ids for the distinct strings a worker aggregates by.
-///
-/// A string is found by its 128-bit XXH3 digest, not compared byte by byte: every row group
-/// brings a new dictionary of tens of thousands of principals (nearly one per row, as rows are
-/// in time order), and comparing each with the string kept at its first sight read a cold
-/// cache line per value (a seventh of verify's time at 9M rows). Two different strings get one
-/// id only when their digests are equal: for `n` distinct strings the chance of any such pair
-/// is about n²/2¹²⁹ (4 × 10⁻²⁷ for a million principals), the same bound as the duplicate line
-/// items' digests (`dupes.rs`).
-#[derive(Debug)]
-pub struct Interner {
-    ids: FxHashMap<u128, u32>,
-    strings: Vec<Box<str>>,
-}
-
-impl Default for Interner {
-    fn default() -> Self {
-        let mut i = Interner {
-            ids: FxHashMap::default(),
-            strings: Vec::new(),
-        };
-        i.id("");
-        i
-    }
-}
-
-impl Interner {
-    /// The id of the empty string.
-    pub const EMPTY: u32 = 0;
-
-    /// The id of `s`, assigned on first sight.
-    pub fn id(&mut self, s: &str) -> u32 {
-        let digest = twox_hash::XxHash3_128::oneshot(s.as_bytes());
-        let next = self.strings.len() as u32;
-        let id = *self.ids.entry(digest).or_insert(next);
-        if id == next {
-            self.strings.push(s.into());
-        }
-        id
-    }
-
-    /// The string of an id.
-    pub fn get(&self, id: u32) -> &str {
-        &self.strings[id as usize]
-    }
-}
+use crate::read::{Batch, Col, DictStr};
+use arrow_array::Array;
 
 /// Row flag: an Amazon Bedrock row (vocab `is_bedrock`).
 pub const R_BEDROCK: u8 = 1;
@@ -106,14 +61,26 @@ struct RuleFacts {
     table: Box<dyn FactTable>,
 }
 
-/// Per-worker facts about the distinct values of the batches it reads, and its interner.
-#[derive(Default)]
-pub struct FactCache {
+/// What the workers of one scan share: the interner, and the rule facts by interned id.
+#[derive(Debug, Default)]
+pub struct Shared {
     /// Ids of aggregated strings.
     pub interner: Interner,
+    /// The rule facts' tables by interned id.
+    pub facts: SharedFacts,
+}
+
+/// Per-worker facts about the distinct values of the batches it reads, and what it shares
+/// with the other workers.
+#[derive(Default)]
+pub struct FactCache {
+    /// The interner and the rule facts by id (shared by the workers).
+    pub shared: Arc<Shared>,
     pub(crate) principals: Memo<Principal>,
     /// Interned id per distinct principal of the current dictionary.
     principal_ids: Vec<u32>,
+    /// Scratch of the interner's lookups by shard.
+    buckets: Buckets,
     /// `R_PRINCIPAL` per distinct principal.
     pub(crate) principal_flags: Vec<u8>,
     pub(crate) accounts: Memo<u32>,
@@ -138,6 +105,29 @@ impl std::fmt::Debug for FactCache {
     }
 }
 
+/// The interned ids of `d`'s distinct values (a null value is ""), by dictionary key, into
+/// `out` (emptied when there is no dictionary).
+fn intern_dict(
+    interner: &Interner,
+    d: Option<&DictStr>,
+    out: &mut Vec<u32>,
+    buckets: &mut Buckets,
+) {
+    let Some(d) = d else {
+        out.clear();
+        return;
+    };
+    let values = d.values();
+    let text = |k: usize| {
+        if values.is_null(k) {
+            ""
+        } else {
+            values.value(k)
+        }
+    };
+    interner.ids_into(values.len(), text, out, buckets);
+}
+
 fn flag_if(yes: bool, flag: u8) -> u8 {
     if yes {
         flag
@@ -147,17 +137,19 @@ fn flag_if(yes: bool, flag: u8) -> u8 {
 }
 
 impl FactCache {
-    /// A cache for one worker, with tables for the rule facts `facts`.
-    pub fn new(ctx: &Ctx, facts: &[&'static dyn FactSpec]) -> Self {
+    /// A cache for one worker, with tables for the rule facts `facts`, interning into and
+    /// sharing the facts by id of `shared` (shared by the workers).
+    pub fn new(ctx: &Ctx, facts: &[&'static dyn FactSpec], shared: Arc<Shared>) -> Self {
         FactCache {
             rules: facts
                 .iter()
                 .map(|f| RuleFacts {
                     address: address(*f),
                     of: f.of(),
-                    table: f.table(ctx),
+                    table: f.table(ctx, &shared.facts),
                 })
                 .collect(),
+            shared,
             ..Default::default()
         }
     }
@@ -172,17 +164,23 @@ impl FactCache {
 
     /// Bring the facts up to date with the dictionaries of `batch`.
     pub fn prepare(&mut self, batch: &Batch, ctx: &Ctx) {
-        let interner = &mut self.interner;
-        if self
-            .principals
-            .update(batch.dict(Col::Principal), |_, p| Principal {
-                present: !p.trim().is_empty(),
-                id: interner.id(p),
-            })
-        {
-            let facts = &self.principals.facts;
-            self.principal_ids.clear();
-            self.principal_ids.extend(facts.iter().map(|f| f.id));
+        let interner: &Interner = &self.shared.interner;
+        let principals = batch.dict(Col::Principal);
+        if self.principals.update(principals, |_, p| Principal {
+            present: !p.trim().is_empty(),
+            id: Interner::EMPTY,
+        }) {
+            // The whole dictionary interned at once: a lock per shard, not per principal.
+            intern_dict(
+                interner,
+                principals,
+                &mut self.principal_ids,
+                &mut self.buckets,
+            );
+            let facts = &mut self.principals.facts;
+            for (f, id) in facts.iter_mut().zip(&self.principal_ids) {
+                f.id = *id;
+            }
             self.principal_flags.clear();
             self.principal_flags
                 .extend(facts.iter().map(|f| flag_if(f.present, R_PRINCIPAL)));
@@ -217,8 +215,15 @@ impl FactCache {
         }) {
             self.iam_keys = self.tag_keys.facts.iter().any(|k| k.iam);
         }
-        self.tag_values
-            .update(tags.map(|m| &m.values), |_, v| interner.id(v));
+        let values = tags.map(|m| &m.values);
+        if self.tag_values.update(values, |_, _| Interner::EMPTY) {
+            intern_dict(
+                interner,
+                values,
+                &mut self.tag_values.facts,
+                &mut self.buckets,
+            );
+        }
         for r in &mut self.rules {
             let (d, ids) = match r.of {
                 Distinct::Column(Col::Principal) => {
@@ -230,28 +235,5 @@ impl FactCache {
             };
             r.table.update(d, ids, ctx);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Interner;
-
-    #[test]
-    fn one_id_per_distinct_string_and_back() {
-        let mut i = Interner::default();
-        assert_eq!(i.id(""), Interner::EMPTY);
-        let alice = "arn:aws:iam::111122223333:user/alice";
-        let a = i.id(alice);
-        let b = i.id("arn:aws:iam::111122223333:user/bob");
-        assert_ne!(a, b);
-        assert_eq!(i.id(alice), a);
-        assert_eq!(i.get(a), alice);
-        let ids: Vec<u32> = (0..20_000).map(|n| i.id(&format!("p{n}"))).collect();
-        for (n, id) in ids.iter().enumerate() {
-            assert_eq!(i.id(&format!("p{n}")), *id);
-            assert_eq!(i.get(*id), format!("p{n}"));
-        }
-        assert_eq!(i.get(b), "arn:aws:iam::111122223333:user/bob");
     }
 }

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use super::memo::{Fact, FactTable, RuleTable};
+use super::memo::{Fact, FactTable, RuleTable, SharedFacts};
 use crate::context::Ctx;
 use crate::read::Col;
 
@@ -160,8 +160,9 @@ impl<T> fmt::Debug for PerValue<T> {
 pub trait FactSpec: Sync + fmt::Debug {
     /// The values it is about.
     fn of(&self) -> Distinct;
-    /// An empty table for it, for one worker.
-    fn table(&self, ctx: &Ctx) -> Box<dyn FactTable>;
+    /// An empty table for it, for one worker, sharing `shared`'s table by interned id with the
+    /// other workers.
+    fn table(&self, ctx: &Ctx, shared: &SharedFacts) -> Box<dyn FactTable>;
 }
 
 impl<T: Fact> FactSpec for PerValue<T> {
@@ -169,8 +170,12 @@ impl<T: Fact> FactSpec for PerValue<T> {
         self.of
     }
 
-    fn table(&self, ctx: &Ctx) -> Box<dyn FactTable> {
-        Box::new(RuleTable::new(self.fact, ctx))
+    fn table(&self, ctx: &Ctx, shared: &SharedFacts) -> Box<dyn FactTable> {
+        Box::new(RuleTable::new(
+            self.fact,
+            ctx,
+            shared.table::<T>(address(self)),
+        ))
     }
 }
 

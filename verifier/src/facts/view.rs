@@ -490,7 +490,7 @@ impl<'a> View<'a> {
             let value_ix = m.values.key(j);
             let (value, value_id) = match value_ix {
                 Some(vk) => (m.values.values().value(vk), cache.tag_values.facts[vk]),
-                None => ("", super::cache::Interner::EMPTY),
+                None => ("", super::intern::Interner::EMPTY),
             };
             Some(Tag {
                 key: m.keys.values().value(k),

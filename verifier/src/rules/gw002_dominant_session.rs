@@ -62,9 +62,9 @@ impl Rule for DominantSession {
         {
             if !p.is_empty() {
                 accounts
-                    .entry(acct.as_str())
+                    .entry(&**acct)
                     .or_default()
-                    .push((p.as_str(), *s));
+                    .push((&**p, *s));
             }
         }
         for (ai, (acct, principals)) in accounts.iter().enumerate() {

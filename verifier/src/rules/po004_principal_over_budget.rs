@@ -110,8 +110,8 @@ impl Rule for PrincipalOverBudget {
                     let mut values = vec![
                         ("budget", name.clone()),
                         ("metric", b.metric.as_str().to_string()),
-                        ("principal", principal.clone()),
-                        ("billing_period", period.clone()),
+                        ("principal", principal.to_string()),
+                        ("billing_period", period),
                         ("spend", usd(s.to_usd())),
                         ("limit", usd(b.limit)),
                         ("limit_status", "LIMIT_REACHED".to_string()),

@@ -45,7 +45,7 @@ impl Rule for UnexpectedPrincipals {
     fn finish(&self, agg: &Aggregates, ctx: &Ctx, out: &mut Tally) {
         let Some(t) = &ctx.truth else { return };
         for (i, (p, s)) in agg.by_principal().into_iter().enumerate() {
-            if !t.by_principal.contains_key(p) && !ctx.truth_principals.contains_key(p) {
+            if !t.by_principal.contains_key(p) && ctx.truth_principal(p).is_none() {
                 let cost = s.cost.to_usd();
                 out.hit_n(
                     1,

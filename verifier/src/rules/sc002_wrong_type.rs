@@ -108,7 +108,7 @@ mod tests {
             expected: "double",
         });
         let ctx = crate::rules::testkit::ctx();
-        let mut facts = crate::facts::FactCache::new(&ctx, &[]);
+        let mut facts = crate::facts::FactCache::new(&ctx, &[], Default::default());
         facts.prepare(&batch, &ctx);
         let v = View::new(&batch, &facts, 0, row.display, row.folder_period);
         WrongType.check_batch(&v, &ctx, &mut t);

@@ -107,14 +107,14 @@ pub fn run(rule: &dyn Rule, rows: &[Row<'_>], ctx: &Ctx) -> Tally {
         .has(Aggregate::LineItemIds)
         .then(|| DupStore::new(rows.len() as u64, rule.meta().code.into()));
     let mut acc = Accum::new(wanted.track, store.as_ref());
-    let mut cache = FactCache::new(ctx, &wanted.facts);
+    let mut cache = FactCache::new(ctx, &wanted.facts, Default::default());
     for r in rows {
         with_view(r, ctx, &mut cache, |v| {
             acc.observe(v);
             rule.check_batch(v, ctx, &mut t);
         });
     }
-    let (mut agg, ids) = acc.into_aggregates(&cache.interner);
+    let (mut agg, ids) = acc.into_aggregates(&cache.shared.interner.names());
     if let Some(store) = store {
         agg.duplicates = store
             .finish(ids.into_iter().collect(), 1)

@@ -1,6 +1,5 @@
 //! TG009: a principal tag value where a session tag should have won.
 
-use std::collections::BTreeMap;
 use curlab_vocab::tags::IAM_PRINCIPAL_PREFIX;
 
 use crate::context::Ctx;
@@ -43,7 +42,7 @@ static TRUTH_INDEX: PerValue<Option<usize>> = PerValue {
         if p.trim().is_empty() {
             return None;
         }
-        ctx.truth_principals.get(p).copied()
+        ctx.truth_principal(p)
     },
 };
 
@@ -129,17 +128,13 @@ fn sql(cx: &SqlCx<'_>) -> Violations {
     let d = cx.d;
     let mut expected: Vec<Vec<String>> = Vec::new();
     if let Some(truth) = &cx.ctx.truth {
-        // The principal the native rule looks up for an ARN (the last of duplicates).
-        let by_arn: BTreeMap<&String, usize> = cx
-            .ctx
-            .truth_principals
-            .iter()
-            .map(|(a, i)| (a, *i))
-            .collect();
-        for (arn, i) in by_arn {
+        // The principal the native rule looks up for an ARN (the last of duplicates), in ARN
+        // order.
+        for i in cx.ctx.truth_principals.positions() {
             let Some(tp) = truth.principals.get(i) else {
                 continue;
             };
+            let arn = &tp.arn;
             for key in &tp.session_tag_keys {
                 let value = tp.tags.get(key).or_else(|| {
                     tp.tags
@@ -205,7 +200,8 @@ mod tests {
             }],
             ..Default::default()
         });
-        c.truth_principals.insert(p, 0);
+        c.truth_principals =
+            crate::context::PrincipalIndex::of(&c.truth.as_ref().expect("set above").principals);
         assert_eq!(run(&SessionTagLost, &[inference()], &c).count, 0);
         let bad = Row {
             tags: tags(&[("iamPrincipal/team", "platform")]),
