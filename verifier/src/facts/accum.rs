@@ -12,7 +12,7 @@ use arrow_array::Array;
 use rustc_hash::FxHashMap;
 
 use super::accum_bill::BillAccum;
-use super::aggregates::{period_number, Aggregates, KeySeen, Spend};
+use super::aggregates::{earliest, period_number, Aggregates, KeySeen, Spend};
 use super::cache::{R_INFERENCE, R_PRINCIPAL};
 use super::dupes::{DupStore, IdSink, When};
 use super::intern::{Interner, Names};
@@ -255,11 +255,8 @@ impl Accum {
     /// are not taken (the engine finishes every worker's sink).
     pub fn merge(&mut self, other: Accum) {
         self.principal_rows += other.principal_rows;
-        self.first_principal_start = match (self.first_principal_start, other.first_principal_start)
-        {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        self.first_principal_start =
+            earliest(self.first_principal_start, other.first_principal_start);
         self.bedrock_cost += other.bedrock_cost;
         self.unattributed_cost += other.unattributed_cost;
         if self.spend_by_principal.len() < other.spend_by_principal.len() {

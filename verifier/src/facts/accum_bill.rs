@@ -10,7 +10,8 @@ use curlab_vocab::tags::RESOURCE_TAGS_PREFIX;
 use rustc_hash::FxHashMap;
 
 use super::aggregates::{
-    period_text, Aggregates, CommitmentKey, CommitmentLine, PeriodBill, PrincipalBill, ProfileRows,
+    add_profile_rows, period_text, Aggregates, CommitmentKey, CommitmentLine, PeriodBill,
+    PrincipalBill, ProfileRows,
 };
 use super::cache::{R_BEDROCK, R_INFERENCE, R_PRINCIPAL, R_USAGE};
 use super::intern::{Interner, Names};
@@ -143,13 +144,7 @@ impl BillAccum {
             let mine = self.profiles.entry(arn).or_default();
             for (keys, rows) in sets {
                 match mine.iter_mut().find(|(k, _)| *k == keys) {
-                    Some((_, r)) => {
-                        for (start, (n, nanos)) in rows {
-                            let e = r.entry(start).or_default();
-                            e.0 += n;
-                            e.1 += nanos;
-                        }
-                    }
+                    Some((_, r)) => add_profile_rows(r, rows),
                     None => mine.push((keys, rows)),
                 }
             }
@@ -181,12 +176,7 @@ impl BillAccum {
         for (arn, sets) in self.profiles {
             let mine = agg.profiles.entry(arn).or_default();
             for (keys, rows) in sets {
-                let e = mine.entry(keys).or_default();
-                for (start, (n, nanos)) in rows {
-                    let r = e.entry(start).or_default();
-                    r.0 += n;
-                    r.1 += nanos;
-                }
+                add_profile_rows(mine.entry(keys).or_default(), rows);
             }
         }
     }

@@ -183,6 +183,23 @@ pub type CommitmentKey = (String, String, String, String);
 /// ([`ProfileTags`](super::Aggregate::ProfileTags)): (rows, nano-dollars) per usage start.
 pub type ProfileRows = BTreeMap<i64, (u64, Money)>;
 
+/// Fold `rows` (another part of the same profile and key set) into `into`.
+pub(crate) fn add_profile_rows(into: &mut ProfileRows, rows: ProfileRows) {
+    for (start, (n, nanos)) in rows {
+        let e = into.entry(start).or_default();
+        e.0 += n;
+        e.1 += nanos;
+    }
+}
+
+/// The earlier of two optional first starts.
+pub(crate) fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// Export-wide facts gathered during the scan.
 #[derive(Debug, Clone, Default)]
 pub struct Aggregates {
@@ -222,11 +239,8 @@ impl Aggregates {
     /// Fold another thread's aggregates into this one.
     pub fn merge(&mut self, other: Aggregates) {
         self.principal_rows += other.principal_rows;
-        self.first_principal_start = match (self.first_principal_start, other.first_principal_start)
-        {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        self.first_principal_start =
+            earliest(self.first_principal_start, other.first_principal_start);
         self.bedrock_cost += other.bedrock_cost;
         self.unattributed_cost += other.unattributed_cost;
         for (acct, principals) in other.spend {
@@ -287,12 +301,7 @@ impl Aggregates {
         for (arn, sets) in other.profiles {
             let mine = self.profiles.entry(arn).or_default();
             for (keys, rows) in sets {
-                let e = mine.entry(keys).or_default();
-                for (start, (n, nanos)) in rows {
-                    let r = e.entry(start).or_default();
-                    r.0 += n;
-                    r.1 += nanos;
-                }
+                add_profile_rows(mine.entry(keys).or_default(), rows);
             }
         }
     }
